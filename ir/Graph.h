@@ -1,0 +1,124 @@
+//===- ir/Graph.h - Nodes and graphs ---------------------------*- C++ -*-===//
+//
+// A gradc graph is a list of nodes in topological order (every operand is
+// defined before its use). Inputs, constants and seeds (cotangents of
+// outputs) are leaf nodes. Outputs and gradient results are named
+// references to nodes. Passes rewrite graphs through the methods here,
+// which keep the order and the types consistent.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_IR_GRAPH_H
+#define GRADC_IR_GRAPH_H
+
+#include "ir/Attr.h"
+#include "ir/Op.h"
+#include "ir/Types.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gradc {
+
+/// One operation producing one tensor value.
+struct Node {
+  int id = 0;                   ///< Unique within the graph; never reused.
+  OpKind op = OpKind::Constant;
+  std::string name;             ///< User-chosen name; empty for temporaries.
+  std::vector<Node *> operands;
+  AttrMap attrs;
+  TensorType type;
+  bool noGrad = false;          ///< Inside a `no_grad` region.
+  bool requiresGrad = false;    ///< Result of the requires-grad analysis.
+
+  const OpInfo &info() const { return opInfo(op); }
+  /// A name for messages: the user name, or "%<id>" for temporaries.
+  std::string displayName() const;
+};
+
+/// A named graph output.
+struct GraphOutput {
+  std::string name;
+  Node *node = nullptr;
+};
+
+/// The gradient of a `requires_grad` input, produced by autodiff.
+struct GradientResult {
+  Node *input = nullptr; ///< The input node (op Input).
+  Node *value = nullptr; ///< The node holding d(roots)/d(input).
+};
+
+/// A tensor graph: nodes in topological order plus its interface.
+class Graph {
+public:
+  explicit Graph(std::string name = "graph") : name_(std::move(name)) {}
+  Graph(const Graph &) = delete;
+  Graph &operator=(const Graph &) = delete;
+
+  const std::string &name() const { return name_; }
+  void setName(std::string n) { name_ = std::move(n); }
+
+  /// Adds an input (placed after the existing inputs, before other nodes).
+  Node *addInput(const std::string &name, TensorType type, AttrMap attrs = {});
+  /// Appends a constant: a splat of `value`, or dense `data` if non-empty.
+  Node *addConstant(TensorType type, double value,
+                    std::vector<double> data = {});
+  /// Appends the seed (cotangent) leaf of output `outputName`.
+  Node *addSeed(const std::string &outputName, TensorType type);
+  /// Appends an op node. Runs the op's shape rule (which may canonicalize
+  /// `attrs`), checks arity and attribute names. Throws gradc::Error with a
+  /// message naming the op on any problem.
+  Node *addNode(OpKind op, std::vector<Node *> operands, AttrMap attrs = {},
+                const std::string &name = "");
+
+  /// Declares an output.
+  void addOutput(const std::string &name, Node *node);
+  /// Declares the gradient result of an input.
+  void addGradient(Node *input, Node *value);
+
+  const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
+  const std::vector<GraphOutput> &outputs() const { return outputs_; }
+  const std::vector<GradientResult> &gradients() const { return grads_; }
+  std::vector<GradientResult> &gradients() { return grads_; }
+  std::vector<GraphOutput> &outputs() { return outputs_; }
+
+  /// The input nodes in declaration order.
+  std::vector<Node *> inputs() const;
+  /// The seed nodes in creation order.
+  std::vector<Node *> seeds() const;
+  /// The node with this user name, or nullptr.
+  Node *findNode(const std::string &name) const;
+
+  /// Replaces every use of `from` (operands, outputs, gradients) by `to`.
+  void replaceAllUses(Node *from, Node *to);
+  /// Removes nodes for which `dead` returns true. They must have no uses
+  /// left among the remaining nodes, outputs and gradients.
+  template <typename Pred> void removeNodesIf(Pred dead) {
+    std::vector<std::unique_ptr<Node>> kept;
+    kept.reserve(nodes_.size());
+    for (auto &n : nodes_)
+      if (!dead(n.get())) kept.push_back(std::move(n));
+    nodes_ = std::move(kept);
+  }
+  /// Moves nodes so that they appear in `order` (a permutation of nodes()).
+  void reorder(const std::vector<Node *> &order);
+
+  /// Deep copy, preserving ids and requires-grad flags.
+  std::unique_ptr<Graph> clone() const;
+
+  /// Next id to be assigned (ids are dense in creation order).
+  int nextId() const { return nextId_; }
+
+private:
+  Node *append(std::unique_ptr<Node> n);
+
+  std::string name_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<GraphOutput> outputs_;
+  std::vector<GradientResult> grads_;
+  int nextId_ = 0;
+};
+
+} // namespace gradc
+
+#endif // GRADC_IR_GRAPH_H

@@ -1,0 +1,511 @@
+//===- ir/Op.cpp - The op table and its shape rules -----------------------===//
+#include "ir/Op.h"
+
+#include "ir/Error.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace gradc {
+
+int64_t normalizeDim(int64_t dim, int64_t rank) {
+  // A scalar accepts dims 0 and -1, as in PyTorch.
+  int64_t r = std::max<int64_t>(rank, 1);
+  if (dim < -r || dim >= r)
+    throw Error("dim " + std::to_string(dim) +
+                " is out of range for a tensor of rank " +
+                std::to_string(rank) + " (expected in [" + std::to_string(-r) +
+                ", " + std::to_string(r - 1) + "])");
+  return dim < 0 ? dim + r : dim;
+}
+
+namespace {
+
+std::string typeList(const std::vector<TensorType> &ts) {
+  std::string r;
+  for (size_t i = 0; i < ts.size(); ++i)
+    r += (i ? " and " : "") + std::string(dtypeName(ts[i].dtype)) +
+         shapeToString(ts[i].shape);
+  return r;
+}
+
+void requireSameDType(const std::vector<TensorType> &in) {
+  for (const TensorType &t : in)
+    if (t.dtype != in[0].dtype)
+      throw Error("operands have different dtypes (" + typeList(in) +
+                  "); gradc does not promote: convert one of them");
+}
+
+void requireFloat(const TensorType &t, const char *what) {
+  if (!isFloat(t.dtype))
+    throw Error(std::string(what) + " needs a floating-point operand (f32 or "
+                "f64), got " + dtypeName(t.dtype));
+}
+
+void requireNumeric(const TensorType &t) {
+  if (t.dtype == DType::Bool)
+    throw Error("arithmetic on a bool tensor is not supported");
+}
+
+Shape broadcastAll(const std::vector<TensorType> &in) {
+  Shape s = in[0].shape;
+  for (size_t i = 1; i < in.size(); ++i) {
+    auto b = broadcastShapes(s, in[i].shape);
+    if (!b)
+      throw Error("shapes " + shapeToString(s) + " and " +
+                  shapeToString(in[i].shape) + " cannot be broadcast together");
+    s = *b;
+  }
+  return s;
+}
+
+TensorType inferUnary(const std::vector<TensorType> &in, AttrMap &) {
+  requireNumeric(in[0]);
+  return in[0];
+}
+
+TensorType inferUnaryFloat(const std::vector<TensorType> &in, AttrMap &) {
+  requireFloat(in[0], "this op");
+  return in[0];
+}
+
+TensorType inferDetach(const std::vector<TensorType> &in, AttrMap &) {
+  return in[0];
+}
+
+TensorType inferBinary(const std::vector<TensorType> &in, AttrMap &) {
+  requireSameDType(in);
+  requireNumeric(in[0]);
+  return {in[0].dtype, broadcastAll(in)};
+}
+
+TensorType inferBinaryFloat(const std::vector<TensorType> &in, AttrMap &a) {
+  TensorType t = inferBinary(in, a);
+  requireFloat(t, "this op");
+  return t;
+}
+
+TensorType inferCompare(const std::vector<TensorType> &in, AttrMap &) {
+  requireSameDType(in);
+  return {DType::Bool, broadcastAll(in)};
+}
+
+TensorType inferWhere(const std::vector<TensorType> &in, AttrMap &) {
+  if (in[0].dtype != DType::Bool)
+    throw Error("where: the condition must be a bool tensor (a comparison), "
+                "got " + std::string(dtypeName(in[0].dtype)));
+  requireSameDType({in[1], in[2]});
+  return {in[1].dtype, broadcastAll(in)};
+}
+
+/// Canonical `dim` for reductions: sorted, unique, non-negative. An absent
+/// `dim` (or an empty list) means every dimension and stays absent.
+std::vector<int64_t> canonicalDims(AttrMap &attrs, int64_t rank) {
+  auto it = attrs.find("dim");
+  if (it == attrs.end()) {
+    std::vector<int64_t> all(rank);
+    for (int64_t i = 0; i < rank; ++i) all[i] = i;
+    return all;
+  }
+  std::vector<int64_t> dims = getInts(attrs, "dim", {});
+  if (dims.empty()) {
+    attrs.erase(it);
+    return canonicalDims(attrs, rank);
+  }
+  for (int64_t &d : dims) d = normalizeDim(d, rank);
+  std::sort(dims.begin(), dims.end());
+  for (size_t i = 1; i < dims.size(); ++i)
+    if (dims[i] == dims[i - 1])
+      throw Error("dim " + std::to_string(dims[i]) +
+                  " appears more than once in the list of dims to reduce");
+  // A scalar's dim 0 reduces nothing.
+  if (rank == 0) dims.clear();
+  it->second = dims;
+  return dims;
+}
+
+TensorType inferReduce(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  std::vector<int64_t> dims = canonicalDims(attrs, in[0].rank());
+  bool keep = getBool(attrs, "keepdim", false);
+  Shape out;
+  for (int64_t i = 0; i < in[0].rank(); ++i) {
+    bool reduced = std::binary_search(dims.begin(), dims.end(), i);
+    if (!reduced) out.push_back(in[0].shape[i]);
+    else if (keep) out.push_back(1);
+  }
+  return {in[0].dtype, out};
+}
+
+TensorType inferMean(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "mean");
+  return inferReduce(in, attrs);
+}
+
+TensorType inferMaxMin(const std::vector<TensorType> &in, AttrMap &attrs) {
+  if (in[0].numel() == 0)
+    throw Error("max/min of an empty tensor has no identity; it is an error "
+                "in PyTorch too");
+  return inferReduce(in, attrs);
+}
+
+TensorType inferReshape(const std::vector<TensorType> &in, AttrMap &attrs) {
+  if (!attrs.count("shape")) throw Error("reshape needs the attribute 'shape'");
+  Shape s = getInts(attrs, "shape", {});
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == -1) {
+      if (infer >= 0) throw Error("reshape: only one dimension can be -1");
+      infer = static_cast<int64_t>(i);
+    } else if (s[i] < 0) {
+      throw Error("reshape: invalid dimension " + std::to_string(s[i]));
+    } else {
+      auto n = numElementsChecked({known, s[i]});
+      if (!n) throw Error("reshape: element count overflows");
+      known = *n;
+    }
+  }
+  int64_t n = in[0].numel();
+  if (infer >= 0) {
+    if (known == 0 || n % known)
+      throw Error("reshape: cannot infer -1 in " + shapeToString(s) +
+                  " for " + std::to_string(n) + " elements");
+    s[infer] = n / known;
+    known = n;
+  }
+  if (known != n)
+    throw Error("reshape: shape " + shapeToString(s) + " has " +
+                std::to_string(known) + " elements but the input " +
+                shapeToString(in[0].shape) + " has " + std::to_string(n));
+  attrs["shape"] = s;
+  return {in[0].dtype, s};
+}
+
+TensorType inferExpand(const std::vector<TensorType> &in, AttrMap &attrs) {
+  if (!attrs.count("shape")) throw Error("expand needs the attribute 'shape'");
+  Shape s = getInts(attrs, "shape", {});
+  const Shape &src = in[0].shape;
+  if (s.size() < src.size())
+    throw Error("expand: target " + shapeToString(s) + " has fewer dims than "
+                "the input " + shapeToString(src));
+  size_t lead = s.size() - src.size();
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i < lead) {
+      if (s[i] < 0)
+        throw Error("expand: -1 is not allowed in a new leading dimension");
+      continue;
+    }
+    int64_t d = src[i - lead];
+    if (s[i] == -1) s[i] = d;
+    if (s[i] != d && d != 1)
+      throw Error("expand: the input " + shapeToString(src) +
+                  " cannot be expanded to " + shapeToString(s) +
+                  " (a dimension must be 1 to be expanded)");
+    if (s[i] < 0) throw Error("expand: invalid size " + std::to_string(s[i]));
+  }
+  if (!numElementsChecked(s)) throw Error("expand: element count overflows");
+  attrs["shape"] = s;
+  return {in[0].dtype, s};
+}
+
+TensorType inferTranspose(const std::vector<TensorType> &in, AttrMap &attrs) {
+  int64_t r = in[0].rank();
+  int64_t d0 = normalizeDim(getInt(attrs, "dim0", 0), r);
+  int64_t d1 = normalizeDim(getInt(attrs, "dim1", 1 < r ? 1 : 0), r);
+  attrs["dim0"] = d0;
+  attrs["dim1"] = d1;
+  Shape s = in[0].shape;
+  if (r > 0) std::swap(s[d0], s[d1]);
+  return {in[0].dtype, s};
+}
+
+TensorType inferPermute(const std::vector<TensorType> &in, AttrMap &attrs) {
+  std::vector<int64_t> dims = getInts(attrs, "dims", {});
+  int64_t r = in[0].rank();
+  if (static_cast<int64_t>(dims.size()) != r)
+    throw Error("permute: 'dims' has " + std::to_string(dims.size()) +
+                " entries but the input has rank " + std::to_string(r));
+  std::vector<bool> seen(r, false);
+  Shape s(r);
+  for (int64_t i = 0; i < r; ++i) {
+    dims[i] = normalizeDim(dims[i], r);
+    if (seen[dims[i]])
+      throw Error("permute: dim " + std::to_string(dims[i]) + " repeats");
+    seen[dims[i]] = true;
+    s[i] = in[0].shape[dims[i]];
+  }
+  attrs["dims"] = dims;
+  return {in[0].dtype, s};
+}
+
+TensorType inferSqueeze(const std::vector<TensorType> &in, AttrMap &attrs) {
+  int64_t r = in[0].rank();
+  std::vector<int64_t> dims;
+  if (attrs.count("dim")) {
+    for (int64_t d : getInts(attrs, "dim", {})) {
+      d = normalizeDim(d, r);
+      // As in PyTorch, squeezing a dimension that is not 1 is a no-op.
+      if (r > 0 && in[0].shape[d] == 1) dims.push_back(d);
+    }
+  } else {
+    for (int64_t i = 0; i < r; ++i)
+      if (in[0].shape[i] == 1) dims.push_back(i);
+  }
+  std::sort(dims.begin(), dims.end());
+  dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+  attrs["dim"] = dims;
+  Shape s;
+  for (int64_t i = 0; i < r; ++i)
+    if (!std::binary_search(dims.begin(), dims.end(), i))
+      s.push_back(in[0].shape[i]);
+  return {in[0].dtype, s};
+}
+
+TensorType inferUnsqueeze(const std::vector<TensorType> &in, AttrMap &attrs) {
+  if (!attrs.count("dim")) throw Error("unsqueeze needs the attribute 'dim'");
+  int64_t r = in[0].rank();
+  int64_t d = getInt(attrs, "dim", 0);
+  if (d < -(r + 1) || d > r)
+    throw Error("unsqueeze: dim " + std::to_string(d) + " is out of range [" +
+                std::to_string(-(r + 1)) + ", " + std::to_string(r) + "]");
+  if (d < 0) d += r + 1;
+  attrs["dim"] = d;
+  Shape s = in[0].shape;
+  s.insert(s.begin() + d, 1);
+  return {in[0].dtype, s};
+}
+
+TensorType inferConcat(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireSameDType(in);
+  int64_t r = in[0].rank();
+  if (r == 0) throw Error("concat: zero-dimensional tensors cannot be joined");
+  int64_t d = normalizeDim(getInt(attrs, "dim", 0), r);
+  attrs["dim"] = d;
+  Shape s = in[0].shape;
+  for (size_t i = 1; i < in.size(); ++i) {
+    if (in[i].rank() != r)
+      throw Error("concat: operand " + std::to_string(i) + " has rank " +
+                  std::to_string(in[i].rank()) + ", expected " +
+                  std::to_string(r));
+    for (int64_t k = 0; k < r; ++k)
+      if (k != d && in[i].shape[k] != s[k])
+        throw Error("concat: shapes " + shapeToString(in[0].shape) + " and " +
+                    shapeToString(in[i].shape) + " differ outside dim " +
+                    std::to_string(d));
+    s[d] += in[i].shape[d];
+  }
+  return {in[0].dtype, s};
+}
+
+TensorType inferSlice(const std::vector<TensorType> &in, AttrMap &attrs) {
+  int64_t r = in[0].rank();
+  if (r == 0) throw Error("slice: cannot slice a scalar");
+  int64_t d = normalizeDim(getInt(attrs, "dim", 0), r);
+  int64_t n = in[0].shape[d];
+  int64_t step = getInt(attrs, "step", 1);
+  if (step <= 0) throw Error("slice: step must be positive");
+  // Python slice semantics: negative indices count from the end, then clamp.
+  auto clampIdx = [n](int64_t i) {
+    if (i < 0) i += n;
+    return std::min(std::max<int64_t>(i, 0), n);
+  };
+  int64_t start = clampIdx(getInt(attrs, "start", 0));
+  int64_t end = clampIdx(getInt(attrs, "end", n));
+  if (end < start) end = start;
+  attrs["dim"] = d;
+  attrs["start"] = start;
+  attrs["end"] = end;
+  attrs["step"] = step;
+  Shape s = in[0].shape;
+  s[d] = (end - start + step - 1) / step;
+  return {in[0].dtype, s};
+}
+
+TensorType inferMatmul(const std::vector<TensorType> &in, AttrMap &) {
+  requireSameDType(in);
+  requireFloat(in[0], "matmul");
+  Shape a = in[0].shape, b = in[1].shape;
+  if (a.empty() || b.empty())
+    throw Error("matmul: both operands need at least one dimension, got " +
+                typeList(in));
+  bool vecA = a.size() == 1, vecB = b.size() == 1;
+  if (vecA) a.insert(a.begin(), 1);
+  if (vecB) b.push_back(1);
+  int64_t k = a.back(), k2 = b[b.size() - 2];
+  if (k != k2)
+    throw Error("matmul: inner dimensions differ: " +
+                shapeToString(in[0].shape) + " @ " +
+                shapeToString(in[1].shape) + " (" + std::to_string(k) +
+                " vs " + std::to_string(k2) + ")");
+  Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+  auto batch = broadcastShapes(ba, bb);
+  if (!batch)
+    throw Error("matmul: batch dimensions " + shapeToString(ba) + " and " +
+                shapeToString(bb) + " cannot be broadcast together");
+  Shape s = *batch;
+  if (!vecA) s.push_back(a[a.size() - 2]);
+  if (!vecB) s.push_back(b.back());
+  return {in[0].dtype, s};
+}
+
+TensorType inferSoftmax(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "softmax");
+  if (!attrs.count("dim")) throw Error("softmax needs the attribute 'dim'");
+  attrs["dim"] = normalizeDim(getInt(attrs, "dim", 0), in[0].rank());
+  return in[0];
+}
+
+std::string checkReduction(AttrMap &attrs) {
+  std::string r = getString(attrs, "reduction", "mean");
+  if (r != "mean" && r != "sum" && r != "none")
+    throw Error("reduction must be \"mean\", \"sum\" or \"none\", got \"" +
+                r + "\"");
+  return r;
+}
+
+TensorType inferCrossEntropy(const std::vector<TensorType> &in,
+                             AttrMap &attrs) {
+  const TensorType &x = in[0], &t = in[1];
+  requireFloat(x, "cross_entropy");
+  std::string red = checkReduction(attrs);
+  if (x.rank() != 1 && x.rank() != 2)
+    throw Error("cross_entropy: logits must be [C] or [N, C], got " +
+                shapeToString(x.shape));
+  if (t.dtype != DType::I64 && t.dtype != DType::I32)
+    throw Error("cross_entropy: the target must hold integer class indices "
+                "(i64 or i32), got " + std::string(dtypeName(t.dtype)));
+  Shape want = x.rank() == 2 ? Shape{x.shape[0]} : Shape{};
+  if (t.shape != want)
+    throw Error("cross_entropy: target shape " + shapeToString(t.shape) +
+                " does not match logits " + shapeToString(x.shape) +
+                " (expected " + shapeToString(want) + ")");
+  if (red == "none") return {x.dtype, want};
+  return {x.dtype, {}};
+}
+
+TensorType inferMseLoss(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireSameDType(in);
+  requireFloat(in[0], "mse_loss");
+  std::string red = checkReduction(attrs);
+  Shape s = broadcastAll(in);
+  if (red == "none") return {in[0].dtype, s};
+  return {in[0].dtype, {}};
+}
+
+const std::vector<std::string> kNoAttrs;
+const std::vector<std::string> kReduceAttrs = {"dim", "keepdim"};
+
+std::vector<OpInfo> buildTable() {
+  using K = OpKind;
+  using C = OpClass;
+  return {
+      {K::Input, "input", 0, 0, C::Leaf, nullptr,
+       {"requires_grad", "init", "init_seed", "init_value", "init_data"},
+       nullptr},
+      {K::Constant, "constant", 0, 0, C::Leaf, nullptr, {"value", "data"},
+       nullptr},
+      {K::Seed, "seed", 0, 0, C::Leaf, nullptr, {"output"}, nullptr},
+      {K::Neg, "neg", 1, 1, C::Unary, "NegBackward0", kNoAttrs, inferUnary},
+      {K::Exp, "exp", 1, 1, C::Unary, "ExpBackward0", kNoAttrs,
+       inferUnaryFloat},
+      {K::Log, "log", 1, 1, C::Unary, "LogBackward0", kNoAttrs,
+       inferUnaryFloat},
+      {K::Sqrt, "sqrt", 1, 1, C::Unary, "SqrtBackward0", kNoAttrs,
+       inferUnaryFloat},
+      {K::Abs, "abs", 1, 1, C::Unary, "AbsBackward0", kNoAttrs, inferUnary},
+      {K::Sin, "sin", 1, 1, C::Unary, "SinBackward0", kNoAttrs,
+       inferUnaryFloat},
+      {K::Cos, "cos", 1, 1, C::Unary, "CosBackward0", kNoAttrs,
+       inferUnaryFloat},
+      {K::Tanh, "tanh", 1, 1, C::Unary, "TanhBackward0", kNoAttrs,
+       inferUnaryFloat},
+      {K::Sigmoid, "sigmoid", 1, 1, C::Unary, "SigmoidBackward0", kNoAttrs,
+       inferUnaryFloat},
+      {K::Relu, "relu", 1, 1, C::Unary, "ReluBackward0", kNoAttrs, inferUnary},
+      {K::Sign, "sign", 1, 1, C::Unary, "SignBackward0", kNoAttrs, inferUnary},
+      {K::Detach, "detach", 1, 1, C::Unary, nullptr, kNoAttrs, inferDetach},
+      {K::Add, "add", 2, 2, C::Binary, "AddBackward0", kNoAttrs, inferBinary},
+      {K::Sub, "sub", 2, 2, C::Binary, "SubBackward0", kNoAttrs, inferBinary},
+      {K::Mul, "mul", 2, 2, C::Binary, "MulBackward0", kNoAttrs, inferBinary},
+      {K::Div, "div", 2, 2, C::Binary, "DivBackward0", kNoAttrs,
+       inferBinaryFloat},
+      {K::Pow, "pow", 2, 2, C::Binary, "PowBackward0", kNoAttrs,
+       inferBinaryFloat},
+      {K::Maximum, "maximum", 2, 2, C::Binary, "MaximumBackward0", kNoAttrs,
+       inferBinary},
+      {K::Minimum, "minimum", 2, 2, C::Binary, "MinimumBackward0", kNoAttrs,
+       inferBinary},
+      {K::Lt, "lt", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
+      {K::Le, "le", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
+      {K::Gt, "gt", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
+      {K::Ge, "ge", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
+      {K::Eq, "eq", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
+      {K::Ne, "ne", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
+      {K::Where, "where", 3, 3, C::Ternary, "WhereBackward0", kNoAttrs,
+       inferWhere},
+      {K::Sum, "sum", 1, 1, C::Reduce, "SumBackward0", kReduceAttrs,
+       inferReduce},
+      {K::Mean, "mean", 1, 1, C::Reduce, "MeanBackward0", kReduceAttrs,
+       inferMean},
+      {K::Max, "max", 1, 1, C::Reduce, "MaxBackward1", kReduceAttrs,
+       inferMaxMin},
+      {K::Min, "min", 1, 1, C::Reduce, "MinBackward1", kReduceAttrs,
+       inferMaxMin},
+      {K::Reshape, "reshape", 1, 1, C::Shape, "ViewBackward0", {"shape"},
+       inferReshape},
+      {K::Expand, "expand", 1, 1, C::Shape, "ExpandBackward0", {"shape"},
+       inferExpand},
+      {K::Transpose, "transpose", 1, 1, C::Shape, "TransposeBackward0",
+       {"dim0", "dim1"}, inferTranspose},
+      {K::Permute, "permute", 1, 1, C::Shape, "PermuteBackward0", {"dims"},
+       inferPermute},
+      {K::Squeeze, "squeeze", 1, 1, C::Shape, "SqueezeBackward0", {"dim"},
+       inferSqueeze},
+      {K::Unsqueeze, "unsqueeze", 1, 1, C::Shape, "UnsqueezeBackward0",
+       {"dim"}, inferUnsqueeze},
+      {K::Concat, "concat", 1, -1, C::Shape, "CatBackward0", {"dim"},
+       inferConcat},
+      {K::Slice, "slice", 1, 1, C::Shape, "SliceBackward0",
+       {"dim", "start", "end", "step"}, inferSlice},
+      {K::Matmul, "matmul", 2, 2, C::Special, "MmBackward0", kNoAttrs,
+       inferMatmul},
+      {K::Softmax, "softmax", 1, 1, C::Special, "SoftmaxBackward0", {"dim"},
+       inferSoftmax},
+      {K::LogSoftmax, "log_softmax", 1, 1, C::Special, "LogSoftmaxBackward0",
+       {"dim"}, inferSoftmax},
+      {K::CrossEntropy, "cross_entropy", 2, 2, C::Special,
+       "NllLossBackward0", {"reduction"}, inferCrossEntropy},
+      {K::MseLoss, "mse_loss", 2, 2, C::Special, "MseLossBackward0",
+       {"reduction"}, inferMseLoss},
+  };
+}
+
+const std::vector<OpInfo> &table() {
+  static const std::vector<OpInfo> t = buildTable();
+  return t;
+}
+
+} // namespace
+
+const OpInfo &opInfo(OpKind k) { return table()[static_cast<size_t>(k)]; }
+
+std::optional<OpKind> lookupOp(const std::string &name) {
+  static const std::unordered_map<std::string, OpKind> byName = [] {
+    std::unordered_map<std::string, OpKind> m;
+    for (const OpInfo &o : table()) m[o.name] = o.kind;
+    m["cat"] = OpKind::Concat; // PyTorch's spelling of concat.
+    return m;
+  }();
+  auto it = byName.find(name);
+  if (it == byName.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> userOpNames() {
+  std::vector<std::string> r;
+  for (const OpInfo &o : table())
+    if (o.cls != OpClass::Leaf) r.push_back(o.name);
+  return r;
+}
+
+} // namespace gradc
