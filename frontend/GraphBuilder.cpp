@@ -1,0 +1,153 @@
+//===- frontend/GraphBuilder.cpp - Shared lowering of both frontends ------===//
+#include "frontend/GraphBuilder.h"
+
+#include "ir/Error.h"
+#include "ir/Verifier.h"
+
+#include <algorithm>
+
+namespace gradc {
+
+GraphBuilder::GraphBuilder(const std::string &graphName)
+    : graph_(std::make_unique<Graph>(graphName)) {}
+
+void GraphBuilder::checkNewName(const std::string &name) const {
+  if (name.empty()) return;
+  if (graph_->findNode(name))
+    throw Error("the name '" + name + "' is already defined");
+}
+
+Node *GraphBuilder::addInput(const std::string &name, TensorType type,
+                             bool requiresGrad, const InputInit &init) {
+  if (name.empty()) throw Error("an input needs a name");
+  checkNewName(name);
+  if (!numElementsChecked(type.shape))
+    throw Error("the shape " + shapeToString(type.shape) +
+                " has too many elements");
+  if (requiresGrad && !isFloat(type.dtype))
+    throw Error("only floating-point inputs can require gradients (input '" +
+                name + "' is " + dtypeName(type.dtype) + ")");
+  AttrMap attrs;
+  if (requiresGrad) attrs["requires_grad"] = true;
+  switch (init.kind) {
+  case InputInit::None: break;
+  case InputInit::Zeros: attrs["init"] = std::string("zeros"); break;
+  case InputInit::Ones: attrs["init"] = std::string("ones"); break;
+  case InputInit::Value:
+    attrs["init"] = std::string("value");
+    attrs["init_value"] = init.value;
+    break;
+  case InputInit::Data:
+    if (static_cast<int64_t>(init.data.size()) != type.numel())
+      throw Error("init data has " + std::to_string(init.data.size()) +
+                  " elements but the shape " + shapeToString(type.shape) +
+                  " has " + std::to_string(type.numel()));
+    attrs["init"] = std::string("data");
+    attrs["init_data"] = init.data;
+    break;
+  case InputInit::Randn:
+  case InputInit::Rand:
+    attrs["init"] = std::string(init.kind == InputInit::Randn ? "randn" : "rand");
+    attrs["init_seed"] = init.seed;
+    break;
+  }
+  return graph_->addInput(name, std::move(type), std::move(attrs));
+}
+
+Node *GraphBuilder::addOp(OpKind op, const std::vector<BuildOperand> &operands,
+                          AttrMap attrs, const std::string &name,
+                          bool noGrad) {
+  checkNewName(name);
+  DType litType = DType::F32;
+  for (const BuildOperand &o : operands)
+    if (o.node && o.node->type.dtype != DType::Bool) {
+      litType = o.node->type.dtype;
+      break;
+    }
+  std::vector<Node *> nodes;
+  for (const BuildOperand &o : operands) {
+    if (o.node) {
+      nodes.push_back(o.node);
+      continue;
+    }
+    Node *c = graph_->addConstant({litType, {}}, o.literal);
+    c->noGrad = noGrad;
+    nodes.push_back(c);
+  }
+  Node *n = graph_->addNode(op, std::move(nodes), std::move(attrs), name);
+  n->noGrad = noGrad;
+  return n;
+}
+
+void GraphBuilder::addOutput(const std::string &name) {
+  Node *n = graph_->findNode(name);
+  if (!n) throw Error("output '" + name + "' is not defined");
+  for (const auto &o : graph_->outputs())
+    if (o.name == name) throw Error("output '" + name + "' is listed twice");
+  graph_->addOutput(name, n);
+}
+
+Node *GraphBuilder::lookup(const std::string &name) const {
+  return graph_->findNode(name);
+}
+
+std::vector<std::string> GraphBuilder::definedNames() const {
+  std::vector<std::string> r;
+  for (const auto &n : graph_->nodes())
+    if (!n->name.empty()) r.push_back(n->name);
+  return r;
+}
+
+std::unique_ptr<Graph> GraphBuilder::finish() {
+  if (graph_->outputs().empty())
+    throw Error("the graph declares no outputs");
+  verifyGraph(*graph_);
+  return std::move(graph_);
+}
+
+InputInit inputInit(const Node &input) {
+  InputInit r;
+  std::string k = getString(input.attrs, "init", "");
+  if (k == "zeros") r.kind = InputInit::Zeros;
+  else if (k == "ones") r.kind = InputInit::Ones;
+  else if (k == "value") {
+    r.kind = InputInit::Value;
+    r.value = getFloat(input.attrs, "init_value", 0);
+  } else if (k == "data") {
+    r.kind = InputInit::Data;
+    r.data = getFloats(input.attrs, "init_data");
+  } else if (k == "randn" || k == "rand") {
+    r.kind = k == "randn" ? InputInit::Randn : InputInit::Rand;
+    r.seed = getInt(input.attrs, "init_seed", 0);
+  }
+  return r;
+}
+
+size_t editDistance(const std::string &a, const std::string &b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                         prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::optional<std::string> closestName(const std::string &name,
+                                       const std::vector<std::string> &cands) {
+  std::optional<std::string> best;
+  size_t bestD = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const std::string &c : cands) {
+    size_t d = editDistance(name, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+} // namespace gradc

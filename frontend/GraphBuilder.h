@@ -1,0 +1,79 @@
+//===- frontend/GraphBuilder.h - Shared lowering of both frontends -*- C++ -*-===//
+//
+// The JSON loader and the DSL parser build graphs only through this class,
+// so that the same program written in either lowers to identical IR: scalar
+// literals become constant nodes (in operand order, typed like the tensor
+// operands), inputs get canonical init attributes, and names are checked
+// the same way.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_FRONTEND_GRAPHBUILDER_H
+#define GRADC_FRONTEND_GRAPHBUILDER_H
+
+#include "ir/Graph.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gradc {
+
+/// An operand as a frontend sees it: a value or a scalar number literal.
+struct BuildOperand {
+  Node *node = nullptr; ///< The value, or nullptr for a literal.
+  double literal = 0;   ///< The literal when `node` is null.
+
+  static BuildOperand of(Node *n) { return {n, 0}; }
+  static BuildOperand number(double v) { return {nullptr, v}; }
+};
+
+/// How an input is initialized when the caller supplies no value.
+struct InputInit {
+  enum Kind { None, Zeros, Ones, Value, Data, Randn, Rand } kind = None;
+  double value = 0;           ///< Kind::Value.
+  std::vector<double> data;   ///< Kind::Data, row-major, numel elements.
+  int64_t seed = 0;           ///< Kind::Randn / Kind::Rand.
+};
+
+/// Builds a graph on behalf of a frontend. Errors are gradc::Error with a
+/// message that does not say where; the frontend prefixes its location.
+class GraphBuilder {
+public:
+  explicit GraphBuilder(const std::string &graphName);
+
+  /// Declares an input. Integer and bool inputs cannot require grad.
+  Node *addInput(const std::string &name, TensorType type, bool requiresGrad,
+                 const InputInit &init);
+  /// Adds an op node. Literals become constant nodes typed like the first
+  /// tensor operand that is not bool (f32 if there is none).
+  Node *addOp(OpKind op, const std::vector<BuildOperand> &operands,
+              AttrMap attrs, const std::string &name, bool noGrad);
+  /// Declares an output by the name of a defined value.
+  void addOutput(const std::string &name);
+
+  /// The value with this name, or nullptr.
+  Node *lookup(const std::string &name) const;
+  /// Defined names, for "did you mean" suggestions.
+  std::vector<std::string> definedNames() const;
+
+  /// Finishes: verifies and hands the graph over.
+  std::unique_ptr<Graph> finish();
+
+private:
+  void checkNewName(const std::string &name) const;
+
+  std::unique_ptr<Graph> graph_;
+};
+
+/// The init attributes of an input node as an InputInit.
+InputInit inputInit(const Node &input);
+
+/// Edit distance between two names, for suggestions.
+size_t editDistance(const std::string &a, const std::string &b);
+/// The closest candidate to `name` within a small edit distance, if any.
+std::optional<std::string> closestName(const std::string &name,
+                                       const std::vector<std::string> &cands);
+
+} // namespace gradc
+
+#endif // GRADC_FRONTEND_GRAPHBUILDER_H
