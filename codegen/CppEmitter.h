@@ -1,0 +1,33 @@
+//===- codegen/CppEmitter.h - IR to one C++ translation unit ---*- C++ -*-===//
+//
+// Emits a self-contained C++17 translation unit (no #include; the few math
+// and BLAS functions it calls are declared in its prelude and resolved from
+// the host process by the JIT, or by the linker ahead of time) implementing
+// the entry points described in codegen/ModuleInfo.h.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_CODEGEN_CPPEMITTER_H
+#define GRADC_CODEGEN_CPPEMITTER_H
+
+#include "codegen/ModuleInfo.h"
+#include "ir/Graph.h"
+
+#include <string>
+
+namespace gradc {
+
+/// Generated source plus the description of its entry points.
+struct GeneratedModule {
+  std::string source;
+  ModuleInfo info;
+};
+
+/// Emits C++ for `g`, a graph after autodiff (it may have no seeds or
+/// gradients, in which case backward does nothing). `sourceName` (e.g. the
+/// graph file) is recorded, escaped, in the header comment. Throws
+/// gradc::Error for ops codegen does not support.
+GeneratedModule emitCpp(const Graph &g, const std::string &sourceName = "");
+
+} // namespace gradc
+
+#endif // GRADC_CODEGEN_CPPEMITTER_H

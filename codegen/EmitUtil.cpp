@@ -1,0 +1,58 @@
+//===- codegen/EmitUtil.cpp - Small helpers of the C++ emitter ------------===//
+#include "codegen/EmitUtil.h"
+
+#include "ir/Attr.h"
+
+#include <cmath>
+
+namespace gradc {
+
+std::string literal(double v, DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+  case DType::F64: {
+    bool f = dtype == DType::F32;
+    if (std::isnan(v)) return f ? "__builtin_nanf(\"\")" : "__builtin_nan(\"\")";
+    if (std::isinf(v))
+      return std::string(v < 0 ? "(-" : "(") +
+             (f ? "__builtin_inff()" : "__builtin_inf()") + ")";
+    std::string s = formatDouble(v);
+    if (f) {
+      // Round to float first so the literal is exactly the f32 value.
+      s = formatDouble(static_cast<double>(static_cast<float>(v)));
+      if (std::isinf(static_cast<float>(v)))
+        return v < 0 ? "(-__builtin_inff())" : "(__builtin_inff())";
+      return "(" + s + "f)";
+    }
+    return "(" + s + ")";
+  }
+  case DType::I32:
+    return "(" + std::to_string(static_cast<long long>(v)) + ")";
+  case DType::I64:
+    return "(" + std::to_string(static_cast<long long>(v)) + "LL)";
+  case DType::Bool:
+    return v != 0 ? "true" : "false";
+  }
+  return "0";
+}
+
+const char *const kPrelude = R"CPP(
+extern "C" {
+float expf(float); float logf(float); float sqrtf(float); float fabsf(float);
+float sinf(float); float cosf(float); float tanhf(float); float powf(float, float);
+double exp(double); double log(double); double sqrt(double); double fabs(double);
+double sin(double); double cos(double); double tanh(double); double pow(double, double);
+void cblas_sgemm(int, int, int, int, int, int, float, const float *, int,
+                 const float *, int, float, float *, int);
+void cblas_dgemm(int, int, int, int, int, int, double, const double *, int,
+                 const double *, int, double, double *, int);
+}
+namespace {
+// Max/min that propagate NaN like PyTorch.
+template <typename T> inline T gc_max(T a, T b) { return (a > b || a != a) ? a : b; }
+template <typename T> inline T gc_min(T a, T b) { return (a < b || a != a) ? a : b; }
+}
+
+)CPP";
+
+} // namespace gradc

@@ -1,0 +1,433 @@
+//===- codegen/OpEmitter.cpp - Loop nests for each op ---------------------===//
+#include "codegen/OpEmitter.h"
+
+#include "ir/Error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gradc {
+
+namespace {
+
+std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+
+/// Opens `for` loops over `shape` with index variables `<prefix><d>`;
+/// close() emits the braces.
+struct LoopNest {
+  std::string code;
+  std::vector<std::string> vars;
+  int depth = 0;
+  int indent;
+
+  LoopNest(const Shape &shape, const std::string &prefix, int ind)
+      : indent(ind) {
+    for (size_t d = 0; d < shape.size(); ++d) {
+      std::string v = prefix + std::to_string(d);
+      vars.push_back(v);
+      code += pad() + "for (long long " + v + " = 0; " + v + " < " +
+              num(shape[d]) + "; ++" + v + ") {\n";
+      ++depth;
+    }
+  }
+  std::string pad() const { return std::string(indent + 2 * depth, ' '); }
+  std::string close() {
+    std::string s;
+    while (depth > 0) {
+      --depth;
+      s += pad() + "}\n";
+    }
+    return s;
+  }
+};
+
+/// Linear offset of the multi-index `vars` (aligned to the trailing dims
+/// of `space`) into a row-major tensor of shape `shape` that broadcasts to
+/// `space`: broadcast dims contribute nothing.
+std::string offsetExpr(const Shape &shape, const Shape &space,
+                       const std::vector<std::string> &vars) {
+  std::vector<int64_t> st = rowMajorStrides(shape);
+  size_t lead = space.size() - shape.size();
+  std::string e;
+  for (size_t j = 0; j < shape.size(); ++j) {
+    if (shape[j] == 1) continue;
+    std::string term = vars[j + lead];
+    if (st[j] != 1) term += " * " + num(st[j]);
+    e += (e.empty() ? "" : " + ") + term;
+  }
+  return e.empty() ? "0" : e;
+}
+
+std::string mathFn(const char *base, DType t) {
+  return std::string(base) + (t == DType::F32 ? "f" : "");
+}
+
+std::string accType(DType t) {
+  return isFloat(t) ? "double" : "long long";
+}
+
+} // namespace
+
+void OpEmitter::declareConstant(const Node *n) {
+  if (!n->attrs.count("data")) return;
+  std::vector<double> data = getFloats(n->attrs, "data");
+  constants_ << "static const " << dtypeCppName(n->type.dtype) << " c" << n->id
+             << "[" << std::max<size_t>(data.size(), 1) << "] = {";
+  for (size_t i = 0; i < data.size(); ++i)
+    constants_ << (i ? ", " : "") << literal(data[i], n->type.dtype);
+  constants_ << "};\n";
+}
+
+std::string OpEmitter::flatAccess(const Node *n, const std::string &var) {
+  ValueRef v = valueOf_(n);
+  return v.isSplat() ? v.literal : v.ptr + "[" + var + "]";
+}
+
+std::string OpEmitter::at(const Node *x, const Shape &space,
+                          const std::vector<std::string> &vars,
+                          const std::string &flat) {
+  ValueRef v = valueOf_(x);
+  if (v.isSplat()) return v.literal;
+  if (x->type.shape == space && !flat.empty()) return v.ptr + "[" + flat + "]";
+  return v.ptr + "[" + offsetExpr(x->type.shape, space, vars) + "]";
+}
+
+/// The scalar expression of an elementwise op given operand expressions.
+static std::string scalarExpr(const Node *n, const std::vector<std::string> &a) {
+  DType t = n->operands.empty() ? n->type.dtype : n->operands.back()->type.dtype;
+  std::string T = dtypeCppName(n->type.dtype);
+  auto lit = [&](double v) { return literal(v, t); };
+  auto call = [&](const char *f) { return mathFn(f, t) + "(" + a[0] + ")"; };
+  switch (n->op) {
+  case OpKind::Neg: return "(-" + a[0] + ")";
+  case OpKind::Exp: return call("exp");
+  case OpKind::Log: return call("log");
+  case OpKind::Sqrt: return call("sqrt");
+  case OpKind::Sin: return call("sin");
+  case OpKind::Cos: return call("cos");
+  case OpKind::Tanh: return call("tanh");
+  case OpKind::Abs:
+    if (isFloat(t)) return call("fabs");
+    return "(" + a[0] + " < 0 ? -" + a[0] + " : " + a[0] + ")";
+  case OpKind::Sigmoid: // 1 / (1 + e^-x)
+    return "(" + lit(1) + " / (" + lit(1) + " + " + mathFn("exp", t) + "(-" +
+           a[0] + ")))";
+  case OpKind::Relu: // NaN stays NaN, as in PyTorch
+    return "(" + a[0] + " < " + lit(0) + " ? " + lit(0) + " : " + a[0] + ")";
+  case OpKind::Sign: // sign keeps 0 and NaN
+    return "(" + a[0] + " > " + lit(0) + " ? " + lit(1) + " : (" + a[0] +
+           " < " + lit(0) + " ? " + lit(-1) + " : " + a[0] + "))";
+  case OpKind::Detach:
+  case OpKind::Expand:
+  case OpKind::Reshape:
+  case OpKind::Squeeze:
+  case OpKind::Unsqueeze:
+    return a[0];
+  case OpKind::Add: return "(" + a[0] + " + " + a[1] + ")";
+  case OpKind::Sub: return "(" + a[0] + " - " + a[1] + ")";
+  case OpKind::Mul: return "(" + a[0] + " * " + a[1] + ")";
+  case OpKind::Div: return "(" + a[0] + " / " + a[1] + ")";
+  case OpKind::Pow: return mathFn("pow", t) + "(" + a[0] + ", " + a[1] + ")";
+  case OpKind::Maximum: return "gc_max<" + T + ">(" + a[0] + ", " + a[1] + ")";
+  case OpKind::Minimum: return "gc_min<" + T + ">(" + a[0] + ", " + a[1] + ")";
+  case OpKind::Lt: return "(" + a[0] + " < " + a[1] + ")";
+  case OpKind::Le: return "(" + a[0] + " <= " + a[1] + ")";
+  case OpKind::Gt: return "(" + a[0] + " > " + a[1] + ")";
+  case OpKind::Ge: return "(" + a[0] + " >= " + a[1] + ")";
+  case OpKind::Eq: return "(" + a[0] + " == " + a[1] + ")";
+  case OpKind::Ne: return "(" + a[0] + " != " + a[1] + ")";
+  case OpKind::Where:
+    return "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")";
+  default:
+    throw Error(std::string("codegen: '") + n->info().name +
+                "' is not elementwise");
+  }
+}
+
+std::string OpEmitter::elementwise(const Node *n) {
+  const Shape &s = n->type.shape;
+  bool flat = true;
+  for (const Node *o : n->operands)
+    flat = flat && (valueOf_(o).isSplat() || o->type.shape == s);
+  std::string out = ptrOf(n);
+  if (flat) {
+    std::vector<std::string> a;
+    for (const Node *o : n->operands) a.push_back(at(o, s, {}, "i"));
+    return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " +
+           out + "[i] = " + scalarExpr(n, a) + ";\n";
+  }
+  LoopNest loops(s, "i", 0);
+  std::string flatIdx = offsetExpr(s, s, loops.vars);
+  std::vector<std::string> a;
+  for (const Node *o : n->operands) a.push_back(at(o, s, loops.vars, ""));
+  return loops.code + loops.pad() + out + "[" + flatIdx + "] = " +
+         scalarExpr(n, a) + ";\n" + loops.close();
+}
+
+std::string OpEmitter::reduce(const Node *n) {
+  const Node *x = n->operands[0];
+  const Shape &xs = x->type.shape;
+  std::vector<int64_t> dims;
+  for (int64_t i = 0; i < x->type.rank(); ++i) dims.push_back(i);
+  dims = getInts(n->attrs, "dim", dims);
+  DType t = x->type.dtype;
+  std::string T = dtypeCppName(t);
+  bool isMax = n->op == OpKind::Max, isMin = n->op == OpKind::Min;
+  std::string acc = (isMax || isMin) ? T : accType(t);
+  std::string init = isMax ? literal(-INFINITY, t) : isMin ? literal(INFINITY, t)
+                                                           : "0";
+  if (!isFloat(t) && (isMax || isMin))
+    init = isMax ? "(-9223372036854775807LL - 1)" : "9223372036854775807LL";
+  if (t == DType::I32 && (isMax || isMin))
+    init = isMax ? "(-2147483647 - 1)" : "2147483647";
+  // Outer loops: the kept dims; inner loops: the reduced dims.
+  Shape kept, red;
+  std::vector<int64_t> keptDims, redDims;
+  for (int64_t d = 0; d < x->type.rank(); ++d) {
+    bool r = std::find(dims.begin(), dims.end(), d) != dims.end();
+    (r ? red : kept).push_back(xs[d]);
+    (r ? redDims : keptDims).push_back(d);
+  }
+  LoopNest outer(kept, "k", 0);
+  std::string code = outer.code;
+  std::string pad = outer.pad();
+  code += pad + acc + " acc = " + init + ";\n";
+  LoopNest inner(red, "r", static_cast<int>(pad.size()));
+  code += inner.code;
+  // Input multi-index: kept dims from k*, reduced dims from r*.
+  std::vector<std::string> vars(xs.size());
+  for (size_t j = 0; j < keptDims.size(); ++j) vars[keptDims[j]] = outer.vars[j];
+  for (size_t j = 0; j < redDims.size(); ++j) vars[redDims[j]] = inner.vars[j];
+  std::string v = at(x, xs, vars, "");
+  std::string ipad = inner.pad();
+  if (isMax)
+    code += ipad + "acc = gc_max<" + T + ">(acc, " + v + ");\n";
+  else if (isMin)
+    code += ipad + "acc = gc_min<" + T + ">(acc, " + v + ");\n";
+  else
+    code += ipad + "acc += " + v + ";\n";
+  code += inner.close();
+  std::string result = "acc";
+  if (n->op == OpKind::Mean) {
+    int64_t count = 1;
+    for (int64_t r : red) count *= r;
+    result = "acc / " + std::to_string(count) + ".0";
+  }
+  code += pad + ptrOf(n) + "[" + offsetExpr(kept, kept, outer.vars) +
+          "] = (" + T + ")(" + result + ");\n";
+  return code + outer.close();
+}
+
+std::string OpEmitter::permuteLike(const Node *n,
+                                   const std::vector<int64_t> &perm) {
+  // out[i0..] = x[i at perm]: output dim k reads input dim perm[k].
+  const Node *x = n->operands[0];
+  const Shape &s = n->type.shape;
+  LoopNest loops(s, "i", 0);
+  std::vector<int64_t> xst = rowMajorStrides(x->type.shape);
+  std::string off;
+  for (size_t k = 0; k < perm.size(); ++k)
+    off += (off.empty() ? "" : " + ") + loops.vars[k] + " * " +
+           num(xst[perm[k]]);
+  if (off.empty()) off = "0";
+  ValueRef xv = valueOf_(x);
+  std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
+  return loops.code + loops.pad() + ptrOf(n) + "[" +
+         offsetExpr(s, s, loops.vars) + "] = " + src + ";\n" + loops.close();
+}
+
+std::string OpEmitter::concat(const Node *n) {
+  int64_t d = getInt(n->attrs, "dim", 0);
+  std::vector<int64_t> ost = rowMajorStrides(n->type.shape);
+  std::string code;
+  int64_t off = 0;
+  for (const Node *x : n->operands) {
+    const Shape &xs = x->type.shape;
+    LoopNest loops(xs, "i", 0);
+    std::string dst = std::to_string(off) + "LL * " + num(ost[d]);
+    for (size_t k = 0; k < xs.size(); ++k)
+      dst += " + " + loops.vars[k] + " * " + num(ost[k]);
+    code += "{\n" + loops.code + loops.pad() + ptrOf(n) + "[" + dst + "] = " +
+            at(x, xs, loops.vars, "") + ";\n" + loops.close() + "}\n";
+    off += xs[d];
+  }
+  return code;
+}
+
+std::string OpEmitter::slice(const Node *n) {
+  const Node *x = n->operands[0];
+  int64_t d = getInt(n->attrs, "dim", 0), start = getInt(n->attrs, "start", 0),
+          step = getInt(n->attrs, "step", 1);
+  const Shape &s = n->type.shape;
+  std::vector<int64_t> xst = rowMajorStrides(x->type.shape);
+  LoopNest loops(s, "i", 0);
+  std::string off;
+  for (size_t k = 0; k < s.size(); ++k) {
+    std::string idx = loops.vars[k];
+    if (static_cast<int64_t>(k) == d)
+      idx = "(" + std::to_string(start) + "LL + " + idx + " * " + num(step) + ")";
+    off += (off.empty() ? "" : " + ") + idx + " * " + num(xst[k]);
+  }
+  ValueRef xv = valueOf_(x);
+  std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
+  return loops.code + loops.pad() + ptrOf(n) + "[" +
+         offsetExpr(s, s, loops.vars) + "] = " + src + ";\n" + loops.close();
+}
+
+std::string OpEmitter::matmul(const Node *n) {
+  const Node *a = n->operands[0], *b = n->operands[1];
+  Shape as = a->type.shape, bs = b->type.shape;
+  if (as.size() == 1) as.insert(as.begin(), 1);
+  if (bs.size() == 1) bs.push_back(1);
+  int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+  Shape ba(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
+  Shape batch = *broadcastShapes(ba, bb);
+  bool f32 = n->type.dtype == DType::F32;
+  std::string gemm = f32 ? "cblas_sgemm" : "cblas_dgemm";
+  std::string one = f32 ? "1.0f" : "1.0", zero = f32 ? "0.0f" : "0.0";
+  ValueRef av = valueOf_(a), bv = valueOf_(b);
+  if (av.isSplat() || bv.isSplat() || M == 0 || N == 0 || K == 0) {
+    // Degenerate shapes or constant operands: a plain triple loop.
+    std::string T = dtypeCppName(n->type.dtype);
+    LoopNest bl(batch, "b", 0);
+    std::string ao = offsetExpr(ba, batch, bl.vars), bo = offsetExpr(bb, batch, bl.vars);
+    std::string co = offsetExpr(batch, batch, bl.vars);
+    std::string ae = av.isSplat() ? av.literal
+                                  : av.ptr + "[(" + ao + ") * " + num(M * K) + " + m * " + num(K) + " + k]";
+    std::string be = bv.isSplat() ? bv.literal
+                                  : bv.ptr + "[(" + bo + ") * " + num(K * N) + " + k * " + num(N) + " + j]";
+    return bl.code + bl.pad() + "for (long long m = 0; m < " + num(M) +
+           "; ++m) for (long long j = 0; j < " + num(N) + "; ++j) { double acc = 0; " +
+           "for (long long k = 0; k < " + num(K) + "; ++k) acc += (double)" + ae +
+           " * (double)" + be + "; " + ptrOf(n) + "[(" + co + ") * " + num(M * N) +
+           " + m * " + num(N) + " + j] = (" + T + ")acc; }\n" + bl.close();
+  }
+  // Row-major GEMM per batch element: C[M,N] = A[M,K] B[K,N].
+  LoopNest bl(batch, "b", 0);
+  std::string ao = offsetExpr(ba, batch, bl.vars), bo = offsetExpr(bb, batch, bl.vars);
+  std::string co = offsetExpr(batch, batch, bl.vars);
+  std::string call = gemm + "(101, 111, 111, " + std::to_string(M) + ", " +
+                     std::to_string(N) + ", " + std::to_string(K) + ", " + one +
+                     ", " + av.ptr + " + (" + ao + ") * " + num(M * K) + ", " +
+                     std::to_string(K) + ", " + bv.ptr + " + (" + bo + ") * " +
+                     num(K * N) + ", " + std::to_string(N) + ", " + zero + ", " +
+                     ptrOf(n) + " + (" + co + ") * " + num(M * N) + ", " +
+                     std::to_string(N) + ");\n";
+  return bl.code + bl.pad() + call + bl.close();
+}
+
+std::string OpEmitter::softmax(const Node *n, bool log) {
+  const Node *x = n->operands[0];
+  const Shape &s = x->type.shape;
+  int64_t d = getInt(n->attrs, "dim", 0);
+  int64_t outer = 1, len = s.empty() ? 1 : s[d], inner = 1;
+  for (int64_t k = 0; k < d; ++k) outer *= s[k];
+  for (int64_t k = d + 1; k < static_cast<int64_t>(s.size()); ++k) inner *= s[k];
+  DType t = n->type.dtype;
+  std::string T = dtypeCppName(t), ex = mathFn("exp", t), lg = mathFn("log", t);
+  std::string xs = valueOf_(x).isSplat() ? "" : ptrOf(x);
+  auto X = [&](const std::string &k) {
+    return xs.empty() ? valueOf_(x).literal : xs + "[base + " + k + " * " + num(inner) + "]";
+  };
+  std::string Y = ptrOf(n);
+  // Subtract the row maximum first so exp never overflows.
+  return "for (long long o = 0; o < " + num(outer) + "; ++o) for (long long q = 0; q < " +
+         num(inner) + "; ++q) {\n  long long base = o * " + num(len * inner) +
+         " + q;\n  " + T + " mx = " + literal(-INFINITY, t) + ";\n  for (long long k = 0; k < " +
+         num(len) + "; ++k) mx = gc_max<" + T + ">(mx, " + X("k") + ");\n" +
+         "  double sum = 0;\n  for (long long k = 0; k < " + num(len) +
+         "; ++k) sum += " + ex + "(" + X("k") + " - mx);\n" +
+         (log ? "  " + T + " lse = mx + (" + T + ")" + lg + "((" + T + ")sum);\n" +
+                    "  for (long long k = 0; k < " + num(len) + "; ++k) " + Y +
+                    "[base + k * " + num(inner) + "] = " + X("k") + " - lse;\n"
+              : "  " + T + " inv = (" + T + ")(1.0 / sum);\n  for (long long k = 0; k < " +
+                    num(len) + "; ++k) " + Y + "[base + k * " + num(inner) + "] = " +
+                    ex + "(" + X("k") + " - mx) * inv;\n") +
+         "}\n";
+}
+
+std::string OpEmitter::mseLoss(const Node *n) {
+  const Node *a = n->operands[0], *b = n->operands[1];
+  Shape s = *broadcastShapes(a->type.shape, b->type.shape);
+  std::string red = getString(n->attrs, "reduction", "mean");
+  std::string T = dtypeCppName(n->type.dtype);
+  LoopNest loops(s, "i", 2);
+  std::string d = "(" + at(a, s, loops.vars, "") + " - " + at(b, s, loops.vars, "") + ")";
+  if (red == "none")
+    return "{\n" + loops.code + loops.pad() + ptrOf(n) + "[" +
+           offsetExpr(s, s, loops.vars) + "] = " + d + " * " + d + ";\n" +
+           loops.close() + "}\n";
+  std::string fin = red == "mean" ? "acc / " + std::to_string(numElements(s)) + ".0" : "acc";
+  return "{\n  double acc = 0;\n" + loops.code + loops.pad() + "{ " + T +
+         " e = " + d + "; acc += (double)e * (double)e; }\n" + loops.close() +
+         "  " + ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n}\n";
+}
+
+std::string OpEmitter::emit(const Node *n, int indent) {
+  std::string code;
+  switch (n->info().cls) {
+  case OpClass::Unary:
+  case OpClass::Binary:
+  case OpClass::Compare:
+  case OpClass::Ternary:
+    code = elementwise(n);
+    break;
+  case OpClass::Reduce:
+    code = reduce(n);
+    break;
+  case OpClass::Shape:
+    switch (n->op) {
+    case OpKind::Expand:
+    case OpKind::Reshape:
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze:
+      code = elementwise(n);
+      break;
+    case OpKind::Transpose: {
+      std::vector<int64_t> p;
+      for (int64_t i = 0; i < n->type.rank(); ++i) p.push_back(i);
+      if (!p.empty())
+        std::swap(p[getInt(n->attrs, "dim0", 0)], p[getInt(n->attrs, "dim1", 0)]);
+      code = permuteLike(n, p);
+      break;
+    }
+    case OpKind::Permute:
+      code = permuteLike(n, getInts(n->attrs, "dims", {}));
+      break;
+    case OpKind::Concat:
+      code = concat(n);
+      break;
+    case OpKind::Slice:
+      code = slice(n);
+      break;
+    default:
+      break;
+    }
+    break;
+  case OpClass::Special:
+    switch (n->op) {
+    case OpKind::Matmul: code = matmul(n); break;
+    case OpKind::Softmax: code = softmax(n, false); break;
+    case OpKind::LogSoftmax: code = softmax(n, true); break;
+    case OpKind::MseLoss: code = mseLoss(n); break;
+    default:
+      throw Error(std::string("codegen does not support '") + n->info().name +
+                  "' yet");
+    }
+    break;
+  case OpClass::Leaf:
+    return "";
+  }
+  // Indent every line and scope the block.
+  std::string pad(indent, ' '), r = pad + "{\n";
+  size_t start = 0;
+  while (start < code.size()) {
+    size_t end = code.find('\n', start);
+    if (end == std::string::npos) end = code.size();
+    r += pad + "  " + code.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return r + pad + "}\n";
+}
+
+} // namespace gradc

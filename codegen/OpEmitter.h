@@ -1,0 +1,61 @@
+//===- codegen/OpEmitter.h - Loop nests for each op ------------*- C++ -*-===//
+//
+// Emits the C++ statements computing one node into its buffer: elementwise
+// loops (flat when no operand broadcasts, nested otherwise), reductions,
+// data movement, GEMM calls, softmax rows. All trip counts and strides are
+// compile-time constants so that clang can vectorize the loops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_CODEGEN_OPEMITTER_H
+#define GRADC_CODEGEN_OPEMITTER_H
+
+#include "codegen/EmitUtil.h"
+#include "ir/Graph.h"
+
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace gradc {
+
+/// Emits per-node code. `valueOf` tells how to read (and, for the node
+/// being computed, write) a value.
+class OpEmitter {
+public:
+  OpEmitter(std::ostringstream &constants,
+            std::function<ValueRef(const Node *)> valueOf)
+      : constants_(constants), valueOf_(std::move(valueOf)) {}
+
+  /// Writes a dense constant as a static const array (splats need nothing).
+  void declareConstant(const Node *n);
+  /// Statements computing `n`, indented by `indent` spaces.
+  std::string emit(const Node *n, int indent);
+  /// Expression reading element `var` of `n` in row-major order.
+  std::string flatAccess(const Node *n, const std::string &var);
+
+private:
+  struct Loops; // nested loop emission state
+
+  std::string elementwise(const Node *n);
+  std::string reduce(const Node *n);
+  std::string permuteLike(const Node *n, const std::vector<int64_t> &perm);
+  std::string concat(const Node *n);
+  std::string slice(const Node *n);
+  std::string matmul(const Node *n);
+  std::string softmax(const Node *n, bool log);
+  std::string mseLoss(const Node *n);
+
+  /// Reads operand `x` at the multi-index `vars` of an iteration space of
+  /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.
+  std::string at(const Node *x, const Shape &space,
+                 const std::vector<std::string> &vars, const std::string &flat);
+  std::string ptrOf(const Node *n) { return valueOf_(n).ptr; }
+
+  std::ostringstream &constants_;
+  std::function<ValueRef(const Node *)> valueOf_;
+};
+
+} // namespace gradc
+
+#endif // GRADC_CODEGEN_OPEMITTER_H

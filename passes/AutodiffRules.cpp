@@ -1,0 +1,311 @@
+//===- passes/AutodiffRules.cpp - Vector-Jacobian product rules -----------===//
+//
+// Notation in the comments: y is the node's result, g = dL/dy its adjoint,
+// a and b its operands. Broadcasting binary ops reduce each operand's
+// adjoint back to the operand's shape with sumTo (the adjoint of expand).
+// Where PyTorch's derivatives.yaml picks a particular form (for example
+// -g * a / (b * b) for division), the rule follows it so results agree
+// bit for bit as often as possible.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/AutodiffRules.h"
+
+#include "ir/Error.h"
+
+namespace gradc {
+namespace {
+
+struct Ctx {
+  GradBuilder &b;
+  Node *y;
+  Node *g;
+  const std::vector<bool> &needs;
+  std::vector<Node *> &grads;
+
+  Node *a() const { return y->operands[0]; }
+  Node *bOp() const { return y->operands[1]; }
+  DType dt() const { return y->type.dtype; }
+  bool need(size_t i) const { return needs[i]; }
+  /// Sets operand i's adjoint, reducing broadcast dimensions.
+  void set(size_t i, Node *v) {
+    if (needs[i]) grads[i] = b.sumTo(v, y->operands[i]->type.shape);
+  }
+  Node *zero() const { return b.scalar(0, y->type.dtype); }
+};
+
+bool isScalarConst(const Node *n, double v) {
+  return n->op == OpKind::Constant && n->type.rank() == 0 &&
+         getFloat(n->attrs, "value", v + 1) == v;
+}
+
+void unaryRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *a = c.a(), *y = c.y, *g = c.g;
+  Node *r = nullptr;
+  switch (y->op) {
+  case OpKind::Neg: r = b.neg(g); break;                  // d(-a) = -g
+  case OpKind::Exp: r = b.mul(g, y); break;               // d exp(a) = g * y
+  case OpKind::Log: r = b.div(g, a); break;               // d log(a) = g / a
+  case OpKind::Sqrt:                                      // d sqrt(a) = g / (2y)
+    r = b.div(g, b.mulScalar(y, 2));
+    break;
+  case OpKind::Abs:                                       // d |a| = g * sign(a)
+    r = b.mul(g, b.op(OpKind::Sign, {a}));
+    break;
+  case OpKind::Sin:                                       // d sin(a) = g cos(a)
+    r = b.mul(g, b.op(OpKind::Cos, {a}));
+    break;
+  case OpKind::Cos:                                       // d cos(a) = -g sin(a)
+    r = b.mul(g, b.neg(b.op(OpKind::Sin, {a})));
+    break;
+  case OpKind::Tanh:                                      // g (1 - y^2)
+    r = b.mul(g, b.sub(b.scalar(1, c.dt()), b.mul(y, y)));
+    break;
+  case OpKind::Sigmoid:                                   // g (1 - y) y
+    r = b.mul(b.mul(g, b.sub(b.scalar(1, c.dt()), y)), y);
+    break;
+  case OpKind::Relu:                                      // g where y > 0
+    r = b.select(b.op(OpKind::Gt, {y, c.zero()}), g, c.zero());
+    break;
+  case OpKind::Sign:                                      // 0 almost everywhere
+    r = b.full(0, a->type);
+    break;
+  default:
+    throw Error(std::string("no derivative rule for '") + y->info().name + "'");
+  }
+  c.set(0, r);
+}
+
+void powRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *a = c.a(), *e = c.bOp(), *g = c.g;
+  if (c.need(0)) {
+    // d a^e / da = e a^(e-1); PyTorch returns exact zeros for e == 0 so
+    // that a == 0 gives 0 rather than 0 * inf.
+    if (isScalarConst(e, 0)) {
+      c.set(0, b.full(0, a->type));
+    } else {
+      Node *em1 = b.sub(e, b.scalar(1, c.dt()));
+      c.set(0, b.mul(b.mul(g, e), b.op(OpKind::Pow, {a, em1})));
+    }
+  }
+  if (c.need(1)) {
+    // d a^e / de = a^e log(a), masked to 0 where a == 0 and e >= 0 (the
+    // limit PyTorch uses, instead of 0 * -inf).
+    Node *v = b.mul(g, b.mul(c.y, b.op(OpKind::Log, {a})));
+    Node *aZero = b.op(OpKind::Eq, {a, c.zero()});
+    Node *eNonNeg = b.op(OpKind::Ge, {e, c.zero()});
+    Node *masked = b.select(aZero, b.select(eNonNeg, c.zero(), v), v);
+    c.set(1, masked);
+  }
+}
+
+void binaryRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *a = c.a(), *bb = c.bOp(), *g = c.g;
+  switch (c.y->op) {
+  case OpKind::Add: // d(a + b) = (g, g)
+    c.set(0, g);
+    c.set(1, g);
+    return;
+  case OpKind::Sub: // d(a - b) = (g, -g)
+    c.set(0, g);
+    if (c.need(1)) c.set(1, b.neg(g));
+    return;
+  case OpKind::Mul: // d(a * b) = (g b, g a)
+    if (c.need(0)) c.set(0, b.mul(g, bb));
+    if (c.need(1)) c.set(1, b.mul(g, a));
+    return;
+  case OpKind::Div: // d(a / b) = (g / b, -g a / (b b))
+    if (c.need(0)) c.set(0, b.div(g, bb));
+    if (c.need(1)) c.set(1, b.div(b.mul(b.neg(g), a), b.mul(bb, bb)));
+    return;
+  case OpKind::Pow:
+    powRule(c);
+    return;
+  case OpKind::Maximum:
+  case OpKind::Minimum: {
+    // The winner gets g; ties split it evenly, as in PyTorch.
+    OpKind win = c.y->op == OpKind::Maximum ? OpKind::Gt : OpKind::Lt;
+    Node *half = b.mulScalar(g, 0.5);
+    Node *tie = b.op(OpKind::Eq, {a, bb});
+    if (c.need(0))
+      c.set(0, b.select(b.op(win, {a, bb}), g, b.select(tie, half, c.zero())));
+    if (c.need(1))
+      c.set(1, b.select(b.op(win, {bb, a}), g, b.select(tie, half, c.zero())));
+    return;
+  }
+  default:
+    throw Error(std::string("no derivative rule for '") + c.y->info().name +
+                "'");
+  }
+}
+
+void whereRule(Ctx &c) {
+  // d where(m, a, b) = (-, g where m, g where !m)
+  Node *m = c.y->operands[0];
+  if (c.need(1)) c.set(1, c.b.select(m, c.g, c.zero()));
+  if (c.need(2)) c.set(2, c.b.select(m, c.zero(), c.g));
+}
+
+std::vector<int64_t> reducedDims(const Node *y) {
+  const Shape &in = y->operands[0]->type.shape;
+  std::vector<int64_t> all;
+  for (int64_t i = 0; i < static_cast<int64_t>(in.size()); ++i) all.push_back(i);
+  return getInts(y->attrs, "dim", all);
+}
+
+void reduceRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *x = c.a();
+  std::vector<int64_t> dims = reducedDims(c.y);
+  bool keep = getBool(c.y->attrs, "keepdim", false);
+  const Shape &xs = x->type.shape;
+  Node *gFull = b.unreduce(c.g, dims, keep, xs);
+  switch (c.y->op) {
+  case OpKind::Sum: // d sum(x) = g broadcast back over the reduced dims
+    c.set(0, gFull);
+    return;
+  case OpKind::Mean: { // d mean(x) = g / N broadcast back
+    int64_t n = 1;
+    for (int64_t d : dims) n *= xs[d];
+    c.set(0, b.div(gFull, b.scalar(static_cast<double>(n), c.dt())));
+    return;
+  }
+  case OpKind::Max:
+  case OpKind::Min: {
+    // g is shared evenly among the elements equal to the extremum
+    // (PyTorch's evenly_distribute_backward / amax backward).
+    Node *yFull = b.unreduce(c.y, dims, keep, xs);
+    Node *mask = b.select(b.op(OpKind::Eq, {x, yFull}), b.scalar(1, c.dt()),
+                          b.scalar(0, c.dt()));
+    Node *count = b.op(OpKind::Sum, {mask}, {{"dim", dims}, {"keepdim", true}});
+    Node *share = b.div(gFull, b.expandTo(count, xs));
+    c.set(0, b.mul(share, mask));
+    return;
+  }
+  default:
+    break;
+  }
+}
+
+void shapeRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *x = c.a(), *g = c.g, *y = c.y;
+  switch (y->op) {
+  case OpKind::Reshape:
+  case OpKind::Squeeze:
+  case OpKind::Unsqueeze: // a view: reshape g back
+    c.set(0, b.reshape(g, x->type.shape));
+    return;
+  case OpKind::Expand: // adjoint of broadcasting is summation
+    c.set(0, b.sumTo(g, x->type.shape));
+    return;
+  case OpKind::Transpose: // a transposition is its own inverse
+    c.set(0, b.op(OpKind::Transpose, {g},
+                  {{"dim0", y->attrs.at("dim0")}, {"dim1", y->attrs.at("dim1")}}));
+    return;
+  case OpKind::Permute: { // apply the inverse permutation
+    std::vector<int64_t> p = getInts(y->attrs, "dims", {}), inv(p.size());
+    for (size_t i = 0; i < p.size(); ++i) inv[p[i]] = static_cast<int64_t>(i);
+    c.set(0, b.op(OpKind::Permute, {g}, {{"dims", inv}}));
+    return;
+  }
+  case OpKind::Concat: { // each operand gets its slice of g
+    int64_t d = getInt(y->attrs, "dim", 0), off = 0;
+    for (size_t i = 0; i < y->operands.size(); ++i) {
+      int64_t len = y->operands[i]->type.shape[d];
+      if (c.need(i))
+        c.grads[i] = b.op(OpKind::Slice, {g},
+                          {{"dim", d}, {"start", off}, {"end", off + len},
+                           {"step", int64_t(1)}});
+      off += len;
+    }
+    return;
+  }
+  default:
+    throw Error(std::string("the gradient of '") + y->info().name +
+                "' is not implemented yet");
+  }
+}
+
+void matmulRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *a = c.a(), *bm = c.bOp();
+  const Shape &as = a->type.shape, &bs = bm->type.shape;
+  // Work on the >= 2-D forms: a vector a is [1, K], a vector b is [K, 1].
+  Node *a2 = as.size() == 1 ? b.reshape(a, {1, as[0]}) : a;
+  Node *b2 = bs.size() == 1 ? b.reshape(bm, {bs[0], 1}) : bm;
+  Shape ys = c.y->type.shape;
+  if (as.size() == 1) ys.insert(ys.end() - (bs.size() == 1 ? 0 : 1), 1);
+  if (bs.size() == 1) ys.push_back(1);
+  Node *g2 = b.reshape(c.g, ys);
+  // y = a b  =>  da = g b^T, db = a^T g (batch dims reduced by sumTo).
+  if (c.need(0)) {
+    Node *da = b.op(OpKind::Matmul, {g2, b.transposeLast(b2)});
+    c.grads[0] = b.reshape(b.sumTo(da, a2->type.shape), as);
+  }
+  if (c.need(1)) {
+    Node *db = b.op(OpKind::Matmul, {b.transposeLast(a2), g2});
+    c.grads[1] = b.reshape(b.sumTo(db, b2->type.shape), bs);
+  }
+}
+
+void specialRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *y = c.y, *g = c.g;
+  switch (y->op) {
+  case OpKind::Matmul:
+    matmulRule(c);
+    return;
+  case OpKind::Softmax: { // dx = y (g - sum(g y, dim))
+    AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
+    Node *s = b.op(OpKind::Sum, {b.mul(g, y)}, red);
+    c.set(0, b.mul(y, b.sub(g, s)));
+    return;
+  }
+  case OpKind::LogSoftmax: { // dx = g - exp(y) sum(g, dim)
+    AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
+    Node *s = b.op(OpKind::Sum, {g}, red);
+    c.set(0, b.sub(g, b.mul(b.op(OpKind::Exp, {y}), s)));
+    return;
+  }
+  case OpKind::MseLoss: { // d mean((a-b)^2) = 2 (a - b) g / N
+    Node *a = c.a(), *bb = c.bOp();
+    Node *diff = b.sub(a, bb);
+    const Shape &s = diff->type.shape;
+    std::string red = getString(y->attrs, "reduction", "mean");
+    Node *gs = b.expandTo(g, s);
+    Node *t = b.mul(b.mulScalar(diff, 2), gs);
+    if (red == "mean")
+      t = b.div(t, b.scalar(static_cast<double>(numElements(s)), c.dt()));
+    if (c.need(0)) c.set(0, t);
+    if (c.need(1)) c.set(1, b.neg(t));
+    return;
+  }
+  default:
+    throw Error(std::string("the gradient of '") + y->info().name +
+                "' is not implemented yet");
+  }
+}
+
+} // namespace
+
+void buildVJP(GradBuilder &b, Node *y, Node *gy, const std::vector<bool> &needs,
+              std::vector<Node *> &grads) {
+  grads.assign(y->operands.size(), nullptr);
+  Ctx c{b, y, gy, needs, grads};
+  switch (y->info().cls) {
+  case OpClass::Unary: unaryRule(c); break;
+  case OpClass::Binary: binaryRule(c); break;
+  case OpClass::Ternary: whereRule(c); break;
+  case OpClass::Reduce: reduceRule(c); break;
+  case OpClass::Shape: shapeRule(c); break;
+  case OpClass::Special: specialRule(c); break;
+  case OpClass::Leaf:
+  case OpClass::Compare:
+    break; // no gradient flows through
+  }
+}
+
+} // namespace gradc

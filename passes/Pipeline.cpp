@@ -1,0 +1,18 @@
+//===- passes/Pipeline.cpp - The standard pipelines -----------------------===//
+#include "passes/Pipeline.h"
+
+#include "passes/Autodiff.h"
+#include "passes/DeadCodeElimination.h"
+#include "passes/RequiresGrad.h"
+
+namespace gradc {
+
+void buildPipeline(PassManager &pm, PipelineStage stage) {
+  pm.add(createRequiresGradPass());
+  if (stage == PipelineStage::Analysis) return;
+  pm.add(createAutodiffPass());
+  if (stage == PipelineStage::Grad) return;
+  pm.add(createDCEPass());
+}
+
+} // namespace gradc

@@ -1,0 +1,21 @@
+//===- passes/Pipeline.h - The standard pipelines --------------*- C++ -*-===//
+#ifndef GRADC_PASSES_PIPELINE_H
+#define GRADC_PASSES_PIPELINE_H
+
+#include "passes/PassManager.h"
+
+namespace gradc {
+
+/// Which part of the standard pipeline to build.
+enum class PipelineStage {
+  Analysis, ///< requires-grad only: the forward graph as written.
+  Grad,     ///< + autodiff: the joint graph, unoptimized.
+  Opt,      ///< + the optimizations: what codegen receives.
+};
+
+/// Adds the passes of the standard pipeline up to `stage` to `pm`.
+void buildPipeline(PassManager &pm, PipelineStage stage);
+
+} // namespace gradc
+
+#endif // GRADC_PASSES_PIPELINE_H

@@ -1,0 +1,36 @@
+//===- passes/RequiresGrad.cpp - The requires-grad analysis ---------------===//
+#include "passes/RequiresGrad.h"
+
+namespace gradc {
+
+bool analyzeRequiresGrad(Graph &g) {
+  bool changed = false;
+  // Nodes are in topological order, so one forward sweep suffices.
+  for (const auto &np : g.nodes()) {
+    Node &n = *np;
+    bool rg = false;
+    if (n.op == OpKind::Input) {
+      rg = getBool(n.attrs, "requires_grad", false);
+    } else if (!n.noGrad && n.info().gradFn) {
+      for (const Node *o : n.operands)
+        rg = rg || o->requiresGrad;
+    }
+    changed |= rg != n.requiresGrad;
+    n.requiresGrad = rg;
+  }
+  return changed;
+}
+
+namespace {
+class RequiresGradPass : public Pass {
+public:
+  std::string name() const override { return "requires-grad"; }
+  bool run(Graph &g) override { return analyzeRequiresGrad(g); }
+};
+} // namespace
+
+std::unique_ptr<Pass> createRequiresGradPass() {
+  return std::make_unique<RequiresGradPass>();
+}
+
+} // namespace gradc
