@@ -69,7 +69,8 @@ private:
       inputIndex_[in] = info_.inputs.size() - 1;
     }
     for (const auto &o : g_.outputs()) {
-      TensorArg a{o.name, o.node->type, false, seeded.count(o.name) > 0,
+      TensorArg a{o.name, o.node->type, o.node->requiresGrad,
+                  seeded.count(o.name) > 0,
                   o.node->requiresGrad ? gradFnName(*o.node) : ""};
       info_.outputs.push_back(a);
     }
@@ -145,8 +146,12 @@ private:
     std::string t = dtypeCppName(n->type.dtype);
     std::string v = valueName(n);
     const Node *r = root_.at(n);
-    if (r != n) // alias: same storage as its root
+    if (r->op == OpKind::Constant) return ""; // read as literal or array
+    if (r != n) { // alias: same storage as its root
+      // Seeds are only known in the backward phase; so are their aliases.
+      if (backward_.count(n)) return "  const " + t + " *" + v + " = nullptr;\n";
       return "  const " + t + " *" + v + " = " + valueName(r) + ";\n";
+    }
     if (n->op == OpKind::Input) {
       size_t i = inputIndex_.at(n);
       std::string fallback = "nullptr";
@@ -205,9 +210,12 @@ private:
     os << "  if (phase & 2) {\n";
     emitSeedFallbacks(os);
     for (const Node *n : bwOrder_) {
-      if (n->op == OpKind::Seed || n->op == OpKind::Constant ||
-          isAliasOp(n->op))
+      if (n->op == OpKind::Seed || n->op == OpKind::Constant) continue;
+      if (isAliasOp(n->op)) {
+        if (root_.at(n)->op != OpKind::Constant)
+          os << "    " << valueName(n) << " = " << valueName(root_.at(n)) << ";\n";
         continue;
+      }
       os << "    // " << n->info().name << " : " << n->type.str() << "\n";
       os << ops.emit(n, 4);
     }

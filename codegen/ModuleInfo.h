@@ -41,7 +41,8 @@ constexpr uint64_t kFlagAccumulate = 1;
 struct TensorArg {
   std::string name;      ///< Input/output name as the user wrote it.
   TensorType type;
-  bool requiresGrad = false; ///< Inputs: has a gradient buffer.
+  bool requiresGrad = false; ///< Inputs: has a gradient buffer. Outputs:
+                             ///< requires grad (may be a backward root).
   bool hasSeed = false;      ///< Outputs: can be a backward root.
   std::string gradFn;        ///< Outputs: PyTorch grad_fn name, if any.
 };

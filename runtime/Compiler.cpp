@@ -1,0 +1,114 @@
+//===- runtime/Compiler.cpp - Graph to callable code ----------------------===//
+#include "runtime/Compiler.h"
+
+#include "codegen/CppEmitter.h"
+#include "ir/Error.h"
+#include "passes/Pipeline.h"
+#include "passes/RequiresGrad.h"
+#include "runtime/HostSymbols.h"
+#include "runtime/Jit.h"
+
+#include <chrono>
+
+namespace gradc {
+
+namespace {
+double msSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+template <typename T> T unwrap(llvm::Expected<T> v, const std::string &what) {
+  if (!v) throw Error(what + ": " + llvm::toString(v.takeError()));
+  return std::move(*v);
+}
+} // namespace
+
+struct CompiledGraph::Impl {
+  std::unique_ptr<Graph> source, optimized;
+  std::string cpp;
+  ModuleInfo info;
+  CompileTimes times;
+  std::unique_ptr<JitModule> module;
+  FusedFn fused = nullptr;
+  ForwardFn forward = nullptr;
+  BackwardFn backward = nullptr;
+};
+
+CompiledGraph::CompiledGraph(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CompiledGraph::~CompiledGraph() = default;
+const Graph &CompiledGraph::sourceGraph() const { return *impl_->source; }
+const Graph &CompiledGraph::optimizedGraph() const { return *impl_->optimized; }
+const ModuleInfo &CompiledGraph::info() const { return impl_->info; }
+const std::string &CompiledGraph::cppSource() const { return impl_->cpp; }
+const CompileTimes &CompiledGraph::times() const { return impl_->times; }
+FusedFn CompiledGraph::fused() const { return impl_->fused; }
+ForwardFn CompiledGraph::forward() const { return impl_->forward; }
+BackwardFn CompiledGraph::backward() const { return impl_->backward; }
+
+int CompiledGraph::inputIndex(const std::string &name) const {
+  for (size_t i = 0; i < impl_->info.inputs.size(); ++i)
+    if (impl_->info.inputs[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+int CompiledGraph::outputIndex(const std::string &name) const {
+  for (size_t i = 0; i < impl_->info.outputs.size(); ++i)
+    if (impl_->info.outputs[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+struct Compiler::JitHolder {
+  std::unique_ptr<Jit> jit;
+};
+
+Compiler::Compiler(CompileOptions opts)
+    : opts_(std::move(opts)), jit_(std::make_unique<JitHolder>()) {
+  JitOptions jo;
+  jo.optLevel = opts_.optLevel;
+  jo.cpu = opts_.cpu;
+  jo.hostSymbols = hostSymbols();
+  jit_->jit = unwrap(Jit::create(jo), "cannot create the JIT");
+}
+
+Compiler::~Compiler() = default;
+
+std::unique_ptr<Graph> optimizeForCodegen(const Graph &g,
+                                          const PassManagerOptions &opts) {
+  auto copy = g.clone();
+  PassManager pm(opts);
+  buildPipeline(pm, PipelineStage::Opt);
+  pm.run(*copy);
+  return copy;
+}
+
+std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
+  auto impl = std::make_unique<CompiledGraph::Impl>();
+  auto t0 = std::chrono::steady_clock::now();
+  impl->source = g.clone();
+  analyzeRequiresGrad(*impl->source);
+  impl->optimized = optimizeForCodegen(g, opts_.passes);
+  impl->times.passesMs = msSince(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  GeneratedModule gen = emitCpp(*impl->optimized, opts_.sourceName);
+  impl->cpp = std::move(gen.source);
+  impl->info = std::move(gen.info);
+  impl->times.codegenMs = msSince(t0);
+
+  impl->module = unwrap(jit_->jit->compile(impl->cpp, impl->info.symbolPrefix),
+                        "JIT compilation of the generated code failed");
+  impl->times.clangMs = impl->module->stats().frontendMs;
+  impl->times.jitMs = impl->module->stats().jitMs;
+  const ModuleInfo &mi = impl->info;
+  impl->fused = reinterpret_cast<FusedFn>(
+      unwrap(impl->module->lookup(mi.fusedSymbol()), "lookup"));
+  impl->forward = reinterpret_cast<ForwardFn>(
+      unwrap(impl->module->lookup(mi.forwardSymbol()), "lookup"));
+  impl->backward = reinterpret_cast<BackwardFn>(
+      unwrap(impl->module->lookup(mi.backwardSymbol()), "lookup"));
+  return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
+}
+
+} // namespace gradc

@@ -1,0 +1,92 @@
+//===- runtime/Compiler.h - Graph to callable code -------------*- C++ -*-===//
+//
+// The host C++ API's compile step: runs the pass pipeline on a graph,
+// emits C++, JIT-compiles it in-process, and looks up the entry points.
+// Errors are thrown as gradc::Error; this header pulls in no LLVM headers.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_RUNTIME_COMPILER_H
+#define GRADC_RUNTIME_COMPILER_H
+
+#include "codegen/ModuleInfo.h"
+#include "ir/Graph.h"
+#include "passes/PassManager.h"
+
+#include <memory>
+#include <string>
+
+namespace gradc {
+
+/// Options of a Compiler.
+struct CompileOptions {
+  int optLevel = 3;       ///< clang -O level for generated code.
+  std::string cpu;        ///< Target CPU; empty: the host's.
+  PassManagerOptions passes; ///< Pipeline instrumentation (print-after, ...).
+  std::string sourceName; ///< Recorded in the generated code's header comment.
+};
+
+/// Timings of one compile, in milliseconds.
+struct CompileTimes {
+  double passesMs = 0, codegenMs = 0, clangMs = 0, jitMs = 0;
+  double totalMs() const { return passesMs + codegenMs + clangMs + jitMs; }
+};
+
+/// A graph compiled to machine code. Immutable and safe to run from
+/// several threads at once (each with its own buffers: see Session).
+class CompiledGraph {
+public:
+  ~CompiledGraph();
+
+  /// The graph as written, with requires-grad flags (for grad_fn names).
+  const Graph &sourceGraph() const;
+  /// The optimized joint graph codegen received.
+  const Graph &optimizedGraph() const;
+  /// Entry points and argument layout.
+  const ModuleInfo &info() const;
+  /// The generated C++.
+  const std::string &cppSource() const;
+  /// How long each stage took.
+  const CompileTimes &times() const;
+
+  /// Index of the input / output with this name, or -1.
+  int inputIndex(const std::string &name) const;
+  int outputIndex(const std::string &name) const;
+
+  FusedFn fused() const;
+  ForwardFn forward() const;
+  BackwardFn backward() const;
+
+private:
+  friend class Compiler;
+  struct Impl;
+  explicit CompiledGraph(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Compiles graphs. Holds the JIT; create one and reuse it. compile() may
+/// be called from several threads at once.
+class Compiler {
+public:
+  /// Creates the JIT for the host CPU. Throws gradc::Error on failure.
+  explicit Compiler(CompileOptions opts = {});
+  ~Compiler();
+
+  /// Differentiates, optimizes, emits and JIT-compiles a copy of `g`.
+  std::unique_ptr<CompiledGraph> compile(const Graph &g) const;
+
+  const CompileOptions &options() const { return opts_; }
+
+private:
+  struct JitHolder;
+  CompileOptions opts_;
+  std::unique_ptr<JitHolder> jit_;
+};
+
+/// Runs the standard pipeline on a copy of `g` up to and including the
+/// optimizations; what codegen receives.
+std::unique_ptr<Graph> optimizeForCodegen(const Graph &g,
+                                          const PassManagerOptions &opts);
+
+} // namespace gradc
+
+#endif // GRADC_RUNTIME_COMPILER_H

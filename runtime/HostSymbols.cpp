@@ -1,0 +1,45 @@
+//===- runtime/HostSymbols.cpp - Functions generated code calls -----------===//
+#include "runtime/HostSymbols.h"
+
+#include <cmath>
+
+// The CBLAS entry points, declared as the generated prelude declares them
+// (enums are ints in the C ABI), so no BLAS header is needed to build.
+extern "C" {
+void cblas_sgemm(int, int, int, int, int, int, float, const float *, int,
+                 const float *, int, float, float *, int);
+void cblas_dgemm(int, int, int, int, int, int, double, const double *, int,
+                 const double *, int, double, double *, int);
+}
+
+namespace gradc {
+
+std::map<std::string, void *> hostSymbols() {
+  // Casting through a typed pointer picks the C overload of each name.
+  using F1 = float (*)(float);
+  using D1 = double (*)(double);
+  using F2 = float (*)(float, float);
+  using D2 = double (*)(double, double);
+  return {
+      {"expf", (void *)static_cast<F1>(::expf)},
+      {"logf", (void *)static_cast<F1>(::logf)},
+      {"sqrtf", (void *)static_cast<F1>(::sqrtf)},
+      {"fabsf", (void *)static_cast<F1>(::fabsf)},
+      {"sinf", (void *)static_cast<F1>(::sinf)},
+      {"cosf", (void *)static_cast<F1>(::cosf)},
+      {"tanhf", (void *)static_cast<F1>(::tanhf)},
+      {"powf", (void *)static_cast<F2>(::powf)},
+      {"exp", (void *)static_cast<D1>(::exp)},
+      {"log", (void *)static_cast<D1>(::log)},
+      {"sqrt", (void *)static_cast<D1>(::sqrt)},
+      {"fabs", (void *)static_cast<D1>(::fabs)},
+      {"sin", (void *)static_cast<D1>(::sin)},
+      {"cos", (void *)static_cast<D1>(::cos)},
+      {"tanh", (void *)static_cast<D1>(::tanh)},
+      {"pow", (void *)static_cast<D2>(::pow)},
+      {"cblas_sgemm", (void *)&cblas_sgemm},
+      {"cblas_dgemm", (void *)&cblas_dgemm},
+  };
+}
+
+} // namespace gradc

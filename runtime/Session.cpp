@@ -1,0 +1,161 @@
+//===- runtime/Session.cpp - Running a compiled graph ---------------------===//
+#include "runtime/Session.h"
+
+#include "ir/Error.h"
+#include "runtime/InputInit.h"
+
+namespace gradc {
+
+Session::Session(const CompiledGraph &g)
+    : g_(g), fusedWs_(g.info().fusedWorkspaceBytes),
+      ctx_(g.info().contextBytes), ws_(g.info().workspaceBytes) {
+  const ModuleInfo &mi = g.info();
+  for (const TensorArg &a : mi.inputs) {
+    const Node *n = g.sourceGraph().findNode(a.name);
+    if (n && hasInit(*n)) {
+      inputs_.push_back(materializeInit(*n));
+      inputSet_.push_back(true);
+    } else {
+      inputs_.emplace_back(a.type.dtype, a.type.shape);
+      inputSet_.push_back(false);
+    }
+  }
+  for (const TensorArg &a : mi.outputs) {
+    outputs_.emplace_back(a.type.dtype, a.type.shape);
+    Tensor one(a.type.dtype, a.type.shape);
+    one.fill(1);
+    ones_.push_back(std::move(one));
+  }
+  for (size_t i : mi.gradInputs) {
+    grads_.emplace_back(mi.inputs[i].type.dtype, mi.inputs[i].type.shape);
+    gradValid_.push_back(false);
+  }
+}
+
+void Session::setInput(const std::string &name, const Tensor &value) {
+  int i = g_.inputIndex(name);
+  if (i < 0) throw Error("the graph has no input named '" + name + "'");
+  const TensorType &want = g_.info().inputs[i].type;
+  if (value.type() != want)
+    throw Error("input '" + name + "' expects " + want.str() + ", got " +
+                value.type().str());
+  inputs_[i] = Tensor::fromDoubles(want.dtype, want.shape, value.toDoubles());
+  inputSet_[i] = true;
+}
+
+const Tensor &Session::input(const std::string &name) const {
+  int i = g_.inputIndex(name);
+  if (i < 0) throw Error("the graph has no input named '" + name + "'");
+  return inputs_[i];
+}
+
+const Tensor &Session::output(const std::string &name) const {
+  int i = g_.outputIndex(name);
+  if (i < 0) throw Error("the graph has no output named '" + name + "'");
+  return outputs_[i];
+}
+
+const Tensor *Session::grad(const std::string &name) const {
+  int i = g_.inputIndex(name);
+  if (i < 0) throw Error("the graph has no input named '" + name + "'");
+  const auto &gi = g_.info().gradInputs;
+  for (size_t j = 0; j < gi.size(); ++j)
+    if (gi[j] == static_cast<size_t>(i))
+      return gradValid_[j] ? &grads_[j] : nullptr;
+  return nullptr; // does not require grad: .grad is None
+}
+
+void Session::clearGrad(const std::string &name) {
+  int i = g_.inputIndex(name);
+  if (i < 0) throw Error("the graph has no input named '" + name + "'");
+  const auto &gi = g_.info().gradInputs;
+  for (size_t j = 0; j < gi.size(); ++j)
+    if (gi[j] == static_cast<size_t>(i)) gradValid_[j] = false;
+}
+
+void Session::clearGrads() {
+  for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = false;
+}
+
+void Session::checkInputsSet() const {
+  for (size_t i = 0; i < inputs_.size(); ++i)
+    if (!inputSet_[i])
+      throw Error("input '" + g_.info().inputs[i].name +
+                  "' has no value: set it or declare an init");
+}
+
+std::vector<const void *> Session::seedPointers(const std::vector<Root> &roots) {
+  const ModuleInfo &mi = g_.info();
+  std::vector<const void *> seeds(mi.outputs.size(), nullptr);
+  for (const Root &r : roots) {
+    int k = g_.outputIndex(r.output);
+    if (k < 0) throw Error("the graph has no output named '" + r.output + "'");
+    const TensorArg &o = mi.outputs[k];
+    if (!o.requiresGrad)
+      throw Error("output '" + r.output + "' does not require grad and does "
+                  "not have a grad_fn, so it cannot be a backward root");
+    if (seeds[k]) throw Error("output '" + r.output + "' is a root twice");
+    if (!r.seed) {
+      if (o.type.numel() != 1)
+        throw Error("grad can be implicitly created only for scalar outputs "
+                    "(output '" + r.output + "' has shape " +
+                    shapeToString(o.type.shape) + "; pass a seed)");
+      seeds[k] = ones_[k].data();
+      continue;
+    }
+    if (r.seed->type() != o.type)
+      throw Error("the seed of output '" + r.output + "' must be " +
+                  o.type.str() + ", got " + r.seed->type().str());
+    seeds[k] = r.seed->data();
+  }
+  return seeds;
+}
+
+std::vector<void *> Session::gradPointers() {
+  std::vector<void *> p;
+  for (Tensor &t : grads_) p.push_back(t.data());
+  return p;
+}
+
+void Session::forward() {
+  checkInputsSet();
+  std::vector<const void *> in;
+  for (const Tensor &t : inputs_) in.push_back(t.data());
+  std::vector<void *> out;
+  for (Tensor &t : outputs_) out.push_back(t.data());
+  g_.forward()(in.data(), out.data(), ctx_.data(), ws_.data());
+  haveContext_ = true;
+}
+
+void Session::backward(const std::vector<Root> &roots) {
+  if (!haveContext_)
+    throw Error("backward() needs a forward() first (no saved context)");
+  std::vector<const void *> seeds = seedPointers(roots);
+  // PyTorch: a None .grad is assigned, an existing one is added to. Zero
+  // the None ones and accumulate into all, so one call serves both.
+  for (size_t j = 0; j < grads_.size(); ++j)
+    if (!gradValid_[j]) grads_[j].fill(0);
+  std::vector<void *> grads = gradPointers();
+  g_.backward()(ctx_.data(), grads.data(), seeds.data(), kFlagAccumulate,
+                ws_.data());
+  for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
+}
+
+void Session::runFused(const std::vector<Root> &roots, bool accumulate) {
+  checkInputsSet();
+  std::vector<const void *> seeds = seedPointers(roots);
+  std::vector<const void *> in;
+  for (const Tensor &t : inputs_) in.push_back(t.data());
+  std::vector<void *> out;
+  for (Tensor &t : outputs_) out.push_back(t.data());
+  if (accumulate)
+    for (size_t j = 0; j < grads_.size(); ++j)
+      if (!gradValid_[j]) grads_[j].fill(0);
+  std::vector<void *> grads = gradPointers();
+  g_.fused()(in.data(), out.data(), grads.data(), seeds.data(),
+             accumulate ? kFlagAccumulate : 0, fusedWs_.data());
+  if (!roots.empty())
+    for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
+}
+
+} // namespace gradc
