@@ -7,10 +7,16 @@
 
 namespace gradc {
 
-void buildPipeline(PassManager &pm, PipelineStage stage) {
-  pm.add(createRequiresGradPass());
-  if (stage == PipelineStage::Analysis) return;
-  pm.add(createAutodiffPass());
+bool isDifferentiated(const Graph &g) {
+  return !g.gradients().empty() || !g.seeds().empty();
+}
+
+void buildPipeline(PassManager &pm, PipelineStage stage, bool differentiated) {
+  if (!differentiated) {
+    pm.add(createRequiresGradPass());
+    if (stage == PipelineStage::Analysis) return;
+    pm.add(createAutodiffPass());
+  }
   if (stage == PipelineStage::Grad) return;
   pm.add(createDCEPass());
 }

@@ -13,8 +13,14 @@ enum class PipelineStage {
   Opt,      ///< + the optimizations: what codegen receives.
 };
 
-/// Adds the passes of the standard pipeline up to `stage` to `pm`.
-void buildPipeline(PassManager &pm, PipelineStage stage);
+/// Adds the passes of the standard pipeline up to `stage` to `pm`. For a
+/// graph that is already differentiated (read back from a grad-ir dump),
+/// the analysis and autodiff are left out.
+void buildPipeline(PassManager &pm, PipelineStage stage,
+                   bool differentiated = false);
+
+/// True if `g` already has seeds or gradients (it went through autodiff).
+bool isDifferentiated(const Graph &g);
 
 } // namespace gradc
 

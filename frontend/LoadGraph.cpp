@@ -1,0 +1,59 @@
+//===- frontend/LoadGraph.cpp - Reads a graph in any format ---------------===//
+#include "frontend/LoadGraph.h"
+
+#include "frontend/JsonLoader.h"
+#include "frontend/JsonText.h"
+#include "frontend/JsonWriter.h"
+#include "ir/Error.h"
+#include "ir/Parser.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+
+namespace gradc {
+
+static bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+GraphFormat graphFormatOf(const std::string &path) {
+  if (endsWith(path, ".json")) return GraphFormat::Json;
+  if (endsWith(path, ".grad")) return GraphFormat::Dsl;
+  if (endsWith(path, ".gir")) return GraphFormat::IR;
+  throw Error(path + ": error: unknown graph format (expected a .json, "
+                     ".grad or .gir file)");
+}
+
+std::unique_ptr<Graph> parseGraphText(const std::string &text,
+                                      const std::string &fileName,
+                                      GraphFormat format) {
+  switch (format) {
+  case GraphFormat::Json:
+    return loadJsonGraph(text, fileName);
+  case GraphFormat::Dsl:
+    throw Error(fileName + ": error: the DSL frontend is not built in yet");
+  case GraphFormat::IR: {
+    auto g = parseGraph(text, fileName);
+    verifyGraph(*g);
+    return g;
+  }
+  }
+  throw Error("unreachable graph format");
+}
+
+std::unique_ptr<Graph> loadGraphFile(const std::string &path) {
+  GraphFormat f = graphFormatOf(path);
+  return parseGraphText(readTextFile(path), path, f);
+}
+
+std::string writeGraphText(const Graph &g, GraphFormat format) {
+  switch (format) {
+  case GraphFormat::Json: return writeJsonGraph(g);
+  case GraphFormat::Dsl:
+    throw Error("the DSL writer is not built in yet");
+  case GraphFormat::IR: return printGraph(g);
+  }
+  throw Error("unreachable graph format");
+}
+
+} // namespace gradc

@@ -1,0 +1,32 @@
+//===- frontend/LoadGraph.h - Reads a graph in any format ------*- C++ -*-===//
+#ifndef GRADC_FRONTEND_LOADGRAPH_H
+#define GRADC_FRONTEND_LOADGRAPH_H
+
+#include "ir/Graph.h"
+
+#include <memory>
+#include <string>
+
+namespace gradc {
+
+/// The formats a graph file can be in, chosen by its extension.
+enum class GraphFormat { Json, Dsl, IR };
+
+/// The format of `path` by extension: .json, .grad, or .gir (IR text).
+/// Throws gradc::Error for any other extension.
+GraphFormat graphFormatOf(const std::string &path);
+
+/// Parses graph text in `format`; `fileName` is used in messages.
+std::unique_ptr<Graph> parseGraphText(const std::string &text,
+                                      const std::string &fileName,
+                                      GraphFormat format);
+
+/// Reads and parses a graph file.
+std::unique_ptr<Graph> loadGraphFile(const std::string &path);
+
+/// Writes a source-level graph in `format` (for `gradc convert`).
+std::string writeGraphText(const Graph &g, GraphFormat format);
+
+} // namespace gradc
+
+#endif // GRADC_FRONTEND_LOADGRAPH_H

@@ -1,0 +1,97 @@
+//===- tools/RunCommand.cpp - gradc run -----------------------------------===//
+//
+// Compiles a graph with the JIT, runs the fused entry point once, and prints
+// outputs and gradients as PyTorch would (--format torch) or as the
+// normative JSON of DESIGN.md (--format json).
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/LoadGraph.h"
+#include "ir/Error.h"
+#include "runtime/Session.h"
+#include "runtime/TorchFormat.h"
+#include "tools/Args.h"
+#include "tools/Commands.h"
+#include "tools/RunSetup.h"
+#include "tools/TensorIO.h"
+
+#include <iostream>
+
+namespace gradc {
+
+static const char *kRunHelp =
+    R"HELP(usage: gradc run GRAPH [--inputs FILE.json] [--seeds FILE.json]
+                 [--backward NAME...] [--accumulate] [--format torch|json]
+
+JIT-compiles GRAPH and runs forward and backward once.
+  --inputs FILE   input values: {NAME: nested list | number |
+                  {"shape": [...], "data": [...]}}; inputs not listed use
+                  their declared init
+  --seeds FILE    seeds (cotangents) of outputs, same format: z.backward(seed)
+  --backward N..  the backward roots (outputs). Default: every scalar output
+                  that requires grad, plus every output given a seed
+  --accumulate    add into the gradient buffers (they start at zero here)
+  --format F      torch (default): print like PyTorch, with grad_fn=<...>;
+                  json: {"outputs": {NAME: {"shape", "data"}}, "grads": {...}}
+  -O0..-O3        optimization level of the generated code (default -O3)
+)HELP";
+
+static std::vector<std::string> suffixesOf(const TensorArg &a, bool isInput) {
+  if (isInput) return a.requiresGrad ? std::vector<std::string>{"requires_grad=True"}
+                                     : std::vector<std::string>{};
+  if (!a.gradFn.empty()) return {"grad_fn=<" + a.gradFn + ">"};
+  if (a.requiresGrad) return {"requires_grad=True"}; // an input as output
+  return {};
+}
+
+int runCommand(int argc, char **argv) {
+  ArgSpec spec;
+  spec.withValue = {"--inputs", "--seeds", "--format"};
+  spec.multi = {"--backward"};
+  spec.switches = {"--accumulate", "--help", "-h", "-O0", "-O1", "-O2", "-O3"};
+  Args args = parseArgs(argc, argv, 1, spec);
+  if (args.has("--help") || args.has("-h")) {
+    std::cout << kRunHelp;
+    return 0;
+  }
+  std::string format = args.get("--format", "torch");
+  if (format != "torch" && format != "json")
+    throw Error("--format must be torch or json, got '" + format + "'");
+  RunSetup setup = prepareRun(args);
+  Session &s = *setup.session;
+  s.runFused(setup.roots, args.has("--accumulate"));
+
+  const ModuleInfo &mi = setup.compiled->info();
+  if (format == "json") {
+    std::string out = "{\"outputs\": {";
+    for (size_t k = 0; k < mi.outputs.size(); ++k)
+      out += (k ? ", " : "") + jsonString(mi.outputs[k].name) + ": " +
+             tensorToJson(s.output(mi.outputs[k].name));
+    out += "}, \"grads\": {";
+    bool first = true;
+    for (size_t i : mi.gradInputs) {
+      const Tensor *g = s.grad(mi.inputs[i].name);
+      if (!g) continue;
+      out += (first ? "" : ", ") + jsonString(mi.inputs[i].name) + ": " +
+             tensorToJson(*g);
+      first = false;
+    }
+    std::cout << out << "}}\n";
+    return 0;
+  }
+  auto show = [](const std::string &label, const Tensor &t,
+                 const std::vector<std::string> &suffixes) {
+    std::cout << "# " << label << "\n"
+              << formatTorchTensor(t.toDoubles(), t.shape(), t.dtype(), suffixes)
+              << "\n";
+  };
+  for (const TensorArg &a : mi.inputs) show(a.name, s.input(a.name), suffixesOf(a, true));
+  for (const TensorArg &a : mi.outputs)
+    show(a.name, s.output(a.name), suffixesOf(a, false));
+  for (size_t i : mi.gradInputs) {
+    const Tensor *g = s.grad(mi.inputs[i].name);
+    if (g) show(mi.inputs[i].name + ".grad", *g, {});
+  }
+  return 0;
+}
+
+} // namespace gradc

@@ -1,0 +1,63 @@
+//===- tools/RunSetup.cpp - Shared set-up of run, bench and check ---------===//
+#include "tools/RunSetup.h"
+
+#include "frontend/LoadGraph.h"
+#include "ir/Error.h"
+#include "tools/TensorIO.h"
+
+#include <algorithm>
+
+namespace gradc {
+
+static int optLevel(const Args &args) {
+  for (int l = 0; l <= 3; ++l)
+    if (args.has("-O" + std::to_string(l))) return l;
+  return 3;
+}
+
+RunSetup prepareRun(const Args &args) {
+  if (args.positional.size() != 1)
+    throw Error(args.positional.empty() ? "no graph file given"
+                                        : "expected one graph file, got " +
+                                              std::to_string(args.positional.size()));
+  RunSetup r;
+  const std::string &path = args.positional[0];
+  r.graph = loadGraphFile(path);
+  CompileOptions co;
+  co.optLevel = optLevel(args);
+  co.sourceName = path;
+  r.compiler = std::make_unique<Compiler>(co);
+  r.compiled = r.compiler->compile(*r.graph);
+  r.session = std::make_unique<Session>(*r.compiled);
+  const ModuleInfo &mi = r.compiled->info();
+
+  if (args.has("--inputs")) {
+    std::map<std::string, TensorType> types;
+    for (const TensorArg &a : mi.inputs) types[a.name] = a.type;
+    for (auto &kv : readTensorFile(args.get("--inputs"), types, "input"))
+      r.session->setInput(kv.first, kv.second);
+  }
+  if (args.has("--seeds")) {
+    std::map<std::string, TensorType> types;
+    for (const TensorArg &a : mi.outputs) types[a.name] = a.type;
+    r.seeds = readTensorFile(args.get("--seeds"), types, "seed");
+  }
+  std::vector<std::string> names = args.all("--backward");
+  if (names.empty()) {
+    for (const TensorArg &a : mi.outputs)
+      if ((a.requiresGrad && a.type.numel() == 1) || r.seeds.count(a.name))
+        names.push_back(a.name);
+  } else {
+    for (const auto &kv : r.seeds)
+      if (std::find(names.begin(), names.end(), kv.first) == names.end())
+        throw Error("a seed is given for '" + kv.first +
+                    "', which is not among the --backward roots");
+  }
+  for (const std::string &n : names) {
+    auto it = r.seeds.find(n);
+    r.roots.push_back({n, it == r.seeds.end() ? nullptr : &it->second});
+  }
+  return r;
+}
+
+} // namespace gradc
