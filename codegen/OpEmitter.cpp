@@ -92,8 +92,7 @@ std::string OpEmitter::at(const Node *x, const Shape &space,
   return v.ptr + "[" + offsetExpr(x->type.shape, space, vars) + "]";
 }
 
-/// The scalar expression of an elementwise op given operand expressions.
-static std::string scalarExpr(const Node *n, const std::vector<std::string> &a) {
+std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   DType t = n->operands.empty() ? n->type.dtype : n->operands.back()->type.dtype;
   std::string T = dtypeCppName(n->type.dtype);
   auto lit = [&](double v) { return literal(v, t); };
@@ -154,14 +153,14 @@ std::string OpEmitter::elementwise(const Node *n) {
     std::vector<std::string> a;
     for (const Node *o : n->operands) a.push_back(at(o, s, {}, "i"));
     return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " +
-           out + "[i] = " + scalarExpr(n, a) + ";\n";
+           out + "[i] = " + elementwiseExpr(n, a) + ";\n";
   }
   LoopNest loops(s, "i", 0);
   std::string flatIdx = offsetExpr(s, s, loops.vars);
   std::vector<std::string> a;
   for (const Node *o : n->operands) a.push_back(at(o, s, loops.vars, ""));
   return loops.code + loops.pad() + out + "[" + flatIdx + "] = " +
-         scalarExpr(n, a) + ";\n" + loops.close();
+         elementwiseExpr(n, a) + ";\n" + loops.close();
 }
 
 std::string OpEmitter::reduce(const Node *n) {

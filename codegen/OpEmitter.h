@@ -19,6 +19,11 @@
 
 namespace gradc {
 
+/// The C++ expression of one element of an elementwise node (unary, binary,
+/// comparison, where, expand, detach), given its operands' expressions.
+/// Shared by the plain loops here and by fused loop nests.
+std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a);
+
 /// Emits per-node code. `valueOf` tells how to read (and, for the node
 /// being computed, write) a value.
 class OpEmitter {

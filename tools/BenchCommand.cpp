@@ -1,4 +1,4 @@
-//===- tools/BenchCommand.cpp - gradc bench and gradc check ---------------===//
+//===- tools/BenchCommand.cpp - gradc bench -------------------------------===//
 #include "ir/Error.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
@@ -75,12 +75,6 @@ int benchCommand(int argc, char **argv) {
                 static_cast<long long>(ru.ru_maxrss) * 1024, iters);
   std::cout << buf;
   return 0;
-}
-
-int checkCommand(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  throw Error("'gradc check' is not implemented yet");
 }
 
 } // namespace gradc
