@@ -12,11 +12,11 @@ bool isDifferentiated(const Graph &g) {
 }
 
 void buildPipeline(PassManager &pm, PipelineStage stage, bool differentiated) {
-  if (!differentiated) {
-    pm.add(createRequiresGradPass());
-    if (stage == PipelineStage::Analysis) return;
-    pm.add(createAutodiffPass());
-  }
+  // The analysis also runs on differentiated graphs (read back from a
+  // grad-ir dump), where it marks only forward nodes.
+  pm.add(createRequiresGradPass());
+  if (stage == PipelineStage::Analysis) return;
+  if (!differentiated) pm.add(createAutodiffPass());
   if (stage == PipelineStage::Grad) return;
   pm.add(createDCEPass());
 }

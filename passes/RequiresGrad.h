@@ -3,7 +3,8 @@
 // PyTorch's rule, on a static graph: an input requires grad when declared
 // so; any other node requires grad iff some operand does, the op has a
 // gradient (comparisons do not), it is not `detach`, and it is not inside a
-// `no_grad` region.
+// `no_grad` region. In a differentiated graph, nodes that depend on a seed
+// (the backward) never require grad.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_PASSES_REQUIRESGRAD_H

@@ -87,7 +87,7 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   auto impl = std::make_unique<CompiledGraph::Impl>();
   auto t0 = std::chrono::steady_clock::now();
   impl->source = g.clone();
-  if (!isDifferentiated(*impl->source)) analyzeRequiresGrad(*impl->source);
+  analyzeRequiresGrad(*impl->source);
   impl->optimized = optimizeForCodegen(g, opts_.passes);
   impl->times.passesMs = msSince(t0);
 
