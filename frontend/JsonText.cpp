@@ -53,6 +53,12 @@ nlohmann::json parseJsonText(const std::string &text,
     size_t off = e.byte > 0 ? e.byte - 1 : 0;
     throw Error(location(text, off, fileName) + ": error: malformed JSON: " +
                 msg);
+  } catch (const nlohmann::json::exception &e) {
+    // e.g. a number out of range (1e400): not a parse_error, still bad input.
+    std::string msg = e.what();
+    size_t p = msg.find("] ");
+    if (p != std::string::npos) msg = msg.substr(p + 2);
+    throw Error(fileName + ": error: invalid JSON: " + msg);
   }
 }
 
