@@ -5,6 +5,7 @@
 #include "ir/Error.h"
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
+#include "runtime/CompileCache.h"
 #include "runtime/HostSymbols.h"
 #include "runtime/Jit.h"
 
@@ -69,6 +70,9 @@ Compiler::Compiler(CompileOptions opts)
   jo.optLevel = opts_.optLevel;
   jo.cpu = opts_.cpu;
   jo.hostSymbols = hostSymbols();
+  if (opts_.useCache)
+    jo.cacheDir =
+        opts_.cacheDir.empty() ? defaultCacheDirectory() : opts_.cacheDir;
   jit_->jit = unwrap(Jit::create(jo), "cannot create the JIT");
 }
 
@@ -101,6 +105,7 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                         "JIT compilation of the generated code failed");
   impl->times.clangMs = impl->module->stats().frontendMs;
   impl->times.jitMs = impl->module->stats().jitMs;
+  impl->times.cacheHit = impl->module->stats().cacheHit;
   const ModuleInfo &mi = impl->info;
   impl->fused = reinterpret_cast<FusedFn>(
       unwrap(impl->module->lookup(mi.fusedSymbol()), "lookup"));

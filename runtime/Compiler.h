@@ -23,11 +23,21 @@ struct CompileOptions {
   std::string cpu;        ///< Target CPU; empty: the host's.
   PassManagerOptions passes; ///< Pipeline instrumentation (print-after, ...).
   std::string sourceName; ///< Recorded in the generated code's header comment.
+  /// Use the on-disk compile cache (runtime/CompileCache.h): compiling the
+  /// same generated code for the same target and options again links the
+  /// stored object instead of running clang and LLVM's code generator.
+  bool useCache = true;
+  /// The cache directory; empty means defaultCacheDirectory()
+  /// ($GRADC_CACHE_DIR, else $XDG_CACHE_HOME/gradc, else ~/.cache/gradc).
+  std::string cacheDir;
 };
 
 /// Timings of one compile, in milliseconds.
 struct CompileTimes {
   double passesMs = 0, codegenMs = 0, clangMs = 0, jitMs = 0;
+  /// The machine code came from the compile cache: clangMs is then the
+  /// time to hash the source and read the entry, jitMs the time to link it.
+  bool cacheHit = false;
   double totalMs() const { return passesMs + codegenMs + clangMs + jitMs; }
 };
 

@@ -6,16 +6,25 @@
 // share mutable state (concurrent compiles need no locks), and destroying a
 // module releases exactly its code.
 //
+// With a compile cache, compile() hashes the source and the target first;
+// on a hit it links the stored object into a fresh LLJIT and never runs
+// clang. On a miss the module's identifier is set to the key and the LLJIT
+// compiles through LLVM's ObjectCache hook, which stores the new object.
+//
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Jit.h"
 
+#include "runtime/CompileCache.h"
 #include "runtime/JitCompiler.h"
 
+#include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/CompileUtils.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/ObjectFileInterface.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/DiagnosticPrinter.h"
@@ -116,10 +125,17 @@ std::vector<std::string> definedSymbols(const llvm::Module &module) {
 
 struct JitModule::Impl {
   /// Creates the LLJIT, adds \p module to it and generates all its code.
+  /// With \p cache, code generation goes through it (the module's
+  /// identifier must be its cache key).
   llvm::Error load(std::unique_ptr<llvm::Module> module,
                    std::unique_ptr<llvm::LLVMContext> context,
                    const jit_detail::TargetConfig &target,
-                   const std::map<std::string, void *> &hostSymbols);
+                   const std::map<std::string, void *> &hostSymbols,
+                   std::shared_ptr<CompileCacheHook> cache);
+  /// Creates the LLJIT and links the compiled \p object into it.
+  llvm::Error loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
+                         const jit_detail::TargetConfig &target,
+                         const std::map<std::string, void *> &hostSymbols);
 
   std::string name;
   JitStats stats;
@@ -127,6 +143,8 @@ struct JitModule::Impl {
   bool hasInitializers = false;
   // Declared before the LLJIT, which reports into it until destroyed.
   std::shared_ptr<ErrorLog> log = std::make_shared<ErrorLog>();
+  /// Kept alive as long as the LLJIT whose compiler points at it.
+  std::shared_ptr<CompileCacheHook> cache;
   std::unique_ptr<llvm::orc::LLJIT> jit;
 };
 
@@ -158,6 +176,8 @@ const JitStats &JitModule::stats() const { return impl_->stats; }
 
 struct Jit::Config {
   jit_detail::TargetConfig target;
+  /// Null without a cache directory.
+  std::shared_ptr<CompileCacheHook> cache;
 };
 
 Jit::Jit(JitOptions options, std::unique_ptr<Config> config)
@@ -176,6 +196,9 @@ llvm::Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
     return target.takeError();
   auto config = std::make_unique<Config>();
   config->target = std::move(*target);
+  if (!options.cacheDir.empty())
+    config->cache =
+        std::make_shared<CompileCacheHook>(CompileCache(options.cacheDir));
   return std::unique_ptr<Jit>(new Jit(std::move(options), std::move(config)));
 }
 
@@ -209,22 +232,35 @@ createHostJITDylib(llvm::orc::LLJIT &jit,
 }
 
 /// A fresh LLJIT generating code for \p target and resolving undefined
-/// symbols as createHostJITDylib() says.
+/// symbols as createHostJITDylib() says. With \p cache, IR is compiled by
+/// the same compiler LLJIT would pick (one TargetMachine, no thread pool)
+/// with the cache attached.
 llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>>
 createLLJIT(const jit_detail::TargetConfig &target,
             const std::map<std::string, void *> &hostSymbols,
-            std::shared_ptr<ErrorLog> log) {
+            std::shared_ptr<ErrorLog> log, CompileCacheHook *cache) {
   llvm::orc::JITTargetMachineBuilder machine{llvm::Triple(target.triple)};
   machine.setCPU(target.cpu);
   machine.addFeatures(target.features);
   machine.setCodeGenOptLevel(codeGenLevel(target.optLevel));
 
-  auto jit = llvm::orc::LLJITBuilder()
-                 .setJITTargetMachineBuilder(std::move(machine))
-                 .setProcessSymbolsJITDylibSetup([&](llvm::orc::LLJIT &jit) {
-                   return createHostJITDylib(jit, hostSymbols);
-                 })
-                 .create();
+  llvm::orc::LLJITBuilder builder;
+  builder.setJITTargetMachineBuilder(std::move(machine))
+      .setProcessSymbolsJITDylibSetup([&](llvm::orc::LLJIT &jit) {
+        return createHostJITDylib(jit, hostSymbols);
+      });
+  if (cache)
+    builder.setCompileFunctionCreator(
+        [cache](llvm::orc::JITTargetMachineBuilder builder)
+            -> llvm::Expected<
+                std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+          auto machine = builder.createTargetMachine();
+          if (!machine)
+            return machine.takeError();
+          return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(
+              std::move(*machine), cache);
+        });
+  auto jit = builder.create();
   if (!jit)
     return jit.takeError();
   (*jit)->getExecutionSession().setErrorReporter(
@@ -248,19 +284,32 @@ llvm::Error materializeAll(llvm::orc::LLJIT &jit,
       .takeError();
 }
 
+/// The cache key of one compile: the source and everything else that
+/// decides the object's bytes. Bump the format tag when the JIT's own code
+/// generation settings change in a way the -cc1 arguments do not show.
+std::string cacheKey(llvm::StringRef source, llvm::StringRef moduleName,
+                     const jit_detail::TargetConfig &target) {
+  std::string fingerprint = jit_detail::targetFingerprint(target);
+  return CompileCache::makeKey({"gradc-jit-object-1", GRADC_VERSION_STRING,
+                                LLVM_VERSION_STRING, fingerprint, moduleName,
+                                source});
+}
+
 } // namespace
 
 llvm::Error
 JitModule::Impl::load(std::unique_ptr<llvm::Module> module,
                       std::unique_ptr<llvm::LLVMContext> context,
                       const jit_detail::TargetConfig &target,
-                      const std::map<std::string, void *> &hostSymbols) {
+                      const std::map<std::string, void *> &hostSymbols,
+                      std::shared_ptr<CompileCacheHook> cacheHook) {
   context->setDiagnosticHandlerCallBack(logBackendDiagnostic, log.get());
   std::vector<std::string> names = definedSymbols(*module);
   bool needsInitializers = module->getNamedGlobal("llvm.global_ctors") ||
                            module->getNamedGlobal("llvm.global_dtors");
 
-  auto created = createLLJIT(target, hostSymbols, log);
+  cache = std::move(cacheHook);
+  auto created = createLLJIT(target, hostSymbols, log, cache.get());
   if (!created)
     return created.takeError();
   jit = std::move(*created);
@@ -280,23 +329,91 @@ JitModule::Impl::load(std::unique_ptr<llvm::Module> module,
   return llvm::Error::success();
 }
 
+llvm::Error
+JitModule::Impl::loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
+                            const jit_detail::TargetConfig &target,
+                            const std::map<std::string, void *> &hostSymbols) {
+  auto created = createLLJIT(target, hostSymbols, log, nullptr);
+  if (!created)
+    return created.takeError();
+  jit = std::move(*created);
+  // The object's own symbol table says what to materialize, as
+  // definedSymbols() does for a module.
+  auto interface = llvm::orc::getObjectFileInterface(
+      jit->getExecutionSession(), object->getMemBufferRef());
+  if (!interface)
+    return interface.takeError();
+  llvm::orc::SymbolLookupSet symbols;
+  for (const auto &[symbol, flags] : interface->SymbolFlags)
+    if (symbol != interface->InitSymbol &&
+        !flags.hasMaterializationSideEffectsOnly())
+      symbols.add(symbol);
+  bool needsInitializers = interface->InitSymbol != nullptr;
+  if (llvm::Error error = jit->addObjectFile(std::move(object)))
+    return log->explain(std::move(error));
+  if (!symbols.empty())
+    if (llvm::Error error =
+            jit->getExecutionSession()
+                .lookup(llvm::orc::makeJITDylibSearchOrder(
+                            &jit->getMainJITDylib()),
+                        std::move(symbols))
+                .takeError())
+      return log->explain(makeError("gradc JIT: cannot link cached module '" +
+                                    name + "': " +
+                                    llvm::toString(std::move(error))));
+  if (needsInitializers) {
+    if (llvm::Error error = jit->initialize(jit->getMainJITDylib()))
+      return log->explain(std::move(error));
+    hasInitializers = true;
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::unique_ptr<JitModule>>
 Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
   auto impl = std::make_unique<JitModule::Impl>();
   impl->name = moduleName.str();
 
   auto start = std::chrono::steady_clock::now();
+  std::string key;
+  if (config_->cache) {
+    key = cacheKey(cppSource, moduleName, config_->target);
+    if (auto object = config_->cache->cache().load(key)) {
+      impl->stats.frontendMs = millisecondsSince(start);
+      start = std::chrono::steady_clock::now();
+      llvm::Error error = impl->loadObject(std::move(object), config_->target,
+                                           options_.hostSymbols);
+      if (!error) {
+        impl->stats.jitMs = millisecondsSince(start);
+        impl->stats.cacheHit = true;
+        return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+      }
+      // An entry that passed the checks but does not link (say, written by
+      // a differently built gradc of the same version): drop it, so the
+      // ObjectCache hook does not hand it back, and compile afresh, which
+      // stores a good one.
+      llvm::consumeError(std::move(error));
+      config_->cache->cache().remove(key);
+      impl = std::make_unique<JitModule::Impl>();
+      impl->name = moduleName.str();
+      start = std::chrono::steady_clock::now();
+    }
+  }
+
   auto context = std::make_unique<llvm::LLVMContext>();
   llvm::Expected<std::unique_ptr<llvm::Module>> module =
       jit_detail::compileToModule(cppSource, moduleName, config_->target,
                                   *context);
   if (!module)
     return module.takeError();
+  if (config_->cache)
+    (*module)->setModuleIdentifier(key);
   impl->stats.frontendMs = millisecondsSince(start);
 
   start = std::chrono::steady_clock::now();
-  if (llvm::Error error = impl->load(std::move(*module), std::move(context),
-                                     config_->target, options_.hostSymbols))
+  if (llvm::Error error =
+          impl->load(std::move(*module), std::move(context), config_->target,
+                     options_.hostSymbols, config_->cache))
     return error;
   impl->stats.jitMs = millisecondsSince(start);
   return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));

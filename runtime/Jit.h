@@ -38,6 +38,13 @@ struct JitOptions {
   /// library (--as-needed) or archive member, or the executable does not
   /// export its symbols. Ignored by the emit* functions.
   std::map<std::string, void *> hostSymbols;
+  /// Directory of the on-disk compile cache (runtime/CompileCache.h); empty
+  /// disables it. With a cache, compile() first looks for an object compiled
+  /// earlier from the same source with the same target and options, and
+  /// skips clang and code generation when it finds one; new objects are
+  /// stored through LLVM's ORC ObjectCache hook. Ignored by the emit*
+  /// functions.
+  std::string cacheDir;
 };
 
 /// Wall-clock cost of turning source into callable code, for `gradc bench`.
@@ -46,6 +53,9 @@ struct JitStats {
   double frontendMs = 0;
   /// ORC: JIT setup, machine code generation and in-memory linking.
   double jitMs = 0;
+  /// True if the object came from the compile cache (frontendMs is then
+  /// the time to compute the key and read the entry).
+  bool cacheHit = false;
   /// The whole source-to-pointer time.
   double totalMs() const { return frontendMs + jitMs; }
 };

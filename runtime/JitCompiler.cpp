@@ -207,6 +207,13 @@ llvm::Expected<TargetConfig> resolveTarget(const JitOptions &options) {
   return config;
 }
 
+std::string targetFingerprint(const TargetConfig &target) {
+  std::string text;
+  for (const std::string &arg : cc1Arguments(target, /*keepValueNames=*/false))
+    text += arg + '\n';
+  return text;
+}
+
 llvm::Expected<std::unique_ptr<llvm::Module>>
 compileToModule(llvm::StringRef source, llvm::StringRef moduleName,
                 const TargetConfig &target, llvm::LLVMContext &context) {

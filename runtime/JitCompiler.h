@@ -40,6 +40,10 @@ struct TargetConfig {
 /// \p options against the host; fails on an invalid level or CPU name.
 llvm::Expected<TargetConfig> resolveTarget(const JitOptions &options);
 
+/// Everything of \p target that reaches the generated code, as text: the
+/// exact -cc1 arguments the JIT passes to clang. Part of cache keys.
+std::string targetFingerprint(const TargetConfig &target);
+
 /// What a clang run produces besides diagnostics.
 enum class ClangOutput { LLVMText, Assembly, Object };
 

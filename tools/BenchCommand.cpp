@@ -20,13 +20,15 @@ JIT-compiles GRAPH and times the fused forward+backward entry point with
 the same roots as 'gradc run'. Prints (normative):
   {"compile_ms": F, "run_ns": {"min": F, "median": F, "max": F},
    "workspace_bytes": N, "peak_rss_bytes": N}
+compile_ms is a cache hit's time when the code is in the compile cache
+($GRADC_CACHE_DIR); --no-cache measures a full compile.
 )HELP";
 
 int benchCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--inputs", "--seeds", "--iters", "--format"};
   spec.multi = {"--backward"};
-  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3"};
+  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
     std::cout << kBenchHelp;

@@ -33,6 +33,7 @@ JIT-compiles GRAPH and runs forward and backward once.
   --format F      torch (default): print like PyTorch, with grad_fn=<...>;
                   json: {"outputs": {NAME: {"shape", "data"}}, "grads": {...}}
   -O0..-O3        optimization level of the generated code (default -O3)
+  --no-cache      compile without the on-disk compile cache ($GRADC_CACHE_DIR)
 )HELP";
 
 static std::vector<std::string> suffixesOf(const TensorArg &a, bool isInput) {
@@ -47,7 +48,8 @@ int runCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--inputs", "--seeds", "--format"};
   spec.multi = {"--backward"};
-  spec.switches = {"--accumulate", "--help", "-h", "-O0", "-O1", "-O2", "-O3"};
+  spec.switches = {"--accumulate", "--help", "-h", "-O0", "-O1", "-O2", "-O3",
+                   "--no-cache"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
     std::cout << kRunHelp;

@@ -26,6 +26,7 @@ RunSetup prepareRun(const Args &args) {
   CompileOptions co;
   co.optLevel = optLevel(args);
   co.sourceName = path;
+  co.useCache = !args.has("--no-cache");
   r.compiler = std::make_unique<Compiler>(co);
   r.compiled = r.compiler->compile(*r.graph);
   r.session = std::make_unique<Session>(*r.compiled);

@@ -1,0 +1,95 @@
+//===- runtime/CompileCache.h - On-disk cache of JIT objects ---*- C++ -*-===//
+//
+// A content-addressed store of compiled object files, so that compiling the
+// same generated code for the same target a second time skips clang and
+// LLVM's code generator and only links the stored object (milliseconds
+// instead of tens or hundreds of them).
+//
+// The key is a BLAKE3 hash of everything that decides the object's bytes:
+// the generated source, the exact clang -cc1 arguments (target triple, CPU,
+// features, -O level), the LLVM and gradc versions and a format number.
+// The store is safe to share between processes without locks: an entry is
+// written to a private temporary file and renamed into place, so a reader
+// sees either no entry or a complete one; every entry carries its key and a
+// hash of its payload, so a truncated, foreign or damaged file is treated
+// as a miss and replaced by the next store.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_RUNTIME_COMPILECACHE_H
+#define GRADC_RUNTIME_COMPILECACHE_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ExecutionEngine/ObjectCache.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <string>
+
+namespace gradc {
+
+/// The cache directory used when none is given explicitly:
+/// $GRADC_CACHE_DIR if set and non-empty, else $XDG_CACHE_HOME/gradc, else
+/// $HOME/.cache/gradc; "" (no cache) if none of these variables is set.
+/// GRADC_CACHE_DIR=off (or "0", "none") also yields "".
+std::string defaultCacheDirectory();
+
+/// One cache directory. Stateless apart from its path: any number of
+/// CompileCache objects, threads and processes may use one directory at once.
+class CompileCache {
+public:
+  /// A cache rooted at \p directory, created (with parents) on first store.
+  explicit CompileCache(std::string directory);
+
+  /// The root directory.
+  const std::string &directory() const { return dir_; }
+
+  /// A key (64 hex digits) for the given parts, which are hashed with their
+  /// lengths so that ("ab", "c") and ("a", "bc") differ.
+  static std::string makeKey(llvm::ArrayRef<llvm::StringRef> parts);
+
+  /// The entry for \p key, or null if there is none or it fails any check
+  /// (wrong magic, key or size, payload hash mismatch). Never throws.
+  std::unique_ptr<llvm::MemoryBuffer> load(llvm::StringRef key) const;
+
+  /// Stores \p object under \p key by writing a temporary file next to the
+  /// entry and renaming it over the entry. Returns false (and leaves no
+  /// temporary file behind) if the directory cannot be written; a cache is
+  /// an optimization, so callers carry on either way.
+  bool store(llvm::StringRef key, llvm::StringRef object) const;
+
+  /// Deletes the entry for \p key if there is one (a reader that already
+  /// opened it keeps its copy).
+  void remove(llvm::StringRef key) const;
+
+  /// Path of the entry for \p key: DIR/objects/KK/REST.o-cache, sharded by
+  /// the first two hex digits like ccache, to keep directories small.
+  std::string entryPath(llvm::StringRef key) const;
+
+private:
+  std::string dir_;
+};
+
+/// LLVM's ORC object cache hook on top of a CompileCache. Modules are keyed
+/// by their module identifier, which the JIT sets to the CompileCache key
+/// computed from the source before clang runs; IRCompileLayer then asks
+/// getObject() before generating code and reports every new object through
+/// notifyObjectCompiled(). Stateless apart from the directory, so one hook
+/// may serve many JITs on many threads.
+class CompileCacheHook : public llvm::ObjectCache {
+public:
+  explicit CompileCacheHook(CompileCache cache) : cache_(std::move(cache)) {}
+  /// The store behind the hook.
+  const CompileCache &cache() const { return cache_; }
+  void notifyObjectCompiled(const llvm::Module *module,
+                            llvm::MemoryBufferRef object) override;
+  std::unique_ptr<llvm::MemoryBuffer>
+  getObject(const llvm::Module *module) override;
+
+private:
+  CompileCache cache_;
+};
+
+} // namespace gradc
+
+#endif // GRADC_RUNTIME_COMPILECACHE_H

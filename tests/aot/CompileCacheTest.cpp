@@ -1,0 +1,278 @@
+//===- tests/aot/CompileCacheTest.cpp - The on-disk compile cache ---------===//
+//
+// Hits and misses of runtime/CompileCache through the JIT and the Compiler:
+// a second compile of the same source is a hit that runs the same code;
+// any change of source or options is a miss; damaged, truncated or foreign
+// entries are ignored and replaced; an unusable directory only disables
+// caching; threads sharing a directory all get working code. (Several
+// processes at once: tests/aot/cache_processes.sh.)
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/LoadGraph.h"
+#include "runtime/CompileCache.h"
+#include "runtime/Jit.h"
+#include "runtime/Session.h"
+
+#include "llvm/Support/FileSystem.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+using namespace gradc;
+
+namespace {
+
+const char *const kSource = R"cpp(
+extern "C" int affine(int x) { return 3 * x + 4; }
+)cpp";
+
+/// A fresh empty directory under the test temp dir, removed at the end.
+class TempDir {
+public:
+  TempDir() {
+    llvm::SmallString<128> path;
+    if (llvm::sys::fs::createUniqueDirectory("gradc-cache-test", path))
+      ADD_FAILURE() << "cannot create a temporary directory";
+    path_ = std::string(path.str());
+  }
+  ~TempDir() { llvm::sys::fs::remove_directories(path_); }
+  const std::string &path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
+/// Every regular file below \p dir.
+std::vector<std::string> filesBelow(const std::string &dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end;
+       it != end && !ec; it.increment(ec))
+    if (it->type() == llvm::sys::fs::file_type::regular_file)
+      files.push_back(it->path());
+  return files;
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << bytes;
+}
+
+/// Compiles kSource (or \p source) with a cache in \p dir; checks the code
+/// runs and returns whether it was a cache hit.
+bool compileAndRun(const std::string &dir, int optLevel = 3,
+                   const char *source = kSource, int want = 10) {
+  JitOptions options;
+  options.cacheDir = dir;
+  options.optLevel = optLevel;
+  auto jit = Jit::create(options);
+  if (!jit) {
+    ADD_FAILURE() << llvm::toString(jit.takeError());
+    return false;
+  }
+  auto module = (*jit)->compile(source, "affine");
+  if (!module) {
+    ADD_FAILURE() << llvm::toString(module.takeError());
+    return false;
+  }
+  auto fn = (*module)->lookupFunction<int(int)>("affine");
+  if (!fn) {
+    ADD_FAILURE() << llvm::toString(fn.takeError());
+    return false;
+  }
+  EXPECT_EQ((*fn)(2), want);
+  return (*module)->stats().cacheHit;
+}
+
+TEST(CompileCache, SecondCompileIsAHit) {
+  TempDir dir;
+  EXPECT_FALSE(compileAndRun(dir.path()));
+  std::vector<std::string> files = filesBelow(dir.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_NE(files[0].find("/objects/"), std::string::npos) << files[0];
+  EXPECT_TRUE(compileAndRun(dir.path()));
+  EXPECT_TRUE(compileAndRun(dir.path()));
+  EXPECT_EQ(filesBelow(dir.path()).size(), 1u);
+}
+
+TEST(CompileCache, OptionsAndSourceAreInTheKey) {
+  TempDir dir;
+  EXPECT_FALSE(compileAndRun(dir.path(), 3));
+  EXPECT_FALSE(compileAndRun(dir.path(), 0)); // another -O level
+  EXPECT_TRUE(compileAndRun(dir.path(), 0));
+  const char *other = "extern \"C\" int affine(int x) { return 3 * x + 5; }";
+  EXPECT_FALSE(compileAndRun(dir.path(), 3, other, 11));
+  EXPECT_TRUE(compileAndRun(dir.path(), 3, other, 11));
+  EXPECT_TRUE(compileAndRun(dir.path(), 3)); // the first is still there
+  EXPECT_EQ(filesBelow(dir.path()).size(), 3u);
+}
+
+TEST(CompileCache, NoCacheDirectoryMeansNoCache) {
+  EXPECT_FALSE(compileAndRun(""));
+  EXPECT_FALSE(compileAndRun(""));
+}
+
+TEST(CompileCache, KeysHashPartsWithTheirLengths) {
+  std::string ab = CompileCache::makeKey({"ab", "c"});
+  EXPECT_EQ(ab.size(), 64u);
+  EXPECT_NE(ab, CompileCache::makeKey({"a", "bc"}));
+  EXPECT_EQ(ab, CompileCache::makeKey({"ab", "c"}));
+}
+
+TEST(CompileCache, StoreAndLoad) {
+  TempDir dir;
+  CompileCache cache(dir.path());
+  std::string key = CompileCache::makeKey({"object"});
+  EXPECT_EQ(cache.load(key), nullptr);
+  std::string payload("\x7f" "ELF with a \0 inside", 20);
+  ASSERT_TRUE(cache.store(key, payload));
+  auto loaded = cache.load(key);
+  ASSERT_NE(loaded, nullptr);
+  EXPECT_EQ(loaded->getBuffer(), payload);
+  // Not a key: refused rather than turned into a path.
+  EXPECT_FALSE(cache.store("../../etc/passwd", payload));
+  EXPECT_EQ(cache.load("../../etc/passwd"), nullptr);
+  cache.remove(key);
+  EXPECT_EQ(cache.load(key), nullptr);
+}
+
+/// Each way of damaging an entry, applied to a good one.
+struct Damage {
+  const char *name;
+  std::string (*apply)(const std::string &entry);
+};
+
+TEST(CompileCache, DamagedEntriesAreIgnoredAndReplaced) {
+  const Damage damages[] = {
+      {"empty", [](const std::string &) { return std::string(); }},
+      {"truncated",
+       [](const std::string &e) { return e.substr(0, e.size() / 2); }},
+      {"header only", [](const std::string &e) { return e.substr(0, 112); }},
+      {"flipped payload byte",
+       [](const std::string &e) {
+         std::string d = e;
+         d[d.size() - 7] ^= 0x55;
+         return d;
+       }},
+      {"bad magic",
+       [](const std::string &e) {
+         std::string d = e;
+         d[0] = 'X';
+         return d;
+       }},
+      {"garbage", [](const std::string &e) { return std::string(e.size(), 'g'); }},
+      {"appended bytes", [](const std::string &e) { return e + "extra"; }},
+  };
+  for (const Damage &damage : damages) {
+    SCOPED_TRACE(damage.name);
+    TempDir dir;
+    EXPECT_FALSE(compileAndRun(dir.path()));
+    std::vector<std::string> files = filesBelow(dir.path());
+    ASSERT_EQ(files.size(), 1u);
+    std::string good = readFile(files[0]);
+    writeFile(files[0], damage.apply(good));
+    EXPECT_FALSE(compileAndRun(dir.path())) << "a damaged entry was used";
+    // The miss stored a good entry again, which the next compile uses.
+    EXPECT_EQ(readFile(files[0]), good);
+    EXPECT_TRUE(compileAndRun(dir.path()));
+  }
+}
+
+TEST(CompileCache, EntryUnderAnotherKeyIsIgnored) {
+  TempDir dir;
+  EXPECT_FALSE(compileAndRun(dir.path(), 3));
+  std::string first = filesBelow(dir.path())[0];
+  EXPECT_FALSE(compileAndRun(dir.path(), 0));
+  std::string second;
+  for (const std::string &f : filesBelow(dir.path()))
+    if (f != first) second = f;
+  ASSERT_FALSE(second.empty());
+  // The -O3 object under the -O0 name: its embedded key does not match.
+  writeFile(second, readFile(first));
+  EXPECT_FALSE(compileAndRun(dir.path(), 0));
+  EXPECT_TRUE(compileAndRun(dir.path(), 0));
+}
+
+TEST(CompileCache, UnwritableDirectoryOnlyDisablesCaching) {
+  TempDir dir;
+  // A regular file where the cache directory should be.
+  std::string notADir = dir.path() + "/file";
+  writeFile(notADir, "x");
+  EXPECT_FALSE(compileAndRun(notADir));
+  EXPECT_FALSE(compileAndRun(notADir));
+  EXPECT_EQ(readFile(notADir), "x");
+}
+
+TEST(CompileCache, ThreadsSharingADirectory) {
+  TempDir dir;
+  constexpr int kThreads = 4;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      for (int round = 0; round < 2; ++round) compileAndRun(dir.path());
+    });
+  for (std::thread &t : threads) t.join();
+  std::vector<std::string> files = filesBelow(dir.path());
+  ASSERT_EQ(files.size(), 1u) << "temporary files were left behind";
+  EXPECT_TRUE(compileAndRun(dir.path()));
+}
+
+TEST(CompileCache, CompilerCachesWholeGraphs) {
+  TempDir dir;
+  auto g = loadGraphFile(GRADC_SOURCE_DIR "/examples/seed.json");
+  CompileOptions options;
+  options.cacheDir = dir.path();
+  Compiler compiler(options);
+  auto first = compiler.compile(*g);
+  auto second = compiler.compile(*g);
+  EXPECT_FALSE(first->times().cacheHit);
+  EXPECT_TRUE(second->times().cacheHit);
+  EXPECT_EQ(first->cppSource(), second->cppSource());
+  for (const CompiledGraph *cg : {first.get(), second.get()}) {
+    Session s(*cg);
+    s.runFused({{"out"}}, false);
+    EXPECT_FLOAT_EQ(static_cast<float>(s.output("out").get(0)), 27.0f);
+    EXPECT_FLOAT_EQ(static_cast<float>(s.grad("x")->get(3)), 4.5f);
+  }
+  options.useCache = false;
+  Compiler uncached(options);
+  EXPECT_FALSE(uncached.compile(*g)->times().cacheHit);
+}
+
+TEST(CompileCache, DefaultDirectoryFollowsTheEnvironment) {
+  // Restores both variables whatever happens.
+  struct Restore {
+    std::string name, value;
+    bool had;
+    explicit Restore(const char *n) : name(n) {
+      const char *v = std::getenv(n);
+      had = v != nullptr;
+      if (had) value = v;
+    }
+    ~Restore() {
+      if (had)
+        setenv(name.c_str(), value.c_str(), 1);
+      else
+        unsetenv(name.c_str());
+    }
+  } restoreCache("GRADC_CACHE_DIR"), restoreXdg("XDG_CACHE_HOME");
+  setenv("GRADC_CACHE_DIR", "/some/where", 1);
+  EXPECT_EQ(defaultCacheDirectory(), "/some/where");
+  setenv("GRADC_CACHE_DIR", "off", 1);
+  EXPECT_EQ(defaultCacheDirectory(), "");
+  setenv("GRADC_CACHE_DIR", "", 1);
+  setenv("XDG_CACHE_HOME", "/xdg", 1);
+  EXPECT_EQ(defaultCacheDirectory(), "/xdg/gradc");
+}
+
+} // namespace
