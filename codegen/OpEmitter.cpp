@@ -113,9 +113,9 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
            a[0] + ")))";
   case OpKind::Relu: // NaN stays NaN, as in PyTorch
     return "(" + a[0] + " < " + lit(0) + " ? " + lit(0) + " : " + a[0] + ")";
-  case OpKind::Sign: // sign keeps 0 and NaN
+  case OpKind::Sign: // sign(0) = 0, and sign(NaN) = 0 as in PyTorch
     return "(" + a[0] + " > " + lit(0) + " ? " + lit(1) + " : (" + a[0] +
-           " < " + lit(0) + " ? " + lit(-1) + " : " + a[0] + "))";
+           " < " + lit(0) + " ? " + lit(-1) + " : " + lit(0) + "))";
   case OpKind::Detach:
   case OpKind::Expand:
   case OpKind::Reshape:
@@ -362,6 +362,161 @@ std::string OpEmitter::mseLoss(const Node *n) {
          "  " + ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n}\n";
 }
 
+/// Loop bounds of a tensor of `shape` seen as [outer, len, inner] around
+/// dimension `d` (a scalar is [1, 1, 1]).
+struct AroundDim {
+  int64_t outer = 1, len = 1, inner = 1;
+  AroundDim(const Shape &s, int64_t d) {
+    if (s.empty()) return;
+    len = s[d];
+    for (int64_t k = 0; k < d; ++k) outer *= s[k];
+    for (int64_t k = d + 1; k < static_cast<int64_t>(s.size()); ++k) inner *= s[k];
+  }
+};
+
+std::string OpEmitter::argMask(const Node *n) {
+  // The element x.max(dim) / x.min(dim) returns the index of: the first
+  // extremum along dim; once a NaN is seen it is the answer.
+  const Node *x = n->operands[0];
+  AroundDim g(x->type.shape, getInt(n->attrs, "dim", 0));
+  if (g.len == 0) return "";
+  std::string T = dtypeCppName(x->type.dtype);
+  std::string cmp = n->op == OpKind::ArgmaxMask ? " > " : " < ";
+  ValueRef xv = valueOf_(x);
+  auto X = [&](const std::string &k) {
+    return xv.isSplat() ? xv.literal
+                        : xv.ptr + "[base + " + k + " * " + num(g.inner) + "]";
+  };
+  return "for (long long o = 0; o < " + num(g.outer) +
+         "; ++o) for (long long q = 0; q < " + num(g.inner) + "; ++q) {\n" +
+         "  long long base = o * " + num(g.len * g.inner) + " + q;\n" +
+         "  long long best = 0; " + T + " bv = " + X("0LL") + ";\n" +
+         "  for (long long k = 1; k < " + num(g.len) + " && bv == bv; ++k) {\n" +
+         "    " + T + " v = " + X("k") + ";\n" +
+         "    if (v != v || v" + cmp + "bv) { best = k; bv = v; }\n  }\n" +
+         "  for (long long k = 0; k < " + num(g.len) + "; ++k) " + ptrOf(n) +
+         "[base + k * " + num(g.inner) + "] = k == best;\n}\n";
+}
+
+std::string OpEmitter::sliceBackward(const Node *n) {
+  // Zeros, then g written at the positions the forward slice read.
+  const Node *gn = n->operands[0];
+  int64_t d = getInt(n->attrs, "dim", 0), start = getInt(n->attrs, "start", 0),
+          step = getInt(n->attrs, "step", 1);
+  const Shape &s = gn->type.shape;
+  std::vector<int64_t> ost = rowMajorStrides(n->type.shape);
+  std::string T = dtypeCppName(n->type.dtype);
+  std::string code = "for (long long i = 0; i < " + num(n->type.numel()) +
+                     "; ++i) " + ptrOf(n) + "[i] = (" + T + ")0;\n";
+  LoopNest loops(s, "i", 0);
+  std::string off;
+  for (size_t k = 0; k < s.size(); ++k) {
+    std::string idx = loops.vars[k];
+    if (static_cast<int64_t>(k) == d)
+      idx = "(" + num(start) + " + " + idx + " * " + num(step) + ")";
+    off += (off.empty() ? "" : " + ") + idx + " * " + num(ost[k]);
+  }
+  if (off.empty()) off = "0";
+  return code + loops.code + loops.pad() + ptrOf(n) + "[" + off + "] = " +
+         at(gn, s, loops.vars, "") + ";\n" + loops.close();
+}
+
+/// Shared pieces of cross_entropy and its backward: the row layout of the
+/// logits, and code computing mx (row max) and s (sum of exp(x - mx)).
+struct CrossEntropyLayout {
+  int64_t rows, classes, ignore;
+  std::string reduction;
+  CrossEntropyLayout(const Node *n, const Node *logits) {
+    const Shape &s = logits->type.shape;
+    rows = s.size() == 2 ? s[0] : 1;
+    classes = s.back();
+    ignore = getInt(n->attrs, "ignore_index", -100);
+    reduction = getString(n->attrs, "reduction", "mean");
+  }
+};
+
+std::string OpEmitter::crossEntropyRows(const Node *n, const Node *x,
+                                        const Node *t,
+                                        const std::string &body) {
+  // For each row i: ti = target, row = its logits; ignored rows and rows
+  // with an out-of-range target skip the softmax statistics.
+  CrossEntropyLayout L(n, x);
+  DType dt = x->type.dtype;
+  std::string T = dtypeCppName(dt);
+  ValueRef xv = valueOf_(x), tv = valueOf_(t);
+  std::string X = xv.isSplat() ? "" : xv.ptr;
+  auto row = [&](const std::string &k) {
+    return X.empty() ? xv.literal : X + "[i * " + num(L.classes) + " + " + k + "]";
+  };
+  std::string ti = tv.isSplat() ? tv.literal : tv.ptr + "[i]";
+  return "for (long long i = 0; i < " + num(L.rows) + "; ++i) {\n" +
+         "  long long ti = (long long)" + ti + ";\n" +
+         "  bool ignored = ti == " + num(L.ignore) + ";\n" +
+         "  bool valid = !ignored && ti >= 0 && ti < " + num(L.classes) + ";\n" +
+         "  " + T + " mx = " + literal(-INFINITY, dt) + "; double s = 0;\n" +
+         "  if (valid) {\n" +
+         "    for (long long k = 0; k < " + num(L.classes) + "; ++k) mx = gc_max<" +
+         T + ">(mx, " + row("k") + ");\n" +
+         "    for (long long k = 0; k < " + num(L.classes) + "; ++k) s += " +
+         mathFn("exp", dt) + "(" + row("k") + " - mx);\n  }\n" + body + "}\n";
+}
+
+std::string OpEmitter::crossEntropy(const Node *n) {
+  // loss_i = mx + log(s) - x_i[t_i]; out-of-range targets give NaN (PyTorch
+  // raises an error); rows with t_i == ignore_index are left out.
+  const Node *x = n->operands[0], *t = n->operands[1];
+  CrossEntropyLayout L(n, x);
+  DType dt = x->type.dtype;
+  std::string T = dtypeCppName(dt);
+  ValueRef xv = valueOf_(x);
+  std::string xt = xv.isSplat() ? xv.literal
+                                : xv.ptr + "[i * " + num(L.classes) + " + ti]";
+  std::string body =
+      "  double li = ignored ? 0.0 : !valid ? __builtin_nan(\"\") : "
+      "(double)mx + log(s) - (double)" + xt + ";\n  if (!ignored) ++cnt;\n";
+  if (L.reduction == "none")
+    body += "  " + ptrOf(n) + "[i] = (" + T + ")li;\n";
+  else
+    body += "  acc += li;\n";
+  std::string fin = L.reduction == "mean" ? "acc / (double)cnt" : "acc";
+  std::string code = "double acc = 0; long long cnt = 0;\n" +
+                     crossEntropyRows(n, x, t, body);
+  if (L.reduction != "none")
+    code += ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n";
+  return code + "(void)acc; (void)cnt;\n";
+}
+
+std::string OpEmitter::crossEntropyBackward(const Node *n) {
+  // dx_ik = (exp(x_ik - mx) / s - [k == t_i]) * scale_i with scale_i = g
+  // (sum), g / count (mean) or g_i (none); 0 for ignored rows, NaN for
+  // rows with an out-of-range target.
+  const Node *g = n->operands[0], *x = n->operands[1], *t = n->operands[2];
+  CrossEntropyLayout L(n, x);
+  DType dt = x->type.dtype;
+  std::string T = dtypeCppName(dt);
+  ValueRef xv = valueOf_(x), tv = valueOf_(t);
+  auto row = [&](const std::string &k) {
+    return xv.isSplat() ? xv.literal
+                        : xv.ptr + "[i * " + num(L.classes) + " + " + k + "]";
+  };
+  std::string gi = L.reduction == "none" ? flatAccess(g, "i") : flatAccess(g, "0");
+  std::string code = "long long cnt = 0;\n";
+  if (L.reduction == "mean") {
+    std::string ti = tv.isSplat() ? tv.literal : tv.ptr + "[i]";
+    code += "for (long long i = 0; i < " + num(L.rows) + "; ++i) cnt += (long long)" +
+            ti + " != " + num(L.ignore) + ";\n";
+  }
+  std::string scale = "(double)" + gi;
+  if (L.reduction == "mean") scale += " / (double)cnt";
+  std::string dx = ptrOf(n) + "[i * " + num(L.classes) + " + k]";
+  std::string body =
+      "  double scale = ignored ? 0.0 : !valid ? __builtin_nan(\"\") : " + scale +
+      ";\n  for (long long k = 0; k < " + num(L.classes) + "; ++k) {\n" +
+      "    double p = valid ? (double)" + mathFn("exp", dt) + "(" + row("k") +
+      " - mx) / s : 0.0;\n    " + dx + " = (" + T + ")((p - (k == ti ? 1.0 : 0.0)) * scale);\n  }\n";
+  return code + crossEntropyRows(n, x, t, body) + "(void)cnt;\n";
+}
+
 std::string OpEmitter::emit(const Node *n, int indent) {
   std::string code;
   switch (n->info().cls) {
@@ -409,6 +564,11 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Softmax: code = softmax(n, false); break;
     case OpKind::LogSoftmax: code = softmax(n, true); break;
     case OpKind::MseLoss: code = mseLoss(n); break;
+    case OpKind::CrossEntropy: code = crossEntropy(n); break;
+    case OpKind::ArgmaxMask:
+    case OpKind::ArgminMask: code = argMask(n); break;
+    case OpKind::SliceBackward: code = sliceBackward(n); break;
+    case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
     default:
       throw Error(std::string("codegen does not support '") + n->info().name +
                   "' yet");

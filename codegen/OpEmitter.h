@@ -50,6 +50,14 @@ private:
   std::string matmul(const Node *n);
   std::string softmax(const Node *n, bool log);
   std::string mseLoss(const Node *n);
+  std::string crossEntropy(const Node *n);
+  std::string crossEntropyBackward(const Node *n);
+  /// The row loop shared by cross_entropy and its backward: defines ti,
+  /// ignored, valid, mx and s for row i, then runs `body`.
+  std::string crossEntropyRows(const Node *n, const Node *x, const Node *t,
+                               const std::string &body);
+  std::string argMask(const Node *n);
+  std::string sliceBackward(const Node *n);
 
   /// Reads operand `x` at the multi-index `vars` of an iteration space of
   /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.

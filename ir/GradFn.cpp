@@ -1,11 +1,139 @@
 //===- ir/GradFn.cpp - PyTorch grad_fn names ------------------------------===//
 #include "ir/GradFn.h"
 
+#include <algorithm>
+#include <optional>
+
 namespace gradc {
 
-static bool isScalarConstant(const Node *n) {
+namespace {
+
+bool isScalarConstant(const Node *n) {
   return n->op == OpKind::Constant && n->type.rank() == 0;
 }
+
+/// Ops PyTorch implements as views: they share their operand's storage
+/// and may leave it non-contiguous.
+bool isViewOp(OpKind k) {
+  switch (k) {
+  case OpKind::Reshape: case OpKind::Transpose: case OpKind::Permute:
+  case OpKind::Expand: case OpKind::Slice: case OpKind::Squeeze:
+  case OpKind::Unsqueeze: case OpKind::Detach:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// The strides of a view of a tensor with `oldShape`/`oldStride` as
+/// `newShape`, or nullopt when no such view exists (then PyTorch's reshape
+/// copies). The same chunk-matching rule as ATen's computeStride: walking
+/// from the innermost dim, group the old dims into contiguous chunks; each
+/// chunk must be covered exactly by a run of new dims.
+std::optional<std::vector<int64_t>> viewStrides(const Shape &oldShape,
+                                                const std::vector<int64_t> &oldStride,
+                                                const Shape &newShape) {
+  const int64_t nNew = static_cast<int64_t>(newShape.size());
+  std::vector<int64_t> st(newShape.size(), 1);
+  if (oldShape.empty()) return st;
+  int64_t numel = numElements(oldShape);
+  if (numel == 0) {
+    if (oldShape == newShape) return oldStride;
+    for (int64_t d = nNew - 2; d >= 0; --d)
+      st[d] = std::max<int64_t>(newShape[d + 1], 1) * st[d + 1];
+    return st;
+  }
+  int64_t viewD = nNew - 1;
+  int64_t base = oldStride.back(), chunk = 1, covered = 1;
+  for (int64_t d = static_cast<int64_t>(oldShape.size()) - 1; d >= 0; --d) {
+    chunk *= oldShape[d];
+    bool chunkEnds = d == 0 || (oldShape[d - 1] != 1 &&
+                                oldStride[d - 1] != chunk * base);
+    if (!chunkEnds) continue;
+    while (viewD >= 0 && (covered < chunk || newShape[viewD] == 1)) {
+      st[viewD] = covered * base;
+      covered *= newShape[viewD];
+      --viewD;
+    }
+    if (covered != chunk) return std::nullopt;
+    if (d > 0) {
+      base = oldStride[d - 1];
+      chunk = 1;
+      covered = 1;
+    }
+  }
+  if (viewD != -1) return std::nullopt;
+  return st;
+}
+
+/// The strides PyTorch's tensor for `n` would have: views carry their
+/// operand's layout along, every other op makes a contiguous tensor.
+/// Iterative, so long chains of views cannot exhaust the stack.
+std::vector<int64_t> torchStrides(const Node *n) {
+  std::vector<const Node *> chain;
+  const Node *base = n;
+  while (isViewOp(base->op)) {
+    chain.push_back(base);
+    base = base->operands[0];
+  }
+  std::vector<int64_t> st = rowMajorStrides(base->type.shape);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const Node *v = *it;
+    const Shape &in = v->operands[0]->type.shape, &out = v->type.shape;
+    switch (v->op) {
+    case OpKind::Transpose:
+      if (!st.empty())
+        std::swap(st[getInt(v->attrs, "dim0", 0)], st[getInt(v->attrs, "dim1", 0)]);
+      break;
+    case OpKind::Permute: {
+      std::vector<int64_t> p = getInts(v->attrs, "dims", {}), s2;
+      for (int64_t d : p) s2.push_back(st[d]);
+      st = s2;
+      break;
+    }
+    case OpKind::Expand: {
+      size_t lead = out.size() - in.size();
+      std::vector<int64_t> s2(out.size(), 0);
+      for (size_t d = 0; d < in.size(); ++d)
+        s2[d + lead] = (in[d] == 1 && out[d + lead] != 1) ? 0 : st[d];
+      st = s2;
+      break;
+    }
+    case OpKind::Slice: {
+      int64_t d = getInt(v->attrs, "dim", 0);
+      st[d] *= getInt(v->attrs, "step", 1);
+      break;
+    }
+    case OpKind::Squeeze: { // drops the listed (default: all) size-1 dims
+      std::vector<int64_t> listed = getInts(v->attrs, "dim", {}), s2;
+      bool all = !v->attrs.count("dim");
+      for (size_t d = 0; d < in.size(); ++d) {
+        bool named = all || std::find(listed.begin(), listed.end(),
+                                      static_cast<int64_t>(d)) != listed.end();
+        if (!(named && in[d] == 1)) s2.push_back(st[d]);
+      }
+      st = s2;
+      break;
+    }
+    case OpKind::Unsqueeze: {
+      int64_t d = getInt(v->attrs, "dim", 0);
+      int64_t r = static_cast<int64_t>(in.size());
+      st.insert(st.begin() + d, d >= r ? 1 : in[d] * st[d]);
+      break;
+    }
+    case OpKind::Reshape: {
+      auto s2 = viewStrides(in, st, out);
+      st = s2 ? *s2 : rowMajorStrides(out);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return st;
+}
+
+} // namespace
 
 std::string gradFnName(const Node &n) {
   const OpInfo &info = n.info();
@@ -22,6 +150,7 @@ std::string gradFnName(const Node &n) {
       return "MulBackward0";
     return info.gradFn;
   case OpKind::Pow:
+    // torch.pow(x, 2), torch.pow(x, y), torch.pow(2, x).
     if (isScalarConstant(n.operands[1])) return "PowBackward0";
     if (isScalarConstant(n.operands[0])) return "PowBackward2";
     return "PowBackward1";
@@ -34,23 +163,34 @@ std::string gradFnName(const Node &n) {
   case OpKind::Min: {
     std::string base = n.op == OpKind::Max ? "Max" : "Min";
     auto it = n.attrs.find("dim");
+    // x.max() is MaxBackward1 (its gradient is spread over ties).
     if (it == n.attrs.end()) return base + "Backward1";
-    // x.max(dim) is MaxBackward0; a list of dims needs amax/amin.
-    if (getInts(n.attrs, "dim", {}).size() == 1) return base + "Backward0";
+    // x.max(dim) is MaxBackward0 (gradient to the returned index); a list
+    // of dims needs amax/amin. A scalar's dim 0 canonicalizes to [].
+    size_t nd = getInts(n.attrs, "dim", {}).size();
+    if (nd == 1 || n.operands[0]->type.rank() == 0) return base + "Backward0";
     return std::string(n.op == OpKind::Max ? "Amax" : "Amin") + "Backward0";
   }
   case OpKind::Squeeze:
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
                : "SqueezeBackward0";
+  case OpKind::Reshape:
+    // reshape is a view (_reshape_alias) when the operand's layout allows
+    // one, else a copy followed by _unsafe_view.
+    return viewStrides(n.operands[0]->type.shape, torchStrides(n.operands[0]),
+                       n.type.shape)
+               ? "ReshapeAliasBackward0"
+               : "UnsafeViewBackward0";
   case OpKind::Matmul: {
+    // torch.matmul dispatches on the ranks: dot, mv, mm, or a folded
+    // bmm/mm followed by a view (or, for 2-D @ batched, a transposed copy).
     int64_t ra = n.operands[0]->type.rank(), rb = n.operands[1]->type.rank();
     if (ra == 1 && rb == 1) return "DotBackward0";
-    if (ra == 2 && rb == 2) return "MmBackward0";
+    if (ra == 1 && rb == 2) return "SqueezeBackward3";
     if (ra == 2 && rb == 1) return "MvBackward0";
-    if (ra == 3 && rb == 3 &&
-        n.operands[0]->type.shape[0] == n.operands[1]->type.shape[0])
-      return "BmmBackward0";
+    if (ra == 2 && rb == 2) return "MmBackward0";
+    if (ra == 2 && rb >= 3) return "CloneBackward0";
     return "UnsafeViewBackward0";
   }
   default:

@@ -241,22 +241,23 @@ TensorType inferPermute(const std::vector<TensorType> &in, AttrMap &attrs) {
 TensorType inferSqueeze(const std::vector<TensorType> &in, AttrMap &attrs) {
   int64_t r = in[0].rank();
   std::vector<int64_t> dims;
-  if (attrs.count("dim")) {
-    for (int64_t d : getInts(attrs, "dim", {})) {
-      d = normalizeDim(d, r);
-      // As in PyTorch, squeezing a dimension that is not 1 is a no-op.
-      if (r > 0 && in[0].shape[d] == 1) dims.push_back(d);
-    }
+  bool given = attrs.count("dim") > 0;
+  if (given) {
+    // The dims as written (normalized): x.squeeze(d) keeps its `dim`, also
+    // when that dim is not 1, so that grad_fn names follow the call form.
+    for (int64_t d : getInts(attrs, "dim", {}))
+      dims.push_back(normalizeDim(d, r));
+    std::sort(dims.begin(), dims.end());
+    dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+    attrs["dim"] = dims;
   } else {
-    for (int64_t i = 0; i < r; ++i)
-      if (in[0].shape[i] == 1) dims.push_back(i);
+    for (int64_t i = 0; i < r; ++i) dims.push_back(i);
   }
-  std::sort(dims.begin(), dims.end());
-  dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
-  attrs["dim"] = dims;
+  // As in PyTorch, squeezing a dimension that is not 1 is a no-op.
   Shape s;
   for (int64_t i = 0; i < r; ++i)
-    if (!std::binary_search(dims.begin(), dims.end(), i))
+    if (in[0].shape[i] != 1 ||
+        !std::binary_search(dims.begin(), dims.end(), i))
       s.push_back(in[0].shape[i]);
   return {in[0].dtype, s};
 }
@@ -375,6 +376,11 @@ TensorType inferCrossEntropy(const std::vector<TensorType> &in,
     throw Error("cross_entropy: the target must hold integer class indices "
                 "(i64 or i32), got " + std::string(dtypeName(t.dtype)));
   Shape want = x.rank() == 2 ? Shape{x.shape[0]} : Shape{};
+  if (x.shape.back() == 0)
+    throw Error("cross_entropy: the logits have no classes (shape " +
+                shapeToString(x.shape) + ")");
+  if (attrs.count("ignore_index"))
+    attrs["ignore_index"] = getInt(attrs, "ignore_index", -100);
   if (t.shape != want)
     throw Error("cross_entropy: target shape " + shapeToString(t.shape) +
                 " does not match logits " + shapeToString(x.shape) +
@@ -390,6 +396,46 @@ TensorType inferMseLoss(const std::vector<TensorType> &in, AttrMap &attrs) {
   Shape s = broadcastAll(in);
   if (red == "none") return {in[0].dtype, s};
   return {in[0].dtype, {}};
+}
+
+/// _argmax_mask / _argmin_mask(x, dim): a bool mask of x's shape marking,
+/// along `dim`, the one element x.max(dim) / x.min(dim) returns the index
+/// of (the first extremum; NaN counts as the extremum, the first NaN wins).
+TensorType inferArgMask(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (!attrs.count("dim")) throw Error("the mask op needs the attribute 'dim'");
+  attrs["dim"] = normalizeDim(getInt(attrs, "dim", 0), in[0].rank());
+  return {DType::Bool, in[0].shape};
+}
+
+/// _slice_backward(g): zeros of `shape` with g written at the positions
+/// slice(dim, start, end, step) of that shape reads (the adjoint of slice).
+TensorType inferSliceBackward(const std::vector<TensorType> &in,
+                              AttrMap &attrs) {
+  if (!attrs.count("shape"))
+    throw Error("_slice_backward needs the attribute 'shape'");
+  TensorType full{in[0].dtype, getInts(attrs, "shape", {})};
+  AttrMap sliceAttrs = attrs;
+  sliceAttrs.erase("shape");
+  TensorType sliced = inferSlice({full}, sliceAttrs);
+  if (sliced.shape != in[0].shape)
+    throw Error("_slice_backward: the gradient " + shapeToString(in[0].shape) +
+                " does not match the slice " + shapeToString(sliced.shape) +
+                " of " + shapeToString(full.shape));
+  for (const auto &kv : sliceAttrs) attrs[kv.first] = kv.second;
+  return full;
+}
+
+/// _cross_entropy_backward(g, logits, target): d cross_entropy / d logits.
+TensorType inferCrossEntropyBackward(const std::vector<TensorType> &in,
+                                     AttrMap &attrs) {
+  AttrMap fwd = attrs;
+  TensorType y = inferCrossEntropy({in[1], in[2]}, fwd);
+  if (in[0] != y)
+    throw Error("_cross_entropy_backward: the gradient must be " + y.str() +
+                ", got " + in[0].str());
+  attrs = fwd;
+  return in[1];
 }
 
 const std::vector<std::string> kNoAttrs;
@@ -451,7 +497,7 @@ std::vector<OpInfo> buildTable() {
        inferMaxMin},
       {K::Min, "min", 1, 1, C::Reduce, "MinBackward1", kReduceAttrs,
        inferMaxMin},
-      {K::Reshape, "reshape", 1, 1, C::Shape, "ViewBackward0", {"shape"},
+      {K::Reshape, "reshape", 1, 1, C::Shape, "ReshapeAliasBackward0", {"shape"},
        inferReshape},
       {K::Expand, "expand", 1, 1, C::Shape, "ExpandBackward0", {"shape"},
        inferExpand},
@@ -474,9 +520,19 @@ std::vector<OpInfo> buildTable() {
       {K::LogSoftmax, "log_softmax", 1, 1, C::Special, "LogSoftmaxBackward0",
        {"dim"}, inferSoftmax},
       {K::CrossEntropy, "cross_entropy", 2, 2, C::Special,
-       "NllLossBackward0", {"reduction"}, inferCrossEntropy},
+       "NllLossBackward0", {"reduction", "ignore_index"}, inferCrossEntropy},
       {K::MseLoss, "mse_loss", 2, 2, C::Special, "MseLossBackward0",
        {"reduction"}, inferMseLoss},
+      // Internal helper ops (see OpInfo::internal).
+      {K::ArgmaxMask, "_argmax_mask", 1, 1, C::Special, nullptr, {"dim"},
+       inferArgMask, true},
+      {K::ArgminMask, "_argmin_mask", 1, 1, C::Special, nullptr, {"dim"},
+       inferArgMask, true},
+      {K::SliceBackward, "_slice_backward", 1, 1, C::Special, nullptr,
+       {"shape", "dim", "start", "end", "step"}, inferSliceBackward, true},
+      {K::CrossEntropyBackward, "_cross_entropy_backward", 3, 3, C::Special,
+       nullptr, {"reduction", "ignore_index"}, inferCrossEntropyBackward,
+       true},
   };
 }
 
@@ -504,7 +560,7 @@ std::optional<OpKind> lookupOp(const std::string &name) {
 std::vector<std::string> userOpNames() {
   std::vector<std::string> r;
   for (const OpInfo &o : table())
-    if (o.cls != OpClass::Leaf) r.push_back(o.name);
+    if (o.cls != OpClass::Leaf && !o.internal) r.push_back(o.name);
   return r;
 }
 

@@ -36,6 +36,9 @@ enum class OpKind {
   Reshape, Expand, Transpose, Permute, Squeeze, Unsqueeze, Concat, Slice,
   // Linear algebra and losses.
   Matmul, Softmax, LogSoftmax, CrossEntropy, MseLoss,
+  // Internal helper ops: built by autodiff only, never written by users.
+  // Kept last because the op table is indexed by this enum's order.
+  ArgmaxMask, ArgminMask, SliceBackward, CrossEntropyBackward,
 };
 
 /// Broad classes of ops, used by passes and codegen to share logic.
@@ -60,13 +63,18 @@ struct OpInfo {
   const char *gradFn;    ///< PyTorch grad_fn base name; nullptr: no gradient.
   std::vector<std::string> attrs; ///< Attribute names the op accepts.
   ShapeRule infer;
+  /// An internal helper op of the backward pass (named with a leading
+  /// underscore, like PyTorch's internal ops): it prints and parses in IR
+  /// text but is not part of the user op set.
+  bool internal = false;
 };
 
 /// The row of an op.
 const OpInfo &opInfo(OpKind k);
 /// Looks an op up by its name; std::nullopt for unknown names.
 std::optional<OpKind> lookupOp(const std::string &name);
-/// All op names users may write (excludes input/constant/seed).
+/// All op names users may write (excludes input/constant/seed and the
+/// internal helper ops).
 std::vector<std::string> userOpNames();
 
 /// Normalizes a possibly negative dimension index for a tensor of `rank`;

@@ -64,8 +64,8 @@ void unaryRule(Ctx &c) {
   case OpKind::Sigmoid:                                   // g (1 - y) y
     r = b.mul(b.mul(g, b.sub(b.scalar(1, c.dt()), y)), y);
     break;
-  case OpKind::Relu:                                      // g where y > 0
-    r = b.select(b.op(OpKind::Gt, {y, c.zero()}), g, c.zero());
+  case OpKind::Relu: // g where y > 0; a NaN y passes g on, as in PyTorch
+    r = b.select(b.op(OpKind::Le, {y, c.zero()}), c.zero(), g);
     break;
   case OpKind::Sign:                                      // 0 almost everywhere
     r = b.full(0, a->type);
@@ -80,23 +80,27 @@ void powRule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *a = c.a(), *e = c.bOp(), *g = c.g;
   if (c.need(0)) {
-    // d a^e / da = e a^(e-1); PyTorch returns exact zeros for e == 0 so
-    // that a == 0 gives 0 rather than 0 * inf.
+    // d a^e / da = e a^(e-1), computed as g * (e * a^(e-1)); PyTorch returns
+    // exact zeros where e == 0, so that a == 0 gives 0 rather than 0 * inf.
     if (isScalarConst(e, 0)) {
-      c.set(0, b.full(0, a->type));
+      c.set(0, b.full(0, c.y->type));
     } else {
       Node *em1 = b.sub(e, b.scalar(1, c.dt()));
-      c.set(0, b.mul(b.mul(g, e), b.op(OpKind::Pow, {a, em1})));
+      Node *v = b.mul(g, b.mul(e, b.op(OpKind::Pow, {a, em1})));
+      bool nonZeroSplat = e->op == OpKind::Constant && !e->attrs.count("data") &&
+                          getFloat(e->attrs, "value", 0) != 0;
+      if (!nonZeroSplat)
+        v = b.select(b.op(OpKind::Eq, {e, c.zero()}), c.zero(), v);
+      c.set(0, v);
     }
   }
   if (c.need(1)) {
-    // d a^e / de = a^e log(a), masked to 0 where a == 0 and e >= 0 (the
-    // limit PyTorch uses, instead of 0 * -inf).
+    // d a^e / de = a^e log(a), computed as g * (y * log(a)), and 0 where
+    // a == 0 and e >= 0 (the limit PyTorch uses instead of 0 * -inf).
     Node *v = b.mul(g, b.mul(c.y, b.op(OpKind::Log, {a})));
     Node *aZero = b.op(OpKind::Eq, {a, c.zero()});
     Node *eNonNeg = b.op(OpKind::Ge, {e, c.zero()});
-    Node *masked = b.select(aZero, b.select(eNonNeg, c.zero(), v), v);
-    c.set(1, masked);
+    c.set(1, b.select(b.logicalAnd(aZero, eNonNeg), c.zero(), v));
   }
 }
 
@@ -125,14 +129,15 @@ void binaryRule(Ctx &c) {
     return;
   case OpKind::Maximum:
   case OpKind::Minimum: {
-    // The winner gets g; ties split it evenly, as in PyTorch.
-    OpKind win = c.y->op == OpKind::Maximum ? OpKind::Gt : OpKind::Lt;
-    Node *half = b.mulScalar(g, 0.5);
-    Node *tie = b.op(OpKind::Eq, {a, bb});
-    if (c.need(0))
-      c.set(0, b.select(b.op(win, {a, bb}), g, b.select(tie, half, c.zero())));
-    if (c.need(1))
-      c.set(1, b.select(b.op(win, {bb, a}), g, b.select(tie, half, c.zero())));
+    // PyTorch's rule: h = where(a == b, g / 2, g) (ties split evenly), then
+    // the loser's share is zeroed: maximum: da = h where !(a < b),
+    // db = h where !(a > b); minimum the other way round. A NaN operand
+    // loses no comparison, so both operands then get g.
+    bool isMax = c.y->op == OpKind::Maximum;
+    Node *h = b.select(b.op(OpKind::Eq, {a, bb}), b.mulScalar(g, 0.5), g);
+    OpKind loseA = isMax ? OpKind::Lt : OpKind::Gt;
+    if (c.need(0)) c.set(0, b.select(b.op(loseA, {a, bb}), c.zero(), h));
+    if (c.need(1)) c.set(1, b.select(b.op(loseA, {bb, a}), c.zero(), h));
     return;
   }
   default:
@@ -155,6 +160,48 @@ std::vector<int64_t> reducedDims(const Node *y) {
   return getInts(y->attrs, "dim", all);
 }
 
+/// max/min, three ways, as PyTorch sends the gradient:
+///  - x.max(dim) (one dim): all of g to the element whose index it returns,
+///    the first extremum along dim (NaN counts as the extremum):
+///      dx = g where mask, mask = _argmax_mask(x, dim);
+///  - x.max() (no dim): g shared evenly by the elements equal to y, or by
+///    the NaNs when y is NaN (evenly_distribute_backward):
+///      dx = g / count(mask) where mask, mask = x == y | (x, y both NaN);
+///  - x.amax(dims) (several dims): g shared evenly by the elements equal
+///    to y in each reduced slice (a NaN slice gets NaN):
+///      dx = (g / sum(mask, dims)) * mask, mask = (x == y).
+void extremumRule(Ctx &c, const std::vector<int64_t> &dims, Node *gFull) {
+  GradBuilder &b = c.b;
+  Node *x = c.a();
+  const Shape &xs = x->type.shape;
+  bool isMax = c.y->op == OpKind::Max;
+  bool keep = getBool(c.y->attrs, "keepdim", false);
+  bool hasDim = c.y->attrs.count("dim") > 0;
+  if (hasDim && x->type.rank() == 0) { // a scalar's max(0) is the identity
+    c.set(0, gFull);
+    return;
+  }
+  if (hasDim && dims.size() == 1) {
+    Node *mask = b.op(isMax ? OpKind::ArgmaxMask : OpKind::ArgminMask, {x},
+                      {{"dim", dims[0]}});
+    c.set(0, b.select(mask, gFull, c.zero()));
+    return;
+  }
+  Node *yFull = b.unreduce(c.y, dims, keep, xs);
+  Node *mask = b.op(OpKind::Eq, {x, yFull});
+  if (!hasDim) {
+    Node *nanX = b.op(OpKind::Ne, {x, x}), *nanY = b.op(OpKind::Ne, {yFull, yFull});
+    mask = b.logicalOr(mask, b.logicalAnd(nanX, nanY));
+  }
+  Node *ones = b.select(mask, b.scalar(1, c.dt()), c.zero());
+  Node *count = b.op(OpKind::Sum, {ones}, {{"dim", dims}, {"keepdim", true}});
+  Node *share = b.div(gFull, b.expandTo(count, xs));
+  if (!hasDim) // masked_fill: exact zeros off the mask
+    c.set(0, b.select(mask, share, c.zero()));
+  else
+    c.set(0, b.mul(share, ones));
+}
+
 void reduceRule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *x = c.a();
@@ -173,17 +220,9 @@ void reduceRule(Ctx &c) {
     return;
   }
   case OpKind::Max:
-  case OpKind::Min: {
-    // g is shared evenly among the elements equal to the extremum
-    // (PyTorch's evenly_distribute_backward / amax backward).
-    Node *yFull = b.unreduce(c.y, dims, keep, xs);
-    Node *mask = b.select(b.op(OpKind::Eq, {x, yFull}), b.scalar(1, c.dt()),
-                          b.scalar(0, c.dt()));
-    Node *count = b.op(OpKind::Sum, {mask}, {{"dim", dims}, {"keepdim", true}});
-    Node *share = b.div(gFull, b.expandTo(count, xs));
-    c.set(0, b.mul(share, mask));
+  case OpKind::Min:
+    extremumRule(c, dims, gFull);
     return;
-  }
   default:
     break;
   }
@@ -211,6 +250,12 @@ void shapeRule(Ctx &c) {
     c.set(0, b.op(OpKind::Permute, {g}, {{"dims", inv}}));
     return;
   }
+  case OpKind::Slice: // scatter g into zeros at the sliced positions
+    c.set(0, b.op(OpKind::SliceBackward, {g},
+                  {{"shape", x->type.shape}, {"dim", y->attrs.at("dim")},
+                   {"start", y->attrs.at("start")}, {"end", y->attrs.at("end")},
+                   {"step", y->attrs.at("step")}}));
+    return;
   case OpKind::Concat: { // each operand gets its slice of g
     int64_t d = getInt(y->attrs, "dim", 0), off = 0;
     for (size_t i = 0; i < y->operands.size(); ++i) {
@@ -270,15 +315,25 @@ void specialRule(Ctx &c) {
     c.set(0, b.sub(g, b.mul(b.op(OpKind::Exp, {y}), s)));
     return;
   }
-  case OpKind::MseLoss: { // d mean((a-b)^2) = 2 (a - b) g / N
+  case OpKind::CrossEntropy: {
+    // loss_i = logsumexp(x_i) - x_i[t_i] over the rows whose target is not
+    // ignore_index; reduced by mean (over those rows) or sum. Hence
+    // dx_i = (softmax(x_i) - onehot(t_i)) * s_i with s_i = g / count (mean),
+    // g (sum) or g_i (none), and 0 for ignored rows. The target gets none.
+    if (c.need(0))
+      c.grads[0] = b.op(OpKind::CrossEntropyBackward, {g, c.a(), c.bOp()},
+                        y->attrs);
+    return;
+  }
+  case OpKind::MseLoss: {
+    // d mean((a - b)^2) / da = norm (a - b) g with norm = 2 / N (mean) or
+    // 2 (sum, none), as PyTorch's mse_loss_backward computes it; db = -da.
     Node *a = c.a(), *bb = c.bOp();
     Node *diff = b.sub(a, bb);
     const Shape &s = diff->type.shape;
     std::string red = getString(y->attrs, "reduction", "mean");
-    Node *gs = b.expandTo(g, s);
-    Node *t = b.mul(b.mulScalar(diff, 2), gs);
-    if (red == "mean")
-      t = b.div(t, b.scalar(static_cast<double>(numElements(s)), c.dt()));
+    double norm = red == "mean" ? 2.0 / static_cast<double>(numElements(s)) : 2.0;
+    Node *t = b.mul(b.mulScalar(diff, norm), b.expandTo(g, s));
     if (c.need(0)) c.set(0, t);
     if (c.need(1)) c.set(1, b.neg(t));
     return;

@@ -19,6 +19,13 @@ public:
 
   /// A rank-0 constant of `dtype`.
   Node *scalar(double v, DType dtype);
+  /// A rank-0 bool constant.
+  Node *boolean(bool v) { return scalar(v ? 1 : 0, DType::Bool); }
+  /// Logical and / or of bool tensors, spelled with where() since the IR
+  /// has no logical ops: a && b = where(a, b, false),
+  /// a || b = where(a, true, b).
+  Node *logicalAnd(Node *a, Node *b) { return select(a, b, boolean(false)); }
+  Node *logicalOr(Node *a, Node *b) { return select(a, boolean(true), b); }
   /// A splat constant of `type`.
   Node *full(double v, const TensorType &type);
   /// Generic op node.
