@@ -1,0 +1,295 @@
+//===- runtime/GradCheck.cpp - Gradients against finite differences -------===//
+#include "runtime/GradCheck.h"
+
+#include "ir/Error.h"
+#include "passes/Pipeline.h"
+#include "passes/RequiresGrad.h"
+#include "runtime/Session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace gradc {
+
+namespace {
+
+/// SplitMix64 and Box-Muller: fixed, portable random numbers.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double normal() {
+    double u1 = 1.0 - uniform(), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * M_PI * u2);
+  }
+};
+
+DType promote(DType t) { return t == DType::F32 ? DType::F64 : t; }
+
+/// How rebuild() changes a graph on the way.
+struct RebuildSpec {
+  /// Nodes replaced by inputs named cutName(n) (values held fixed).
+  std::unordered_set<const Node *> cut;
+  /// Clears requires_grad on every input (a forward-only graph).
+  bool forwardOnly = false;
+  /// Extra outputs: these nodes, under cutName(n).
+  std::vector<const Node *> extraOutputs;
+};
+
+std::string cutName(const Node *n) { return "gradcheck.fixed." + std::to_string(n->id); }
+
+/// Copies `g` node by node with f32 promoted to f64, applying `spec`.
+std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
+  auto r = std::make_unique<Graph>(g.name());
+  std::unordered_map<const Node *, Node *> map;
+  for (const auto &np : g.nodes()) {
+    const Node *n = np.get();
+    TensorType t{promote(n->type.dtype), n->type.shape};
+    if (spec.cut.count(n)) {
+      map[n] = r->addInput(cutName(n), t, {});
+      continue;
+    }
+    switch (n->op) {
+    case OpKind::Seed:
+      throw Error("the graph is already differentiated; check a source graph");
+    case OpKind::Input: {
+      AttrMap attrs = n->attrs;
+      if (spec.forwardOnly) attrs.erase("requires_grad");
+      map[n] = r->addInput(n->name, t, attrs);
+      break;
+    }
+    case OpKind::Constant:
+      map[n] = r->addConstant(t, getFloat(n->attrs, "value", 0),
+                              n->attrs.count("data") ? getFloats(n->attrs, "data")
+                                                     : std::vector<double>{});
+      break;
+    default: {
+      std::vector<Node *> ops;
+      for (const Node *o : n->operands) ops.push_back(map.at(o));
+      Node *m = r->addNode(n->op, ops, n->attrs, n->name);
+      m->noGrad = n->noGrad;
+      map[n] = m;
+    }
+    }
+  }
+  for (const GraphOutput &o : g.outputs()) r->addOutput(o.name, map.at(o.node));
+  for (const Node *n : spec.extraOutputs) r->addOutput(cutName(n), map.at(n));
+  return r;
+}
+
+/// Values PyTorch's gradient holds constant although they vary with a
+/// requires_grad input: nodes that do not require grad but depend on one.
+std::vector<const Node *> findCuts(const Graph &g) {
+  std::unordered_set<const Node *> varies;
+  std::vector<const Node *> cuts;
+  for (const auto &np : g.nodes()) {
+    const Node *n = np.get();
+    bool v = n->op == OpKind::Input && n->requiresGrad;
+    for (const Node *o : n->operands) v = v || varies.count(o);
+    if (!v) continue;
+    varies.insert(n);
+    if (!n->requiresGrad && n->op != OpKind::Input) {
+      cuts.push_back(n);
+      varies.erase(n); // its users see a constant
+    }
+  }
+  return cuts;
+}
+
+Tensor copyOf(const Tensor &t) {
+  return Tensor::fromDoubles(t.dtype(), t.shape(), t.toDoubles());
+}
+
+Tensor toF64(const Tensor &t) {
+  return Tensor::fromDoubles(promote(t.dtype()), t.shape(), t.toDoubles());
+}
+
+/// Sets the caller's input values (converted to f64) on a session.
+void setInputs(Session &s, const CompiledGraph &cg,
+               const std::map<std::string, Tensor> &inputs) {
+  for (const auto &kv : inputs) {
+    if (cg.inputIndex(kv.first) < 0)
+      throw Error("the graph has no input named '" + kv.first + "'");
+    s.setInput(kv.first, toF64(kv.second));
+  }
+}
+
+/// Which elements of an input of `numel` elements to check.
+std::vector<int64_t> sampleElements(int64_t numel, int64_t max, Rng &rng) {
+  std::vector<int64_t> idx(static_cast<size_t>(numel));
+  std::iota(idx.begin(), idx.end(), 0);
+  if (max <= 0 || numel <= max) return idx;
+  for (int64_t i = 0; i < max; ++i) { // partial Fisher-Yates
+    int64_t j = i + static_cast<int64_t>(rng.next() % static_cast<uint64_t>(numel - i));
+    std::swap(idx[i], idx[j]);
+  }
+  idx.resize(static_cast<size_t>(max));
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+} // namespace
+
+double GradCheckReport::worstRelError() const {
+  double w = 0;
+  for (const InputGradCheck &c : inputs) w = std::max(w, c.maxRelError);
+  return w;
+}
+
+std::unique_ptr<Graph> promoteToFloat64(const Graph &g) {
+  return rebuild(g, RebuildSpec{});
+}
+
+GradCheckReport checkGradients(const Graph &g, const Compiler &compiler,
+                               const GradCheckOptions &opts) {
+  if (isDifferentiated(g))
+    throw Error("the graph is already differentiated; check a source graph");
+  if (!(opts.eps > 0)) throw Error("the finite-difference step must be positive");
+  std::unique_ptr<Graph> g64 = promoteToFloat64(g);
+  analyzeRequiresGrad(*g64);
+  GradCheckReport rep;
+  Rng rng{opts.seed};
+
+  // Roots and their seeds (cotangents).
+  std::map<std::string, Tensor> seeds;
+  std::vector<std::string> roots = opts.roots;
+  if (roots.empty())
+    for (const GraphOutput &o : g64->outputs())
+      if (o.node->requiresGrad &&
+          std::find(roots.begin(), roots.end(), o.name) == roots.end())
+        roots.push_back(o.name);
+  for (const auto &kv : opts.seeds)
+    if (std::find(roots.begin(), roots.end(), kv.first) == roots.end())
+      throw Error("a seed is given for '" + kv.first +
+                  "', which is not among the backward roots");
+  for (const std::string &name : roots) {
+    const GraphOutput *o = nullptr;
+    for (const GraphOutput &c : g64->outputs())
+      if (c.name == name) o = &c;
+    if (!o) throw Error("the graph has no output named '" + name + "'");
+    if (!o->node->requiresGrad)
+      throw Error("output '" + name + "' does not require grad, so it cannot "
+                  "be a backward root");
+    TensorType t = o->node->type;
+    auto given = opts.seeds.find(name);
+    if (given != opts.seeds.end()) {
+      if (given->second.shape() != t.shape)
+        throw Error("the seed of output '" + name + "' must have shape " +
+                    shapeToString(t.shape) + ", got " +
+                    shapeToString(given->second.shape()));
+      seeds.emplace(name, toF64(given->second));
+      continue;
+    }
+    Tensor s(t.dtype, t.shape);
+    if (t.numel() == 1) {
+      s.fill(1);
+    } else {
+      for (int64_t i = 0; i < s.numel(); ++i) s.set(i, rng.normal());
+      rep.randomSeeds.push_back(name);
+    }
+    seeds.emplace(name, std::move(s));
+  }
+  rep.roots = roots;
+
+  // gradc's gradients.
+  std::unique_ptr<CompiledGraph> cg = compiler.compile(*g64);
+  Session an(*cg);
+  setInputs(an, *cg, opts.inputs);
+  std::vector<Root> rs;
+  for (const std::string &r : roots) rs.push_back({r, &seeds.at(r)});
+  an.runFused(rs, false);
+
+  // The values held fixed, computed at the unperturbed point.
+  std::vector<const Node *> cuts = findCuts(*g64);
+  std::map<std::string, Tensor> fixed;
+  if (!cuts.empty()) {
+    RebuildSpec aux;
+    aux.forwardOnly = true;
+    aux.extraOutputs = cuts;
+    std::unique_ptr<Graph> ga = rebuild(*g64, aux);
+    std::unique_ptr<CompiledGraph> ca = compiler.compile(*ga);
+    Session sa(*ca);
+    setInputs(sa, *ca, opts.inputs);
+    sa.forward();
+    for (const Node *c : cuts) {
+      fixed.emplace(cutName(c), copyOf(sa.output(cutName(c))));
+      rep.cutValues.push_back(c->displayName());
+    }
+  }
+
+  // The forward-only graph the finite differences run.
+  RebuildSpec fs;
+  fs.forwardOnly = true;
+  fs.cut.insert(cuts.begin(), cuts.end());
+  std::unique_ptr<Graph> gf = rebuild(*g64, fs);
+  std::unique_ptr<CompiledGraph> cf = compiler.compile(*gf);
+  Session fd(*cf);
+  setInputs(fd, *cf, opts.inputs);
+  for (const auto &kv : fixed) fd.setInput(kv.first, kv.second);
+
+  auto objective = [&]() {
+    fd.forward();
+    long double l = 0;
+    for (const std::string &r : roots) {
+      const Tensor &out = fd.output(r), &s = seeds.at(r);
+      for (int64_t i = 0; i < out.numel(); ++i)
+        l += static_cast<long double>(s.get(i)) * out.get(i);
+    }
+    return static_cast<double>(l);
+  };
+  rep.objective = objective();
+  double noise = 1e-7 * std::max(1.0, std::fabs(rep.objective));
+
+  for (const Node *in : g64->inputs()) {
+    if (!in->requiresGrad) continue;
+    const Tensor *grad = an.grad(in->name);
+    Tensor x = copyOf(fd.input(in->name));
+    InputGradCheck c;
+    c.name = in->name;
+    c.elements = x.numel();
+    std::vector<int64_t> idx = sampleElements(x.numel(), opts.maxElementsPerInput, rng);
+    std::vector<double> a, n;
+    for (int64_t i : idx) {
+      double x0 = x.get(i), h = opts.eps * std::max(1.0, std::fabs(x0));
+      x.set(i, x0 + h);
+      fd.setInput(in->name, x);
+      double lp = objective();
+      x.set(i, x0 - h);
+      fd.setInput(in->name, x);
+      double lm = objective();
+      x.set(i, x0);
+      n.push_back((lp - lm) / (2 * h));
+      a.push_back(grad ? grad->get(i) : 0.0);
+    }
+    fd.setInput(in->name, x);
+    double scale = 0;
+    for (size_t k = 0; k < a.size(); ++k)
+      scale = std::max({scale, std::fabs(a[k]), std::fabs(n[k])});
+    double floor = std::max(1e-3 * scale, noise);
+    for (size_t k = 0; k < a.size(); ++k) {
+      double abs = std::fabs(a[k] - n[k]);
+      double rel = abs / std::max({std::fabs(a[k]), std::fabs(n[k]), floor});
+      if (std::isnan(abs)) rel = abs = INFINITY; // NaN on either side fails
+      if (c.worstIndex < 0 || rel > c.maxRelError) {
+        c.maxRelError = rel;
+        c.worstIndex = idx[k];
+        c.analytic = a[k];
+        c.numeric = n[k];
+      }
+      c.maxAbsError = std::max(c.maxAbsError, abs);
+    }
+    c.checked = static_cast<int64_t>(idx.size());
+    rep.inputs.push_back(c);
+  }
+  return rep;
+}
+
+} // namespace gradc
