@@ -1,0 +1,336 @@
+//===- tests/ops/FiniteDifferenceTest.cpp - Every op against FD -----------===//
+//
+// Each case builds a few random variants of one op (random shapes incl.
+// broadcasting, dims incl. negative ones, keepdim) into one graph; every
+// gradient is compared with central finite differences in f64, and the f32
+// build with the f64 one. Several seeds per case.
+//
+//===----------------------------------------------------------------------===//
+#include "OpCase.h"
+
+#include <gtest/gtest.h>
+
+using namespace gradc;
+using namespace gradc::test;
+
+namespace {
+
+constexpr int kVariants = 3; // random variants of the op in one graph
+
+// --- elementwise ------------------------------------------------------
+
+template <OpKind K, Dist D> void unary(Case &c) {
+  for (int v = 0; v < kVariants; ++v)
+    c.output(c.op(K, {V(c.input(c.shape(0, 3), D))}));
+}
+
+template <OpKind K, Dist DA, Dist DB> void binary(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape full = c.shape(0, 3);
+    Node *a = c.input(c.coin() ? full : c.broadcastable(full), DA);
+    Node *b = c.input(c.broadcastable(full), DB);
+    // pow and div keep their base / denominator in the safe domain.
+    bool swap = K != OpKind::Pow && K != OpKind::Div && c.coin();
+    c.output(swap ? c.op(K, {V(b), V(a)}) : c.op(K, {V(a), V(b)}));
+  }
+  // A tensor with a scalar literal on either side.
+  Node *x = c.input(c.shape(1, 2), DA == DB ? DA : Dist::Positive);
+  c.output(c.op(K, {V(x), L(DB == Dist::Normal ? -0.75 : 1.5)}));
+  if (K != OpKind::Pow) c.output(c.op(K, {L(1.25), V(x)}));
+}
+
+void powScalars(Case &c) {
+  // x ** e for the exponents PyTorch special-cases, and 2 ** x.
+  for (double e : {2.0, 3.0, 0.5, -1.5, 1.0, 0.0}) {
+    Node *x = c.input(c.shape(0, 2), Dist::Positive);
+    c.output(c.op(OpKind::Pow, {V(x), L(e)}));
+  }
+  Node *n = c.input(c.shape(1, 2), Dist::Normal);
+  c.output(c.op(OpKind::Pow, {V(n), L(2)}));   // negative bases, integer e
+  c.output(c.op(OpKind::Pow, {L(2), V(n)}));   // PowBackward2
+  c.output(c.op(OpKind::Pow, {L(0.5), V(n)}));
+}
+
+void compareWhere(Case &c) {
+  // Comparisons have no gradient; where routes the gradient through them.
+  const OpKind cmp[] = {OpKind::Lt, OpKind::Le, OpKind::Gt,
+                        OpKind::Ge, OpKind::Eq, OpKind::Ne};
+  for (OpKind k : cmp) {
+    Shape full = c.shape(1, 3);
+    Node *a = c.input(full), *b = c.input(c.broadcastable(full));
+    Node *m = c.op(k, {V(a), V(b)});
+    c.output(c.op(OpKind::Where, {V(m), V(a), V(b)}));
+  }
+  // A condition that does not depend on the differentiated inputs, and
+  // literal branches.
+  Shape full = c.shape(1, 3);
+  Node *cond = c.op(OpKind::Gt, {V(c.input(c.broadcastable(full), Dist::Normal, false)), L(0)});
+  Node *a = c.input(full), *b = c.input(c.broadcastable(full));
+  c.output(c.op(OpKind::Where, {V(cond), V(a), V(b)}));
+  c.output(c.op(OpKind::Where, {V(cond), L(1.5), V(b)}));
+  c.output(c.op(OpKind::Where, {V(cond), V(a), L(-2)}));
+}
+
+void detachNoGrad(Case &c) {
+  // y = x * detach(x): PyTorch's gradient is detach(x) = x, not 2x.
+  Node *x = c.input(c.shape(0, 3));
+  Node *d = c.op(OpKind::Detach, {V(x)});
+  c.output(c.op(OpKind::Mul, {V(x), V(d)}));
+  // A no_grad region in the middle of a chain.
+  Node *y = c.input(c.shape(1, 3));
+  Node *e = c.op(OpKind::Exp, {V(y)}, {}, true);
+  Node *s = c.op(OpKind::Sin, {V(y)});
+  c.output(c.op(OpKind::Add, {V(c.op(OpKind::Mul, {V(s), V(e)})), V(s)}));
+}
+
+// --- reductions -------------------------------------------------------
+
+/// A random `dim` attribute for a tensor of `rank`: an int or a list, some
+/// dims negative; or none at all.
+AttrMap reduceAttrs(Case &c, int64_t rank, bool allowNone, bool single) {
+  AttrMap a;
+  if (c.coin()) a["keepdim"] = true;
+  if (allowNone && c.randInt(0, 3) == 0) return a;
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < rank; ++d)
+    if (c.coin()) dims.push_back(c.coin() ? d : d - rank);
+  if (dims.empty() || single) dims = {c.randInt(-rank, rank - 1)};
+  if (dims.size() == 1 && c.coin())
+    a["dim"] = dims[0];
+  else
+    a["dim"] = dims;
+  return a;
+}
+
+template <OpKind K> void reduction(Case &c) {
+  for (int v = 0; v < kVariants + 1; ++v) {
+    Shape s = c.shape(1, 4);
+    Node *x = c.input(s);
+    c.output(c.op(K, {V(x)}, reduceAttrs(c, static_cast<int64_t>(s.size()), true,
+                                         false)));
+  }
+  Node *x = c.input(c.shape(2, 3));
+  c.output(c.op(K, {V(x)}));                                // over everything
+  c.output(c.op(K, {V(x)}, {{"dim", std::vector<int64_t>{}}})); // [] = all
+  Node *s = c.input({});                                   // a scalar
+  c.output(c.op(K, {V(s)}, {{"dim", int64_t(0)}}));
+}
+
+template <OpKind K> void extremum(Case &c) {
+  // max(dim) (index semantics), max() (even split), amax(dims).
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3);
+    int64_t r = static_cast<int64_t>(s.size());
+    c.output(c.op(K, {V(c.input(s))}, reduceAttrs(c, r, false, true)));
+    c.output(c.op(K, {V(c.input(s))}, reduceAttrs(c, r, false, false)));
+  }
+  c.output(c.op(K, {V(c.input(c.shape(1, 3)))}));
+}
+
+// --- shape ops --------------------------------------------------------
+
+void reshapeCase(Case &c) {
+  Node *x = c.input({2, 3, 4});
+  c.output(c.op(OpKind::Reshape, {V(x)}, {{"shape", std::vector<int64_t>{4, -1}}}));
+  Node *t = c.op(OpKind::Transpose, {V(x)}, {{"dim0", int64_t(0)}, {"dim1", int64_t(2)}});
+  c.output(c.op(OpKind::Reshape, {V(t)}, {{"shape", std::vector<int64_t>{24}}}));
+  Node *s = c.input({});
+  c.output(c.op(OpKind::Reshape, {V(s)}, {{"shape", std::vector<int64_t>{1, 1}}}));
+}
+
+void transposePermute(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 4);
+    int64_t r = static_cast<int64_t>(s.size());
+    Node *x = c.input(s);
+    c.output(c.op(OpKind::Transpose, {V(x)},
+                  {{"dim0", c.randInt(-r, r - 1)}, {"dim1", c.randInt(-r, r - 1)}}));
+    std::vector<int64_t> p;
+    for (int64_t d = 0; d < r; ++d) p.push_back(d);
+    std::shuffle(p.begin(), p.end(), std::mt19937(static_cast<unsigned>(c.randInt(0, 1000))));
+    if (c.coin()) p[0] -= r;
+    c.output(c.op(OpKind::Permute, {V(c.input(s))}, {{"dims", p}}));
+  }
+}
+
+void expandCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape full = c.shape(1, 4);
+    Shape src = c.broadcastable(full);
+    std::vector<int64_t> target = full;
+    // -1 keeps a dimension as it is.
+    size_t lead = full.size() - src.size();
+    for (size_t d = 0; d < src.size(); ++d)
+      if (c.coin()) target[d + lead] = src[d] == full[d + lead] ? -1 : full[d + lead];
+    c.output(c.op(OpKind::Expand, {V(c.input(src))}, {{"shape", target}}));
+  }
+}
+
+void squeezeUnsqueeze(Case &c) {
+  Node *x = c.input({1, 3, 1, 2});
+  c.output(c.op(OpKind::Squeeze, {V(x)}));
+  c.output(c.op(OpKind::Squeeze, {V(c.input({1, 3, 1, 2}))}, {{"dim", int64_t(-2)}}));
+  c.output(c.op(OpKind::Squeeze, {V(c.input({2, 3}))}, {{"dim", int64_t(0)}})); // no-op
+  for (int64_t d : {0, 2, -1, -3})
+    c.output(c.op(OpKind::Unsqueeze, {V(c.input({2, 3}))}, {{"dim", d}}));
+  c.output(c.op(OpKind::Unsqueeze, {V(c.input({}))}, {{"dim", int64_t(0)}}));
+}
+
+void concatCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3);
+    int64_t r = static_cast<int64_t>(s.size());
+    int64_t d = c.randInt(-r, r - 1);
+    std::vector<BuildOperand> parts;
+    int64_t n = c.randInt(1, 3);
+    for (int64_t i = 0; i < n; ++i) {
+      Shape p = s;
+      p[d < 0 ? d + r : d] = c.randInt(1, 3);
+      parts.push_back(V(c.input(p)));
+    }
+    parts.push_back(parts[0]); // the same operand twice
+    c.output(c.op(OpKind::Concat, parts, {{"dim", d}}));
+  }
+}
+
+void sliceCase(Case &c) {
+  for (int v = 0; v < kVariants + 2; ++v) {
+    Shape s = c.shape(1, 3, 6);
+    int64_t r = static_cast<int64_t>(s.size());
+    int64_t d = c.randInt(0, r - 1), n = s[d];
+    AttrMap a = {{"dim", c.coin() ? d : d - r}};
+    if (c.coin()) a["start"] = c.randInt(-n, n - 1);
+    if (c.coin()) a["end"] = c.randInt(-n, n + 2);
+    if (c.coin()) a["step"] = c.randInt(1, 3);
+    c.output(c.op(OpKind::Slice, {V(c.input(s))}, a));
+  }
+}
+
+// --- linear algebra and losses ---------------------------------------
+
+void matmulCase(Case &c) {
+  // torch.matmul's rank combinations, incl. broadcast batch dims.
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{4}, {4}},          {{4}, {4, 3}},          {{2, 4}, {4}},
+      {{2, 4}, {4, 3}},    {{2, 2, 4}, {2, 4, 3}}, {{2, 3, 4}, {4, 2}},
+      {{3, 4}, {2, 4, 2}}, {{4}, {2, 4, 3}},       {{2, 3, 4}, {4}},
+      {{2, 1, 3, 4}, {3, 4, 2}}, {{1, 2, 4}, {3, 1, 4, 2}}};
+  for (const auto &ab : shapes)
+    c.output(c.op(OpKind::Matmul, {V(c.input(ab.first)), V(c.input(ab.second))}));
+}
+
+template <OpKind K> void softmaxCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3, 5);
+    int64_t r = static_cast<int64_t>(s.size());
+    c.output(c.op(K, {V(c.input(s))}, {{"dim", c.randInt(-r, r - 1)}}));
+  }
+  c.output(c.op(K, {V(c.input({}))}, {{"dim", int64_t(0)}}));
+}
+
+void crossEntropyCase(Case &c) {
+  for (const char *red : {"mean", "sum", "none"}) {
+    int64_t n = c.randInt(1, 5), k = c.randInt(2, 6);
+    Node *x = c.input({n, k});
+    Node *t = c.labels({n}, k, true, c.coin() ? DType::I64 : DType::I32);
+    c.output(c.op(OpKind::CrossEntropy, {V(x), V(t)}, {{"reduction", std::string(red)}}));
+  }
+  // Mean over all rows, no ignored ones; 1-D logits with a scalar target.
+  Node *x = c.input({4, 3});
+  c.output(c.op(OpKind::CrossEntropy, {V(x), V(c.labels({4}, 3, false))}));
+  Node *v = c.input({5});
+  c.output(c.op(OpKind::CrossEntropy, {V(v), V(c.labels({}, 5, false))}));
+  // A custom ignore_index.
+  Node *w = c.input({3, 4});
+  c.output(c.op(OpKind::CrossEntropy, {V(w), V(c.labels({3}, 4, false))},
+                {{"ignore_index", int64_t(1)}}));
+}
+
+void mseCase(Case &c) {
+  for (const char *red : {"mean", "sum", "none"}) {
+    Shape full = c.shape(0, 3);
+    Node *a = c.input(full), *b = c.input(c.broadcastable(full));
+    c.output(c.op(OpKind::MseLoss, {V(a), V(b)}, {{"reduction", std::string(red)}}));
+  }
+  Node *a = c.input(c.shape(1, 2));
+  c.output(c.op(OpKind::MseLoss, {V(a), L(0.5)}));
+}
+
+void mlpStep(Case &c) {
+  // A small classifier: relu(x W1 + b1) W2 + b2, cross-entropy.
+  Node *x = c.input({5, 6}, Dist::Normal, false);
+  Node *w1 = c.input({6, 4}), *b1 = c.input({4});
+  Node *w2 = c.input({4, 3}), *b2 = c.input({3});
+  Node *h = c.op(OpKind::Relu, {V(c.op(OpKind::Add, {V(c.op(OpKind::Matmul, {V(x), V(w1)})), V(b1)}))});
+  Node *z = c.op(OpKind::Add, {V(c.op(OpKind::Matmul, {V(h), V(w2)})), V(b2)});
+  c.output(c.op(OpKind::CrossEntropy, {V(z), V(c.labels({5}, 3, false))}));
+}
+
+struct OpCaseRow {
+  const char *name;
+  void (*build)(Case &);
+  double fdTol = 1e-5;
+};
+
+const OpCaseRow kCases[] = {
+    {"neg", unary<OpKind::Neg, Dist::Normal>},
+    {"exp", unary<OpKind::Exp, Dist::Normal>},
+    {"log", unary<OpKind::Log, Dist::Positive>},
+    {"sqrt", unary<OpKind::Sqrt, Dist::Positive>},
+    {"abs", unary<OpKind::Abs, Dist::NonZero>},
+    {"sin", unary<OpKind::Sin, Dist::Normal>},
+    {"cos", unary<OpKind::Cos, Dist::Normal>},
+    {"tanh", unary<OpKind::Tanh, Dist::Normal>},
+    {"sigmoid", unary<OpKind::Sigmoid, Dist::Normal>},
+    {"relu", unary<OpKind::Relu, Dist::NonZero>},
+    {"sign", unary<OpKind::Sign, Dist::NonZero>},
+    {"add", binary<OpKind::Add, Dist::Normal, Dist::Normal>},
+    {"sub", binary<OpKind::Sub, Dist::Normal, Dist::Normal>},
+    {"mul", binary<OpKind::Mul, Dist::Normal, Dist::Normal>},
+    {"div", binary<OpKind::Div, Dist::Normal, Dist::NonZero>},
+    {"pow", binary<OpKind::Pow, Dist::Positive, Dist::Normal>},
+    {"pow_scalar", powScalars},
+    {"maximum", binary<OpKind::Maximum, Dist::Normal, Dist::Normal>},
+    {"minimum", binary<OpKind::Minimum, Dist::Normal, Dist::Normal>},
+    {"compare_where", compareWhere},
+    {"detach_no_grad", detachNoGrad},
+    {"sum", reduction<OpKind::Sum>},
+    {"mean", reduction<OpKind::Mean>},
+    {"max", extremum<OpKind::Max>},
+    {"min", extremum<OpKind::Min>},
+    {"reshape", reshapeCase},
+    {"transpose_permute", transposePermute},
+    {"expand", expandCase},
+    {"squeeze_unsqueeze", squeezeUnsqueeze},
+    {"concat", concatCase},
+    {"slice", sliceCase},
+    {"matmul", matmulCase},
+    {"softmax", softmaxCase<OpKind::Softmax>},
+    {"log_softmax", softmaxCase<OpKind::LogSoftmax>},
+    {"cross_entropy", crossEntropyCase},
+    {"mse_loss", mseCase},
+    {"mlp_step", mlpStep},
+};
+
+class FiniteDifferences : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(FiniteDifferences, F64AgreesAndF32Follows) {
+  const OpCaseRow &row = kCases[GetParam()];
+  for (uint64_t trial = 0; trial < 2; ++trial) {
+    SCOPED_TRACE(std::string(row.name) + " trial " + std::to_string(trial));
+    uint64_t seed = 1469598103934665603ULL; // FNV-1a of the name: stable
+    for (const char *p = row.name; *p; ++p)
+      seed = (seed ^ static_cast<unsigned char>(*p)) * 1099511628211ULL;
+    seed += 1000 * trial;
+    checkCase(row.name, seed, row.build, row.fdTol);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, FiniteDifferences,
+    ::testing::Range<size_t>(0, sizeof(kCases) / sizeof(kCases[0])),
+    [](const ::testing::TestParamInfo<size_t> &i) {
+      return std::string(kCases[i.param].name);
+    });
+
+} // namespace
