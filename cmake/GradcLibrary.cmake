@@ -15,4 +15,15 @@ function(gradc_add_library name)
   if(ARGN)
     target_link_libraries(gradc_${name} PUBLIC ${ARGN})
   endif()
+  # Installed, the headers keep their folder layout under include/gradc/
+  # (so "ir/Graph.h" still resolves), and the library is exported as
+  # gradc::NAME, the same name as in this tree (cmake/GradcInstall.cmake).
+  set_target_properties(gradc_${name} PROPERTIES EXPORT_NAME ${name})
+  target_include_directories(gradc_${name} PUBLIC
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/gradc>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gradc/${name}
+    FILES_MATCHING PATTERN "*.h" PATTERN "*.inc")
+  set_property(GLOBAL APPEND PROPERTY GRADC_INSTALLED_LIBRARIES gradc_${name})
 endfunction()

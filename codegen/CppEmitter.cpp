@@ -38,8 +38,9 @@ bool isAliasOp(OpKind k) {
 
 class Emitter {
 public:
-  Emitter(const Graph &g, std::string sourceName)
-      : g_(g), sourceName_(std::move(sourceName)) {}
+  Emitter(const Graph &g, std::string sourceName, std::string symbolPrefix)
+      : g_(g), sourceName_(std::move(sourceName)),
+        symbolPrefix_(std::move(symbolPrefix)) {}
 
   GeneratedModule run() {
     buildInfo();
@@ -56,7 +57,8 @@ private:
   // --- Analysis --------------------------------------------------------
   void buildInfo() {
     info_.graphName = g_.name();
-    info_.symbolPrefix = mangleIdentifier(g_.name());
+    info_.symbolPrefix =
+        symbolPrefix_.empty() ? mangleIdentifier(g_.name()) : symbolPrefix_;
     std::unordered_set<std::string> seeded;
     for (const Node *s : g_.seeds())
       seeded.insert(getString(s->attrs, "output", ""));
@@ -328,6 +330,7 @@ private:
 
   const Graph &g_;
   std::string sourceName_;
+  std::string symbolPrefix_;
   ModuleInfo info_;
   std::unordered_map<const Node *, size_t> inputIndex_;
   std::unordered_set<const Node *> backward_;
@@ -342,8 +345,9 @@ private:
 
 } // namespace
 
-GeneratedModule emitCpp(const Graph &g, const std::string &sourceName) {
-  return Emitter(g, sourceName).run();
+GeneratedModule emitCpp(const Graph &g, const std::string &sourceName,
+                        const std::string &symbolPrefix) {
+  return Emitter(g, sourceName, symbolPrefix).run();
 }
 
 } // namespace gradc

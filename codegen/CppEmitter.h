@@ -25,8 +25,10 @@ struct GeneratedModule {
 /// Emits C++ for `g`, a graph after autodiff (it may have no seeds or
 /// gradients, in which case backward does nothing). `sourceName` (e.g. the
 /// graph file) is recorded, escaped, in the header comment. Throws
-/// gradc::Error for ops codegen does not support.
-GeneratedModule emitCpp(const Graph &g, const std::string &sourceName = "");
+/// gradc::Error for ops codegen does not support. `symbolPrefix` (a C
+/// identifier) names the entry points; empty: the graph's name mangled.
+GeneratedModule emitCpp(const Graph &g, const std::string &sourceName = "",
+                        const std::string &symbolPrefix = "");
 
 } // namespace gradc
 

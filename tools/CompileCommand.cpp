@@ -1,6 +1,7 @@
 //===- tools/CompileCommand.cpp - gradc compile and gradc convert ---------===//
 #include "codegen/CppEmitter.h"
 #include "codegen/HeaderEmitter.h"
+#include "codegen/Mangle.h"
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
@@ -16,16 +17,29 @@
 namespace gradc {
 
 static const char *kCompileHelp =
-    R"HELP(usage: gradc compile GRAPH -o DIR [--emit h,cpp,o] [--cpu NAME]
+    R"HELP(usage: gradc compile GRAPH -o DIR [--emit h,cpp,o] [--class NAME]
+                     [--namespace NS] [--cpu NAME]
 
-Writes an ahead-of-time build of GRAPH into DIR: NAME.h (prototypes,
-argument order, buffer sizes) and NAME.cpp (the self-contained generated
-code, built by any C++17 compiler without gradc headers), and with 'o' an
-object file NAME.o compiled in-process by the same clang/LLVM as the JIT.
-NAME is the graph's name made a C identifier. The code calls cblas_sgemm /
-cblas_dgemm for matmul and the C math library: link -lopenblas -lm.
-  --emit LIST  which files to write (default: h,cpp)
-  --cpu NAME   target CPU for NAME.o (default: the host's)
+Writes an ahead-of-time build of GRAPH into DIR:
+  NAME.h    C prototypes and macros, and for C++ the class NS::NAME: it owns
+            the buffers, has named accessors (input_x(), output_out(),
+            grad_x(), seed_z()), constexpr shapes and dtypes, byte sizes,
+            run(accumulate), forward() and backward(seeds, accumulate)
+  NAME.cpp  the self-contained generated code: any C++17 compiler builds it
+            alone, without gradc headers
+  NAME.o    (with 'o') NAME.cpp compiled in-process by the same clang/LLVM
+            as the JIT, position-independent; no external compiler needed
+The code calls cblas_sgemm / cblas_dgemm and the C math library: link
+-lopenblas -lm. The same input gives the same bytes; the files name the
+graph, GRAPH as given here, and the gradc version.
+  --emit LIST      which files to write (default: h,cpp)
+  --class NAME     the C++ class and file name (default: the graph's name
+                   made an identifier)
+  --namespace NS   enclosing namespace, e.g. models::vision (default: none)
+  --cpu NAME       target CPU of NAME.o (default: the host's)
+With --class or --namespace the entry points are named NS_NAME_fwd_bwd
+(namespace parts joined by '_'), so several builds of one graph can be
+linked into one program; otherwise GRAPHNAME_fwd_bwd.
 )HELP";
 
 static const char *kConvertHelp =
@@ -45,7 +59,7 @@ static void writeFile(const std::string &path, const std::string &text) {
 
 int compileCommand(int argc, char **argv) {
   ArgSpec spec;
-  spec.withValue = {"-o", "--emit", "--cpu"};
+  spec.withValue = {"-o", "--emit", "--cpu", "--class", "--namespace"};
   spec.switches = {"--help", "-h"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
@@ -64,16 +78,28 @@ int compileCommand(int argc, char **argv) {
   const std::string &path = args.positional[0];
   std::string dir = args.get("-o");
   ::mkdir(dir.c_str(), 0777); // may exist; writing below reports failures
+  HeaderOptions ho;
+  ho.className = args.get("--class");
+  ho.namespaceName = args.get("--namespace");
+  ho.sourceName = path;
+  // The entry points follow --class/--namespace, so that builds of one
+  // graph under different names link into one program.
+  std::string prefix;
   auto g = loadGraphFile(path);
+  if (!ho.className.empty() || !ho.namespaceName.empty())
+    prefix = aotSymbolPrefix(
+        ho.className.empty() ? mangleIdentifier(g->name()) : ho.className,
+        ho.namespaceName);
   PassManagerOptions po;
-  GeneratedModule m = emitCpp(*optimizeForCodegen(*g, po), path);
-  std::string base = dir + "/" + m.info.symbolPrefix;
-  if (emit.count("h")) writeFile(base + ".h", emitHeader(m.info));
+  GeneratedModule m = emitCpp(*optimizeForCodegen(*g, po), path, prefix);
+  if (ho.className.empty()) ho.className = mangleIdentifier(g->name());
+  std::string base = dir + "/" + ho.className;
+  if (emit.count("h")) writeFile(base + ".h", emitHeader(m.info, ho, g.get()));
   if (emit.count("cpp")) writeFile(base + ".cpp", m.source);
   if (emit.count("o")) {
     JitOptions jo;
     jo.cpu = args.get("--cpu");
-    auto obj = emitObject(m.source, m.info.symbolPrefix, jo);
+    auto obj = emitObject(m.source, ho.className, jo);
     if (!obj) throw Error(llvm::toString(obj.takeError()));
     writeFile(base + ".o", *obj);
   }
