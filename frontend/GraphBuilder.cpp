@@ -2,6 +2,7 @@
 #include "frontend/GraphBuilder.h"
 
 #include "ir/Error.h"
+#include "ir/Limits.h"
 #include "ir/Verifier.h"
 
 #include <algorithm>
@@ -9,7 +10,12 @@
 namespace gradc {
 
 GraphBuilder::GraphBuilder(const std::string &graphName)
-    : graph_(std::make_unique<Graph>(graphName)) {}
+    : GraphBuilder(graphName, defaultMaxBytes()) {}
+
+GraphBuilder::GraphBuilder(const std::string &graphName,
+                           uint64_t maxTensorBytes)
+    : graph_(std::make_unique<Graph>(graphName)),
+      maxTensorBytes_(maxTensorBytes) {}
 
 void GraphBuilder::checkNewName(const std::string &name) const {
   if (name.empty()) return;
@@ -21,9 +27,7 @@ Node *GraphBuilder::addInput(const std::string &name, TensorType type,
                              bool requiresGrad, const InputInit &init) {
   if (name.empty()) throw Error("an input needs a name");
   checkNewName(name);
-  if (!numElementsChecked(type.shape))
-    throw Error("the shape " + shapeToString(type.shape) +
-                " has too many elements");
+  checkTensorBytes(type, maxTensorBytes_, "input '" + name + "'");
   if (requiresGrad && !isFloat(type.dtype))
     throw Error("only floating-point inputs can require gradients (input '" +
                 name + "' is " + dtypeName(type.dtype) + ")");
@@ -76,14 +80,16 @@ Node *GraphBuilder::addOp(OpKind op, const std::vector<BuildOperand> &operands,
   }
   Node *n = graph_->addNode(op, std::move(nodes), std::move(attrs), name);
   n->noGrad = noGrad;
+  checkTensorBytes(n->type, maxTensorBytes_,
+                   "the result of '" + std::string(n->info().name) + "'");
   return n;
 }
 
 void GraphBuilder::addOutput(const std::string &name) {
   Node *n = graph_->findNode(name);
   if (!n) throw Error("output '" + name + "' is not defined");
-  for (const auto &o : graph_->outputs())
-    if (o.name == name) throw Error("output '" + name + "' is listed twice");
+  if (!outputNames_.insert(name).second)
+    throw Error("output '" + name + "' is listed twice");
   graph_->addOutput(name, n);
 }
 
@@ -139,8 +145,14 @@ size_t editDistance(const std::string &a, const std::string &b) {
 std::optional<std::string> closestName(const std::string &name,
                                        const std::vector<std::string> &cands) {
   std::optional<std::string> best;
+  // Suggestions are for typos in ordinary names; the distance is quadratic
+  // in the lengths, so hostile 10k-character names get none.
+  if (name.size() > 256) return best;
   size_t bestD = std::max<size_t>(2, name.size() / 3) + 1;
   for (const std::string &c : cands) {
+    size_t gap = c.size() > name.size() ? c.size() - name.size()
+                                        : name.size() - c.size();
+    if (gap >= bestD) continue; // the distance is at least the length gap
     size_t d = editDistance(name, c);
     if (d < bestD) {
       bestD = d;

@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace gradc {
@@ -37,9 +38,14 @@ struct InputInit {
 
 /// Builds a graph on behalf of a frontend. Errors are gradc::Error with a
 /// message that does not say where; the frontend prefixes its location.
+/// Every tensor (inputs and results) is checked against the limits of
+/// ir/Limits.h, including the memory cap, as it is added.
 class GraphBuilder {
 public:
+  /// The memory cap is defaultMaxBytes() (GRADC_MAX_BYTES).
   explicit GraphBuilder(const std::string &graphName);
+  /// A builder with an explicit memory cap in bytes for any one tensor.
+  GraphBuilder(const std::string &graphName, uint64_t maxTensorBytes);
 
   /// Declares an input. Integer and bool inputs cannot require grad.
   Node *addInput(const std::string &name, TensorType type, bool requiresGrad,
@@ -63,6 +69,8 @@ private:
   void checkNewName(const std::string &name) const;
 
   std::unique_ptr<Graph> graph_;
+  uint64_t maxTensorBytes_;
+  std::unordered_set<std::string> outputNames_;
 };
 
 /// The init attributes of an input node as an InputInit.

@@ -2,6 +2,7 @@
 #include "ir/Graph.h"
 
 #include "ir/Error.h"
+#include "ir/Limits.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -13,9 +14,18 @@ std::string Node::displayName() const {
 }
 
 Node *Graph::append(std::unique_ptr<Node> n) {
+  checkTensorType(n->type, "the result of '" + std::string(n->info().name) +
+                               "'");
   n->id = nextId_++;
   nodes_.push_back(std::move(n));
+  if (indexValid_) pendingIndex_.push_back(nodes_.back().get());
   return nodes_.back().get();
+}
+
+void Graph::invalidateIndex() const {
+  index_.clear();
+  pendingIndex_.clear();
+  indexValid_ = false;
 }
 
 Node *Graph::addInput(const std::string &name, TensorType type,
@@ -25,12 +35,20 @@ Node *Graph::addInput(const std::string &name, TensorType type,
   n->name = name;
   n->type = std::move(type);
   n->attrs = std::move(attrs);
+  checkTensorType(n->type, "input '" + name + "'");
   n->id = nextId_++;
-  // Inputs stay grouped at the front so that their order is the ABI order.
-  auto pos = std::find_if(nodes_.begin(), nodes_.end(), [](const auto &x) {
-    return x->op != OpKind::Input;
-  });
-  return nodes_.insert(pos, std::move(n))->get();
+  Node *added = n.get();
+  if (nodes_.empty() || nodes_.back()->op == OpKind::Input) {
+    nodes_.push_back(std::move(n)); // the usual case, in constant time
+  } else {
+    // Inputs stay grouped at the front so that their order is the ABI order.
+    auto pos = std::find_if(nodes_.begin(), nodes_.end(), [](const auto &x) {
+      return x->op != OpKind::Input;
+    });
+    nodes_.insert(pos, std::move(n));
+  }
+  if (indexValid_) pendingIndex_.push_back(added);
+  return added;
 }
 
 Node *Graph::addConstant(TensorType type, double value,
@@ -123,9 +141,24 @@ std::vector<Node *> Graph::seeds() const {
 
 Node *Graph::findNode(const std::string &name) const {
   if (name.empty()) return nullptr;
-  for (const auto &n : nodes_)
-    if (n->name == name) return n.get();
-  return nullptr;
+  if (!indexValid_) {
+    // Rebuild in node order, so that the first of duplicate names wins.
+    for (const auto &n : nodes_)
+      if (!n->name.empty()) index_.emplace(n->name, n.get());
+    indexValid_ = true;
+  } else {
+    for (Node *n : pendingIndex_)
+      if (!n->name.empty()) index_.emplace(n->name, n);
+  }
+  pendingIndex_.clear();
+  auto it = index_.find(name);
+  if (it == index_.end()) return nullptr;
+  if (it->second->name != name) {
+    // The node was renamed after it was indexed: start over.
+    invalidateIndex();
+    return findNode(name);
+  }
+  return it->second;
 }
 
 void Graph::replaceAllUses(Node *from, Node *to) {
@@ -160,6 +193,7 @@ std::unique_ptr<Graph> Graph::clone() const {
   for (const auto &r : grads_)
     g->grads_.push_back({map.at(r.input), map.at(r.value)});
   g->nextId_ = nextId_;
+  g->invalidateIndex();
   return g;
 }
 

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace gradc {
@@ -86,7 +87,10 @@ public:
   std::vector<Node *> inputs() const;
   /// The seed nodes in creation order.
   std::vector<Node *> seeds() const;
-  /// The node with this user name, or nullptr.
+  /// The node with this user name, or nullptr. Constant time on average:
+  /// a name index is kept up to date lazily (names set right after a node
+  /// is created are seen; renaming a node that was already looked up is
+  /// not supported).
   Node *findNode(const std::string &name) const;
 
   /// Replaces every use of `from` (operands, outputs, gradients) by `to`.
@@ -99,6 +103,7 @@ public:
     for (auto &n : nodes_)
       if (!dead(n.get())) kept.push_back(std::move(n));
     nodes_ = std::move(kept);
+    invalidateIndex();
   }
   /// Moves nodes so that they appear in `order` (a permutation of nodes()).
   void reorder(const std::vector<Node *> &order);
@@ -111,6 +116,13 @@ public:
 
 private:
   Node *append(std::unique_ptr<Node> n);
+  void invalidateIndex() const;
+
+  /// Name -> node, for findNode. Nodes created since the last lookup wait
+  /// in pendingIndex_ so that a name assigned right after creation counts.
+  mutable std::unordered_map<std::string, Node *> index_;
+  mutable std::vector<Node *> pendingIndex_;
+  mutable bool indexValid_ = true;
 
   std::string name_;
   std::vector<std::unique_ptr<Node>> nodes_;

@@ -31,6 +31,7 @@ struct CompiledGraph::Impl {
   std::string cpp;
   ModuleInfo info;
   CompileTimes times;
+  uint64_t maxBytes = 0;
   std::unique_ptr<JitModule> module;
   FusedFn fused = nullptr;
   ForwardFn forward = nullptr;
@@ -44,6 +45,7 @@ const Graph &CompiledGraph::optimizedGraph() const { return *impl_->optimized; }
 const ModuleInfo &CompiledGraph::info() const { return impl_->info; }
 const std::string &CompiledGraph::cppSource() const { return impl_->cpp; }
 const CompileTimes &CompiledGraph::times() const { return impl_->times; }
+uint64_t CompiledGraph::maxBytes() const { return impl_->maxBytes; }
 FusedFn CompiledGraph::fused() const { return impl_->fused; }
 ForwardFn CompiledGraph::forward() const { return impl_->forward; }
 BackwardFn CompiledGraph::backward() const { return impl_->backward; }
@@ -96,10 +98,24 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   impl->times.passesMs = msSince(t0);
 
   t0 = std::chrono::steady_clock::now();
+  impl->maxBytes = opts_.maxBytes;
+  // Limits before code exists: every value of the joint graph (autodiff
+  // adds values the source graph did not have) must fit the memory cap.
+  for (const auto &n : impl->optimized->nodes())
+    checkTensorBytes(n->type, opts_.maxBytes,
+                     "value '" + n->displayName() + "' (" + n->info().name +
+                         ")");
   GeneratedModule gen = emitCpp(*impl->optimized, opts_.sourceName);
   impl->cpp = std::move(gen.source);
   impl->info = std::move(gen.info);
   impl->times.codegenMs = msSince(t0);
+  for (uint64_t bytes : {impl->info.fusedWorkspaceBytes, impl->info.contextBytes,
+                         impl->info.workspaceBytes})
+    if (bytes > opts_.maxBytes)
+      throw Error("the compiled graph needs a workspace of " +
+                  formatBytes(bytes) + ", more than the memory limit of " +
+                  formatBytes(opts_.maxBytes) +
+                  " (set GRADC_MAX_BYTES to raise it)");
 
   impl->module = unwrap(jit_->jit->compile(impl->cpp, impl->info.symbolPrefix),
                         "JIT compilation of the generated code failed");

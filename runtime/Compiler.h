@@ -10,6 +10,7 @@
 
 #include "codegen/ModuleInfo.h"
 #include "ir/Graph.h"
+#include "ir/Limits.h"
 #include "passes/PassManager.h"
 
 #include <memory>
@@ -30,6 +31,10 @@ struct CompileOptions {
   /// The cache directory; empty means defaultCacheDirectory()
   /// ($GRADC_CACHE_DIR, else $XDG_CACHE_HOME/gradc, else ~/.cache/gradc).
   std::string cacheDir;
+  /// Memory cap in bytes: no tensor of the graph, and not all buffers of a
+  /// Session together, may exceed it (checked before anything is
+  /// allocated). Default: GRADC_MAX_BYTES, else min(16 GiB, RAM / 4).
+  uint64_t maxBytes = defaultMaxBytes();
 };
 
 /// Timings of one compile, in milliseconds.
@@ -57,6 +62,8 @@ public:
   const std::string &cppSource() const;
   /// How long each stage took.
   const CompileTimes &times() const;
+  /// The memory cap it was compiled with (CompileOptions::maxBytes).
+  uint64_t maxBytes() const;
 
   /// Index of the input / output with this name, or -1.
   int inputIndex(const std::string &name) const;

@@ -2,12 +2,43 @@
 #include "runtime/Session.h"
 
 #include "ir/Error.h"
+#include "ir/Limits.h"
 #include "runtime/InputInit.h"
 
 namespace gradc {
 
+/// Every byte a Session allocates, summed without overflow, checked
+/// against the memory cap before the first allocation.
+static const CompiledGraph &checkSessionBytes(const CompiledGraph &g) {
+  const ModuleInfo &mi = g.info();
+  uint64_t total = 0;
+  bool overflow = false;
+  auto add = [&](uint64_t b) {
+    overflow |= total + b < total;
+    total += b;
+  };
+  auto tensor = [](const TensorType &t) {
+    auto b = tensorBytesChecked(t);
+    return b ? static_cast<uint64_t>(*b) : ~uint64_t(0);
+  };
+  for (const TensorArg &a : mi.inputs) add(tensor(a.type));
+  for (const TensorArg &a : mi.outputs) add(tensor(a.type));
+  for (size_t i : mi.gradInputs) add(tensor(mi.inputs[i].type));
+  add(mi.fusedWorkspaceBytes);
+  add(mi.contextBytes);
+  add(mi.workspaceBytes);
+  if (overflow || total > g.maxBytes())
+    throw Error("running the graph needs " +
+                (overflow ? std::string("more than 16 EiB")
+                          : formatBytes(total)) +
+                " of buffers (inputs, outputs, gradients, context and "
+                "workspace), more than the memory limit of " +
+                formatBytes(g.maxBytes()) + " (set GRADC_MAX_BYTES to raise it)");
+  return g;
+}
+
 Session::Session(const CompiledGraph &g)
-    : g_(g), fusedWs_(g.info().fusedWorkspaceBytes),
+    : g_(checkSessionBytes(g)), fusedWs_(g.info().fusedWorkspaceBytes),
       ctx_(g.info().contextBytes), ws_(g.info().workspaceBytes) {
   const ModuleInfo &mi = g.info();
   for (const TensorArg &a : mi.inputs) {
@@ -22,9 +53,14 @@ Session::Session(const CompiledGraph &g)
   }
   for (const TensorArg &a : mi.outputs) {
     outputs_.emplace_back(a.type.dtype, a.type.shape);
-    Tensor one(a.type.dtype, a.type.shape);
-    one.fill(1);
-    ones_.push_back(std::move(one));
+    // Implicit seeds exist only for scalar outputs (as in PyTorch).
+    if (a.type.numel() == 1) {
+      Tensor one(a.type.dtype, a.type.shape);
+      one.fill(1);
+      ones_.push_back(std::move(one));
+    } else {
+      ones_.emplace_back();
+    }
   }
   for (size_t i : mi.gradInputs) {
     grads_.emplace_back(mi.inputs[i].type.dtype, mi.inputs[i].type.shape);

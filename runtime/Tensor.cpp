@@ -1,8 +1,11 @@
 //===- runtime/Tensor.cpp - Host tensors ----------------------------------===//
 #include "runtime/Tensor.h"
 
+#include "ir/Attr.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -21,10 +24,21 @@ AlignedBuffer::AlignedBuffer(size_t bytes) : size_(bytes) {
 }
 
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
-  auto n = numElementsChecked(shape_);
-  if (!n || *n > (int64_t(1) << 62) / dtypeSize(dtype_))
-    throw Error("tensor of shape " + shapeToString(shape_) + " is too large");
-  buf_ = AlignedBuffer(static_cast<size_t>(*n * dtypeSize(dtype_)));
+  // Checked before allocating: overflow, rank and the memory cap.
+  checkTensorBytes(type(), defaultMaxBytes(), "a tensor");
+  buf_ = AlignedBuffer(static_cast<size_t>(*tensorBytesChecked(type())));
+}
+
+/// PyTorch refuses to store a value an integer dtype cannot hold ("value
+/// cannot be converted to type int32 without overflow"); so does gradc,
+/// instead of the undefined float-to-integer conversion.
+template <typename I> static I toInteger(double v, DType dtype) {
+  // 2^31 and 2^63 are exact doubles; the valid range is [-2^k, 2^k).
+  const double limit = std::ldexp(1.0, 8 * static_cast<int>(sizeof(I)) - 1);
+  if (!(v >= -limit && v < limit))
+    throw Error("value " + formatDouble(v) + " cannot be converted to " +
+                dtypeName(dtype) + " without overflow");
+  return static_cast<I>(v);
 }
 
 Tensor Tensor::fromDoubles(DType dtype, Shape shape,
@@ -55,8 +69,8 @@ void Tensor::set(int64_t i, double v) {
   switch (dtype_) {
   case DType::F32: static_cast<float *>(p)[i] = static_cast<float>(v); break;
   case DType::F64: static_cast<double *>(p)[i] = v; break;
-  case DType::I32: static_cast<int32_t *>(p)[i] = static_cast<int32_t>(v); break;
-  case DType::I64: static_cast<int64_t *>(p)[i] = static_cast<int64_t>(v); break;
+  case DType::I32: static_cast<int32_t *>(p)[i] = toInteger<int32_t>(v, dtype_); break;
+  case DType::I64: static_cast<int64_t *>(p)[i] = toInteger<int64_t>(v, dtype_); break;
   case DType::Bool: static_cast<bool *>(p)[i] = v != 0; break;
   }
 }
