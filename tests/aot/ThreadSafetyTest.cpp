@@ -3,9 +3,11 @@
 // A CompiledGraph (and a gradc_graph) is shared by several threads, each
 // running it through its own Session (gradc_session): every thread must
 // get exactly the numbers of a single-threaded run. In a normal build this
-// checks the results; built with -DGRADC_SANITIZE=thread it also lets
-// ThreadSanitizer watch the host code (Session, the C API, compiles with
-// the cache). The JIT-compiled code itself is not instrumented by TSan;
+// checks the results; built with -DGRADC_TSAN=ON (a build directory of its
+// own) it also lets ThreadSanitizer watch the host code (Session, the C
+// API, compiles with the cache):
+//   cmake -S . -B build-tsan -G Ninja -DGRADC_TSAN=ON && ninja -C build-tsan aot_tests
+//   build-tsan/bin/aot_tests The JIT-compiled code itself is not instrumented by TSan;
 // tests/aot/tsan_aot.sh covers the generated code, compiled ahead of time
 // with -fsanitize=thread.
 //
