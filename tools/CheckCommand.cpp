@@ -75,7 +75,7 @@ int checkCommand(int argc, char **argv) {
   spec.withValue = {"--inputs", "--seeds", "--eps", "--tolerance",
                     "--max-elements", "--format"};
   spec.multi = {"--backward"};
-  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3"};
+  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
     std::cout << kCheckHelp;
@@ -113,6 +113,7 @@ int checkCommand(int argc, char **argv) {
   for (int l = 0; l <= 3; ++l)
     if (args.has("-O" + std::to_string(l))) co.optLevel = l;
   co.sourceName = path;
+  co.useCache = !args.has("--no-cache");
   Compiler compiler(co);
   GradCheckReport rep = checkGradients(*g, compiler, opts);
   bool ok = rep.worstRelError() <= tol;
