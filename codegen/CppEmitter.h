@@ -22,8 +22,10 @@ struct GeneratedModule {
   ModuleInfo info;
 };
 
-/// Emits C++ for `g`, a graph after autodiff (it may have no seeds or
-/// gradients, in which case backward does nothing). `sourceName` (e.g. the
+/// Emits C++ for `g`, a graph after autodiff and the lowering passes of
+/// the optimization pipeline (fusion, buffer-plan: its nodes carry kernel
+/// and buffer attributes; it may have no seeds or gradients, in which case
+/// backward does nothing). `sourceName` (e.g. the
 /// graph file) is recorded, escaped, in the header comment. Throws
 /// gradc::Error for ops codegen does not support. `symbolPrefix` (a C
 /// identifier) names the entry points; empty: the graph's name mangled.

@@ -334,6 +334,10 @@ private:
       noGrad = getBool(attrs, "no_grad", false);
       attrs.erase(it);
     }
+    // Lowering decisions in optimized dumps (passes/Lowering.h) are derived
+    // data: the pipeline plans a parsed graph again.
+    for (const char *derived : {"kernel", "buf", "buf_split"})
+      attrs.erase(derived);
 
     Node *n = nullptr;
     try {

@@ -1,7 +1,7 @@
 //===- passes/DeadCodeElimination.h - Removes unused nodes -----*- C++ -*-===//
 //
-// Keeps what outputs and gradients need, plus every input (they are part of
-// the ABI); removes the rest.
+// Keeps what outputs and gradients need, plus every input and seed (one
+// argument slot each in the ABI); removes the rest.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_PASSES_DEADCODEELIMINATION_H

@@ -4,6 +4,7 @@
 #include "ir/Error.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/BufferPlanning.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,13 @@
 #include <sys/stat.h>
 
 namespace gradc {
+
+namespace {
+/// The IR text plus, once buffers are planned, a line with their sizes.
+std::string printStage(const Graph &g) {
+  return printGraph(g) + describeBufferPlan(g);
+}
+} // namespace
 
 PassManager::PassManager(PassManagerOptions opts) : opts_(std::move(opts)) {}
 PassManager::~PassManager() = default;
@@ -69,13 +77,13 @@ bool PassManager::run(Graph &g) {
     if (print) {
       out << "// -----// IR after " << p->name()
           << (changed ? "" : " (unchanged)") << " //----- //\n";
-      if (changed || !opts_.printAfterAll) out << printGraph(g);
+      if (changed || !opts_.printAfterAll) out << printStage(g);
     }
     if (!opts_.dumpDir.empty()) {
       char num[16];
       std::snprintf(num, sizeof num, "%03d_", index);
       std::ofstream f(opts_.dumpDir + "/" + num + p->name() + ".ir");
-      f << printGraph(g);
+      f << printStage(g);
     }
   }
   if (opts_.timePasses) {

@@ -2,8 +2,14 @@
 #include "passes/Pipeline.h"
 
 #include "passes/Autodiff.h"
+#include "passes/BufferPlanning.h"
+#include "passes/CSE.h"
+#include "passes/ConstantFold.h"
 #include "passes/DeadCodeElimination.h"
+#include "passes/Fusion.h"
+#include "passes/Recompute.h"
 #include "passes/RequiresGrad.h"
+#include "passes/Simplify.h"
 
 namespace gradc {
 
@@ -18,7 +24,13 @@ void buildPipeline(PassManager &pm, PipelineStage stage, bool differentiated) {
   if (stage == PipelineStage::Analysis) return;
   if (!differentiated) pm.add(createAutodiffPass());
   if (stage == PipelineStage::Grad) return;
+  pm.add(createConstantFoldPass());
+  pm.add(createSimplifyPass());
+  pm.add(createCSEPass());
   pm.add(createDCEPass());
+  pm.add(createFusionPass());
+  pm.add(createRecomputePass());
+  pm.add(createBufferPlanningPass());
 }
 
 } // namespace gradc

@@ -1,6 +1,8 @@
 //===- runtime/HostSymbols.cpp - Functions generated code calls -----------===//
 #include "runtime/HostSymbols.h"
 
+#include "runtime/ThreadPool.h"
+
 #include <cmath>
 
 // The CBLAS entry points, declared as the generated prelude declares them
@@ -39,6 +41,7 @@ std::map<std::string, void *> hostSymbols() {
       {"pow", (void *)static_cast<D2>(::pow)},
       {"cblas_sgemm", (void *)&cblas_sgemm},
       {"cblas_dgemm", (void *)&cblas_dgemm},
+      {"gradc_parallel_for", (void *)&gradc_parallel_for},
   };
 }
 

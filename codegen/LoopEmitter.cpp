@@ -1,0 +1,592 @@
+//===- codegen/LoopEmitter.cpp - One loop nest for a fused kernel ---------===//
+#include "codegen/LoopEmitter.h"
+
+#include "codegen/EmitUtil.h"
+#include "codegen/OpEmitter.h"
+#include "ir/Error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace gradc {
+namespace {
+
+constexpr int kLanes = 16;              // partial sums of a reduction
+constexpr int64_t kTiny = 256;          // at most this many: no versions
+constexpr int64_t kParallelMin = 1 << 18; // at least this many: blocks
+constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
+
+std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+
+/// A value read from memory (or a literal) by the loop.
+struct Access {
+  BufferRef buf;
+  std::string name;          ///< Parameter, literal or array name.
+  std::vector<bool> present; ///< Per collapsed dim: indexed (else broadcast).
+  const Node *seed = nullptr;  ///< Set when it is a possibly-null seed.
+  bool scalar = false;       ///< One element: loaded once before the loop.
+};
+
+/// Where one operand of a loop node comes from.
+struct Operand {
+  const Node *reg = nullptr; ///< A register value of this loop, or
+  int access = -1;           ///< an index into accesses_.
+};
+
+/// A memory destination of an elementwise value.
+struct Sink {
+  std::string name;
+  bool grad = false;
+};
+
+struct Reduction {
+  const Node *node = nullptr;
+  std::vector<bool> reduced; ///< Per collapsed dim.
+  int suffix = -1;           ///< First dim of a trailing reduced run, or -1.
+  std::string acc, init;     ///< Accumulator type and initial value.
+  std::string home;          ///< Result buffer (parameter name), or empty.
+  std::vector<Sink> extras;
+  int64_t count = 1;         ///< Elements reduced into each result.
+};
+
+/// Which specialization of the loop body to emit.
+struct Variant {
+  bool generic = true;                 ///< Test seeds and gradients inline.
+  std::unordered_set<std::string> nullSeeds; ///< Seeds known to be null.
+};
+
+class LoopEmitter {
+public:
+  LoopEmitter(const KernelPlan &k, const LoopEnv &env, KernelParams &params)
+      : k_(k), env_(env), params_(params) {}
+
+  LoopCode run() {
+    collapse();
+    resolve();
+    LoopCode code;
+    std::string s = accDecl();
+    for (const Reduction &r : reds_)
+      if (r.suffix < 0) s += initInPlace(r);
+    bool par = parallel();
+    std::string nests = par ? parallelNests(code.helpers) : versions(false);
+    s += nests;
+    for (const Reduction &r : reds_)
+      if (r.suffix < 0) s += finishInPlace(r);
+    for (const Reduction &r : reds_)
+      if (par && r.suffix == 0) s += finishPartials(r);
+    code.body = s;
+    code.usesFlags = usesFlags_;
+    return code;
+  }
+
+private:
+  // --- Iteration space ---------------------------------------------------
+  /// Drops dims of size 1 and merges neighbours every access treats alike.
+  void collapse() {
+    const Shape &d = k_.domain;
+    size_t r = d.size();
+    std::vector<std::vector<bool>> pats;
+    auto aligned = [&](const Shape &s) {
+      std::vector<bool> p(r, false);
+      for (size_t i = 0; i < s.size(); ++i)
+        p[r - s.size() + i] = s[i] != 1;
+      return p;
+    };
+    for (const Node *n : k_.loop) {
+      for (const Node *o : n->operands) pats.push_back(aligned(o->type.shape));
+      if (n->info().cls == OpClass::Reduce) pats.push_back(reducedDims(n, r));
+    }
+    std::vector<std::vector<size_t>> groups;
+    for (size_t i = 0; i < r; ++i) {
+      if (d[i] == 1) continue;
+      bool join = !groups.empty();
+      if (join)
+        for (auto &p : pats) join = join && p[i] == p[groups.back().back()];
+      if (join) groups.back().push_back(i);
+      else groups.push_back({i});
+    }
+    for (auto &g : groups) {
+      int64_t n = 1;
+      for (size_t i : g) n *= d[i];
+      dims_.push_back(n);
+      firstOf_.push_back(g.front());
+    }
+  }
+
+  static std::vector<bool> reducedDims(const Node *n, size_t r) {
+    std::vector<bool> red(r, false);
+    std::vector<int64_t> all;
+    for (size_t i = 0; i < r; ++i) all.push_back(static_cast<int64_t>(i));
+    for (int64_t d : getInts(n->attrs, "dim", all)) red[d] = true;
+    return red;
+  }
+
+  std::vector<bool> collapsedPattern(const std::vector<bool> &orig) const {
+    std::vector<bool> p;
+    for (size_t f : firstOf_) p.push_back(orig[f]);
+    return p;
+  }
+
+  int rank() const { return static_cast<int>(dims_.size()); }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t v : dims_) n *= v;
+    return n;
+  }
+
+  /// Row-major offset of the dims marked in `mask`.
+  std::string offset(const std::vector<bool> &mask) const {
+    std::string e;
+    int64_t stride = 1;
+    for (int g = rank() - 1; g >= 0; --g) {
+      if (!mask[g]) continue;
+      std::string t = "i" + std::to_string(g);
+      if (stride != 1) t += " * " + num(stride);
+      e = e.empty() ? t : t + " + " + e;
+      stride *= dims_[g];
+    }
+    return e.empty() ? "0" : e;
+  }
+  std::string flat() const { return offset(std::vector<bool>(rank(), true)); }
+
+  // --- Operands and results ---------------------------------------------
+  void resolve() {
+    std::unordered_set<const Node *> inLoop(k_.loop.begin(), k_.loop.end());
+    size_t r = k_.domain.size();
+    for (const Node *n : k_.loop) {
+      std::vector<Operand> ops;
+      for (const Node *o : n->operands) {
+        if (inLoop.count(o) && isElementwiseNode(o)) {
+          ops.push_back({o, -1});
+          continue;
+        }
+        const Node *root = storageOf(o);
+        Access a;
+        a.buf = env_.storage(root);
+        std::vector<bool> orig(r, false);
+        for (size_t i = 0; i < o->type.shape.size(); ++i)
+          orig[r - o->type.rank() + i] = o->type.shape[i] != 1;
+        a.present = collapsedPattern(orig);
+        a.scalar = std::none_of(a.present.begin(), a.present.end(),
+                                [](bool b) { return b; });
+        if (root->op == OpKind::Seed && env_.nullableSeed(root)) a.seed = root;
+        a.name = params_.use(a.buf);
+        ops.push_back({nullptr, addAccess(a)});
+      }
+      operands_[n] = ops;
+      if (n->info().cls == OpClass::Reduce) reds_.push_back(reduction(n, r));
+      else sinks_[n] = sinks(n);
+    }
+  }
+
+  int addAccess(const Access &a) {
+    std::string key = a.buf.key + "|" + a.buf.literal + "|" + a.buf.global + "|";
+    for (bool p : a.present) key += p ? '1' : '0';
+    auto [it, fresh] = accessIndex_.emplace(key, static_cast<int>(accesses_.size()));
+    if (fresh) accesses_.push_back(a);
+    return it->second;
+  }
+
+  std::vector<Sink> sinks(const Node *n) {
+    std::vector<Sink> s;
+    const ValuePlace &vp = env_.placeOf(n);
+    auto add = [&](const Place &p) {
+      if (p.kind == Place::Reg) return;
+      BufferRef b = env_.place(p, n->type.dtype);
+      s.push_back({params_.use(b, true), p.kind == Place::Grad});
+      usesFlags_ |= p.kind == Place::Grad;
+    };
+    add(vp.home);
+    for (const Place &p : vp.extras) add(p);
+    return s;
+  }
+
+  Reduction reduction(const Node *n, size_t r) {
+    Reduction red;
+    red.node = n;
+    red.reduced = collapsedPattern(reducedDims(n, r));
+    int g = rank();
+    while (g > 0 && red.reduced[g - 1]) --g;
+    bool suffix = true;
+    for (int i = 0; i < g; ++i) suffix = suffix && !red.reduced[i];
+    red.suffix = suffix ? g : -1;
+    for (int i = 0; i < rank(); ++i)
+      if (red.reduced[i]) red.count *= dims_[i];
+    DType t = n->type.dtype;
+    bool isMax = n->op == OpKind::Max, isMin = n->op == OpKind::Min;
+    if (isMax || isMin) {
+      red.acc = dtypeCppName(t);
+      if (isFloat(t)) red.init = literal(isMax ? -INFINITY : INFINITY, t);
+      else if (t == DType::I32) red.init = isMax ? "(-2147483647 - 1)" : "2147483647";
+      else red.init = isMax ? "(-9223372036854775807LL - 1)" : "9223372036854775807LL";
+    } else {
+      red.acc = isFloat(t) ? "double" : "long long";
+      red.init = "0";
+    }
+    const ValuePlace &vp = env_.placeOf(n);
+    if (vp.home.kind == Place::Reg)
+      throw Error("codegen: reduction '" + n->displayName() +
+                  "' has no memory for its result");
+    red.home = params_.use(env_.place(vp.home, t), true);
+    for (const Place &p : vp.extras) {
+      red.extras.push_back({params_.use(env_.place(p, t), true),
+                            p.kind == Place::Grad});
+      usesFlags_ |= p.kind == Place::Grad;
+    }
+    return red;
+  }
+
+  // --- Loop body ---------------------------------------------------------
+  std::string read(const Access &a, const Variant &v) const {
+    if (!a.buf.literal.empty()) return a.buf.literal;
+    if (a.scalar && a.seed) return a.name + "_0";
+    std::string idx = a.name + "[" + offset(a.present) + "]";
+    if (!a.seed) return idx;
+    if (v.nullSeeds.count(a.buf.key)) return "(" + a.buf.elemType + ")0";
+    if (v.generic) return "(" + a.name + " ? " + idx + " : (" + a.buf.elemType + ")0)";
+    return idx;
+  }
+
+  /// Statements computing every node for the current index, `lane` naming
+  /// the partial sum a reduction feeds.
+  std::string body(const Variant &v, const std::string &lane) const {
+    std::string s;
+    for (const Node *n : k_.loop) {
+      std::vector<std::string> args;
+      for (const Operand &o : operands_.at(n))
+        args.push_back(o.reg ? "v" + std::to_string(o.reg->id)
+                             : read(accesses_[o.access], v));
+      if (n->info().cls != OpClass::Reduce) {
+        s += "const " + std::string(dtypeCppName(n->type.dtype)) + " v" +
+             std::to_string(n->id) + " = " + elementwiseExpr(n, args) + ";\n";
+        continue;
+      }
+      const Reduction &r = *std::find_if(reds_.begin(), reds_.end(),
+                                         [&](const Reduction &x) { return x.node == n; });
+      std::string x = args[0];
+      std::string T = dtypeCppName(n->type.dtype);
+      bool mx = n->op == OpKind::Max, mn = n->op == OpKind::Min;
+      if (r.suffix == rank()) { // reduces only size-1 dims: the identity
+        s += "{ const " + T + " r = " + result(r, "(" + r.acc + ")" + x) + ";\n" +
+             store(r, offset(notReduced(r)), "r") + "}\n";
+      } else if (r.suffix >= 0) {
+        std::string a = "a" + std::to_string(n->id) + "[" + lane + "]";
+        if (mx || mn)
+          s += a + " = gc_" + (mx ? "max" : "min") + "<" + r.acc + ">(" + a + ", " + x + ");\n";
+        else
+          s += a + " += (" + r.acc + ")" + x + ";\n";
+      } else {
+        std::string h = r.home + "[" + offset(notReduced(r)) + "]";
+        if (mx || mn)
+          s += h + " = gc_" + (mx ? "max" : "min") + "<" + T + ">(" + h + ", " + x + ");\n";
+        else
+          s += h + " += " + x + ";\n";
+      }
+    }
+    std::string f = flat();
+    for (const Node *n : k_.loop) {
+      auto it = sinks_.find(n);
+      if (it == sinks_.end()) continue;
+      std::string val = "v" + std::to_string(n->id);
+      for (const Sink &k : it->second) {
+        std::string dst = k.name + "[" + f + "]";
+        if (!k.grad) {
+          s += dst + " = " + val + ";\n";
+          continue;
+        }
+        std::string st = dst + " = acc ? " + dst + " + " + val + " : " + val + ";\n";
+        s += v.generic ? "if (" + k.name + ") " + st : st;
+      }
+    }
+    return s;
+  }
+
+  static std::vector<bool> notReduced(const Reduction &r) {
+    std::vector<bool> m;
+    for (bool b : r.reduced) m.push_back(!b);
+    return m;
+  }
+
+  bool useLanes() const {
+    if (rank() == 0 || numel() <= kTiny) return false;
+    bool any = false;
+    for (const Reduction &r : reds_) any |= r.suffix >= 0 && r.suffix < rank();
+    return any && dims_.back() >= 2 * kLanes;
+  }
+
+  /// The loop nest over dims [0, rank), dim 0 restricted to [lo, lo + n)
+  /// when `lo` is non-empty (a parallel block). `partial`: store each full
+  /// reduction's lane sum to part<id>[blk] instead of finishing it.
+  std::string nest(const Variant &v, const std::string &lo, int64_t n0,
+                   bool partial) const {
+    int lanes = useLanes() ? kLanes : 1;
+    std::string s;
+    for (int d = 0; d <= rank(); ++d) {
+      s += declareAccumulators(d, lanes);
+      if (d == rank()) break;
+      std::string iv = "i" + std::to_string(d);
+      int64_t n = d == 0 && !lo.empty() ? n0 : dims_[d];
+      std::string start = d == 0 && !lo.empty() ? lo : "0LL";
+      if (d == rank() - 1 && lanes > 1) {
+        int64_t main = n - n % lanes;
+        s += "for (long long b = 0; b < " + num(main) + "; b += " +
+             std::to_string(lanes) + ") {\nfor (int l = 0; l < " +
+             std::to_string(lanes) + "; ++l) {\nconst long long " + iv + " = " +
+             start + " + b + l;\n" + body(v, "l") + "}\n}\n";
+        if (n % lanes)
+          s += "for (int l = 0; l < " + std::to_string(n % lanes) +
+               "; ++l) {\nconst long long " + iv + " = " + start + " + " +
+               num(main) + " + l;\n" + body(v, "l") + "}\n";
+        for (int e = d; e >= 0; --e) {
+          if (e < d) s += "}\n";
+          s += finishAccumulators(e, lanes, partial);
+        }
+        return s;
+      }
+      s += "for (long long " + iv + " = " + start + "; " + iv + " < " + start +
+           " + " + num(n) + "; ++" + iv + ") {\n";
+    }
+    s += body(v, "0");
+    for (int e = rank() - 1; e >= 0; --e) {
+      s += "}\n";
+      s += finishAccumulators(e, lanes, partial);
+    }
+    return s;
+  }
+
+  std::string declareAccumulators(int d, int lanes) const {
+    std::string s;
+    for (const Reduction &r : reds_) {
+      if (r.suffix != d || d == rank()) continue;
+      std::string a = "a" + std::to_string(r.node->id);
+      s += r.acc + " " + a + "[" + std::to_string(lanes) + "];\nfor (int l = 0; l < " +
+           std::to_string(lanes) + "; ++l) " + a + "[l] = " + r.init + ";\n";
+    }
+    return s;
+  }
+
+  std::string combine(const Reduction &r, const std::string &x,
+                      const std::string &y) const {
+    if (r.node->op == OpKind::Max) return "gc_max<" + r.acc + ">(" + x + ", " + y + ")";
+    if (r.node->op == OpKind::Min) return "gc_min<" + r.acc + ">(" + x + ", " + y + ")";
+    return "(" + x + " + " + y + ")";
+  }
+
+  /// Adds lanes [lo, hi) pairwise: a fixed order.
+  std::string laneTree(const Reduction &r, const std::string &a, int lo,
+                       int hi) const {
+    if (hi - lo == 1) return a + "[" + std::to_string(lo) + "]";
+    int mid = (lo + hi) / 2;
+    return combine(r, laneTree(r, a, lo, mid), laneTree(r, a, mid, hi));
+  }
+
+  /// The result of a reduction from its combined accumulator `x`.
+  std::string result(const Reduction &r, const std::string &x) const {
+    std::string T = dtypeCppName(r.node->type.dtype);
+    if (r.node->op == OpKind::Mean)
+      return "(" + T + ")(" + x + " / " + std::to_string(r.count) + ".0)";
+    return "(" + T + ")(" + x + ")";
+  }
+
+  std::string store(const Reduction &r, const std::string &idx,
+                    const std::string &val) const {
+    return r.home + "[" + idx + "] = " + val + ";\n" + storeExtras(r, idx, val);
+  }
+
+  std::string storeExtras(const Reduction &r, const std::string &idx,
+                          const std::string &val) const {
+    std::string s;
+    for (const Sink &k : r.extras) {
+      std::string dst = k.name + "[" + idx + "]";
+      if (k.grad)
+        s += "if (" + k.name + ") " + dst + " = acc ? " + dst + " + " + val +
+             " : " + val + ";\n";
+      else
+        s += dst + " = " + val + ";\n";
+    }
+    return s;
+  }
+
+  std::string finishAccumulators(int d, int lanes, bool partial) const {
+    std::string s;
+    for (const Reduction &r : reds_) {
+      if (r.suffix != d || d == rank()) continue;
+      std::string a = "a" + std::to_string(r.node->id);
+      std::string tree = laneTree(r, a, 0, lanes);
+      if (partial && d == 0) {
+        s += "part" + std::to_string(r.node->id) + "[blk] = " + tree + ";\n";
+        continue;
+      }
+      s += "{ const " + std::string(dtypeCppName(r.node->type.dtype)) +
+           " r = " + result(r, tree) + ";\n" + store(r, offset(notReduced(r)), "r") + "}\n";
+    }
+    return s;
+  }
+
+  // --- In-place reductions (accumulated in their result buffer) ---------
+  int64_t keptCount(const Reduction &r) const { return numel() / std::max<int64_t>(r.count, 1); }
+
+  std::string initInPlace(const Reduction &r) const {
+    return "for (long long q = 0; q < " + num(keptCount(r)) + "; ++q) " + r.home +
+           "[q] = " + r.init + ";\n";
+  }
+
+  std::string finishInPlace(const Reduction &r) const {
+    std::string T = dtypeCppName(r.node->type.dtype);
+    std::string s;
+    if (r.node->op == OpKind::Mean)
+      s += "for (long long q = 0; q < " + num(keptCount(r)) + "; ++q) " + r.home +
+           "[q] = (" + T + ")((double)" + r.home + "[q] / " +
+           std::to_string(r.count) + ".0);\n";
+    if (!r.extras.empty())
+      s += "for (long long q = 0; q < " + num(keptCount(r)) + "; ++q) {\n" +
+           storeExtras(r, "q", r.home + "[q]") + "}\n";
+    return s;
+  }
+
+  // --- Specializations ---------------------------------------------------
+  std::vector<std::string> nullableSeeds() const {
+    std::vector<std::string> s;
+    for (const Access &a : accesses_)
+      if (a.seed && !a.scalar &&
+          std::find(s.begin(), s.end(), a.name) == s.end())
+        s.push_back(a.name);
+    return s;
+  }
+  std::vector<std::string> gradSinks() const {
+    std::vector<std::string> g;
+    for (auto &kv : sinks_)
+      for (const Sink &k : kv.second)
+        if (k.grad && std::find(g.begin(), g.end(), k.name) == g.end())
+          g.push_back(k.name);
+    return g;
+  }
+
+  /// The loop, specialized: gradients all present (else a generic loop
+  /// that tests), and each possibly-null seed null or not.
+  std::string accDecl() const {
+    return usesFlags_ ? "const bool acc = (flags & 1ULL) != 0;\n(void)acc;\n" : "";
+  }
+
+  std::string versions(bool inBlock, const std::string &lo = "",
+                       int64_t n0 = 0) const {
+    std::string acc;
+    for (const Access &a : accesses_) // a scalar seed: one load, up front
+      if (a.scalar && a.seed && acc.find(" " + a.name + "_0 ") == std::string::npos)
+        acc += "const " + a.buf.elemType + " " + a.name + "_0 = " + a.name +
+               " ? " + a.name + "[0] : (" + a.buf.elemType + ")0;\n";
+    Variant generic;
+    if (numel() <= kTiny) return acc + nest(generic, lo, n0, inBlock);
+    std::vector<std::string> seeds = nullableSeeds(), grads = gradSinks();
+    std::string fast = specialize(seeds, 0, Variant{false, {}}, lo, n0, inBlock);
+    if (grads.empty()) return acc + fast;
+    std::string cond;
+    for (const std::string &g : grads) cond += (cond.empty() ? "" : " && ") + g;
+    return acc + "if (" + cond + ") {\n" + fast + "} else {\n" +
+           nest(generic, lo, n0, inBlock) + "}\n";
+  }
+
+  std::string specialize(const std::vector<std::string> &seeds, size_t i,
+                         Variant v, const std::string &lo, int64_t n0,
+                         bool inBlock) const {
+    if (i == seeds.size() || i >= 2) {
+      if (i < seeds.size()) v.generic = true; // more than two: test inline
+      return nest(v, lo, n0, inBlock);
+    }
+    Variant null = v;
+    std::string key;
+    for (const Access &a : accesses_)
+      if (a.name == seeds[i]) key = a.buf.key;
+    null.nullSeeds.insert(key);
+    return "if (" + seeds[i] + ") {\n" + specialize(seeds, i + 1, v, lo, n0, inBlock) +
+           "} else {\n" + specialize(seeds, i + 1, null, lo, n0, inBlock) + "}\n";
+  }
+
+  // --- Parallel blocks ---------------------------------------------------
+  bool parallel() const {
+    if (!env_.parallel || rank() == 0 || numel() < kParallelMin) return false;
+    for (const Reduction &r : reds_)
+      if (r.suffix < 0) return false;
+    return true;
+  }
+
+  int64_t rowsPerBlock() const {
+    int64_t inner = numel() / dims_[0];
+    return std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1));
+  }
+
+  std::string parallelNests(std::string &helpers) {
+    int64_t rows = rowsPerBlock(), n0 = dims_[0];
+    int64_t nb = (n0 + rows - 1) / rows, tail = n0 - (nb - 1) * rows;
+    std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
+    if (tail == rows) {
+      blockCode += versions(true, "lo", rows);
+    } else {
+      blockCode += "if (blk < " + num(nb - 1) + ") {\n" + versions(true, "lo", rows) +
+                   "} else {\n" + versions(true, "lo", tail) + "}\n";
+    }
+    std::string P = env_.prefix;
+    std::string fields, unpack, init;
+    for (const auto &p : params_.params()) {
+      std::string ty = std::string(p.written ? "" : "const ") + p.ref.elemType + " *";
+      fields += "  " + ty + p.name + ";\n";
+      unpack += ty + "__restrict__ " + p.name + " = a->" + p.name + ";\n";
+      init += (init.empty() ? "" : ", ") + p.name;
+    }
+    for (const Reduction &r : reds_)
+      if (r.suffix == 0) {
+        fields += "  " + r.acc + " *part" + std::to_string(r.node->id) + ";\n";
+        unpack += r.acc + " *part" + std::to_string(r.node->id) + " = a->part" +
+                  std::to_string(r.node->id) + ";\n";
+        init += (init.empty() ? "" : ", ") + std::string("part") + std::to_string(r.node->id);
+      }
+    fields += "  unsigned long long flags;\n";
+    unpack += "const unsigned long long flags = a->flags; (void)flags;\n" + accDecl();
+    init += (init.empty() ? "" : ", ") + std::string(usesFlags_ ? "flags" : "0ULL");
+    helpers += "struct " + P + "_args {\n" + fields + "};\n";
+    helpers += "static void " + P + "_block(void *args, long long b0, long long b1) {\n" +
+               "const " + P + "_args *a = (const " + P + "_args *)args;\n" + unpack +
+               "for (long long blk = b0; blk < b1; ++blk) {\n" + blockCode + "}\n}\n";
+    std::string s;
+    for (const Reduction &r : reds_)
+      if (r.suffix == 0)
+        s += r.acc + " part" + std::to_string(r.node->id) + "[" + std::to_string(nb) + "];\n";
+    s += P + "_args args = {" + init + "};\n";
+    s += "if (gradc_parallel_for) gradc_parallel_for(" + P + "_block, &args, " +
+         num(nb) + ");\nelse " + P + "_block(&args, 0, " + num(nb) + ");\n";
+    nblocks_ = nb;
+    return s;
+  }
+
+  std::string finishPartials(const Reduction &r) const {
+    std::string p = "part" + std::to_string(r.node->id);
+    std::string s = "{ " + r.acc + " t = " + p + "[0];\nfor (long long q = 1; q < " +
+                    num(nblocks_) + "; ++q) t = " + combine(r, "t", p + "[q]") + ";\n";
+    s += "const " + std::string(dtypeCppName(r.node->type.dtype)) + " r = " +
+         result(r, "t") + ";\n" + store(r, "0", "r") + "}\n";
+    return s;
+  }
+
+  const KernelPlan &k_;
+  const LoopEnv &env_;
+  KernelParams &params_;
+  std::vector<int64_t> dims_;
+  std::vector<size_t> firstOf_;
+  std::vector<Access> accesses_;
+  std::unordered_map<std::string, int> accessIndex_;
+  std::unordered_map<const Node *, std::vector<Operand>> operands_;
+  std::unordered_map<const Node *, std::vector<Sink>> sinks_;
+  std::vector<Reduction> reds_;
+  bool usesFlags_ = false;
+  int64_t nblocks_ = 1;
+};
+
+} // namespace
+
+LoopCode emitLoop(const KernelPlan &k, const LoopEnv &env, KernelParams &params) {
+  return LoopEmitter(k, env, params).run();
+}
+
+} // namespace gradc

@@ -1,0 +1,289 @@
+//===- codegen/Schedule.cpp - The lowering plan, read from the IR ---------===//
+#include "codegen/Schedule.h"
+
+#include "ir/Error.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+namespace gradc {
+namespace {
+
+constexpr uint64_t kAlign = 64;
+uint64_t slotBytes(const Node *n) {
+  return (static_cast<uint64_t>(n->type.bytes()) + kAlign - 1) / kAlign * kAlign;
+}
+
+int kernelAttr(const Node *n) {
+  auto it = n->attrs.find("kernel");
+  if (it == n->attrs.end()) return -1;
+  if (auto *v = std::get_if<int64_t>(&it->second)) return static_cast<int>(*v);
+  throw Error("codegen: node '" + n->displayName() +
+              "' has a malformed kernel attribute");
+}
+
+[[noreturn]] void bad(const Node *n, const std::string &what) {
+  throw Error("codegen: inconsistent lowering plan at node '" +
+              n->displayName() + "' (" + n->info().name + "): " + what);
+}
+
+Place parsePlace(const Node *n, const std::string &s) {
+  Place p;
+  auto number = [&](size_t from) -> uint64_t {
+    if (from >= s.size()) bad(n, "bad placement '" + s + "'");
+    for (size_t i = from; i < s.size(); ++i)
+      if (s[i] < '0' || s[i] > '9') bad(n, "bad placement '" + s + "'");
+    return std::stoull(s.substr(from));
+  };
+  if (s == "reg") p.kind = Place::Reg;
+  else if (s.rfind("ws+", 0) == 0) p = {Place::Workspace, number(3), 0};
+  else if (s.rfind("ctx+", 0) == 0) p = {Place::Context, number(4), 0};
+  else if (s.rfind("out#", 0) == 0)
+    p = {Place::Output, 0, static_cast<int>(number(4))};
+  else if (s.rfind("grad#", 0) == 0)
+    p = {Place::Grad, 0, static_cast<int>(number(5))};
+  else bad(n, "unknown placement '" + s + "'");
+  return p;
+}
+
+ValuePlace parsePlaces(const Node *n, const std::string &text) {
+  ValuePlace v;
+  std::istringstream in(text);
+  std::string word;
+  bool first = true;
+  while (in >> word) {
+    Place p = parsePlace(n, word);
+    if (first) v.home = p;
+    else v.extras.push_back(p);
+    first = false;
+  }
+  if (first) bad(n, "empty placement");
+  return v;
+}
+
+bool isReshapeLike(const Node *n) {
+  return n->op == OpKind::Reshape || n->op == OpKind::Squeeze ||
+         n->op == OpKind::Unsqueeze || n->op == OpKind::Detach;
+}
+
+bool isSplatConstant(const Node *n) {
+  return n->op == OpKind::Constant && !n->attrs.count("data");
+}
+
+class Reader {
+public:
+  explicit Reader(const Graph &g) : g_(g) {}
+
+  Schedule run() {
+    bool any = false;
+    for (const auto &np : g_.nodes()) {
+      const Node *n = np.get();
+      bool bw = n->op == OpKind::Seed;
+      for (const Node *o : n->operands) bw = bw || s_.isBackward[o];
+      s_.isBackward[n] = bw;
+      any |= kernelAttr(n) >= 0;
+    }
+    bool computes = false;
+    for (const auto &np : g_.nodes())
+      computes |= np->info().cls != OpClass::Leaf && !isReshapeLike(np.get());
+    if (!any && computes)
+      throw Error("codegen needs a graph lowered by the optimization "
+                  "pipeline (the fusion and buffer-plan passes)");
+    for (const auto &np : g_.nodes()) {
+      const Node *n = np.get();
+      if (n->info().cls != OpClass::Leaf && !isReshapeLike(n) &&
+          kernelAttr(n) < 0 && n->op != OpKind::Transpose)
+        bad(n, "a computed node without a kernel");
+    }
+    s_.fused = entry(Entry::Fused);
+    s_.forward = entry(Entry::Forward);
+    s_.backward = entry(Entry::Backward);
+    sizes();
+    return std::move(s_);
+  }
+
+private:
+  EntryPlan entry(Entry e) {
+    EntryPlan p;
+    p.entry = e;
+    const char *attr = e == Entry::Fused ? "buf" : "buf_split";
+    for (const auto &np : g_.nodes()) {
+      const Node *n = np.get();
+      auto it = n->attrs.find(attr);
+      if (it != n->attrs.end()) {
+        const std::string *text = std::get_if<std::string>(&it->second);
+        if (!text) bad(n, "malformed placement attribute");
+        p.places[n] = parsePlaces(n, *text);
+      } else if (kernelAttr(n) >= 0) {
+        bad(n, std::string("no '") + attr + "' placement");
+      }
+    }
+    std::map<int, std::vector<const Node *>> groups;
+    for (const auto &np : g_.nodes()) {
+      const Node *n = np.get();
+      int k = kernelAttr(n);
+      if (k < 0) continue;
+      bool bw = s_.isBackward.at(n);
+      if ((e == Entry::Forward && bw) || (e == Entry::Backward && !bw))
+        continue;
+      groups[k].push_back(n);
+    }
+    for (auto &kv : groups) p.kernels.push_back(kernel(kv.first, kv.second));
+    check(p);
+    return p;
+  }
+
+  static bool gemmable(const Node *m) {
+    if (m->type.numel() == 0) return false;
+    for (const Node *o : m->operands) {
+      const Node *r = o;
+      while (r->operands.size() == 1 &&
+             (isReshapeLike(r) || r->op == OpKind::Transpose))
+        r = r->operands[0];
+      if (isSplatConstant(r) || o->type.numel() == 0) return false;
+    }
+    return true;
+  }
+
+  KernelPlan kernel(int id, const std::vector<const Node *> &nodes) {
+    KernelPlan k;
+    k.id = id;
+    for (const Node *n : nodes) {
+      bool loopNode = isElementwiseNode(n) || n->info().cls == OpClass::Reduce;
+      if (loopNode) {
+        k.loop.push_back(n);
+        const Shape &d = n->info().cls == OpClass::Reduce
+                             ? n->operands[0]->type.shape
+                             : n->type.shape;
+        if (k.loop.size() == 1) k.domain = d;
+        else if (d != k.domain) bad(n, "kernel " + std::to_string(id) +
+                                           " mixes iteration shapes");
+      } else {
+        if (k.head) bad(n, "kernel " + std::to_string(id) +
+                               " has two non-loop nodes");
+        k.head = n;
+      }
+    }
+    if (!k.head) return k;
+    if (n_matmul(k.head) && gemmable(k.head)) {
+      k.kind = KernelPlan::Gemm;
+      if (!k.loop.empty() && k.domain != k.head->type.shape)
+        bad(k.head, "the epilogue does not iterate over the GEMM result");
+      if (k.loop.empty()) k.domain = k.head->type.shape;
+      return k;
+    }
+    if (!k.loop.empty())
+      bad(k.head, "an opaque node shares kernel " + std::to_string(id));
+    k.kind = KernelPlan::Opaque;
+    return k;
+  }
+
+  static bool n_matmul(const Node *n) { return n->op == OpKind::Matmul; }
+
+  /// Placements refer to real arguments, and every read finds its value:
+  /// a register only inside its own kernel, memory everywhere else.
+  void check(const EntryPlan &p) {
+    std::unordered_map<const Node *, int> kernelOfNode;
+    for (const KernelPlan &k : p.kernels) {
+      if (k.head) kernelOfNode[k.head] = k.id;
+      for (const Node *n : k.loop) kernelOfNode[n] = k.id;
+    }
+    for (const auto &kv : p.places) {
+      const Node *n = kv.first;
+      auto checkPlace = [&](const Place &pl, bool home) {
+        if (pl.kind == Place::Output &&
+            static_cast<size_t>(pl.index) >= g_.outputs().size())
+          bad(n, "output index out of range");
+        if (pl.kind == Place::Grad &&
+            static_cast<size_t>(pl.index) >= g_.gradients().size())
+          bad(n, "gradient index out of range");
+        if (pl.kind == Place::Context && p.entry == Entry::Fused)
+          bad(n, "the fused entry point has no context");
+        if (!home && (pl.kind == Place::Reg || pl.kind == Place::Workspace ||
+                      pl.kind == Place::Context))
+          bad(n, "an extra copy must go to an output or a gradient");
+        if (home && pl.kind == Place::Reg && !isElementwiseNode(n))
+          bad(n, "only elementwise values can stay in registers");
+      };
+      checkPlace(kv.second.home, true);
+      for (const Place &x : kv.second.extras) checkPlace(x, false);
+    }
+    for (const KernelPlan &k : p.kernels) {
+      std::vector<const Node *> all = k.loop;
+      if (k.head) all.push_back(k.head);
+      for (const Node *n : all)
+        for (const Node *o : n->operands) {
+          // A folded transpose is a layout only a BLAS call understands,
+          // and only as its operand's outermost view.
+          for (const Node *v = o; isViewNode(v); v = v->operands[0])
+            if (!isReshapeLike(v) && (n != k.head || k.kind != KernelPlan::Gemm ||
+                                      v != o))
+              bad(n, "reads a transpose that has no kernel");
+          const Node *r = storageOf(o);
+          if (r->op == OpKind::Input && p.entry == Entry::Backward &&
+              !hasHome(p, r, Place::Context))
+            bad(n, "reads input '" + r->name + "', which is not saved");
+          if (r->info().cls == OpClass::Leaf) continue;
+          auto it = p.places.find(r);
+          if (it == p.places.end()) bad(n, "reads an unplaced value");
+          Place::Kind h = it->second.home.kind;
+          if (h == Place::Reg &&
+              (kernelOfNode.count(r) == 0 || kernelOfNode[r] != k.id ||
+               o != r || n == k.head))
+            bad(n, "reads a register value of another loop");
+          if (h == Place::Grad) bad(n, "reads a value kept only as a gradient");
+          bool across = p.entry == Entry::Backward && !s_.isBackward.at(r);
+          if (across && h != Place::Context)
+            bad(n, "reads a forward value that is not saved");
+        }
+    }
+  }
+
+  static bool hasHome(const EntryPlan &p, const Node *n, Place::Kind kind) {
+    auto it = p.places.find(n);
+    return it != p.places.end() && it->second.home.kind == kind;
+  }
+
+  void sizes() {
+    auto grow = [](uint64_t &total, const EntryPlan &p, Place::Kind kind) {
+      for (const auto &kv : p.places)
+        if (kv.second.home.kind == kind)
+          total = std::max(total, kv.second.home.offset + slotBytes(kv.first));
+    };
+    grow(s_.fusedWorkspaceBytes, s_.fused, Place::Workspace);
+    grow(s_.contextBytes, s_.forward, Place::Context);
+    grow(s_.workspaceBytes, s_.forward, Place::Workspace);
+  }
+
+  const Graph &g_;
+  Schedule s_;
+};
+
+} // namespace
+
+bool isViewNode(const Node *n) {
+  if (isReshapeLike(n)) return true;
+  return n->info().cls != OpClass::Leaf && kernelAttr(n) < 0;
+}
+
+const Node *storageOf(const Node *n) {
+  while (isViewNode(n)) n = n->operands[0];
+  return n;
+}
+
+bool isElementwiseNode(const Node *n) {
+  switch (n->info().cls) {
+  case OpClass::Unary:
+  case OpClass::Binary:
+  case OpClass::Compare:
+  case OpClass::Ternary:
+    return n->op != OpKind::Detach;
+  default:
+    return n->op == OpKind::Expand;
+  }
+}
+
+Schedule readSchedule(const Graph &g) { return Reader(g).run(); }
+
+} // namespace gradc

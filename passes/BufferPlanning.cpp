@@ -1,0 +1,373 @@
+//===- passes/BufferPlanning.cpp - Static buffer assignment ---------------===//
+#include "passes/BufferPlanning.h"
+
+#include "passes/Fusion.h"
+#include "passes/Lowering.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace gradc {
+namespace {
+
+constexpr uint64_t kAlign = 64;
+uint64_t alignUp(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+uint64_t slotBytes(const Node *n) {
+  return alignUp(static_cast<uint64_t>(n->type.bytes()));
+}
+
+/// A workspace buffer to place: its size and live range, in positions of
+/// the kernel sequence (both ends included).
+struct Slot {
+  uint64_t bytes = 0;
+  int start = 0, end = 0;
+  std::vector<const Node *> owners; ///< Values sharing it (in place).
+  uint64_t offset = 0;
+};
+
+/// Greedy by size: biggest first, each at the lowest offset that does not
+/// overlap a placed buffer alive at the same time. Returns the total.
+uint64_t placeSlots(std::vector<Slot> &slots) {
+  std::vector<size_t> order(slots.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (slots[a].bytes != slots[b].bytes) return slots[a].bytes > slots[b].bytes;
+    return slots[a].start < slots[b].start;
+  });
+  std::vector<size_t> placed;
+  uint64_t total = 0;
+  for (size_t i : order) {
+    Slot &s = slots[i];
+    std::vector<std::pair<uint64_t, uint64_t>> busy;
+    for (size_t j : placed) {
+      const Slot &p = slots[j];
+      if (p.end < s.start || s.end < p.start) continue;
+      busy.push_back({p.offset, p.offset + p.bytes});
+    }
+    std::sort(busy.begin(), busy.end());
+    uint64_t off = 0;
+    for (auto &b : busy) {
+      if (off + s.bytes <= b.first) break;
+      off = std::max(off, b.second);
+    }
+    s.offset = off;
+    total = std::max(total, off + s.bytes);
+    placed.push_back(i);
+  }
+  return total;
+}
+
+std::string join(const std::vector<std::string> &parts) {
+  std::string r;
+  for (const auto &p : parts) r += (r.empty() ? "" : " ") + p;
+  return r;
+}
+
+class Planner {
+public:
+  explicit Planner(Graph &g) : g_(g) {}
+
+  void run() {
+    analyze();
+    planFused();
+    planSplit();
+  }
+
+private:
+  void analyze() {
+    for (const auto &np : g_.nodes()) {
+      const Node *n = np.get();
+      numKernels_ = std::max(numKernels_, kernelOf(n) + 1);
+      if (kernelOf(n) >= 0) members_[kernelOf(n)].push_back(n);
+      bool bw = n->op == OpKind::Seed;
+      for (const Node *o : n->operands) bw = bw || backward_.count(o);
+      if (bw) backward_.insert(n);
+    }
+    readers_ = storageReaders(g_);
+    for (size_t k = 0; k < g_.outputs().size(); ++k)
+      outputsOf_[storageRoot(g_.outputs()[k].node)].push_back(k);
+    for (size_t j = 0; j < g_.gradients().size(); ++j)
+      gradsOf_[storageRoot(g_.gradients()[j].value)].push_back(j);
+    // Seeds that need zeros in memory when the caller passes none: read by
+    // a BLAS call or an opaque loop nest, or one of more than two
+    // non-scalar seeds of a loop kernel (codegen specializes loop kernels
+    // for up to two possibly-null seeds).
+    std::unordered_map<int, std::vector<const Node *>> seedsOfKernel;
+    for (const Node *s : g_.seeds()) {
+      for (const Node *r : readers_[s]) {
+        LoweringRole role = loweringRole(r);
+        if (role == LoweringRole::Gemm || role == LoweringRole::Opaque)
+          seedFallback_.insert(s);
+        else if (s->type.numel() > 1)
+          seedsOfKernel[kernelOf(r)].push_back(s);
+      }
+    }
+    for (auto &kv : seedsOfKernel) {
+      auto &v = kv.second;
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+      if (v.size() > 2) seedFallback_.insert(v.begin(), v.end());
+    }
+  }
+
+  /// Position of `n`'s kernel in the fused sequence, or in the split one
+  /// (forward parts of all kernels, then backward parts).
+  int position(const Node *n, bool split) const {
+    int k = kernelOf(n);
+    return split && backward_.count(n) ? numKernels_ + k : k;
+  }
+
+  /// True if `v` can stay in registers: read only inside its kernel (and
+  /// phase, when split), directly, and not an output.
+  bool registerOnly(const Node *v, bool split) {
+    if (loweringRole(v) != LoweringRole::Elementwise) return false;
+    auto it = outputsOf_.find(v);
+    if (it != outputsOf_.end() && !it->second.empty()) return false;
+    for (const Node *r : readers_[v])
+      if (position(r, split) != position(v, split) || !readsDirectly(r, v))
+        return false;
+    return true;
+  }
+
+  int lastUse(const Node *v, bool split) {
+    int last = position(v, split);
+    for (const Node *r : readers_[v]) last = std::max(last, position(r, split));
+    return last;
+  }
+
+  void planFused() {
+    std::vector<Slot> slots;
+    std::unordered_map<const Node *, size_t> slotOf;
+    std::unordered_map<const Node *, std::vector<std::string>> places;
+    std::unordered_set<size_t> donated;
+    for (const auto &np : g_.nodes()) {
+      Node *v = np.get();
+      if (kernelOf(v) < 0) continue;
+      std::vector<std::string> &p = places[v];
+      const auto &outs = outputsOf_[v];
+      const auto &grads = gradsOf_[v];
+      LoweringRole role = loweringRole(v);
+      size_t homeOut = outs.size(), homeGrad = grads.size();
+      if (registerOnly(v, false)) {
+        p.push_back("reg");
+      } else if (!outs.empty()) {
+        homeOut = 0;
+        p.push_back("out#" + std::to_string(outs[0]));
+      } else if (role == LoweringRole::Gemm && readers_[v].empty() &&
+                 !grads.empty()) {
+        homeGrad = 0;
+        p.push_back("grad#" + std::to_string(grads[0]));
+      } else {
+        size_t s = takeOverOperand(v, slots, slotOf, donated);
+        if (s == slots.size()) {
+          slots.push_back({slotBytes(v), position(v, false), 0, {}, 0});
+        }
+        slots[s].end = std::max(slots[s].end, lastUse(v, false));
+        slots[s].owners.push_back(v);
+        slotOf[v] = s;
+        p.push_back(""); // offset filled in after placement
+      }
+      for (size_t i = 0; i < outs.size(); ++i)
+        if (i != homeOut) p.push_back("out#" + std::to_string(outs[i]));
+      for (size_t i = 0; i < grads.size(); ++i)
+        if (i != homeGrad) p.push_back("grad#" + std::to_string(grads[i]));
+    }
+    for (const Node *s : g_.seeds())
+      if (seedFallback_.count(s)) {
+        slots.push_back({slotBytes(s), 0, lastUse(s, false), {s}, 0});
+        slotOf[s] = slots.size() - 1;
+        places[s] = {""};
+      }
+    placeSlots(slots);
+    for (auto &kv : places) {
+      auto it = slotOf.find(kv.first);
+      if (it != slotOf.end())
+        kv.second[0] = "ws+" + std::to_string(slots[it->second].offset);
+      const_cast<Node *>(kv.first)->attrs[kBufAttr] = join(kv.second);
+    }
+  }
+
+  /// In place: an elementwise result may reuse the workspace buffer of a
+  /// same-sized value that dies in this kernel if every read of it there is
+  /// at the loop index (no broadcast, no view). Returns slots.size() if none.
+  size_t takeOverOperand(const Node *v, std::vector<Slot> &slots,
+                         std::unordered_map<const Node *, size_t> &slotOf,
+                         std::unordered_set<size_t> &donated) {
+    if (loweringRole(v) != LoweringRole::Elementwise) return slots.size();
+    int k = kernelOf(v);
+    for (const Node *m : members_[k]) {
+      for (const Node *o : m->operands) {
+        const Node *b = storageRoot(o);
+        auto it = slotOf.find(b);
+        if (it == slotOf.end() || donated.count(it->second)) continue;
+        Slot &s = slots[it->second];
+        if (s.end != k || s.bytes != slotBytes(v) || b->type != v->type ||
+            seedFallback_.count(b))
+          continue;
+        bool sameIndex = true;
+        for (const Node *r : readers_[b]) {
+          if (kernelOf(r) != k) continue;
+          LoweringRole rr = loweringRole(r);
+          sameIndex = sameIndex && readsDirectly(r, b) &&
+                      (rr == LoweringRole::Elementwise ||
+                       rr == LoweringRole::Reduction) &&
+                      loopDomain(r) == b->type.shape;
+        }
+        if (!sameIndex) continue;
+        donated.insert(it->second);
+        return it->second;
+      }
+    }
+    return slots.size();
+  }
+
+  void planSplit() {
+    std::vector<Slot> slots;
+    std::unordered_map<const Node *, size_t> slotOf;
+    std::unordered_map<const Node *, std::vector<std::string>> places;
+    uint64_t ctx = 0;
+    auto saved = [&](const Node *v) {
+      if (backward_.count(v)) return false;
+      if (gradsOf_.count(v) && !gradsOf_[v].empty()) return true;
+      for (const Node *r : readers_[v])
+        if (backward_.count(r)) return true;
+      return false;
+    };
+    for (const auto &np : g_.nodes()) {
+      Node *v = np.get();
+      if (v->op == OpKind::Input && saved(v)) {
+        places[v] = {"ctx+" + std::to_string(ctx)};
+        ctx += slotBytes(v);
+      }
+      if (kernelOf(v) < 0) continue;
+      std::vector<std::string> &p = places[v];
+      const auto &outs = outputsOf_[v];
+      const auto &grads = gradsOf_[v];
+      size_t homeOut = outs.size(), homeGrad = grads.size();
+      bool fw = !backward_.count(v);
+      if (saved(v)) {
+        p.push_back("ctx+" + std::to_string(ctx));
+        ctx += slotBytes(v);
+      } else if (registerOnly(v, true)) {
+        p.push_back("reg");
+      } else if (!outs.empty()) {
+        homeOut = 0;
+        p.push_back("out#" + std::to_string(outs[0]));
+      } else if (loweringRole(v) == LoweringRole::Gemm &&
+                 readers_[v].empty() && !grads.empty()) {
+        homeGrad = 0;
+        p.push_back("grad#" + std::to_string(grads[0]));
+      } else {
+        slots.push_back(
+            {slotBytes(v), position(v, true), lastUse(v, true), {v}, 0});
+        slotOf[v] = slots.size() - 1;
+        p.push_back("");
+      }
+      for (size_t i = 0; i < outs.size(); ++i)
+        if (i != homeOut) p.push_back("out#" + std::to_string(outs[i]));
+      // The forward entry point has no gradient buffers: the backward copies
+      // a forward value's gradient from the context.
+      if (!fw)
+        for (size_t i = 0; i < grads.size(); ++i)
+          if (i != homeGrad) p.push_back("grad#" + std::to_string(grads[i]));
+    }
+    for (const Node *s : g_.seeds())
+      if (seedFallback_.count(s)) {
+        slots.push_back({slotBytes(s), numKernels_, lastUse(s, true), {s}, 0});
+        slotOf[s] = slots.size() - 1;
+        places[s] = {""};
+      }
+    placeSlots(slots);
+    for (auto &kv : places) {
+      auto it = slotOf.find(kv.first);
+      if (it != slotOf.end())
+        kv.second[0] = "ws+" + std::to_string(slots[it->second].offset);
+      const_cast<Node *>(kv.first)->attrs[kSplitBufAttr] = join(kv.second);
+    }
+  }
+
+  Graph &g_;
+  int numKernels_ = 0;
+  std::unordered_set<const Node *> backward_, seedFallback_;
+  std::unordered_map<const Node *, std::vector<const Node *>> readers_;
+  std::unordered_map<const Node *, std::vector<size_t>> outputsOf_, gradsOf_;
+  std::unordered_map<int, std::vector<const Node *>> members_;
+};
+
+/// Parses "ws+OFF" / "ctx+OFF" at the start of a placement.
+bool parsePlace(const std::string &s, const char *prefix, uint64_t &off) {
+  size_t n = std::char_traits<char>::length(prefix);
+  if (s.compare(0, n, prefix) != 0) return false;
+  off = std::stoull(s.substr(n));
+  return true;
+}
+
+} // namespace
+
+bool planBuffers(Graph &g) {
+  bool hasKernels = false;
+  std::vector<std::pair<std::string, std::string>> before;
+  for (const auto &n : g.nodes()) {
+    hasKernels |= kernelOf(n.get()) >= 0;
+    before.push_back({getString(n->attrs, kBufAttr, ""),
+                      getString(n->attrs, kSplitBufAttr, "")});
+    n->attrs.erase(kBufAttr);
+    n->attrs.erase(kSplitBufAttr);
+  }
+  if (!hasKernels) {
+    fuseKernels(g, /*fuse=*/false);
+    Planner(g).run();
+    return true;
+  }
+  Planner(g).run();
+  size_t i = 0;
+  bool changed = false;
+  for (const auto &n : g.nodes()) {
+    changed |= before[i].first != getString(n->attrs, kBufAttr, "") ||
+               before[i].second != getString(n->attrs, kSplitBufAttr, "");
+    ++i;
+  }
+  return changed;
+}
+
+BufferPlanSizes bufferPlanSizes(const Graph &g) {
+  BufferPlanSizes s;
+  for (const auto &np : g.nodes()) {
+    const Node *n = np.get();
+    s.kernels = std::max(s.kernels, kernelOf(n) + 1);
+    uint64_t off = 0, bytes = slotBytes(n);
+    std::string f = getString(n->attrs, kBufAttr, "");
+    std::string p = getString(n->attrs, kSplitBufAttr, "");
+    if (parsePlace(f, "ws+", off))
+      s.fusedWorkspace = std::max(s.fusedWorkspace, off + bytes);
+    if (parsePlace(p, "ws+", off))
+      s.workspace = std::max(s.workspace, off + bytes);
+    if (parsePlace(p, "ctx+", off)) s.context = std::max(s.context, off + bytes);
+  }
+  return s;
+}
+
+std::string describeBufferPlan(const Graph &g) {
+  bool planned = false;
+  for (const auto &n : g.nodes()) planned |= n->attrs.count(kBufAttr) > 0;
+  if (!planned) return "";
+  BufferPlanSizes s = bufferPlanSizes(g);
+  return "// buffer plan: " + std::to_string(s.kernels) + " kernels; " +
+         "fwd_bwd workspace " + std::to_string(s.fusedWorkspace) +
+         " bytes; forward/backward context " + std::to_string(s.context) +
+         " bytes, workspace " + std::to_string(s.workspace) + " bytes\n";
+}
+
+namespace {
+class BufferPlanningPass : public Pass {
+public:
+  std::string name() const override { return "buffer-plan"; }
+  bool run(Graph &g) override { return planBuffers(g); }
+};
+} // namespace
+
+std::unique_ptr<Pass> createBufferPlanningPass() {
+  return std::make_unique<BufferPlanningPass>();
+}
+
+} // namespace gradc

@@ -1,0 +1,85 @@
+//===- passes/Lowering.h - How nodes map to loops and buffers --*- C++ -*-===//
+//
+// The vocabulary shared by the lowering passes (fusion, recompute,
+// buffer-plan). Their decisions are recorded in the IR itself, as node
+// attributes that IR dumps show and codegen follows:
+//
+//   kernel = K      the node is computed by kernel K (kernels are numbered
+//                   in execution order; a kernel's nodes are contiguous).
+//                   Nodes without it are leaves or views (reshape-like ops
+//                   and transposes folded into GEMM calls): no code.
+//   buf = "..."     where the value lives in the fused NAME_fwd_bwd entry
+//                   point: a space-separated list whose first entry is the
+//                   home readers use and the rest are extra copies stored
+//                   by the same kernel:
+//                     reg          kept in registers inside its kernel
+//                     ws+OFF       workspace bytes [OFF, OFF + size)
+//                     ctx+OFF      context bytes (forward/backward only)
+//                     out#K        the caller's output buffer K
+//                     grad#J       the caller's gradient buffer J (added
+//                                  to when accumulating; skipped if null)
+//                   On a seed, "ws+OFF" is where zeros stand in for a null
+//                   seed pointer.
+//   buf_split = ".." the same for the separate NAME_forward/NAME_backward
+//                   entry points, where values the backward reads are
+//                   saved in the context.
+//
+// codegen/Schedule reads these attributes back; it is the other half of
+// this contract. The IR parser drops them: a parsed graph is planned
+// again by the pipeline.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_PASSES_LOWERING_H
+#define GRADC_PASSES_LOWERING_H
+
+#include "ir/Graph.h"
+
+#include <unordered_map>
+#include <vector>
+
+namespace gradc {
+
+/// Attribute names of the lowering decisions.
+inline constexpr const char *kKernelAttr = "kernel";
+inline constexpr const char *kBufAttr = "buf";
+inline constexpr const char *kSplitBufAttr = "buf_split";
+
+/// How a node is computed.
+enum class LoweringRole {
+  Leaf,        ///< input, constant, seed: storage provided
+  View,        ///< reshape-like: the operand's storage, reinterpreted
+  Elementwise, ///< one value per element of its shape (incl. expand)
+  Reduction,   ///< sum/mean/max/min over some dims of its operand
+  Gemm,        ///< a matmul done by a BLAS call
+  Opaque,      ///< anything else: its own loop nest from codegen/OpEmitter
+};
+
+/// The role of `n` by its op alone (a transpose is Opaque here; the fusion
+/// pass folds some into GEMM calls, which then have no kernel attribute).
+LoweringRole loweringRole(const Node *n);
+
+/// True for reshape, squeeze, unsqueeze and detach: same data, new shape.
+bool isReshapeView(const Node *n);
+
+/// The iteration space of a loop-fusible node: its shape (elementwise,
+/// GEMM) or its operand's shape (reduction).
+const Shape &loopDomain(const Node *n);
+
+/// The kernel of `n`, or -1 without one.
+int kernelOf(const Node *n);
+
+/// Follows reshape views and GEMM-folded transposes (nodes without a kernel
+/// that are not leaves) to the node that owns the storage.
+const Node *storageRoot(const Node *n);
+
+/// For every node that owns storage: the nodes with a kernel that read it,
+/// directly or through views (each reader once, in graph order).
+std::unordered_map<const Node *, std::vector<const Node *>>
+storageReaders(const Graph &g);
+
+/// True if `reader` reads `root` as a direct operand (not via a view).
+bool readsDirectly(const Node *reader, const Node *root);
+
+} // namespace gradc
+
+#endif // GRADC_PASSES_LOWERING_H
