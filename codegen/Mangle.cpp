@@ -16,17 +16,25 @@ unsigned long long fnv1a(const std::string &s) {
 }
 
 static bool isReserved(const std::string &s) {
+  // C++20 keywords and alternative tokens, C keywords a C compiler of the
+  // AOT output might see, and "main".
   static const std::set<std::string> words = {
-      "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case",
-      "catch", "char", "class", "const", "constexpr", "continue", "default",
-      "delete", "do", "double", "else", "enum", "explicit", "export",
-      "extern", "false", "float", "for", "friend", "goto", "if", "inline",
-      "int", "long", "mutable", "namespace", "new", "noexcept", "not",
-      "nullptr", "operator", "or", "private", "protected", "public",
-      "register", "return", "short", "signed", "sizeof", "static", "struct",
-      "switch", "template", "this", "throw", "true", "try", "typedef",
-      "typename", "union", "unsigned", "using", "virtual", "void",
-      "volatile", "while", "main"};
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand",
+      "bitor", "bool", "break", "case", "catch", "char", "char8_t",
+      "char16_t", "char32_t", "class", "co_await", "co_return", "co_yield",
+      "compl", "concept", "const", "const_cast", "consteval", "constexpr",
+      "constinit", "continue", "decltype", "default", "delete", "do",
+      "double", "dynamic_cast", "else", "enum", "explicit", "export",
+      "extern", "false", "final", "float", "for", "friend", "goto", "if",
+      "import", "inline", "int", "long", "module", "mutable", "namespace",
+      "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or",
+      "or_eq", "override", "private", "protected", "public", "register",
+      "reinterpret_cast", "requires", "restrict", "return", "short",
+      "signed", "sizeof", "static", "static_assert", "static_cast",
+      "struct", "switch", "template", "this", "thread_local", "throw",
+      "true", "try", "typedef", "typeid", "typename", "union", "unsigned",
+      "using", "virtual", "void", "volatile", "wchar_t", "while", "xor",
+      "xor_eq", "main"};
   return words.count(s) > 0;
 }
 
@@ -51,10 +59,13 @@ std::string mangleIdentifier(const std::string &name) {
   }
   if (r.empty() || (r[0] >= '0' && r[0] <= '9') || r[0] == '_' ||
       isReserved(r)) {
-    r = "g_" + r;
+    // "g" before a leading '_' keeps a single underscore ("_x" -> "g_x").
+    r = (r.empty() || r[0] != '_' ? "g_" : "g") + r;
     changed = true;
   }
   if (changed) {
+    // The hash starts with '_': never let it form "__" with the name.
+    if (r.back() == '_') r += 'x';
     char buf[20];
     std::snprintf(buf, sizeof buf, "_%08llx", fnv1a(name) & 0xffffffffULL);
     r += buf;
@@ -69,7 +80,9 @@ std::string escapeComment(const std::string &text, size_t maxLen) {
       r += "...";
       break;
     }
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '%') {
+    // '\\' would splice lines; "??/" is a backslash where trigraphs are
+    // on (C++ before 17, as a user's AOT build might compile).
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '%' && c != '?') {
       r += static_cast<char>(c);
     } else {
       char buf[4];

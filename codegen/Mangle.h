@@ -19,8 +19,9 @@ namespace gradc {
 /// appended so that distinct names stay distinct.
 std::string mangleIdentifier(const std::string &name);
 
-/// `text` made safe inside a // comment: printable ASCII except '\' is
-/// kept, every other byte becomes %XX. Long texts are cut with "...".
+/// `text` made safe inside a // comment: printable ASCII except '\', '%'
+/// and '?' (trigraphs) is kept, every other byte becomes %XX. Long texts
+/// are cut with "...".
 std::string escapeComment(const std::string &text, size_t maxLen = 120);
 
 /// 64-bit FNV-1a hash, used for mangling and cache keys.

@@ -44,7 +44,14 @@ Session::Session(const CompiledGraph &g)
   for (const TensorArg &a : mi.inputs) {
     const Node *n = g.sourceGraph().findNode(a.name);
     if (n && hasInit(*n)) {
-      inputs_.push_back(materializeInit(*n));
+      try {
+        inputs_.push_back(materializeInit(*n));
+      } catch (const Error &e) {
+        // Say which input, e.g. for an init value an i32 cannot hold.
+        std::string msg = e.what();
+        if (msg.rfind("input '", 0) != 0) msg = "input '" + a.name + "': " + msg;
+        throw Error(msg);
+      }
       inputSet_.push_back(true);
     } else {
       inputs_.emplace_back(a.type.dtype, a.type.shape);

@@ -2,12 +2,51 @@
 #include "ir/Error.h"
 #include "tools/Commands.h"
 
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
+#include <unistd.h>
 
 namespace {
+
+/// Exit status of a failure that is gradc's fault, not the input's.
+constexpr int kInternalErrorStatus = 3;
+
+/// Last resort for a crash: say so on stderr and exit with the internal
+/// error status, instead of dying silently. Only async-signal-safe calls.
+extern "C" void onFatalSignal(int sig) {
+  static const char msg[] =
+      "gradc: internal error: fatal signal (a bug in gradc: please report "
+      "it with the input that caused it)\n";
+  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(kInternalErrorStatus);
+}
+
+/// Installs onFatalSignal for crashes, on an alternate stack so that a
+/// stack overflow can still report.
+void installCrashHandler() {
+#if defined(__SANITIZE_ADDRESS__)
+  return; // the sanitizer's own report is far more useful
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return;
+#endif
+#endif
+  static char altStack[1 << 16];
+  stack_t ss{};
+  ss.ss_sp = altStack;
+  ss.ss_size = sizeof altStack;
+  sigaltstack(&ss, nullptr);
+  struct sigaction sa {};
+  sa.sa_handler = onFatalSignal;
+  sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
+    sigaction(sig, &sa, nullptr);
+}
 
 const char *kUsage =
     R"HELP(gradc - a static-graph compiler for reverse-mode automatic differentiation
@@ -39,6 +78,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   std::string cmd = argv[1];
+  installCrashHandler();
   try {
     if (cmd == "run") return gradc::runCommand(argc - 1, argv + 1);
     if (cmd == "dump") return gradc::dumpCommand(argc - 1, argv + 1);
@@ -59,7 +99,11 @@ int main(int argc, char **argv) {
     std::cerr << "gradc: error: out of memory\n";
     return 1;
   } catch (const std::exception &e) {
+    // Any other exception escaping on user input is a bug to fix.
     std::cerr << "gradc: internal error: " << e.what() << "\n";
-    return 3;
+    return kInternalErrorStatus;
+  } catch (...) {
+    std::cerr << "gradc: internal error: unknown exception\n";
+    return kInternalErrorStatus;
   }
 }
