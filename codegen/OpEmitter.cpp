@@ -274,43 +274,51 @@ std::string OpEmitter::slice(const Node *n) {
 }
 
 std::string OpEmitter::matmul(const Node *n) {
+  bool gemmOp = n->op == OpKind::Gemm;
+  return gemm(n, gemmOp && getBool(n->attrs, "trans_a", false),
+              gemmOp && getBool(n->attrs, "trans_b", false));
+}
+
+std::string OpEmitter::gemm(const Node *n, bool ta, bool tb) {
+  // C[M,N] = op(A) op(B) per batch element, where op transposes the last
+  // two dims of a row-major operand when its flag is set (BLAS reads it
+  // transposed; no copy). A vector a is [1, K], a vector b is [K, 1].
   const Node *a = n->operands[0], *b = n->operands[1];
   Shape as = a->type.shape, bs = b->type.shape;
   if (as.size() == 1) as.insert(as.begin(), 1);
   if (bs.size() == 1) bs.push_back(1);
-  int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+  int64_t lda = as.back(), ldb = bs.back();
+  int64_t M = ta ? as.back() : as[as.size() - 2], K = ta ? as[as.size() - 2] : as.back();
+  int64_t N = tb ? bs[bs.size() - 2] : bs.back();
   Shape ba(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
   Shape batch = *broadcastShapes(ba, bb);
   bool f32 = n->type.dtype == DType::F32;
-  std::string gemm = f32 ? "cblas_sgemm" : "cblas_dgemm";
-  std::string one = f32 ? "1.0f" : "1.0", zero = f32 ? "0.0f" : "0.0";
   ValueRef av = valueOf_(a), bv = valueOf_(b);
+  LoopNest bl(batch, "b", 0);
+  std::string ao = "(" + offsetExpr(ba, batch, bl.vars) + ") * " + num(M * K);
+  std::string bo = "(" + offsetExpr(bb, batch, bl.vars) + ") * " + num(K * N);
+  std::string co = "(" + offsetExpr(batch, batch, bl.vars) + ") * " + num(M * N);
   if (av.isSplat() || bv.isSplat() || M == 0 || N == 0 || K == 0) {
     // Degenerate shapes or constant operands: a plain triple loop.
     std::string T = dtypeCppName(n->type.dtype);
-    LoopNest bl(batch, "b", 0);
-    std::string ao = offsetExpr(ba, batch, bl.vars), bo = offsetExpr(bb, batch, bl.vars);
-    std::string co = offsetExpr(batch, batch, bl.vars);
-    std::string ae = av.isSplat() ? av.literal
-                                  : av.ptr + "[(" + ao + ") * " + num(M * K) + " + m * " + num(K) + " + k]";
-    std::string be = bv.isSplat() ? bv.literal
-                                  : bv.ptr + "[(" + bo + ") * " + num(K * N) + " + k * " + num(N) + " + j]";
+    std::string ai = ta ? "k * " + num(lda) + " + m" : "m * " + num(lda) + " + k";
+    std::string bi = tb ? "j * " + num(ldb) + " + k" : "k * " + num(ldb) + " + j";
+    std::string ae = av.isSplat() ? av.literal : av.ptr + "[" + ao + " + " + ai + "]";
+    std::string be = bv.isSplat() ? bv.literal : bv.ptr + "[" + bo + " + " + bi + "]";
     return bl.code + bl.pad() + "for (long long m = 0; m < " + num(M) +
            "; ++m) for (long long j = 0; j < " + num(N) + "; ++j) { double acc = 0; " +
            "for (long long k = 0; k < " + num(K) + "; ++k) acc += (double)" + ae +
-           " * (double)" + be + "; " + ptrOf(n) + "[(" + co + ") * " + num(M * N) +
-           " + m * " + num(N) + " + j] = (" + T + ")acc; }\n" + bl.close();
+           " * (double)" + be + "; " + ptrOf(n) + "[" + co + " + m * " + num(N) +
+           " + j] = (" + T + ")acc; }\n" + bl.close();
   }
-  // Row-major GEMM per batch element: C[M,N] = A[M,K] B[K,N].
-  LoopNest bl(batch, "b", 0);
-  std::string ao = offsetExpr(ba, batch, bl.vars), bo = offsetExpr(bb, batch, bl.vars);
-  std::string co = offsetExpr(batch, batch, bl.vars);
-  std::string call = gemm + "(101, 111, 111, " + std::to_string(M) + ", " +
-                     std::to_string(N) + ", " + std::to_string(K) + ", " + one +
-                     ", " + av.ptr + " + (" + ao + ") * " + num(M * K) + ", " +
-                     std::to_string(K) + ", " + bv.ptr + " + (" + bo + ") * " +
-                     num(K * N) + ", " + std::to_string(N) + ", " + zero + ", " +
-                     ptrOf(n) + " + (" + co + ") * " + num(M * N) + ", " +
+  // cblas_?gemm(RowMajor = 101, NoTrans = 111 / Trans = 112, ...).
+  std::string call = std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
+                     (ta ? "112" : "111") + ", " + (tb ? "112" : "111") + ", " +
+                     std::to_string(M) + ", " + std::to_string(N) + ", " +
+                     std::to_string(K) + ", " + (f32 ? "1.0f" : "1.0") + ", " +
+                     av.ptr + " + " + ao + ", " + std::to_string(lda) + ", " +
+                     bv.ptr + " + " + bo + ", " + std::to_string(ldb) + ", " +
+                     (f32 ? "0.0f" : "0.0") + ", " + ptrOf(n) + " + " + co + ", " +
                      std::to_string(N) + ");\n";
   return bl.code + bl.pad() + call + bl.close();
 }
@@ -569,6 +577,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::ArgminMask: code = argMask(n); break;
     case OpKind::SliceBackward: code = sliceBackward(n); break;
     case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
+    case OpKind::Gemm: code = matmul(n); break;
     default:
       throw Error(std::string("codegen does not support '") + n->info().name +
                   "' yet");

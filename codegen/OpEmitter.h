@@ -48,6 +48,8 @@ private:
   std::string concat(const Node *n);
   std::string slice(const Node *n);
   std::string matmul(const Node *n);
+  /// matmul and _gemm: BLAS per batch element, with transposed reads.
+  std::string gemm(const Node *n, bool transA, bool transB);
   std::string softmax(const Node *n, bool log);
   std::string mseLoss(const Node *n);
   std::string crossEntropy(const Node *n);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
 
 namespace gradc {
 
@@ -66,17 +67,88 @@ std::optional<std::vector<int64_t>> viewStrides(const Shape &oldShape,
   return st;
 }
 
+/// How far torchStrides follows elementwise ops back before it assumes a
+/// contiguous tensor (bounds the work and the recursion).
+constexpr int kLayoutDepth = 32;
+
+/// Memo of torchStrides within one query (operands may be shared, so the
+/// walk is over a DAG).
+using StrideMemo = std::unordered_map<const Node *, std::vector<int64_t>>;
+
+std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo);
+
+/// The layout of an elementwise op's result, as PyTorch's TensorIterator
+/// picks it: dims ordered fastest-first by comparing the operands' strides
+/// (the first operand with distinct non-zero strides decides; equal strides
+/// put the smaller dim first), then a dense tensor in that order. So
+/// sin(x.t()) is laid out like x.t().
+std::vector<int64_t> elementwiseStrides(const Node *n, int depth,
+                                        StrideMemo &memo) {
+  const Shape &out = n->type.shape;
+  const size_t nd = out.size();
+  std::vector<std::vector<int64_t>> ops; // operand strides broadcast to out
+  for (const Node *o : n->operands) {
+    std::vector<int64_t> st = torchStrides(o, depth, memo), b(nd, 0);
+    const Shape &os = o->type.shape;
+    size_t lead = nd - os.size();
+    for (size_t d = 0; d < os.size(); ++d)
+      b[d + lead] = (os[d] == 1 && out[d + lead] != 1) ? 0 : st[d];
+    ops.push_back(b);
+  }
+  auto shouldSwap = [&](size_t d0, size_t d1) {
+    for (const auto &st : ops) {
+      if (st[d0] == 0 || st[d1] == 0) continue;
+      if (st[d0] < st[d1]) return -1;
+      if (st[d0] > st[d1]) return 1;
+      if (out[d0] > out[d1]) return 1;
+    }
+    return 0;
+  };
+  std::vector<size_t> perm(nd); // fastest dim first
+  for (size_t i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
+  for (size_t i = 1; i < nd; ++i) { // insertion sort, ambiguous pairs stay
+    size_t d1 = i;
+    for (size_t d0 = i; d0-- > 0;) {
+      int c = shouldSwap(perm[d0], perm[d1]);
+      if (c > 0) {
+        std::swap(perm[d0], perm[d1]);
+        d1 = d0;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  }
+  std::vector<int64_t> st(nd);
+  int64_t next = 1;
+  for (size_t i = 0; i < nd; ++i) {
+    st[perm[i]] = next;
+    next *= out[perm[i]];
+  }
+  return st;
+}
+
+bool isElementwise(const Node *n) {
+  OpClass c = n->info().cls;
+  return c == OpClass::Unary || c == OpClass::Binary || c == OpClass::Compare ||
+         c == OpClass::Ternary;
+}
+
 /// The strides PyTorch's tensor for `n` would have: views carry their
-/// operand's layout along, every other op makes a contiguous tensor.
-/// Iterative, so long chains of views cannot exhaust the stack.
-std::vector<int64_t> torchStrides(const Node *n) {
+/// operand's layout along, elementwise ops follow their operands' layout,
+/// every other op makes a contiguous tensor. Chains of views are walked
+/// iteratively; elementwise ops are followed up to kLayoutDepth deep.
+std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
+  auto hit = memo.find(n);
+  if (hit != memo.end()) return hit->second;
   std::vector<const Node *> chain;
   const Node *base = n;
   while (isViewOp(base->op)) {
     chain.push_back(base);
     base = base->operands[0];
   }
-  std::vector<int64_t> st = rowMajorStrides(base->type.shape);
+  std::vector<int64_t> st = depth < kLayoutDepth && isElementwise(base)
+                                ? elementwiseStrides(base, depth + 1, memo)
+                                : rowMajorStrides(base->type.shape);
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     const Node *v = *it;
     const Shape &in = v->operands[0]->type.shape, &out = v->type.shape;
@@ -130,6 +202,7 @@ std::vector<int64_t> torchStrides(const Node *n) {
       break;
     }
   }
+  memo[n] = st;
   return st;
 }
 
@@ -150,21 +223,29 @@ std::string gradFnName(const Node &n) {
       return "MulBackward0";
     return info.gradFn;
   case OpKind::Pow:
-    // torch.pow(x, 2), torch.pow(x, y), torch.pow(2, x).
+    // x ** 2 is PowBackward0; x ** y and 2 ** x (Python's __rpow__ makes
+    // the 2 a tensor) are PowBackward1. Scalar operands read as Python
+    // operators throughout, as in the DSL (`2 - x`, `2 / x`, `2 ** x`).
     if (isScalarConstant(n.operands[1])) return "PowBackward0";
-    if (isScalarConstant(n.operands[0])) return "PowBackward2";
     return "PowBackward1";
   case OpKind::Sum:
   case OpKind::Mean: {
+    // x.sum() is SumBackward0; with a dim (or keepdim, which PyTorch only
+    // takes together with a dim) it is SumBackward1.
     std::string base = n.op == OpKind::Sum ? "Sum" : "Mean";
-    return base + (n.attrs.count("dim") ? "Backward1" : "Backward0");
+    bool dimForm = n.attrs.count("dim") || getBool(n.attrs, "keepdim", false);
+    return base + (dimForm ? "Backward1" : "Backward0");
   }
   case OpKind::Max:
   case OpKind::Min: {
     std::string base = n.op == OpKind::Max ? "Max" : "Min";
     auto it = n.attrs.find("dim");
-    // x.max() is MaxBackward1 (its gradient is spread over ties).
-    if (it == n.attrs.end()) return base + "Backward1";
+    // x.max() is MaxBackward1 (its gradient is spread over ties); with
+    // keepdim but no dim it is x.amax(all dims, keepdim=True).
+    if (it == n.attrs.end())
+      return getBool(n.attrs, "keepdim", false)
+                 ? std::string(n.op == OpKind::Max ? "Amax" : "Amin") + "Backward0"
+                 : base + "Backward1";
     // x.max(dim) is MaxBackward0 (gradient to the returned index); a list
     // of dims needs amax/amin. A scalar's dim 0 canonicalizes to [].
     size_t nd = getInts(n.attrs, "dim", {}).size();
@@ -175,13 +256,15 @@ std::string gradFnName(const Node &n) {
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
                : "SqueezeBackward0";
-  case OpKind::Reshape:
+  case OpKind::Reshape: {
     // reshape is a view (_reshape_alias) when the operand's layout allows
     // one, else a copy followed by _unsafe_view.
-    return viewStrides(n.operands[0]->type.shape, torchStrides(n.operands[0]),
-                       n.type.shape)
+    StrideMemo memo;
+    return viewStrides(n.operands[0]->type.shape,
+                       torchStrides(n.operands[0], 0, memo), n.type.shape)
                ? "ReshapeAliasBackward0"
                : "UnsafeViewBackward0";
+  }
   case OpKind::Matmul: {
     // torch.matmul dispatches on the ranks: dot, mv, mm, or a folded
     // bmm/mm followed by a view (or, for 2-D @ batched, a transposed copy).
@@ -190,7 +273,13 @@ std::string gradFnName(const Node &n) {
     if (ra == 1 && rb == 2) return "SqueezeBackward3";
     if (ra == 2 && rb == 1) return "MvBackward0";
     if (ra == 2 && rb == 2) return "MmBackward0";
-    if (ra == 2 && rb >= 3) return "CloneBackward0";
+    if (ra == 2 && rb >= 3) {
+      // (b^T @ a^T)^T made contiguous: a copy unless the transposed result
+      // already is contiguous (one of its two matrix dims is 1).
+      int64_t rows = n.operands[0]->type.shape[0];
+      int64_t cols = n.operands[1]->type.shape.back();
+      return rows == 1 || cols == 1 ? "TransposeBackward0" : "CloneBackward0";
+    }
     return "UnsafeViewBackward0";
   }
   default:

@@ -438,6 +438,31 @@ TensorType inferCrossEntropyBackward(const std::vector<TensorType> &in,
   return in[1];
 }
 
+/// _gemm(a, b) {trans_a, trans_b}: a batched matrix product of operands of
+/// rank >= 2 whose last two dims are read transposed when the flag is set
+/// (op(a) @ op(b), batch dims broadcast). The backward of matmul uses it so
+/// that g b^T and a^T g need no transposed copies: BLAS reads them.
+TensorType inferGemm(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireSameDType(in);
+  requireFloat(in[0], "_gemm");
+  const Shape &a = in[0].shape, &b = in[1].shape;
+  if (a.size() < 2 || b.size() < 2)
+    throw Error("_gemm: both operands need at least two dimensions, got " +
+                typeList(in));
+  bool ta = getBool(attrs, "trans_a", false), tb = getBool(attrs, "trans_b", false);
+  int64_t m = ta ? a.back() : a[a.size() - 2], k = ta ? a[a.size() - 2] : a.back();
+  int64_t k2 = tb ? b.back() : b[b.size() - 2], n = tb ? b[b.size() - 2] : b.back();
+  if (k != k2)
+    throw Error("_gemm: inner dimensions differ (" + std::to_string(k) + " vs " +
+                std::to_string(k2) + ")");
+  auto batch = broadcastShapes(Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
+  if (!batch) throw Error("_gemm: batch dimensions cannot be broadcast together");
+  Shape s = *batch;
+  s.push_back(m);
+  s.push_back(n);
+  return {in[0].dtype, s};
+}
+
 const std::vector<std::string> kNoAttrs;
 const std::vector<std::string> kReduceAttrs = {"dim", "keepdim"};
 
@@ -533,6 +558,8 @@ std::vector<OpInfo> buildTable() {
       {K::CrossEntropyBackward, "_cross_entropy_backward", 3, 3, C::Special,
        nullptr, {"reduction", "ignore_index"}, inferCrossEntropyBackward,
        true},
+      {K::Gemm, "_gemm", 2, 2, C::Special, nullptr, {"trans_a", "trans_b"},
+       inferGemm, true},
   };
 }
 

@@ -38,7 +38,7 @@ enum class OpKind {
   Matmul, Softmax, LogSoftmax, CrossEntropy, MseLoss,
   // Internal helper ops: built by autodiff only, never written by users.
   // Kept last because the op table is indexed by this enum's order.
-  ArgmaxMask, ArgminMask, SliceBackward, CrossEntropyBackward,
+  ArgmaxMask, ArgminMask, SliceBackward, CrossEntropyBackward, Gemm,
 };
 
 /// Broad classes of ops, used by passes and codegen to share logic.

@@ -164,10 +164,10 @@ std::vector<int64_t> reducedDims(const Node *y) {
 ///  - x.max(dim) (one dim): all of g to the element whose index it returns,
 ///    the first extremum along dim (NaN counts as the extremum):
 ///      dx = g where mask, mask = _argmax_mask(x, dim);
-///  - x.max() (no dim): g shared evenly by the elements equal to y, or by
+///  - x.max() (no dim, no keepdim): g shared evenly by the elements equal to y, or by
 ///    the NaNs when y is NaN (evenly_distribute_backward):
 ///      dx = g / count(mask) where mask, mask = x == y | (x, y both NaN);
-///  - x.amax(dims) (several dims): g shared evenly by the elements equal
+///  - x.amax(dims) (several dims, or keepdim without dim): g shared evenly by the elements equal
 ///    to y in each reduced slice (a NaN slice gets NaN):
 ///      dx = (g / sum(mask, dims)) * mask, mask = (x == y).
 void extremumRule(Ctx &c, const std::vector<int64_t> &dims, Node *gFull) {
@@ -189,14 +189,16 @@ void extremumRule(Ctx &c, const std::vector<int64_t> &dims, Node *gFull) {
   }
   Node *yFull = b.unreduce(c.y, dims, keep, xs);
   Node *mask = b.op(OpKind::Eq, {x, yFull});
-  if (!hasDim) {
+  // keepdim without dim is amax over every dim (x.max() takes no keepdim).
+  bool evenly = !hasDim && !keep;
+  if (evenly) {
     Node *nanX = b.op(OpKind::Ne, {x, x}), *nanY = b.op(OpKind::Ne, {yFull, yFull});
     mask = b.logicalOr(mask, b.logicalAnd(nanX, nanY));
   }
   Node *ones = b.select(mask, b.scalar(1, c.dt()), c.zero());
   Node *count = b.op(OpKind::Sum, {ones}, {{"dim", dims}, {"keepdim", true}});
   Node *share = b.div(gFull, b.expandTo(count, xs));
-  if (!hasDim) // masked_fill: exact zeros off the mask
+  if (evenly) // masked_fill: exact zeros off the mask
     c.set(0, b.select(mask, share, c.zero()));
   else
     c.set(0, b.mul(share, ones));
@@ -285,13 +287,14 @@ void matmulRule(Ctx &c) {
   if (as.size() == 1) ys.insert(ys.end() - (bs.size() == 1 ? 0 : 1), 1);
   if (bs.size() == 1) ys.push_back(1);
   Node *g2 = b.reshape(c.g, ys);
-  // y = a b  =>  da = g b^T, db = a^T g (batch dims reduced by sumTo).
+  // y = a b  =>  da = g b^T, db = a^T g (batch dims reduced by sumTo). The
+  // transposes are flags of _gemm, read by BLAS, not copies.
   if (c.need(0)) {
-    Node *da = b.op(OpKind::Matmul, {g2, b.transposeLast(b2)});
+    Node *da = b.op(OpKind::Gemm, {g2, b2}, {{"trans_b", true}});
     c.grads[0] = b.reshape(b.sumTo(da, a2->type.shape), as);
   }
   if (c.need(1)) {
-    Node *db = b.op(OpKind::Matmul, {b.transposeLast(a2), g2});
+    Node *db = b.op(OpKind::Gemm, {a2, g2}, {{"trans_a", true}});
     c.grads[1] = b.reshape(b.sumTo(db, b2->type.shape), bs);
   }
 }

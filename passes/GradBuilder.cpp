@@ -49,9 +49,4 @@ Node *GradBuilder::unreduce(Node *x, const std::vector<int64_t> &dims,
   return expandTo(r, full);
 }
 
-Node *GradBuilder::transposeLast(Node *x) {
-  int64_t r = x->type.rank();
-  return op(OpKind::Transpose, {x}, {{"dim0", r - 2}, {"dim1", r - 1}});
-}
-
 } // namespace gradc

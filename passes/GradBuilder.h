@@ -52,8 +52,6 @@ public:
   /// dimensions as 1s and broadcasts to `full` (the pre-reduction shape).
   Node *unreduce(Node *x, const std::vector<int64_t> &dims, bool keepdim,
                  const Shape &full);
-  /// Transposes the last two dimensions.
-  Node *transposeLast(Node *x);
 
   Graph &graph() { return g_; }
 
