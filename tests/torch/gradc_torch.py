@@ -1,0 +1,292 @@
+"""Runs gradc JSON graphs through PyTorch and through `gradc run`, and compares.
+
+The PyTorch side interprets the graph node by node with the PyTorch call each
+gradc op stands for (DESIGN.md: names and attributes are PyTorch's), then
+calls torch.autograd.backward on the roots with the same seeds. The gradc
+side runs `gradc run GRAPH --format json --inputs F --seeds F --backward ...`.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # the test set-up installs python3-torch
+    print("PyTorch is not installed for", sys.executable, "- skipping")
+    sys.exit(77)
+
+DTYPES = {"f32": torch.float32, "f64": torch.float64,
+          "i32": torch.int32, "i64": torch.int64}
+
+
+def _dims(attrs, key="dim"):
+    d = attrs.get(key)
+    return [d] if isinstance(d, int) else d
+
+
+def _scalar_like(v, ref):
+    return torch.tensor(v, dtype=ref.dtype)
+
+
+def _binary(fn, needs_tensors=False, operator=None):
+    """A binary op. With a Python number on either side, arithmetic ops use
+    the Python operator (`2 - x`, `x ** 2`), as a PyTorch user writes them
+    (and as gradc names their grad_fn); others wrap the number as a tensor."""
+    def run(args, attrs):
+        a, b = args
+        if operator and not (torch.is_tensor(a) and torch.is_tensor(b)):
+            return operator(a, b)
+        if needs_tensors or not torch.is_tensor(a) or not torch.is_tensor(b):
+            ref = a if torch.is_tensor(a) else b
+            a = a if torch.is_tensor(a) else _scalar_like(a, ref)
+            b = b if torch.is_tensor(b) else _scalar_like(b, ref)
+        return fn(a, b)
+    return run
+
+
+def _reduce(kind):
+    def run(args, attrs):
+        x, = args
+        dims = _dims(attrs)
+        keep = attrs.get("keepdim", False)
+        if kind in ("sum", "mean"):
+            f = torch.sum if kind == "sum" else torch.mean
+            if dims is None or dims == []:
+                return f(x) if not keep else f(x, dim=tuple(range(x.dim())), keepdim=True)
+            return f(x, dim=tuple(dims), keepdim=keep)
+        if dims is None and not keep:
+            # x.max(): the gradient is spread over ties (MaxBackward1).
+            return x.max() if kind == "max" else x.min()
+        if dims is None:  # keepdim without dim: amax over every dim
+            f = torch.amax if kind == "max" else torch.amin
+            return f(x, dim=tuple(range(x.dim())), keepdim=True)
+        if len(dims) == 1:
+            r = x.max(dims[0], keepdim=keep) if kind == "max" else x.min(dims[0], keepdim=keep)
+            return r[0]
+        f = torch.amax if kind == "max" else torch.amin
+        return f(x, dim=tuple(dims), keepdim=keep)
+    return run
+
+
+def _slice(args, attrs):
+    x, = args
+    d = attrs.get("dim", 0)
+    d = d + x.dim() if d < 0 else d
+    idx = [slice(None)] * x.dim()
+    idx[d] = slice(attrs.get("start", 0), attrs.get("end", None), attrs.get("step", 1))
+    return x[tuple(idx)]
+
+
+def _squeeze(args, attrs):
+    x, = args
+    if "dim" not in attrs:
+        return x.squeeze()
+    dims = _dims(attrs)
+    for d in sorted([d + x.dim() if d < 0 else d for d in dims], reverse=True):
+        x = x.squeeze(d)
+    return x
+
+
+OPS = {
+    "neg": lambda a, k: torch.neg(a[0]),
+    "exp": lambda a, k: torch.exp(a[0]),
+    "log": lambda a, k: torch.log(a[0]),
+    "sqrt": lambda a, k: torch.sqrt(a[0]),
+    "abs": lambda a, k: torch.abs(a[0]),
+    "sin": lambda a, k: torch.sin(a[0]),
+    "cos": lambda a, k: torch.cos(a[0]),
+    "tanh": lambda a, k: torch.tanh(a[0]),
+    "sigmoid": lambda a, k: torch.sigmoid(a[0]),
+    "relu": lambda a, k: torch.relu(a[0]),
+    "sign": lambda a, k: torch.sign(a[0]),
+    "detach": lambda a, k: a[0].detach(),
+    "add": _binary(torch.add, operator=lambda a, b: a + b),
+    "sub": _binary(torch.sub, operator=lambda a, b: a - b),
+    "mul": _binary(torch.mul, operator=lambda a, b: a * b),
+    "div": _binary(torch.div, operator=lambda a, b: a / b),
+    "pow": _binary(torch.pow, operator=lambda a, b: a ** b),
+    "maximum": _binary(torch.maximum, True),
+    "minimum": _binary(torch.minimum, True),
+    "lt": _binary(torch.lt), "le": _binary(torch.le), "gt": _binary(torch.gt),
+    "ge": _binary(torch.ge), "eq": _binary(torch.eq), "ne": _binary(torch.ne),
+    "where": lambda a, k: torch.where(
+        a[0],
+        a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[2]),
+        a[2] if torch.is_tensor(a[2]) else _scalar_like(a[2], a[1])),
+    "sum": _reduce("sum"), "mean": _reduce("mean"),
+    "max": _reduce("max"), "min": _reduce("min"),
+    "reshape": lambda a, k: a[0].reshape(k["shape"]),
+    "expand": lambda a, k: a[0].expand(list(k["shape"])),
+    "transpose": lambda a, k: a[0].transpose(k.get("dim0", 0), k.get("dim1", 1)),
+    "permute": lambda a, k: a[0].permute(list(k["dims"])),
+    "squeeze": _squeeze,
+    "unsqueeze": lambda a, k: a[0].unsqueeze(k["dim"]),
+    "concat": lambda a, k: torch.cat(a, dim=k.get("dim", 0)),
+    "cat": lambda a, k: torch.cat(a, dim=k.get("dim", 0)),
+    "slice": _slice,
+    "matmul": lambda a, k: torch.matmul(a[0], a[1]),
+    "softmax": lambda a, k: torch.softmax(a[0], k["dim"]),
+    "log_softmax": lambda a, k: torch.log_softmax(a[0], k["dim"]),
+    "cross_entropy": lambda a, k: F.cross_entropy(
+        a[0], a[1].long(), reduction=k.get("reduction", "mean"),
+        ignore_index=k.get("ignore_index", -100)),
+    "mse_loss": lambda a, k: F.mse_loss(
+        *torch.broadcast_tensors(
+            a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),
+            a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[0])),
+        reduction=k.get("reduction", "mean")),
+}
+
+
+def run_torch(graph, inputs, seeds, roots):
+    """Evaluates `graph` with PyTorch and, when `roots` is not empty, runs
+    backward. Returns (outputs, grads, grad_fns): output tensors (still
+    attached), the .grad of inputs that require grad (None as zeros), and
+    the grad_fn class name of every named node that has one."""
+    env = {}
+    for spec in graph["inputs"]:
+        dt = DTYPES[spec.get("dtype", "f32")]
+        v = inputs[spec["name"]]
+        t = torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"]).to(dt)
+        if spec.get("requires_grad"):
+            t.requires_grad_(True)
+        env[spec["name"]] = t
+    grad_fns = {}
+    for node in graph["nodes"]:
+        args = [env[a] if isinstance(a, str) else a for a in node["inputs"]]
+        attrs = node.get("attrs", {})
+        if node.get("no_grad"):
+            with torch.no_grad():
+                y = OPS[node["op"]](args, attrs)
+        else:
+            y = OPS[node["op"]](args, attrs)
+        env[node["name"]] = y
+        if y.grad_fn is not None:
+            grad_fns[node["name"]] = type(y.grad_fn).__name__
+    outs = {o: env[o] for o in graph["outputs"]}
+    if roots:
+        tensors = [outs[r] for r in roots]
+        grads_in = [torch.tensor(seeds[r]["data"], dtype=torch.float64)
+                    .reshape(seeds[r]["shape"]).to(outs[r].dtype)
+                    if r in seeds else None for r in roots]
+        torch.autograd.backward(tensors, grads_in)
+    grads = {}
+    for spec in graph["inputs"]:
+        if spec.get("requires_grad"):
+            t = env[spec["name"]]
+            grads[spec["name"]] = t.grad if t.grad is not None else torch.zeros_like(t)
+    return outs, grads, grad_fns
+
+
+def run_gradc(gradc, graph, inputs, seeds, roots, workdir):
+    """Runs `gradc run --format json`; returns the parsed JSON."""
+    paths = {}
+    for key, obj in (("graph", graph), ("inputs", inputs), ("seeds", seeds)):
+        paths[key] = os.path.join(workdir, key + ".json")
+        with open(paths[key], "w") as f:
+            json.dump(obj, f)
+    cmd = [gradc, "run", paths["graph"], "--format", "json",
+           "--inputs", paths["inputs"], "--seeds", paths["seeds"]]
+    if roots:
+        cmd += ["--backward"] + list(roots)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("gradc run failed (%d): %s" % (p.returncode, p.stderr.strip()))
+    return json.loads(p.stdout)
+
+
+def gradc_grad_fns(gradc, graph, workdir):
+    """grad_fn names gradc prints in its IR dump, by node name."""
+    path = os.path.join(workdir, "graph.json")
+    with open(path, "w") as f:
+        json.dump(graph, f)
+    p = subprocess.run([gradc, "dump", path, "--emit", "ir"], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("gradc dump failed: " + p.stderr.strip())
+    names = {}
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("%") and "grad_fn=<" in line:
+            name = line[1:line.index(" ")].strip('"')
+            names[name] = line[line.index("grad_fn=<") + 9:line.rindex(">")]
+    return names
+
+
+def compare(label, got, want, rtol):
+    """got: {"shape", "data"} from gradc; want: a tensor. Returns an error
+    message or None. The error of a tensor is max |got - want| over
+    max(max |want|, 1): relative for large values, absolute for small."""
+    want_shape = list(want.shape)
+    if got["shape"] != want_shape:
+        return "%s: shape %s, PyTorch %s" % (label, got["shape"], want_shape)
+    w = want.double().reshape(-1).tolist()
+    g = got["data"]
+    scale = 1.0
+    for x in w:
+        if math.isfinite(x):
+            scale = max(scale, abs(x))
+    worst, at = 0.0, -1
+    for i, (a, b) in enumerate(zip(g, w)):
+        a = float(a)
+        if math.isnan(b) or math.isinf(b) or math.isnan(a) or math.isinf(a):
+            same = (math.isnan(a) and math.isnan(b)) or a == b
+            if not same:
+                return "%s[%d]: gradc %r, PyTorch %r" % (label, i, a, b)
+            continue
+        e = abs(a - b) / scale
+        if e > worst:
+            worst, at = e, i
+    if worst > rtol:
+        return "%s[%d]: gradc %r, PyTorch %r (error %.3g > %.3g)" % (
+            label, at, g[at], w[at], worst, rtol)
+    return None
+
+
+def tensor_json(t):
+    return {"shape": list(t.shape), "data": t.double().reshape(-1).tolist()}
+
+
+def check_graph(gradc, graph, inputs, seeds, rtol, check_grad_fns=True):
+    """Runs one graph both ways; returns a list of error messages. The roots
+    are the outputs that require grad in PyTorch; seeds of other outputs
+    are dropped; scalar roots without a seed get 1."""
+    outs, _, _ = run_torch(graph, inputs, {}, [])
+    roots = [o for o in graph["outputs"] if outs[o].requires_grad]
+    use_seeds = {r: s for r, s in seeds.items() if r in roots}
+    outs, grads, torch_fns = run_torch(graph, inputs, use_seeds, roots)
+    with tempfile.TemporaryDirectory() as d:
+        res = run_gradc(gradc, graph, inputs, use_seeds, roots, d)
+        fns = gradc_grad_fns(gradc, graph, d) if check_grad_fns else {}
+    errors = []
+    for name, t in outs.items():
+        e = compare("output " + name, res["outputs"][name], t.detach(), rtol)
+        if e:
+            errors.append(e)
+    for name, t in grads.items():
+        if not roots:
+            continue
+        if name not in res["grads"]:
+            errors.append("gradient of %s missing from gradc's output" % name)
+            continue
+        e = compare("grad " + name, res["grads"][name], t, rtol)
+        if e:
+            errors.append(e)
+    if check_grad_fns:
+        for name, fn in torch_fns.items():
+            if fns.get(name) != fn:
+                errors.append("grad_fn of %s: gradc %s, PyTorch %s" % (name, fns.get(name), fn))
+    return errors
+
+
+def keep_case(folder, base, graph, inputs, seeds):
+    """Writes a case's graph, inputs and seeds as FOLDER/BASE.*.json, ready
+    for `gradc run BASE.graph.json --inputs BASE.inputs.json ...`."""
+    os.makedirs(folder, exist_ok=True)
+    for suffix, obj in (("graph", graph), ("inputs", inputs), ("seeds", seeds)):
+        with open(os.path.join(folder, "%s.%s.json" % (base, suffix)), "w") as f:
+            json.dump(obj, f)
