@@ -1,0 +1,262 @@
+// mlp: train an MLP classifier with a JIT-compiled training step.
+//
+//   mlp [--in 784] [--hidden 512] [--layers 2] [--classes 10] [--batch 64]
+//       [--micro 4] [--steps 50] [--lr 0.05] [--seed 1] [--f64]
+//       [--dump DIR] [--require-drop F]
+//
+// Builds the graph of one micro-batch's forward and backward,
+//   h1 = relu(x W1 + b1), ..., logits = h W + b, loss = cross_entropy(logits, t)
+// with GraphBuilder, JIT-compiles it once, and trains with SGD on a
+// synthetic dataset it generates (each class a random prototype vector plus
+// noise). A step of `--batch` samples runs `--micro` micro-batches through
+// the fused entry point; the first overwrites the gradients, the others
+// pass the accumulate flag, so .grad sums over the micro-batches (PyTorch's
+// gradient accumulation). Then W -= lr * grad / micro: the step's gradient
+// is that of the mean loss over the whole batch.
+//
+// --dump DIR writes what a PyTorch replay needs (compare_torch.py): the
+// initial parameters and every micro-batch as raw little-endian arrays,
+// and the losses, described by DIR/manifest.json.
+// --require-drop F exits 1 unless the last step's loss is below F times
+// the first one (the loss must fall).
+#include "frontend/GraphBuilder.h"
+#include "ir/Error.h"
+#include "runtime/Compiler.h"
+#include "runtime/Session.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Config {
+  int64_t in = 784, hidden = 512, layers = 2, classes = 10, batch = 64,
+          micro = 4, steps = 50, seed = 1;
+  double lr = 0.05, requireDrop = 0;
+  bool f64 = false;
+  std::string dump;
+};
+
+/// SplitMix64 with Box-Muller normals: reproducible on every machine.
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double normal() {
+    double u1 = 1.0 - uniform(), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * M_PI * u2);
+  }
+};
+
+Config parse(int argc, char **argv) {
+  Config c;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw gradc::Error(a + " needs a value");
+      return argv[++i];
+    };
+    auto integer = [&]() {
+      std::string v = value();
+      char *end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (*end || n <= 0) throw gradc::Error(a + " needs a positive integer, got " + v);
+      return static_cast<int64_t>(n);
+    };
+    if (a == "--in") c.in = integer();
+    else if (a == "--hidden") c.hidden = integer();
+    else if (a == "--layers") c.layers = integer();
+    else if (a == "--classes") c.classes = integer();
+    else if (a == "--batch") c.batch = integer();
+    else if (a == "--micro") c.micro = integer();
+    else if (a == "--steps") c.steps = integer();
+    else if (a == "--seed") c.seed = integer();
+    else if (a == "--lr") c.lr = std::atof(value().c_str());
+    else if (a == "--require-drop") c.requireDrop = std::atof(value().c_str());
+    else if (a == "--f64") c.f64 = true;
+    else if (a == "--dump") c.dump = value();
+    else throw gradc::Error("unknown option '" + a + "'");
+  }
+  if (c.batch % c.micro)
+    throw gradc::Error("--batch must be a multiple of --micro");
+  return c;
+}
+
+/// The parameters' names and shapes, layer by layer: W0 b0 W1 b1 ...
+std::vector<std::pair<std::string, gradc::Shape>> parameters(const Config &c) {
+  std::vector<std::pair<std::string, gradc::Shape>> p;
+  int64_t fanIn = c.in;
+  for (int64_t l = 0; l <= c.layers; ++l) {
+    int64_t out = l == c.layers ? c.classes : c.hidden;
+    p.push_back({"W" + std::to_string(l), {fanIn, out}});
+    p.push_back({"b" + std::to_string(l), {out}});
+    fanIn = out;
+  }
+  return p;
+}
+
+/// The training graph of one micro-batch.
+std::unique_ptr<gradc::Graph> buildGraph(const Config &c, gradc::DType dt) {
+  using gradc::BuildOperand;
+  using gradc::OpKind;
+  int64_t m = c.batch / c.micro;
+  gradc::GraphBuilder b("mlp");
+  gradc::Node *h = b.addInput("x", {dt, {m, c.in}}, false, {});
+  gradc::Node *t = b.addInput("t", {gradc::DType::I64, {m}}, false, {});
+  std::vector<gradc::Node *> params;
+  for (const auto &p : parameters(c))
+    params.push_back(b.addInput(p.first, {dt, p.second}, true, {}));
+  for (int64_t l = 0; l <= c.layers; ++l) {
+    gradc::Node *z = b.addOp(OpKind::Matmul,
+                             {BuildOperand::of(h), BuildOperand::of(params[2 * l])},
+                             {}, "", false);
+    z = b.addOp(OpKind::Add, {BuildOperand::of(z), BuildOperand::of(params[2 * l + 1])},
+                {}, l == c.layers ? "logits" : "", false);
+    h = l == c.layers ? z : b.addOp(OpKind::Relu, {BuildOperand::of(z)}, {}, "", false);
+  }
+  b.addOp(OpKind::CrossEntropy, {BuildOperand::of(h), BuildOperand::of(t)}, {},
+          "loss", false);
+  b.addOutput("loss");
+  return b.finish();
+}
+
+void writeRaw(const std::string &path, const gradc::Tensor &t) {
+  std::ofstream f(path, std::ios::binary);
+  std::vector<double> v = t.toDoubles();
+  for (double d : v) {
+    if (t.dtype() == gradc::DType::F32) {
+      float x = static_cast<float>(d);
+      f.write(reinterpret_cast<const char *>(&x), sizeof x);
+    } else if (t.dtype() == gradc::DType::I64) {
+      int64_t x = static_cast<int64_t>(d);
+      f.write(reinterpret_cast<const char *>(&x), sizeof x);
+    } else {
+      f.write(reinterpret_cast<const char *>(&d), sizeof d);
+    }
+  }
+  if (!f) throw gradc::Error("cannot write " + path);
+}
+
+int run(const Config &c) {
+  gradc::DType dt = c.f64 ? gradc::DType::F64 : gradc::DType::F32;
+  int64_t m = c.batch / c.micro;
+  gradc::CompileOptions options; // -O3, host CPU, compile cache on
+  gradc::Compiler compiler(options);
+  auto compiled = compiler.compile(*buildGraph(c, dt));
+  std::printf("mlp %lld-%lld(x%lld)-%lld, batch %lld in %lld micro-batches of %lld, "
+              "%s: compiled in %.1f ms%s\n",
+              (long long)c.in, (long long)c.hidden, (long long)c.layers,
+              (long long)c.classes, (long long)c.batch, (long long)c.micro,
+              (long long)m, c.f64 ? "f64" : "f32", compiled->times().totalMs(),
+              compiled->times().cacheHit ? " (compile cache)" : "");
+  gradc::Session s(*compiled);
+  Rng rng{static_cast<uint64_t>(c.seed)};
+
+  // Parameters: PyTorch's nn.Linear init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+  std::vector<std::pair<std::string, gradc::Tensor>> params;
+  int64_t fanIn = c.in;
+  for (const auto &p : parameters(c)) {
+    gradc::Tensor w(dt, p.second);
+    if (p.first[0] == 'W') fanIn = p.second[0];
+    double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
+    for (int64_t i = 0; i < w.numel(); ++i) w.set(i, bound * (2 * rng.uniform() - 1));
+    params.push_back({p.first, std::move(w)});
+  }
+  // The dataset: one prototype per class; a sample is its class's
+  // prototype plus N(0, 1.5^2) noise.
+  std::vector<std::vector<double>> proto(c.classes, std::vector<double>(c.in));
+  for (auto &p : proto)
+    for (double &v : p) v = rng.normal();
+
+  if (!c.dump.empty())
+    for (const auto &p : params) writeRaw(c.dump + "/init_" + p.first + ".bin", p.second);
+  std::vector<double> losses;
+  gradc::Tensor x(dt, {m, c.in}), t(gradc::DType::I64, {m});
+  for (int64_t step = 0; step < c.steps; ++step) {
+    for (const auto &p : params) s.setInput(p.first, p.second);
+    double loss = 0;
+    for (int64_t k = 0; k < c.micro; ++k) {
+      for (int64_t i = 0; i < m; ++i) {
+        int64_t cls = static_cast<int64_t>(rng.next() % static_cast<uint64_t>(c.classes));
+        t.set(i, static_cast<double>(cls));
+        for (int64_t j = 0; j < c.in; ++j)
+          x.set(i * c.in + j, proto[cls][j] + 1.5 * rng.normal());
+      }
+      if (!c.dump.empty()) {
+        std::string base = c.dump + "/step" + std::to_string(step) + "_micro" +
+                           std::to_string(k);
+        writeRaw(base + "_x.bin", x);
+        writeRaw(base + "_t.bin", t);
+      }
+      s.setInput("x", x);
+      s.setInput("t", t);
+      // loss.backward(): the first micro-batch assigns .grad, the others
+      // accumulate into it.
+      s.runFused({{"loss"}}, /*accumulate=*/k > 0);
+      loss += s.output("loss").get(0) / static_cast<double>(c.micro);
+    }
+    // SGD on the batch-mean gradient.
+    for (auto &p : params) {
+      const gradc::Tensor *g = s.grad(p.first);
+      for (int64_t i = 0; i < p.second.numel(); ++i)
+        p.second.set(i, p.second.get(i) -
+                            c.lr * g->get(i) / static_cast<double>(c.micro));
+    }
+    s.clearGrads();
+    losses.push_back(loss);
+    std::printf("step %3lld  loss %.6f\n", (long long)step, loss);
+  }
+
+  if (!c.dump.empty()) {
+    std::ofstream f(c.dump + "/manifest.json");
+    f << "{\"in\": " << c.in << ", \"hidden\": " << c.hidden << ", \"layers\": "
+      << c.layers << ", \"classes\": " << c.classes << ", \"batch\": " << c.batch
+      << ", \"micro\": " << c.micro << ", \"steps\": " << c.steps
+      << ", \"lr\": " << c.lr << ", \"dtype\": \"" << (c.f64 ? "f64" : "f32")
+      << "\", \"params\": [";
+    auto ps = parameters(c);
+    for (size_t i = 0; i < ps.size(); ++i) {
+      f << (i ? ", " : "") << "{\"name\": \"" << ps[i].first << "\", \"shape\": [";
+      for (size_t d = 0; d < ps[i].second.size(); ++d)
+        f << (d ? ", " : "") << ps[i].second[d];
+      f << "]}";
+    }
+    f << "], \"losses\": [";
+    char buf[64];
+    for (size_t i = 0; i < losses.size(); ++i) {
+      std::snprintf(buf, sizeof buf, "%.17g", losses[i]);
+      f << (i ? ", " : "") << buf;
+    }
+    f << "]}\n";
+    if (!f) throw gradc::Error("cannot write " + c.dump + "/manifest.json");
+  }
+  if (c.requireDrop > 0) {
+    double first = losses.front(), last = losses.back();
+    bool ok = last < c.requireDrop * first;
+    std::printf("loss %.6f -> %.6f: %s\n", first, last,
+                ok ? "falls" : "does not fall enough");
+    return ok ? 0 : 1;
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const gradc::Error &e) {
+    std::fprintf(stderr, "mlp: error: %s\n", e.what());
+    return 2;
+  }
+}
