@@ -30,8 +30,10 @@ namespace gradc {
 
 /// What to check and how.
 struct GradCheckOptions {
-  /// Relative finite-difference step: h = eps * max(1, |x_i|).
-  double eps = 1e-6;
+  /// Relative finite-difference step: h = eps * max(1, |x_i|). The default
+  /// is about the cube root of the machine epsilon, which balances the
+  /// truncation error (h^2) against rounding (1/h) of central differences.
+  double eps = 6e-6;
   /// Elements checked per input; 0 checks all of them, otherwise a fixed
   /// pseudo-random sample of this many (for large weights).
   int64_t maxElementsPerInput = 0;
@@ -51,12 +53,18 @@ struct InputGradCheck {
   std::string name;
   int64_t elements = 0;     ///< numel of the input.
   int64_t checked = 0;      ///< Elements compared.
-  /// Worst |a - n| / max(|a|, |n|, floor) over the checked elements, where
-  /// a is gradc's gradient, n the finite difference, and floor = 1e-3 of
-  /// the largest |a|, |n| of this input (at least 1e-7 max(1, |L|), the
-  /// size of finite-difference rounding noise), so that components that
-  /// are zero up to noise do not dominate.
+  /// Worst relative error over the checked elements,
+  ///   |a - n| / max(|a|, |n|, floor),
+  /// where a is gradc's gradient, n the finite difference and floor 1e-3
+  /// of the largest |a|, |n| of this input (so that components that are
+  /// zero up to noise do not dominate).
   double maxRelError = 0;
+  /// The same with the finite difference's rounding error allowed for:
+  ///   max(0, |a - n| - noise) / max(|a|, |n|, floor),
+  /// noise = 8 eps (1 + sum |terms of L|) / 2h (eps: f64 machine epsilon).
+  /// The verdict of a check: large |L| (big activations) makes finite
+  /// differences noisy without the gradient being wrong.
+  double maxExcessError = 0;
   double maxAbsError = 0;   ///< Worst |a - n|.
   int64_t worstIndex = -1;  ///< Flat index of the worst element.
   double analytic = 0;      ///< a at the worst element.
@@ -73,6 +81,8 @@ struct GradCheckReport {
 
   /// The largest maxRelError over all inputs (0 when there are none).
   double worstRelError() const;
+  /// The largest maxExcessError over all inputs.
+  double worstExcessError() const;
 };
 
 /// A copy of a source graph with every f32 value made f64 (inputs,
