@@ -109,6 +109,16 @@ template <OpKind K> void reduction(Case &c) {
     c.output(c.op(K, {V(x)}, reduceAttrs(c, static_cast<int64_t>(s.size()), true,
                                          false)));
   }
+  // Every attribute form, whatever the random draws: an int, a negative
+  // int, a list with a negative entry, keepdim on and off.
+  using Dims = std::vector<int64_t>;
+  const AttrMap forms[] = {
+      {{"dim", int64_t(1)}},
+      {{"dim", int64_t(-1)}, {"keepdim", true}},
+      {{"dim", Dims{0, -1}}},
+      {{"dim", Dims{-3, 1}}, {"keepdim", true}},
+      {{"keepdim", false}}};
+  for (const AttrMap &a : forms) c.output(c.op(K, {V(c.input({2, 3, 4}))}, a));
   Node *x = c.input(c.shape(2, 3));
   c.output(c.op(K, {V(x)}));                                // over everything
   c.output(c.op(K, {V(x)}, {{"dim", std::vector<int64_t>{}}})); // [] = all
