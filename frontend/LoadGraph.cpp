@@ -1,6 +1,8 @@
 //===- frontend/LoadGraph.cpp - Reads a graph in any format ---------------===//
 #include "frontend/LoadGraph.h"
 
+#include "frontend/DslParser.h"
+#include "frontend/DslWriter.h"
 #include "frontend/JsonLoader.h"
 #include "frontend/JsonText.h"
 #include "frontend/JsonWriter.h"
@@ -31,7 +33,7 @@ std::unique_ptr<Graph> parseGraphText(const std::string &text,
   case GraphFormat::Json:
     return loadJsonGraph(text, fileName);
   case GraphFormat::Dsl:
-    throw Error(fileName + ": error: the DSL frontend is not built in yet");
+    return parseDslGraph(text, fileName);
   case GraphFormat::IR: {
     auto g = parseGraph(text, fileName);
     verifyGraph(*g);
@@ -50,7 +52,7 @@ std::string writeGraphText(const Graph &g, GraphFormat format) {
   switch (format) {
   case GraphFormat::Json: return writeJsonGraph(g);
   case GraphFormat::Dsl:
-    throw Error("the DSL writer is not built in yet");
+    return writeDslGraph(g);
   case GraphFormat::IR: return printGraph(g);
   }
   throw Error("unreachable graph format");
