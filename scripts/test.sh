@@ -6,3 +6,10 @@ bash "$root/scripts/build.sh"
 build="${GRADC_BUILD_DIR:-$root/build}"
 cd "$build"
 ctest --output-on-failure -j "${GRADC_JOBS:-$(nproc)}" "$@"
+# Short libFuzzer runs in a separate clang build (docs/robustness.md): in CI,
+# or when GRADC_FUZZ_SECONDS is set; GRADC_FUZZ_SECONDS=0 skips them.
+if [ -n "${GRADC_FUZZ_SECONDS:-}" ] || [ "${CI:-}" = true ]; then
+  if [ "${GRADC_FUZZ_SECONDS:-20}" != 0 ]; then
+    bash "$root/scripts/fuzz.sh" "${GRADC_FUZZ_SECONDS:-20}"
+  fi
+fi
