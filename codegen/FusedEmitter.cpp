@@ -194,21 +194,34 @@ private:
       bool trans = false;
       int64_t ld = 0;
     } op[2];
+    // The shape each operand has as the product sees it, and its layout in
+    // memory: a transposed read (an attribute of _gemm, or a transpose
+    // folded into the call) swaps the last two dims.
     for (int i = 0; i < 2; ++i) {
       const Node *o = m->operands[i];
-      op[i].shape = o->type.shape;
+      Shape mem = o->type.shape;
+      bool t = getBool(m->attrs, i == 0 ? "trans_a" : "trans_b", false);
       if (isViewNode(o) && o->op == OpKind::Transpose) {
-        op[i].trans = true;
+        t = !t;
         o = o->operands[0];
+        mem = o->type.shape;
       }
+      op[i].trans = t;
+      op[i].shape = mem;
+      if (t) std::swap(op[i].shape[mem.size() - 2], op[i].shape[mem.size() - 1]);
+      op[i].ld = mem.empty() ? 1 : mem.back();
       op[i].ptr = params.use(storage(e, storageOf(o)));
     }
     Shape &as = op[0].shape, &bs = op[1].shape;
-    if (as.size() == 1) as.insert(as.begin(), 1);
-    if (bs.size() == 1) bs.push_back(1);
+    if (as.size() == 1) {
+      as.insert(as.begin(), 1);
+      op[0].ld = as.back();
+    }
+    if (bs.size() == 1) {
+      bs.push_back(1);
+      op[1].ld = 1;
+    }
     int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
-    op[0].ld = op[0].trans ? M : K;
-    op[1].ld = op[1].trans ? K : N;
     Shape ba(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
     Shape batch = *broadcastShapes(ba, bb);
     const ValuePlace &vp = e.places.at(m);

@@ -166,7 +166,7 @@ private:
       }
     }
     if (!k.head) return k;
-    if (n_matmul(k.head) && gemmable(k.head)) {
+    if (isMatmulNode(k.head) && gemmable(k.head)) {
       k.kind = KernelPlan::Gemm;
       if (!k.loop.empty() && k.domain != k.head->type.shape)
         bad(k.head, "the epilogue does not iterate over the GEMM result");
@@ -178,8 +178,6 @@ private:
     k.kind = KernelPlan::Opaque;
     return k;
   }
-
-  static bool n_matmul(const Node *n) { return n->op == OpKind::Matmul; }
 
   /// Placements refer to real arguments, and every read finds its value:
   /// a register only inside its own kernel, memory everywhere else.
@@ -270,6 +268,11 @@ bool isViewNode(const Node *n) {
 const Node *storageOf(const Node *n) {
   while (isViewNode(n)) n = n->operands[0];
   return n;
+}
+
+bool isMatmulNode(const Node *n) {
+  // _gemm is matched by name: the op table may not list it in every build.
+  return n->op == OpKind::Matmul || std::string(n->info().name) == "_gemm";
 }
 
 bool isElementwiseNode(const Node *n) {

@@ -5,6 +5,7 @@
 #include "passes/Lowering.h"
 
 #include <algorithm>
+#include <limits>
 #include <unordered_set>
 
 namespace gradc {
@@ -27,7 +28,12 @@ struct Slot {
 
 /// Greedy by size: biggest first, each at the lowest offset that does not
 /// overlap a placed buffer alive at the same time. Returns the total.
-uint64_t placeSlots(std::vector<Slot> &slots) {
+uint64_t placeSlots(std::vector<Slot> &slots, bool reuse) {
+  if (!reuse)
+    for (Slot &s : slots) { // every buffer alive throughout: no sharing
+      s.start = 0;
+      s.end = std::numeric_limits<int>::max();
+    }
   std::vector<size_t> order(slots.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -65,7 +71,7 @@ std::string join(const std::vector<std::string> &parts) {
 
 class Planner {
 public:
-  explicit Planner(Graph &g) : g_(g) {}
+  Planner(Graph &g, bool reuse) : g_(g), reuse_(reuse) {}
 
   void run() {
     analyze();
@@ -178,7 +184,7 @@ private:
         slotOf[s] = slots.size() - 1;
         places[s] = {""};
       }
-    placeSlots(slots);
+    placeSlots(slots, reuse_);
     for (auto &kv : places) {
       auto it = slotOf.find(kv.first);
       if (it != slotOf.end())
@@ -193,7 +199,8 @@ private:
   size_t takeOverOperand(const Node *v, std::vector<Slot> &slots,
                          std::unordered_map<const Node *, size_t> &slotOf,
                          std::unordered_set<size_t> &donated) {
-    if (loweringRole(v) != LoweringRole::Elementwise) return slots.size();
+    if (!reuse_ || loweringRole(v) != LoweringRole::Elementwise)
+      return slots.size();
     int k = kernelOf(v);
     for (const Node *m : members_[k]) {
       for (const Node *o : m->operands) {
@@ -277,7 +284,7 @@ private:
         slotOf[s] = slots.size() - 1;
         places[s] = {""};
       }
-    placeSlots(slots);
+    placeSlots(slots, reuse_);
     for (auto &kv : places) {
       auto it = slotOf.find(kv.first);
       if (it != slotOf.end())
@@ -287,6 +294,7 @@ private:
   }
 
   Graph &g_;
+  bool reuse_;
   int numKernels_ = 0;
   std::unordered_set<const Node *> backward_, seedFallback_;
   std::unordered_map<const Node *, std::vector<const Node *>> readers_;
@@ -304,7 +312,7 @@ bool parsePlace(const std::string &s, const char *prefix, uint64_t &off) {
 
 } // namespace
 
-bool planBuffers(Graph &g) {
+bool planBuffers(Graph &g, bool reuse) {
   bool hasKernels = false;
   std::vector<std::pair<std::string, std::string>> before;
   for (const auto &n : g.nodes()) {
@@ -316,10 +324,10 @@ bool planBuffers(Graph &g) {
   }
   if (!hasKernels) {
     fuseKernels(g, /*fuse=*/false);
-    Planner(g).run();
+    Planner(g, reuse).run();
     return true;
   }
-  Planner(g).run();
+  Planner(g, reuse).run();
   size_t i = 0;
   bool changed = false;
   for (const auto &n : g.nodes()) {
@@ -361,13 +369,17 @@ std::string describeBufferPlan(const Graph &g) {
 namespace {
 class BufferPlanningPass : public Pass {
 public:
+  explicit BufferPlanningPass(bool reuse) : reuse_(reuse) {}
   std::string name() const override { return "buffer-plan"; }
-  bool run(Graph &g) override { return planBuffers(g); }
+  bool run(Graph &g) override { return planBuffers(g, reuse_); }
+
+private:
+  bool reuse_;
 };
 } // namespace
 
-std::unique_ptr<Pass> createBufferPlanningPass() {
-  return std::make_unique<BufferPlanningPass>();
+std::unique_ptr<Pass> createBufferPlanningPass(bool reuse) {
+  return std::make_unique<BufferPlanningPass>(reuse);
 }
 
 } // namespace gradc

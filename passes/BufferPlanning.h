@@ -40,11 +40,11 @@ struct BufferPlanSizes {
 };
 
 /// Plans the buffers of `g` (running fusion without merging first if no
-/// node has a kernel yet); true if any attribute changed.
-bool planBuffers(Graph &g);
+/// node has a kernel yet); true if any attribute changed. With `reuse`
+/// false every workspace value gets bytes of its own (a reference plan).
+bool planBuffers(Graph &g, bool reuse = true);
 
-/// The sizes a planned graph needs; std::nullopt-like zero kernels when the
-/// graph carries no plan.
+/// The sizes a planned graph needs (all zero when it carries no plan).
 BufferPlanSizes bufferPlanSizes(const Graph &g);
 
 /// A one-line comment describing the plan (empty without a plan), printed
@@ -52,7 +52,7 @@ BufferPlanSizes bufferPlanSizes(const Graph &g);
 std::string describeBufferPlan(const Graph &g);
 
 /// The transformation as a pass named "buffer-plan".
-std::unique_ptr<Pass> createBufferPlanningPass();
+std::unique_ptr<Pass> createBufferPlanningPass(bool reuse = true);
 
 } // namespace gradc
 

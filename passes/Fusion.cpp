@@ -22,7 +22,7 @@ bool foldsIntoGemm(const Node *t,
   int64_t d0 = getInt(t->attrs, "dim0", 0), d1 = getInt(t->attrs, "dim1", 0);
   if (std::min(d0, d1) != r - 2 || std::max(d0, d1) != r - 1) return false;
   for (const Node *u : users)
-    if (u->op != OpKind::Matmul || loweringRole(u) != LoweringRole::Gemm)
+    if (!isMatmulLike(u) || loweringRole(u) != LoweringRole::Gemm)
       return false;
   return true;
 }

@@ -2,6 +2,7 @@
 #include "passes/Lowering.h"
 
 #include <algorithm>
+#include <string>
 #include <unordered_set>
 
 namespace gradc {
@@ -9,6 +10,11 @@ namespace gradc {
 bool isReshapeView(const Node *n) {
   return n->op == OpKind::Reshape || n->op == OpKind::Squeeze ||
          n->op == OpKind::Unsqueeze || n->op == OpKind::Detach;
+}
+
+bool isMatmulLike(const Node *n) {
+  // _gemm is matched by name: the op table may not list it in every build.
+  return n->op == OpKind::Matmul || std::string(n->info().name) == "_gemm";
 }
 
 LoweringRole loweringRole(const Node *n) {
@@ -27,7 +33,7 @@ LoweringRole loweringRole(const Node *n) {
     break;
   }
   if (n->op == OpKind::Expand) return LoweringRole::Elementwise;
-  if (n->op == OpKind::Matmul) {
+  if (isMatmulLike(n)) {
     // BLAS needs memory operands: a splat constant is only a literal.
     for (const Node *o : n->operands) {
       const Node *r = o;

@@ -33,4 +33,11 @@ void buildPipeline(PassManager &pm, PipelineStage stage, bool differentiated) {
   pm.add(createBufferPlanningPass());
 }
 
+void buildReferencePipeline(PassManager &pm, bool differentiated) {
+  pm.add(createRequiresGradPass());
+  if (!differentiated) pm.add(createAutodiffPass());
+  pm.add(createDCEPass());
+  pm.add(createBufferPlanningPass(/*reuse=*/false));
+}
+
 } // namespace gradc

@@ -19,6 +19,11 @@ enum class PipelineStage {
 void buildPipeline(PassManager &pm, PipelineStage stage,
                    bool differentiated = false);
 
+/// The reference lowering the optimizations are tested against: autodiff,
+/// DCE, one kernel per node and bytes of its own for every value (no
+/// simplification, folding, CSE, fusion, recompute or buffer reuse).
+void buildReferencePipeline(PassManager &pm, bool differentiated = false);
+
 /// True if `g` already has seeds or gradients (it went through autodiff).
 bool isDifferentiated(const Graph &g);
 

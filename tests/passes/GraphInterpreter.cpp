@@ -1,0 +1,285 @@
+//===- tests/passes/GraphInterpreter.cpp - Evaluates a graph in double ----===//
+#include "tests/passes/GraphInterpreter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+namespace gradc {
+namespace {
+
+using Values = std::vector<double>;
+
+std::vector<int64_t> unravel(int64_t flat, const Shape &s) {
+  std::vector<int64_t> idx(s.size());
+  for (size_t d = s.size(); d-- > 0;) {
+    idx[d] = s[d] ? flat % s[d] : 0;
+    flat = s[d] ? flat / s[d] : 0;
+  }
+  return idx;
+}
+
+int64_t ravel(const std::vector<int64_t> &idx, const Shape &s) {
+  int64_t f = 0;
+  for (size_t d = 0; d < s.size(); ++d) f = f * s[d] + idx[d];
+  return f;
+}
+
+/// Element of `v` (shape `s`, broadcast to `out`) at multi-index `idx`.
+double bcast(const Values &v, const Shape &s, const Shape &out,
+             const std::vector<int64_t> &idx) {
+  size_t lead = out.size() - s.size();
+  int64_t f = 0;
+  for (size_t d = 0; d < s.size(); ++d) f = f * s[d] + (s[d] == 1 ? 0 : idx[d + lead]);
+  return v[f];
+}
+
+double unary(OpKind k, double x) {
+  switch (k) {
+  case OpKind::Neg: return -x;
+  case OpKind::Exp: return std::exp(x);
+  case OpKind::Log: return std::log(x);
+  case OpKind::Sqrt: return std::sqrt(x);
+  case OpKind::Abs: return std::fabs(x);
+  case OpKind::Sin: return std::sin(x);
+  case OpKind::Cos: return std::cos(x);
+  case OpKind::Tanh: return std::tanh(x);
+  case OpKind::Sigmoid: return 1 / (1 + std::exp(-x));
+  case OpKind::Relu: return x < 0 ? 0 : x;
+  case OpKind::Sign: return x > 0 ? 1 : (x < 0 ? -1 : x);
+  default: return x; // detach
+  }
+}
+
+double binary(OpKind k, double a, double b) {
+  switch (k) {
+  case OpKind::Add: return a + b;
+  case OpKind::Sub: return a - b;
+  case OpKind::Mul: return a * b;
+  case OpKind::Div: return a / b;
+  case OpKind::Pow: return std::pow(a, b);
+  case OpKind::Maximum: return (a > b || a != a) ? a : b;
+  case OpKind::Minimum: return (a < b || a != a) ? a : b;
+  case OpKind::Lt: return a < b;
+  case OpKind::Le: return a <= b;
+  case OpKind::Gt: return a > b;
+  case OpKind::Ge: return a >= b;
+  case OpKind::Eq: return a == b;
+  default: return a != b; // ne
+  }
+}
+
+class Interpreter {
+public:
+  explicit Interpreter(const Graph &g) : g_(g) {}
+
+  bool run(const std::vector<Values> &inputs,
+           const std::vector<std::optional<Values>> &seeds) {
+    size_t nextInput = 0;
+    for (const auto &np : g_.nodes()) {
+      const Node *n = np.get();
+      Values v;
+      if (n->op == OpKind::Input) {
+        v = inputs.at(nextInput++);
+      } else if (n->op == OpKind::Constant) {
+        if (n->attrs.count("data")) v = getFloats(n->attrs, "data");
+        else v.assign(n->type.numel(), getFloat(n->attrs, "value", 0));
+      } else if (n->op == OpKind::Seed) {
+        std::string of = getString(n->attrs, "output", "");
+        v.assign(n->type.numel(), 0);
+        for (size_t k = 0; k < g_.outputs().size(); ++k)
+          if (g_.outputs()[k].name == of && seeds[k]) v = *seeds[k];
+      } else if (!compute(n, v)) {
+        return false;
+      }
+      vals_[n] = std::move(v);
+    }
+    return true;
+  }
+
+  const Values &value(const Node *n) const { return vals_.at(n); }
+
+private:
+  const Values &in(const Node *n, size_t i) const { return vals_.at(n->operands[i]); }
+
+  bool compute(const Node *n, Values &out) {
+    const Shape &s = n->type.shape;
+    int64_t count = n->type.numel();
+    out.assign(count, 0);
+    std::string name = n->info().name;
+    switch (n->info().cls) {
+    case OpClass::Unary:
+    case OpClass::Binary:
+    case OpClass::Compare:
+    case OpClass::Ternary:
+      for (int64_t f = 0; f < count; ++f) {
+        auto idx = unravel(f, s);
+        std::vector<double> a;
+        for (size_t i = 0; i < n->operands.size(); ++i)
+          a.push_back(bcast(in(n, i), n->operands[i]->type.shape, s, idx));
+        if (n->op == OpKind::Where) out[f] = a[0] != 0 ? a[1] : a[2];
+        else if (a.size() == 1) out[f] = unary(n->op, a[0]);
+        else out[f] = binary(n->op, a[0], a[1]);
+      }
+      return true;
+    case OpClass::Reduce:
+      return reduce(n, out);
+    default:
+      break;
+    }
+    switch (n->op) {
+    case OpKind::Reshape:
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze:
+      out = in(n, 0);
+      return true;
+    case OpKind::Expand:
+      for (int64_t f = 0; f < count; ++f)
+        out[f] = bcast(in(n, 0), n->operands[0]->type.shape, s, unravel(f, s));
+      return true;
+    case OpKind::Transpose:
+    case OpKind::Permute: {
+      std::vector<int64_t> perm;
+      for (int64_t d = 0; d < n->type.rank(); ++d) perm.push_back(d);
+      if (n->op == OpKind::Permute) perm = getInts(n->attrs, "dims", {});
+      else if (!perm.empty())
+        std::swap(perm[getInt(n->attrs, "dim0", 0)], perm[getInt(n->attrs, "dim1", 0)]);
+      const Shape &xs = n->operands[0]->type.shape;
+      for (int64_t f = 0; f < count; ++f) {
+        auto idx = unravel(f, s);
+        std::vector<int64_t> src(xs.size());
+        for (size_t k = 0; k < perm.size(); ++k) src[perm[k]] = idx[k];
+        out[f] = in(n, 0)[ravel(src, xs)];
+      }
+      return true;
+    }
+    case OpKind::Matmul:
+      return matmul(n, out, false, false);
+    case OpKind::Softmax:
+    case OpKind::LogSoftmax:
+      softmax(n, out);
+      return true;
+    default:
+      break;
+    }
+    if (name == "_gemm")
+      return matmul(n, out, getBool(n->attrs, "trans_a", false),
+                    getBool(n->attrs, "trans_b", false));
+    if (name == "_argmax_mask" || name == "_argmin_mask") {
+      argMask(n, out, name == "_argmax_mask");
+      return true;
+    }
+    return false;
+  }
+
+  bool reduce(const Node *n, Values &out) {
+    const Shape &xs = n->operands[0]->type.shape;
+    std::vector<int64_t> all;
+    for (int64_t d = 0; d < static_cast<int64_t>(xs.size()); ++d) all.push_back(d);
+    std::vector<int64_t> dims = getInts(n->attrs, "dim", all);
+    Shape kept; // the result's shape with keepdim, aligned to xs
+    for (size_t d = 0; d < xs.size(); ++d)
+      kept.push_back(std::count(dims.begin(), dims.end(), int64_t(d)) ? 1 : xs[d]);
+    bool mx = n->op == OpKind::Max, mn = n->op == OpKind::Min;
+    out.assign(n->type.numel(), mx ? -INFINITY : mn ? INFINITY : 0.0);
+    const Values &x = in(n, 0);
+    int64_t total = numElements(xs);
+    for (int64_t f = 0; f < total; ++f) {
+      auto idx = unravel(f, xs);
+      for (int64_t d : dims) idx[d] = 0;
+      double &o = out[ravel(idx, kept)];
+      if (mx) o = binary(OpKind::Maximum, o, x[f]);
+      else if (mn) o = binary(OpKind::Minimum, o, x[f]);
+      else o += x[f];
+    }
+    if (n->op == OpKind::Mean) {
+      double c = static_cast<double>(total) / std::max<int64_t>(1, n->type.numel());
+      for (double &o : out) o /= c;
+    }
+    return true;
+  }
+
+  bool matmul(const Node *n, Values &out, bool ta, bool tb) {
+    Shape as = n->operands[0]->type.shape, bs = n->operands[1]->type.shape;
+    if (as.size() == 1) as.insert(as.begin(), 1);
+    if (bs.size() == 1) bs.push_back(1);
+    int64_t ar = as[as.size() - 2], ac = as.back(), br = bs[bs.size() - 2], bc = bs.back();
+    int64_t M = ta ? ac : ar, K = ta ? ar : ac, N = tb ? br : bc;
+    Shape ba(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
+    Shape batch = *broadcastShapes(ba, bb);
+    const Values &A = in(n, 0), &B = in(n, 1);
+    int64_t nb = numElements(batch);
+    for (int64_t q = 0; q < nb; ++q) {
+      auto idx = unravel(q, batch);
+      auto off = [&](const Shape &s) {
+        size_t lead = batch.size() - s.size();
+        int64_t f = 0;
+        for (size_t d = 0; d < s.size(); ++d) f = f * s[d] + (s[d] == 1 ? 0 : idx[d + lead]);
+        return f;
+      };
+      int64_t ao = off(ba) * ar * ac, bo = off(bb) * br * bc;
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j) {
+          double acc = 0;
+          for (int64_t k = 0; k < K; ++k)
+            acc += A[ao + (ta ? k * ac + i : i * ac + k)] *
+                   B[bo + (tb ? j * bc + k : k * bc + j)];
+          out[q * M * N + i * N + j] = acc;
+        }
+    }
+    return true;
+  }
+
+  /// Calls f(base, stride, len) for every line along `dim` of shape s.
+  template <typename F> static void lines(const Shape &s, int64_t dim, F f) {
+    int64_t inner = 1, len = s.empty() ? 1 : s[dim], outer = 1;
+    for (int64_t d = 0; d < dim; ++d) outer *= s[d];
+    for (size_t d = dim + 1; d < s.size(); ++d) inner *= s[d];
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t q = 0; q < inner; ++q) f(o * len * inner + q, inner, len);
+  }
+
+  void softmax(const Node *n, Values &out) {
+    const Values &x = in(n, 0);
+    bool log = n->op == OpKind::LogSoftmax;
+    lines(n->type.shape, getInt(n->attrs, "dim", 0), [&](int64_t b, int64_t st, int64_t len) {
+      double mx = -INFINITY, sum = 0;
+      for (int64_t k = 0; k < len; ++k) mx = std::max(mx, x[b + k * st]);
+      for (int64_t k = 0; k < len; ++k) sum += std::exp(x[b + k * st] - mx);
+      for (int64_t k = 0; k < len; ++k)
+        out[b + k * st] = log ? x[b + k * st] - mx - std::log(sum)
+                              : std::exp(x[b + k * st] - mx) / sum;
+    });
+  }
+
+  void argMask(const Node *n, Values &out, bool max) {
+    const Values &x = in(n, 0);
+    lines(n->type.shape, getInt(n->attrs, "dim", 0), [&](int64_t b, int64_t st, int64_t len) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < len && x[b + best * st] == x[b + best * st]; ++k) {
+        double v = x[b + k * st], bv = x[b + best * st];
+        if (v != v || (max ? v > bv : v < bv)) best = k;
+      }
+      for (int64_t k = 0; k < len; ++k) out[b + k * st] = k == best;
+    });
+  }
+
+  const Graph &g_;
+  std::unordered_map<const Node *, Values> vals_;
+};
+
+} // namespace
+
+std::optional<InterpreterResult>
+interpretGraph(const Graph &g, const std::vector<std::vector<double>> &inputs,
+               const std::vector<std::optional<std::vector<double>>> &seeds) {
+  Interpreter it(g);
+  if (!it.run(inputs, seeds)) return std::nullopt;
+  InterpreterResult r;
+  for (const auto &o : g.outputs()) r.outputs.push_back(it.value(o.node));
+  for (const auto &gr : g.gradients()) r.grads.push_back(it.value(gr.value));
+  return r;
+}
+
+} // namespace gradc
