@@ -70,6 +70,7 @@ public:
     for (const Reduction &r : reds_)
       if (r.suffix < 0) s += initInPlace(r);
     bool par = parallel();
+    if (useLanes()) code.helpers += vectorTypedefs();
     std::string nests = par ? parallelNests(code.helpers) : versions(false);
     s += nests;
     for (const Reduction &r : reds_)
@@ -250,8 +251,11 @@ private:
   }
 
   /// Statements computing every node for the current index, `lane` naming
-  /// the partial sum a reduction feeds.
-  std::string body(const Variant &v, const std::string &lane) const {
+  /// the partial sum a reduction feeds. `staged`: the strip-mined main loop,
+  /// where reduction operands go to a vector z<id> added to the lanes after
+  /// each strip (a whole-vector update clang turns into SIMD adds).
+  std::string body(const Variant &v, const std::string &lane,
+                   bool staged = false) const {
     std::string s;
     for (const Node *n : k_.loop) {
       std::vector<std::string> args;
@@ -271,6 +275,8 @@ private:
       if (r.suffix == rank()) { // reduces only size-1 dims: the identity
         s += "{ const " + T + " r = " + result(r, "(" + r.acc + ")" + x) + ";\n" +
              store(r, offset(notReduced(r)), "r") + "}\n";
+      } else if (r.suffix >= 0 && staged) {
+        s += "z" + std::to_string(n->id) + "[" + lane + "] = " + x + ";\n";
       } else if (r.suffix >= 0) {
         std::string a = "a" + std::to_string(n->id) + "[" + lane + "]";
         if (mx || mn)
@@ -331,10 +337,12 @@ private:
       std::string start = d == 0 && !lo.empty() ? lo : "0LL";
       if (d == rank() - 1 && lanes > 1) {
         int64_t main = n - n % lanes;
-        s += "for (long long b = 0; b < " + num(main) + "; b += " +
-             std::to_string(lanes) + ") {\nfor (int l = 0; l < " +
-             std::to_string(lanes) + "; ++l) {\nconst long long " + iv + " = " +
-             start + " + b + l;\n" + body(v, "l") + "}\n}\n";
+        // The strip variable runs over absolute positions: "b + l" lets
+        // clang see consecutive accesses ("lo + b + l" defeated it).
+        s += "for (long long b = " + start + "; b < " + start + " + " + num(main) +
+             "; b += " + std::to_string(lanes) + ") {\n" + stageVectors() +
+             "for (int l = 0; l < " + std::to_string(lanes) + "; ++l) {\nconst long long " +
+             iv + " = b + l;\n" + body(v, "l", true) + "}\n" + addStaged() + "}\n";
         if (n % lanes)
           s += "for (int l = 0; l < " + std::to_string(n % lanes) +
                "; ++l) {\nconst long long " + iv + " = " + start + " + " +
@@ -356,14 +364,67 @@ private:
     return s;
   }
 
+  /// The vector type of 16 `elem`s (clang's ext_vector_type: element
+  /// access like an array, whole-vector arithmetic as SIMD).
+  static std::string vec(const std::string &elem) {
+    std::string n = "gc_v16_" + elem;
+    std::replace(n.begin(), n.end(), ' ', '_');
+    return n;
+  }
+  std::string operandType(const Reduction &r) const {
+    return dtypeCppName(r.node->operands[0]->type.dtype);
+  }
+
   std::string declareAccumulators(int d, int lanes) const {
     std::string s;
     for (const Reduction &r : reds_) {
       if (r.suffix != d || d == rank()) continue;
       std::string a = "a" + std::to_string(r.node->id);
-      s += r.acc + " " + a + "[" + std::to_string(lanes) + "];\nfor (int l = 0; l < " +
-           std::to_string(lanes) + "; ++l) " + a + "[l] = " + r.init + ";\n";
+      if (lanes > 1) s += vec(r.acc) + " " + a + " = " + r.init + ";\n";
+      else s += r.acc + " " + a + "[1] = {" + r.init + "};\n";
     }
+    return s;
+  }
+
+  /// One staging vector per lane-reduced value, for a strip.
+  std::string stageVectors() const {
+    std::string s;
+    for (const Reduction &r : reds_)
+      if (r.suffix >= 0 && r.suffix < rank())
+        s += vec(operandType(r)) + " z" + std::to_string(r.node->id) + ";\n";
+    return s;
+  }
+
+  /// Adds (or takes the max/min of) a strip's staged values into the lanes.
+  std::string addStaged() const {
+    std::string s;
+    for (const Reduction &r : reds_) {
+      if (r.suffix < 0 || r.suffix >= rank()) continue;
+      std::string id = std::to_string(r.node->id), a = "a" + id, z = "z" + id;
+      if (operandType(r) != r.acc)
+        z = "__builtin_convertvector(" + z + ", " + vec(r.acc) + ")";
+      if (r.node->op == OpKind::Max || r.node->op == OpKind::Min) {
+        const char *cmp = r.node->op == OpKind::Max ? " > " : " < ";
+        s += "{ const " + vec(r.acc) + " c = " + z + "; " + a + " = (c" + cmp + a +
+             " || c != c) ? c : " + a + "; }\n";
+      } else {
+        s += a + " += " + z + ";\n";
+      }
+    }
+    return s;
+  }
+
+  /// Typedefs of the vector types the lanes use.
+  std::string vectorTypedefs() const {
+    std::string s;
+    std::vector<std::string> done;
+    for (const Reduction &r : reds_)
+      for (const std::string &t : {r.acc, operandType(r)})
+        if (std::find(done.begin(), done.end(), t) == done.end()) {
+          done.push_back(t);
+          s += "typedef " + t + " " + vec(t) + " __attribute__((ext_vector_type(" +
+               std::to_string(kLanes) + ")));\n";
+        }
     return s;
   }
 
@@ -528,27 +589,35 @@ private:
                    "} else {\n" + versions(true, "lo", tail) + "}\n";
     }
     std::string P = env_.prefix;
-    std::string fields, unpack, init;
+    // The blocks run in a function whose buffers are __restrict__
+    // parameters (clang honors restrict on parameters, also once inlined,
+    // not on local pointers): the thread entry only unpacks the arguments.
+    std::string fields, params, args, init;
     for (const auto &p : params_.params()) {
       std::string ty = std::string(p.written ? "" : "const ") + p.ref.elemType + " *";
       fields += "  " + ty + p.name + ";\n";
-      unpack += ty + "__restrict__ " + p.name + " = a->" + p.name + ";\n";
+      params += ty + "__restrict__ " + p.name + ", ";
+      args += "a->" + p.name + ", ";
       init += (init.empty() ? "" : ", ") + p.name;
     }
     for (const Reduction &r : reds_)
       if (r.suffix == 0) {
-        fields += "  " + r.acc + " *part" + std::to_string(r.node->id) + ";\n";
-        unpack += r.acc + " *part" + std::to_string(r.node->id) + " = a->part" +
-                  std::to_string(r.node->id) + ";\n";
-        init += (init.empty() ? "" : ", ") + std::string("part") + std::to_string(r.node->id);
+        std::string part = "part" + std::to_string(r.node->id);
+        fields += "  " + r.acc + " *" + part + ";\n";
+        params += r.acc + " *__restrict__ " + part + ", ";
+        args += "a->" + part + ", ";
+        init += (init.empty() ? "" : ", ") + part;
       }
     fields += "  unsigned long long flags;\n";
-    unpack += "const unsigned long long flags = a->flags; (void)flags;\n" + accDecl();
     init += (init.empty() ? "" : ", ") + std::string(usesFlags_ ? "flags" : "0ULL");
     helpers += "struct " + P + "_args {\n" + fields + "};\n";
-    helpers += "static void " + P + "_block(void *args, long long b0, long long b1) {\n" +
-               "const " + P + "_args *a = (const " + P + "_args *)args;\n" + unpack +
+    helpers += "static inline __attribute__((always_inline)) void " + P + "_blocks(" +
+               params + "unsigned long long flags, long long b0, long long b1) {\n" +
+               "(void)flags;\n" + accDecl() +
                "for (long long blk = b0; blk < b1; ++blk) {\n" + blockCode + "}\n}\n";
+    helpers += "static void " + P + "_block(void *args, long long b0, long long b1) {\n" +
+               "const " + P + "_args *a = (const " + P + "_args *)args;\n" + P +
+               "_blocks(" + args + "a->flags, b0, b1);\n}\n";
     std::string s;
     for (const Reduction &r : reds_)
       if (r.suffix == 0)
