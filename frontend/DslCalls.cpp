@@ -59,7 +59,8 @@ std::optional<OpKind> opByName(const std::string &n) {
   for (const auto &a : aliases)
     if (n == a.first) return a.second;
   auto k = lookupOp(n);
-  if (k && opInfo(*k).cls != OpClass::Leaf) return k;
+  // Internal helper ops of the backward pass are not user ops.
+  if (k && opInfo(*k).cls != OpClass::Leaf && !opInfo(*k).internal) return k;
   return std::nullopt;
 }
 

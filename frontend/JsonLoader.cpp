@@ -624,7 +624,11 @@ OpKind Loader::readOp(const json &j, const std::string &where) const {
   if (!j.is_string()) fail(where + ".op", "expected a string, got " + describe(j));
   const std::string &s = j.get_ref<const std::string &>();
   auto op = lookupOp(s);
-  if (op && opInfo(*op).cls != OpClass::Leaf) return *op;
+  // Internal helper ops of the backward pass are not user ops.
+  if (op && opInfo(*op).cls != OpClass::Leaf && !opInfo(*op).internal) return *op;
+  if (op && opInfo(*op).internal)
+    fail(where, "'" + s + "' is an internal op of the backward pass, not a "
+                "graph op");
   if (op && *op == OpKind::Constant)
     fail(where, "'constant' is not a node op: write scalar constants as "
                 "numbers in \"inputs\"");
