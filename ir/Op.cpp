@@ -118,8 +118,12 @@ std::vector<int64_t> canonicalDims(AttrMap &attrs, int64_t rank) {
     if (dims[i] == dims[i - 1])
       throw Error("dim " + std::to_string(dims[i]) +
                   " appears more than once in the list of dims to reduce");
-  // A scalar's dim 0 reduces nothing.
-  if (rank == 0) dims.clear();
+  // A scalar's dim 0 reduces nothing: drop the attribute so that the
+  // canonical form is a fixed point (printing and re-parsing keep it).
+  if (rank == 0) {
+    attrs.erase(it);
+    return {};
+  }
   it->second = dims;
   return dims;
 }

@@ -150,3 +150,16 @@ TEST(GradFn, PyTorchOverloadNames) {
 }
 
 } // namespace
+
+namespace {
+TEST(OpTable, ScalarReductionWithDimIsAFixedPoint) {
+  Graph g;
+  Node *x = g.addInput("x", {DType::F32, {}});
+  Node *s = g.addNode(OpKind::Sum, {x}, {{"dim", int64_t(0)}});
+  g.addOutput("s", s);
+  std::string once = printGraph(g);
+  auto g2 = parseGraph(once);
+  EXPECT_EQ(printGraph(*g2), once);
+  EXPECT_EQ(s->type.shape, Shape{});
+}
+} // namespace
