@@ -24,7 +24,12 @@ std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 /// ahead-of-time object links without it and then runs serially.
 const char *const kParallelDecl =
     "extern \"C\" __attribute__((weak)) void gradc_parallel_for(void (*)(void "
-    "*, long long, long long), void *, long long);\n\n";
+    "*, long long, long long), void *, long long);\n"
+    "// Loops of code compiled for size: not vectorized or unrolled.\n"
+    "#ifdef __clang__\n"
+    "#define GC_SCALAR_LOOP _Pragma(\"clang loop vectorize(disable) "
+    "interleave(disable) unroll(disable)\")\n"
+    "#else\n#define GC_SCALAR_LOOP\n#endif\n\n";
 
 class ModuleEmitter {
 public:
@@ -161,6 +166,10 @@ private:
     env.placeOf = [&e](const Node *n) -> const ValuePlace & { return e.places.at(n); };
     env.nullableSeed = [&e](const Node *s) { return !e.places.count(s); };
     env.prefix = prefix;
+    // The fused entry point is what training loops call: compiled for
+    // speed. The forward/backward pair (retain_graph style) is compiled for
+    // size, which keeps JIT compile times down.
+    env.forSize = e.entry != Entry::Fused;
     return env;
   }
 
@@ -309,7 +318,8 @@ private:
                        ", " + std::to_string(k.loop.size() + (k.head ? 1 : 0)) + " node(s)\n";
     bool small = k.kind == KernelPlan::Loop && numElements(k.domain) <= kInlineMax;
     std::string text = std::string("static ") +
-                       (small ? "inline __attribute__((always_inline)) " : "") +
+                       (small ? "inline __attribute__((always_inline)) "
+                        : e.entry != Entry::Fused ? "__attribute__((cold)) " : "") +
                        "void " + name + "(" + params.signature(usesFlags) + ") {\n" +
                        align + body + "}\n\n";
     // Kernels shared by the fused and the split entry points are emitted once.

@@ -20,6 +20,25 @@ constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
 
 std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 
+/// Marks every loop of `code` (loops start lines) as not to be vectorized
+/// or unrolled: code that must be correct but not fast compiles faster.
+std::string scalarLoops(const std::string &code) {
+  // A macro from the generated prelude (a clang pragma; nothing for GCC).
+  static const std::string pragma = "GC_SCALAR_LOOP\n";
+  std::string out;
+  size_t start = 0;
+  while (start < code.size()) {
+    size_t end = code.find('\n', start);
+    if (end == std::string::npos) end = code.size() - 1;
+    bool marked = out.size() >= pragma.size() &&
+                  out.compare(out.size() - pragma.size(), pragma.size(), pragma) == 0;
+    if (code.compare(start, 5, "for (") == 0 && !marked) out += pragma;
+    out.append(code, start, end - start + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
 /// A value read from memory (or a literal) by the loop.
 struct Access {
   BufferRef buf;
@@ -54,8 +73,13 @@ struct Reduction {
 /// Which specialization of the loop body to emit.
 struct Variant {
   bool generic = true;                 ///< Test seeds and gradients inline.
+  bool substituted = false; ///< Tiny loops: null pointers were replaced by
+                            ///< zeros / a dummy before the loop.
   std::unordered_set<std::string> nullSeeds; ///< Seeds known to be null.
 };
+
+/// Which path of a kernel is being emitted.
+enum class Path { Fast, Slow };
 
 class LoopEmitter {
 public:
@@ -66,20 +90,46 @@ public:
     collapse();
     resolve();
     LoopCode code;
+    if (useLanes()) code.helpers += vectorTypedefs();
+    std::string fast = path(Path::Fast, code.helpers);
+    std::vector<std::string> grads = gradSinks();
+    if (numel() <= kTiny || grads.empty()) {
+      code.body = fast;
+    } else {
+      // Null gradient pointers are rare (the host API passes them all): that
+      // path is a separate function compiled for size, not specialized.
+      std::string slow = scalarLoops(path(Path::Slow, code.helpers));
+      std::string name = env_.prefix + "_slow";
+      code.helpers += "static __attribute__((noinline, cold)) void " + name +
+                      "(" + params_.signature(true) + ") {\n" + slow + "}\n";
+      std::string cond;
+      for (const std::string &g : grads) cond += (cond.empty() ? "" : " && ") + g;
+      std::string args;
+      for (const auto &p : params_.params()) args += p.name + ", ";
+      code.body = "if (!(" + cond + ")) {\n" + name + "(" + args + "flags);\nreturn;\n}\n" +
+                  fast;
+    }
+    code.usesFlags = usesFlags_;
+    if (env_.forSize) {
+      code.body = scalarLoops(code.body);
+      code.helpers = scalarLoops(code.helpers);
+    }
+    return code;
+  }
+
+  /// The loop code of one path: in-place reductions set up, the nest (in
+  /// blocks when large; threaded on the fast path), results finished.
+  std::string path(Path p, std::string &helpers) {
     std::string s = accDecl();
     for (const Reduction &r : reds_)
       if (r.suffix < 0) s += initInPlace(r);
-    bool par = parallel();
-    if (useLanes()) code.helpers += vectorTypedefs();
-    std::string nests = par ? parallelNests(code.helpers) : versions(false);
-    s += nests;
+    bool blocked = parallel();
+    s += blocked ? blockedNests(helpers, p) : versions(false, p);
     for (const Reduction &r : reds_)
       if (r.suffix < 0) s += finishInPlace(r);
     for (const Reduction &r : reds_)
-      if (par && r.suffix == 0) s += finishPartials(r);
-    code.body = s;
-    code.usesFlags = usesFlags_;
-    return code;
+      if (blocked && r.suffix == 0) s += finishPartials(r);
+    return s;
   }
 
 private:
@@ -245,6 +295,7 @@ private:
     if (a.scalar && a.seed) return a.name + "_0";
     std::string idx = a.name + "[" + offset(a.present) + "]";
     if (!a.seed) return idx;
+    if (v.substituted) return a.name + "_s[" + offset(a.present) + "]";
     if (v.nullSeeds.count(a.buf.key)) return "(" + a.buf.elemType + ")0";
     if (v.generic) return "(" + a.name + " ? " + idx + " : (" + a.buf.elemType + ")0)";
     return idx;
@@ -302,8 +353,9 @@ private:
           s += dst + " = " + val + ";\n";
           continue;
         }
+        if (v.substituted) dst = k.name + "_g[" + f + "]";
         std::string st = dst + " = acc ? " + dst + " + " + val + " : " + val + ";\n";
-        s += v.generic ? "if (" + k.name + ") " + st : st;
+        s += v.generic && !v.substituted ? "if (" + k.name + ") " + st : st;
       }
     }
     return s;
@@ -364,8 +416,8 @@ private:
     return s;
   }
 
-  /// The vector type of 16 `elem`s (clang's ext_vector_type: element
-  /// access like an array, whole-vector arithmetic as SIMD).
+  /// The vector type of 16 `elem`s (a GCC/clang vector extension type:
+  /// element access like an array, whole-vector arithmetic as SIMD).
   static std::string vec(const std::string &elem) {
     std::string n = "gc_v16_" + elem;
     std::replace(n.begin(), n.end(), ' ', '_');
@@ -380,7 +432,9 @@ private:
     for (const Reduction &r : reds_) {
       if (r.suffix != d || d == rank()) continue;
       std::string a = "a" + std::to_string(r.node->id);
-      if (lanes > 1) s += vec(r.acc) + " " + a + " = " + r.init + ";\n";
+      if (lanes > 1) // vector + scalar broadcasts the scalar (GCC and clang)
+        s += vec(r.acc) + " " + a + " = " + vec(r.acc) + "{} + (" + r.acc + ")(" +
+             r.init + ");\n";
       else s += r.acc + " " + a + "[1] = {" + r.init + "};\n";
     }
     return s;
@@ -405,8 +459,8 @@ private:
         z = "__builtin_convertvector(" + z + ", " + vec(r.acc) + ")";
       if (r.node->op == OpKind::Max || r.node->op == OpKind::Min) {
         const char *cmp = r.node->op == OpKind::Max ? " > " : " < ";
-        s += "{ const " + vec(r.acc) + " c = " + z + "; " + a + " = (c" + cmp + a +
-             " || c != c) ? c : " + a + "; }\n";
+        s += "{ const " + vec(r.acc) + " c = " + z + "; " + a + " = ((c" + cmp + a +
+             ") | (c != c)) ? c : " + a + "; }\n";
       } else {
         s += a + " += " + z + ";\n";
       }
@@ -422,8 +476,8 @@ private:
       for (const std::string &t : {r.acc, operandType(r)})
         if (std::find(done.begin(), done.end(), t) == done.end()) {
           done.push_back(t);
-          s += "typedef " + t + " " + vec(t) + " __attribute__((ext_vector_type(" +
-               std::to_string(kLanes) + ")));\n";
+          s += "typedef " + t + " " + vec(t) + " __attribute__((vector_size(" +
+               std::to_string(kLanes) + " * sizeof(" + t + "))));\n";
         }
     return s;
   }
@@ -531,22 +585,42 @@ private:
     return usesFlags_ ? "const bool acc = (flags & 1ULL) != 0;\n(void)acc;\n" : "";
   }
 
-  std::string versions(bool inBlock, const std::string &lo = "",
+  /// The nest of path `p`. Tiny loops replace null seeds by zeros and null
+  /// gradients by a dummy up front (branch-free, cheap to compile); the
+  /// fast path of others is specialized per null seed (gradients are all
+  /// present there); the slow path tests inline.
+  std::string versions(bool inBlock, Path p, const std::string &lo = "",
                        int64_t n0 = 0) const {
-    std::string acc;
+    std::string pre;
     for (const Access &a : accesses_) // a scalar seed: one load, up front
-      if (a.scalar && a.seed && acc.find(" " + a.name + "_0 ") == std::string::npos)
-        acc += "const " + a.buf.elemType + " " + a.name + "_0 = " + a.name +
+      if (a.scalar && a.seed && pre.find(" " + a.name + "_0 ") == std::string::npos)
+        pre += "const " + a.buf.elemType + " " + a.name + "_0 = " + a.name +
                " ? " + a.name + "[0] : (" + a.buf.elemType + ")0;\n";
-    Variant generic;
-    if (numel() <= kTiny) return acc + nest(generic, lo, n0, inBlock);
-    std::vector<std::string> seeds = nullableSeeds(), grads = gradSinks();
-    std::string fast = specialize(seeds, 0, Variant{false, {}}, lo, n0, inBlock);
-    if (grads.empty()) return acc + fast;
-    std::string cond;
-    for (const std::string &g : grads) cond += (cond.empty() ? "" : " && ") + g;
-    return acc + "if (" + cond + ") {\n" + fast + "} else {\n" +
-           nest(generic, lo, n0, inBlock) + "}\n";
+    if (numel() <= kTiny) {
+      for (const std::string &name : nullableSeeds()) {
+        const Access &a = *std::find_if(accesses_.begin(), accesses_.end(),
+                                        [&](const Access &x) { return x.name == name; });
+        std::string n = std::to_string(a.seed->type.numel()), T = a.buf.elemType;
+        pre += "const " + T + " " + name + "_z[" + n + "] = {};\nconst " + T + " *" +
+               name + "_s = " + name + " ? " + name + " : " + name + "_z;\n";
+      }
+      for (const std::string &g : gradSinks()) {
+        std::string T = gradType(g), n = std::to_string(numel());
+        pre += T + " " + g + "_d[" + n + "] = {};\n" + T + " *" + g + "_g = " + g +
+               " ? " + g + " : " + g + "_d;\n";
+      }
+      Variant v;
+      v.substituted = true;
+      return pre + nest(v, lo, n0, inBlock);
+    }
+    if (p == Path::Slow) return pre + nest(Variant{}, lo, n0, inBlock);
+    return pre + specialize(nullableSeeds(), 0, Variant{false, false, {}}, lo, n0, inBlock);
+  }
+
+  std::string gradType(const std::string &name) const {
+    for (const auto &p : params_.params())
+      if (p.name == name) return p.ref.elemType;
+    return "float";
   }
 
   std::string specialize(const std::vector<std::string> &seeds, size_t i,
@@ -578,15 +652,25 @@ private:
     return std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1));
   }
 
-  std::string parallelNests(std::string &helpers) {
+  /// The nest in fixed blocks of rows: through gradc_parallel_for on the
+  /// fast path, in order on the slow one (the same blocks, so the same sums).
+  std::string blockedNests(std::string &helpers, Path path) {
     int64_t rows = rowsPerBlock(), n0 = dims_[0];
     int64_t nb = (n0 + rows - 1) / rows, tail = n0 - (nb - 1) * rows;
+    nblocks_ = nb;
     std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
     if (tail == rows) {
-      blockCode += versions(true, "lo", rows);
+      blockCode += versions(true, path, "lo", rows);
     } else {
-      blockCode += "if (blk < " + num(nb - 1) + ") {\n" + versions(true, "lo", rows) +
-                   "} else {\n" + versions(true, "lo", tail) + "}\n";
+      blockCode += "if (blk < " + num(nb - 1) + ") {\n" + versions(true, path, "lo", rows) +
+                   "} else {\n" + versions(true, path, "lo", tail) + "}\n";
+    }
+    if (path == Path::Slow) {
+      std::string s;
+      for (const Reduction &r : reds_)
+        if (r.suffix == 0)
+          s += r.acc + " part" + std::to_string(r.node->id) + "[" + std::to_string(nb) + "];\n";
+      return s + "for (long long blk = 0; blk < " + num(nb) + "; ++blk) {\n" + blockCode + "}\n";
     }
     std::string P = env_.prefix;
     // The blocks run in a function whose buffers are __restrict__
@@ -625,7 +709,6 @@ private:
     s += P + "_args args = {" + init + "};\n";
     s += "if (gradc_parallel_for) gradc_parallel_for(" + P + "_block, &args, " +
          num(nb) + ");\nelse " + P + "_block(&args, 0, " + num(nb) + ");\n";
-    nblocks_ = nb;
     return s;
   }
 
