@@ -3,6 +3,7 @@
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
 #include "ir/Printer.h"
+#include "passes/BufferPlanning.h"
 #include "passes/Pipeline.h"
 #include "runtime/HostSymbols.h"
 #include "runtime/Jit.h"
@@ -66,7 +67,8 @@ int dumpCommand(int argc, char **argv) {
   buildPipeline(pm, stage, isDifferentiated(*g));
   pm.run(*g);
   if (emit == "ir" || emit == "grad-ir" || emit == "opt-ir") {
-    std::cout << printGraph(*g);
+    // An optimized graph ends with a comment line giving its buffer sizes.
+    std::cout << printGraph(*g) << describeBufferPlan(*g);
     return 0;
   }
   GeneratedModule m = emitCpp(*g, path);
