@@ -45,14 +45,18 @@ public:
 
   /// The rewritten form of `n`, or nullptr when no rule applies.
   Node *simplify(Node *n);
+  /// Use counts of the graph as the round starts.
+  void countUses() { uses_ = gradc::countUses(g_); }
 
 private:
   Node *arithmetic(Node *n);
   Node *views(Node *n);
   Node *reduction(Node *n);
   Node *throughExpand(Node *n);
+  Node *transposedProduct(Node *n);
 
   Graph &g_;
+  std::unordered_map<const Node *, int> uses_;
 };
 
 /// Identities of the elementwise arithmetic ops.
@@ -135,7 +139,29 @@ Node *Rewriter::views(Node *n) {
   if (n->op == OpKind::Transpose && x->op == OpKind::Transpose &&
       n->attrs == x->attrs)
     return x->operands[0];
+  if (n->op == OpKind::Transpose) return transposedProduct(n);
   return nullptr;
+}
+
+/// (A B)^T = B^T A^T: a transposed product is the product of the operands
+/// swapped and read transposed, so no transposed copy is ever made (the
+/// weight gradient of x @ W.t() arrives transposed).
+Node *Rewriter::transposedProduct(Node *n) {
+  Node *p = n->operands[0];
+  int64_t r = n->type.rank();
+  if (r < 2 || uses_[p] != 1) return nullptr;
+  int64_t d0 = getInt(n->attrs, "dim0", 0), d1 = getInt(n->attrs, "dim1", 0);
+  if (std::min(d0, d1) != r - 2 || std::max(d0, d1) != r - 1) return nullptr;
+  bool ta = false, tb = false;
+  if (p->op == OpKind::Gemm) {
+    ta = getBool(p->attrs, "trans_a", false);
+    tb = getBool(p->attrs, "trans_b", false);
+  } else if (p->op != OpKind::Matmul || p->operands[0]->type.rank() < 2 ||
+             p->operands[1]->type.rank() < 2) {
+    return nullptr;
+  }
+  return make(OpKind::Gemm, {p->operands[1], p->operands[0]},
+              {{"trans_a", !tb}, {"trans_b", !ta}}, n);
 }
 
 /// Reductions that need no loop: over size-1 dims, or of a broadcast over
@@ -227,6 +253,7 @@ bool simplifyAlgebra(Graph &g) {
     for (const auto &n : g.nodes()) nodes.push_back(n.get());
     size_t before = nodes.size();
     Replacements rep;
+    rw.countUses();
     for (Node *n : nodes) {
       rep.rewriteOperands(n); // rules see the operands' rewritten forms
       Node *r = nullptr;

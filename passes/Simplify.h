@@ -10,7 +10,8 @@
 //   detach(x) -> x (the joint graph no longer needs the marker)
 //   view(view(x)) -> view(x), views and expands to the same shape -> x,
 //   expand(reshape(x)) -> expand(x) when the reshape only adds or drops
-//   leading 1s, transpose(transpose(x)) -> x
+//   leading 1s, transpose(transpose(x)) -> x, transpose(a @ b) -> b^T a^T
+//   (a _gemm reading both transposed: no transposed copy)
 //   reductions over size-1 dims -> reshape; reductions of broadcasts over
 //   exactly the broadcast dims: sum -> x * count, mean/max/min -> x
 //   f(expand(a)) -> expand(f(a)) and f(expand(a), c) -> expand(f(a, c))

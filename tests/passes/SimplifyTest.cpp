@@ -116,6 +116,24 @@ TEST(Simplify, ReductionsOfBroadcasts) {
   EXPECT_EQ(output(*g, "one")->op, OpKind::Sum); // dim 0 has 3 elements
 }
 
+TEST(Simplify, TransposedProductsReadTheirOperandsTransposed) {
+  // (a @ b)^T = b^T @ a^T: one GEMM with both operands read transposed.
+  std::unique_ptr<Graph> g = parseIR(
+      "graph \"t\" {\n  %a = input() : f32[3,4]\n  %b = input() : f32[4,5]\n"
+      "  %p = matmul(%a, %b) : f32[3,5]\n"
+      "  %t = transpose(%p) {dim0 = 0, dim1 = 1} : f32[5,3]\n"
+      "  %r = exp(%t) : f32[5,3]\n  output \"r\" = %r\n}\n");
+  EXPECT_TRUE(simplifyAlgebra(*g));
+  verifyGraph(*g);
+  const Node *p = output(*g, "r")->operands[0];
+  ASSERT_EQ(p->op, OpKind::Gemm);
+  EXPECT_EQ(p->operands[0]->name, "b");
+  EXPECT_EQ(p->operands[1]->name, "a");
+  EXPECT_TRUE(getBool(p->attrs, "trans_a", false));
+  EXPECT_TRUE(getBool(p->attrs, "trans_b", false));
+  EXPECT_EQ(countOp(*g, OpKind::Transpose), 0);
+}
+
 TEST(Simplify, KeepsTheGradFnOfOutputs) {
   // y = x * 1 is an output that requires grad: replacing it by x would
   // change what the module reports (grad_fn MulBackward0, a leaf).
