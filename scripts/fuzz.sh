@@ -5,6 +5,8 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]    TARGET: json ir pipeline dsl
 #   scripts/fuzz.sh 0             build the fuzzers only
+#   GRADC_FUZZ_RUNS=20000 scripts/fuzz.sh 300
+#                                 20000 inputs each (reproducible), 300 s cap
 #   scripts/fuzz.sh 3600 json     one hour on the JSON loader
 # New inputs go to build-fuzz/tests/fuzz/work/TARGET/, crashing inputs to
 # build-fuzz/tests/fuzz/artifacts/. A crash found: minimize it
@@ -25,6 +27,7 @@ fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
   -DGRADC_FUZZ=ON -DGRADC_BUILD_BENCH=OFF -DGRADC_FUZZ_SECONDS="$seconds" \
+  -DGRADC_FUZZ_RUNS="${GRADC_FUZZ_RUNS:--1}" \
   "${launcher[@]}" >&2
 cmake --build "$build" --target fuzz_targets -j "$jobs" >&2
 
