@@ -541,7 +541,14 @@ private:
   }
 
   // --- In-place reductions (accumulated in their result buffer) ---------
-  int64_t keptCount(const Reduction &r) const { return numel() / std::max<int64_t>(r.count, 1); }
+  /// Results of an in-place reduction (the product of the kept dims: not
+  /// numel() / count, which is 0 / 0 for an empty reduced dim).
+  int64_t keptCount(const Reduction &r) const {
+    int64_t n = 1;
+    for (int i = 0; i < rank(); ++i)
+      if (!r.reduced[i]) n *= dims_[i];
+    return n;
+  }
 
   std::string initInPlace(const Reduction &r) const {
     return "for (long long q = 0; q < " + num(keptCount(r)) + "; ++q) " + r.home +

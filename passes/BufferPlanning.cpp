@@ -360,7 +360,8 @@ std::string describeBufferPlan(const Graph &g) {
   for (const auto &n : g.nodes()) planned |= n->attrs.count(kBufAttr) > 0;
   if (!planned) return "";
   BufferPlanSizes s = bufferPlanSizes(g);
-  return "// buffer plan: " + std::to_string(s.kernels) + " kernels; " +
+  return "// buffer plan: " + std::to_string(s.kernels) +
+         (s.kernels == 1 ? " kernel; " : " kernels; ") +
          "fwd_bwd workspace " + std::to_string(s.fusedWorkspace) +
          " bytes; forward/backward context " + std::to_string(s.context) +
          " bytes, workspace " + std::to_string(s.workspace) + " bytes\n";

@@ -347,6 +347,33 @@ TEST_P(OptimizedVsReference, SameOutputsAndGradients) {
 
 INSTANTIATE_TEST_SUITE_P(RandomGraphs, OptimizedVsReference, ::testing::Range(0, 40));
 
+// Corner cases of the loop emitter against the interpreter: an empty
+// reduced dim (mean is NaN), NaN in vector-lane max/min, integer sums.
+TEST(OptimizedCode, EmptyDimsNaNsAndIntegers) {
+  Graph g("edge");
+  Node *e = g.addInput("e", {DType::F32, {0, 3}}, {{"requires_grad", true}});
+  Node *x = g.addInput("x", {DType::F32, {64, 40}}, {{"requires_grad", true}});
+  Node *k = g.addInput("k", {DType::I64, {50}});
+  g.addOutput("m", g.addNode(OpKind::Mean, {g.addNode(OpKind::Exp, {e})},
+                             {{"dim", std::vector<int64_t>{0}}}));
+  g.addOutput("mx", g.addNode(OpKind::Max, {x}, {{"dim", std::vector<int64_t>{1}}}));
+  g.addOutput("mn", g.addNode(OpKind::Min, {x}));
+  g.addOutput("ks", g.addNode(OpKind::Sum, {g.addNode(OpKind::Mul, {k, k})}));
+  g.addOutput("l", g.addNode(OpKind::Sum, {g.addNode(OpKind::Tanh, {x})}, {}, "l"));
+  Built b = build(g, true);
+  Call c(b.gen.info, 3);
+  c.in[1].set(5 * 40 + 7, NAN); // row 5's max and the overall min are NaN
+  for (int64_t i = 0; i < 50; ++i) c.in[2].set(i, static_cast<double>(i - 20));
+  c.fused(b, false);
+  InterpreterResult truth = oracle(g, c);
+  expectClose(truth.outputs, c.out, 1e-5, "output");
+  std::vector<double> m = c.out[0].toDoubles(), mx = c.out[1].toDoubles();
+  EXPECT_TRUE(std::isnan(m[0]));
+  EXPECT_TRUE(std::isnan(mx[5]));
+  EXPECT_FALSE(std::isnan(mx[4]));
+  EXPECT_TRUE(std::isnan(c.out[2].toDoubles()[0]));
+}
+
 // Large loops run in fixed blocks: one or two threads give the same bits.
 TEST(OptimizedCode, ThreadCountDoesNotChangeResults) {
   Graph g("big");
