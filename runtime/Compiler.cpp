@@ -9,7 +9,10 @@
 #include "runtime/HostSymbols.h"
 #include "runtime/Jit.h"
 
+#include <llvm/Support/thread.h>
+
 #include <chrono>
+#include <optional>
 
 namespace gradc {
 
@@ -19,6 +22,10 @@ double msSince(std::chrono::steady_clock::time_point t0) {
              std::chrono::steady_clock::now() - t0)
       .count();
 }
+
+/// Stack of the thread that runs clang on generated code (a limit, like
+/// the memory cap: deep enough for every graph the passes accept).
+constexpr unsigned kJitStackBytes = 1u << 30;
 
 template <typename T> T unwrap(llvm::Expected<T> v, const std::string &what) {
   if (!v) throw Error(what + ": " + llvm::toString(v.takeError()));
@@ -117,7 +124,15 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                   formatBytes(opts_.maxBytes) +
                   " (set GRADC_MAX_BYTES to raise it)");
 
-  impl->module = unwrap(jit_->jit->compile(impl->cpp, impl->info.symbolPrefix),
+  // Clang recurses as deep as the generated code is long: a fused kernel of
+  // a few thousand ops overflowed an 8 MiB stack. Compile on a thread with
+  // a large stack (reserved, committed only as touched).
+  std::optional<llvm::Expected<std::unique_ptr<JitModule>>> compiled;
+  llvm::thread worker(std::optional<unsigned>(kJitStackBytes), [&] {
+    compiled.emplace(jit_->jit->compile(impl->cpp, impl->info.symbolPrefix));
+  });
+  worker.join();
+  impl->module = unwrap(std::move(*compiled),
                         "JIT compilation of the generated code failed");
   impl->times.clangMs = impl->module->stats().frontendMs;
   impl->times.jitMs = impl->module->stats().jitMs;

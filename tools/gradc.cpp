@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace {
@@ -27,25 +28,71 @@ extern "C" void onFatalSignal(int sig) {
 
 /// Installs onFatalSignal for crashes, on an alternate stack so that a
 /// stack overflow can still report.
-void installCrashHandler() {
+/// True in sanitizer builds, whose own crash reports are far more useful.
+constexpr bool kSanitized =
 #if defined(__SANITIZE_ADDRESS__)
-  return; // the sanitizer's own report is far more useful
+    true;
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-  return;
+    true;
+#else
+    false;
 #endif
+#else
+    false;
 #endif
-  static char altStack[1 << 16];
+
+/// Gives the calling thread an alternate signal stack (they are per thread).
+void installAltStack() {
+  if (kSanitized) return;
+  static thread_local char altStack[1 << 16];
   stack_t ss{};
   ss.ss_sp = altStack;
   ss.ss_size = sizeof altStack;
   sigaltstack(&ss, nullptr);
+}
+
+void installCrashHandler() {
+  if (kSanitized) return;
+  installAltStack();
   struct sigaction sa {};
   sa.sa_handler = onFatalSignal;
   sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
   sigemptyset(&sa.sa_mask);
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
     sigaction(sig, &sa, nullptr);
+}
+
+/// Stack of the thread that runs a command. Clang (inside the JIT) and other
+/// recursive code recurse as deep as generated code is long; the default
+/// 8 MiB main-thread stack overflowed on fused kernels of a few thousand
+/// ops. The memory is reserved, and only touched pages are committed.
+constexpr size_t kCommandStackBytes = size_t(1) << 30;
+
+/// Runs `body` on a thread with kCommandStackBytes of stack and returns its
+/// result; runs it directly if such a thread cannot be created.
+int runOnLargeStack(int (*body)(int, char **), int argc, char **argv) {
+  struct Call {
+    int (*body)(int, char **);
+    int argc;
+    char **argv;
+    int result;
+  } call{body, argc, argv, 0};
+  pthread_attr_t attr;
+  pthread_t thread;
+  if (pthread_attr_init(&attr) != 0) return body(argc, argv);
+  bool started =
+      pthread_attr_setstacksize(&attr, kCommandStackBytes) == 0 &&
+      pthread_create(&thread, &attr, [](void *p) -> void * {
+        installAltStack();
+        auto *c = static_cast<Call *>(p);
+        c->result = c->body(c->argc, c->argv);
+        return nullptr;
+      }, &call) == 0;
+  pthread_attr_destroy(&attr);
+  if (!started) return body(argc, argv);
+  pthread_join(thread, nullptr);
+  return call.result;
 }
 
 const char *kUsage =
@@ -65,6 +112,8 @@ GRAPH is a .json graph, a .grad DSL program or a .gir IR text file.
 Run 'gradc COMMAND --help' for the options of a command.
 )HELP";
 
+int runCommandLine(int argc, char **argv);
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -77,8 +126,16 @@ int main(int argc, char **argv) {
     std::cout << "gradc " GRADC_VERSION_STRING "\n";
     return 0;
   }
-  std::string cmd = argv[1];
   installCrashHandler();
+  return runOnLargeStack(runCommandLine, argc, argv);
+}
+
+namespace {
+
+/// Dispatches to the command and turns every exception into a message and
+/// an exit status.
+int runCommandLine(int argc, char **argv) {
+  std::string cmd = argv[1];
   try {
     if (cmd == "run") return gradc::runCommand(argc - 1, argv + 1);
     if (cmd == "dump") return gradc::dumpCommand(argc - 1, argv + 1);
@@ -107,3 +164,5 @@ int main(int argc, char **argv) {
     return kInternalErrorStatus;
   }
 }
+
+} // namespace
