@@ -14,10 +14,12 @@ its peak memory is its own, and prints one table:
   (d) JIT compile time (a full compile: the compile cache is off);
   (e) peak resident memory of the whole process.
 
-Every time is the median of many runs. Usage:
+Every time is a median: within a run over many calls, then over --repeat
+runs that alternate gradc, PyTorch and the limits (so a burst of load on a
+shared machine hits all of them alike). Usage:
 
   /usr/bin/python3 bench/side_by_side.py [--gradc build/bin/gradc]
-                                         [--rounds N] [--json FILE]
+                                         [--rounds N] [--repeat R] [--json FILE]
 
 Run it with the interpreter that has torch: /usr/bin/python3 on Debian.
 """
@@ -183,18 +185,37 @@ def main():
     ap.add_argument("--gradc", default=os.path.join(ROOT, "build", "bin", "gradc"))
     ap.add_argument("--rounds", type=int, default=200,
                     help="timed samples per workload (default 200)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of everything, alternating (default 3)")
     ap.add_argument("--json", help="also write the numbers to this file")
     args = ap.parse_args()
 
+    runs = {name: {"gradc": [], "torch": []} for name in WORKLOADS}
+    memcpys, gemms = [], []
+    for _ in range(max(args.repeat, 1)):
+        for name, graph in WORKLOADS.items():
+            runs[name]["gradc"].append(run_gradc(args.gradc, graph, args.rounds))
+            runs[name]["torch"].append(run_torch(name, args.rounds))
+        memcpys.append(memcpy_ns(4 * 4 * 1024 * 1024, max(args.rounds, 50)))
+        gemms.append(gemm_sum_ns(max(args.rounds // 4, 25)))
+
     res = {}
-    for name, graph in WORKLOADS.items():
-        g = run_gradc(args.gradc, graph, args.rounds)
-        t = run_torch(name, args.rounds)
-        res[name] = {"gradc": g, "torch_median_ns": median(t["run_ns"]),
-                     "torch_peak_rss": t["peak_rss_bytes"],
-                     "torch_threads": t["threads"]}
-    res["memcpy_ns"] = memcpy_ns(4 * 4 * 1024 * 1024, max(args.rounds, 50))
-    res["gemm_sum_ns"], res["gemm_ns"] = gemm_sum_ns(max(args.rounds // 4, 25))
+    for name in WORKLOADS:
+        gs, ts = runs[name]["gradc"], runs[name]["torch"]
+        g = dict(gs[0])
+        g["run_ns"] = {"median": median([x["run_ns"]["median"] for x in gs]),
+                       "min": min(x["run_ns"]["min"] for x in gs),
+                       "max": max(x["run_ns"]["max"] for x in gs)}
+        g["compile_ms"] = median([x["compile_ms"] for x in gs])
+        g["peak_rss_bytes"] = max(x["peak_rss_bytes"] for x in gs)
+        res[name] = {"gradc": g,
+                     "gradc_runs": gs,
+                     "torch_median_ns": median([median(t["run_ns"]) for t in ts]),
+                     "torch_peak_rss": max(t["peak_rss_bytes"] for t in ts),
+                     "torch_threads": ts[0]["threads"]}
+    res["memcpy_ns"] = median(memcpys)
+    order = sorted(range(len(gemms)), key=lambda i: gemms[i][0])
+    res["gemm_sum_ns"], res["gemm_ns"] = gemms[order[len(order) // 2]]
 
     rows = []
     ch, sd, ml = res["chain"], res["seed"], res["mlp"]
@@ -226,9 +247,12 @@ def main():
     print("-" * len(line))
     for r in rows:
         print("  ".join("%-*s" % (w, c) for w, c in zip(widths, r)))
-    print("\nmedians; gradc threads: %d, PyTorch threads: %d; GEMMs (us): %s" % (
-        ml["gradc"].get("threads", 0), ml["torch_threads"],
-        " ".join("%.0f" % (x / 1e3) for x in res["gemm_ns"])))
+    print("\nmedians of %d alternating runs; gradc threads: %d, PyTorch threads: %d;"
+          " GEMMs (us): %s; load average %s" % (
+              max(args.repeat, 1), ml["gradc"].get("threads", 0), ml["torch_threads"],
+              " ".join("%.0f" % (x / 1e3) for x in res["gemm_ns"]),
+              open("/proc/loadavg").read().split()[0]
+              if os.path.exists("/proc/loadavg") else "?"))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=2)

@@ -1,8 +1,21 @@
 //===- runtime/ThreadPool.cpp - Threads for generated loops ---------------===//
+//
+// One job at a time: the caller publishes (fn, args, blocks) in the slot
+// of the job's generation (two slots, alternating) and a claim word holding
+// the generation and the next block; every thread, the caller included,
+// claims blocks with a compare-and-swap on that word and counts the blocks
+// it finished. The caller returns once all blocks are done, without waiting
+// for workers that never got a block (on a loaded machine a worker may wake
+// late: it then sees a newer generation in the claim word and claims
+// nothing of the old job). A slot is rewritten only two jobs later, after
+// every claim of its job, so a claim that succeeds read its own job.
+//
+//===----------------------------------------------------------------------===//
 #include "runtime/ThreadPool.h"
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -25,9 +38,14 @@ int defaultThreads() {
   return hw ? static_cast<int>(hw) : 1;
 }
 
-/// Workers wait for a job, claim blocks one at a time from a shared
-/// counter, and report when done. After a job they spin briefly before
-/// sleeping, so kernels called back to back do not pay a wake-up each.
+void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
 class Pool {
 public:
   static Pool &get() {
@@ -50,41 +68,52 @@ public:
     if (blocks <= 0) return;
     // One job at a time: a second caller (another thread's kernel) runs
     // its blocks itself, which gives the same results.
-    if (threads_ == 1 || blocks == 1 || !busy_.try_lock()) {
+    if (threads_ == 1 || blocks == 1 || blocks >= (1LL << 31) || !busy_.try_lock()) {
       fn(args, 0, blocks);
       return;
     }
-    fn_ = fn;
-    args_ = args;
-    blocks_ = blocks;
-    next_.store(0, std::memory_order_relaxed);
-    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    uint64_t gen = (generation_.load(std::memory_order_relaxed) + 1) & 0xffffffffu;
+    Job &job = jobs_[gen & 1];
+    job.fn.store(fn, std::memory_order_relaxed);
+    job.args.store(args, std::memory_order_relaxed);
+    job.blocks.store(blocks, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    claim_.store(gen << 32, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
     }
     wake_.notify_all();
-    work();
-    while (pending_.load(std::memory_order_acquire) != 0) pause();
+    work(gen);
+    // All blocks claimed; wait for the ones still running elsewhere,
+    // yielding the core after a short spin (it may be the worker's).
+    for (int spins = 0; done_.load(std::memory_order_acquire) != blocks; ++spins) {
+      if (spins < 4000) pause();
+      else std::this_thread::yield();
+    }
     busy_.unlock();
   }
 
 private:
   Pool() : threads_(defaultThreads()) { startWorkers(); }
 
-  static void pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#else
-    std::this_thread::yield();
-#endif
-  }
-
-  void work() {
+  /// Claims and runs blocks of job `gen` until none is left or the job
+  /// changed. A claim succeeds only while the claim word still names `gen`
+  /// with blocks left, so the job's fields read before it are that job's.
+  void work(uint64_t gen) {
     for (;;) {
-      long long b = next_.fetch_add(1, std::memory_order_relaxed);
-      if (b >= blocks_) return;
-      fn_(args_, b, b + 1);
+      uint64_t c = claim_.load(std::memory_order_acquire);
+      if ((c >> 32) != gen) return;
+      const Job &job = jobs_[gen & 1];
+      BlockFn fn = job.fn.load(std::memory_order_relaxed);
+      void *args = job.args.load(std::memory_order_relaxed);
+      long long blocks = job.blocks.load(std::memory_order_relaxed);
+      long long b = static_cast<long long>(c & 0xffffffffu);
+      if (b >= blocks) return;
+      if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel))
+        continue;
+      fn(args, b, b + 1);
+      done_.fetch_add(1, std::memory_order_release);
     }
   }
 
@@ -105,8 +134,7 @@ private:
       }
       if (stop_.load()) return;
       seen = generation_.load(std::memory_order_acquire);
-      work();
-      pending_.fetch_sub(1, std::memory_order_release);
+      work(seen);
     }
   }
 
@@ -133,11 +161,13 @@ private:
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
-  std::atomic<long long> next_{0};
-  std::atomic<int> pending_{0};
-  BlockFn fn_ = nullptr;
-  void *args_ = nullptr;
-  long long blocks_ = 0;
+  std::atomic<uint64_t> claim_{0};   ///< generation << 32 | next block
+  std::atomic<long long> done_{0};
+  struct Job {
+    std::atomic<BlockFn> fn{nullptr};
+    std::atomic<void *> args{nullptr};
+    std::atomic<long long> blocks{0};
+  } jobs_[2];
 };
 
 } // namespace
