@@ -6,11 +6,9 @@
 // graph the DSL builds is expressible in the DSL, so writeDslGraph must
 // succeed and re-parsing its output must print the same IR.
 //
-// Build (not part of the default CMake build):
-//   clang++-19 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/dsl_fuzzer.cpp ir/*.cpp frontend/GraphBuilder.cpp \
-//     frontend/Diagnostics.cpp frontend/Dsl*.cpp -o dsl_fuzzer
-//   ./dsl_fuzzer -dict=tests/fuzz/dsl.dict tests/fuzz/corpus/dsl
+// Built with the other fuzz targets by the GRADC_FUZZ option (clang,
+// -fsanitize=fuzzer,address,undefined) and run by scripts/fuzz.sh with the
+// dictionary tests/fuzz/dsl.dict; CI replays the committed corpus.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/DslParser.h"
