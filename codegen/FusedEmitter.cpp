@@ -29,7 +29,10 @@ const char *const kParallelDecl =
     "#ifdef __clang__\n"
     "#define GC_SCALAR_LOOP _Pragma(\"clang loop vectorize(disable) "
     "interleave(disable) unroll(disable)\")\n"
-    "#else\n#define GC_SCALAR_LOOP\n#endif\n\n";
+    "#else\n#define GC_SCALAR_LOOP\n#endif\n"
+    "// Functions not worth optimizing (small loops of the forward/backward pair).\n"
+    "#ifdef __clang__\n#define GC_UNOPTIMIZED __attribute__((noinline, optnone))\n"
+    "#else\n#define GC_UNOPTIMIZED __attribute__((noinline, cold))\n#endif\n\n";
 
 class ModuleEmitter {
 public:
@@ -317,9 +320,13 @@ private:
                                                                             : k.domain) +
                        ", " + std::to_string(k.loop.size() + (k.head ? 1 : 0)) + " node(s)\n";
     bool small = k.kind == KernelPlan::Loop && numElements(k.domain) <= kInlineMax;
-    std::string text = std::string("static ") +
-                       (small ? "inline __attribute__((always_inline)) "
-                        : e.entry != Entry::Fused ? "__attribute__((cold)) " : "") +
+    // Small loops inline into the fused entry point. In the forward/backward
+    // pair (compiled for size) they are not optimized at all: a few elements
+    // run fast regardless, and the JIT saves the time.
+    const char *attrs = e.entry == Entry::Fused
+                            ? (small ? "inline __attribute__((always_inline)) " : "")
+                            : (small ? "GC_UNOPTIMIZED " : "__attribute__((cold)) ");
+    std::string text = std::string("static ") + attrs +
                        "void " + name + "(" + params.signature(usesFlags) + ") {\n" +
                        align + body + "}\n\n";
     // Kernels shared by the fused and the split entry points are emitted once.

@@ -30,7 +30,8 @@ the same roots as 'gradc run' (gradients overwritten, as after
 'x.grad = None'). Prints (normative):
   {"compile_ms": F, "run_ns": {"min": F, "median": F, "max": F},
    "workspace_bytes": N, "peak_rss_bytes": N}
-plus "iters" (samples), "batch" (calls per sample) and "threads".
+plus "iters" (samples), "batch" (calls per sample), "threads" and
+"compile_detail_ms" (passes, codegen, clang, jit; cache_hit).
 run_ns is per call; a sample times a batch of calls when one call is too
 short for the clock. --iters N takes N samples (default: about 0.5 s).
 --threads N bounds the threads of large loops and GEMM calls (default:
@@ -168,16 +169,19 @@ int benchCommand(int argc, char **argv) {
   double median = n % 2 ? ns[n / 2] : (ns[n / 2 - 1] + ns[n / 2]) / 2;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  char buf[640];
+  char buf[800];
   std::snprintf(buf, sizeof buf,
                 "{\"compile_ms\": %.3f, \"run_ns\": {\"min\": %.1f, \"median\": "
                 "%.1f, \"max\": %.1f}, \"workspace_bytes\": %llu, "
                 "\"peak_rss_bytes\": %lld, \"iters\": %ld, \"batch\": %ld, "
-                "\"threads\": %d}\n",
+                "\"threads\": %d, \"compile_detail_ms\": {\"passes\": %.3f, "
+                "\"codegen\": %.3f, \"clang\": %.3f, \"jit\": %.3f, "
+                "\"cache_hit\": %s}}\n",
                 ct.totalMs(), ns.front(), median, ns.back(),
                 static_cast<unsigned long long>(r.compiled->info().fusedWorkspaceBytes),
                 static_cast<long long>(ru.ru_maxrss) * 1024, iters, batch,
-                numThreads());
+                numThreads(), ct.passesMs, ct.codegenMs, ct.clangMs, ct.jitMs,
+                ct.cacheHit ? "true" : "false");
   std::cout << buf;
   return 0;
 }
