@@ -37,15 +37,24 @@ std::optional<uint64_t> parseByteCount(const std::string &text) {
   return v << shift;
 }
 
+/// The byte count in environment variable `name`, if it is set.
+static std::optional<uint64_t> envByteCount(const char *name) {
+  const char *env = std::getenv(name);
+  if (!env) return std::nullopt;
+  auto v = parseByteCount(env);
+  if (!v || *v == 0)
+    throw Error(std::string(name) + " must be a positive byte count like "
+                                    "4096, 512M or 8G, got '" +
+                env + "'");
+  return v;
+}
+
+uint64_t defaultMaxSourceBytes() {
+  return envByteCount("GRADC_MAX_SOURCE_BYTES").value_or(kDefaultMaxSourceBytes);
+}
+
 uint64_t defaultMaxBytes() {
-  if (const char *env = std::getenv("GRADC_MAX_BYTES")) {
-    auto v = parseByteCount(env);
-    if (!v || *v == 0)
-      throw Error(std::string("GRADC_MAX_BYTES must be a positive byte count "
-                              "like 4096, 512M or 8G, got '") +
-                  env + "'");
-    return *v;
-  }
+  if (auto v = envByteCount("GRADC_MAX_BYTES")) return *v;
   // A quarter of RAM leaves room for the compiler, the JIT and the
   // process's own copies (inputs are converted, outputs printed).
   long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);

@@ -36,6 +36,16 @@ constexpr uint64_t kDefaultMaxBytesCeiling = uint64_t(16) << 30;
 /// Throws gradc::Error if GRADC_MAX_BYTES is set but malformed.
 uint64_t defaultMaxBytes();
 
+/// Default limit on the size of generated C++ the JIT compiles: 2 MiB.
+constexpr uint64_t kDefaultMaxSourceBytes = uint64_t(2) << 20;
+
+/// The limit on generated C++ handed to the JIT: GRADC_MAX_SOURCE_BYTES
+/// when set (same syntax as GRADC_MAX_BYTES), else kDefaultMaxSourceBytes.
+/// Compile time grows faster than the source (a 3 MiB kernel took minutes),
+/// so beyond it a clear error beats an apparent hang. Throws gradc::Error
+/// if the variable is malformed.
+uint64_t defaultMaxSourceBytes();
+
 /// Parses a byte count like "4096", "512M" or "2G"; nullopt if malformed.
 std::optional<uint64_t> parseByteCount(const std::string &text);
 

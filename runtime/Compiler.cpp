@@ -124,6 +124,14 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                   formatBytes(opts_.maxBytes) +
                   " (set GRADC_MAX_BYTES to raise it)");
 
+  if (impl->cpp.size() > opts_.maxSourceBytes)
+    throw Error("the generated code for this graph is " +
+                formatBytes(impl->cpp.size()) + " (" +
+                std::to_string(impl->optimized->nodes().size()) +
+                " nodes after optimization), more than the JIT limit of " +
+                formatBytes(opts_.maxSourceBytes) +
+                "; set GRADC_MAX_SOURCE_BYTES to raise it, or compile it ahead "
+                "of time with 'gradc compile'");
   // Clang recurses as deep as the generated code is long: a fused kernel of
   // a few thousand ops overflowed an 8 MiB stack. Compile on a thread with
   // a large stack (reserved, committed only as touched).

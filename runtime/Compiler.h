@@ -35,6 +35,10 @@ struct CompileOptions {
   /// Session together, may exceed it (checked before anything is
   /// allocated). Default: GRADC_MAX_BYTES, else min(16 GiB, RAM / 4).
   uint64_t maxBytes = defaultMaxBytes();
+  /// Largest generated C++ source the JIT compiles, in bytes; larger is an
+  /// error (compile it ahead of time instead). Default:
+  /// GRADC_MAX_SOURCE_BYTES, else 2 MiB.
+  uint64_t maxSourceBytes = defaultMaxSourceBytes();
 };
 
 /// Timings of one compile, in milliseconds.

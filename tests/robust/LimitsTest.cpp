@@ -166,6 +166,24 @@ TEST(Limits, CompilerAndSessionCheckTheCapBeforeAllocating) {
   EXPECT_NEAR(s.output("s").get(0), 1048576 * 2.718281828, 4.0);
 }
 
+TEST(Limits, GeneratedSourceAboveTheJitLimitIsAnError) {
+  auto g = loadJsonGraph(R"({"inputs": [{"name": "x", "shape": [2],
+      "requires_grad": true, "init": "ones"}],
+      "nodes": [{"name": "e", "op": "exp", "inputs": ["x"]},
+                {"name": "s", "op": "sum", "inputs": ["e"]}],
+      "outputs": ["s"]})", "g.json");
+  CompileOptions opts;
+  opts.useCache = false;
+  opts.maxSourceBytes = 512;
+  expectError([&] { Compiler(opts).compile(*g); },
+              "more than the JIT limit of 512 bytes; set "
+              "GRADC_MAX_SOURCE_BYTES to raise it");
+  opts.maxSourceBytes = kDefaultMaxSourceBytes;
+  EXPECT_NO_THROW(Compiler(opts).compile(*g));
+  ScopedEnv env("GRADC_MAX_SOURCE_BYTES", "3K");
+  EXPECT_EQ(defaultMaxSourceBytes(), 3072u);
+}
+
 TEST(Limits, IntegerConversionsThatOverflowAreErrors) {
   // PyTorch: "value cannot be converted to type int32 without overflow".
   expectError([] { Tensor::fromDoubles(DType::I32, {1}, {3e9}); },
