@@ -2,18 +2,21 @@
 #include "codegen/LoopEmitter.h"
 
 #include "codegen/EmitUtil.h"
+#include "codegen/LoopSpace.h"
+#include "codegen/ReductionCode.h"
 #include "codegen/OpEmitter.h"
 #include "ir/Error.h"
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace gradc {
 namespace {
 
-constexpr int kLanes = 16;              // partial sums of a reduction
+constexpr int kLanes = kReductionLanes;
 constexpr int64_t kTiny = 256;          // at most this many: no versions
 constexpr int64_t kParallelMin = 1 << 18; // at least this many: blocks
 constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
@@ -54,22 +57,6 @@ struct Operand {
   int access = -1;           ///< an index into accesses_.
 };
 
-/// A memory destination of an elementwise value.
-struct Sink {
-  std::string name;
-  bool grad = false;
-};
-
-struct Reduction {
-  const Node *node = nullptr;
-  std::vector<bool> reduced; ///< Per collapsed dim.
-  int suffix = -1;           ///< First dim of a trailing reduced run, or -1.
-  std::string acc, init;     ///< Accumulator type and initial value.
-  std::string home;          ///< Result buffer (parameter name), or empty.
-  std::vector<Sink> extras;
-  int64_t count = 1;         ///< Elements reduced into each result.
-};
-
 /// Which specialization of the loop body to emit.
 struct Variant {
   bool generic = true;                 ///< Test seeds and gradients inline.
@@ -90,7 +77,7 @@ public:
     collapse();
     resolve();
     LoopCode code;
-    if (useLanes()) code.helpers += vectorTypedefs();
+    if (useLanes()) code.helpers += laneTypedefs(reds_);
     std::string fast = path(Path::Fast, code.helpers);
     std::vector<std::string> grads = gradSinks();
     if (numel() <= kTiny || grads.empty()) {
@@ -122,13 +109,13 @@ public:
   std::string path(Path p, std::string &helpers) {
     std::string s = accDecl();
     for (const Reduction &r : reds_)
-      if (r.suffix < 0) s += initInPlace(r);
+      if (r.suffix < 0) s += initInPlace(r, *space_);
     bool blocked = parallel();
     s += blocked ? blockedNests(helpers, p) : versions(false, p);
     for (const Reduction &r : reds_)
-      if (r.suffix < 0) s += finishInPlace(r);
+      if (r.suffix < 0) s += finishInPlace(r, *space_);
     for (const Reduction &r : reds_)
-      if (blocked && r.suffix == 0) s += finishPartials(r);
+      if (blocked && r.suffix == 0) s += finishPartials(r, nblocks_);
     return s;
   }
 
@@ -136,71 +123,21 @@ private:
   // --- Iteration space ---------------------------------------------------
   /// Drops dims of size 1 and merges neighbours every access treats alike.
   void collapse() {
-    const Shape &d = k_.domain;
-    size_t r = d.size();
-    std::vector<std::vector<bool>> pats;
-    auto aligned = [&](const Shape &s) {
-      std::vector<bool> p(r, false);
-      for (size_t i = 0; i < s.size(); ++i)
-        p[r - s.size() + i] = s[i] != 1;
-      return p;
-    };
+    size_t r = k_.domain.size();
+    std::vector<DimPattern> pats;
     for (const Node *n : k_.loop) {
-      for (const Node *o : n->operands) pats.push_back(aligned(o->type.shape));
-      if (n->info().cls == OpClass::Reduce) pats.push_back(reducedDims(n, r));
+      for (const Node *o : n->operands)
+        pats.push_back(LoopSpace::presentDims(o->type.shape, r));
+      if (n->info().cls == OpClass::Reduce) pats.push_back(LoopSpace::reducedDims(n, r));
     }
-    std::vector<std::vector<size_t>> groups;
-    for (size_t i = 0; i < r; ++i) {
-      if (d[i] == 1) continue;
-      bool join = !groups.empty();
-      if (join)
-        for (auto &p : pats) join = join && p[i] == p[groups.back().back()];
-      if (join) groups.back().push_back(i);
-      else groups.push_back({i});
-    }
-    for (auto &g : groups) {
-      int64_t n = 1;
-      for (size_t i : g) n *= d[i];
-      dims_.push_back(n);
-      firstOf_.push_back(g.front());
-    }
+    space_ = std::make_unique<LoopSpace>(k_.domain, pats);
   }
 
-  static std::vector<bool> reducedDims(const Node *n, size_t r) {
-    std::vector<bool> red(r, false);
-    std::vector<int64_t> all;
-    for (size_t i = 0; i < r; ++i) all.push_back(static_cast<int64_t>(i));
-    for (int64_t d : getInts(n->attrs, "dim", all)) red[d] = true;
-    return red;
-  }
-
-  std::vector<bool> collapsedPattern(const std::vector<bool> &orig) const {
-    std::vector<bool> p;
-    for (size_t f : firstOf_) p.push_back(orig[f]);
-    return p;
-  }
-
-  int rank() const { return static_cast<int>(dims_.size()); }
-  int64_t numel() const {
-    int64_t n = 1;
-    for (int64_t v : dims_) n *= v;
-    return n;
-  }
-
-  /// Row-major offset of the dims marked in `mask`.
-  std::string offset(const std::vector<bool> &mask) const {
-    std::string e;
-    int64_t stride = 1;
-    for (int g = rank() - 1; g >= 0; --g) {
-      if (!mask[g]) continue;
-      std::string t = "i" + std::to_string(g);
-      if (stride != 1) t += " * " + num(stride);
-      e = e.empty() ? t : t + " + " + e;
-      stride *= dims_[g];
-    }
-    return e.empty() ? "0" : e;
-  }
-  std::string flat() const { return offset(std::vector<bool>(rank(), true)); }
+  int rank() const { return space_->rank(); }
+  int64_t numel() const { return space_->numel(); }
+  const std::vector<int64_t> &dims() const { return space_->dims(); }
+  std::string offset(const DimPattern &mask) const { return space_->offset(mask); }
+  std::string flat() const { return space_->flat(); }
 
   // --- Operands and results ---------------------------------------------
   void resolve() {
@@ -216,10 +153,7 @@ private:
         const Node *root = storageOf(o);
         Access a;
         a.buf = env_.storage(root);
-        std::vector<bool> orig(r, false);
-        for (size_t i = 0; i < o->type.shape.size(); ++i)
-          orig[r - o->type.rank() + i] = o->type.shape[i] != 1;
-        a.present = collapsedPattern(orig);
+        a.present = space_->collapse(LoopSpace::presentDims(o->type.shape, r));
         a.scalar = std::none_of(a.present.begin(), a.present.end(),
                                 [](bool b) { return b; });
         if (root->op == OpKind::Seed && env_.nullableSeed(root)) a.seed = root;
@@ -257,25 +191,16 @@ private:
   Reduction reduction(const Node *n, size_t r) {
     Reduction red;
     red.node = n;
-    red.reduced = collapsedPattern(reducedDims(n, r));
+    red.reduced = space_->collapse(LoopSpace::reducedDims(n, r));
     int g = rank();
     while (g > 0 && red.reduced[g - 1]) --g;
     bool suffix = true;
     for (int i = 0; i < g; ++i) suffix = suffix && !red.reduced[i];
     red.suffix = suffix ? g : -1;
     for (int i = 0; i < rank(); ++i)
-      if (red.reduced[i]) red.count *= dims_[i];
+      if (red.reduced[i]) red.count *= dims()[i];
+    setAccumulator(red);
     DType t = n->type.dtype;
-    bool isMax = n->op == OpKind::Max, isMin = n->op == OpKind::Min;
-    if (isMax || isMin) {
-      red.acc = dtypeCppName(t);
-      if (isFloat(t)) red.init = literal(isMax ? -INFINITY : INFINITY, t);
-      else if (t == DType::I32) red.init = isMax ? "(-2147483647 - 1)" : "2147483647";
-      else red.init = isMax ? "(-9223372036854775807LL - 1)" : "9223372036854775807LL";
-    } else {
-      red.acc = isFloat(t) ? "double" : "long long";
-      red.init = "0";
-    }
     const ValuePlace &vp = env_.placeOf(n);
     if (vp.home.kind == Place::Reg)
       throw Error("codegen: reduction '" + n->displayName() +
@@ -324,16 +249,12 @@ private:
       std::string T = dtypeCppName(n->type.dtype);
       bool mx = n->op == OpKind::Max, mn = n->op == OpKind::Min;
       if (r.suffix == rank()) { // reduces only size-1 dims: the identity
-        s += "{ const " + T + " r = " + result(r, "(" + r.acc + ")" + x) + ";\n" +
-             store(r, offset(notReduced(r)), "r") + "}\n";
+        s += "{ const " + T + " r = " + reductionResult(r, "(" + r.acc + ")" + x) + ";\n" +
+             storeResult(r, offset(notReduced(r)), "r") + "}\n";
       } else if (r.suffix >= 0 && staged) {
         s += "z" + std::to_string(n->id) + "[" + lane + "] = " + x + ";\n";
       } else if (r.suffix >= 0) {
-        std::string a = "a" + std::to_string(n->id) + "[" + lane + "]";
-        if (mx || mn)
-          s += a + " = gc_" + (mx ? "max" : "min") + "<" + r.acc + ">(" + a + ", " + x + ");\n";
-        else
-          s += a + " += (" + r.acc + ")" + x + ";\n";
+        s += accumulateLane(r, lane, x);
       } else {
         std::string h = r.home + "[" + offset(notReduced(r)) + "]";
         if (mx || mn)
@@ -371,7 +292,7 @@ private:
     if (rank() == 0 || numel() <= kTiny) return false;
     bool any = false;
     for (const Reduction &r : reds_) any |= r.suffix >= 0 && r.suffix < rank();
-    return any && dims_.back() >= 2 * kLanes;
+    return any && dims().back() >= 2 * kLanes;
   }
 
   /// The loop nest over dims [0, rank), dim 0 restricted to [lo, lo + n)
@@ -385,7 +306,7 @@ private:
       s += declareAccumulators(d, lanes);
       if (d == rank()) break;
       std::string iv = "i" + std::to_string(d);
-      int64_t n = d == 0 && !lo.empty() ? n0 : dims_[d];
+      int64_t n = d == 0 && !lo.empty() ? n0 : dims()[d];
       std::string start = d == 0 && !lo.empty() ? lo : "0LL";
       if (d == rank() - 1 && lanes > 1) {
         int64_t main = n - n % lanes;
@@ -416,27 +337,10 @@ private:
     return s;
   }
 
-  /// The vector type of 16 `elem`s (a GCC/clang vector extension type:
-  /// element access like an array, whole-vector arithmetic as SIMD).
-  static std::string vec(const std::string &elem) {
-    std::string n = "gc_v16_" + elem;
-    std::replace(n.begin(), n.end(), ' ', '_');
-    return n;
-  }
-  std::string operandType(const Reduction &r) const {
-    return dtypeCppName(r.node->operands[0]->type.dtype);
-  }
-
   std::string declareAccumulators(int d, int lanes) const {
     std::string s;
-    for (const Reduction &r : reds_) {
-      if (r.suffix != d || d == rank()) continue;
-      std::string a = "a" + std::to_string(r.node->id);
-      if (lanes > 1) // vector + scalar broadcasts the scalar (GCC and clang)
-        s += vec(r.acc) + " " + a + " = " + vec(r.acc) + "{} + (" + r.acc + ")(" +
-             r.init + ");\n";
-      else s += r.acc + " " + a + "[1] = {" + r.init + "};\n";
-    }
+    for (const Reduction &r : reds_)
+      if (r.suffix == d && d != rank()) s += declareAccumulator(r, lanes);
     return s;
   }
 
@@ -444,83 +348,15 @@ private:
   std::string stageVectors() const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (r.suffix >= 0 && r.suffix < rank())
-        s += vec(operandType(r)) + " z" + std::to_string(r.node->id) + ";\n";
+      if (r.suffix >= 0 && r.suffix < rank()) s += stageVector(r);
     return s;
   }
 
   /// Adds (or takes the max/min of) a strip's staged values into the lanes.
   std::string addStaged() const {
     std::string s;
-    for (const Reduction &r : reds_) {
-      if (r.suffix < 0 || r.suffix >= rank()) continue;
-      std::string id = std::to_string(r.node->id), a = "a" + id, z = "z" + id;
-      if (operandType(r) != r.acc)
-        z = "__builtin_convertvector(" + z + ", " + vec(r.acc) + ")";
-      if (r.node->op == OpKind::Max || r.node->op == OpKind::Min) {
-        const char *cmp = r.node->op == OpKind::Max ? " > " : " < ";
-        s += "{ const " + vec(r.acc) + " c = " + z + "; " + a + " = ((c" + cmp + a +
-             ") | (c != c)) ? c : " + a + "; }\n";
-      } else {
-        s += a + " += " + z + ";\n";
-      }
-    }
-    return s;
-  }
-
-  /// Typedefs of the vector types the lanes use.
-  std::string vectorTypedefs() const {
-    std::string s;
-    std::vector<std::string> done;
     for (const Reduction &r : reds_)
-      for (const std::string &t : {r.acc, operandType(r)})
-        if (std::find(done.begin(), done.end(), t) == done.end()) {
-          done.push_back(t);
-          s += "typedef " + t + " " + vec(t) + " __attribute__((vector_size(" +
-               std::to_string(kLanes) + " * sizeof(" + t + "))));\n";
-        }
-    return s;
-  }
-
-  std::string combine(const Reduction &r, const std::string &x,
-                      const std::string &y) const {
-    if (r.node->op == OpKind::Max) return "gc_max<" + r.acc + ">(" + x + ", " + y + ")";
-    if (r.node->op == OpKind::Min) return "gc_min<" + r.acc + ">(" + x + ", " + y + ")";
-    return "(" + x + " + " + y + ")";
-  }
-
-  /// Adds lanes [lo, hi) pairwise: a fixed order.
-  std::string laneTree(const Reduction &r, const std::string &a, int lo,
-                       int hi) const {
-    if (hi - lo == 1) return a + "[" + std::to_string(lo) + "]";
-    int mid = (lo + hi) / 2;
-    return combine(r, laneTree(r, a, lo, mid), laneTree(r, a, mid, hi));
-  }
-
-  /// The result of a reduction from its combined accumulator `x`.
-  std::string result(const Reduction &r, const std::string &x) const {
-    std::string T = dtypeCppName(r.node->type.dtype);
-    if (r.node->op == OpKind::Mean)
-      return "(" + T + ")(" + x + " / " + std::to_string(r.count) + ".0)";
-    return "(" + T + ")(" + x + ")";
-  }
-
-  std::string store(const Reduction &r, const std::string &idx,
-                    const std::string &val) const {
-    return r.home + "[" + idx + "] = " + val + ";\n" + storeExtras(r, idx, val);
-  }
-
-  std::string storeExtras(const Reduction &r, const std::string &idx,
-                          const std::string &val) const {
-    std::string s;
-    for (const Sink &k : r.extras) {
-      std::string dst = k.name + "[" + idx + "]";
-      if (k.grad)
-        s += "if (" + k.name + ") " + dst + " = acc ? " + dst + " + " + val +
-             " : " + val + ";\n";
-      else
-        s += dst + " = " + val + ";\n";
-    }
+      if (r.suffix >= 0 && r.suffix < rank()) s += gradc::addStaged(r);
     return s;
   }
 
@@ -535,36 +371,9 @@ private:
         continue;
       }
       s += "{ const " + std::string(dtypeCppName(r.node->type.dtype)) +
-           " r = " + result(r, tree) + ";\n" + store(r, offset(notReduced(r)), "r") + "}\n";
+           " r = " + reductionResult(r, tree) + ";\n" +
+           storeResult(r, offset(notReduced(r)), "r") + "}\n";
     }
-    return s;
-  }
-
-  // --- In-place reductions (accumulated in their result buffer) ---------
-  /// Results of an in-place reduction (the product of the kept dims: not
-  /// numel() / count, which is 0 / 0 for an empty reduced dim).
-  int64_t keptCount(const Reduction &r) const {
-    int64_t n = 1;
-    for (int i = 0; i < rank(); ++i)
-      if (!r.reduced[i]) n *= dims_[i];
-    return n;
-  }
-
-  std::string initInPlace(const Reduction &r) const {
-    return "for (long long q = 0; q < " + num(keptCount(r)) + "; ++q) " + r.home +
-           "[q] = " + r.init + ";\n";
-  }
-
-  std::string finishInPlace(const Reduction &r) const {
-    std::string T = dtypeCppName(r.node->type.dtype);
-    std::string s;
-    if (r.node->op == OpKind::Mean)
-      s += "for (long long q = 0; q < " + num(keptCount(r)) + "; ++q) " + r.home +
-           "[q] = (" + T + ")((double)" + r.home + "[q] / " +
-           std::to_string(r.count) + ".0);\n";
-    if (!r.extras.empty())
-      s += "for (long long q = 0; q < " + num(keptCount(r)) + "; ++q) {\n" +
-           storeExtras(r, "q", r.home + "[q]") + "}\n";
     return s;
   }
 
@@ -655,14 +464,14 @@ private:
   }
 
   int64_t rowsPerBlock() const {
-    int64_t inner = numel() / dims_[0];
+    int64_t inner = numel() / dims()[0];
     return std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1));
   }
 
   /// The nest in fixed blocks of rows: through gradc_parallel_for on the
   /// fast path, in order on the slow one (the same blocks, so the same sums).
   std::string blockedNests(std::string &helpers, Path path) {
-    int64_t rows = rowsPerBlock(), n0 = dims_[0];
+    int64_t rows = rowsPerBlock(), n0 = dims()[0];
     int64_t nb = (n0 + rows - 1) / rows, tail = n0 - (nb - 1) * rows;
     nblocks_ = nb;
     std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
@@ -719,20 +528,10 @@ private:
     return s;
   }
 
-  std::string finishPartials(const Reduction &r) const {
-    std::string p = "part" + std::to_string(r.node->id);
-    std::string s = "{ " + r.acc + " t = " + p + "[0];\nfor (long long q = 1; q < " +
-                    num(nblocks_) + "; ++q) t = " + combine(r, "t", p + "[q]") + ";\n";
-    s += "const " + std::string(dtypeCppName(r.node->type.dtype)) + " r = " +
-         result(r, "t") + ";\n" + store(r, "0", "r") + "}\n";
-    return s;
-  }
-
   const KernelPlan &k_;
   const LoopEnv &env_;
   KernelParams &params_;
-  std::vector<int64_t> dims_;
-  std::vector<size_t> firstOf_;
+  std::unique_ptr<LoopSpace> space_;
   std::vector<Access> accesses_;
   std::unordered_map<std::string, int> accessIndex_;
   std::unordered_map<const Node *, std::vector<Operand>> operands_;
