@@ -5,7 +5,8 @@ Usage: hostile_gen.py OUT_DIR [--count N] [--seed S] [--quick | --only-large]
 
 Every file is either a graph gradc must run, or one it must reject with a
 message: huge shapes, absurd ranks, cycles, deep nesting, hostile names,
-long chains, truncated / bit-flipped / spliced files. The same seed always
+long chains, truncated / bit-flipped / spliced files, hostile IR text and
+DSL programs. The same seed always
 gives the same files. The long graphs (chains, fans, cycles) have 20k
 nodes, plus two 100k-node chains; --quick shrinks them to 300 nodes and
 drops the 100k ones, --only-large writes only them.
@@ -580,6 +581,62 @@ def gen_ir_text(out, rnd, count):
         w(os.path.join(out, "ir_mut_%03d.gir" % i), bytes(data))
 
 
+DSL_SEED = """graph seed
+
+x = ones(2, 2, requires_grad=True)
+w = randn(2, 3, seed=4, requires_grad=True)
+y = x + 2
+t = y * y
+z = t * 3
+h = relu(z @ w)
+with no_grad:
+    d = h.sum(dim=1, keepdim=True)
+out = z.mean() + h.mean()
+
+return y, z, out, d
+"""
+
+
+def gen_dsl(out, rnd, count):
+    """.grad files: the DSL frontend sees hostile input too."""
+    w(os.path.join(out, "dsl_good.grad"), DSL_SEED)
+    deep = 20000
+    hostile = [
+        DSL_SEED.replace("x + 2", "(" * deep + "x" + ")" * deep + " + 2"),
+        DSL_SEED.replace("x + 2", "-" * deep + "x"),
+        DSL_SEED.replace("x + 2", " + ".join(["x"] * deep)),
+        DSL_SEED.replace("ones(2, 2", "ones(4294967296, 4294967296"),
+        DSL_SEED.replace("ones(2, 2", "ones(" + ", ".join(["1"] * 100)),
+        DSL_SEED.replace("graph seed", "graph \"}; int evil;\""),
+        DSL_SEED.replace("y = x + 2", "y = y + 2"),
+        DSL_SEED.replace("with no_grad:\n", "with no_grad:\n" +
+                         "".join("    " * k + "with no_grad:\n"
+                                 for k in range(1, 300)) + "    " * 300),
+        DSL_SEED + "\x00\xff",
+        DSL_SEED[:len(DSL_SEED) // 2],
+        "",
+        "graph g\n" + "".join("v%d = ones(2)\n" % k for k in range(20000)) +
+        "return v0\n",
+    ]
+    for i, text in enumerate(hostile):
+        w(os.path.join(out, "dsl_hostile_%02d.grad" % i),
+          text.encode("utf-8", "surrogateescape"))
+    for i in range(count):
+        data = bytearray(DSL_SEED.encode())
+        for _ in range(rnd.randint(1, 4)):
+            p = rnd.randrange(len(data))
+            op = rnd.randrange(3)
+            if op == 0:
+                data[p] ^= 1 << rnd.randrange(8)
+            elif op == 1:
+                del data[p]
+            else:
+                data[p:p] = rnd.choice([b"(", b")", b"[", b"]", b":", b"\n",
+                                        b"    ", b"\t", b"9" * 25, b"-", b",",
+                                        b"**", b"@", b"=", b"#", b"\\"])
+        w(os.path.join(out, "dsl_mut_%03d.grad" % i), bytes(data))
+
+
 def gen_big(out):
     w(os.path.join(out, "chain_100k_neg.json"), dump(chain(100000)))
     nodes, prev = [], "x"
@@ -612,6 +669,7 @@ def main():
     gen_mutants(out, rnd, count)
     gen_bytes(out, rnd, count)
     gen_ir_text(out, rnd, count // 3)
+    gen_dsl(out, rnd, count // 3)
     if "--quick" not in args:
         gen_big(out)
 
