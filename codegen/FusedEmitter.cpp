@@ -307,9 +307,11 @@ private:
       body += lc.body;
       usesFlags |= lc.usesFlags;
     }
+    // Alignment helps vector loops; tiny loops do not need the lines.
+    bool tiny = k.kind == KernelPlan::Loop && numElements(k.domain) <= kInlineMax;
     std::string align;
     for (const auto &p : params.params())
-      if (p.ref.aligned)
+      if (p.ref.aligned && !tiny)
         align += p.name + " = (" + (p.written ? "" : "const ") + p.ref.elemType +
                  " *)__builtin_assume_aligned(" + p.name + ", 64);\n";
     std::string desc = "// kernel " + std::to_string(k.id) + ": " +

@@ -100,7 +100,8 @@ private:
     // for up to two possibly-null seeds).
     std::unordered_map<int, std::vector<const Node *>> seedsOfKernel;
     for (const Node *s : g_.seeds()) {
-      for (const Node *r : readers_[s]) {
+      for (const StorageReader &sr : readers_[s]) {
+        const Node *r = sr.node;
         LoweringRole role = loweringRole(r);
         if (role == LoweringRole::Gemm || role == LoweringRole::Opaque)
           seedFallback_.insert(s);
@@ -129,15 +130,14 @@ private:
     if (loweringRole(v) != LoweringRole::Elementwise) return false;
     auto it = outputsOf_.find(v);
     if (it != outputsOf_.end() && !it->second.empty()) return false;
-    for (const Node *r : readers_[v])
-      if (position(r, split) != position(v, split) || !readsDirectly(r, v))
-        return false;
+    for (const StorageReader &r : readers_[v])
+      if (position(r.node, split) != position(v, split) || !r.direct) return false;
     return true;
   }
 
   int lastUse(const Node *v, bool split) {
     int last = position(v, split);
-    for (const Node *r : readers_[v]) last = std::max(last, position(r, split));
+    for (const StorageReader &r : readers_[v]) last = std::max(last, position(r.node, split));
     return last;
   }
 
@@ -212,13 +212,13 @@ private:
             seedFallback_.count(b))
           continue;
         bool sameIndex = true;
-        for (const Node *r : readers_[b]) {
-          if (kernelOf(r) != k) continue;
-          LoweringRole rr = loweringRole(r);
-          sameIndex = sameIndex && readsDirectly(r, b) &&
+        for (const StorageReader &r : readers_[b]) {
+          if (kernelOf(r.node) != k) continue;
+          LoweringRole rr = loweringRole(r.node);
+          sameIndex = sameIndex && r.direct &&
                       (rr == LoweringRole::Elementwise ||
                        rr == LoweringRole::Reduction) &&
-                      loopDomain(r) == b->type.shape;
+                      loopDomain(r.node) == b->type.shape;
         }
         if (!sameIndex) continue;
         donated.insert(it->second);
@@ -236,8 +236,8 @@ private:
     auto saved = [&](const Node *v) {
       if (backward_.count(v)) return false;
       if (gradsOf_.count(v) && !gradsOf_[v].empty()) return true;
-      for (const Node *r : readers_[v])
-        if (backward_.count(r)) return true;
+      for (const StorageReader &r : readers_[v])
+        if (backward_.count(r.node)) return true;
       return false;
     };
     for (const auto &np : g_.nodes()) {
@@ -297,7 +297,7 @@ private:
   bool reuse_;
   int numKernels_ = 0;
   std::unordered_set<const Node *> backward_, seedFallback_;
-  std::unordered_map<const Node *, std::vector<const Node *>> readers_;
+  std::unordered_map<const Node *, std::vector<StorageReader>> readers_;
   std::unordered_map<const Node *, std::vector<size_t>> outputsOf_, gradsOf_;
   std::unordered_map<int, std::vector<const Node *>> members_;
 };

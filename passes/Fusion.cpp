@@ -190,6 +190,7 @@ private:
     if (a == b) return;
     Kernel &A = kernels_[a], &B = kernels_[b];
     if (A.opaque || B.opaque || (A.gemm && B.gemm)) return;
+    if (A.members.size() + B.members.size() > kMaxKernelNodes) return;
     if (domainOf(a) != domainOf(b)) return;
     bool aSmall = A.members.size() < B.members.size();
     if (!readsLegal(aSmall ? a : b, aSmall ? b : a)) return;

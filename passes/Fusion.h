@@ -16,7 +16,8 @@
 //   - Everything else is a kernel of its own (softmax, cross_entropy, ...).
 //
 // Merging two kernels is legal only if no path leaves one and re-enters
-// the other (the kernel graph stays acyclic). Nodes are reordered so each
+// the other (the kernel graph stays acyclic), and a kernel holds at most
+// 64 nodes (compile time grows faster than the loop body). Nodes are reordered so each
 // kernel's nodes are contiguous and kernels appear in execution order; each
 // computed node gets a `kernel` attribute (see passes/Lowering.h).
 //

@@ -70,28 +70,22 @@ const Node *storageRoot(const Node *n) {
   return n;
 }
 
-std::unordered_map<const Node *, std::vector<const Node *>>
+std::unordered_map<const Node *, std::vector<StorageReader>>
 storageReaders(const Graph &g) {
-  std::unordered_map<const Node *, std::vector<const Node *>> readers;
+  std::unordered_map<const Node *, std::vector<StorageReader>> readers;
   for (const auto &np : g.nodes()) {
     const Node *n = np.get();
     if (kernelOf(n) < 0) continue;
-    std::unordered_set<const Node *> seen;
+    // This node's entry in each root's list, found again for later operands.
+    std::unordered_map<const Node *, size_t> entry;
     for (const Node *o : n->operands) {
       const Node *r = storageRoot(o);
-      if (seen.insert(r).second) readers[r].push_back(n);
+      auto [it, fresh] = entry.emplace(r, readers[r].size());
+      if (fresh) readers[r].push_back({n, true});
+      if (o != r) readers[r][it->second].direct = false;
     }
   }
   return readers;
-}
-
-bool readsDirectly(const Node *reader, const Node *root) {
-  bool direct = false, viaView = false;
-  for (const Node *o : reader->operands) {
-    if (o == root) direct = true;
-    else if (storageRoot(o) == root) viaView = true;
-  }
-  return direct && !viaView;
 }
 
 } // namespace gradc

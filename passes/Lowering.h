@@ -39,6 +39,11 @@
 
 namespace gradc {
 
+/// The most nodes one kernel may hold. clang's optimization time grows
+/// faster than linearly with the size of a loop body; past a few dozen ops
+/// another pass over memory costs less than the compile.
+inline constexpr size_t kMaxKernelNodes = 64;
+
 /// Attribute names of the lowering decisions.
 inline constexpr const char *kKernelAttr = "kernel";
 inline constexpr const char *kBufAttr = "buf";
@@ -76,13 +81,17 @@ int kernelOf(const Node *n);
 /// that are not leaves) to the node that owns the storage.
 const Node *storageRoot(const Node *n);
 
-/// For every node that owns storage: the nodes with a kernel that read it,
-/// directly or through views (each reader once, in graph order).
-std::unordered_map<const Node *, std::vector<const Node *>>
-storageReaders(const Graph &g);
+/// A node with a kernel that reads some storage.
+struct StorageReader {
+  const Node *node;
+  bool direct; ///< Only as a direct operand, never through a view.
+};
 
-/// True if `reader` reads `root` as a direct operand (not via a view).
-bool readsDirectly(const Node *reader, const Node *root);
+/// For every node that owns storage: the nodes with a kernel that read it,
+/// directly or through views (each reader once, in graph order). Linear in
+/// the number of operands, however many a node has.
+std::unordered_map<const Node *, std::vector<StorageReader>>
+storageReaders(const Graph &g);
 
 } // namespace gradc
 

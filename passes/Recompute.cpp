@@ -24,6 +24,7 @@ public:
     bool changed = false;
     std::vector<Node *> nodes;
     for (const auto &n : g_.nodes()) nodes.push_back(n.get());
+    analyze();
     for (Node *v : nodes) changed |= consider(v);
     if (changed) {
       removeDeadNodes(g_);
@@ -37,22 +38,17 @@ public:
   }
 
 private:
-  /// Recomputes the analyses after a rewrite (rewrites are rare; most
-  /// candidates are rejected without one).
-  void refresh() {
-    if (!dirty_) return;
-    dirty_ = false;
+  /// The analyses, computed once; cloneInto keeps them up to date.
+  void analyze() {
     readers_ = storageReaders(g_);
-    position_.clear();
-    loaded_.clear();
     int i = 0;
     for (const auto &n : g_.nodes()) {
-      position_[n.get()] = i++;
+      position_[n.get()] = static_cast<double>(i++);
       int k = kernelOf(n.get());
-      if (k >= 0)
-        for (const Node *o : n->operands) loaded_[k].insert(storageRoot(o));
+      if (k < 0) continue;
+      kernelSize_[k]++;
+      for (const Node *o : n->operands) loaded_[k].insert(storageRoot(o));
     }
-    outputs_.clear();
     for (const auto &o : g_.outputs()) outputs_.insert(storageRoot(o.node));
   }
 
@@ -61,25 +57,25 @@ private:
     if (kernelOf(o) != k || loweringRole(o) != LoweringRole::Elementwise ||
         outputs_.count(o))
       return false;
-    for (const Node *r : readers_[o])
-      if (kernelOf(r) != k || !readsDirectly(r, o)) return false;
+    for (const StorageReader &r : readers_[o])
+      if (kernelOf(r.node) != k || !r.direct) return false;
     return true;
   }
 
   bool consider(Node *v) {
     if (loweringRole(v) != LoweringRole::Elementwise || kernelOf(v) < 0)
       return false;
-    refresh();
     int kv = kernelOf(v);
     if (outputs_.count(v)) return false;
     std::map<int, std::vector<Node *>> external; // reading kernel -> readers
-    for (const Node *r : readers_[v]) {
+    for (const StorageReader &sr : readers_[v]) {
+      const Node *r = sr.node;
       if (kernelOf(r) == kv) {
-        if (!readsDirectly(r, v)) return false;
+        if (!sr.direct) return false;
         continue;
       }
       LoweringRole rr = loweringRole(r);
-      if (!readsDirectly(r, v) || loopDomain(r) != v->type.shape ||
+      if (!sr.direct || loopDomain(r) != v->type.shape ||
           (rr != LoweringRole::Elementwise && rr != LoweringRole::Reduction))
         return false;
       external[kernelOf(r)].push_back(const_cast<Node *>(r));
@@ -102,6 +98,8 @@ private:
         }
       }
     if (chain.size() > kMaxChain) return false;
+    for (auto &kv2 : external) // the reading kernels must have room
+      if (kernelSize_[kv2.first] + chain.size() > kMaxKernelNodes) return false;
 
     // Bytes each option moves (splat constants are literals: free).
     uint64_t bytes = static_cast<uint64_t>(v->type.bytes());
@@ -120,14 +118,15 @@ private:
     std::sort(chain.begin(), chain.end(), [&](const Node *a, const Node *b) {
       return position_.at(a) < position_.at(b);
     });
-    for (auto &kv2 : external) cloneInto(chain, kv2.first);
-    dirty_ = true;
+    for (auto &kv2 : external) cloneInto(chain, kv2.first, kv2.second);
     return true;
   }
 
-  /// Clones `chain` (in topological order) into kernel k and points k's
-  /// readers at the clones.
-  void cloneInto(const std::vector<Node *> &chain, int k) {
+  /// Clones `chain` (in topological order; its first value is the one
+  /// other kernels read) into kernel k, points `readers` (k's nodes reading
+  /// that value) at the clone, and updates the analyses.
+  void cloneInto(const std::vector<Node *> &chain, int k,
+                 const std::vector<Node *> &readers) {
     std::unordered_map<const Node *, Node *> clone;
     for (Node *c : chain) {
       std::vector<Node *> ops;
@@ -143,25 +142,49 @@ private:
       n->attrs[kKernelAttr] = static_cast<int64_t>(k);
       clone[c] = n;
     }
-    std::unordered_set<const Node *> clones;
-    for (auto &kv : clone) clones.insert(kv.second);
-    for (const auto &np : g_.nodes()) {
-      Node *r = np.get();
-      if (kernelOf(r) != k || clones.count(r)) continue;
-      for (Node *&o : r->operands) {
-        auto it = clone.find(o);
-        if (it != clone.end()) o = it->second;
+    // Only the chain's head is read outside its kernel (the rest are
+    // registers there): its readers in k switch to the clone.
+    Node *head = nullptr;
+    for (Node *c : chain)
+      for (Node *r : readers)
+        for (Node *o : r->operands)
+          if (o == c) head = c;
+    std::unordered_set<const Node *> moved(readers.begin(), readers.end());
+    for (Node *r : readers)
+      for (Node *&o : r->operands)
+        if (o == head) o = clone.at(head);
+    auto &old = readers_[head];
+    old.erase(std::remove_if(old.begin(), old.end(),
+                             [&](const StorageReader &x) { return moved.count(x.node); }),
+              old.end());
+    for (Node *r : readers) readers_[clone.at(head)].push_back({r, true});
+    // The clones read each other and the chain's inputs.
+    for (auto &kv : clone) {
+      Node *n = kv.second;
+      std::unordered_map<const Node *, size_t> entry;
+      for (Node *o : n->operands) {
+        const Node *root = storageRoot(o);
+        auto [it, fresh] = entry.emplace(root, readers_[root].size());
+        if (fresh) readers_[root].push_back({n, true});
+        if (o != root) readers_[root][it->second].direct = false;
+        loaded_[k].insert(root);
       }
     }
+    double first = position_.at(readers.front());
+    for (Node *r : readers) first = std::min(first, position_.at(r));
+    for (size_t i = 0; i < chain.size(); ++i)
+      position_[clone.at(chain[i])] = first - 1 + double(i + 1) / double(chain.size() + 1);
+    kernelSize_[k] += chain.size();
   }
 
   Graph &g_;
-  std::unordered_map<const Node *, std::vector<const Node *>> readers_;
-  std::unordered_map<const Node *, int> position_;
+  std::unordered_map<const Node *, std::vector<StorageReader>> readers_;
+  /// Graph positions; a clone sits just before its first reader.
+  std::unordered_map<const Node *, double> position_;
   std::unordered_set<const Node *> outputs_;
-  /// Storage each kernel reads.
+  /// Storage each kernel reads, and how many nodes each kernel has.
   std::unordered_map<int, std::unordered_set<const Node *>> loaded_;
-  bool dirty_ = true;
+  std::unordered_map<int, size_t> kernelSize_;
 };
 
 } // namespace
