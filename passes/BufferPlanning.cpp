@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <queue>
 #include <unordered_set>
 
 namespace gradc {
@@ -27,13 +29,9 @@ struct Slot {
 };
 
 /// Greedy by size: biggest first, each at the lowest offset that does not
-/// overlap a placed buffer alive at the same time. Returns the total.
-uint64_t placeSlots(std::vector<Slot> &slots, bool reuse) {
-  if (!reuse)
-    for (Slot &s : slots) { // every buffer alive throughout: no sharing
-      s.start = 0;
-      s.end = std::numeric_limits<int>::max();
-    }
+/// overlap a placed buffer alive at the same time (TFLite's strategy; tight
+/// packing, quadratic in the number of buffers). Returns the total.
+uint64_t placeGreedyBySize(std::vector<Slot> &slots) {
   std::vector<size_t> order(slots.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -61,6 +59,85 @@ uint64_t placeSlots(std::vector<Slot> &slots, bool reuse) {
     placed.push_back(i);
   }
   return total;
+}
+
+/// Linear scan for large graphs: buffers in order of their first use, each
+/// in the best-fitting hole left by buffers already dead (holes coalesce),
+/// else at the top. O(n log n).
+uint64_t placeLinearScan(std::vector<Slot> &slots) {
+  std::vector<size_t> order(slots.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return slots[a].start < slots[b].start;
+  });
+  using Live = std::pair<int, size_t>; // (end, slot)
+  std::priority_queue<Live, std::vector<Live>, std::greater<Live>> live;
+  std::map<uint64_t, uint64_t> holes;         // offset -> bytes
+  std::multimap<uint64_t, uint64_t> bySize;   // bytes -> offset
+  auto removeHole = [&](std::map<uint64_t, uint64_t>::iterator h) {
+    auto range = bySize.equal_range(h->second);
+    for (auto it = range.first; it != range.second; ++it)
+      if (it->second == h->first) {
+        bySize.erase(it);
+        break;
+      }
+    return holes.erase(h);
+  };
+  auto addHole = [&](uint64_t off, uint64_t bytes) {
+    auto next = holes.lower_bound(off);
+    if (next != holes.end() && off + bytes == next->first) {
+      bytes += next->second;
+      next = removeHole(next);
+    }
+    if (next != holes.begin()) {
+      auto prev = std::prev(next);
+      if (prev->first + prev->second == off) {
+        off = prev->first;
+        bytes += prev->second;
+        removeHole(prev);
+      }
+    }
+    holes[off] = bytes;
+    bySize.insert({bytes, off});
+  };
+  uint64_t top = 0;
+  for (size_t i : order) {
+    Slot &s = slots[i];
+    while (!live.empty() && live.top().first < s.start) {
+      const Slot &d = slots[live.top().second];
+      addHole(d.offset, d.bytes);
+      live.pop();
+    }
+    auto fit = bySize.lower_bound(s.bytes);
+    if (fit != bySize.end()) {
+      uint64_t off = fit->second, bytes = fit->first;
+      removeHole(holes.find(off));
+      s.offset = off;
+      if (bytes > s.bytes) addHole(off + s.bytes, bytes - s.bytes);
+    } else {
+      s.offset = top;
+      top += s.bytes;
+    }
+    live.push({s.end, i});
+  }
+  uint64_t total = 0;
+  for (const Slot &s : slots) total = std::max(total, s.offset + s.bytes);
+  return total;
+}
+
+/// Places the slots: sequentially without reuse; otherwise greedy by size,
+/// or by linear scan for very many buffers. Returns the total.
+uint64_t placeSlots(std::vector<Slot> &slots, bool reuse) {
+  if (!reuse) { // every buffer alive throughout: no sharing
+    uint64_t off = 0;
+    for (Slot &s : slots) {
+      s.offset = off;
+      off += s.bytes;
+    }
+    return off;
+  }
+  if (slots.size() <= 512) return placeGreedyBySize(slots);
+  return placeLinearScan(slots);
 }
 
 std::string join(const std::vector<std::string> &parts) {

@@ -374,6 +374,27 @@ TEST(OptimizedCode, EmptyDimsNaNsAndIntegers) {
   EXPECT_TRUE(std::isnan(c.out[2].toDoubles()[0]));
 }
 
+// A long chain: kernels are bounded, so hundreds of values live in
+// workspace between kernels and the buffer plan switches to linear scan
+// (over 512 buffers).
+TEST(OptimizedCode, LongChainsUseManyBuffers) {
+  Graph g("long");
+  Node *v = g.addInput("x", {DType::F64, {3}}, {{"requires_grad", true}});
+  for (int i = 0; i < 1200; ++i)
+    v = g.addNode(i % 2 ? OpKind::Sin : OpKind::Tanh, {v});
+  g.addOutput("l", g.addNode(OpKind::Sum, {v}, {}, "l"));
+  Built b = build(g, true);
+  int workspaceValues = 0;
+  size_t at = 0;
+  while ((at = b.gen.source.find("(ws + ", at)) != std::string::npos) ++at, ++workspaceValues;
+  EXPECT_GT(workspaceValues, 600);
+  Call c(b.gen.info, 5);
+  c.fused(b, false);
+  InterpreterResult truth = oracle(g, c);
+  expectClose(truth.outputs, c.out, 1e-9, "output");
+  expectClose(truth.grads, c.grads, 1e-9, "gradient");
+}
+
 // Large loops run in fixed blocks: one or two threads give the same bits.
 TEST(OptimizedCode, ThreadCountDoesNotChangeResults) {
   Graph g("big");
