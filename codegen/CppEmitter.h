@@ -18,7 +18,14 @@ namespace gradc {
 
 /// Generated source plus the description of its entry points.
 struct GeneratedModule {
+  /// The whole module as one translation unit (ahead-of-time builds, dumps).
   std::string source;
+  /// The same code as two translation units that compile and link on their
+  /// own, each with its own copy of the kernels both call (static):
+  /// P_fwd_bwd with the size functions, and P_forward/P_backward. The JIT
+  /// compiles them separately, so the fused entry point does not wait for
+  /// the pair.
+  std::string fusedUnit, pairUnit;
   ModuleInfo info;
 };
 

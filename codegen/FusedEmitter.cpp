@@ -52,8 +52,10 @@ public:
                 bwd = entry(sched_.backward);
     GeneratedModule m;
     m.info = info_;
-    m.source = header() + kPrelude + kParallelDecl + constants_.str() +
-               kernels_ + fused + fwd + bwd + sizeFunctions();
+    std::string common = header() + kPrelude + kParallelDecl + constants_.str();
+    m.source = common + kernels_ + fused + fwd + bwd + sizeFunctions();
+    m.fusedUnit = common + unitKernels_[0] + fused + sizeFunctions();
+    m.pairUnit = common + unitKernels_[1] + fwd + bwd;
     return m;
   }
 
@@ -331,15 +333,19 @@ private:
     std::string text = std::string("static ") + attrs +
                        "void " + name + "(" + params.signature(usesFlags) + ") {\n" +
                        align + body + "}\n\n";
-    // Kernels shared by the fused and the split entry points are emitted once.
+    // Kernels shared by the fused and the split entry points are emitted once
+    // in the whole translation unit, and once in each unit that calls them.
     std::string key = helpers + text.substr(text.find(name + "(") + name.size());
     auto it = defined_.find(key);
     if (it == defined_.end()) {
       defined_[key] = name;
-      kernels_ += helpers + desc + text;
+      definitions_[name] = helpers + desc + text;
+      kernels_ += definitions_[name];
     } else {
       name = it->second;
     }
+    int unit = e.entry == Entry::Fused ? 0 : 1;
+    if (unitDefined_[unit].insert(name).second) unitKernels_[unit] += definitions_[name];
     return name + "(" + params.arguments(usesFlags) + ");\n";
   }
 
@@ -463,7 +469,11 @@ private:
   std::unordered_map<const Node *, size_t> inputIndex_, seedIndex_;
   std::ostringstream constants_;
   std::string kernels_;
-  std::map<std::string, std::string> defined_;
+  std::map<std::string, std::string> defined_;     // text -> kernel name
+  std::map<std::string, std::string> definitions_; // kernel name -> text
+  // Kernels of the fused unit (0) and of the forward/backward unit (1).
+  std::string unitKernels_[2];
+  std::unordered_set<std::string> unitDefined_[2];
 };
 
 } // namespace

@@ -65,9 +65,6 @@ struct Variant {
   std::unordered_set<std::string> nullSeeds; ///< Seeds known to be null.
 };
 
-/// Which path of a kernel is being emitted.
-enum class Path { Fast, Slow };
-
 class LoopEmitter {
 public:
   LoopEmitter(const KernelPlan &k, const LoopEnv &env, KernelParams &params)
@@ -78,23 +75,26 @@ public:
     resolve();
     LoopCode code;
     if (useLanes()) code.helpers += laneTypedefs(reds_);
-    std::string fast = path(Path::Fast, code.helpers);
+    std::string fast = loops(code.helpers);
     std::vector<std::string> grads = gradSinks();
     if (numel() <= kTiny || grads.empty()) {
       code.body = fast;
     } else {
-      // Null gradient pointers are rare (the host API passes them all): that
-      // path is a separate function compiled for size, not specialized.
-      std::string slow = scalarLoops(path(Path::Slow, code.helpers));
-      std::string name = env_.prefix + "_slow";
-      code.helpers += "static __attribute__((noinline, cold)) void " + name +
-                      "(" + params_.signature(true) + ") {\n" + slow + "}\n";
-      std::string cond;
-      for (const std::string &g : grads) cond += (cond.empty() ? "" : " && ") + g;
-      std::string args;
-      for (const auto &p : params_.params()) args += p.name + ", ";
-      code.body = "if (!(" + cond + ")) {\n" + name + "(" + args + "flags);\nreturn;\n}\n" +
-                  fast;
+      // Null gradient pointers are rare (the host API passes them all). The
+      // loops compute such a gradient into a zeroed temporary, freed after:
+      // one nest serves both cases, with the same blocks and so the same
+      // sums, instead of a second copy of the loops that costs the JIT as
+      // much time as the first.
+      std::string pre, post;
+      for (const std::string &g : grads) {
+        std::string T = gradType(g), t = g + "_t";
+        pre += T + " *" + t + " = nullptr;\nif (!" + g + ") {\n" + t + " = (" + T +
+               " *)calloc(" + std::to_string(gradElements(g)) + "ULL, sizeof(" + T +
+               "));\nif (!" + t + ") __builtin_trap(); // out of memory\n" + g + " = " + t +
+               ";\n}\n";
+        post += "free(" + t + ");\n";
+      }
+      code.body = pre + fast + post;
     }
     code.usesFlags = usesFlags_;
     if (env_.forSize) {
@@ -104,14 +104,14 @@ public:
     return code;
   }
 
-  /// The loop code of one path: in-place reductions set up, the nest (in
-  /// blocks when large; threaded on the fast path), results finished.
-  std::string path(Path p, std::string &helpers) {
+  /// The loop code: in-place reductions set up, the nest (in blocks run
+  /// by the thread pool when large), results finished.
+  std::string loops(std::string &helpers) {
     std::string s = accDecl();
     for (const Reduction &r : reds_)
       if (r.suffix < 0) s += initInPlace(r, *space_);
     bool blocked = parallel();
-    s += blocked ? blockedNests(helpers, p) : versions(false, p);
+    s += blocked ? blockedNests(helpers) : versions(false);
     for (const Reduction &r : reds_)
       if (r.suffix < 0) s += finishInPlace(r, *space_);
     for (const Reduction &r : reds_)
@@ -401,11 +401,10 @@ private:
     return usesFlags_ ? "const bool acc = (flags & 1ULL) != 0;\n(void)acc;\n" : "";
   }
 
-  /// The nest of path `p`. Tiny loops replace null seeds by zeros and null
-  /// gradients by a dummy up front (branch-free, cheap to compile); the
-  /// fast path of others is specialized per null seed (gradients are all
-  /// present there); the slow path tests inline.
-  std::string versions(bool inBlock, Path p, const std::string &lo = "",
+  /// The nest. Tiny loops replace null seeds by zeros and null gradients by
+  /// a dummy up front (branch-free, cheap to compile); others are
+  /// specialized per null seed (gradients are present: see run()).
+  std::string versions(bool inBlock, const std::string &lo = "",
                        int64_t n0 = 0) const {
     std::string pre;
     for (const Access &a : accesses_) // a scalar seed: one load, up front
@@ -429,8 +428,17 @@ private:
       v.substituted = true;
       return pre + nest(v, lo, n0, inBlock);
     }
-    if (p == Path::Slow) return pre + nest(Variant{}, lo, n0, inBlock);
     return pre + specialize(nullableSeeds(), 0, Variant{false, false, {}}, lo, n0, inBlock);
+  }
+
+  /// Elements of the gradient buffer parameter `name`: the largest value
+  /// the loop stores there.
+  int64_t gradElements(const std::string &name) const {
+    int64_t n = 1;
+    for (const auto &kv : sinks_)
+      for (const Sink &k : kv.second)
+        if (k.name == name) n = std::max(n, kv.first->type.numel());
+    return n;
   }
 
   std::string gradType(const std::string &name) const {
@@ -468,25 +476,18 @@ private:
     return std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1));
   }
 
-  /// The nest in fixed blocks of rows: through gradc_parallel_for on the
-  /// fast path, in order on the slow one (the same blocks, so the same sums).
-  std::string blockedNests(std::string &helpers, Path path) {
+  /// The nest in fixed blocks of rows, through gradc_parallel_for (the
+  /// same blocks for any thread count, so the same sums).
+  std::string blockedNests(std::string &helpers) {
     int64_t rows = rowsPerBlock(), n0 = dims()[0];
     int64_t nb = (n0 + rows - 1) / rows, tail = n0 - (nb - 1) * rows;
     nblocks_ = nb;
     std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
     if (tail == rows) {
-      blockCode += versions(true, path, "lo", rows);
+      blockCode += versions(true, "lo", rows);
     } else {
-      blockCode += "if (blk < " + num(nb - 1) + ") {\n" + versions(true, path, "lo", rows) +
-                   "} else {\n" + versions(true, path, "lo", tail) + "}\n";
-    }
-    if (path == Path::Slow) {
-      std::string s;
-      for (const Reduction &r : reds_)
-        if (r.suffix == 0)
-          s += r.acc + " part" + std::to_string(r.node->id) + "[" + std::to_string(nb) + "];\n";
-      return s + "for (long long blk = 0; blk < " + num(nb) + "; ++blk) {\n" + blockCode + "}\n";
+      blockCode += "if (blk < " + num(nb - 1) + ") {\n" + versions(true, "lo", rows) +
+                   "} else {\n" + versions(true, "lo", tail) + "}\n";
     }
     std::string P = env_.prefix;
     // The blocks run in a function whose buffers are __restrict__
@@ -515,7 +516,10 @@ private:
                params + "unsigned long long flags, long long b0, long long b1) {\n" +
                "(void)flags;\n" + accDecl() +
                "for (long long blk = b0; blk < b1; ++blk) {\n" + blockCode + "}\n}\n";
-    helpers += "static void " + P + "_block(void *args, long long b0, long long b1) {\n" +
+    // Out of line even where it is also called directly (no thread pool):
+    // inlined there, clang would optimize and compile the nest twice.
+    helpers += "static __attribute__((noinline)) void " + P +
+               "_block(void *args, long long b0, long long b1) {\n" +
                "const " + P + "_args *a = (const " + P + "_args *)args;\n" + P +
                "_blocks(" + args + "a->flags, b0, b1);\n}\n";
     std::string s;

@@ -15,9 +15,10 @@
 //     thread count). f32 sums accumulate in double.
 //   - Other reductions (e.g. over rows: a bias gradient) accumulate into
 //     their result buffer, which vectorizes across the kept dimension.
-//   - Seeds may be null (zeros) and gradient buffers may be null (skipped):
-//     the loop is specialized for those cases instead of testing in the
-//     inner loop; tiny loops test inline.
+//   - Seeds may be null (zeros): the loop is specialized for those cases
+//     instead of testing in the inner loop. Gradient buffers may be null
+//     (not wanted): the loop then writes a zeroed temporary. Tiny loops
+//     substitute zeros and dummies up front instead.
 //   - Large loops are split into fixed blocks run by gradc_parallel_for
 //     when the runtime provides it (a full reduction keeps one partial sum
 //     per block, added in block order).

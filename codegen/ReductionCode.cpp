@@ -59,18 +59,26 @@ std::string declareAccumulator(const Reduction &r, int lanes) {
   return r.acc + " " + a + "[1] = {" + r.init + "};\n";
 }
 
+// The strip is staged in a plain array, not a vector indexed by lane: a
+// store into a vector at a variable lane only becomes SIMD code once the
+// lane loop is fully unrolled (clang does so at -O3, not at -O2, and the
+// unrolled form costs compile time), while stores into an array vectorize
+// as an ordinary loop and the array is then read back as one vector.
 std::string stageVector(const Reduction &r) {
-  return laneVectorType(reductionOperandType(r)) + " z" + std::to_string(r.node->id) + ";\n";
+  return reductionOperandType(r) + " z" + std::to_string(r.node->id) + "[" +
+         std::to_string(kReductionLanes) + "];\n";
 }
 
 std::string addStaged(const Reduction &r) {
-  std::string id = std::to_string(r.node->id), a = "a" + id, z = "z" + id;
+  std::string id = std::to_string(r.node->id), a = "a" + id, z = "zv" + id;
   std::string vec = laneVectorType(r.acc);
+  std::string load = laneVectorType(reductionOperandType(r)) + " " + z +
+                     "; __builtin_memcpy(&" + z + ", z" + id + ", sizeof " + z + "); ";
   if (reductionOperandType(r) != r.acc) z = "__builtin_convertvector(" + z + ", " + vec + ")";
-  if (!isExtremum(r)) return a + " += " + z + ";\n";
+  if (!isExtremum(r)) return "{ " + load + a + " += " + z + "; }\n";
   // NaN wins, as in gc_max/gc_min: (c > a) | (c != c) selects c.
   const char *cmp = r.node->op == OpKind::Max ? " > " : " < ";
-  return "{ const " + vec + " c = " + z + "; " + a + " = ((c" + cmp + a +
+  return "{ " + load + "const " + vec + " c = " + z + "; " + a + " = ((c" + cmp + a +
          ") | (c != c)) ? c : " + a + "; }\n";
 }
 

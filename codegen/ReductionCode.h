@@ -2,9 +2,9 @@
 //
 // The pieces of C++ a loop kernel's reductions need. A reduction over the
 // loop's trailing dims keeps kReductionLanes partial results: each strip of
-// operands is staged in a vector (the GCC/clang vector extension) and
-// combined with the lanes as a whole vector, which clang turns into SIMD
-// without -ffast-math; at the end the lanes are combined in a fixed tree.
+// operands is staged in an array, read back as a vector (the GCC/clang
+// vector extension) and combined with the lanes as a whole vector, which
+// clang turns into SIMD without -ffast-math; at the end the lanes are combined in a fixed tree.
 // Other reductions accumulate into their result buffer in place.
 //
 //===----------------------------------------------------------------------===//
@@ -51,9 +51,9 @@ std::string laneTypedefs(const std::vector<Reduction> &reds);
 
 /// Declares the accumulator a<id> (a vector of lanes, or one element).
 std::string declareAccumulator(const Reduction &r, int lanes);
-/// Declares the staging vector z<id> of a strip.
+/// Declares the staging array z<id> of a strip.
 std::string stageVector(const Reduction &r);
-/// Combines a strip's staged vector into the lanes.
+/// Combines a strip's staged values, read as one vector, into the lanes.
 std::string addStaged(const Reduction &r);
 /// a<id>[lane] updated with `x`, one element (remainders, lanes == 1).
 std::string accumulateLane(const Reduction &r, const std::string &lane,
