@@ -1,18 +1,11 @@
 //===- runtime/HostSymbols.cpp - Functions generated code calls -----------===//
 #include "runtime/HostSymbols.h"
 
+#include "runtime/Blas.h"
 #include "runtime/ThreadPool.h"
 
 #include <cmath>
-
-// The CBLAS entry points, declared as the generated prelude declares them
-// (enums are ints in the C ABI), so no BLAS header is needed to build.
-extern "C" {
-void cblas_sgemm(int, int, int, int, int, int, float, const float *, int,
-                 const float *, int, float, float *, int);
-void cblas_dgemm(int, int, int, int, int, int, double, const double *, int,
-                 const double *, int, double, double *, int);
-}
+#include <cstdlib>
 
 namespace gradc {
 
@@ -39,9 +32,13 @@ std::map<std::string, void *> hostSymbols() {
       {"cos", (void *)static_cast<D1>(::cos)},
       {"tanh", (void *)static_cast<D1>(::tanh)},
       {"pow", (void *)static_cast<D2>(::pow)},
-      {"cblas_sgemm", (void *)&cblas_sgemm},
-      {"cblas_dgemm", (void *)&cblas_dgemm},
+      // BLAS is loaded on first use (runtime/Blas.h).
+      {"cblas_sgemm", (void *)&gradc_cblas_sgemm},
+      {"cblas_dgemm", (void *)&gradc_cblas_dgemm},
       {"gradc_parallel_for", (void *)&gradc_parallel_for},
+      // Temporaries for gradients the caller does not want (null pointers).
+      {"calloc", (void *)&::calloc},
+      {"free", (void *)&::free},
   };
 }
 

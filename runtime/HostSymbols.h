@@ -8,9 +8,9 @@
 namespace gradc {
 
 /// Addresses of the C math and CBLAS functions the generated prelude
-/// declares, by name. Registering them with the JIT explicitly keeps
-/// generated code working even where the linker dropped libopenblas (it
-/// is referenced here, so it never is) or the host exports no symbols.
+/// declares, by name (CBLAS: the forwarders of runtime/Blas.h, which load
+/// the library on first use). Registering them with the JIT explicitly
+/// keeps generated code working where the host exports no symbols.
 std::map<std::string, void *> hostSymbols();
 
 } // namespace gradc

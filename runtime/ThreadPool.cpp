@@ -13,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/ThreadPool.h"
 
+#include "runtime/Blas.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -21,8 +23,6 @@
 #include <thread>
 #include <vector>
 
-// OpenBLAS's own thread setting (libopenblas, which the runtime links).
-extern "C" void openblas_set_num_threads(int);
 
 namespace gradc {
 namespace {
@@ -174,7 +174,7 @@ private:
 
 void setNumThreads(int n) {
   Pool::get().setThreads(n);
-  openblas_set_num_threads(n < 1 ? 1 : n);
+  setBlasThreads(n);
 }
 
 int numThreads() { return Pool::get().threads(); }

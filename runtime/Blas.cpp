@@ -1,0 +1,122 @@
+//===- runtime/Blas.cpp - The BLAS library, loaded when needed ------------===//
+#include "runtime/Blas.h"
+
+#include "ir/Error.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+namespace gradc {
+namespace {
+
+using Sgemm = void (*)(int, int, int, int, int, int, float, const float *, int,
+                       const float *, int, float, float *, int);
+using Dgemm = void (*)(int, int, int, int, int, int, double, const double *,
+                       int, const double *, int, double, double *, int);
+using SetThreads = void (*)(int);
+
+struct Library {
+  std::mutex mutex;
+  std::atomic<bool> loaded{false};
+  std::string error; ///< Of the last failed attempt.
+  Sgemm sgemm = nullptr;
+  Dgemm dgemm = nullptr;
+  SetThreads setThreads = nullptr; ///< Optional (OpenBLAS only).
+  int pendingThreads = 0;          ///< setBlasThreads() before the load.
+};
+
+Library &library() {
+  static Library lib;
+  return lib;
+}
+
+/// Under lib.mutex: tries the runtime package's soname first, then the
+/// library CMake found when gradc was configured.
+bool tryLoad(Library &lib) {
+  const char *candidates[] = {"libopenblas.so.0", GRADC_BLAS_LIBRARY};
+  std::string tried;
+  for (const char *name : candidates) {
+    if (!name[0]) continue;
+    void *handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char *why = dlerror();
+      tried += std::string(tried.empty() ? "" : "; ") + (why ? why : name);
+      continue;
+    }
+    auto sgemm = reinterpret_cast<Sgemm>(dlsym(handle, "cblas_sgemm"));
+    auto dgemm = reinterpret_cast<Dgemm>(dlsym(handle, "cblas_dgemm"));
+    if (!sgemm || !dgemm) {
+      tried += std::string(tried.empty() ? "" : "; ") + name +
+               " has no cblas_sgemm/cblas_dgemm";
+      dlclose(handle);
+      continue;
+    }
+    lib.sgemm = sgemm;
+    lib.dgemm = dgemm;
+    lib.setThreads =
+        reinterpret_cast<SetThreads>(dlsym(handle, "openblas_set_num_threads"));
+    if (lib.setThreads && lib.pendingThreads > 0)
+      lib.setThreads(lib.pendingThreads);
+    lib.loaded.store(true, std::memory_order_release);
+    return true;
+  }
+  lib.error = "cannot load the BLAS library that matrix products call (" +
+              tried + ")";
+  return false;
+}
+
+Library &loadedLibrary() {
+  Library &lib = library();
+  if (lib.loaded.load(std::memory_order_acquire)) return lib;
+  std::lock_guard<std::mutex> lock(lib.mutex);
+  if (!lib.loaded.load(std::memory_order_relaxed) && !tryLoad(lib)) {
+    // Generated code cannot take an exception: stop as the dynamic linker
+    // would on a missing symbol, but say why.
+    std::fprintf(stderr, "gradc: %s\n", lib.error.c_str());
+    std::abort();
+  }
+  return lib;
+}
+
+} // namespace
+
+void loadBlas() {
+  Library &lib = library();
+  if (lib.loaded.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(lib.mutex);
+  if (!lib.loaded.load(std::memory_order_relaxed) && !tryLoad(lib))
+    throw Error(lib.error);
+}
+
+void setBlasThreads(int n) {
+  Library &lib = library();
+  std::lock_guard<std::mutex> lock(lib.mutex);
+  lib.pendingThreads = n < 1 ? 1 : n;
+  if (lib.loaded.load(std::memory_order_relaxed) && lib.setThreads)
+    lib.setThreads(lib.pendingThreads);
+}
+
+bool blasLoaded() { return library().loaded.load(std::memory_order_acquire); }
+
+} // namespace gradc
+
+extern "C" void gradc_cblas_sgemm(int order, int transA, int transB, int m,
+                                  int n, int k, float alpha, const float *a,
+                                  int lda, const float *b, int ldb, float beta,
+                                  float *c, int ldc) {
+  gradc::loadedLibrary().sgemm(order, transA, transB, m, n, k, alpha, a, lda,
+                               b, ldb, beta, c, ldc);
+}
+
+extern "C" void gradc_cblas_dgemm(int order, int transA, int transB, int m,
+                                  int n, int k, double alpha, const double *a,
+                                  int lda, const double *b, int ldb,
+                                  double beta, double *c, int ldc) {
+  gradc::loadedLibrary().dgemm(order, transA, transB, m, n, k, alpha, a, lda,
+                               b, ldb, beta, c, ldc);
+}

@@ -1,0 +1,44 @@
+//===- runtime/Blas.h - The BLAS library, loaded when needed ---*- C++ -*-===//
+//
+// The runtime does not link OpenBLAS: loading it starts its worker threads,
+// and they spin (sched_yield) for a while after start-up, taking a core
+// from whatever the process does first, in gradc the JIT compile, whether
+// the graph multiplies matrices or not. Generated code calls CBLAS through
+// the functions here instead (registered under the CBLAS names, see
+// runtime/HostSymbols), which forward to the library loaded with dlopen the
+// first time a graph needs it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_RUNTIME_BLAS_H
+#define GRADC_RUNTIME_BLAS_H
+
+namespace gradc {
+
+/// Loads the BLAS library if it is not loaded yet (thread-safe, once).
+/// Throws gradc::Error naming the library if it cannot be loaded or lacks
+/// the CBLAS GEMM functions.
+void loadBlas();
+
+/// Bounds the threads BLAS uses for one call (openblas_set_num_threads);
+/// remembered and applied at load time if the library is not loaded yet.
+void setBlasThreads(int n);
+
+/// Whether loadBlas() has succeeded in this process.
+bool blasLoaded();
+
+} // namespace gradc
+
+extern "C" {
+/// cblas_sgemm with the C ABI of CBLAS (its enums as int), forwarding to
+/// the BLAS library (loaded first if needed; the process aborts with a
+/// message if it cannot be, as a missing symbol would).
+void gradc_cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
+                       float alpha, const float *a, int lda, const float *b,
+                       int ldb, float beta, float *c, int ldc);
+/// cblas_dgemm, as gradc_cblas_sgemm.
+void gradc_cblas_dgemm(int order, int transA, int transB, int m, int n, int k,
+                       double alpha, const double *a, int lda, const double *b,
+                       int ldb, double beta, double *c, int ldc);
+}
+
+#endif // GRADC_RUNTIME_BLAS_H
