@@ -138,14 +138,4 @@ void CompileCache::remove(llvm::StringRef key) const {
   if (!dir_.empty() && isKey(key)) llvm::sys::fs::remove(entryPath(key));
 }
 
-void CompileCacheHook::notifyObjectCompiled(const llvm::Module *module,
-                                            llvm::MemoryBufferRef object) {
-  cache_.store(module->getModuleIdentifier(), object.getBuffer());
-}
-
-std::unique_ptr<llvm::MemoryBuffer>
-CompileCacheHook::getObject(const llvm::Module *module) {
-  return cache_.load(module->getModuleIdentifier());
-}
-
 } // namespace gradc

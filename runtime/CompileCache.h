@@ -20,7 +20,6 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
-#include "llvm/ExecutionEngine/ObjectCache.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <memory>
@@ -68,26 +67,6 @@ public:
 
 private:
   std::string dir_;
-};
-
-/// LLVM's ORC object cache hook on top of a CompileCache. Modules are keyed
-/// by their module identifier, which the JIT sets to the CompileCache key
-/// computed from the source before clang runs; IRCompileLayer then asks
-/// getObject() before generating code and reports every new object through
-/// notifyObjectCompiled(). Stateless apart from the directory, so one hook
-/// may serve many JITs on many threads.
-class CompileCacheHook : public llvm::ObjectCache {
-public:
-  explicit CompileCacheHook(CompileCache cache) : cache_(std::move(cache)) {}
-  /// The store behind the hook.
-  const CompileCache &cache() const { return cache_; }
-  void notifyObjectCompiled(const llvm::Module *module,
-                            llvm::MemoryBufferRef object) override;
-  std::unique_ptr<llvm::MemoryBuffer>
-  getObject(const llvm::Module *module) override;
-
-private:
-  CompileCache cache_;
 };
 
 } // namespace gradc

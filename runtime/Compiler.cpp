@@ -5,6 +5,7 @@
 #include "ir/Error.h"
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
+#include "runtime/Blas.h"
 #include "runtime/CompileCache.h"
 #include "runtime/HostSymbols.h"
 #include "runtime/Jit.h"
@@ -12,6 +13,7 @@
 #include <llvm/Support/thread.h>
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 
 namespace gradc {
@@ -34,6 +36,12 @@ template <typename T> T unwrap(llvm::Expected<T> v, const std::string &what) {
 } // namespace
 
 struct CompiledGraph::Impl {
+  ~Impl() {
+    if (pairThread.joinable()) pairThread.join();
+  }
+  /// Joins the pair's compile (once) and looks its entry points up.
+  void finishPair();
+
   std::unique_ptr<Graph> source, optimized;
   std::string cpp;
   ModuleInfo info;
@@ -41,9 +49,45 @@ struct CompiledGraph::Impl {
   uint64_t maxBytes = 0;
   std::unique_ptr<JitModule> module;
   FusedFn fused = nullptr;
+
+  // The forward/backward pair: compiled by pairThread into pairResult;
+  // finishPair() moves it to pairModule under pairOnce.
+  std::string pairSource;
+  llvm::thread pairThread;
+  std::optional<llvm::Expected<std::unique_ptr<JitModule>>> pairResult;
+  std::once_flag pairOnce;
+  std::string pairError;
+  std::unique_ptr<JitModule> pairModule;
   ForwardFn forward = nullptr;
   BackwardFn backward = nullptr;
 };
+
+void CompiledGraph::Impl::finishPair() {
+  std::call_once(pairOnce, [this] {
+    if (pairThread.joinable()) pairThread.join();
+    if (!pairResult) {
+      pairError = "the forward/backward pair was not compiled";
+      return;
+    }
+    llvm::Expected<std::unique_ptr<JitModule>> &r = *pairResult;
+    if (!r) {
+      pairError = "JIT compilation of the forward/backward pair failed: " +
+                  llvm::toString(r.takeError());
+      return;
+    }
+    pairModule = std::move(*r);
+    times.pairMs = pairModule->stats().totalMs();
+    auto find = [&](const std::string &symbol) -> void * {
+      llvm::Expected<void *> address = pairModule->lookup(symbol);
+      if (address) return *address;
+      pairError += "lookup: " + llvm::toString(address.takeError());
+      return nullptr;
+    };
+    forward = reinterpret_cast<ForwardFn>(find(info.forwardSymbol()));
+    backward = reinterpret_cast<BackwardFn>(find(info.backwardSymbol()));
+  });
+  if (!pairError.empty()) throw Error(pairError);
+}
 
 CompiledGraph::CompiledGraph(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CompiledGraph::~CompiledGraph() = default;
@@ -54,8 +98,15 @@ const std::string &CompiledGraph::cppSource() const { return impl_->cpp; }
 const CompileTimes &CompiledGraph::times() const { return impl_->times; }
 uint64_t CompiledGraph::maxBytes() const { return impl_->maxBytes; }
 FusedFn CompiledGraph::fused() const { return impl_->fused; }
-ForwardFn CompiledGraph::forward() const { return impl_->forward; }
-BackwardFn CompiledGraph::backward() const { return impl_->backward; }
+void CompiledGraph::waitForPair() const { impl_->finishPair(); }
+ForwardFn CompiledGraph::forward() const {
+  impl_->finishPair();
+  return impl_->forward;
+}
+BackwardFn CompiledGraph::backward() const {
+  impl_->finishPair();
+  return impl_->backward;
+}
 
 int CompiledGraph::inputIndex(const std::string &name) const {
   for (size_t i = 0; i < impl_->info.inputs.size(); ++i)
@@ -70,7 +121,8 @@ int CompiledGraph::outputIndex(const std::string &name) const {
 }
 
 struct Compiler::JitHolder {
-  std::unique_ptr<Jit> jit;
+  /// Shared with the threads compiling pairs, which may outlive the Compiler.
+  std::shared_ptr<Jit> jit;
 };
 
 Compiler::Compiler(CompileOptions opts)
@@ -114,6 +166,7 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                          ")");
   GeneratedModule gen = emitCpp(*impl->optimized, opts_.sourceName);
   impl->cpp = std::move(gen.source);
+  impl->pairSource = std::move(gen.pairUnit);
   impl->info = std::move(gen.info);
   impl->times.codegenMs = msSince(t0);
   for (uint64_t bytes : {impl->info.fusedWorkspaceBytes, impl->info.contextBytes,
@@ -133,11 +186,20 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                 "; set GRADC_MAX_SOURCE_BYTES to raise it, or compile it ahead "
                 "of time with 'gradc compile'");
   // Clang recurses as deep as the generated code is long: a fused kernel of
-  // a few thousand ops overflowed an 8 MiB stack. Compile on a thread with
-  // a large stack (reserved, committed only as touched).
+  // a few thousand ops overflowed an 8 MiB stack. Compile on threads with
+  // a large stack (reserved, committed only as touched). The two units are
+  // independent: the pair's thread runs on while compile() returns as soon
+  // as the fused entry point is callable, which is what most callers run.
+  {
+    std::shared_ptr<Jit> jit = jit_->jit;
+    CompiledGraph::Impl *p = impl.get(); // joins the thread before it dies
+    impl->pairThread = llvm::thread(std::optional<unsigned>(kJitStackBytes), [jit, p] {
+      p->pairResult.emplace(jit->compile(p->pairSource, p->info.symbolPrefix + "_pair"));
+    });
+  }
   std::optional<llvm::Expected<std::unique_ptr<JitModule>>> compiled;
   llvm::thread worker(std::optional<unsigned>(kJitStackBytes), [&] {
-    compiled.emplace(jit_->jit->compile(impl->cpp, impl->info.symbolPrefix));
+    compiled.emplace(jit_->jit->compile(gen.fusedUnit, impl->info.symbolPrefix));
   });
   worker.join();
   impl->module = unwrap(std::move(*compiled),
@@ -148,10 +210,13 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   const ModuleInfo &mi = impl->info;
   impl->fused = reinterpret_cast<FusedFn>(
       unwrap(impl->module->lookup(mi.fusedSymbol()), "lookup"));
-  impl->forward = reinterpret_cast<ForwardFn>(
-      unwrap(impl->module->lookup(mi.forwardSymbol()), "lookup"));
-  impl->backward = reinterpret_cast<BackwardFn>(
-      unwrap(impl->module->lookup(mi.backwardSymbol()), "lookup"));
+  // Matrix products call BLAS: load it now (after the fused unit, whose
+  // compile its start-up threads would slow), so a missing library is an
+  // error here rather than at the first call.
+  // (The prelude declares both; calls pass the row-major layout, 101.)
+  if (impl->cpp.find("cblas_sgemm(101") != std::string::npos ||
+      impl->cpp.find("cblas_dgemm(101") != std::string::npos)
+    loadBlas();
   return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
 }
 

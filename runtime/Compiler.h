@@ -20,7 +20,7 @@ namespace gradc {
 
 /// Options of a Compiler.
 struct CompileOptions {
-  int optLevel = 3;       ///< clang -O level for generated code.
+  int optLevel = 1;       ///< clang -O level for generated code (see JitOptions).
   std::string cpu;        ///< Target CPU; empty: the host's.
   PassManagerOptions passes; ///< Pipeline instrumentation (print-after, ...).
   std::string sourceName; ///< Recorded in the generated code's header comment.
@@ -41,12 +41,18 @@ struct CompileOptions {
   uint64_t maxSourceBytes = defaultMaxSourceBytes();
 };
 
-/// Timings of one compile, in milliseconds.
+/// Timings of one compile, in milliseconds. clangMs and jitMs are those of
+/// the fused entry point's translation unit: compile() returns when it is
+/// callable. The forward/backward pair compiles meanwhile on a second
+/// thread; pairMs is its time, known once the pair is ready.
 struct CompileTimes {
   double passesMs = 0, codegenMs = 0, clangMs = 0, jitMs = 0;
   /// The machine code came from the compile cache: clangMs is then the
   /// time to hash the source and read the entry, jitMs the time to link it.
   bool cacheHit = false;
+  /// Source to callable code of the forward/backward pair (0 until ready).
+  double pairMs = 0;
+  /// Time until P_fwd_bwd is callable.
   double totalMs() const { return passesMs + codegenMs + clangMs + jitMs; }
 };
 
@@ -64,8 +70,12 @@ public:
   const ModuleInfo &info() const;
   /// The generated C++.
   const std::string &cppSource() const;
-  /// How long each stage took.
+  /// How long each stage took (pairMs: see waitForPair()).
   const CompileTimes &times() const;
+  /// Blocks until the forward/backward pair, compiled in the background
+  /// since compile(), is ready; throws gradc::Error if it failed to compile.
+  /// forward() and backward() call it; afterwards times().pairMs is set.
+  void waitForPair() const;
   /// The memory cap it was compiled with (CompileOptions::maxBytes).
   uint64_t maxBytes() const;
 
@@ -73,7 +83,9 @@ public:
   int inputIndex(const std::string &name) const;
   int outputIndex(const std::string &name) const;
 
+  /// The fused forward+backward entry point (ready when compile() returns).
   FusedFn fused() const;
+  /// The forward/backward pair; the first call waits for them (waitForPair).
   ForwardFn forward() const;
   BackwardFn backward() const;
 
@@ -85,7 +97,8 @@ private:
 };
 
 /// Compiles graphs. Holds the JIT; create one and reuse it. compile() may
-/// be called from several threads at once.
+/// be called from several threads at once. Compiled graphs do not need the
+/// Compiler: it may be destroyed while a pair still compiles.
 class Compiler {
 public:
   /// Creates the JIT for the host CPU. Throws gradc::Error on failure.

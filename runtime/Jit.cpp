@@ -6,10 +6,12 @@
 // share mutable state (concurrent compiles need no locks), and destroying a
 // module releases exactly its code.
 //
-// With a compile cache, compile() hashes the source and the target first;
-// on a hit it links the stored object into a fresh LLJIT and never runs
-// clang. On a miss the module's identifier is set to the key and the LLJIT
-// compiles through LLVM's ObjectCache hook, which stores the new object.
+// clang compiles the source all the way to an object file in memory (its
+// own backend run, set up once with the rest of the invocation), and ORC
+// only links that object: cheaper than handing ORC an IR module to compile
+// with a second target machine. With a compile cache, compile() hashes the
+// source and the target first; on a hit it links the stored object and
+// never runs clang, on a miss it stores the object clang produced.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +21,6 @@
 #include "runtime/JitCompiler.h"
 
 #include "llvm/Config/llvm-config.h"
-#include "llvm/ExecutionEngine/Orc/CompileUtils.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -30,10 +31,12 @@
 #include "llvm/IR/DiagnosticPrinter.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 
 namespace gradc {
 namespace {
@@ -106,8 +109,7 @@ llvm::CodeGenOptLevel codeGenLevel(int optLevel) {
 }
 
 /// Names ORC must resolve for \p module to be fully compiled: every symbol
-/// it defines with external linkage. Looking them all up at once makes ORC
-/// generate and link the whole module inside compile().
+/// it defines with external linkage.
 std::vector<std::string> definedSymbols(const llvm::Module &module) {
   std::vector<std::string> names;
   for (const llvm::GlobalValue &value : module.global_values())
@@ -117,6 +119,28 @@ std::vector<std::string> definedSymbols(const llvm::Module &module) {
   return names;
 }
 
+/// Whether \p object has static constructors or destructors to run. LLJIT
+/// runs those of IR modules only (its IR platform turns them into an
+/// initializer function), not those of objects.
+bool hasInitializers(llvm::MemoryBufferRef object) {
+  auto file = llvm::object::ObjectFile::createObjectFile(object);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return false;
+  }
+  for (const llvm::object::SectionRef &section : (*file)->sections()) {
+    llvm::Expected<llvm::StringRef> name = section.getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    if (name->starts_with(".init_array") || name->starts_with(".fini_array") ||
+        name->starts_with(".ctors") || name->starts_with(".dtors"))
+      return true;
+  }
+  return false;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -124,15 +148,14 @@ std::vector<std::string> definedSymbols(const llvm::Module &module) {
 //===----------------------------------------------------------------------===//
 
 struct JitModule::Impl {
-  /// Creates the LLJIT, adds \p module to it and generates all its code.
-  /// With \p cache, code generation goes through it (the module's
-  /// identifier must be its cache key).
+  /// Creates the LLJIT, adds \p module to it, generates and links all its
+  /// code and runs its static constructors (sources that have some).
   llvm::Error load(std::unique_ptr<llvm::Module> module,
                    std::unique_ptr<llvm::LLVMContext> context,
                    const jit_detail::TargetConfig &target,
-                   const std::map<std::string, void *> &hostSymbols,
-                   std::shared_ptr<CompileCacheHook> cache);
-  /// Creates the LLJIT and links the compiled \p object into it.
+                   const std::map<std::string, void *> &hostSymbols);
+  /// Creates the LLJIT and links the compiled \p object into it, with every
+  /// symbol it defines resolved (so the code is ready to call).
   llvm::Error loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
                          const jit_detail::TargetConfig &target,
                          const std::map<std::string, void *> &hostSymbols);
@@ -143,8 +166,6 @@ struct JitModule::Impl {
   bool hasInitializers = false;
   // Declared before the LLJIT, which reports into it until destroyed.
   std::shared_ptr<ErrorLog> log = std::make_shared<ErrorLog>();
-  /// Kept alive as long as the LLJIT whose compiler points at it.
-  std::shared_ptr<CompileCacheHook> cache;
   std::unique_ptr<llvm::orc::LLJIT> jit;
 };
 
@@ -176,8 +197,8 @@ const JitStats &JitModule::stats() const { return impl_->stats; }
 
 struct Jit::Config {
   jit_detail::TargetConfig target;
-  /// Null without a cache directory.
-  std::shared_ptr<CompileCacheHook> cache;
+  /// Empty without a cache directory.
+  std::optional<CompileCache> cache;
 };
 
 Jit::Jit(JitOptions options, std::unique_ptr<Config> config)
@@ -197,8 +218,7 @@ llvm::Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
   auto config = std::make_unique<Config>();
   config->target = std::move(*target);
   if (!options.cacheDir.empty())
-    config->cache =
-        std::make_shared<CompileCacheHook>(CompileCache(options.cacheDir));
+    config->cache.emplace(options.cacheDir);
   return std::unique_ptr<Jit>(new Jit(std::move(options), std::move(config)));
 }
 
@@ -231,14 +251,13 @@ createHostJITDylib(llvm::orc::LLJIT &jit,
   return &host;
 }
 
-/// A fresh LLJIT generating code for \p target and resolving undefined
-/// symbols as createHostJITDylib() says. With \p cache, IR is compiled by
-/// the same compiler LLJIT would pick (one TargetMachine, no thread pool)
-/// with the cache attached.
+/// A fresh LLJIT for \p target, resolving undefined symbols as
+/// createHostJITDylib() says. Mostly it only links objects clang generated;
+/// it compiles IR for sources with static constructors.
 llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>>
 createLLJIT(const jit_detail::TargetConfig &target,
             const std::map<std::string, void *> &hostSymbols,
-            std::shared_ptr<ErrorLog> log, CompileCacheHook *cache) {
+            std::shared_ptr<ErrorLog> log) {
   llvm::orc::JITTargetMachineBuilder machine{llvm::Triple(target.triple)};
   machine.setCPU(target.cpu);
   machine.addFeatures(target.features);
@@ -249,17 +268,6 @@ createLLJIT(const jit_detail::TargetConfig &target,
       .setProcessSymbolsJITDylibSetup([&](llvm::orc::LLJIT &jit) {
         return createHostJITDylib(jit, hostSymbols);
       });
-  if (cache)
-    builder.setCompileFunctionCreator(
-        [cache](llvm::orc::JITTargetMachineBuilder builder)
-            -> llvm::Expected<
-                std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
-          auto machine = builder.createTargetMachine();
-          if (!machine)
-            return machine.takeError();
-          return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(
-              std::move(*machine), cache);
-        });
   auto jit = builder.create();
   if (!jit)
     return jit.takeError();
@@ -268,29 +276,13 @@ createLLJIT(const jit_detail::TargetConfig &target,
   return jit;
 }
 
-/// Generates and links all of the module's code now, so failures surface in
-/// compile() and the first call through a looked-up pointer is not slow.
-llvm::Error materializeAll(llvm::orc::LLJIT &jit,
-                           const std::vector<std::string> &names) {
-  if (names.empty())
-    return llvm::Error::success();
-  llvm::orc::SymbolLookupSet symbols;
-  for (const std::string &name : names)
-    symbols.add(jit.mangleAndIntern(name));
-  auto &session = jit.getExecutionSession();
-  return session
-      .lookup(llvm::orc::makeJITDylibSearchOrder(&jit.getMainJITDylib()),
-              std::move(symbols))
-      .takeError();
-}
-
 /// The cache key of one compile: the source and everything else that
 /// decides the object's bytes. Bump the format tag when the JIT's own code
 /// generation settings change in a way the -cc1 arguments do not show.
 std::string cacheKey(llvm::StringRef source, llvm::StringRef moduleName,
                      const jit_detail::TargetConfig &target) {
   std::string fingerprint = jit_detail::targetFingerprint(target);
-  return CompileCache::makeKey({"gradc-jit-object-1", GRADC_VERSION_STRING,
+  return CompileCache::makeKey({"gradc-jit-object-2", GRADC_VERSION_STRING,
                                 LLVM_VERSION_STRING, fingerprint, moduleName,
                                 source});
 }
@@ -301,31 +293,31 @@ llvm::Error
 JitModule::Impl::load(std::unique_ptr<llvm::Module> module,
                       std::unique_ptr<llvm::LLVMContext> context,
                       const jit_detail::TargetConfig &target,
-                      const std::map<std::string, void *> &hostSymbols,
-                      std::shared_ptr<CompileCacheHook> cacheHook) {
+                      const std::map<std::string, void *> &hostSymbols) {
   context->setDiagnosticHandlerCallBack(logBackendDiagnostic, log.get());
   std::vector<std::string> names = definedSymbols(*module);
-  bool needsInitializers = module->getNamedGlobal("llvm.global_ctors") ||
-                           module->getNamedGlobal("llvm.global_dtors");
-
-  cache = std::move(cacheHook);
-  auto created = createLLJIT(target, hostSymbols, log, cache.get());
+  auto created = createLLJIT(target, hostSymbols, log);
   if (!created)
     return created.takeError();
   jit = std::move(*created);
   if (llvm::Error error = jit->addIRModule(
           llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
     return log->explain(std::move(error));
-  if (llvm::Error error = materializeAll(*jit, names))
-    return log->explain(makeError("gradc JIT: cannot link module '" + name +
-                                  "': " + llvm::toString(std::move(error))));
-  // Generated code has no dynamic initializers by design; run them anyway
-  // if some appear, rather than hand out a half-initialized module.
-  if (needsInitializers) {
-    if (llvm::Error error = jit->initialize(jit->getMainJITDylib()))
-      return log->explain(std::move(error));
-    hasInitializers = true;
+  if (!names.empty()) {
+    llvm::orc::SymbolLookupSet symbols;
+    for (const std::string &symbol : names)
+      symbols.add(jit->mangleAndIntern(symbol));
+    if (llvm::Error error =
+            jit->getExecutionSession()
+                .lookup(llvm::orc::makeJITDylibSearchOrder(&jit->getMainJITDylib()),
+                        std::move(symbols))
+                .takeError())
+      return log->explain(makeError("gradc JIT: cannot link module '" + name +
+                                    "': " + llvm::toString(std::move(error))));
   }
+  if (llvm::Error error = jit->initialize(jit->getMainJITDylib()))
+    return log->explain(std::move(error));
+  hasInitializers = true;
   return llvm::Error::success();
 }
 
@@ -333,7 +325,7 @@ llvm::Error
 JitModule::Impl::loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
                             const jit_detail::TargetConfig &target,
                             const std::map<std::string, void *> &hostSymbols) {
-  auto created = createLLJIT(target, hostSymbols, log, nullptr);
+  auto created = createLLJIT(target, hostSymbols, log);
   if (!created)
     return created.takeError();
   jit = std::move(*created);
@@ -358,7 +350,7 @@ JitModule::Impl::loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
                             &jit->getMainJITDylib()),
                         std::move(symbols))
                 .takeError())
-      return log->explain(makeError("gradc JIT: cannot link cached module '" +
+      return log->explain(makeError("gradc JIT: cannot link module '" +
                                     name + "': " +
                                     llvm::toString(std::move(error))));
   if (needsInitializers) {
@@ -378,7 +370,7 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
   std::string key;
   if (config_->cache) {
     key = cacheKey(cppSource, moduleName, config_->target);
-    if (auto object = config_->cache->cache().load(key)) {
+    if (auto object = config_->cache->load(key)) {
       impl->stats.frontendMs = millisecondsSince(start);
       start = std::chrono::steady_clock::now();
       llvm::Error error = impl->loadObject(std::move(object), config_->target,
@@ -389,31 +381,46 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
         return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
       }
       // An entry that passed the checks but does not link (say, written by
-      // a differently built gradc of the same version): drop it, so the
-      // ObjectCache hook does not hand it back, and compile afresh, which
-      // stores a good one.
+      // a differently built gradc of the same version): drop it and compile
+      // afresh, which stores a good one.
       llvm::consumeError(std::move(error));
-      config_->cache->cache().remove(key);
+      config_->cache->remove(key);
       impl = std::make_unique<JitModule::Impl>();
       impl->name = moduleName.str();
       start = std::chrono::steady_clock::now();
     }
   }
 
-  auto context = std::make_unique<llvm::LLVMContext>();
-  llvm::Expected<std::unique_ptr<llvm::Module>> module =
-      jit_detail::compileToModule(cppSource, moduleName, config_->target,
-                                  *context);
-  if (!module)
-    return module.takeError();
-  if (config_->cache)
-    (*module)->setModuleIdentifier(key);
+  llvm::Expected<std::string> object = jit_detail::compileToBytes(
+      cppSource, moduleName, config_->target, jit_detail::ClangOutput::Object);
+  if (!object)
+    return object.takeError();
+  if (hasInitializers(llvm::MemoryBufferRef(*object, impl->name))) {
+    // Generated code has none by design; other sources may. Compile them
+    // through ORC's IR layer, which runs them, and do not cache them.
+    auto context = std::make_unique<llvm::LLVMContext>();
+    llvm::Expected<std::unique_ptr<llvm::Module>> module =
+        jit_detail::compileToModule(cppSource, moduleName, config_->target,
+                                    *context);
+    if (!module)
+      return module.takeError();
+    impl->stats.frontendMs = millisecondsSince(start);
+    start = std::chrono::steady_clock::now();
+    if (llvm::Error error = impl->load(std::move(*module), std::move(context),
+                                       config_->target, options_.hostSymbols))
+      return error;
+    impl->stats.jitMs = millisecondsSince(start);
+    return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+  }
   impl->stats.frontendMs = millisecondsSince(start);
 
   start = std::chrono::steady_clock::now();
-  if (llvm::Error error =
-          impl->load(std::move(*module), std::move(context), config_->target,
-                     options_.hostSymbols, config_->cache))
+  // Stored before linking: a store failure only costs the next compile.
+  if (config_->cache)
+    config_->cache->store(key, *object);
+  if (llvm::Error error = impl->loadObject(
+          llvm::MemoryBuffer::getMemBufferCopy(*object, impl->name + ".o"),
+          config_->target, options_.hostSymbols))
     return error;
   impl->stats.jitMs = millisecondsSince(start);
   return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));

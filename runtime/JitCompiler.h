@@ -1,9 +1,10 @@
 //===- runtime/JitCompiler.h - clang as a library, for the JIT --*- C++ -*-===//
 //
 // Internal to runtime/: the clang half of the JIT. Runs one in-process clang
-// invocation on an in-memory C++ buffer and returns either an optimized
-// llvm::Module (for ORC) or the bytes of a textual/binary output. Jit.cpp
-// owns the ORC half and the public API.
+// invocation on an in-memory C++ buffer and returns the bytes of its output:
+// an object file (which ORC links), LLVM IR text or assembly; or an
+// optimized llvm::Module for the rare source ORC must compile itself. Jit.cpp owns
+// the ORC half and the public API.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +34,7 @@ struct TargetConfig {
   std::string cpu;
   /// "+avx2"-style feature switches; empty when an explicit CPU was chosen.
   std::vector<std::string> features;
-  int optLevel = 3;
+  int optLevel = 1;
 };
 
 /// Initializes the native target once per process (thread-safe) and resolves
@@ -47,7 +48,8 @@ std::string targetFingerprint(const TargetConfig &target);
 /// What a clang run produces besides diagnostics.
 enum class ClangOutput { LLVMText, Assembly, Object };
 
-/// Compiles \p source to an optimized module living in \p context.
+/// Compiles \p source to an optimized module living in \p context (for
+/// sources with static constructors, which ORC runs for IR only).
 llvm::Expected<std::unique_ptr<llvm::Module>>
 compileToModule(llvm::StringRef source, llvm::StringRef moduleName,
                 const TargetConfig &target, llvm::LLVMContext &context);

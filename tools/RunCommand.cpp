@@ -32,7 +32,7 @@ JIT-compiles GRAPH and runs forward and backward once.
   --accumulate    add into the gradient buffers (they start at zero here)
   --format F      torch (default): print like PyTorch, with grad_fn=<...>;
                   json: {"outputs": {NAME: {"shape", "data"}}, "grads": {...}}
-  -O0..-O3        optimization level of the generated code (default -O3)
+  -O0..-O3        optimization level of the generated code (default -O1)
   --no-cache      compile without the on-disk compile cache ($GRADC_CACHE_DIR)
 )HELP";
 

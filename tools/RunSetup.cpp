@@ -12,7 +12,7 @@ namespace gradc {
 static int optLevel(const Args &args) {
   for (int l = 0; l <= 3; ++l)
     if (args.has("-O" + std::to_string(l))) return l;
-  return 3;
+  return 1;
 }
 
 RunSetup prepareRun(const Args &args) {

@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
     // 1. Load and compile. The Compiler holds the JIT; reuse it for more
     //    graphs. A second compile of the same graph is a cache hit.
     std::unique_ptr<gradc::Graph> graph = gradc::loadGraphFile(argv[1]);
-    gradc::CompileOptions options; // -O3, host CPU, compile cache on
+    gradc::CompileOptions options; // -O1, host CPU, compile cache on
     gradc::Compiler compiler(options);
     std::unique_ptr<gradc::CompiledGraph> compiled = compiler.compile(*graph);
     const gradc::ModuleInfo &info = compiled->info();

@@ -150,7 +150,7 @@ void writeRaw(const std::string &path, const gradc::Tensor &t) {
 int run(const Config &c) {
   gradc::DType dt = c.f64 ? gradc::DType::F64 : gradc::DType::F32;
   int64_t m = c.batch / c.micro;
-  gradc::CompileOptions options; // -O3, host CPU, compile cache on
+  gradc::CompileOptions options; // -O1, host CPU, compile cache on
   gradc::Compiler compiler(options);
   auto compiled = compiler.compile(*buildGraph(c, dt));
   std::printf("mlp %lld-%lld(x%lld)-%lld, batch %lld in %lld micro-batches of %lld, "

@@ -86,7 +86,7 @@ GRADC_API const char *gradc_last_error(void);
  *  after, so that programs keep working when fields are added. */
 typedef struct gradc_options {
   size_t size;           /* sizeof(gradc_options), set by gradc_options_init */
-  int opt_level;         /* clang -O level of the generated code, 0..3 (3) */
+  int opt_level;         /* clang -O level of the generated code, 0..3 (1) */
   const char *cpu;       /* target CPU as in -mcpu; NULL: the host's */
   int use_cache;         /* nonzero: use the on-disk compile cache (1) */
   const char *cache_dir; /* NULL: $GRADC_CACHE_DIR, else ~/.cache/gradc */

@@ -109,8 +109,8 @@ Node *Case::op(OpKind k, const std::vector<BuildOperand> &operands,
 }
 
 const Compiler &testCompiler() {
-  // -O1: these graphs are tiny, and most of the binary's time is JIT
-  // compiles; the CLI cross-checks run the default -O3.
+  // -O1, the default, spelled out: the finite-difference checks should not
+  // depend on what the default becomes.
   static const CompileOptions opts = [] {
     CompileOptions o;
     o.optLevel = 1;
