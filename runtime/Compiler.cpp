@@ -12,6 +12,12 @@
 
 #include <llvm/Support/thread.h>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -28,6 +34,15 @@ double msSince(std::chrono::steady_clock::time_point t0) {
 /// Stack of the thread that runs clang on generated code (a limit, like
 /// the memory cap: deep enough for every graph the passes accept).
 constexpr unsigned kJitStackBytes = 1u << 30;
+
+/// Makes the calling thread yield to the process's other threads (nice
+/// +10 on Linux, where niceness is per thread): the pair's compile runs
+/// beside the fused unit's on an idle machine, behind it on a busy one.
+void lowerThreadPriority() {
+#ifdef __linux__
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+#endif
+}
 
 template <typename T> T unwrap(llvm::Expected<T> v, const std::string &what) {
   if (!v) throw Error(what + ": " + llvm::toString(v.takeError()));
@@ -194,6 +209,7 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
     std::shared_ptr<Jit> jit = jit_->jit;
     CompiledGraph::Impl *p = impl.get(); // joins the thread before it dies
     impl->pairThread = llvm::thread(std::optional<unsigned>(kJitStackBytes), [jit, p] {
+      lowerThreadPriority();
       p->pairResult.emplace(jit->compile(p->pairSource, p->info.symbolPrefix + "_pair"));
     });
   }
