@@ -231,13 +231,17 @@ gradc_status gradc_compile_string(const char *text, gradc_format format,
     checked(graph, "graph");
     *graph = nullptr;
     gradc::GraphFormat f;
-    switch (format) {
+    // A C caller may pass any int. Read it as one: a load of an
+    // out-of-range value as the enum type is undefined behaviour in C++.
+    int code = 0;
+    static_assert(sizeof code == sizeof format, "gradc_format is an int");
+    std::memcpy(&code, &format, sizeof code);
+    switch (code) {
     case GRADC_FORMAT_JSON: f = gradc::GraphFormat::Json; break;
     case GRADC_FORMAT_DSL: f = gradc::GraphFormat::Dsl; break;
     case GRADC_FORMAT_IR: f = gradc::GraphFormat::IR; break;
     default:
-      throw std::invalid_argument("unknown gradc_format " +
-                                  std::to_string(static_cast<int>(format)));
+      throw std::invalid_argument("unknown gradc_format " + std::to_string(code));
     }
     std::string fileName = name ? name : "<string>";
     gradc::CompileOptions co = toCompileOptions(options, fileName);

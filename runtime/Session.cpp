@@ -73,6 +73,11 @@ Session::Session(const CompiledGraph &g)
     grads_.emplace_back(mi.inputs[i].type.dtype, mi.inputs[i].type.shape);
     gradValid_.push_back(false);
   }
+  // Pointer arrays are refilled by every call, never reallocated.
+  inPtrs_.reserve(inputs_.size());
+  outPtrs_.reserve(outputs_.size());
+  gradPtrs_.reserve(grads_.size());
+  seedPtrs_.reserve(outputs_.size());
 }
 
 void Session::setInput(const std::string &name, const Tensor &value) {
@@ -127,9 +132,10 @@ void Session::checkInputsSet() const {
                   "' has no value: set it or declare an init");
 }
 
-std::vector<const void *> Session::seedPointers(const std::vector<Root> &roots) {
+const void *const *Session::seedPointers(const std::vector<Root> &roots) {
   const ModuleInfo &mi = g_.info();
-  std::vector<const void *> seeds(mi.outputs.size(), nullptr);
+  std::vector<const void *> &seeds = seedPtrs_;
+  seeds.assign(mi.outputs.size(), nullptr);
   for (const Root &r : roots) {
     int k = g_.outputIndex(r.output);
     if (k < 0) throw Error("the graph has no output named '" + r.output + "'");
@@ -151,51 +157,46 @@ std::vector<const void *> Session::seedPointers(const std::vector<Root> &roots) 
                   o.type.str() + ", got " + r.seed->type().str());
     seeds[k] = r.seed->data();
   }
-  return seeds;
+  return seeds.data();
 }
 
-std::vector<void *> Session::gradPointers() {
-  std::vector<void *> p;
-  for (Tensor &t : grads_) p.push_back(t.data());
-  return p;
+void Session::fillPointers() {
+  inPtrs_.clear();
+  for (const Tensor &t : inputs_) inPtrs_.push_back(t.data());
+  outPtrs_.clear();
+  for (Tensor &t : outputs_) outPtrs_.push_back(t.data());
+  gradPtrs_.clear();
+  for (Tensor &t : grads_) gradPtrs_.push_back(t.data());
 }
 
 void Session::forward() {
   checkInputsSet();
-  std::vector<const void *> in;
-  for (const Tensor &t : inputs_) in.push_back(t.data());
-  std::vector<void *> out;
-  for (Tensor &t : outputs_) out.push_back(t.data());
-  g_.forward()(in.data(), out.data(), ctx_.data(), ws_.data());
+  fillPointers();
+  g_.forward()(inPtrs_.data(), outPtrs_.data(), ctx_.data(), ws_.data());
   haveContext_ = true;
 }
 
 void Session::backward(const std::vector<Root> &roots) {
   if (!haveContext_)
     throw Error("backward() needs a forward() first (no saved context)");
-  std::vector<const void *> seeds = seedPointers(roots);
+  const void *const *seeds = seedPointers(roots);
   // PyTorch: a None .grad is assigned, an existing one is added to. Zero
   // the None ones and accumulate into all, so one call serves both.
   for (size_t j = 0; j < grads_.size(); ++j)
     if (!gradValid_[j]) grads_[j].fill(0);
-  std::vector<void *> grads = gradPointers();
-  g_.backward()(ctx_.data(), grads.data(), seeds.data(), kFlagAccumulate,
-                ws_.data());
+  fillPointers();
+  g_.backward()(ctx_.data(), gradPtrs_.data(), seeds, kFlagAccumulate, ws_.data());
   for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
 }
 
 void Session::runFused(const std::vector<Root> &roots, bool accumulate) {
   checkInputsSet();
-  std::vector<const void *> seeds = seedPointers(roots);
-  std::vector<const void *> in;
-  for (const Tensor &t : inputs_) in.push_back(t.data());
-  std::vector<void *> out;
-  for (Tensor &t : outputs_) out.push_back(t.data());
+  const void *const *seeds = seedPointers(roots);
   if (accumulate)
     for (size_t j = 0; j < grads_.size(); ++j)
       if (!gradValid_[j]) grads_[j].fill(0);
-  std::vector<void *> grads = gradPointers();
-  g_.fused()(in.data(), out.data(), grads.data(), seeds.data(),
+  fillPointers();
+  g_.fused()(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(), seeds,
              accumulate ? kFlagAccumulate : 0, fusedWs_.data());
   if (!roots.empty())
     for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;

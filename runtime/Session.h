@@ -68,15 +68,19 @@ public:
 
 private:
   void checkInputsSet() const;
-  /// Validates roots and fills the seed pointer array.
-  std::vector<const void *> seedPointers(const std::vector<Root> &roots);
-  std::vector<void *> gradPointers();
+  /// Validates roots and fills the seed pointer array (seedPtrs_).
+  const void *const *seedPointers(const std::vector<Root> &roots);
+  /// Fills the input, output and gradient pointer arrays.
+  void fillPointers();
 
   const CompiledGraph &g_;
   std::vector<Tensor> inputs_, outputs_, grads_;
   std::vector<bool> inputSet_, gradValid_;
   std::vector<Tensor> ones_; ///< Implicit seeds of scalar roots.
   AlignedBuffer fusedWs_, ctx_, ws_;
+  // The entry points' pointer arrays, kept so a call allocates nothing.
+  std::vector<const void *> inPtrs_, seedPtrs_;
+  std::vector<void *> outPtrs_, gradPtrs_;
   bool haveContext_ = false;
 };
 
