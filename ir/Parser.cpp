@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 namespace gradc {
@@ -313,6 +314,7 @@ private:
     }
     next();
     AttrMap attrs;
+    std::map<std::string, std::pair<int, int>> attrAt; // name -> line, col
     if (isPunct("{")) {
       next();
       while (!isPunct("}")) {
@@ -320,6 +322,7 @@ private:
         if (tok_.kind != Tok::Ident) fail("expected an attribute name");
         std::string an = tok_.text;
         if (attrs.count(an)) fail("attribute '" + an + "' given twice");
+        attrAt[an] = {tok_.line, tok_.col};
         next();
         expectPunct("=");
         attrs[an] = parseAttrValue();
@@ -331,7 +334,13 @@ private:
     TensorType type = parseType();
     bool noGrad = false;
     if (auto it = attrs.find("no_grad"); it != attrs.end()) {
-      noGrad = getBool(attrs, "no_grad", false);
+      // The parser interprets this one itself, so it checks the kind here,
+      // where the attribute's position is known.
+      try {
+        noGrad = getBool(attrs, "no_grad", false);
+      } catch (const Error &e) {
+        failAt(attrAt["no_grad"].first, attrAt["no_grad"].second, e.what());
+      }
       attrs.erase(it);
     }
     // Lowering decisions in optimized dumps (passes/Lowering.h) are derived
