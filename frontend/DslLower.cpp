@@ -57,8 +57,7 @@ std::string DslLowerer::didYouMean(const std::string &name,
   for (const std::string &c : cands)
     if (c.size() <= kMaxLen && c != name) near.push_back(c);
   auto best = closestName(name, near);
-  // Replacing every character is no longer a typo ('q' is not 'x').
-  if (!best || editDistance(name, *best) >= name.size()) return "";
+  if (!best) return "";
   return "; did you mean " + shown(*best) + "?";
 }
 

@@ -154,6 +154,8 @@ std::optional<std::string> closestName(const std::string &name,
                                         : name.size() - c.size();
     if (gap >= bestD) continue; // the distance is at least the length gap
     size_t d = editDistance(name, c);
+    // Replacing every character is no longer a typo ('q' is not 'x').
+    if (d >= name.size()) continue;
     if (d < bestD) {
       bestD = d;
       best = c;

@@ -78,7 +78,8 @@ InputInit inputInit(const Node &input);
 
 /// Edit distance between two names, for suggestions.
 size_t editDistance(const std::string &a, const std::string &b);
-/// The closest candidate to `name` within a small edit distance, if any.
+/// The closest candidate to `name` within a small edit distance, if any;
+/// never one that differs in every character (no 'x' for a mistyped 'q').
 std::optional<std::string> closestName(const std::string &name,
                                        const std::vector<std::string> &cands);
 

@@ -392,6 +392,9 @@ TEST(JsonLoader, UndefinedNamesSuggest) {
                "mean 'y'?)");
   EXPECT_ERROR(withNodes(R"({"name": "y", "op": "neg", "inputs": ["qqqqq"]})"),
                "g.json: nodes[0] (\"y\"): input 'qqqqq' is not defined");
+  // A one-letter name is not a typo of another one-letter name.
+  EXPECT_ERROR(withNodes(R"({"name": "y", "op": "neg", "inputs": ["q"]})"),
+               "g.json: nodes[0] (\"y\"): input 'q' is not defined");
   EXPECT_ERROR(withNodes(R"({"name": "out", "op": "neg", "inputs": ["x"]})",
                          R"(["outt"])"),
                "g.json: outputs[0]: 'outt' is not defined (did you mean "
