@@ -69,6 +69,7 @@ Node *GraphBuilder::addOp(OpKind op, const std::vector<BuildOperand> &operands,
       break;
     }
   std::vector<Node *> nodes;
+  std::unordered_set<const Node *> added; // removed again if the op fails
   for (const BuildOperand &o : operands) {
     if (o.node) {
       nodes.push_back(o.node);
@@ -77,12 +78,21 @@ Node *GraphBuilder::addOp(OpKind op, const std::vector<BuildOperand> &operands,
     Node *c = graph_->addConstant({litType, {}}, o.literal);
     c->noGrad = noGrad;
     nodes.push_back(c);
+    added.insert(c);
   }
-  Node *n = graph_->addNode(op, std::move(nodes), std::move(attrs), name);
-  n->noGrad = noGrad;
-  checkTensorBytes(n->type, maxTensorBytes_,
-                   "the result of '" + std::string(n->info().name) + "'");
-  return n;
+  try {
+    Node *n = graph_->addNode(op, std::move(nodes), std::move(attrs), name);
+    added.insert(n);
+    n->noGrad = noGrad;
+    checkTensorBytes(n->type, maxTensorBytes_,
+                     "the result of '" + std::string(n->info().name) + "'");
+    return n;
+  } catch (...) {
+    // A caller that catches the error (a host building graphs in code)
+    // keeps the graph as it was: no literal constants of the failed op.
+    graph_->removeNodesIf([&](const Node *x) { return added.count(x) != 0; });
+    throw;
+  }
 }
 
 void GraphBuilder::addOutput(const std::string &name) {
