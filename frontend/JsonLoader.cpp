@@ -1,8 +1,8 @@
 //===- frontend/JsonLoader.cpp - Reads graphs in the JSON format ----------===//
 //
 // Loading runs in phases so that every error can name its JSON path:
-//   1. scan the raw text for nesting depth (the JSON library recurses),
-//   2. parse into a DOM, rejecting duplicate object keys,
+//   1-2. parse the text into a DOM (frontend/JsonText: nesting depth checked
+//      first, duplicate object keys rejected),
 //   3. read every input and node into a plain spec, checking keys and types,
 //   4. resolve names to definitions, and order the nodes topologically,
 //   5. build the graph through GraphBuilder in that order.
@@ -11,6 +11,7 @@
 #include "frontend/JsonLoader.h"
 
 #include "frontend/GraphBuilder.h"
+#include "frontend/JsonText.h"
 #include "ir/Error.h"
 
 #include <nlohmann/json.hpp>
@@ -58,170 +59,6 @@ std::string jsonNameFromIR(const std::string &irName) {
 namespace {
 
 using json = nlohmann::json;
-
-//===----------------------------------------------------------------------===//
-// Raw text: positions, nesting, parsing
-//===----------------------------------------------------------------------===//
-
-/// "FILE:LINE:COL: error: MSG" for a byte offset into `text` (columns count
-/// bytes, as clang's do).
-[[noreturn]] void failAtOffset(const std::string &file, const std::string &text,
-                               size_t offset, const std::string &msg) {
-  offset = std::min(offset, text.size());
-  size_t line = 1, lineStart = 0;
-  for (size_t i = 0; i < offset; ++i)
-    if (text[i] == '\n') {
-      ++line;
-      lineStart = i + 1;
-    }
-  throw Error(file + ":" + std::to_string(line) + ":" +
-              std::to_string(offset - lineStart + 1) + ": error: " + msg);
-}
-
-/// Rejects bracket nesting deeper than kMaxJsonNesting before the recursive
-/// JSON parser sees it. Brackets inside strings do not count.
-void checkNesting(const std::string &text, const std::string &file) {
-  int depth = 0;
-  bool inString = false, escaped = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonNesting)
-        failAtOffset(file, text, i,
-                     "JSON nesting is deeper than " +
-                         std::to_string(kMaxJsonNesting) + " levels");
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-}
-
-/// The part of a nlohmann message after its "[json.exception...] parse
-/// error at line L, column C: " prefix; we print our own location.
-std::string stripLibraryPrefix(const std::string &what) {
-  size_t p = what.find("] ");
-  std::string s = p == std::string::npos ? what : what.substr(p + 2);
-  if (s.rfind("parse error", 0) == 0) {
-    size_t colon = s.find(": ");
-    if (colon != std::string::npos) s = s.substr(colon + 2);
-  }
-  return s;
-}
-
-/// Builds the DOM from the parser's SAX events. Our own builder rather than
-/// nlohmann's callback parser, whose end_object scans the enclosing array
-/// (quadratic for 100k nodes), and rather than plain json::parse, which lets
-/// the last of two duplicate keys win silently: here a duplicate key is an
-/// error that says where. Parse errors carry a byte offset for line:col.
-class DomBuilder : public nlohmann::json_sax<json> {
-public:
-  DomBuilder(const std::string &text, const std::string &file)
-      : text_(text), file_(file) {}
-
-  json takeRoot() { return std::move(root_); }
-
-  bool null() override { return add(json(nullptr)); }
-  bool boolean(bool v) override { return add(json(v)); }
-  bool number_integer(number_integer_t v) override { return add(json(v)); }
-  bool number_unsigned(number_unsigned_t v) override { return add(json(v)); }
-  bool number_float(number_float_t v, const string_t &) override {
-    return add(json(v));
-  }
-  bool string(string_t &v) override { return add(json(std::move(v))); }
-  bool binary(binary_t &) override { return add(json(nullptr)); }
-  bool start_object(std::size_t) override { return open(json::object()); }
-  bool start_array(std::size_t) override { return open(json::array()); }
-  bool end_object() override { return close(); }
-  bool end_array() override { return close(); }
-
-  bool key(string_t &k) override {
-    Frame &f = frames_.back();
-    if (f.value->contains(k))
-      throw Error(file_ + ": " + path() + ": duplicate key '" + k + "'");
-    f.key = k;
-    return true;
-  }
-
-  bool parse_error(std::size_t position, const std::string &lastToken,
-                   const json::exception &e) override {
-    // `position` counts bytes read, the offending one included. A number
-    // that overflows (406) is only known bad at its end: point at its start.
-    size_t offset = position ? position - 1 : 0;
-    if (e.id == 406 && lastToken.size() <= position)
-      offset = position - lastToken.size();
-    failAtOffset(file_, text_, offset, stripLibraryPrefix(e.what()));
-  }
-
-private:
-  struct Frame {
-    json *value;     // The open object or array.
-    std::string key; // Objects: the key whose value comes next.
-  };
-
-  /// Stores `v` where the next value goes; returns where it landed.
-  json *place(json v) {
-    if (frames_.empty()) {
-      root_ = std::move(v);
-      return &root_;
-    }
-    Frame &f = frames_.back();
-    if (f.value->is_array()) {
-      f.value->push_back(std::move(v));
-      return &f.value->back();
-    }
-    json &slot = (*f.value)[f.key];
-    slot = std::move(v);
-    return &slot;
-  }
-  bool add(json v) {
-    place(std::move(v));
-    return true;
-  }
-  // Children only ever go into the innermost open container, so pointers
-  // to the outer ones stay valid.
-  bool open(json v) {
-    frames_.push_back({place(std::move(v)), {}});
-    return true;
-  }
-  bool close() {
-    frames_.pop_back();
-    return true;
-  }
-
-  /// JSON path of the innermost open object, e.g. "nodes[2]".
-  std::string path() const {
-    std::string p;
-    for (size_t i = 0; i + 1 < frames_.size(); ++i)
-      p += frames_[i].value->is_array()
-               ? "[" + std::to_string(frames_[i].value->size() - 1) + "]"
-               : (p.empty() ? "" : ".") + frames_[i].key;
-    return p.empty() ? "top level" : p;
-  }
-
-  const std::string &text_;
-  const std::string &file_;
-  json root_;
-  std::vector<Frame> frames_;
-};
-
-/// Parses `text`, turning every library error into a gradc::Error.
-json parseJson(const std::string &text, const std::string &file) {
-  checkNesting(text, file);
-  DomBuilder dom(text, file);
-  try {
-    json::sax_parse(text, &dom, json::input_format_t::json, /*strict=*/true,
-                    /*ignore_comments=*/false);
-  } catch (const json::exception &e) {
-    throw Error(file + ": error: " + stripLibraryPrefix(e.what()));
-  }
-  return dom.takeRoot();
-}
 
 //===----------------------------------------------------------------------===//
 // Reading JSON values
@@ -875,13 +712,13 @@ std::unique_ptr<Graph> Loader::load(const json &root) {
 
 std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
                                      const std::string &fileName) {
-  json root = parseJson(text, fileName);
+  json root = parseJsonText(text, fileName);
   try {
     return Loader(fileName).load(root);
   } catch (const json::exception &e) {
     // Every access above is type-checked first; this is a safety net so
     // that no library exception escapes as anything but gradc::Error.
-    throw Error(fileName + ": error: " + stripLibraryPrefix(e.what()));
+    throw Error(fileName + ": error: " + jsonErrorMessage(e.what()));
   }
 }
 
