@@ -12,6 +12,7 @@
 
 #include "frontend/GraphBuilder.h"
 #include "frontend/JsonText.h"
+#include "frontend/NodeOrder.h"
 #include "ir/Error.h"
 
 #include <nlohmann/json.hpp>
@@ -19,10 +20,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <functional>
 #include <limits>
 #include <optional>
-#include <queue>
 #include <unordered_map>
 
 namespace gradc {
@@ -192,7 +191,6 @@ private:
   std::vector<std::string> allNames() const;
   void resolveOperands();
   std::vector<size_t> topologicalOrder() const;
-  [[noreturn]] void reportCycle(const std::vector<long> &pending) const;
   std::unique_ptr<Graph> build(const std::string &graphName,
                                const std::vector<size_t> &order);
 
@@ -560,73 +558,19 @@ void Loader::resolveOperands() {
     }
 }
 
-/// Builds order: file order if that is already topological (the usual case),
-/// else Kahn's algorithm with a min-heap so that among ready nodes the one
-/// earliest in the file goes first. Iterative: graphs can be very deep.
+/// Operands before users (frontend/NodeOrder); a cycle is an error at the
+/// node of the cycle that comes first in the file, shown in data-flow order
+/// ("a -> b": a is an input of b).
 std::vector<size_t> Loader::topologicalOrder() const {
-  const size_t n = nodes_.size(), firstNode = inputs_.size();
-  // Node index of an operand that is a node, or -1.
-  auto nodeOf = [&](const OperandSpec &o) -> long {
-    if (o.isLiteral || o.def < static_cast<long>(firstNode)) return -1;
-    return o.def - static_cast<long>(firstNode);
-  };
-  bool sorted = true;
-  std::vector<long> pending(n, 0); // Operands not yet placed.
-  std::vector<std::vector<size_t>> users(n);
-  for (size_t i = 0; i < n; ++i)
-    for (const OperandSpec &o : nodes_[i].operands) {
-      long d = nodeOf(o);
-      if (d < 0) continue;
-      sorted &= d < static_cast<long>(i);
-      ++pending[i];
-      users[d].push_back(i);
-    }
-  std::vector<size_t> order;
-  order.reserve(n);
-  if (sorted) {
-    for (size_t i = 0; i < n; ++i) order.push_back(i);
-    return order;
-  }
-  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
-  for (size_t i = 0; i < n; ++i)
-    if (pending[i] == 0) ready.push(i);
-  while (!ready.empty()) {
-    size_t i = ready.top();
-    ready.pop();
-    order.push_back(i);
-    for (size_t u : users[i])
-      if (--pending[u] == 0) ready.push(u);
-  }
-  if (order.size() != n) reportCycle(pending);
-  return order;
-}
-
-/// Every node left with pending operands waits on another such node, so
-/// walking from one to a pending operand must revisit a node: that loop is a
-/// cycle. Reported in data-flow order ("a -> b": a is an input of b),
-/// starting at the node that comes first in the file.
-void Loader::reportCycle(const std::vector<long> &pending) const {
   const long firstNode = static_cast<long>(inputs_.size());
-  size_t start = 0;
-  while (pending[start] == 0) ++start;
-  std::vector<long> seenAt(nodes_.size(), -1);
-  std::vector<size_t> walk;
-  size_t cur = start;
-  while (seenAt[cur] < 0) {
-    seenAt[cur] = static_cast<long>(walk.size());
-    walk.push_back(cur);
-    for (const OperandSpec &o : nodes_[cur].operands)
-      if (!o.isLiteral && o.def >= firstNode &&
-          pending[o.def - firstNode] > 0) {
-        cur = static_cast<size_t>(o.def - firstNode);
-        break;
-      }
-  }
-  // The walk goes from users to operands; reverse it into data-flow order.
-  std::vector<size_t> cycle(walk.begin() + seenAt[cur], walk.end());
-  std::reverse(cycle.begin(), cycle.end());
-  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
-              cycle.end());
+  std::vector<std::vector<size_t>> operands(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    for (const OperandSpec &o : nodes_[i].operands)
+      if (!o.isLiteral && o.def >= firstNode)
+        operands[i].push_back(static_cast<size_t>(o.def - firstNode));
+  NodeOrder result = orderNodes(operands);
+  if (result.cycle.empty()) return result.order;
+  const std::vector<size_t> &cycle = result.cycle;
   const size_t kShown = 20;
   std::string text;
   for (size_t k = 0; k < cycle.size() && k < kShown; ++k)
