@@ -4,6 +4,7 @@
 #include "ir/Error.h"
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
+#include "runtime/Random.h"
 #include "runtime/Session.h"
 
 #include <algorithm>
@@ -16,21 +17,7 @@ namespace gradc {
 
 namespace {
 
-/// SplitMix64 and Box-Muller: fixed, portable random numbers.
-struct Rng {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double normal() {
-    double u1 = 1.0 - uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * M_PI * u2);
-  }
-};
+using Rng = SplitMix64;
 
 DType promote(DType t) { return t == DType::F32 ? DType::F64 : t; }
 

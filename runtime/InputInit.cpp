@@ -2,25 +2,12 @@
 #include "runtime/InputInit.h"
 
 #include "ir/Error.h"
+#include "runtime/Random.h"
 
 #include <cmath>
 
 namespace gradc {
 
-namespace {
-/// SplitMix64: a small, well-mixed generator with a fixed definition.
-struct SplitMix64 {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
-} // namespace
 
 bool hasInit(const Node &input) { return input.attrs.count("init") > 0; }
 
@@ -44,9 +31,7 @@ Tensor materializeInit(const Node &input) {
         t.set(i, rng.uniform());
         continue;
       }
-      // Box-Muller; 1 - u keeps the log argument in (0, 1].
-      double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
-      t.set(i, std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * M_PI * u2));
+      t.set(i, rng.normal());
     }
   } else {
     throw Error("input '" + input.name +

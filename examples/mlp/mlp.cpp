@@ -22,6 +22,7 @@
 #include "frontend/GraphBuilder.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
+#include "runtime/Random.h"
 #include "runtime/Session.h"
 
 #include <cmath>
@@ -42,21 +43,8 @@ struct Config {
   std::string dump;
 };
 
-/// SplitMix64 with Box-Muller normals: reproducible on every machine.
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double normal() {
-    double u1 = 1.0 - uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * M_PI * u2);
-  }
-};
+/// gradc's SplitMix64 with Box-Muller normals: reproducible on every machine.
+using Rng = gradc::SplitMix64;
 
 Config parse(int argc, char **argv) {
   Config c;
