@@ -53,6 +53,9 @@ template <typename T> T unwrap(llvm::Expected<T> v, const std::string &what) {
 struct CompiledGraph::Impl {
   ~Impl() {
     if (pairThread.joinable()) pairThread.join();
+    // A pair nobody asked for: its result is dropped unexamined (an
+    // unchecked llvm::Expected aborts in builds with LLVM's ABI checks).
+    if (pairResult && !*pairResult) llvm::consumeError(pairResult->takeError());
   }
   /// Joins the pair's compile (once) and looks its entry points up.
   void finishPair();
