@@ -15,7 +15,10 @@ spinning by it cannot slow the next run), and prints one table:
   (d) JIT compile time (a full compile: the compile cache is off): until
       the fused entry point is callable, and in parentheses the
       forward/backward pair, compiled meanwhile on a second thread;
-  (e) peak resident memory of the whole process.
+  (e) peak resident memory of the whole process;
+  (f) beyond the issue's list: 64 elementwise ops on 1M f32 values, a
+      third of them tanh, exp and sin (bench/graphs/activations64.json),
+      forward+backward, where vectorized math functions matter.
 
 Every time is a median: within a run over many calls, then over --repeat
 runs that alternate gradc, PyTorch and the limits (so a burst of load on a
@@ -44,7 +47,10 @@ WORKLOADS = {
     "chain": os.path.join(HERE, "graphs", "chain4m.json"),
     "seed": os.path.join(ROOT, "examples", "seed.json"),
     "mlp": os.path.join(HERE, "graphs", "mlp.json"),
+    "activations": os.path.join(HERE, "graphs", "activations64.json"),
 }
+# Samples per run are capped where one call takes tens of milliseconds.
+ROUNDS_CAP = {"activations": 20}
 
 # The PyTorch programs, run in a child process each. They print one JSON
 # line: the per-call times in ns and the process's peak RSS.
@@ -66,6 +72,20 @@ elif which == "seed":
         z = y * y * 3
         out = z.mean()
         out.backward()
+elif which == "activations":
+    x = torch.randn(1024 * 1024, requires_grad=True)
+    def step():
+        x.grad = None
+        v = x
+        for i in range(64):
+            k = i % 6
+            if k == 0: v = v + 0.5
+            elif k == 1: v = v * 0.5
+            elif k == 2: v = torch.tanh(v)
+            elif k == 3: v = torch.exp(v)
+            elif k == 4: v = -v
+            else: v = torch.sin(v)
+        v.mean().backward()
 else:
     x = torch.randn(128, 784)
     target = torch.zeros(128, dtype=torch.long)
@@ -212,8 +232,9 @@ def main():
     memcpys, gemms = [], []
     for _ in range(max(args.repeat, 1)):
         for name, graph in WORKLOADS.items():
-            runs[name]["gradc"].append(run_gradc(args.gradc, graph, args.rounds))
-            runs[name]["torch"].append(run_torch(name, args.rounds))
+            rounds = min(args.rounds, ROUNDS_CAP.get(name, args.rounds))
+            runs[name]["gradc"].append(run_gradc(args.gradc, graph, rounds))
+            runs[name]["torch"].append(run_torch(name, rounds))
         memcpys.append(memcpy_ns(4 * 4 * 1024 * 1024, max(args.rounds, 50)))
         gemms.append(gemm_sum_ns_child(max(args.rounds // 4, 25)))
 
@@ -250,8 +271,11 @@ def main():
                  "%.2fx" % (ml["torch_median_ns"] / gmed(ml)),
                  "GEMM sum " + fmt_ns(res["gemm_sum_ns"]),
                  "%.2fx" % (gmed(ml) / res["gemm_sum_ns"])))
+    ac = res["activations"]
+    rows.append(("(f) 64 ops, tanh/exp/sin, 1M", fmt_ns(gmed(ac)), fmt_ns(ac["torch_median_ns"]),
+                 "%.2fx" % (ac["torch_median_ns"] / gmed(ac)), "-", "-"))
     for name, label in (("chain", "(d) compile chain"), ("seed", "(d) compile seed"),
-                        ("mlp", "(d) compile MLP")):
+                        ("mlp", "(d) compile MLP"), ("activations", "(d) compile (f)")):
         g = res[name]["gradc"]
         rows.append((label, "%.1f ms (pair %.1f ms)" % (g["compile_ms"], g["pair_ms"]),
                      "n/a (eager)", "-", "-", "-"))

@@ -104,7 +104,8 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Sqrt: return call("sqrt");
   case OpKind::Sin: return call("sin");
   case OpKind::Cos: return call("cos");
-  case OpKind::Tanh: return call("tanh");
+  case OpKind::Tanh: // f32: the vectorizable form in the prelude
+    return t == DType::F32 ? "gc_tanhf(" + a[0] + ")" : call("tanh");
   case OpKind::Abs:
     if (isFloat(t)) return call("fabs");
     return "(" + a[0] + " < 0 ? -" + a[0] + " : " + a[0] + ")";

@@ -35,7 +35,14 @@ struct TargetConfig {
   /// "+avx2"-style feature switches; empty when an explicit CPU was chosen.
   std::vector<std::string> features;
   int optLevel = 1;
+  /// Loops may call glibc's vector math library (libmvec) for exp, log,
+  /// sin, cos and pow: clang's -fveclib=libmvec. Set on x86-64 GNU/Linux
+  /// when the library loads; the JIT then resolves its symbols.
+  bool vectorMath = false;
 };
+
+/// The vector math library's file name, loaded with dlopen.
+constexpr const char *kVectorMathLibrary = "libmvec.so.1";
 
 /// Initializes the native target once per process (thread-safe) and resolves
 /// \p options against the host; fails on an invalid level or CPU name.

@@ -30,7 +30,7 @@ Writes an ahead-of-time build of GRAPH into DIR:
   NAME.o    (with 'o') NAME.cpp compiled in-process by the same clang/LLVM
             as the JIT, position-independent; no external compiler needed
 The code calls cblas_sgemm / cblas_dgemm and the C math library: link
--lopenblas -lm. The same input gives the same bytes; the files name the
+-lopenblas -lm (NAME.o also calls libmvec, which glibc's -lm brings in). The same input gives the same bytes; the files name the
 graph, GRAPH as given here, and the gradc version.
   --emit LIST      which files to write (default: h,cpp)
   --class NAME     the C++ class and file name (default: the graph's name
