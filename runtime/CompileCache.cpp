@@ -15,17 +15,23 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/CompileCache.h"
 
+#include "ir/Error.h"
+#include "ir/Limits.h"
+
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/IR/Module.h"
 #include "llvm/Support/BLAKE3.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <utime.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace gradc {
 namespace {
@@ -62,7 +68,18 @@ std::string defaultCacheDirectory() {
   return "";
 }
 
-CompileCache::CompileCache(std::string directory) : dir_(std::move(directory)) {}
+uint64_t defaultCacheMaxBytes() {
+  std::string text = env("GRADC_CACHE_MAX_BYTES");
+  if (text.empty()) return kDefaultCacheMaxBytes;
+  auto v = parseByteCount(text);
+  if (!v || *v == 0)
+    throw Error("GRADC_CACHE_MAX_BYTES must be a positive byte count like "
+                "512M or 2G, got '" + text + "'");
+  return *v;
+}
+
+CompileCache::CompileCache(std::string directory, uint64_t maxBytes)
+    : dir_(std::move(directory)), maxBytes_(maxBytes) {}
 
 std::string CompileCache::makeKey(llvm::ArrayRef<llvm::StringRef> parts) {
   llvm::BLAKE3 hasher;
@@ -99,6 +116,8 @@ CompileCache::load(llvm::StringRef key) const {
   auto want = hashBytes(payload);
   if (std::memcmp(want.data(), bytes.data() + 8 + kKeyChars + 8, kHashBytes))
     return nullptr;
+  // Recently used: trim() deletes the entries least recently stored or hit.
+  ::utime(entryPath(key).c_str(), nullptr);
   // A copy: object parsers want an aligned buffer of their own, and the
   // file's pages need not stay mapped.
   return llvm::MemoryBuffer::getMemBufferCopy(payload, key);
@@ -131,7 +150,44 @@ bool CompileCache::store(llvm::StringRef key, llvm::StringRef object) const {
   }
   if (ok) ok = !llvm::sys::fs::rename(tmp, path);
   if (!ok) llvm::sys::fs::remove(tmp);
+  if (ok) trim(path);
   return ok;
+}
+
+void CompileCache::trim(const std::string &keep) const {
+  struct Entry {
+    llvm::sys::TimePoint<> used;
+    uint64_t size;
+    std::string path;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  llvm::SmallString<256> objects(dir_);
+  llvm::sys::path::append(objects, "objects");
+  std::error_code ec;
+  for (llvm::sys::fs::recursive_directory_iterator it(objects, ec), end;
+       it != end && !ec; it.increment(ec)) {
+    if (!llvm::StringRef(it->path()).ends_with(".o-cache")) continue;
+    llvm::sys::fs::file_status st;
+    if (llvm::sys::fs::status(it->path(), st) ||
+        st.type() != llvm::sys::fs::file_type::regular_file)
+      continue;
+    entries.push_back({st.getLastModificationTime(), st.getSize(), it->path()});
+    total += st.getSize();
+  }
+  if (total <= maxBytes_) return;
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry &a, const Entry &b) { return a.used < b.used; });
+  // Down to 90%, so that the next stores do not each list the directory
+  // and delete one entry. Another process may delete the same files: a
+  // failed remove is only a smaller cache.
+  uint64_t target = maxBytes_ - maxBytes_ / 10;
+  for (const Entry &e : entries) {
+    if (total <= target) break;
+    if (e.path == keep) continue;
+    llvm::sys::fs::remove(e.path);
+    total -= e.size;
+  }
 }
 
 void CompileCache::remove(llvm::StringRef key) const {

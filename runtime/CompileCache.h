@@ -22,6 +22,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -33,12 +34,27 @@ namespace gradc {
 /// GRADC_CACHE_DIR=off (or "0", "none") also yields "".
 std::string defaultCacheDirectory();
 
-/// One cache directory. Stateless apart from its path: any number of
-/// CompileCache objects, threads and processes may use one directory at once.
+/// Default bound on a cache directory's entries: 1 GiB.
+constexpr uint64_t kDefaultCacheMaxBytes = uint64_t(1) << 30;
+
+/// The size bound of the cache: GRADC_CACHE_MAX_BYTES when set (a byte
+/// count like 512M or 2G), else kDefaultCacheMaxBytes. Throws gradc::Error
+/// if the variable is malformed.
+uint64_t defaultCacheMaxBytes();
+
+/// One cache directory. Stateless apart from its path and size bound: any
+/// number of CompileCache objects, threads and processes may use one
+/// directory at once.
+///
+/// The entries are kept under `maxBytes` in total: after a store that
+/// takes them over it, the least recently used ones (oldest modification
+/// time; a hit refreshes it) are deleted until they take up at most 90% of
+/// it. The entry just stored is never deleted.
 class CompileCache {
 public:
   /// A cache rooted at \p directory, created (with parents) on first store.
-  explicit CompileCache(std::string directory);
+  explicit CompileCache(std::string directory,
+                        uint64_t maxBytes = kDefaultCacheMaxBytes);
 
   /// The root directory.
   const std::string &directory() const { return dir_; }
@@ -66,7 +82,12 @@ public:
   std::string entryPath(llvm::StringRef key) const;
 
 private:
+  /// Deletes least recently used entries (not \p keep) while the entries
+  /// take up more than maxBytes_.
+  void trim(const std::string &keep) const;
+
   std::string dir_;
+  uint64_t maxBytes_;
 };
 
 } // namespace gradc

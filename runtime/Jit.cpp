@@ -17,6 +17,7 @@
 
 #include "runtime/Jit.h"
 
+#include "ir/Error.h"
 #include "runtime/CompileCache.h"
 #include "runtime/JitCompiler.h"
 
@@ -217,8 +218,15 @@ llvm::Expected<std::unique_ptr<Jit>> Jit::create(JitOptions options) {
     return target.takeError();
   auto config = std::make_unique<Config>();
   config->target = std::move(*target);
-  if (!options.cacheDir.empty())
-    config->cache.emplace(options.cacheDir);
+  if (!options.cacheDir.empty()) {
+    uint64_t maxBytes = 0;
+    try {
+      maxBytes = defaultCacheMaxBytes();
+    } catch (const Error &e) {
+      return makeError(e.what());
+    }
+    config->cache.emplace(options.cacheDir, maxBytes);
+  }
   return std::unique_ptr<Jit>(new Jit(std::move(options), std::move(config)));
 }
 

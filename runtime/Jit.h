@@ -45,8 +45,9 @@ struct JitOptions {
   /// Directory of the on-disk compile cache (runtime/CompileCache.h); empty
   /// disables it. With a cache, compile() first looks for an object compiled
   /// earlier from the same source with the same target and options, and
-  /// skips clang when it finds one; new objects are stored. Ignored by the
-  /// emit* functions.
+  /// skips clang when it finds one; new objects are stored, and the least
+  /// recently used ones deleted beyond GRADC_CACHE_MAX_BYTES (default
+  /// 1 GiB). Ignored by the emit* functions.
   std::string cacheDir;
 };
 

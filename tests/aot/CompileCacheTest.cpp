@@ -13,10 +13,14 @@
 #include "runtime/Jit.h"
 #include "runtime/Session.h"
 
+#include "ir/Error.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -273,6 +277,54 @@ TEST(CompileCache, DefaultDirectoryFollowsTheEnvironment) {
   setenv("GRADC_CACHE_DIR", "", 1);
   setenv("XDG_CACHE_HOME", "/xdg", 1);
   EXPECT_EQ(defaultCacheDirectory(), "/xdg/gradc");
+}
+
+} // namespace
+
+namespace {
+
+/// Sets the modification time of \p path to \p secondsAgo before now.
+void age(const std::string &path, int secondsAgo) {
+  auto when = std::chrono::system_clock::now() - std::chrono::seconds(secondsAgo);
+  int fd = -1;
+  ASSERT_FALSE(llvm::sys::fs::openFileForWrite(path, fd, llvm::sys::fs::CD_OpenExisting,
+                                               llvm::sys::fs::OF_Append));
+  EXPECT_FALSE(llvm::sys::fs::setLastAccessAndModificationTime(
+      fd, std::chrono::time_point_cast<std::chrono::nanoseconds>(when)));
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+}
+
+TEST(CompileCache, LeastRecentlyUsedEntriesGoBeyondTheBound) {
+  TempDir dir;
+  std::string payload(1000, 'x');
+  // Room for three entries of ~1.1 KB: a fourth store trims to 90%.
+  CompileCache cache(dir.path(), 3500);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3; ++i) {
+    keys.push_back(CompileCache::makeKey({"entry", std::to_string(i)}));
+    ASSERT_TRUE(cache.store(keys.back(), payload));
+    age(cache.entryPath(keys.back()), 100 - i); // entry 0 is the oldest
+  }
+  // A hit makes entry 0 the most recently used.
+  ASSERT_NE(cache.load(keys[0]), nullptr);
+  keys.push_back(CompileCache::makeKey({"entry", "3"}));
+  ASSERT_TRUE(cache.store(keys[3], payload));
+  // Over the bound: entry 1 (the least recently used) goes, then entry 2,
+  // until at most 90% of 3500 bytes are left; entry 0 and the new one stay.
+  EXPECT_NE(cache.load(keys[0]), nullptr);
+  EXPECT_EQ(cache.load(keys[1]), nullptr);
+  EXPECT_EQ(cache.load(keys[2]), nullptr);
+  EXPECT_NE(cache.load(keys[3]), nullptr);
+  EXPECT_EQ(filesBelow(dir.path()).size(), 2u);
+}
+
+TEST(CompileCache, BoundFollowsTheEnvironment) {
+  setenv("GRADC_CACHE_MAX_BYTES", "512M", 1);
+  EXPECT_EQ(defaultCacheMaxBytes(), uint64_t(512) << 20);
+  setenv("GRADC_CACHE_MAX_BYTES", "lots", 1);
+  EXPECT_THROW(defaultCacheMaxBytes(), Error);
+  unsetenv("GRADC_CACHE_MAX_BYTES");
+  EXPECT_EQ(defaultCacheMaxBytes(), kDefaultCacheMaxBytes);
 }
 
 } // namespace
