@@ -29,8 +29,10 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <vector>
 
 namespace gradc {
@@ -78,8 +80,10 @@ uint64_t defaultCacheMaxBytes() {
   return *v;
 }
 
-CompileCache::CompileCache(std::string directory, uint64_t maxBytes)
-    : dir_(std::move(directory)), maxBytes_(maxBytes) {}
+CompileCache::CompileCache(std::string directory, uint64_t maxBytes,
+                           int trimIntervalSeconds)
+    : dir_(std::move(directory)), maxBytes_(maxBytes),
+      trimIntervalSeconds_(trimIntervalSeconds) {}
 
 std::string CompileCache::makeKey(llvm::ArrayRef<llvm::StringRef> parts) {
   llvm::BLAKE3 hasher;
@@ -155,6 +159,17 @@ bool CompileCache::store(llvm::StringRef key, llvm::StringRef object) const {
 }
 
 void CompileCache::trim(const std::string &keep) const {
+  llvm::SmallString<256> stamp(dir_);
+  llvm::sys::path::append(stamp, "trim-stamp");
+  llvm::sys::fs::file_status st;
+  if (!llvm::sys::fs::status(stamp, st) &&
+      std::chrono::system_clock::now() - st.getLastModificationTime() <
+          std::chrono::seconds(trimIntervalSeconds_))
+    return;
+  {
+    std::ofstream touch(stamp.c_str(), std::ios::app);
+  }
+  ::utime(stamp.c_str(), nullptr);
   struct Entry {
     llvm::sys::TimePoint<> used;
     uint64_t size;
@@ -168,12 +183,12 @@ void CompileCache::trim(const std::string &keep) const {
   for (llvm::sys::fs::recursive_directory_iterator it(objects, ec), end;
        it != end && !ec; it.increment(ec)) {
     if (!llvm::StringRef(it->path()).ends_with(".o-cache")) continue;
-    llvm::sys::fs::file_status st;
-    if (llvm::sys::fs::status(it->path(), st) ||
-        st.type() != llvm::sys::fs::file_type::regular_file)
+    llvm::sys::fs::file_status es;
+    if (llvm::sys::fs::status(it->path(), es) ||
+        es.type() != llvm::sys::fs::file_type::regular_file)
       continue;
-    entries.push_back({st.getLastModificationTime(), st.getSize(), it->path()});
-    total += st.getSize();
+    entries.push_back({es.getLastModificationTime(), es.getSize(), it->path()});
+    total += es.getSize();
   }
   if (total <= maxBytes_) return;
   std::sort(entries.begin(), entries.end(),

@@ -49,13 +49,15 @@ private:
   std::string path_;
 };
 
-/// Every regular file below \p dir.
+/// Every cache entry (regular file named *.o-cache) below \p dir: what
+/// the cache keeps, without its trim stamp.
 std::vector<std::string> filesBelow(const std::string &dir) {
   std::vector<std::string> files;
   std::error_code ec;
   for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end;
        it != end && !ec; it.increment(ec))
-    if (it->type() == llvm::sys::fs::file_type::regular_file)
+    if (it->type() == llvm::sys::fs::file_type::regular_file &&
+        llvm::StringRef(it->path()).ends_with(".o-cache"))
       files.push_back(it->path());
   return files;
 }
@@ -297,8 +299,9 @@ void age(const std::string &path, int secondsAgo) {
 TEST(CompileCache, LeastRecentlyUsedEntriesGoBeyondTheBound) {
   TempDir dir;
   std::string payload(1000, 'x');
-  // Room for three entries of ~1.1 KB: a fourth store trims to 90%.
-  CompileCache cache(dir.path(), 3500);
+  // Room for three entries of ~1.1 KB: a fourth store trims to 90%
+  // (every store may trim here: no minimum interval).
+  CompileCache cache(dir.path(), 3500, /*trimIntervalSeconds=*/0);
   std::vector<std::string> keys;
   for (int i = 0; i < 3; ++i) {
     keys.push_back(CompileCache::makeKey({"entry", std::to_string(i)}));
@@ -316,6 +319,13 @@ TEST(CompileCache, LeastRecentlyUsedEntriesGoBeyondTheBound) {
   EXPECT_EQ(cache.load(keys[2]), nullptr);
   EXPECT_NE(cache.load(keys[3]), nullptr);
   EXPECT_EQ(filesBelow(dir.path()).size(), 2u);
+
+  // With the default interval, a store right after a trim does not list
+  // the directory again: the bound is exceeded until the next trim.
+  CompileCache throttled(dir.path(), 3500);
+  for (int i = 4; i < 7; ++i)
+    ASSERT_TRUE(throttled.store(CompileCache::makeKey({"entry", std::to_string(i)}), payload));
+  EXPECT_EQ(filesBelow(dir.path()).size(), 5u);
 }
 
 TEST(CompileCache, BoundFollowsTheEnvironment) {
