@@ -8,8 +8,9 @@
 #   timeout  did not finish within the time limit
 # Usage: run_hostile.sh GRADC DIR [TIMEOUT_S] [LOG.tsv]
 # Exits non-zero when any invocation is bad or timed out. The memory of each
-# run is capped (ulimit -v) so that runaway allocation shows as a failure,
-# not as a swapping machine.
+# run is capped (ulimit -v, GRADC_HOSTILE_VMEM_KB kilobytes, default 20 GB,
+# or "unlimited") so that runaway allocation shows as a failure, not as a
+# swapping machine.
 set -uo pipefail
 gradc="$1"
 dir="$2"
