@@ -24,15 +24,7 @@ std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 /// ahead-of-time object links without it and then runs serially.
 const char *const kParallelDecl =
     "extern \"C\" __attribute__((weak)) void gradc_parallel_for(void (*)(void "
-    "*, long long, long long), void *, long long);\n"
-    "// Loops of code compiled for size: not vectorized or unrolled.\n"
-    "#ifdef __clang__\n"
-    "#define GC_SCALAR_LOOP _Pragma(\"clang loop vectorize(disable) "
-    "interleave(disable) unroll(disable)\")\n"
-    "#else\n#define GC_SCALAR_LOOP\n#endif\n"
-    "// Functions not worth optimizing (small loops of the forward/backward pair).\n"
-    "#ifdef __clang__\n#define GC_UNOPTIMIZED __attribute__((noinline, optnone))\n"
-    "#else\n#define GC_UNOPTIMIZED __attribute__((noinline, cold))\n#endif\n\n";
+    "*, long long, long long), void *, long long);\n\n";
 
 class ModuleEmitter {
 public:
@@ -171,10 +163,6 @@ private:
     env.placeOf = [&e](const Node *n) -> const ValuePlace & { return e.places.at(n); };
     env.nullableSeed = [&e](const Node *s) { return !e.places.count(s); };
     env.prefix = prefix;
-    // The fused entry point is what training loops call: compiled for
-    // speed. The forward/backward pair (retain_graph style) is compiled for
-    // size, which keeps JIT compile times down.
-    env.forSize = e.entry != Entry::Fused;
     return env;
   }
 
@@ -324,12 +312,10 @@ private:
                                                                             : k.domain) +
                        ", " + std::to_string(k.loop.size() + (k.head ? 1 : 0)) + " node(s)\n";
     bool small = k.kind == KernelPlan::Loop && numElements(k.domain) <= kInlineMax;
-    // Small loops inline into the fused entry point. In the forward/backward
-    // pair (compiled for size) they are not optimized at all: a few elements
-    // run fast regardless, and the JIT saves the time.
-    const char *attrs = e.entry == Entry::Fused
-                            ? (small ? "inline __attribute__((always_inline)) " : "")
-                            : (small ? "GC_UNOPTIMIZED " : "__attribute__((cold)) ");
+    // Small loops inline into their entry point. The forward/backward pair
+    // is compiled like the fused entry point, for speed: it is its own
+    // translation unit, compiled off the fused one's critical path.
+    const char *attrs = small ? "inline __attribute__((always_inline)) " : "";
     std::string text = std::string("static ") + attrs +
                        "void " + name + "(" + params.signature(usesFlags) + ") {\n" +
                        align + body + "}\n\n";

@@ -23,25 +23,6 @@ constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
 
 std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 
-/// Marks every loop of `code` (loops start lines) as not to be vectorized
-/// or unrolled: code that must be correct but not fast compiles faster.
-std::string scalarLoops(const std::string &code) {
-  // A macro from the generated prelude (a clang pragma; nothing for GCC).
-  static const std::string pragma = "GC_SCALAR_LOOP\n";
-  std::string out;
-  size_t start = 0;
-  while (start < code.size()) {
-    size_t end = code.find('\n', start);
-    if (end == std::string::npos) end = code.size() - 1;
-    bool marked = out.size() >= pragma.size() &&
-                  out.compare(out.size() - pragma.size(), pragma.size(), pragma) == 0;
-    if (code.compare(start, 5, "for (") == 0 && !marked) out += pragma;
-    out.append(code, start, end - start + 1);
-    start = end + 1;
-  }
-  return out;
-}
-
 /// A value read from memory (or a literal) by the loop.
 struct Access {
   BufferRef buf;
@@ -97,10 +78,6 @@ public:
       code.body = pre + fast + post;
     }
     code.usesFlags = usesFlags_;
-    if (env_.forSize) {
-      code.body = scalarLoops(code.body);
-      code.helpers = scalarLoops(code.helpers);
-    }
     return code;
   }
 

@@ -48,9 +48,6 @@ struct LoopEnv {
   std::function<bool(const Node *seed)> nullableSeed;
   /// May large loops use gradc_parallel_for?
   bool parallel = true;
-  /// Compile for size: loops are neither vectorized nor unrolled (the
-  /// forward/backward pair; the fused entry point is compiled for speed).
-  bool forSize = false;
   /// Unique prefix for helper definitions (e.g. "seed_k1").
   std::string prefix;
 };
