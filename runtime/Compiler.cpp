@@ -36,8 +36,8 @@ double msSince(std::chrono::steady_clock::time_point t0) {
 constexpr unsigned kJitStackBytes = 1u << 30;
 
 /// Makes the calling thread yield to the process's other threads (nice
-/// +10 on Linux, where niceness is per thread): the pair's compile runs
-/// beside the fused unit's on an idle machine, behind it on a busy one.
+/// +10 on Linux, where niceness is per thread): the pair's compile should
+/// not slow the caller's first steps on a busy machine.
 void lowerThreadPriority() {
 #ifdef __linux__
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
@@ -205,9 +205,16 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                 "of time with 'gradc compile'");
   // Clang recurses as deep as the generated code is long: a fused kernel of
   // a few thousand ops overflowed an 8 MiB stack. Compile on threads with
-  // a large stack (reserved, committed only as touched). The two units are
-  // independent: the pair's thread runs on while compile() returns as soon
-  // as the fused entry point is callable, which is what most callers run.
+  // a large stack (reserved, committed only as touched).
+  std::optional<llvm::Expected<std::unique_ptr<JitModule>>> compiled;
+  llvm::thread worker(std::optional<unsigned>(kJitStackBytes), [&] {
+    compiled.emplace(jit_->jit->compile(gen.fusedUnit, impl->info.symbolPrefix));
+  });
+  worker.join();
+  // The pair is independent of the fused unit. It compiles on its own
+  // thread from here on, while compile() returns: the fused entry point is
+  // what most callers run. Compiled at the same time as the fused unit, it
+  // made that one 25% slower on a 2-core machine (docs/performance.md).
   {
     std::shared_ptr<Jit> jit = jit_->jit;
     CompiledGraph::Impl *p = impl.get(); // joins the thread before it dies
@@ -216,11 +223,6 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
       p->pairResult.emplace(jit->compile(p->pairSource, p->info.symbolPrefix + "_pair"));
     });
   }
-  std::optional<llvm::Expected<std::unique_ptr<JitModule>>> compiled;
-  llvm::thread worker(std::optional<unsigned>(kJitStackBytes), [&] {
-    compiled.emplace(jit_->jit->compile(gen.fusedUnit, impl->info.symbolPrefix));
-  });
-  worker.join();
   impl->module = unwrap(std::move(*compiled),
                         "JIT compilation of the generated code failed");
   impl->times.clangMs = impl->module->stats().frontendMs;

@@ -43,8 +43,8 @@ struct CompileOptions {
 
 /// Timings of one compile, in milliseconds. clangMs and jitMs are those of
 /// the fused entry point's translation unit: compile() returns when it is
-/// callable. The forward/backward pair compiles meanwhile on a second
-/// thread; pairMs is its time, known once the pair is ready.
+/// callable. The forward/backward pair then compiles on a second thread;
+/// pairMs is its time, known once the pair is ready.
 struct CompileTimes {
   double passesMs = 0, codegenMs = 0, clangMs = 0, jitMs = 0;
   /// The machine code came from the compile cache: clangMs is then the

@@ -35,7 +35,7 @@ plus "iters" (samples), "batch" (calls per sample), "threads" and
 "compile_detail_ms" (passes, codegen, clang, jit; cache_hit; pair).
 compile_ms is the time from the graph to a callable fused entry point:
 the pipeline, codegen, and clang plus ORC on its translation unit. The
-forward/backward pair is a second unit compiled meanwhile on another
+forward/backward pair is a second unit, compiled after it on another
 thread; "pair" is its own time, and the timed calls start after it.
 run_ns is per call; a sample times a batch of calls when one call is too
 short for the clock. --iters N takes N samples (default: about 0.5 s).
