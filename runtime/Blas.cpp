@@ -70,14 +70,22 @@ bool tryLoad(Library &lib) {
   return false;
 }
 
+/// Loads the library unless it is loaded. Returns "" on success, else why
+/// it cannot be loaded.
+std::string ensureLoaded(Library &lib) {
+  if (lib.loaded.load(std::memory_order_acquire)) return "";
+  std::lock_guard<std::mutex> lock(lib.mutex);
+  if (lib.loaded.load(std::memory_order_relaxed) || tryLoad(lib)) return "";
+  return lib.error;
+}
+
 Library &loadedLibrary() {
   Library &lib = library();
-  if (lib.loaded.load(std::memory_order_acquire)) return lib;
-  std::lock_guard<std::mutex> lock(lib.mutex);
-  if (!lib.loaded.load(std::memory_order_relaxed) && !tryLoad(lib)) {
+  std::string why = ensureLoaded(lib);
+  if (!why.empty()) {
     // Generated code cannot take an exception: stop as the dynamic linker
     // would on a missing symbol, but say why.
-    std::fprintf(stderr, "gradc: %s\n", lib.error.c_str());
+    std::fprintf(stderr, "gradc: %s\n", why.c_str());
     std::abort();
   }
   return lib;
@@ -86,11 +94,8 @@ Library &loadedLibrary() {
 } // namespace
 
 void loadBlas() {
-  Library &lib = library();
-  if (lib.loaded.load(std::memory_order_acquire)) return;
-  std::lock_guard<std::mutex> lock(lib.mutex);
-  if (!lib.loaded.load(std::memory_order_relaxed) && !tryLoad(lib))
-    throw Error(lib.error);
+  std::string why = ensureLoaded(library());
+  if (!why.empty()) throw Error(why);
 }
 
 void setBlasThreads(int n) {
