@@ -290,6 +290,9 @@ private:
     std::string name = kernelName(e, k);
     if (k.kind == KernelPlan::Gemm) body += gemm(e, k, params, usesFlags);
     if (k.kind == KernelPlan::Opaque) body += opaque(e, k, params);
+    // GEMM kernels and opaque matmuls call CBLAS unless a shape is
+    // degenerate or an operand constant (then a plain loop).
+    if (body.find("cblas_") != std::string::npos) info_.callsBlas = true;
     if (k.head) body += extraCopies(e, k.head, params, usesFlags);
     if (!k.loop.empty()) {
       LoopCode lc = emitLoop(k, loopEnv(e, name), params);

@@ -57,6 +57,9 @@ struct ModuleInfo {
   uint64_t fusedWorkspaceBytes = 0;
   uint64_t contextBytes = 0;
   uint64_t workspaceBytes = 0;
+  /// The code calls CBLAS (cblas_sgemm/cblas_dgemm: a matrix product), so
+  /// the BLAS library must be loadable.
+  bool callsBlas = false;
 
   std::string fusedSymbol() const { return symbolPrefix + "_fwd_bwd"; }
   std::string forwardSymbol() const { return symbolPrefix + "_forward"; }

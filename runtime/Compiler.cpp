@@ -70,7 +70,6 @@ struct CompiledGraph::Impl {
 
   // The forward/backward pair: compiled by pairThread into pairResult;
   // finishPair() moves it to pairModule under pairOnce.
-  std::string pairSource;
   llvm::thread pairThread;
   std::optional<llvm::Expected<std::unique_ptr<JitModule>>> pairResult;
   std::once_flag pairOnce;
@@ -184,7 +183,6 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                          ")");
   GeneratedModule gen = emitCpp(*impl->optimized, opts_.sourceName);
   impl->cpp = std::move(gen.source);
-  impl->pairSource = std::move(gen.pairUnit);
   impl->info = std::move(gen.info);
   impl->times.codegenMs = msSince(t0);
   for (uint64_t bytes : {impl->info.fusedWorkspaceBytes, impl->info.contextBytes,
@@ -211,6 +209,8 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
     compiled.emplace(jit_->jit->compile(gen.fusedUnit, impl->info.symbolPrefix));
   });
   worker.join();
+  impl->module = unwrap(std::move(*compiled),
+                        "JIT compilation of the generated code failed");
   // The pair is independent of the fused unit. It compiles on its own
   // thread from here on, while compile() returns: the fused entry point is
   // what most callers run. Compiled at the same time as the fused unit, it
@@ -218,13 +218,14 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   {
     std::shared_ptr<Jit> jit = jit_->jit;
     CompiledGraph::Impl *p = impl.get(); // joins the thread before it dies
-    impl->pairThread = llvm::thread(std::optional<unsigned>(kJitStackBytes), [jit, p] {
-      lowerThreadPriority();
-      p->pairResult.emplace(jit->compile(p->pairSource, p->info.symbolPrefix + "_pair"));
-    });
+    std::string name = impl->info.symbolPrefix + "_pair";
+    impl->pairThread = llvm::thread(
+        std::optional<unsigned>(kJitStackBytes),
+        [jit, p, source = std::move(gen.pairUnit), name = std::move(name)] {
+          lowerThreadPriority();
+          p->pairResult.emplace(jit->compile(source, name));
+        });
   }
-  impl->module = unwrap(std::move(*compiled),
-                        "JIT compilation of the generated code failed");
   impl->times.clangMs = impl->module->stats().frontendMs;
   impl->times.jitMs = impl->module->stats().jitMs;
   impl->times.cacheHit = impl->module->stats().cacheHit;
@@ -234,10 +235,7 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   // Matrix products call BLAS: load it now (after the fused unit, whose
   // compile its start-up threads would slow), so a missing library is an
   // error here rather than at the first call.
-  // (The prelude declares both; calls pass the row-major layout, 101.)
-  if (impl->cpp.find("cblas_sgemm(101") != std::string::npos ||
-      impl->cpp.find("cblas_dgemm(101") != std::string::npos)
-    loadBlas();
+  if (mi.callsBlas) loadBlas();
   return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
 }
 
