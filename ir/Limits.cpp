@@ -37,8 +37,7 @@ std::optional<uint64_t> parseByteCount(const std::string &text) {
   return v << shift;
 }
 
-/// The byte count in environment variable `name`, if it is set.
-static std::optional<uint64_t> envByteCount(const char *name) {
+std::optional<uint64_t> envByteCount(const char *name) {
   const char *env = std::getenv(name);
   if (!env) return std::nullopt;
   auto v = parseByteCount(env);

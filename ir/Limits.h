@@ -49,6 +49,11 @@ uint64_t defaultMaxSourceBytes();
 /// Parses a byte count like "4096", "512M" or "2G"; nullopt if malformed.
 std::optional<uint64_t> parseByteCount(const std::string &text);
 
+/// The byte count in environment variable `name` (parseByteCount syntax),
+/// if it is set. Throws gradc::Error naming the variable if it is malformed
+/// or zero.
+std::optional<uint64_t> envByteCount(const char *name);
+
 /// Bytes of a tensor of type `t`, or nullopt if the element count or the
 /// byte count overflows int64_t (or a dimension is negative).
 std::optional<int64_t> tensorBytesChecked(const TensorType &t);

@@ -15,7 +15,6 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/CompileCache.h"
 
-#include "ir/Error.h"
 #include "ir/Limits.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -71,13 +70,8 @@ std::string defaultCacheDirectory() {
 }
 
 uint64_t defaultCacheMaxBytes() {
-  std::string text = env("GRADC_CACHE_MAX_BYTES");
-  if (text.empty()) return kDefaultCacheMaxBytes;
-  auto v = parseByteCount(text);
-  if (!v || *v == 0)
-    throw Error("GRADC_CACHE_MAX_BYTES must be a positive byte count like "
-                "512M or 2G, got '" + text + "'");
-  return *v;
+  if (env("GRADC_CACHE_MAX_BYTES").empty()) return kDefaultCacheMaxBytes;
+  return *envByteCount("GRADC_CACHE_MAX_BYTES");
 }
 
 CompileCache::CompileCache(std::string directory, uint64_t maxBytes,
