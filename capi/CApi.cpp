@@ -207,7 +207,7 @@ void gradc_options_init(gradc_options *options) {
   if (!options) return;
   std::memset(options, 0, sizeof *options);
   options->size = sizeof *options;
-  options->opt_level = 1;
+  options->opt_level = gradc::CompileOptions{}.optLevel;
   options->use_cache = 1;
 }
 

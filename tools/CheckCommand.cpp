@@ -9,6 +9,7 @@
 #include "runtime/GradCheck.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
+#include "tools/RunSetup.h"
 #include "tools/TensorIO.h"
 
 #include <cstdio>
@@ -114,8 +115,7 @@ int checkCommand(int argc, char **argv) {
     opts.seeds = readTensorFile(args.get("--seeds"), outTypes, "seed");
 
   CompileOptions co;
-  for (int l = 0; l <= 3; ++l)
-    if (args.has("-O" + std::to_string(l))) co.optLevel = l;
+  co.optLevel = optLevelFlag(args);
   co.sourceName = path;
   co.useCache = !args.has("--no-cache");
   Compiler compiler(co);

@@ -9,10 +9,10 @@
 
 namespace gradc {
 
-static int optLevel(const Args &args) {
+int optLevelFlag(const Args &args) {
   for (int l = 0; l <= 3; ++l)
     if (args.has("-O" + std::to_string(l))) return l;
-  return 1;
+  return CompileOptions{}.optLevel;
 }
 
 RunSetup prepareRun(const Args &args) {
@@ -24,7 +24,7 @@ RunSetup prepareRun(const Args &args) {
   const std::string &path = args.positional[0];
   r.graph = loadGraphFile(path);
   CompileOptions co;
-  co.optLevel = optLevel(args);
+  co.optLevel = optLevelFlag(args);
   co.sourceName = path;
   co.useCache = !args.has("--no-cache");
   r.compiler = std::make_unique<Compiler>(co);

@@ -26,6 +26,9 @@ struct RunSetup {
 /// --seeds, and picks the roots.
 RunSetup prepareRun(const Args &args);
 
+/// The -O0..-O3 switch of a command line, else CompileOptions' default.
+int optLevelFlag(const Args &args);
+
 } // namespace gradc
 
 #endif // GRADC_TOOLS_RUNSETUP_H
