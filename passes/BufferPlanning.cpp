@@ -255,19 +255,7 @@ private:
       for (size_t i = 0; i < grads.size(); ++i)
         if (i != homeGrad) p.push_back("grad#" + std::to_string(grads[i]));
     }
-    for (const Node *s : g_.seeds())
-      if (seedFallback_.count(s)) {
-        slots.push_back({slotBytes(s), 0, lastUse(s, false), {s}, 0});
-        slotOf[s] = slots.size() - 1;
-        places[s] = {""};
-      }
-    placeSlots(slots, reuse_);
-    for (auto &kv : places) {
-      auto it = slotOf.find(kv.first);
-      if (it != slotOf.end())
-        kv.second[0] = "ws+" + std::to_string(slots[it->second].offset);
-      const_cast<Node *>(kv.first)->attrs[kBufAttr] = join(kv.second);
-    }
+    finishPlan(slots, slotOf, places, false);
   }
 
   /// In place: an elementwise result may reuse the workspace buffer of a
@@ -355,9 +343,22 @@ private:
         for (size_t i = 0; i < grads.size(); ++i)
           if (i != homeGrad) p.push_back("grad#" + std::to_string(grads[i]));
     }
+    finishPlan(slots, slotOf, places, true);
+  }
+
+  /// The part both plans end with: each seed that stands for zeros gets a
+  /// workspace slot (live from where its entry point starts: position 0
+  /// fused, numKernels_ split, where position() puts the backward), the
+  /// slots are placed, and every
+  /// value's places are written to its attribute (kBufAttr or kSplitBufAttr),
+  /// workspace offsets filled in.
+  void finishPlan(std::vector<Slot> &slots,
+                  std::unordered_map<const Node *, size_t> &slotOf,
+                  std::unordered_map<const Node *, std::vector<std::string>> &places,
+                  bool split) {
     for (const Node *s : g_.seeds())
       if (seedFallback_.count(s)) {
-        slots.push_back({slotBytes(s), numKernels_, lastUse(s, true), {s}, 0});
+        slots.push_back({slotBytes(s), split ? numKernels_ : 0, lastUse(s, split), {s}, 0});
         slotOf[s] = slots.size() - 1;
         places[s] = {""};
       }
@@ -366,7 +367,7 @@ private:
       auto it = slotOf.find(kv.first);
       if (it != slotOf.end())
         kv.second[0] = "ws+" + std::to_string(slots[it->second].offset);
-      const_cast<Node *>(kv.first)->attrs[kSplitBufAttr] = join(kv.second);
+      const_cast<Node *>(kv.first)->attrs[split ? kSplitBufAttr : kBufAttr] = join(kv.second);
     }
   }
 
