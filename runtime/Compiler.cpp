@@ -181,7 +181,10 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
     checkTensorBytes(n->type, opts_.maxBytes,
                      "value '" + n->displayName() + "' (" + n->info().name +
                          ")");
-  GeneratedModule gen = emitCpp(*impl->optimized, opts_.sourceName);
+  // The path stays out of the generated code: the compile cache is keyed
+  // by what the code does, so one graph at two paths (or spelled two ways)
+  // shares one entry.
+  GeneratedModule gen = emitCpp(*impl->optimized);
   impl->cpp = std::move(gen.source);
   impl->info = std::move(gen.info);
   impl->times.codegenMs = msSince(t0);
@@ -194,7 +197,8 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                   " (set GRADC_MAX_BYTES to raise it)");
 
   if (impl->cpp.size() > opts_.maxSourceBytes)
-    throw Error("the generated code for this graph is " +
+    throw Error((opts_.sourceName.empty() ? "" : opts_.sourceName + ": ") +
+                "the generated code for this graph is " +
                 formatBytes(impl->cpp.size()) + " (" +
                 std::to_string(impl->optimized->nodes().size()) +
                 " nodes after optimization), more than the JIT limit of " +

@@ -142,6 +142,38 @@ bool hasInitializers(llvm::MemoryBufferRef object) {
   return false;
 }
 
+/// The name of the symbol every cached object defines to say which entry
+/// it was compiled for: an entry is used only if its object defines the
+/// marker of its own key, so an object copied under another key (even
+/// with a recomputed header) is never linked in place of the right one.
+std::string cacheMarker(llvm::StringRef key) {
+  return "gradc_cache_entry_" + key.str();
+}
+
+/// Whether \p object defines the symbol \p name (with or without the
+/// platform's leading underscore).
+bool definesSymbol(llvm::MemoryBufferRef object, llvm::StringRef name) {
+  auto file = llvm::object::ObjectFile::createObjectFile(object);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return false;
+  }
+  for (const llvm::object::SymbolRef &symbol : (*file)->symbols()) {
+    llvm::Expected<uint32_t> flags = symbol.getFlags();
+    llvm::Expected<llvm::StringRef> symbolName = symbol.getName();
+    if (!flags || !symbolName) {
+      if (!flags) llvm::consumeError(flags.takeError());
+      if (!symbolName) llvm::consumeError(symbolName.takeError());
+      continue;
+    }
+    if (*flags & llvm::object::SymbolRef::SF_Undefined) continue;
+    if (*symbolName == name ||
+        (symbolName->starts_with("_") && symbolName->drop_front() == name))
+      return true;
+  }
+  return false;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -290,7 +322,7 @@ createLLJIT(const jit_detail::TargetConfig &target,
 std::string cacheKey(llvm::StringRef source, llvm::StringRef moduleName,
                      const jit_detail::TargetConfig &target) {
   std::string fingerprint = jit_detail::targetFingerprint(target);
-  return CompileCache::makeKey({"gradc-jit-object-2", GRADC_VERSION_STRING,
+  return CompileCache::makeKey({"gradc-jit-object-3", GRADC_VERSION_STRING,
                                 LLVM_VERSION_STRING, fingerprint, moduleName,
                                 source});
 }
@@ -376,9 +408,22 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
 
   auto start = std::chrono::steady_clock::now();
   std::string key;
+  std::string markedSource;
   if (config_->cache) {
     key = cacheKey(cppSource, moduleName, config_->target);
-    if (auto object = config_->cache->load(key)) {
+    // The object also defines a marker naming its key (see cacheMarker).
+    markedSource = cppSource.str() +
+                   "\nextern \"C\" __attribute__((used)) const char " +
+                   cacheMarker(key) + " = 0;\n";
+    cppSource = markedSource;
+    auto object = config_->cache->load(key);
+    if (object && !definesSymbol(object->getMemBufferRef(), cacheMarker(key))) {
+      // Well formed, but compiled from another source: evict it, so the
+      // store below replaces it with the right object.
+      config_->cache->remove(key);
+      object.reset();
+    }
+    if (object) {
       impl->stats.frontendMs = millisecondsSince(start);
       start = std::chrono::steady_clock::now();
       llvm::Error error = impl->loadObject(std::move(object), config_->target,
