@@ -115,6 +115,10 @@ private:
       if (c) d = std::max(d, c->depth);
     for (const Keyword &k : e->keywords) d = std::max(d, k.value->depth);
     e->depth = d + 1;
+    // The lowering walks a binary operator's left spine in a loop: only
+    // its right operands, and the spine's far end, cost a level.
+    if (e->kind == Expr::Binary && e->items[0]->kind == Expr::Binary)
+      e->depth = std::max(e->items[0]->depth, e->items[1]->depth + 1);
     if (e->depth > kMaxDslExprDepth) tooDeep();
     return e;
   }
