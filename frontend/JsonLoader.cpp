@@ -14,6 +14,7 @@
 #include "frontend/JsonText.h"
 #include "frontend/NodeOrder.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -703,7 +704,9 @@ std::unique_ptr<Graph> Loader::load(const json &root) {
 
 std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
                                      const std::string &fileName) {
-  json root = parseJsonText(text, fileName);
+  uint64_t maxNodes = defaultMaxNodes();
+  json root = parseJsonText(text, fileName, /*nonFiniteNumbers=*/false,
+                            maxNodes, tooManyNodesMessage(maxNodes));
   try {
     return Loader(fileName).load(root);
   } catch (const json::exception &e) {

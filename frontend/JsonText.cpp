@@ -131,8 +131,10 @@ std::string replaceNonFinite(const std::string &text) {
 class DomBuilder : public nlohmann::json_sax<json> {
 public:
   DomBuilder(const std::string &text, const std::string &file,
-             bool nonFinite)
-      : text_(text), file_(file), nonFinite_(nonFinite) {}
+             bool nonFinite, uint64_t maxTopLevelArray,
+             const std::string &limitMessage)
+      : text_(text), file_(file), nonFinite_(nonFinite),
+        maxTopLevelArray_(maxTopLevelArray), limitMessage_(limitMessage) {}
 
   json takeRoot() { return std::move(root_); }
 
@@ -190,6 +192,9 @@ private:
     }
     Frame &f = frames_.back();
     if (f.value->is_array()) {
+      if (frames_.size() == 2 && frames_[0].value->is_object() &&
+          f.value->size() >= maxTopLevelArray_)
+        throw Error(file_ + ": " + frames_[0].key + ": " + limitMessage_);
       f.value->push_back(std::move(v));
       return &f.value->back();
     }
@@ -225,6 +230,8 @@ private:
   const std::string &text_;
   const std::string &file_;
   bool nonFinite_;
+  uint64_t maxTopLevelArray_;
+  const std::string &limitMessage_;
   json root_;
   std::vector<Frame> frames_;
 };
@@ -232,12 +239,14 @@ private:
 } // namespace
 
 nlohmann::json parseJsonText(const std::string &original,
-                             const std::string &file, bool nonFiniteNumbers) {
+                             const std::string &file, bool nonFiniteNumbers,
+                             uint64_t maxTopLevelArray,
+                             const std::string &limitMessage) {
   std::string replaced;
   if (nonFiniteNumbers) replaced = replaceNonFinite(original);
   const std::string &text = nonFiniteNumbers ? replaced : original;
   checkNesting(text, file);
-  DomBuilder dom(text, file, nonFiniteNumbers);
+  DomBuilder dom(text, file, nonFiniteNumbers, maxTopLevelArray, limitMessage);
   try {
     json::sax_parse(text, &dom, json::input_format_t::json, /*strict=*/true,
                     /*ignore_comments=*/false);

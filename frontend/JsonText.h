@@ -22,9 +22,16 @@ namespace gradc {
 /// their exact 64-bit value (the DOM's integer and unsigned kinds). With
 /// `nonFiniteNumbers`, the bare words NaN, Infinity and -Infinity are read
 /// as numbers, as Python's json module writes them (tensor files).
+///
+/// `maxTopLevelArray` bounds the arrays directly under a top-level object
+/// (a graph's "inputs" and "nodes"): one more element is an error, raised
+/// while parsing, so a huge graph file is refused before its whole DOM
+/// exists. `limitMessage` is that error's text.
 nlohmann::json parseJsonText(const std::string &text,
                              const std::string &fileName,
-                             bool nonFiniteNumbers = false);
+                             bool nonFiniteNumbers = false,
+                             uint64_t maxTopLevelArray = UINT64_MAX,
+                             const std::string &limitMessage = "");
 
 /// The part of a nlohmann/json exception message after its
 /// "[json.exception...] parse error at line L, column C: " prefix (gradc
