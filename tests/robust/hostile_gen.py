@@ -618,9 +618,9 @@ def gen_dsl(out, rnd, count):
         "",
         "graph g\n" + "".join("v%d = ones(2)\n" % k for k in range(20000)) +
         "return v0\n",
-        # A 4 MB line with an error at its end: the report shows 80
+        # A 600 KB line with an error at its end: the report shows 80
         # columns around the caret, not the line.
-        DSL_SEED.replace("y = x + 2", "y = " + " + ".join(["x"] * 1000000) +
+        DSL_SEED.replace("y = x + 2", "y = " + " + ".join(["x"] * 150000) +
                          " + undefined_name"),
     ]
     for i, text in enumerate(hostile):
