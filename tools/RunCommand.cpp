@@ -25,7 +25,9 @@ static const char *kRunHelp =
 JIT-compiles GRAPH and runs forward and backward once.
   --inputs FILE   input values: {NAME: nested list | number |
                   {"shape": [...], "data": [...]}}; inputs not listed use
-                  their declared init
+                  their declared init. Integers are exact (64 bits); NaN,
+                  Infinity and -Infinity are numbers, as --format json
+                  writes them
   --seeds FILE    seeds (cotangents) of outputs, same format: z.backward(seed)
   --backward N..  the backward roots (outputs). Default: every scalar output
                   that requires grad, plus every output given a seed
