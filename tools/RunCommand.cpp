@@ -84,9 +84,16 @@ int runCommand(int argc, char **argv) {
   }
   auto show = [](const std::string &label, const Tensor &t,
                  const std::vector<std::string> &suffixes) {
-    std::cout << "# " << label << "\n"
-              << formatTorchTensor(t.toDoubles(), t.shape(), t.dtype(), suffixes)
-              << "\n";
+    std::cout << "# " << label << "\n";
+    if (t.dtype() == DType::I64) { // exactly: a double holds only 53 bits
+      const int64_t *p = static_cast<const int64_t *>(t.data());
+      std::cout << formatTorchTensorInt64({p, p + t.numel()}, t.shape(),
+                                          suffixes);
+    } else {
+      std::cout << formatTorchTensor(t.toDoubles(), t.shape(), t.dtype(),
+                                     suffixes);
+    }
+    std::cout << "\n";
   };
   for (const TensorArg &a : mi.inputs) show(a.name, s.input(a.name), suffixesOf(a, true));
   for (const TensorArg &a : mi.outputs)
