@@ -2,7 +2,7 @@
 //
 //   mpirun -np 2 ddp [--in 784] [--hidden 512] [--layers 2] [--classes 10]
 //                    [--batch 128] [--steps 50] [--lr 0.05] [--seed 1]
-//                    [--f64] [--sum] [--blocking] [--bucket-kib 4096]
+//                    [--f64] [--sum] [--overlap] [--bucket-kib 4096]
 //                    [--require-drop F]
 //
 // Every rank compiles the same step for its shard of the batch
@@ -12,10 +12,12 @@
 //   2. gradc::dist::GradAllReducer: .grad = the mean over the ranks, which
 //      is the gradient of the whole batch's mean loss,
 //   3. the same SGD step on every rank, so the parameters stay identical.
-// By default step 2 is posted (start()) and the next batch is drawn
-// before finish(), so the data generation runs while the reduction is in
-// flight; --blocking calls allReduce() instead. --sum sums the gradients
-// instead of averaging them (the SGD step then divides by the ranks).
+// Step 2 calls allReduce(); with --overlap it is posted instead (start())
+// and the next batch is drawn before finish(), so the data generation
+// runs while the reduction is in flight. On one machine with OpenMPI 4.1
+// the blocking call was the faster of the two (docs/scaling.md).
+// --sum sums the gradients instead of averaging them (the SGD step then
+// divides by the ranks).
 //
 // The data is synthetic, as in examples/mlp: one random prototype per
 // class, a sample is its prototype plus N(0, 1.5^2) noise. Every rank draws
@@ -54,7 +56,7 @@ struct Config {
   int64_t in = 784, hidden = 512, layers = 2, classes = 10, batch = 128,
           steps = 50, seed = 1, bucketKib = 4096;
   double lr = 0.05, requireDrop = 0;
-  bool f64 = false, sum = false, blocking = false;
+  bool f64 = false, sum = false, overlap = false;
 };
 
 Config parse(int argc, char **argv) {
@@ -84,7 +86,7 @@ Config parse(int argc, char **argv) {
     else if (a == "--require-drop") c.requireDrop = std::atof(value().c_str());
     else if (a == "--f64") c.f64 = true;
     else if (a == "--sum") c.sum = true;
-    else if (a == "--blocking") c.blocking = true;
+    else if (a == "--overlap") c.overlap = true;
     else throw gradc::Error("unknown option '" + a + "'");
   }
   return c;
@@ -187,7 +189,7 @@ int run(const Config &c) {
                 ranks, (long long)rows, (long long)c.in, (long long)c.hidden,
                 (long long)c.layers, (long long)c.classes, c.f64 ? "f64" : "f32",
                 reducer.bytes(), reducer.buckets().size(),
-                c.blocking ? "blocking" : "posted, overlapping the next batch");
+                c.overlap ? "posted, overlapping the next batch" : "blocking");
 
   // Parameters: nn.Linear's init on rank 0, then broadcast, so every rank
   // starts from the same point whatever its own random state.
@@ -219,7 +221,7 @@ int run(const Config &c) {
     s.setInput("t", cur.t);
     s.runFused({{"loss"}}, false);
     double t1 = MPI_Wtime();
-    if (c.blocking) {
+    if (!c.overlap) {
       reducer.allReduce();
       if (step + 1 < c.steps) drawBatch(c, rng, proto, rank * rows, next);
     } else {
@@ -250,7 +252,7 @@ int run(const Config &c) {
       checksum += p.second.get(i) * static_cast<double>(i % 7 + 1);
   if (rank == 0) {
     std::printf("per step: compute %.2f ms, reduce%s %.2f ms (rank 0)\n",
-                1e3 * computeS / c.steps, c.blocking ? " + next batch" : " (with next batch)",
+                1e3 * computeS / c.steps, c.overlap ? " (with next batch)" : " + next batch",
                 1e3 * reduceS / c.steps);
     std::printf("parameter checksum %.10g\n", checksum);
   }
