@@ -18,10 +18,13 @@
 // least `inPlaceBytes` is reduced where it lives, with no copy. Buckets run
 // in reverse input order, the order a backward pass finishes them in.
 //
-// start() posts every bucket with MPI_Iallreduce and returns; finish() waits
-// and unpacks. Between the two the caller may compute (prepare the next
+// allReduce() makes one blocking MPI_Allreduce per bucket. start() instead
+// posts every bucket with MPI_Iallreduce and returns; finish() waits and
+// unpacks. Between the two the caller may do host work (prepare the next
 // batch), and each bucket's packing overlaps the transfer of the buckets
-// before it. docs/scaling.md says what that buys on this machine.
+// before it. With OpenMPI 4.1 on one machine the posted path measured
+// slower than allReduce() even with work to hide behind it
+// (docs/scaling.md), so allReduce() is the one to use by default.
 //
 // The reducer is built only when CMake finds MPI (target gradc::mpi).
 //
