@@ -6,7 +6,8 @@
 // since the batch splits into equal shards, the mean of the shard means is
 // the whole batch's mean, so the gradients, and the parameters after every
 // step, must match the single process's (f64 to 1e-12 relative, f32 to
-// 1e-5), and be bitwise identical on every rank.
+// 1e-5), and be bitwise identical on every rank. Gradient accumulation over
+// micro-batches inside a rank before the reduction must give the same.
 #include "frontend/GraphBuilder.h"
 #include "runtime/Random.h"
 #include "runtime/Session.h"
@@ -64,22 +65,27 @@ Tensor rowsOf(const Tensor &t, int64_t begin, int64_t end) {
   return r;
 }
 
-/// SGD: p -= lr * grad, the same arithmetic in both trainers.
-void sgd(Session &s, std::vector<Tensor> &params) {
+/// SGD: p -= lr * scale * grad, the same arithmetic in both trainers.
+void sgd(Session &s, std::vector<Tensor> &params, double scale = 1) {
   for (size_t k = 0; k < params.size(); ++k) {
     const Tensor *g = s.grad(kParams[k]);
     ASSERT_NE(g, nullptr);
     for (int64_t i = 0; i < params[k].numel(); ++i)
-      params[k].set(i, params[k].get(i) - kLr * g->get(i));
+      params[k].set(i, params[k].get(i) - kLr * scale * g->get(i));
   }
 }
 
-void trainAndCompare(DType dt, double tol, dist::AllReduceOptions opts, bool posted) {
+/// `micro` > 1: each rank splits its shard into that many micro-batches
+/// and accumulates their gradients (the accumulate flag) before the
+/// reduction; the step then divides by `micro`.
+void trainAndCompare(DType dt, double tol, dist::AllReduceOptions opts, bool posted,
+                     int64_t micro = 1) {
   int p = worldSize(), r = worldRank();
-  ASSERT_EQ(kBatch % p, 0) << "run with a rank count that divides " << kBatch;
-  int64_t shard = kBatch / p;
+  ASSERT_EQ(kBatch % (p * micro), 0)
+      << "run with a rank count that divides " << kBatch / micro;
+  int64_t shard = kBatch / p, rows = shard / micro;
   auto whole = mpitest::testCompiler().compile(*tanhMse(kBatch, dt));
-  auto part = mpitest::testCompiler().compile(*tanhMse(shard, dt));
+  auto part = mpitest::testCompiler().compile(*tanhMse(rows, dt));
   Session single(*whole), mine(*part);
   dist::GradAllReducer reducer(mine, MPI_COMM_WORLD, opts);
 
@@ -105,9 +111,12 @@ void trainAndCompare(DType dt, double tol, dist::AllReduceOptions opts, bool pos
     single.setInput("x", x);
     single.setInput("y", y);
     single.runFused({{"loss"}}, false);
-    mine.setInput("x", rowsOf(x, r * shard, (r + 1) * shard));
-    mine.setInput("y", rowsOf(y, r * shard, (r + 1) * shard));
-    mine.runFused({{"loss"}}, false);
+    for (int64_t k = 0; k < micro; ++k) {
+      int64_t begin = r * shard + k * rows;
+      mine.setInput("x", rowsOf(x, begin, begin + rows));
+      mine.setInput("y", rowsOf(y, begin, begin + rows));
+      mine.runFused({{"loss"}}, /*accumulate=*/k > 0);
+    }
     if (posted) {
       reducer.start();
       reducer.finish();
@@ -115,7 +124,7 @@ void trainAndCompare(DType dt, double tol, dist::AllReduceOptions opts, bool pos
       reducer.allReduce();
     }
     sgd(single, ref);
-    sgd(mine, ddp);
+    sgd(mine, ddp, 1.0 / static_cast<double>(micro));
 
     for (size_t k = 0; k < ref.size(); ++k) {
       EXPECT_TRUE(sameOnAllRanks(ddp[k]))
@@ -149,6 +158,11 @@ TEST(DataParallel, F32PostedAllPacked) {
   dist::AllReduceOptions o;
   o.inPlaceBytes = size_t(1) << 40;
   trainAndCompare(DType::F32, 1e-5, o, true);
+}
+
+TEST(DataParallel, F64AccumulatedMicroBatchesThenReduced) {
+  // Gradient accumulation inside each rank, then one reduction per step.
+  trainAndCompare(DType::F64, 1e-12, {}, false, /*micro=*/2);
 }
 
 } // namespace
