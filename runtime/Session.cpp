@@ -120,6 +120,10 @@ const Tensor *Session::grad(const std::string &name) const {
   return nullptr; // does not require grad: .grad is None
 }
 
+Tensor *Session::mutableGrad(const std::string &name) {
+  return const_cast<Tensor *>(static_cast<const Session *>(this)->grad(name));
+}
+
 void Session::clearGrad(const std::string &name) {
   int i = g_.inputIndex(name);
   if (i < 0) throw Error("the graph has no input named '" + name + "'");

@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build ccache
   llvm-19-dev libclang-cpp19-dev libclang-19-dev clang-19 llvm-19-tools
   nlohmann-json3-dev libgtest-dev libbenchmark-dev libopenblas-dev
+  libopenmpi-dev openmpi-bin
 )
 # python3-torch is a test/benchmark oracle only; GRADC_WITH_TORCH=0 skips it.
 if [ "${GRADC_WITH_TORCH:-1}" != "0" ]; then
