@@ -1,0 +1,552 @@
+"""The mapping from PyTorch operations to gradc ops, used by gradc.export.
+
+Three tables, keyed by what a torch.fx node calls:
+
+    FUNCTIONS  torch.*, torch.nn.functional.* and operator.* functions
+    METHODS    Tensor methods, by name
+    MODULES    nn.Module classes (leaf modules: fx does not trace into them)
+
+Each row maps to a handler `handler(c, args, kwargs) -> value`, where args
+are already resolved (a gradc value name for a tensor, a Python value for
+everything else) and `c` is the Context (c.emit(op, inputs, attrs) appends
+a gradc node). Most rows are one line built from a helper (`unary("exp")`,
+`binary("add")`, `reduce("sum")`); a new gradc op is one new row. Exactness
+matters: a decomposition must give PyTorch's values and gradients (nn.Linear
+is `x @ W^T + b`; leaky_relu is `where(x > 0, x, x * slope)`, whose gradient
+at 0 is PyTorch's `slope`).
+
+NOT_YET names the PyTorch operations gradc has no op for yet, so their error
+says which gradc op is missing.
+"""
+
+import operator
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["Context", "convert", "FUNCTIONS", "METHODS", "MODULES", "NOT_YET"]
+
+
+class Context:
+    """What handlers see: the emitter, the traced module, and each fx
+    node's concrete value from the example run."""
+
+    def __init__(self, em, gm, params, buffers, values):
+        self.em, self.gm, self.params, self.buffers, self.values = em, gm, params, buffers, values
+        self.node = None
+
+    # -- helpers for handlers ------------------------------------------------
+    def emit(self, op, inputs, attrs=None):
+        return self.em.emit(op, inputs, attrs)
+
+    def error(self, message):
+        return self.em.error(message)
+
+    def t(self, v, what="input"):
+        return self.em.tensor(v, what)
+
+    def shape(self, v):
+        return self.em.shape(v)
+
+    def out_shape(self):
+        v = self.values[self.node]
+        return tuple(v.shape)
+
+    def state(self, qualname):
+        """The input for a parameter or buffer, added on first use."""
+        if qualname in self.em.shapes:
+            return qualname
+        if qualname in self.params:
+            p = self.params[qualname]
+            return self.em.add_input(qualname, p, p.requires_grad, True)
+        if qualname in self.buffers:
+            return self.em.add_input(qualname, self.buffers[qualname], False, True)
+        obj = self.gm
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        if isinstance(obj, torch.Tensor):  # a plain tensor attribute: a constant
+            return self.em.add_input(qualname, obj, False, True)
+        return obj
+
+    def resolve(self, a, env):
+        """An fx argument with nodes replaced by their values."""
+        import torch.fx as fx
+        if isinstance(a, fx.Node):
+            return env[a]
+        if isinstance(a, (list, tuple)):
+            r = [self.resolve(x, env) for x in a]
+            return type(a)(r) if not hasattr(a, "_fields") else type(a)(*r)
+        if isinstance(a, dict):
+            return {k: self.resolve(v, env) for k, v in a.items()}
+        if isinstance(a, torch.Size):
+            return tuple(a)
+        return a
+
+
+def convert(c, node, env):
+    """The gradc value of one fx node."""
+    c.node = node
+    value = c.values.get(node)
+    if node.op == "get_attr":
+        return c.state(node.target)
+    # Non-tensor results (x.size(), x.shape[0], arithmetic on sizes) are
+    # static: the example run gave them.
+    if not isinstance(value, (torch.Tensor, tuple, list)) or (
+            isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor) for v in value)):
+        return tuple(value) if isinstance(value, torch.Size) else value
+    args = c.resolve(node.args, env)
+    kwargs = c.resolve(node.kwargs, env)
+    if node.op == "call_module":
+        mod = c.gm.get_submodule(node.target)
+        handler = _lookup_module(mod)
+        if handler is None:
+            raise _unsupported(c, type(mod))
+        out = handler(c, mod, node.target, args, kwargs)
+    else:
+        table = FUNCTIONS if node.op == "call_function" else METHODS
+        handler = table.get(node.target)
+        if handler is None:
+            raise _unsupported(c, node.target)
+        out = handler(c, args, kwargs)
+    if isinstance(out, str) and isinstance(value, torch.Tensor):
+        c.em.shapes[out] = tuple(value.shape)
+    return out
+
+
+def _lookup_module(mod):
+    for cls in type(mod).__mro__:
+        h = MODULES.get(cls)
+        if h is not None:
+            return h
+    return None
+
+
+def _unsupported(c, key):
+    op = NOT_YET.get(key)
+    if op:
+        return c.error("gradc has no '%s' op yet" % op)
+    return c.error("gradc has no mapping for it (see gradc/export_ops.py)")
+
+
+# -- argument binding ---------------------------------------------------------
+def bind(c, args, kwargs, spec):
+    """Binds args/kwargs to the space-separated parameter `spec`
+    ("input dim=None keepdim=False"); refuses unknown keywords."""
+    names, defaults = [], {}
+    for p in spec.split():
+        if "=" in p:
+            n, d = p.split("=", 1)
+            defaults[n] = eval(d, {"inf": float("inf")})  # literals of this file only
+        else:
+            n = p
+        names.append(n)
+    if len(args) > len(names):
+        raise c.error("too many arguments")
+    out = dict(defaults)
+    out.update(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names:
+            raise c.error("the argument '%s' is not supported" % k)
+        out[k] = v
+    for n in names:
+        if n not in out:
+            raise c.error("the argument '%s' is missing" % n)
+    return out
+
+
+def _varargs(rest):
+    """x.view(2, 3) and x.view((2, 3)) alike."""
+    if len(rest) == 1 and isinstance(rest[0], (tuple, list)):
+        return list(rest[0])
+    return list(rest)
+
+
+# -- handler builders ---------------------------------------------------------
+def unary(op, extra=""):
+    def h(c, args, kwargs):
+        a = bind(c, args, kwargs, "input " + extra)
+        if a.get("inplace"):
+            raise c.error("in-place operations are not supported")
+        return c.emit(op, [c.t(a["input"])])
+    return h
+
+
+# Both operands Python numbers: computed here, as PyTorch would.
+_PY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+       "pow": operator.pow, "maximum": max, "minimum": min, "gt": operator.gt,
+       "ge": operator.ge, "lt": operator.lt, "le": operator.le, "eq": operator.eq,
+       "ne": operator.ne}
+
+
+def binary(op, swap=False):
+    """A broadcasting binary op; Python numbers are scalar constants."""
+    def h(c, args, kwargs):
+        a = bind(c, args, kwargs, "input other alpha=1 rounding_mode=None")
+        x, y = (a["other"], a["input"]) if swap else (a["input"], a["other"])
+        if a["alpha"] != 1:
+            if op not in ("add", "sub"):
+                raise c.error("alpha is not supported")
+            y = c.emit("mul", [y, a["alpha"]]) if isinstance(y, str) else y * a["alpha"]
+        if a["rounding_mode"] is not None:
+            raise c.error("division with rounding_mode is not supported")
+        if not isinstance(x, str) and not isinstance(y, str):
+            return _PY[op](x, y)
+        return c.emit(op, [x, y])
+    return h
+
+
+def reduce(op):
+    def h(c, args, kwargs):
+        a = bind(c, args, kwargs, "input dim=None keepdim=False dtype=None")
+        if a["dtype"] is not None:
+            raise c.error("a dtype argument is not supported")
+        attrs = {}
+        if a["dim"] is not None:
+            attrs["dim"] = list(a["dim"]) if isinstance(a["dim"], (tuple, list)) else a["dim"]
+        if a["keepdim"]:
+            attrs["keepdim"] = True
+        if op in ("max", "min") and "dim" in attrs:
+            raise c.error("%s with a dim returns values and indices; use amax/amin" % op)
+        return c.emit(op, [c.t(a["input"])], attrs)
+    return h
+
+
+def amax(op):
+    def h(c, args, kwargs):
+        a = bind(c, args, kwargs, "input dim=() keepdim=False")
+        dims = list(a["dim"]) if isinstance(a["dim"], (tuple, list)) else [a["dim"]]
+        if len(dims) == 1:
+            # gradc reads a single dim as torch.max(x, dim) (all of g to one
+            # element), amax shares g among ties; they differ only at ties.
+            raise c.error("%s over one dim is not supported (gradc's %s with one dim has "
+                          "torch.max's tie rule)" % ("amax" if op == "max" else "amin", op))
+        attrs = {"dim": dims} if dims else {}
+        if a["keepdim"]:
+            attrs["keepdim"] = True
+        return c.emit(op, [c.t(a["input"])], attrs)
+    return h
+
+
+def softmax(op):
+    def h(c, args, kwargs):
+        a = bind(c, args, kwargs, "input dim=None _stacklevel=3 dtype=None")
+        if a["dim"] is None:
+            raise c.error("%s needs an explicit dim" % op)
+        if a["dtype"] is not None:
+            raise c.error("a dtype argument is not supported")
+        return c.emit(op, [c.t(a["input"])], {"dim": a["dim"]})
+    return h
+
+
+def identity(spec="input"):
+    def h(c, args, kwargs):
+        return bind(c, args, kwargs, spec)["input"]
+    return h
+
+
+# -- handlers with more logic ---------------------------------------------------
+def linear(c, x, w, b):
+    """F.linear: x @ W^T + b (W is [out, in]); exactly PyTorch's values."""
+    wt = c.emit("transpose", [c.t(w)], {"dim0": 0, "dim1": 1}) if len(c.shape(w)) == 2 else w
+    y = c.emit("matmul", [c.t(x), wt])
+    return c.emit("add", [y, b]) if b is not None else y
+
+
+def f_linear(c, args, kwargs):
+    a = bind(c, args, kwargs, "input weight bias=None")
+    return linear(c, a["input"], a["weight"], a["bias"])
+
+
+def leaky(c, x, slope):
+    """where(x > 0, x, x * slope): PyTorch's value and its gradient
+    (1 above 0, slope at and below 0)."""
+    pos = c.emit("gt", [c.t(x), 0])
+    neg = c.emit("mul", [x, slope])
+    return c.emit("where", [pos, x, neg])
+
+
+def f_leaky_relu(c, args, kwargs):
+    a = bind(c, args, kwargs, "input negative_slope=0.01 inplace=False")
+    return leaky(c, a["input"], a["negative_slope"])
+
+
+def f_dropout(c, args, kwargs):
+    a = bind(c, args, kwargs, "input p=0.5 training=True inplace=False")
+    if a["training"] and a["p"] > 0:
+        raise c.error("dropout in training mode is random: pass training=False or p=0")
+    return a["input"]
+
+
+def cross_entropy(c, x, target, weight, ignore_index, reduction, label_smoothing):
+    if weight is not None:
+        raise c.error("cross_entropy with class weights is not supported")
+    if label_smoothing:
+        raise c.error("cross_entropy with label_smoothing is not supported")
+    attrs = {}
+    if reduction != "mean":
+        attrs["reduction"] = reduction
+    if ignore_index != -100:
+        attrs["ignore_index"] = ignore_index
+    return c.emit("cross_entropy", [c.t(x), c.t(target)], attrs)
+
+
+def f_cross_entropy(c, args, kwargs):
+    a = bind(c, args, kwargs, "input target weight=None size_average=None ignore_index=-100 "
+             "reduce=None reduction='mean' label_smoothing=0.0")
+    if a["size_average"] is not None or a["reduce"] is not None:
+        raise c.error("the deprecated size_average/reduce arguments are not supported")
+    return cross_entropy(c, a["input"], a["target"], a["weight"], a["ignore_index"],
+                         a["reduction"], a["label_smoothing"])
+
+
+def mse(c, x, y, reduction):
+    return c.emit("mse_loss", [c.t(x), c.t(y)], {} if reduction == "mean" else {"reduction": reduction})
+
+
+def f_mse_loss(c, args, kwargs):
+    a = bind(c, args, kwargs, "input target size_average=None reduce=None reduction='mean'")
+    if a["size_average"] is not None or a["reduce"] is not None:
+        raise c.error("the deprecated size_average/reduce arguments are not supported")
+    return mse(c, a["input"], a["target"], a["reduction"])
+
+
+def reshape(c, args, kwargs):
+    x, rest = args[0], args[1:]
+    shape = _varargs(rest) if rest else list(kwargs.get("shape", kwargs.get("size", ())))
+    return c.emit("reshape", [c.t(x)], {"shape": [int(s) for s in shape]})
+
+
+def flatten_to(c, x, start, end):
+    """flatten as a reshape to the shape PyTorch computed."""
+    shape = list(c.shape(c.t(x)))
+    if not shape:
+        return c.emit("reshape", [x], {"shape": [1]})
+    r = len(shape)
+    s, e = start % r, end % r
+    n = 1
+    for d in shape[s:e + 1]:
+        n *= d
+    return c.emit("reshape", [x], {"shape": shape[:s] + [n] + shape[e + 1:]})
+
+
+def flatten(c, args, kwargs):
+    a = bind(c, args, kwargs, "input start_dim=0 end_dim=-1")
+    return flatten_to(c, a["input"], a["start_dim"], a["end_dim"])
+
+
+def transpose(c, args, kwargs):
+    a = bind(c, args, kwargs, "input dim0 dim1")
+    return c.emit("transpose", [c.t(a["input"])], {"dim0": a["dim0"], "dim1": a["dim1"]})
+
+
+def t2(c, args, kwargs):
+    x = c.t(bind(c, args, kwargs, "input")["input"])
+    if len(c.shape(x)) < 2:
+        return x
+    return c.emit("transpose", [x], {"dim0": 0, "dim1": 1})
+
+
+def permute(c, args, kwargs):
+    dims = _varargs(args[1:]) if len(args) > 1 else list(kwargs.get("dims", ()))
+    return c.emit("permute", [c.t(args[0])], {"dims": dims})
+
+
+def expand(c, args, kwargs):
+    shape = _varargs(args[1:]) if len(args) > 1 else list(kwargs.get("size", ()))
+    return c.emit("expand", [c.t(args[0])], {"shape": shape})
+
+
+def squeeze(c, args, kwargs):
+    a = bind(c, args, kwargs, "input dim=None")
+    return c.emit("squeeze", [c.t(a["input"])], {} if a["dim"] is None else {"dim": a["dim"]})
+
+
+def unsqueeze(c, args, kwargs):
+    a = bind(c, args, kwargs, "input dim")
+    return c.emit("unsqueeze", [c.t(a["input"])], {"dim": a["dim"]})
+
+
+def cat(c, args, kwargs):
+    a = bind(c, args, kwargs, "tensors dim=0")
+    return c.emit("concat", [c.t(x) for x in a["tensors"]], {"dim": a["dim"]})
+
+
+def where(c, args, kwargs):
+    a = bind(c, args, kwargs, "condition input other")
+    return c.emit("where", [c.t(a["condition"]), a["input"], a["other"]])
+
+
+def same_dtype(c, args, kwargs):
+    """x.float(), x.to(dtype), x.type_as(y): only when nothing changes."""
+    x = c.t(args[0])
+    want = c.values[c.node].dtype
+    have = c.values[c.node.args[0]].dtype
+    if want != have:
+        raise c.error("dtype conversions (%s to %s) are not supported" % (have, want))
+    return x
+
+
+def getitem(c, args, kwargs):
+    """x[idx] with ints, slices, None and ...: slice, squeeze, unsqueeze."""
+    x, idx = args
+    if isinstance(x, (tuple, list)):
+        return x[idx]
+    x = c.t(x)
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    if any(isinstance(i, str) for i in idx) or any(isinstance(i, (list, tuple)) for i in idx):
+        raise c.error("indexing with tensors or lists is not supported")
+    rank = len(c.shape(x))
+    used = sum(1 for i in idx if i is not None and i is not Ellipsis)
+    if Ellipsis in idx:
+        k = idx.index(Ellipsis)
+        idx = idx[:k] + (slice(None),) * (rank - used) + idx[k + 1:]
+    dim, squeeze_dims, out = 0, [], x
+    for i in idx:
+        if i is None:
+            out = c.emit("unsqueeze", [out], {"dim": dim})
+            dim += 1
+        elif isinstance(i, slice):
+            if i != slice(None):
+                step = 1 if i.step is None else i.step
+                attrs = {"dim": dim, "step": step}
+                if i.start is not None:
+                    attrs["start"] = i.start
+                if i.stop is not None:
+                    attrs["end"] = i.stop
+                out = c.emit("slice", [out], attrs)
+            dim += 1
+        elif isinstance(i, int):
+            end = i + 1 if i != -1 else None
+            attrs = {"dim": dim, "start": i}
+            if end is not None:
+                attrs["end"] = end
+            out = c.emit("slice", [out], attrs)
+            squeeze_dims.append(dim)
+            dim += 1
+        else:
+            raise c.error("index %r is not supported" % (i,))
+    if squeeze_dims:
+        out = c.emit("squeeze", [out], {"dim": squeeze_dims})
+    return out
+
+
+# -- module handlers -------------------------------------------------------------
+def m_linear(c, mod, q, args, kwargs):
+    w = c.state(q + ".weight")
+    b = c.state(q + ".bias") if mod.bias is not None else None
+    return linear(c, args[0], w, b)
+
+
+def m_unary(op):
+    def h(c, mod, q, args, kwargs):
+        if getattr(mod, "inplace", False):
+            raise c.error("in-place modules are not supported")
+        return c.emit(op, [c.t(args[0])])
+    return h
+
+
+def m_softmax(op):
+    def h(c, mod, q, args, kwargs):
+        if mod.dim is None:
+            raise c.error("%s needs an explicit dim" % type(mod).__name__)
+        return c.emit(op, [c.t(args[0])], {"dim": mod.dim})
+    return h
+
+
+def m_dropout(c, mod, q, args, kwargs):
+    if mod.training and mod.p > 0:
+        raise c.error("dropout in training mode is random: call .eval() first")
+    return args[0]
+
+
+MODULES = {
+    nn.Linear: m_linear,
+    nn.ReLU: m_unary("relu"),
+    nn.Sigmoid: m_unary("sigmoid"),
+    nn.Tanh: m_unary("tanh"),
+    nn.Softmax: m_softmax("softmax"),
+    nn.LogSoftmax: m_softmax("log_softmax"),
+    nn.LeakyReLU: lambda c, m, q, a, k: leaky(c, a[0], m.negative_slope),
+    nn.Identity: lambda c, m, q, a, k: a[0],
+    nn.Dropout: m_dropout,
+    nn.Flatten: lambda c, m, q, a, k: flatten_to(c, a[0], m.start_dim, m.end_dim),
+    nn.MSELoss: lambda c, m, q, a, k: mse(c, a[0], a[1], m.reduction),
+    nn.CrossEntropyLoss: lambda c, m, q, a, k: cross_entropy(
+        c, a[0], a[1], m.weight, m.ignore_index, m.reduction, m.label_smoothing),
+}
+
+FUNCTIONS = {
+    # elementwise
+    operator.add: binary("add"), torch.add: binary("add"),
+    operator.sub: binary("sub"), torch.sub: binary("sub"),
+    operator.mul: binary("mul"), torch.mul: binary("mul"),
+    operator.truediv: binary("div"), torch.div: binary("div"),
+    operator.pow: binary("pow"), torch.pow: binary("pow"),
+    operator.neg: unary("neg"), torch.neg: unary("neg"),
+    torch.maximum: binary("maximum"), torch.minimum: binary("minimum"),
+    operator.gt: binary("gt"), operator.ge: binary("ge"), operator.lt: binary("lt"),
+    operator.le: binary("le"), operator.eq: binary("eq"), operator.ne: binary("ne"),
+    torch.gt: binary("gt"), torch.ge: binary("ge"), torch.lt: binary("lt"),
+    torch.le: binary("le"), torch.eq: binary("eq"), torch.ne: binary("ne"),
+    torch.exp: unary("exp"), torch.log: unary("log"), torch.sqrt: unary("sqrt"),
+    torch.abs: unary("abs"), torch.sin: unary("sin"), torch.cos: unary("cos"),
+    torch.sign: unary("sign"), torch.detach: unary("detach"),
+    torch.tanh: unary("tanh"), F.tanh: unary("tanh"),
+    torch.sigmoid: unary("sigmoid"), F.sigmoid: unary("sigmoid"),
+    torch.relu: unary("relu"), F.relu: unary("relu", "inplace=False"),
+    F.leaky_relu: f_leaky_relu,
+    torch.where: where,
+    # linear algebra
+    operator.matmul: binary("matmul"), torch.matmul: binary("matmul"),
+    torch.mm: binary("matmul"), torch.bmm: binary("matmul"),
+    F.linear: f_linear,
+    # reductions, softmax, losses
+    torch.sum: reduce("sum"), torch.mean: reduce("mean"),
+    torch.amax: amax("max"), torch.amin: amax("min"),
+    torch.softmax: softmax("softmax"), F.softmax: softmax("softmax"),
+    torch.log_softmax: softmax("log_softmax"), F.log_softmax: softmax("log_softmax"),
+    F.cross_entropy: f_cross_entropy, F.mse_loss: f_mse_loss,
+    F.dropout: f_dropout,
+    # shapes
+    torch.reshape: reshape, torch.flatten: flatten, torch.transpose: transpose,
+    torch.t: t2, torch.permute: permute, torch.squeeze: squeeze,
+    torch.unsqueeze: unsqueeze, torch.cat: cat, torch.concat: cat,
+    operator.getitem: getitem,
+}
+
+METHODS = {
+    "add": binary("add"), "sub": binary("sub"), "mul": binary("mul"), "div": binary("div"),
+    "pow": binary("pow"), "neg": unary("neg"), "matmul": binary("matmul"),
+    "maximum": binary("maximum"), "minimum": binary("minimum"),
+    "exp": unary("exp"), "log": unary("log"), "sqrt": unary("sqrt"), "abs": unary("abs"),
+    "sin": unary("sin"), "cos": unary("cos"), "tanh": unary("tanh"),
+    "sigmoid": unary("sigmoid"), "relu": unary("relu"), "sign": unary("sign"),
+    "detach": unary("detach"),
+    "sum": reduce("sum"), "mean": reduce("mean"), "max": reduce("max"), "min": reduce("min"),
+    "amax": amax("max"), "amin": amax("min"),
+    "softmax": softmax("softmax"), "log_softmax": softmax("log_softmax"),
+    "reshape": reshape, "view": reshape, "flatten": flatten, "transpose": transpose,
+    "t": t2, "permute": permute, "expand": expand, "squeeze": squeeze,
+    "unsqueeze": unsqueeze, "contiguous": identity("input memory_format=None"),
+    "clone": identity("input memory_format=None"),
+    "float": same_dtype, "double": same_dtype, "to": same_dtype, "type_as": same_dtype,
+}
+
+# PyTorch operations whose gradc op does not exist yet: the error names it.
+NOT_YET = {
+    nn.Conv1d: "conv1d", nn.Conv2d: "conv2d", F.conv2d: "conv2d", F.conv1d: "conv1d",
+    nn.LayerNorm: "layer_norm", F.layer_norm: "layer_norm",
+    nn.Embedding: "embedding", F.embedding: "embedding",
+    nn.GELU: "gelu", F.gelu: "gelu",
+    nn.BatchNorm1d: "batch_norm", nn.BatchNorm2d: "batch_norm", F.batch_norm: "batch_norm",
+    nn.MaxPool2d: "max_pool2d", F.max_pool2d: "max_pool2d",
+    nn.AvgPool2d: "avg_pool2d", F.avg_pool2d: "avg_pool2d",
+    nn.MultiheadAttention: "scaled_dot_product_attention",
+    torch.logsumexp: "logsumexp", "logsumexp": "logsumexp",
+    F.nll_loss: "nll_loss", nn.NLLLoss: "nll_loss",
+    "masked_fill": "masked_fill", torch.masked_fill: "masked_fill",
+    torch.triu: "triu", "triu": "triu", torch.tril: "tril", "tril": "tril",
+    F.silu: "silu", nn.SiLU: "silu", F.softplus: "softplus", nn.Softplus: "softplus",
+    torch.erf: "erf", "erf": "erf",
+}
