@@ -128,12 +128,17 @@ def export(module_or_fn, example_inputs, path=None, **kwargs):
     return _export(module_or_fn, example_inputs, path, **kwargs)
 
 
-def import_onnx(model, path=None, trainable=()):
+def import_onnx(model, path=None, trainable=(), sizes=None):
     """Converts an ONNX model (a path or onnx.ModelProto) to a gradc JSON
-    graph dict; writes it to path (.json) when given."""
-    from .onnx_import import convert_model, load_model, write_json
-    m = load_model(model) if isinstance(model, (str, _os.PathLike)) else model
-    g = convert_model(m, trainable=trainable)
+    graph dict; writes it to path (.json) when given. trainable: names of
+    initializers that require grad, or ["all"]; sizes: {dim_param: N} for
+    symbolic dimensions. The same conversion as `gradc import`."""
+    from .onnx_import import OnnxImportError, convert_model, load_model, write_json
+    try:
+        m = load_model(model) if isinstance(model, (str, _os.PathLike)) else model
+        g = convert_model(m, trainable=trainable, sizes=sizes)
+    except OnnxImportError as e:
+        raise Error(str(e)) from None
     if path is not None:
         write_json(g, _os.fspath(path))
     return g
