@@ -123,8 +123,8 @@ CompiledGraph.__repr__ = _graph_repr
 
 def export(module_or_fn, example_inputs, path=None, **kwargs):
     """Traces a PyTorch nn.Module or function with torch.fx and writes a gradc
-    JSON graph (see gradc.export module). Returns the graph as a dict."""
-    from .export import export as _export
+    JSON graph (see the gradc.fx_export module). Returns the graph as a dict."""
+    from .fx_export import export as _export
     return _export(module_or_fn, example_inputs, path, **kwargs)
 
 

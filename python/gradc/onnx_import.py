@@ -98,11 +98,16 @@ class Converter:
         dtype = _DTYPES.get(_np_code(self.np, arr.dtype))
         if dtype is None:
             raise self.error("constant '%s' has dtype %s, which gradc does not have" % (name, arr.dtype))
-        rg = dtype in ("f32", "f64") and (self.all_trainable or name in self.trainable)
+        rg = dtype in ("f32", "f64") and self.is_trainable(name)
         if name in self.trainable:
             self.used_trainable.add(name)
         self.values[name] = self.add_input(name, dtype, arr.shape, arr, rg)
         return self.values[name]
+
+    def is_trainable(self, name):
+        """Named by --trainable, or an initializer under --trainable all
+        (Constant nodes are never trainable)."""
+        return name in self.trainable or (self.all_trainable and name in self.initializers)
 
     def get(self, name):
         """The gradc operand for ONNX value `name` (a scalar constant inlines
@@ -111,7 +116,7 @@ class Converter:
             return self.values[name]
         if name in self.consts:
             arr = self.consts[name]
-            if arr.ndim == 0 and not (self.all_trainable or name in self.trainable):
+            if arr.ndim == 0 and not self.is_trainable(name):
                 v = arr.item()
                 return bool(v) if arr.dtype == self.np.bool_ else v
             return self.const_input(name)
@@ -154,6 +159,7 @@ class Converter:
                                "(convert it with onnx.version_converter)" % (version, MIN_OPSET, MAX_OPSET))
         for t in g.initializer:
             self.consts[t.name] = self.numpy_helper.to_array(t)
+        self.initializers = set(self.consts)
         unknown = self.trainable - {"all"} - set(self.consts)
         if unknown:
             raise OnnxImportError("--trainable names no initializer: %s (initializers: %s)"

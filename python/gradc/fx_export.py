@@ -1,4 +1,4 @@
-"""gradc.export: a PyTorch function or nn.Module to a gradc JSON graph.
+"""gradc.export (this module: gradc.fx_export): a PyTorch function or nn.Module to a gradc JSON graph.
 
     gradc.export(model, (x, target), "model.json")
 
@@ -50,13 +50,22 @@ def _dtype_name(torch, dt, what):
 
 
 def _where(node):
-    """' at FILE:LINE (in FUNC: CODE)' from a node's recorded stack trace."""
-    trace = getattr(node, "stack_trace", None) or ""
-    frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)\n\s*(.*)', trace)
-    if not frames:
-        return ""
-    f, line, func, code = frames[-1]
-    return " at %s:%s (in %s: %s)" % (f, line, func, code.strip())
+    """' at FILE:LINE (in FUNC: CODE)': the innermost frame of the user's
+    code in the node's recorded stack trace (fx lists innermost first)."""
+    lines = (getattr(node, "stack_trace", None) or "").splitlines()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for k, text in enumerate(lines):
+        m = re.match(r'\s*File "([^"]+)", line (\d+), in (.+)$', text)
+        if not m:
+            continue
+        f, line, func = m.groups()
+        if os.sep + "torch" + os.sep in f or os.path.dirname(os.path.abspath(f)) == here:
+            continue
+        code = ""
+        if k + 1 < len(lines) and not lines[k + 1].lstrip().startswith("File "):
+            code = ": " + lines[k + 1].strip()
+        return " at %s:%s (in %s%s)" % (f, line, func, code)
+    return ""
 
 
 class Emitter:

@@ -1,0 +1,171 @@
+"""gradc.export against PyTorch: export, compile, run; the loss and every
+parameter gradient equal loss.backward() (f32, 1e-4 relative)."""
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:
+    print("PyTorch is not installed: skipped")
+    sys.exit(77)
+
+import gradc
+
+RTOL = 1e-4
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12)) if b.size else 0.0
+
+
+class MLP(nn.Module):
+    """784-style classifier, smaller: Linear/ReLU/Tanh stack + cross-entropy."""
+
+    def __init__(self, sizes=(20, 64, 48, 7)):
+        super().__init__()
+        self.fc1 = nn.Linear(sizes[0], sizes[1])
+        self.fc2 = nn.Linear(sizes[1], sizes[2])
+        self.head = nn.Sequential(nn.Tanh(), nn.Linear(sizes[2], sizes[3]))
+
+    def forward(self, x, target):
+        h = F.relu(self.fc1(x))
+        h = torch.sigmoid(self.fc2(h)) * 2 - 0.5
+        return F.cross_entropy(self.head(h), target)
+
+
+class Regressor(nn.Module):
+    """Shape ops, softmax, leaky relu, a frozen parameter and MSE."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(12, 16), nn.LeakyReLU(0.1),
+                                  nn.Linear(16, 8, bias=False))
+        self.scale = nn.Parameter(torch.tensor([1.5]))
+        self.frozen = nn.Linear(8, 3)
+        self.frozen.requires_grad_(False)
+        self.loss = nn.MSELoss()
+
+    def forward(self, x, y):
+        h = self.body(x)
+        h = h.view(x.size(0), 2, 4).transpose(1, 2).reshape(-1, 8)
+        h = torch.softmax(h, dim=-1) * self.scale + h[:, :1]
+        return self.loss(self.frozen(h), y), h.sum()
+
+
+def compare(test, model, args, dtype=np.float32, rtol=RTOL):
+    """Exports model(*args), runs it in gradc, checks against PyTorch."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "model.json")
+        graph = gradc.export(model, args, path)
+        g = gradc.compile(path)
+    names = [i["name"] for i in graph["inputs"]]
+    for n, p in model.named_parameters():
+        if p.requires_grad:
+            test.assertIn(n, names)
+    feed = {i["name"]: a.detach().numpy() for i, a in zip(graph["inputs"], args)}
+    r = g.run(inputs=feed, backward=[graph["outputs"][0]])
+    model.zero_grad()
+    out = model(*args)
+    outs = out if isinstance(out, tuple) else (out,)
+    outs[0].backward()
+    for name, t in zip(graph["outputs"], outs):
+        test.assertLessEqual(rel_err(r.outputs[name], t.detach().numpy()), rtol, name)
+    for n, p in model.named_parameters():
+        if p.requires_grad:
+            test.assertLessEqual(rel_err(r.grads[n], p.grad.numpy()), rtol, n)
+        else:
+            test.assertNotIn(n, r.grads)
+    return graph, r
+
+
+class Export(unittest.TestCase):
+    def test_mlp(self):
+        torch.manual_seed(1)
+        m = MLP()
+        x, t = torch.randn(16, 20), torch.randint(0, 7, (16,))
+        graph, r = compare(self, m, (x, t))
+        self.assertEqual([i["name"] for i in graph["inputs"]][:2], ["x", "target"])
+        self.assertEqual(graph["outputs"], ["output"])
+        self.assertIn("head.1.weight", r.grads)
+        inp = {i["name"]: i for i in graph["inputs"]}
+        self.assertTrue(inp["fc1.weight"]["requires_grad"])
+        self.assertNotIn("requires_grad", inp["x"])
+        np.testing.assert_array_equal(np.array(inp["fc2.bias"]["init"], np.float32),
+                                      m.fc2.bias.detach().numpy())
+
+    def test_mlp_f64(self):
+        torch.manual_seed(2)
+        m = MLP((5, 9, 6, 3)).double()
+        x, t = torch.randn(4, 5, dtype=torch.float64), torch.tensor([0, 2, 1, 2])
+        compare(self, m, (x, t), rtol=1e-10)
+
+    def test_shape_ops_tuple_output(self):
+        torch.manual_seed(3)
+        m = Regressor()
+        x, y = torch.randn(5, 3, 4), torch.randn(5, 3)
+        graph, _ = compare(self, m, (x, y))
+        self.assertEqual(graph["outputs"], ["output0", "output1"])
+        inp = {i["name"]: i for i in graph["inputs"]}
+        self.assertNotIn("requires_grad", inp["frozen.weight"])
+
+    def test_function(self):
+        def step(w, x, b):
+            return ((x @ w + b).tanh() ** 2).mean(dim=0).sum()
+        w = torch.randn(6, 3, requires_grad=True)
+        x, b = torch.randn(4, 6), torch.randn(3)
+        graph = gradc.export(step, (w, x, b))
+        self.assertEqual([i["name"] for i in graph["inputs"]], ["w", "x", "b"])
+        self.assertTrue(graph["inputs"][0].get("requires_grad"))
+        g = gradc.compile(graph)
+        r = g.run(inputs={"w": w.detach().numpy(), "x": x.numpy(), "b": b.numpy()})
+        loss = step(w, x, b)
+        loss.backward()
+        self.assertLessEqual(rel_err(r.outputs["output"], loss.detach().numpy()), RTOL)
+        self.assertLessEqual(rel_err(r.grads["w"], w.grad.numpy()), RTOL)
+
+    def test_unsupported_names_op_and_line(self):
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(1, 2, 3)
+                self.fc = nn.Linear(8, 2)
+
+            def forward(self, x):
+                return self.fc(self.conv(x).flatten(1))  # the line to report
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "net.json")
+            with self.assertRaises(gradc.Error) as e:
+                gradc.export(Net(), (torch.randn(1, 1, 4, 4),), path)
+            self.assertEqual(os.listdir(d), [])  # nothing half-written
+        msg = str(e.exception)
+        self.assertIn("'conv' (torch.nn.Conv2d)", msg)
+        self.assertIn("no 'conv2d' op", msg)
+        self.assertIn("test_export.py:", msg)
+        self.assertIn("the line to report", msg)
+
+        def f(x):
+            return torch.cumsum(x, 0)
+        with self.assertRaises(gradc.Error) as e:
+            gradc.export(f, (torch.randn(3),))
+        self.assertIn("torch.cumsum", str(e.exception))
+
+    def test_dropout_training_refused(self):
+        m = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
+        with self.assertRaises(gradc.Error) as e:
+            gradc.export(m, (torch.randn(2, 3),))
+        self.assertIn("eval", str(e.exception))
+        m.eval()
+        graph = gradc.export(m, (torch.randn(2, 3),))
+        self.assertEqual(graph["outputs"], ["output"])
+
+
+if __name__ == "__main__":
+    unittest.main()
