@@ -125,5 +125,10 @@ PYBIND11_MODULE(_gradc, m) {
       .def_property_readonly("outputs", &PyGraph::outputInfo)
       .def_property_readonly("name", &PyGraph::name)
       .def_property_readonly("cpp_source", &PyGraph::cppSource)
-      .def_property_readonly("times", &PyGraph::times);
+      .def_property_readonly("times", &PyGraph::times)
+      .def("_time_fused", &PyGraph::timeFused, py::arg("backward") = py::none(),
+           py::arg("seeds") = py::none(), py::arg("accumulate") = false,
+           py::arg("iters") = 1000,
+           "Per-call nanoseconds of the fused entry point called from C++ "
+           "(benchmarks).");
 }

@@ -7,6 +7,7 @@
 #include "runtime/InputInit.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace gradc::python {
@@ -331,6 +332,33 @@ void PyGraph::zeroGrad(bool setToNone) {
       gradValid_[j] = true;
     }
   }
+}
+
+std::vector<double> PyGraph::timeFused(py::handle backward, py::handle seeds,
+                                       bool accumulate, int iters) {
+  Busy busy(*this);
+  if (iters < 1) throw Error("iters must be at least 1");
+  checkInputsSet();
+  takeRoots(backward, seeds, false);
+  for (size_t i = 0; i < inputs_.size(); ++i) inPtrs_[i] = inputs_[i].data();
+  for (size_t j = 0; j < grads_.size(); ++j) gradPtrs_[j] = grads_[j].mutable_data();
+  newOutputs();
+  std::vector<double> ns(static_cast<size_t>(iters));
+  FusedFn fn = compiled_->fused();
+  unsigned long long flags = accumulate ? kFlagAccumulate : 0;
+  {
+    py::gil_scoped_release release;
+    for (double &t : ns) {
+      auto t0 = std::chrono::steady_clock::now();
+      fn(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(), seedPtrs_.data(),
+         flags, fusedWs_.data());
+      auto t1 = std::chrono::steady_clock::now();
+      t = std::chrono::duration<double, std::nano>(t1 - t0).count();
+    }
+  }
+  for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
+  haveContext_ = false;
+  return ns;
 }
 
 static py::list describe(const std::vector<TensorArg> &args, bool outputs) {

@@ -88,6 +88,13 @@ public:
   /// Compile timings in milliseconds.
   py::dict times() const;
 
+  /// Times `iters` calls of the fused entry point alone, from C++, with
+  /// the current inputs and the roots of run(backward, seeds, accumulate);
+  /// returns the per-call times in nanoseconds (for benchmarks: the cost
+  /// of run() minus this is the Python binding's).
+  std::vector<double> timeFused(py::handle backward, py::handle seeds,
+                                bool accumulate, int iters);
+
 private:
   /// Marks the graph busy for one call; refuses a concurrent one.
   class Busy;
