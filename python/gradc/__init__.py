@@ -23,9 +23,10 @@ import os as _os
 from . import _gradc
 from ._gradc import Error, RunResult
 from ._gradc import CompiledGraph
+from .fx_export import ExportError
 
 __all__ = ["compile", "export", "import_onnx", "CompiledGraph", "RunResult",
-           "Error", "__version__"]
+           "Error", "ExportError", "__version__"]
 __version__ = _gradc.__version__
 
 # One Compiler (it holds the JIT) per option set, made on first use.

@@ -80,6 +80,15 @@ class SeedSequence(unittest.TestCase):
         g.zero_grad(set_to_none=False)
         np.testing.assert_array_equal(g.grads["x"], np.zeros((2, 2), np.float32))
 
+    def test_readme_example(self):
+        """README's Python example runs and ends with x.grad = 4.5."""
+        with open("README.md") as f:
+            text = f.read()
+        block = text.split("## From Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+        scope = {}
+        exec(compile(block, "README.md", "exec"), scope)
+        self.check(scope["r"].grads["x"], [[4.5, 4.5], [4.5, 4.5]])
+
 
 if __name__ == "__main__":
     unittest.main()
