@@ -31,8 +31,10 @@ py::array arrayFromTensor(const Tensor &t) {
 
 namespace {
 
-/// NumPy's kind letter and item size for a gradc dtype.
+/// True if `d` is exactly gradc's dtype `t` in native byte order (a
+/// big-endian '>f4' has the kind and size of f32 but not its bytes).
 bool matchesDType(const py::dtype &d, DType t) {
+  if (py::detail::array_descriptor_proxy(d.ptr())->byteorder == '>') return false;
   char k = d.kind();
   py::ssize_t n = d.itemsize();
   switch (t) {

@@ -12,9 +12,10 @@
 
 namespace gradc::python {
 
-/// Sets busy_ for the duration of a call. The GIL is held throughout, so
-/// the flag only trips when a callback re-enters the graph or a thread
-/// switch happens inside NumPy conversions: either is refused.
+/// Sets busy_ for the duration of a call (checked and set with the GIL
+/// held). Generated code runs with the GIL released, so another thread may
+/// call into the same graph meanwhile: it is refused instead of racing on
+/// the buffers.
 class PyGraph::Busy {
 public:
   explicit Busy(PyGraph &g) : g_(g) {
@@ -237,9 +238,13 @@ RunResult PyGraph::run(py::handle inputs, py::handle seeds,
   for (size_t i = 0; i < inputs_.size(); ++i) inPtrs_[i] = inputs_[i].data();
   RunResult r;
   r.outputs = newOutputs();
-  compiled_->fused()(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(),
-                     seedPtrs_.data(), accumulate ? kFlagAccumulate : 0,
-                     fusedWs_.data());
+  {
+    // Other Python threads may run meanwhile; this graph stays busy_.
+    py::gil_scoped_release release;
+    compiled_->fused()(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(),
+                       seedPtrs_.data(), accumulate ? kFlagAccumulate : 0,
+                       fusedWs_.data());
+  }
   // The forward/backward context is not touched by the fused call, but a
   // later backward() must follow a forward() of the current inputs.
   haveContext_ = false;
@@ -257,8 +262,11 @@ py::dict PyGraph::forward(py::handle inputs) {
   checkInputsSet();
   for (size_t i = 0; i < inputs_.size(); ++i) inPtrs_[i] = inputs_[i].data();
   py::dict out = newOutputs();
-  compiled_->forward()(inPtrs_.data(), outPtrs_.data(), ctx_.data(),
-                       ws_.data());
+  {
+    py::gil_scoped_release release;
+    compiled_->forward()(inPtrs_.data(), outPtrs_.data(), ctx_.data(),
+                         ws_.data());
+  }
   haveContext_ = true;
   return out;
 }
@@ -276,8 +284,11 @@ void PyGraph::backward(py::handle outputs, py::handle seeds) {
       std::memset(grads_[j].mutable_data(), 0, grads_[j].nbytes());
     gradPtrs_[j] = grads_[j].mutable_data();
   }
-  compiled_->backward()(ctx_.data(), gradPtrs_.data(), seedPtrs_.data(),
-                        kFlagAccumulate, ws_.data());
+  {
+    py::gil_scoped_release release;
+    compiled_->backward()(ctx_.data(), gradPtrs_.data(), seedPtrs_.data(),
+                          kFlagAccumulate, ws_.data());
+  }
   for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
   for (py::array &a : seedArrays_) a = py::array();
 }

@@ -12,9 +12,9 @@
 //   g.backward(["out"]); g.backward(seeds={"z": s})  # accumulate
 //   g.grads["x"] = None                              # x.grad = None
 //
-// The methods are called with the GIL held and do not release it: a graph
-// is used by one Python thread at a time (a second, concurrent call is
-// refused with an error rather than racing on the buffers).
+// Generated code runs with the GIL released, so other Python threads go
+// on; a graph itself is used by one thread at a time (a second, concurrent
+// call is refused with an error rather than racing on the buffers).
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_PYTHON_PYGRAPH_H

@@ -45,6 +45,31 @@ class BadInput(unittest.TestCase):
         r = self.run_ok(x=np.asfortranarray(self.x))
         np.testing.assert_array_equal(r.outputs["h"], ref.outputs["h"])
 
+    def test_byte_order(self):
+        ref = self.run_ok()
+        r = self.run_ok(x=self.x.astype(">f4"), t=self.t.astype(">i8"))
+        np.testing.assert_array_equal(r.outputs["h"], ref.outputs["h"])
+
+    def test_threads_refused_not_raced(self):
+        import threading
+        g = gradc.compile("examples/seed.json")
+        errors, results = [], []
+
+        def work():
+            for _ in range(2000):
+                try:
+                    results.append(float(g.run(backward=["out"]).outputs["out"]))
+                except gradc.Error as e:
+                    errors.append(str(e))
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(len(errors) + len(results), 6000)
+        self.assertTrue(all(v == 27.0 for v in results))
+        self.assertTrue(all("already running" in e for e in errors))
+
     def expect_error(self, fragment, **kw):
         with self.assertRaises(gradc.Error) as e:
             self.g.run(**kw)
