@@ -13,7 +13,8 @@ a gradc node). Most rows are one line built from a helper (`unary("exp")`,
 `binary("add")`, `reduce("sum")`); a new gradc op is one new row. Exactness
 matters: a decomposition must give PyTorch's values and gradients (nn.Linear
 is `x @ W^T + b`; leaky_relu is `where(x > 0, x, x * slope)`, whose gradient
-at 0 is PyTorch's `slope`).
+at 0 is PyTorch's `slope`; layer_norm, GELU's tanh form and masked_fill are
+written with existing ops until gradc has them as ops).
 
 NOT_YET names the PyTorch operations gradc has no op for yet, so their error
 says which gradc op is missing.
@@ -79,6 +80,9 @@ class Context:
             return type(a)(r) if not hasattr(a, "_fields") else type(a)(*r)
         if isinstance(a, dict):
             return {k: self.resolve(v, env) for k, v in a.items()}
+        if isinstance(a, slice):  # x[:T] with a traced size T
+            return slice(self.resolve(a.start, env), self.resolve(a.stop, env),
+                         self.resolve(a.step, env))
         if isinstance(a, torch.Size):
             return tuple(a)
         return a
@@ -372,6 +376,24 @@ def cat(c, args, kwargs):
     return c.emit("concat", [c.t(x) for x in a["tensors"]], {"dim": a["dim"]})
 
 
+def split(c, args, kwargs):
+    """x.split(size or sizes, dim): a tuple of slices."""
+    kwargs = dict(kwargs)
+    if "split_size" in kwargs:  # the method's keyword
+        kwargs["split_size_or_sections"] = kwargs.pop("split_size")
+    a = bind(c, args, kwargs, "tensor split_size_or_sections dim=0")
+    x = c.t(a["tensor"])
+    n = c.shape(x)[a["dim"]]
+    sizes = a["split_size_or_sections"]
+    if isinstance(sizes, int):
+        sizes = [min(sizes, n - s) for s in range(0, n, sizes)]
+    out, start = [], 0
+    for k in sizes:
+        out.append(c.emit("slice", [x], {"dim": a["dim"], "start": start, "end": start + k}))
+        start += k
+    return tuple(out)
+
+
 def where(c, args, kwargs):
     a = bind(c, args, kwargs, "condition input other")
     return c.emit("where", [c.t(a["condition"]), a["input"], a["other"]])
@@ -431,6 +453,64 @@ def getitem(c, args, kwargs):
     return out
 
 
+def layer_norm(c, x, normalized_shape, w, b, eps):
+    """(x - mean) / sqrt(var + eps) * w + b over the trailing dims, var
+    biased, as F.layer_norm (until gradc has a layer_norm op: then this is
+    one row)."""
+    x = c.t(x)
+    k = len(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else 1
+    dims = list(range(-k, 0))
+    mu = c.emit("mean", [x], {"dim": dims, "keepdim": True})
+    d = c.emit("sub", [x, mu])
+    var = c.emit("mean", [c.emit("mul", [d, d])], {"dim": dims, "keepdim": True})
+    y = c.emit("div", [d, c.emit("sqrt", [c.emit("add", [var, eps])])])
+    if w is not None:
+        y = c.emit("mul", [y, w])
+    if b is not None:
+        y = c.emit("add", [y, b])
+    return y
+
+
+def f_layer_norm(c, args, kwargs):
+    a = bind(c, args, kwargs, "input normalized_shape weight=None bias=None eps=1e-05")
+    return layer_norm(c, a["input"], a["normalized_shape"], a["weight"], a["bias"], a["eps"])
+
+
+def gelu(c, x, approximate):
+    """GELU's tanh form, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+    the formula PyTorch evaluates for approximate='tanh'. The exact form
+    needs erf, which gradc does not have yet."""
+    if approximate != "tanh":
+        raise c.error("gradc has no 'gelu' op yet (GELU(approximate='tanh') is exported "
+                      "as tanh arithmetic; the erf form needs an erf op)")
+    x = c.t(x)
+    x3 = c.emit("mul", [c.emit("mul", [x, x]), x])
+    inner = c.emit("mul", [c.emit("add", [x, c.emit("mul", [x3, 0.044715])]),
+                          0.7978845608028654])
+    return c.emit("mul", [c.emit("mul", [x, 0.5]), c.emit("add", [c.emit("tanh", [inner]), 1])])
+
+
+def f_gelu(c, args, kwargs):
+    a = bind(c, args, kwargs, "input approximate='none'")
+    return gelu(c, a["input"], a["approximate"])
+
+
+def masked_fill(c, args, kwargs):
+    """x.masked_fill(mask, v) = where(mask, v, x): v where the mask is set."""
+    a = bind(c, args, kwargs, "input mask value")
+    v = a["value"]
+    if isinstance(v, str):
+        raise c.error("masked_fill with a tensor value is not supported")
+    v = float(v) if isinstance(v, float) else v
+    if isinstance(v, float) and v in (float("inf"), float("-inf")):
+        # gradc's JSON has no infinities. The dtype's largest finite value
+        # gives the same softmax (exp underflows to 0 either way) and the
+        # same gradients; only a row masked entirely differs (PyTorch: NaN).
+        big = torch.finfo(c.values[c.node].dtype).max
+        v = big if v > 0 else -big
+    return c.emit("where", [c.t(a["mask"]), v, c.t(a["input"])])
+
+
 # -- module handlers -------------------------------------------------------------
 def m_linear(c, mod, q, args, kwargs):
     w = c.state(q + ".weight")
@@ -454,6 +534,12 @@ def m_softmax(op):
     return h
 
 
+def m_layer_norm(c, mod, q, args, kwargs):
+    w = c.state(q + ".weight") if mod.weight is not None else None
+    b = c.state(q + ".bias") if mod.bias is not None else None
+    return layer_norm(c, args[0], mod.normalized_shape, w, b, mod.eps)
+
+
 def m_dropout(c, mod, q, args, kwargs):
     if mod.training and mod.p > 0:
         raise c.error("dropout in training mode is random: call .eval() first")
@@ -470,6 +556,8 @@ MODULES = {
     nn.LeakyReLU: lambda c, m, q, a, k: leaky(c, a[0], m.negative_slope),
     nn.Identity: lambda c, m, q, a, k: a[0],
     nn.Dropout: m_dropout,
+    nn.LayerNorm: m_layer_norm,
+    nn.GELU: lambda c, m, q, a, k: gelu(c, a[0], m.approximate),
     nn.Flatten: lambda c, m, q, a, k: flatten_to(c, a[0], m.start_dim, m.end_dim),
     nn.MSELoss: lambda c, m, q, a, k: mse(c, a[0], a[1], m.reduction),
     nn.CrossEntropyLoss: lambda c, m, q, a, k: cross_entropy(
@@ -508,10 +596,12 @@ FUNCTIONS = {
     torch.log_softmax: softmax("log_softmax"), F.log_softmax: softmax("log_softmax"),
     F.cross_entropy: f_cross_entropy, F.mse_loss: f_mse_loss,
     F.dropout: f_dropout,
+    F.layer_norm: f_layer_norm, F.gelu: f_gelu,
+    torch.masked_fill: masked_fill,
     # shapes
     torch.reshape: reshape, torch.flatten: flatten, torch.transpose: transpose,
     torch.t: t2, torch.permute: permute, torch.squeeze: squeeze,
-    torch.unsqueeze: unsqueeze, torch.cat: cat, torch.concat: cat,
+    torch.unsqueeze: unsqueeze, torch.cat: cat, torch.concat: cat, torch.split: split,
     operator.getitem: getitem,
 }
 
@@ -528,24 +618,22 @@ METHODS = {
     "softmax": softmax("softmax"), "log_softmax": softmax("log_softmax"),
     "reshape": reshape, "view": reshape, "flatten": flatten, "transpose": transpose,
     "t": t2, "permute": permute, "expand": expand, "squeeze": squeeze,
-    "unsqueeze": unsqueeze, "contiguous": identity("input memory_format=None"),
+    "unsqueeze": unsqueeze, "split": split, "contiguous": identity("input memory_format=None"),
     "clone": identity("input memory_format=None"),
+    "masked_fill": masked_fill,
     "float": same_dtype, "double": same_dtype, "to": same_dtype, "type_as": same_dtype,
 }
 
 # PyTorch operations whose gradc op does not exist yet: the error names it.
 NOT_YET = {
     nn.Conv1d: "conv1d", nn.Conv2d: "conv2d", F.conv2d: "conv2d", F.conv1d: "conv1d",
-    nn.LayerNorm: "layer_norm", F.layer_norm: "layer_norm",
     nn.Embedding: "embedding", F.embedding: "embedding",
-    nn.GELU: "gelu", F.gelu: "gelu",
     nn.BatchNorm1d: "batch_norm", nn.BatchNorm2d: "batch_norm", F.batch_norm: "batch_norm",
     nn.MaxPool2d: "max_pool2d", F.max_pool2d: "max_pool2d",
     nn.AvgPool2d: "avg_pool2d", F.avg_pool2d: "avg_pool2d",
     nn.MultiheadAttention: "scaled_dot_product_attention",
     torch.logsumexp: "logsumexp", "logsumexp": "logsumexp",
     F.nll_loss: "nll_loss", nn.NLLLoss: "nll_loss",
-    "masked_fill": "masked_fill", torch.masked_fill: "masked_fill",
     torch.triu: "triu", "triu": "triu", torch.tril: "tril", "tril": "tril",
     F.silu: "silu", nn.SiLU: "silu", F.softplus: "softplus", nn.Softplus: "softplus",
     torch.erf: "erf", "erf": "erf",

@@ -114,7 +114,9 @@ class Emitter:
         if requires_grad:
             d["requires_grad"] = True
         if init:
-            d["init"] = tensor.detach().cpu().tolist()
+            t = tensor.detach().cpu()
+            # JSON inits are numbers: a bool tensor is written as 0/1.
+            d["init"] = (t.to(torch.uint8) if t.dtype == torch.bool else t).tolist()
         self.inputs.append(d)
         self.shapes[name] = tuple(tensor.shape)
         self.dtypes[name] = d["dtype"]
@@ -173,11 +175,39 @@ def describe_target(root, node):
     return node.op
 
 
+def _make_tracer(fx):
+    """An fx Tracer that also unpacks proxies (`B, T, C = x.size()`).
+
+    torch.fx finds the UNPACK_SEQUENCE instruction of the caller by
+    indexing the bytecode with f_lasti // 2, which Python 3.11's inline
+    caches broke; this looks the instruction up by its offset instead.
+    """
+    import dis
+    import inspect
+
+    class Tracer(fx.Tracer):
+        def iter(self, obj):
+            frame = inspect.currentframe()
+            caller = frame.f_back.f_back if frame and frame.f_back else None
+            if caller is not None:
+                for inst in dis.get_instructions(caller.f_code):
+                    if inst.offset == caller.f_lasti:
+                        if inst.opname == "UNPACK_SEQUENCE":
+                            return (obj[i] for i in range(inst.argval))
+                        break
+            return super().iter(obj)
+
+    return Tracer()
+
+
 def _trace(torch, fn):
     """A GraphModule of fn, with source lines recorded on every node."""
     import torch.fx as fx
-    tracer = fx.Tracer()
+    tracer = _make_tracer(fx)
     tracer.record_stack_traces = True
+    # Buffers (a causal mask) as get_attr nodes, not baked-in tensors, so
+    # that slicing them with traced sizes works and they become inputs.
+    tracer.proxy_buffer_attributes = True
     name = type(fn).__name__ if isinstance(fn, torch.nn.Module) else getattr(fn, "__name__", "graph")
     try:
         graph = tracer.trace(fn)
@@ -261,8 +291,13 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     outputs = _name_outputs(em, result)
     graph = {"name": name or _graph_name(gm), "inputs": em.inputs,
              "nodes": em.nodes, "outputs": outputs}
+    try:
+        text = json.dumps(graph, allow_nan=False)
+    except ValueError:
+        raise ExportError("the graph holds an infinite or NaN number (a constant or an init "
+                          "value), which gradc's JSON format cannot write") from None
     if path is not None:
-        _write_atomically(os.fspath(path), json.dumps(graph))
+        _write_atomically(os.fspath(path), text)
     return graph
 
 

@@ -87,7 +87,8 @@ class Converter:
         if requires_grad:
             d["requires_grad"] = True
         if init is not None:
-            d["init"] = init.tolist()
+            # JSON inits are numbers: a bool array is written as 0/1.
+            d["init"] = (init.astype("uint8") if init.dtype == bool else init).tolist()
         self.inputs.append(d)
         self.shapes[name] = tuple(shape)
         return name

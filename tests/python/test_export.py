@@ -1,5 +1,6 @@
 """gradc.export against PyTorch: export, compile, run; the loss and every
 parameter gradient equal loss.backward() (f32, 1e-4 relative)."""
+import math
 import os
 import sys
 import tempfile
@@ -59,6 +60,36 @@ class Regressor(nn.Module):
         return self.loss(self.frozen(h), y), h.sum()
 
 
+class Block(nn.Module):
+    """A pre-norm transformer block with causal self-attention, written as
+    in GPT code: LayerNorm, a fused qkv Linear split in three, heads by
+    view/transpose, a causal mask buffer with masked_fill(-inf), softmax,
+    GELU (tanh form), residuals; the loss is a regression on the output."""
+
+    def __init__(self, C=32, nh=4, T=8):
+        super().__init__()
+        self.nh = nh
+        self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
+        self.qkv, self.proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
+        self.mlp = nn.Sequential(nn.Linear(C, 4 * C), nn.GELU(approximate="tanh"),
+                                 nn.Linear(4 * C, C))
+        self.register_buffer("mask", torch.tril(torch.ones(T, T)).view(1, 1, T, T) == 0)
+
+    def forward(self, x, y):
+        B, T, C = x.size()
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        q = q.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        k = k.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        v = v.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.mask[:, :, :T, :T], float("-inf"))
+        att = F.softmax(att, dim=-1)
+        h = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        x = x + self.proj(h)
+        x = x + self.mlp(self.ln2(x))
+        return F.mse_loss(x, y)
+
+
 def compare(test, model, args, dtype=np.float32, rtol=RTOL):
     """Exports model(*args), runs it in gradc, checks against PyTorch."""
     with tempfile.TemporaryDirectory() as d:
@@ -115,6 +146,19 @@ class Export(unittest.TestCase):
         inp = {i["name"]: i for i in graph["inputs"]}
         self.assertNotIn("requires_grad", inp["frozen.weight"])
 
+    def test_transformer_block(self):
+        torch.manual_seed(4)
+        m = Block()
+        with torch.no_grad():  # non-trivial LayerNorm affine parameters
+            for ln in (m.ln1, m.ln2):
+                ln.weight.uniform_(0.5, 1.5)
+                ln.bias.uniform_(-0.2, 0.2)
+        x, y = torch.randn(2, 8, 32), torch.randn(2, 8, 32)
+        graph, _ = compare(self, m, (x, y))
+        inp = {i["name"]: i for i in graph["inputs"]}
+        self.assertEqual(inp["mask"]["dtype"], "bool")
+        self.assertNotIn("requires_grad", inp["mask"])
+
     def test_function(self):
         def step(w, x, b):
             return ((x @ w + b).tanh() ** 2).mean(dim=0).sum()
@@ -148,6 +192,9 @@ class Export(unittest.TestCase):
         msg = str(e.exception)
         self.assertIn("'conv' (torch.nn.Conv2d)", msg)
         self.assertIn("no 'conv2d' op", msg)
+        with self.assertRaises(gradc.Error) as e:
+            gradc.export(nn.GELU(), (torch.randn(3),))
+        self.assertIn("'gelu'", str(e.exception))
         self.assertIn("test_export.py:", msg)
         self.assertIn("the line to report", msg)
 
