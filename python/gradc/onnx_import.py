@@ -119,7 +119,15 @@ class Converter:
             arr = self.consts[name]
             if arr.ndim == 0 and not self.is_trainable(name):
                 v = arr.item()
-                return bool(v) if arr.dtype == self.np.bool_ else v
+                if arr.dtype == self.np.bool_:
+                    return bool(v)
+                if isinstance(v, float) and v in (float("inf"), float("-inf")):
+                    # gradc's JSON has no infinities (a -inf attention
+                    # mask): the dtype's extreme finite value gives the same
+                    # softmax and gradients (docs/python.md).
+                    big = float(self.np.finfo(arr.dtype).max)
+                    return big if v > 0 else -big
+                return v
             return self.const_input(name)
         raise self.error("the value '%s' is not defined before its use" % name)
 
@@ -189,6 +197,10 @@ class Converter:
             out = handler(self, n, attrs)
             if isinstance(out, np.ndarray):   # folded at import time
                 self.consts[n.output[0]] = out
+                continue
+            if isinstance(out, tuple):        # several outputs (Split)
+                for name, v in zip(n.output, out):
+                    self.values[name] = v
                 continue
             self.bind_output(n.output[0], out)
         self.onnx_node = None
@@ -384,6 +396,45 @@ def concat(c, n, a):
     return c.emit("concat", [c.tensor(i) for i in n.input], {"dim": a["axis"]})
 
 
+def split(c, n, a):
+    """Split: sizes from the 'split' input (opset 13+), else equal parts."""
+    x = c.tensor(n.input[0])
+    axis = a.get("axis", 0)
+    size = c.shape(x)[axis]
+    if len(n.input) > 1 and n.input[1]:
+        sizes = [int(k) for k in c.const(n.input[1], "Split's sizes")]
+    else:
+        parts = len(n.output)
+        step = -(-size // parts)
+        sizes = [min(step, size - s) for s in range(0, size, step)]
+    out, start = [], 0
+    for k, name in zip(sizes, n.output):
+        out.append(c.emit("slice", [x], {"dim": axis, "start": start, "end": start + k},
+                          name=c.fresh(name)))
+        start += k
+    return tuple(out)
+
+
+def layer_normalization(c, n, a):
+    """LayerNormalization (opset 17) over the dims from `axis` on:
+    (x - mean) / sqrt(var + eps) * scale + bias, var biased."""
+    x = c.tensor(n.input[0])
+    rank = len(c.shape(x))
+    axis = a.get("axis", -1) % rank
+    dims = list(range(axis - rank, 0))
+    eps = a.get("epsilon", 1e-5)
+    mu = c.emit("mean", [x], {"dim": dims, "keepdim": True})
+    d = c.emit("sub", [x, mu])
+    var = c.emit("mean", [c.emit("mul", [d, d])], {"dim": dims, "keepdim": True})
+    y = c.emit("div", [d, c.emit("sqrt", [c.emit("add", [var, eps])])])
+    y = c.emit("mul", [y, c.get(n.input[1])])
+    if len(n.input) > 2 and n.input[2]:
+        y = c.emit("add", [y, c.get(n.input[2])])
+    if len(n.output) > 1 and any(n.output[1:]):
+        raise c.error("the mean and inverse standard deviation outputs are not supported")
+    return y
+
+
 def where(c, n, a):
     return c.emit("where", [c.tensor(n.input[0]), c.get(n.input[1]), c.get(n.input[2])])
 
@@ -443,7 +494,8 @@ OPS = {
     "ReduceSum": reduce("sum", 13), "ReduceMean": reduce("mean", 18),
     "ReduceMax": reduce("max", 18), "ReduceMin": reduce("min", 18),
     "Transpose": transpose, "Reshape": reshape, "Flatten": flatten,
-    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Concat": concat,
+    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Concat": concat, "Split": split,
+    "LayerNormalization": layer_normalization,
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
     "SoftmaxCrossEntropyLoss": softmax_cross_entropy,
 }

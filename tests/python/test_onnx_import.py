@@ -1,5 +1,6 @@
 """`gradc import` of models written by torch.onnx.export: the loss and every
 parameter gradient of the imported graph equal PyTorch's (f32, 1e-4)."""
+import math
 import os
 import subprocess
 import sys
@@ -41,6 +42,32 @@ class MLP(nn.Module):
         h = F.relu(self.fc2(h)) * 0.5 + 0.1
         h = F.leaky_relu(h.reshape(8, 24), 0.2)
         return F.cross_entropy(self.out(h), target)
+
+
+class Block(nn.Module):
+    """A pre-norm transformer block (no loss: torch.onnx cannot export
+    mse_loss); gradients are compared through a seed on its output."""
+
+    def __init__(self, C=32, nh=4, T=8):
+        super().__init__()
+        self.nh = nh
+        self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
+        self.qkv, self.proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
+        self.mlp = nn.Sequential(nn.Linear(C, 4 * C), nn.GELU(approximate="tanh"),
+                                 nn.Linear(4 * C, C))
+        self.register_buffer("mask", torch.tril(torch.ones(T, T)).view(1, 1, T, T) == 0)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        q = q.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        k = k.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        v = v.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(C // self.nh))
+        att = F.softmax(att.masked_fill(self.mask[:, :, :T, :T], float("-inf")), dim=-1)
+        h = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        x = x + self.proj(h)
+        return x + self.mlp(self.ln2(x))
 
 
 def onnx_export(model, args, path, names, opset):
@@ -94,6 +121,52 @@ class OnnxImport(unittest.TestCase):
             self.check(gradc.compile(out), ["fc1.weight", "out.bias"])
             graph = gradc.import_onnx(model, trainable=["fc2.weight"])
             self.check(gradc.compile(graph), ["fc2.weight"])
+
+    def test_transformer_block(self):
+        torch.manual_seed(6)
+        m = Block()
+        with torch.no_grad():
+            for ln in (m.ln1, m.ln2):
+                ln.weight.uniform_(0.5, 1.5)
+                ln.bias.uniform_(-0.2, 0.2)
+        x, seed = torch.randn(2, 8, 32), torch.randn(2, 8, 32)
+        m.zero_grad()
+        out = m(x)
+        out.backward(seed)
+        params = {n: p for n, p in m.named_parameters()}
+        with tempfile.TemporaryDirectory() as d:
+            for opset in (13, 17):
+                model = os.path.join(d, "block.onnx")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    torch.onnx.export(m, (x,), model, input_names=["x"], output_names=["out"],
+                                      opset_version=opset)
+                path = os.path.join(d, "block.json")
+                p = gradc_import(model, "-o", path, "--trainable", "all")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                graph = gradc.import_onnx(model, trainable=["all"])
+                g = gradc.compile(path)
+                r = g.run(inputs={"x": x.numpy()}, seeds={"out": seed.numpy()}, backward=["out"])
+                self.assertLessEqual(rel_err(r.outputs["out"], out.detach().numpy()), RTOL)
+                # torch.onnx stores some weights transposed under new names:
+                # match each gradient to the parameter by value.
+                matched = set()
+                for inp in graph["inputs"]:
+                    if not inp.get("requires_grad"):
+                        continue
+                    init = np.array(inp["init"], np.float32)
+                    for n, prm in params.items():
+                        w = prm.detach().numpy()
+                        if w.shape == init.shape and np.array_equal(w, init):
+                            want = prm.grad.numpy()
+                        elif w.T.shape == init.shape and np.array_equal(w.T, init):
+                            want = prm.grad.numpy().T
+                        else:
+                            continue
+                        self.assertLessEqual(rel_err(r.grads[inp["name"]], want), RTOL, n)
+                        matched.add(n)
+                        break
+                self.assertEqual(matched, set(params), "opset %d" % opset)
 
     def test_errors_leave_no_file(self):
         with tempfile.TemporaryDirectory() as d:
