@@ -13,8 +13,8 @@ a gradc node). Most rows are one line built from a helper (`unary("exp")`,
 `binary("add")`, `reduce("sum")`); a new gradc op is one new row. Exactness
 matters: a decomposition must give PyTorch's values and gradients (nn.Linear
 is `x @ W^T + b`; leaky_relu is `where(x > 0, x, x * slope)`, whose gradient
-at 0 is PyTorch's `slope`; layer_norm, GELU's tanh form and masked_fill are
-written with existing ops until gradc has them as ops).
+at 0 is PyTorch's `slope`; layer_norm, GELU's tanh form, masked_fill and
+embedding are written with existing ops until gradc has them as ops).
 
 NOT_YET names the PyTorch operations gradc has no op for yet, so their error
 says which gradc op is missing.
@@ -99,6 +99,9 @@ def convert(c, node, env):
     if not isinstance(value, (torch.Tensor, tuple, list)) or (
             isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor) for v in value)):
         return tuple(value) if isinstance(value, torch.Size) else value
+    if isinstance(value, torch.Tensor) and node.op != "call_module" and not any(
+            _has_tensor(c.values.get(i)) for i in node.all_input_nodes):
+        return constant(c, node, value)
     args = c.resolve(node.args, env)
     kwargs = c.resolve(node.kwargs, env)
     if node.op == "call_module":
@@ -116,6 +119,26 @@ def convert(c, node, env):
     if isinstance(out, str) and isinstance(value, torch.Tensor):
         c.em.shapes[out] = tuple(value.shape)
     return out
+
+
+def _has_tensor(v):
+    if isinstance(v, torch.Tensor):
+        return True
+    if isinstance(v, (tuple, list)):
+        return any(_has_tensor(x) for x in v)
+    return False
+
+
+RANDOM = {torch.rand, torch.randn, torch.randint, torch.rand_like, torch.randn_like,
+          torch.randint_like, torch.normal, torch.bernoulli, torch.multinomial, torch.randperm}
+
+
+def constant(c, node, value):
+    """A tensor computed from no tensor (torch.arange(T), torch.ones(...)):
+    the example run's value, as an input with init and no gradient."""
+    if node.target in RANDOM:
+        raise c.error("random tensors cannot be baked into a graph")
+    return c.em.add_input(c.em.fresh(node.name), value, False, True, fresh=True)
 
 
 def _lookup_module(mod):
@@ -495,6 +518,37 @@ def f_gelu(c, args, kwargs):
     return gelu(c, a["input"], a["approximate"])
 
 
+def embedding(c, idx, weight, padding_idx, max_norm, what):
+    """weight[idx] as one_hot(idx) @ weight: one_hot compares idx with a
+    constant 0..V-1. Values are exact (each row sums one weight row and
+    zeros) and so is the gradient onehot^T g, PyTorch's row sums. It costs
+    a matmul over the vocabulary, fine for small ones, until gradc has an
+    embedding op (then this is one row)."""
+    if padding_idx is not None:
+        raise c.error("embedding with padding_idx is not supported")
+    if max_norm is not None:
+        raise c.error("embedding with max_norm is not supported")
+    V = c.shape(weight)[0]
+    ar = c.em.add_input(c.em.fresh(what + "_arange"), torch.arange(V), False, True, fresh=True)
+    hot = c.emit("eq", [c.emit("unsqueeze", [c.t(idx)], {"dim": -1}), ar])
+    onehot = c.emit("where", [hot, 1.0, 0.0])
+    return c.emit("matmul", [onehot, c.t(weight)])
+
+
+def f_embedding(c, args, kwargs):
+    a = bind(c, args, kwargs, "input weight padding_idx=None max_norm=None norm_type=2.0 "
+             "scale_grad_by_freq=False sparse=False")
+    if a["scale_grad_by_freq"] or a["sparse"]:
+        raise c.error("embedding with scale_grad_by_freq or sparse is not supported")
+    return embedding(c, a["input"], a["weight"], a["padding_idx"], a["max_norm"], c.node.name)
+
+
+def m_embedding(c, mod, q, args, kwargs):
+    if mod.scale_grad_by_freq or mod.sparse:
+        raise c.error("embedding with scale_grad_by_freq or sparse is not supported")
+    return embedding(c, args[0], c.state(q + ".weight"), mod.padding_idx, mod.max_norm, q)
+
+
 def masked_fill(c, args, kwargs):
     """x.masked_fill(mask, v) = where(mask, v, x): v where the mask is set."""
     a = bind(c, args, kwargs, "input mask value")
@@ -557,6 +611,7 @@ MODULES = {
     nn.Identity: lambda c, m, q, a, k: a[0],
     nn.Dropout: m_dropout,
     nn.LayerNorm: m_layer_norm,
+    nn.Embedding: m_embedding,
     nn.GELU: lambda c, m, q, a, k: gelu(c, a[0], m.approximate),
     nn.Flatten: lambda c, m, q, a, k: flatten_to(c, a[0], m.start_dim, m.end_dim),
     nn.MSELoss: lambda c, m, q, a, k: mse(c, a[0], a[1], m.reduction),
@@ -596,7 +651,7 @@ FUNCTIONS = {
     torch.log_softmax: softmax("log_softmax"), F.log_softmax: softmax("log_softmax"),
     F.cross_entropy: f_cross_entropy, F.mse_loss: f_mse_loss,
     F.dropout: f_dropout,
-    F.layer_norm: f_layer_norm, F.gelu: f_gelu,
+    F.layer_norm: f_layer_norm, F.gelu: f_gelu, F.embedding: f_embedding,
     torch.masked_fill: masked_fill,
     # shapes
     torch.reshape: reshape, torch.flatten: flatten, torch.transpose: transpose,
@@ -627,7 +682,6 @@ METHODS = {
 # PyTorch operations whose gradc op does not exist yet: the error names it.
 NOT_YET = {
     nn.Conv1d: "conv1d", nn.Conv2d: "conv2d", F.conv2d: "conv2d", F.conv1d: "conv1d",
-    nn.Embedding: "embedding", F.embedding: "embedding",
     nn.BatchNorm1d: "batch_norm", nn.BatchNorm2d: "batch_norm", F.batch_norm: "batch_norm",
     nn.MaxPool2d: "max_pool2d", F.max_pool2d: "max_pool2d",
     nn.AvgPool2d: "avg_pool2d", F.avg_pool2d: "avg_pool2d",

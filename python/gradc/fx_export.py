@@ -104,11 +104,13 @@ class Emitter:
         return ExportError("cannot export %s: %s%s" % (what, message, _where(n) if n is not None else ""))
 
     # -- inputs --------------------------------------------------------------
-    def add_input(self, name, tensor, requires_grad, init):
+    def add_input(self, name, tensor, requires_grad, init, fresh=False):
+        """Declares an input; `fresh`: the name came from fresh() already."""
         torch = self.torch
-        if name in self.names:
-            raise self.error("two inputs are named '%s'" % name)
-        self.names.add(name)
+        if not fresh:
+            if name in self.names:
+                raise self.error("two inputs are named '%s'" % name)
+            self.names.add(name)
         d = {"name": name, "dtype": _dtype_name(torch, tensor.dtype, "input '%s'" % name),
              "shape": list(tensor.shape)}
         if requires_grad:
@@ -200,6 +202,35 @@ def _make_tracer(fx):
     return Tracer()
 
 
+# Tensor factories that take sizes, not tensors: fx cannot see a call like
+# torch.arange(0, T) with a traced T; during tracing they are wrapped so
+# that such a call becomes a graph node (as torch.fx.wrap does for globals).
+_FACTORIES = ("arange", "ones", "zeros", "full", "eye")
+
+
+class _WrappedFactories:
+    def __init__(self, torch, fx):
+        self.torch, self.fx, self.saved = torch, fx, {}
+
+    def __enter__(self):
+        torch, fx = self.torch, self.fx
+        for name in _FACTORIES:
+            orig = getattr(torch, name)
+            self.saved[name] = orig
+
+            def wrapper(*args, _orig=orig, **kwargs):
+                proxies = [a for a in list(args) + list(kwargs.values()) if isinstance(a, fx.Proxy)]
+                if proxies:
+                    return proxies[0].tracer.create_proxy("call_function", _orig, args, kwargs)
+                return _orig(*args, **kwargs)
+            setattr(torch, name, wrapper)
+        return self
+
+    def __exit__(self, *exc):
+        for name, orig in self.saved.items():
+            setattr(self.torch, name, orig)
+
+
 def _trace(torch, fn):
     """A GraphModule of fn, with source lines recorded on every node."""
     import torch.fx as fx
@@ -210,7 +241,8 @@ def _trace(torch, fn):
     tracer.proxy_buffer_attributes = True
     name = type(fn).__name__ if isinstance(fn, torch.nn.Module) else getattr(fn, "__name__", "graph")
     try:
-        graph = tracer.trace(fn)
+        with _WrappedFactories(torch, fx):
+            graph = tracer.trace(fn)
     except Exception as e:  # fx explains data-dependent control flow etc.
         raise ExportError("torch.fx cannot trace %s: %s" % (name, e)) from None
     # tracer.root is the module itself, or an empty one for a function.

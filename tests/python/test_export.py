@@ -76,6 +76,9 @@ class Block(nn.Module):
         self.register_buffer("mask", torch.tril(torch.ones(T, T)).view(1, 1, T, T) == 0)
 
     def forward(self, x, y):
+        return F.mse_loss(self.body(x), y)
+
+    def body(self, x):
         B, T, C = x.size()
         q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
         q = q.view(B, T, self.nh, C // self.nh).transpose(1, 2)
@@ -86,8 +89,28 @@ class Block(nn.Module):
         att = F.softmax(att, dim=-1)
         h = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
         x = x + self.proj(h)
-        x = x + self.mlp(self.ln2(x))
-        return F.mse_loss(x, y)
+        return x + self.mlp(self.ln2(x))
+
+
+class TinyGPT(nn.Module):
+    """Token and position embeddings (positions from torch.arange inside
+    forward), two blocks, a final LayerNorm, an LM head and cross-entropy
+    over the vocabulary."""
+
+    def __init__(self, V=23, C=32, T=8):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(V, C), nn.Embedding(T, C)
+        self.blocks = nn.ModuleList([Block(C, 4, T), Block(C, 4, T)])
+        self.ln_f, self.head = nn.LayerNorm(C), nn.Linear(C, V, bias=False)
+
+    def forward(self, idx, targets):
+        B, T = idx.size()
+        pos = torch.arange(0, T, dtype=torch.long)
+        x = self.wte(idx) + self.wpe(pos)
+        for b in self.blocks:
+            x = b.body(x)
+        logits = self.head(self.ln_f(x))
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
 
 
 def compare(test, model, args, dtype=np.float32, rtol=RTOL):
@@ -158,6 +181,13 @@ class Export(unittest.TestCase):
         inp = {i["name"]: i for i in graph["inputs"]}
         self.assertEqual(inp["mask"]["dtype"], "bool")
         self.assertNotIn("requires_grad", inp["mask"])
+
+    def test_tiny_gpt(self):
+        torch.manual_seed(7)
+        m = TinyGPT()
+        idx, tgt = torch.randint(0, 23, (3, 8)), torch.randint(0, 23, (3, 8))
+        graph, _ = compare(self, m, (idx, tgt))
+        self.assertEqual([i["name"] for i in graph["inputs"]][:2], ["idx", "targets"])
 
     def test_function(self):
         def step(w, x, b):
