@@ -36,6 +36,7 @@ class Context:
     def __init__(self, em, gm, params, buffers, values):
         self.em, self.gm, self.params, self.buffers, self.values = em, gm, params, buffers, values
         self.node = None
+        self.const_nodes = set()  # fx nodes folded to constants
 
     # -- helpers for handlers ------------------------------------------------
     def emit(self, op, inputs, attrs=None):
@@ -74,7 +75,13 @@ class Context:
         """An fx argument with nodes replaced by their values."""
         import torch.fx as fx
         if isinstance(a, fx.Node):
-            return env[a]
+            v = env[a]
+            if isinstance(v, Folded):  # first use of a folded constant
+                if v.input is None:
+                    v.input = self.em.add_input(self.em.fresh(v.name), v.value, False, True,
+                                                fresh=True)
+                return v.input
+            return v
         if isinstance(a, (list, tuple)):
             r = [self.resolve(x, env) for x in a]
             return type(a)(r) if not hasattr(a, "_fields") else type(a)(*r)
@@ -99,8 +106,11 @@ def convert(c, node, env):
     if not isinstance(value, (torch.Tensor, tuple, list)) or (
             isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor) for v in value)):
         return tuple(value) if isinstance(value, torch.Size) else value
-    if isinstance(value, torch.Tensor) and node.op != "call_module" and not any(
-            _has_tensor(c.values.get(i)) for i in node.all_input_nodes):
+    # A tensor computed only from sizes and such constants (torch.arange(T),
+    # torch.ones(T, T).tril()) is folded to its value.
+    if isinstance(value, torch.Tensor) and node.op in ("call_function", "call_method") and all(
+            i in c.const_nodes or not _has_tensor(c.values.get(i)) for i in node.all_input_nodes):
+        c.const_nodes.add(node)
         return constant(c, node, value)
     args = c.resolve(node.args, env)
     kwargs = c.resolve(node.kwargs, env)
@@ -133,12 +143,20 @@ RANDOM = {torch.rand, torch.randn, torch.randint, torch.rand_like, torch.randn_l
           torch.randint_like, torch.normal, torch.bernoulli, torch.multinomial, torch.randperm}
 
 
+class Folded:
+    """A constant tensor (the example run's value), declared as an input
+    with init only when a graph node uses it."""
+
+    def __init__(self, name, value):
+        self.name, self.value, self.input = name, value, None
+
+
 def constant(c, node, value):
-    """A tensor computed from no tensor (torch.arange(T), torch.ones(...)):
-    the example run's value, as an input with init and no gradient."""
+    """A tensor computed from no tensor (torch.arange(T), torch.ones(...))."""
     if node.target in RANDOM:
-        raise c.error("random tensors cannot be baked into a graph")
-    return c.em.add_input(c.em.fresh(node.name), value, False, True, fresh=True)
+        raise c.error("a random tensor would be frozen at the tracing run's values; "
+                      "pass it as an argument instead")
+    return Folded(node.name, value)
 
 
 def _lookup_module(mod):

@@ -205,23 +205,28 @@ def _make_tracer(fx):
 # Tensor factories that take sizes, not tensors: fx cannot see a call like
 # torch.arange(0, T) with a traced T; during tracing they are wrapped so
 # that such a call becomes a graph node (as torch.fx.wrap does for globals).
+# Random factories always become nodes, so that the export refuses them
+# instead of freezing one draw into the graph.
 _FACTORIES = ("arange", "ones", "zeros", "full", "eye")
+_RANDOM_FACTORIES = ("rand", "randn", "randint", "rand_like", "randn_like", "randint_like",
+                     "normal", "bernoulli", "multinomial", "randperm")
 
 
 class _WrappedFactories:
-    def __init__(self, torch, fx):
-        self.torch, self.fx, self.saved = torch, fx, {}
+    def __init__(self, torch, fx, tracer):
+        self.torch, self.fx, self.tracer, self.saved = torch, fx, tracer, {}
 
     def __enter__(self):
-        torch, fx = self.torch, self.fx
-        for name in _FACTORIES:
+        torch, fx, tracer = self.torch, self.fx, self.tracer
+        for name in _FACTORIES + _RANDOM_FACTORIES:
             orig = getattr(torch, name)
             self.saved[name] = orig
+            always = name in _RANDOM_FACTORIES
 
-            def wrapper(*args, _orig=orig, **kwargs):
-                proxies = [a for a in list(args) + list(kwargs.values()) if isinstance(a, fx.Proxy)]
-                if proxies:
-                    return proxies[0].tracer.create_proxy("call_function", _orig, args, kwargs)
+            def wrapper(*args, _orig=orig, _always=always, **kwargs):
+                if _always or any(isinstance(a, fx.Proxy)
+                                  for a in list(args) + list(kwargs.values())):
+                    return tracer.create_proxy("call_function", _orig, args, kwargs)
                 return _orig(*args, **kwargs)
             setattr(torch, name, wrapper)
         return self
@@ -241,7 +246,7 @@ def _trace(torch, fn):
     tracer.proxy_buffer_attributes = True
     name = type(fn).__name__ if isinstance(fn, torch.nn.Module) else getattr(fn, "__name__", "graph")
     try:
-        with _WrappedFactories(torch, fx):
+        with _WrappedFactories(torch, fx, tracer):
             graph = tracer.trace(fn)
     except Exception as e:  # fx explains data-dependent control flow etc.
         raise ExportError("torch.fx cannot trace %s: %s" % (name, e)) from None

@@ -234,6 +234,29 @@ class Export(unittest.TestCase):
             gradc.export(f, (torch.randn(3),))
         self.assertIn("torch.cumsum", str(e.exception))
 
+    def test_constants_from_sizes(self):
+        def f(x):
+            T = x.size(0)
+            mask = torch.ones(T, T).tril() == 0
+            return F.softmax(x.masked_fill(mask, float("-inf")), dim=-1).pow(2).sum()
+        x = torch.randn(5, 5, requires_grad=True)
+        graph = gradc.export(f, (x,))
+        # Only the constant a node uses becomes an input.
+        self.assertEqual([(i["name"], i["dtype"]) for i in graph["inputs"]],
+                         [("x", "f32"), ("eq", "bool")])
+        r = gradc.compile(graph).run(inputs={"x": x.detach().numpy()})
+        loss = f(x)
+        loss.backward()
+        self.assertLessEqual(rel_err(r.outputs["output"], loss.detach().numpy()), RTOL)
+        self.assertLessEqual(rel_err(r.grads["x"], x.grad.numpy()), RTOL)
+
+        def noisy(x):
+            return x + torch.randn(5, 5)
+        with self.assertRaises(gradc.Error) as e:
+            gradc.export(noisy, (x,))
+        self.assertIn("'randn' (torch.randn): a random tensor", str(e.exception))
+        self.assertIn("in noisy", str(e.exception))
+
     def test_dropout_training_refused(self):
         m = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
         with self.assertRaises(gradc.Error) as e:
