@@ -280,7 +280,7 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     arguments' `init` (so the graph runs without inputs).
     """
     import torch
-    from . import export_ops
+    from . import export_context
 
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
@@ -298,7 +298,7 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     em = Emitter(torch, gm)
     params = dict(gm.named_parameters()) if isinstance(module_or_fn, torch.nn.Module) else {}
     buffers = dict(gm.named_buffers()) if isinstance(module_or_fn, torch.nn.Module) else {}
-    ctx = export_ops.Context(em, gm, params, buffers, values)
+    ctx = export_context.Context(em, gm, params, buffers, values)
 
     # Arguments first, in signature order, then parameters as they are used.
     env = {}
@@ -322,7 +322,7 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
         if n.op == "output":
             result = ctx.resolve(n.args[0], env)
             break
-        env[n] = export_ops.convert(ctx, n, env)
+        env[n] = export_context.convert(ctx, n, env)
 
     em.node = None
     outputs = _name_outputs(em, result)

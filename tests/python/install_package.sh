@@ -8,7 +8,8 @@ build=$1 src=$2 work=$3 pydir=$4 python=$5
 rm -rf "$work" && mkdir -p "$work"
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" > "$work/install.log"
-for f in gradc/__init__.py gradc/fx_export.py gradc/export_ops.py gradc/onnx_import.py; do
+for f in gradc/__init__.py gradc/fx_export.py gradc/export_ops.py gradc/export_context.py \
+         gradc/onnx_import.py; do
   test -e "$prefix/$pydir/$f" || { echo "not installed: $pydir/$f"; exit 1; }
 done
 cd "$work"
