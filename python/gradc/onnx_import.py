@@ -79,10 +79,12 @@ class Converter:
         return name
 
     # -- values ----------------------------------------------------------------
-    def add_input(self, name, dtype, shape, init=None, requires_grad=False):
-        if name in self.names:
-            raise self.error("two values are named '%s'" % name)
-        self.names.add(name)
+    def add_input(self, name, dtype, shape, init=None, requires_grad=False, fresh=False):
+        """Declares an input; `fresh`: the name came from fresh() already."""
+        if not fresh:
+            if name in self.names:
+                raise self.error("two values are named '%s'" % name)
+            self.names.add(name)
         d = {"name": name, "dtype": dtype, "shape": list(shape)}
         if requires_grad:
             d["requires_grad"] = True
@@ -435,6 +437,29 @@ def layer_normalization(c, n, a):
     return y
 
 
+def gather(c, n, a):
+    """Gather along axis 0 (an embedding lookup) as one_hot(indices) @ data,
+    with the one-hot made by comparing the indices with a constant 0..V-1:
+    exact values and gradients (as export's embedding). Constant operands
+    are folded."""
+    axis = a.get("axis", 0)
+    if n.input[0] in c.consts and n.input[1] in c.consts:
+        return c.np.take(c.consts[n.input[0]], c.consts[n.input[1]], axis=axis)
+    data = c.tensor(n.input[0])
+    shape = c.shape(data)
+    if axis % max(len(shape), 1) != 0 or len(shape) > 2:
+        raise c.error("Gather is supported along axis 0 of a 1-D or 2-D tensor only")
+    idx = c.get(n.input[1])
+    V = shape[0]
+    ar = c.add_input(c.fresh(n.output[0] + "__arange"), "i64", (V,), c.np.arange(V), fresh=True)
+    if isinstance(idx, str):
+        hot = c.emit("eq", [c.emit("unsqueeze", [idx], {"dim": -1}), ar])
+    else:  # a scalar index
+        hot = c.emit("eq", [ar, idx])
+    onehot = c.emit("where", [hot, 1.0, 0.0])
+    return c.emit("matmul", [onehot, data])
+
+
 def where(c, n, a):
     return c.emit("where", [c.tensor(n.input[0]), c.get(n.input[1]), c.get(n.input[2])])
 
@@ -495,6 +520,7 @@ OPS = {
     "ReduceMax": reduce("max", 18), "ReduceMin": reduce("min", 18),
     "Transpose": transpose, "Reshape": reshape, "Flatten": flatten,
     "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Concat": concat, "Split": split,
+    "Gather": gather,
     "LayerNormalization": layer_normalization,
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
     "SoftmaxCrossEntropyLoss": softmax_cross_entropy,

@@ -70,6 +70,44 @@ class Block(nn.Module):
         return x + self.mlp(self.ln2(x))
 
 
+def match_grads(test, graph, grads, params):
+    """Checks each gradient of a trainable initializer against the PyTorch
+    parameter with the same value (torch.onnx stores some weights
+    transposed under new names); returns the names matched."""
+    matched = set()
+    for inp in graph["inputs"]:
+        if not inp.get("requires_grad"):
+            continue
+        init = np.array(inp["init"], np.float32)
+        for n, prm in params.items():
+            w = prm.detach().numpy()
+            if w.shape == init.shape and np.array_equal(w, init):
+                want = prm.grad.numpy()
+            elif w.T.shape == init.shape and np.array_equal(w.T, init):
+                want = prm.grad.numpy().T
+            else:
+                continue
+            test.assertLessEqual(rel_err(grads[inp["name"]], want), RTOL, n)
+            matched.add(n)
+            break
+    return matched
+
+
+class TinyGPT(nn.Module):
+    """Token embeddings (an ONNX Gather), constant positions, two blocks,
+    a final LayerNorm and an LM head; logits out."""
+
+    def __init__(self, V=23, C=32, T=8):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(V, C), nn.Embedding(T, C)
+        self.blocks = nn.Sequential(Block(C, 4, T), Block(C, 4, T))
+        self.ln_f, self.head = nn.LayerNorm(C), nn.Linear(C, V, bias=False)
+
+    def forward(self, idx):
+        pos = torch.arange(0, idx.shape[1], dtype=torch.long)
+        return self.head(self.ln_f(self.blocks(self.wte(idx) + self.wpe(pos))))
+
+
 def onnx_export(model, args, path, names, opset):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -148,25 +186,41 @@ class OnnxImport(unittest.TestCase):
                 g = gradc.compile(path)
                 r = g.run(inputs={"x": x.numpy()}, seeds={"out": seed.numpy()}, backward=["out"])
                 self.assertLessEqual(rel_err(r.outputs["out"], out.detach().numpy()), RTOL)
-                # torch.onnx stores some weights transposed under new names:
-                # match each gradient to the parameter by value.
-                matched = set()
-                for inp in graph["inputs"]:
-                    if not inp.get("requires_grad"):
-                        continue
-                    init = np.array(inp["init"], np.float32)
-                    for n, prm in params.items():
-                        w = prm.detach().numpy()
-                        if w.shape == init.shape and np.array_equal(w, init):
-                            want = prm.grad.numpy()
-                        elif w.T.shape == init.shape and np.array_equal(w.T, init):
-                            want = prm.grad.numpy().T
-                        else:
-                            continue
-                        self.assertLessEqual(rel_err(r.grads[inp["name"]], want), RTOL, n)
-                        matched.add(n)
-                        break
+                matched = match_grads(self, graph, r.grads, params)
                 self.assertEqual(matched, set(params), "opset %d" % opset)
+
+    def test_tiny_gpt(self):
+        torch.manual_seed(8)
+        m = TinyGPT()
+        with torch.no_grad():  # distinct LayerNorm parameters, matched by value
+            for mod in m.modules():
+                if isinstance(mod, nn.LayerNorm):
+                    mod.weight.uniform_(0.5, 1.5)
+                    mod.bias.uniform_(-0.2, 0.2)
+        idx = torch.randint(0, 23, (3, 8))
+        m.zero_grad()
+        out = m(idx)
+        seed = torch.randn_like(out)
+        out.backward(seed)
+        params = dict(m.named_parameters())
+        with tempfile.TemporaryDirectory() as d:
+            for opset in (13, 17):
+                model = os.path.join(d, "gpt.onnx")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    torch.onnx.export(m, (idx,), model, input_names=["idx"],
+                                      output_names=["logits"], opset_version=opset)
+                path = os.path.join(d, "gpt.json")
+                p = gradc_import(model, "-o", path, "--trainable", "all")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                graph = gradc.import_onnx(model, trainable=["all"])
+                r = gradc.compile(path).run(inputs={"idx": idx.numpy()},
+                                            seeds={"logits": seed.numpy()})
+                self.assertLessEqual(rel_err(r.outputs["logits"], out.detach().numpy()), RTOL)
+                matched = match_grads(self, graph, r.grads, params)
+                # torch.onnx folds wpe(arange) into a constant under another
+                # name (equal to wpe.weight, so it may match by value).
+                self.assertLessEqual(set(params) - {"wpe.weight"}, matched, "opset %d" % opset)
 
     def test_errors_leave_no_file(self):
         with tempfile.TemporaryDirectory() as d:
