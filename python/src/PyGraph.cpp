@@ -145,10 +145,15 @@ static std::vector<std::string> rootNames(py::handle backward) {
   }
   if (!py::isinstance<py::sequence>(backward))
     throw Error("backward must be a list of output names");
-  for (py::handle h : py::reinterpret_borrow<py::sequence>(backward)) {
-    if (!py::isinstance<py::str>(h))
-      throw Error("backward must be a list of output names (str)");
-    names.push_back(h.cast<std::string>());
+  try {
+    for (py::handle h : py::reinterpret_borrow<py::sequence>(backward)) {
+      if (!py::isinstance<py::str>(h))
+        throw Error("backward must be a list of output names (str)");
+      names.push_back(h.cast<std::string>());
+    }
+  } catch (py::error_already_set &) {
+    // A sequence that fails to iterate (a 0-d array): the same message.
+    throw Error("backward must be a list of output names");
   }
   return names;
 }
