@@ -7,8 +7,7 @@ For an MLP exported from PyTorch with gradc.export, measures per call:
           new output arrays, the result object
   torch   the same step in PyTorch eager: zero_grad, forward, backward,
           timed in a separate process (in the process that ran gradc's
-          kernels, PyTorch's threads compete with the BLAS threads gradc's
-          calls left behind and run several times slower)
+          kernels, both ran several times slower: docs/python.md)
 and prints medians; python - cpp is the binding's overhead. Run:
 
   PYTHONPATH=build/python /usr/bin/python3 bench/python_step.py [--json]
