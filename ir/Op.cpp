@@ -467,6 +467,18 @@ TensorType inferGemm(const std::vector<TensorType> &in, AttrMap &attrs) {
   return {in[0].dtype, s};
 }
 
+/// grad(loss, w): d loss / d w, so the result has w's type. The loss must
+/// hold one element, as torch.autograd.grad requires without grad_outputs.
+TensorType inferGrad(const std::vector<TensorType> &in, AttrMap &) {
+  requireFloat(in[0], "grad");
+  requireFloat(in[1], "grad");
+  if (in[0].numel() != 1)
+    throw Error("grad: the differentiated value must hold one element "
+                "(grad can be implicitly created only for scalar outputs), "
+                "got " + shapeToString(in[0].shape));
+  return in[1];
+}
+
 const std::vector<std::string> kNoAttrs;
 const std::vector<std::string> kReduceAttrs = {"dim", "keepdim"};
 
@@ -552,6 +564,7 @@ std::vector<OpInfo> buildTable() {
        "NllLossBackward0", {"reduction", "ignore_index"}, inferCrossEntropy},
       {K::MseLoss, "mse_loss", 2, 2, C::Special, "MseLossBackward0",
        {"reduction"}, inferMseLoss},
+      {K::Grad, "grad", 2, 2, C::Special, nullptr, kNoAttrs, inferGrad},
       // Internal helper ops (see OpInfo::internal).
       {K::ArgmaxMask, "_argmax_mask", 1, 1, C::Special, nullptr, {"dim"},
        inferArgMask, true},

@@ -36,6 +36,9 @@ enum class OpKind {
   Reshape, Expand, Transpose, Permute, Squeeze, Unsqueeze, Concat, Slice,
   // Linear algebra and losses.
   Matmul, Softmax, LogSoftmax, CrossEntropy, MseLoss,
+  // grad(loss, w): a gradient as a differentiable value; expanded into
+  // ordinary nodes by passes/ExpandGrad before any other pass sees it.
+  Grad,
   // Internal helper ops: built by autodiff only, never written by users.
   // Kept last because the op table is indexed by this enum's order.
   ArgmaxMask, ArgminMask, SliceBackward, CrossEntropyBackward, Gemm,

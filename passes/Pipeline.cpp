@@ -6,6 +6,7 @@
 #include "passes/CSE.h"
 #include "passes/ConstantFold.h"
 #include "passes/DeadCodeElimination.h"
+#include "passes/ExpandGrad.h"
 #include "passes/Fusion.h"
 #include "passes/Recompute.h"
 #include "passes/RequiresGrad.h"
@@ -19,7 +20,9 @@ bool isDifferentiated(const Graph &g) {
 
 void buildPipeline(PassManager &pm, PipelineStage stage, bool differentiated) {
   // The analysis also runs on differentiated graphs (read back from a
-  // grad-ir dump), where it marks only forward nodes.
+  // grad-ir dump), where it marks only forward nodes. Gradients used as
+  // values (grad nodes) become ordinary nodes first.
+  pm.add(createExpandGradPass());
   pm.add(createRequiresGradPass());
   if (stage == PipelineStage::Analysis) return;
   if (!differentiated) pm.add(createAutodiffPass());
@@ -34,6 +37,7 @@ void buildPipeline(PassManager &pm, PipelineStage stage, bool differentiated) {
 }
 
 void buildReferencePipeline(PassManager &pm, bool differentiated) {
+  pm.add(createExpandGradPass());
   pm.add(createRequiresGradPass());
   if (!differentiated) pm.add(createAutodiffPass());
   pm.add(createDCEPass());
