@@ -14,6 +14,8 @@ int convertCommand(int argc, char **argv);
 int checkCommand(int argc, char **argv);
 int benchCommand(int argc, char **argv);
 int importCommand(int argc, char **argv);
+int jacobianCommand(int argc, char **argv);
+int hessianCommand(int argc, char **argv);
 
 } // namespace gradc
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
+#include "runtime/Derivatives.h"
 #include "runtime/Session.h"
 #include "runtime/TorchFormat.h"
 #include "tools/Args.h"
@@ -20,7 +21,8 @@ namespace gradc {
 
 static const char *kRunHelp =
     R"HELP(usage: gradc run GRAPH [--inputs FILE.json] [--seeds FILE.json]
-                 [--backward NAME...] [--accumulate] [--format torch|json]
+                 [--backward NAME...] [--accumulate] [--tangents FILE.json]
+                 [--format torch|json]
 
 JIT-compiles GRAPH and runs forward and backward once.
   --inputs FILE   input values: {NAME: nested list | number |
@@ -32,6 +34,10 @@ JIT-compiles GRAPH and runs forward and backward once.
   --backward N..  the backward roots (outputs). Default: every scalar output
                   that requires grad, plus every output given a seed
   --accumulate    add into the gradient buffers (they start at zero here)
+  --tangents FILE tangents of requires_grad inputs, same format as --inputs
+                  (inputs not listed: zero); adds the forward-mode JVP of
+                  every output ("tangents" in --format json, NAME.tangent
+                  in --format torch), computed by a second compiled module
   --format F      torch (default): print like PyTorch, with grad_fn=<...>;
                   json: {"outputs": {NAME: {"shape", "data"}}, "grads": {...}}
   -O0..-O3        optimization level of the generated code (default -O1)
@@ -46,9 +52,33 @@ static std::vector<std::string> suffixesOf(const TensorArg &a, bool isInput) {
   return {};
 }
 
+/// Compiles the forward-mode graph (passes/ForwardMode) and runs it on the
+/// same inputs with the tangents of `path`; returns (output, tangent) pairs
+/// in output order.
+static std::vector<std::pair<std::string, Tensor>>
+runTangents(const RunSetup &setup, const std::string &path) {
+  std::map<std::string, TensorType> types;
+  for (const Node *in : setup.graph->inputs())
+    if (getBool(in->attrs, "requires_grad", false)) types[in->name] = in->type;
+  std::map<std::string, Tensor> given =
+      readTensorFile(path, types, "tangent", setup.compiler->options().maxBytes);
+  std::unique_ptr<CompiledGraph> jvp = compileJvp(*setup.compiler, *setup.graph);
+  Session js(*jvp);
+  for (const auto &kv : setup.inputs) js.setInput(kv.first, kv.second);
+  for (const auto &kv : given) js.setInput(tangentName(kv.first), kv.second);
+  js.runFused({}, false);
+  std::vector<std::pair<std::string, Tensor>> r;
+  for (const GraphOutput &o : setup.graph->outputs())
+    r.emplace_back(o.name, Tensor::fromDoubles(
+                               js.output(tangentName(o.name)).dtype(),
+                               js.output(tangentName(o.name)).shape(),
+                               js.output(tangentName(o.name)).toDoubles()));
+  return r;
+}
+
 int runCommand(int argc, char **argv) {
   ArgSpec spec;
-  spec.withValue = {"--inputs", "--seeds", "--format"};
+  spec.withValue = {"--inputs", "--seeds", "--format", "--tangents"};
   spec.multi = {"--backward"};
   spec.switches = {"--accumulate", "--help", "-h", "-O0", "-O1", "-O2", "-O3",
                    "--no-cache"};
@@ -63,6 +93,8 @@ int runCommand(int argc, char **argv) {
   RunSetup setup = prepareRun(args);
   Session &s = *setup.session;
   s.runFused(setup.roots, args.has("--accumulate"));
+  std::vector<std::pair<std::string, Tensor>> tangents;
+  if (args.has("--tangents")) tangents = runTangents(setup, args.get("--tangents"));
 
   const ModuleInfo &mi = setup.compiled->info();
   if (format == "json") {
@@ -79,7 +111,15 @@ int runCommand(int argc, char **argv) {
              tensorToJson(*g);
       first = false;
     }
-    std::cout << out << "}}\n";
+    out += "}";
+    if (args.has("--tangents")) {
+      out += ", \"tangents\": {";
+      for (size_t k = 0; k < tangents.size(); ++k)
+        out += (k ? ", " : "") + jsonString(tangents[k].first) + ": " +
+               tensorToJson(tangents[k].second);
+      out += "}";
+    }
+    std::cout << out << "}\n";
     return 0;
   }
   auto show = [](const std::string &label, const Tensor &t,
@@ -102,6 +142,7 @@ int runCommand(int argc, char **argv) {
     const Tensor *g = s.grad(mi.inputs[i].name);
     if (g) show(mi.inputs[i].name + ".grad", *g, {});
   }
+  for (const auto &t : tangents) show(t.first + ".tangent", t.second, {});
   return 0;
 }
 

@@ -56,6 +56,7 @@ RunSetup prepareRun(const Args &args) {
   r.session = std::make_unique<Session>(*r.compiled);
   const ModuleInfo &mi = r.compiled->info();
   for (auto &kv : inputs) r.session->setInput(kv.first, kv.second);
+  r.inputs = std::move(inputs); // kept for a second module (--tangents)
   std::vector<std::string> names = args.all("--backward");
   if (names.empty()) {
     for (const TensorArg &a : mi.outputs)

@@ -19,6 +19,8 @@ struct RunSetup {
   std::unique_ptr<CompiledGraph> compiled;
   std::unique_ptr<Session> session;
   std::map<std::string, Tensor> seeds;
+  /// The values read from --inputs (the session holds them too).
+  std::map<std::string, Tensor> inputs;
   std::vector<Root> roots;
 };
 

@@ -108,6 +108,8 @@ Commands:
   check    compare every gradient with central finite differences (f64)
   bench    time the fused forward+backward entry point
   import   convert an ONNX model to a gradc graph (.json or .grad)
+  jacobian the full Jacobian of an output in one batched sweep
+  hessian  the Hessian of a scalar output (forward-over-reverse)
 
 GRAPH is a .json graph, a .grad DSL program or a .gir IR text file.
 Run 'gradc COMMAND --help' for the options of a command.
@@ -145,6 +147,8 @@ int runCommandLine(int argc, char **argv) {
     if (cmd == "check") return gradc::checkCommand(argc - 1, argv + 1);
     if (cmd == "bench") return gradc::benchCommand(argc - 1, argv + 1);
     if (cmd == "import") return gradc::importCommand(argc - 1, argv + 1);
+    if (cmd == "jacobian") return gradc::jacobianCommand(argc - 1, argv + 1);
+    if (cmd == "hessian") return gradc::hessianCommand(argc - 1, argv + 1);
     std::cerr << "gradc: error: unknown command '" << cmd
               << "' (run 'gradc --help')\n";
     return 2;
