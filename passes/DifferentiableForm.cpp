@@ -3,6 +3,8 @@
 
 #include "ir/Error.h"
 
+#include <algorithm>
+
 namespace gradc {
 namespace {
 
@@ -13,31 +15,44 @@ Node *maybeTranspose(GradBuilder &b, Node *a, bool t) {
   return b.op(OpKind::Transpose, {a}, {{"dim0", r - 2}, {"dim1", r - 1}});
 }
 
-/// _slice_backward(g) with step 1 is g between two blocks of zeros along
-/// `dim`: concat(zeros[start], g, zeros[rest]).
+/// _slice_backward(g): g spread out with step-1 zeros between its entries
+/// along `dim` (concat with zeros on a new axis, then a reshape), cut to
+/// the extent, and placed between two blocks of zeros:
+/// concat(zeros[start], spread(g), zeros[rest]).
 Node *sliceBackwardForm(GradBuilder &b, Node *n) {
   Node *g = n->operands[0];
   int64_t dim = getInt(n->attrs, "dim", 0);
   int64_t start = getInt(n->attrs, "start", 0);
   int64_t step = getInt(n->attrs, "step", 1);
-  if (step != 1)
-    throw Error("differentiating the gradient of a slice with step " +
-                std::to_string(step) +
-                " is not supported (only step 1 slices have a second "
-                "derivative rule)");
   const Shape &full = n->type.shape;
-  int64_t len = g->type.shape[dim];
-  std::vector<Node *> parts;
-  auto zeros = [&](int64_t extent) {
-    Shape s = full;
-    s[dim] = extent;
-    return b.full(0, {g->type.dtype, s});
+  DType dt = g->type.dtype;
+  auto zeros = [&](Shape s, size_t d, int64_t extent) {
+    s[d] = extent;
+    return b.full(0, {dt, s});
   };
-  if (start > 0) parts.push_back(zeros(start));
-  parts.push_back(g);
+  Node *body = g;
+  int64_t len = g->type.shape[dim];
+  if (step > 1 && len > 0) {
+    Shape u = g->type.shape;
+    u.insert(u.begin() + dim + 1, 1);
+    Node *col = b.reshape(g, u);
+    Node *spread = b.op(OpKind::Concat, {col, zeros(u, dim + 1, step - 1)},
+                        {{"dim", dim + 1}});
+    Shape flat = g->type.shape;
+    flat[dim] = len * step;
+    body = b.reshape(spread, flat);
+    len = std::min(len * step, full[dim] - start);
+    if (len < flat[dim])
+      body = b.op(OpKind::Slice, {body},
+                  {{"dim", dim}, {"start", int64_t(0)}, {"end", len},
+                   {"step", int64_t(1)}});
+  }
+  std::vector<Node *> parts;
+  if (start > 0) parts.push_back(zeros(full, dim, start));
+  parts.push_back(body);
   int64_t after = full[dim] - start - len;
-  if (after > 0) parts.push_back(zeros(after));
-  if (parts.size() == 1) return g;
+  if (after > 0) parts.push_back(zeros(full, dim, after));
+  if (parts.size() == 1) return body;
   return b.op(OpKind::Concat, parts, {{"dim", dim}});
 }
 

@@ -91,18 +91,29 @@ void expandOne(Graph &g, Node *gradNode) {
   for (size_t i = before; i < g.nodes().size(); ++i)
     g.nodes()[i]->noGrad = gradNode->noGrad;
   replaceUses(g, gradNode, result);
-  // New order: everything before the grad node, the new nodes, the rest.
-  std::vector<Node *> order, after;
-  bool seen = false;
-  for (const auto &n : g.nodes()) {
-    Node *p = n.get();
-    if (p->id >= firstNew) continue;
-    if (p == gradNode) seen = true;
-    (seen ? after : order).push_back(p);
+  // New nodes were appended, and rewritten helpers replaced by later
+  // nodes: restore a topological order, keeping the existing order where
+  // it is one (an iterative depth-first walk over operands).
+  std::vector<Node *> order;
+  std::unordered_set<Node *> placed;
+  for (const auto &root : g.nodes()) {
+    std::vector<std::pair<Node *, size_t>> stack{{root.get(), 0}};
+    while (!stack.empty()) {
+      auto &[n, next] = stack.back();
+      if (placed.count(n)) {
+        stack.pop_back();
+        continue;
+      }
+      if (next < n->operands.size()) {
+        Node *o = n->operands[next++];
+        if (!placed.count(o)) stack.push_back({o, 0});
+        continue;
+      }
+      placed.insert(n);
+      order.push_back(n);
+      stack.pop_back();
+    }
   }
-  for (const auto &n : g.nodes())
-    if (n->id >= firstNew) order.push_back(n.get());
-  order.insert(order.end(), after.begin(), after.end());
   g.reorder(order);
   // Rewritten helpers are dead now, and so is the grad node.
   std::unordered_set<const Node *> used;

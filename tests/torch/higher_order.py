@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Higher-order AD against PyTorch on random graphs over the whole op set:
+`gradc run --tangents` against torch.autograd.functional.jvp, `gradc
+jacobian` (rev and fwd) against torch.autograd.functional.jacobian, `gradc
+hessian` against torch.autograd.functional.hessian, and a gradient penalty
+(a `grad` node, then backward) against torch.autograd.grad(...,
+create_graph=True) followed by backward.
+
+Usage: higher_order.py --gradc PATH --dtype f32|f64 --count N --seed S
+Exit status 0 when every graph agrees, 1 otherwise, 77 without PyTorch.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gradc_torch as gt  # noqa: E402  (exits 77 without torch)
+import random_graphs as rg  # noqa: E402
+import torch  # noqa: E402
+import torch.autograd.functional as AF  # noqa: E402
+
+
+def evaluate(graph, values, override):
+    """The graph's outputs with PyTorch, inputs taken from `values` except
+    those in `override` (tensors that may carry autograd history)."""
+    env = {}
+    for spec in graph["inputs"]:
+        name = spec["name"]
+        if name in override:
+            env[name] = override[name]
+            continue
+        v = values[name]
+        dt = gt.DTYPES[spec.get("dtype", "f32")]
+        env[name] = torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"]).to(dt)
+    for node in graph["nodes"]:
+        args = [env[a] if isinstance(a, str) else a for a in node["inputs"]]
+        attrs = node.get("attrs", {})
+        if node.get("no_grad"):
+            with torch.no_grad():
+                env[node["name"]] = gt.OPS[node["op"]](args, attrs)
+        else:
+            env[node["name"]] = gt.OPS[node["op"]](args, attrs)
+    return env
+
+
+def tensor_of(values, spec):
+    v = values[spec["name"]]
+    dt = gt.DTYPES[spec.get("dtype", "f32")]
+    return torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"]).to(dt)
+
+
+def gradc(exe, args):
+    p = subprocess.run([exe] + args, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("gradc %s failed (%d): %s" % (args[0], p.returncode, p.stderr.strip()))
+    return json.loads(p.stdout)
+
+
+def finite(*ts):
+    for t in ts:
+        if not torch.isfinite(t).all() or (t.abs() > 1e4).any():
+            return False
+    return True
+
+
+def check_case(exe, graph, values, rng, rtol, d):
+    """Returns (errors, compared): compared is False when the case was
+    rejected (non-float objective or non-finite derivatives)."""
+    grad_inputs = [s for s in graph["inputs"] if s.get("requires_grad")]
+    x = grad_inputs[0]
+    xv = tensor_of(values, x)
+    outs = evaluate(graph, values, {})
+    floats = [o for o in graph["outputs"] if outs[o].dtype in (torch.float32, torch.float64)]
+    if not floats:
+        return [], False
+    o = floats[0]
+    # A scalar objective for the Hessian and the gradient penalty.
+    g2 = json.loads(json.dumps(graph))
+    g2["nodes"].append({"name": "hs", "op": "sum", "inputs": [o]})
+    g2["nodes"].append({"name": "gw", "op": "grad", "inputs": ["hs", x["name"]]})
+    g2["nodes"].append({"name": "gsq", "op": "mul", "inputs": ["gw", "gw"]})
+    g2["nodes"].append({"name": "pen", "op": "sum", "inputs": ["gsq"]})
+    g2["outputs"] = list(graph["outputs"]) + ["hs", "pen"]
+
+    def f(xt):
+        return evaluate(graph, values, {x["name"]: xt})[o]
+
+    def fs(xt):
+        return evaluate(graph, values, {x["name"]: xt})[o].sum()
+
+    want_jac = AF.jacobian(f, xv)
+    want_hess = AF.hessian(fs, xv)
+    tangents = {s["name"]: torch.tensor([rng.gauss(0, 1) for _ in range(tensor_of(values, s).numel())],
+                                        dtype=torch.float64).reshape(values[s["name"]]["shape"])
+                .to(gt.DTYPES[s.get("dtype", "f32")]) for s in grad_inputs}
+    names = [s["name"] for s in grad_inputs]
+
+    def fall(*xs):
+        env = evaluate(graph, values, dict(zip(names, xs)))
+        return tuple(env[n] for n in floats)
+
+    prim = tuple(tensor_of(values, s) for s in grad_inputs)
+    _, want_jvp = AF.jvp(fall, prim, tuple(tangents[n] for n in names))
+    xr = xv.clone().requires_grad_(True)
+    obj = fs(xr)
+    gw = (torch.autograd.grad(obj, xr, create_graph=True, allow_unused=True)[0]
+          if obj.requires_grad else None)
+    # The penalty is a backward root only where it requires grad (in PyTorch
+    # too: a gradient that is constant in x gives a penalty without grad_fn).
+    pen_root = gw is not None and gw.requires_grad
+    if not pen_root:
+        want_pen = torch.zeros_like(xv)
+    else:
+        (gw * gw).sum().backward()
+        want_pen = xr.grad if xr.grad is not None else torch.zeros_like(xv)
+    if not finite(want_jac, want_hess, want_pen, *want_jvp):
+        return [], False
+
+    paths = {}
+    for key, obj in (("graph", graph), ("pen", g2), ("inputs", values),
+                     ("tangents", {k: gt.tensor_json(v) for k, v in tangents.items()})):
+        paths[key] = os.path.join(d, key + ".json")
+        with open(paths[key], "w") as fh:
+            json.dump(obj, fh)
+    errors = []
+
+    def cmp(label, got, want):
+        e = gt.compare(label, got, want.detach(), rtol)
+        if e:
+            errors.append(e)
+
+    for mode in ("rev", "fwd"):
+        r = gradc(exe, ["jacobian", paths["graph"], "--of", o, "--wrt", x["name"],
+                        "--inputs", paths["inputs"], "--mode", mode, "--format", "json"])
+        cmp("jacobian(%s) d%s/d%s" % (mode, o, x["name"]), r["jacobian"], want_jac)
+    r = gradc(exe, ["hessian", paths["pen"], "--of", "hs", "--wrt", x["name"],
+                    "--inputs", paths["inputs"], "--format", "json"])
+    cmp("hessian of sum(%s)" % o, r["hessian"], want_hess)
+    r = gradc(exe, ["run", paths["graph"], "--inputs", paths["inputs"],
+                    "--tangents", paths["tangents"], "--format", "json"])
+    for n, w in zip(floats, want_jvp):
+        cmp("jvp of " + n, r["tangents"][n], w)
+    if not pen_root:
+        return errors, True
+    r = gradc(exe, ["run", paths["pen"], "--inputs", paths["inputs"], "--backward", "pen",
+                    "--format", "json"])
+    cmp("grad of the gradient penalty wrt " + x["name"], r["grads"][x["name"]], want_pen)
+    return errors, True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gradc", required=True)
+    ap.add_argument("--dtype", choices=["f32", "f64"], required=True)
+    ap.add_argument("--count", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", help="write failing cases to this folder")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    rtol = 1e-4 if args.dtype == "f32" else 1e-7
+    done = failures = rejected = 0
+    ops = {}
+    while done < args.count:
+        graph, values = rg.make_case(rng, args.dtype)
+        with tempfile.TemporaryDirectory() as d:
+            try:
+                errors, compared = check_case(args.gradc, graph, values, rng, rtol, d)
+            except RuntimeError as e:
+                errors, compared = [str(e)], True
+        if not compared:
+            rejected += 1
+            continue
+        done += 1
+        for n in graph["nodes"]:
+            ops[n["op"]] = ops.get(n["op"], 0) + 1
+        if errors:
+            failures += 1
+            print("case %d FAILED:" % done)
+            for e in errors[:5]:
+                print("   ", e)
+            if args.keep:
+                gt.keep_case(args.keep, "case%d" % done, graph, values, {})
+    print("%s: %d random graphs: jvp, jacobian (rev, fwd), hessian and gradient "
+          "penalty compared with PyTorch (%d rejected), %d failed"
+          % (args.dtype, done, rejected, failures))
+    print("op counts:", " ".join("%s=%d" % kv for kv in sorted(ops.items())))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
