@@ -84,34 +84,6 @@ std::vector<int64_t> reducedDims(const Node *y) {
   return getInts(y->attrs, "dim", all);
 }
 
-Node *unaryRule(Ctx &c) {
-  GradBuilder &b = c.b;
-  Node *a = c.x(0), *y = c.y, *t = c.dx[0];
-  if (!t) return nullptr;
-  switch (y->op) {
-  case OpKind::Neg: return b.neg(t);                      // d(-a) = -da
-  case OpKind::Exp: return b.mul(t, y);                   // d exp(a) = da y
-  case OpKind::Log: return b.div(t, a);                   // d log(a) = da / a
-  case OpKind::Sqrt: return b.div(t, b.mulScalar(y, 2));  // da / (2 y)
-  case OpKind::Abs: return b.mul(t, b.op(OpKind::Sign, {a})); // da sign(a)
-  case OpKind::Sin: return b.mul(t, b.op(OpKind::Cos, {a}));  // da cos(a)
-  case OpKind::Cos:                                       // -da sin(a)
-    return b.neg(b.mul(t, b.op(OpKind::Sin, {a})));
-  case OpKind::Tanh:                                      // da (1 - y^2)
-    return b.mul(t, b.sub(c.one(), b.mul(y, y)));
-  case OpKind::Sigmoid:                                   // da (1 - y) y
-    return b.mul(t, b.mul(b.sub(c.one(), y), y));
-  case OpKind::Relu: // da where y > 0 (a NaN y passes da on, as the VJP)
-    return b.select(b.op(OpKind::Le, {y, c.zero()}), c.zero(), t);
-  case OpKind::Sign:   // piecewise constant: 0
-  case OpKind::Detach: // no gradient flows through detach: 0
-    return nullptr;
-  default:
-    break; // not reached: the caller dispatches unary ops only
-  }
-  return nullptr;
-}
-
 /// Pow: d a^e = da e a^(e-1) + de a^e log(a), with the exact zeros the VJP
 /// uses (e == 0 gives 0 for the first term; a == 0, e >= 0 for the second).
 Node *powRule(Ctx &c) {
@@ -135,37 +107,18 @@ Node *powRule(Ctx &c) {
   return r;
 }
 
-Node *binaryRule(Ctx &c) {
+/// maximum/minimum: the transpose of the VJP. Weights h = 1/2 on ties,
+/// else 1, and 0 for the operand that loses: dy = da wa + db wb.
+Node *extremum2Rule(Ctx &c, bool isMax) {
   GradBuilder &b = c.b;
   Node *a = c.x(0), *bb = c.x(1);
   Node *ta = c.liftY(0), *tb = c.liftY(1);
-  switch (c.y->op) {
-  case OpKind::Add: return c.plus(ta, tb);           // d(a + b) = da + db
-  case OpKind::Sub:                                   // d(a - b) = da - db
-    return tb ? (ta ? b.sub(ta, tb) : b.neg(tb)) : ta;
-  case OpKind::Mul:                                   // da b + a db
-    return c.plus(ta ? b.mul(ta, bb) : nullptr, tb ? b.mul(a, tb) : nullptr);
-  case OpKind::Div:                                   // da / b - db a / b^2
-    return c.plus(ta ? b.div(ta, bb) : nullptr,
-                  tb ? b.div(b.mul(b.neg(tb), a), b.mul(bb, bb)) : nullptr);
-  case OpKind::Pow:
-    return powRule(c);
-  case OpKind::Maximum:
-  case OpKind::Minimum: {
-    // The transpose of the VJP: weights h = 1/2 on ties, else 1, and 0 for
-    // the operand that loses: dy = da wa + db wb.
-    bool isMax = c.y->op == OpKind::Maximum;
-    OpKind lose = isMax ? OpKind::Lt : OpKind::Gt;
-    Node *h = b.select(b.op(OpKind::Eq, {a, bb}), b.scalar(0.5, c.dt()), c.one());
-    Node *r = nullptr;
-    if (ta) r = b.mul(ta, b.select(b.op(lose, {a, bb}), c.zero(), h));
-    if (tb) r = c.plus(r, b.mul(tb, b.select(b.op(lose, {bb, a}), c.zero(), h)));
-    return r;
-  }
-  default:
-    break; // not reached: the caller dispatches binary ops only
-  }
-  return nullptr;
+  OpKind lose = isMax ? OpKind::Lt : OpKind::Gt;
+  Node *h = b.select(b.op(OpKind::Eq, {a, bb}), b.scalar(0.5, c.dt()), c.one());
+  Node *r = nullptr;
+  if (ta) r = b.mul(ta, b.select(b.op(lose, {a, bb}), c.zero(), h));
+  if (tb) r = c.plus(r, b.mul(tb, b.select(b.op(lose, {bb, a}), c.zero(), h)));
+  return r;
 }
 
 /// max/min, the transposes of the three VJP forms (passes/AutodiffRules):
@@ -197,74 +150,65 @@ Node *extremumRule(Ctx &c, const std::vector<int64_t> &dims, Node *t) {
   return c.sumOver(b.mul(t, w), c.shifted(dims), keep);
 }
 
-Node *reduceRule(Ctx &c) {
+/// sum and mean: d sum(x) = sum(dx); d mean(x) = sum(dx) / N.
+Node *sumRule(Ctx &c, bool mean) {
   Node *t = c.dx[0];
   if (!t) return nullptr;
   std::vector<int64_t> dims = reducedDims(c.y);
   bool keep = getBool(c.y->attrs, "keepdim", false);
-  switch (c.y->op) {
-  case OpKind::Sum: // d sum(x) = sum(dx)
-    return c.sumOver(t, c.shifted(dims), keep);
-  case OpKind::Mean: { // d mean(x) = sum(dx) / N
-    int64_t n = 1;
-    for (int64_t d : dims) n *= c.x(0)->type.shape[d];
-    return c.b.div(c.sumOver(t, c.shifted(dims), keep),
-                   c.b.scalar(static_cast<double>(n), c.dt()));
-  }
-  case OpKind::Max:
-  case OpKind::Min:
-    return extremumRule(c, dims, t);
-  default:
-    break; // not reached
-  }
-  return nullptr;
+  Node *r = c.sumOver(t, c.shifted(dims), keep);
+  if (!mean) return r;
+  int64_t n = 1;
+  for (int64_t d : dims) n *= c.x(0)->type.shape[d];
+  return c.b.div(r, c.b.scalar(static_cast<double>(n), c.dt()));
 }
 
-Node *shapeRule(Ctx &c) {
-  GradBuilder &b = c.b;
-  Node *y = c.y, *t = c.dx.empty() ? nullptr : c.dx[0];
-  int64_t r = c.x(0)->type.rank(), s = c.s();
-  switch (y->op) {
-  case OpKind::Reshape:
-  case OpKind::Squeeze:
-  case OpKind::Unsqueeze: // linear views: the same reshape of dx
-    return t ? b.reshape(t, c.lead(y->type.shape)) : nullptr;
-  case OpKind::Expand: // dy = expand(dx)
-    return t ? b.expandTo(c.liftY(0), c.lead(y->type.shape)) : nullptr;
-  case OpKind::Transpose: { // dy = transpose(dx)
-    if (!t) return nullptr;
-    int64_t d0 = normalizeDim(getInt(y->attrs, "dim0", 0), r) + s;
-    int64_t d1 = normalizeDim(getInt(y->attrs, "dim1", 0), r) + s;
-    return b.op(OpKind::Transpose, {t}, {{"dim0", d0}, {"dim1", d1}});
-  }
-  case OpKind::Permute: { // dy = permute(dx), the batch dim staying first
-    if (!t) return nullptr;
-    std::vector<int64_t> p = getInts(y->attrs, "dims", {}), q;
-    if (s) q.push_back(0);
-    for (int64_t d : p) q.push_back(normalizeDim(d, r) + s);
-    return b.op(OpKind::Permute, {t}, {{"dims", q}});
-  }
-  case OpKind::Slice: { // dy = the same slice of dx
-    if (!t) return nullptr;
-    AttrMap at = y->attrs;
-    at["dim"] = getInt(y->attrs, "dim", 0) + s;
-    return b.op(OpKind::Slice, {t}, at);
-  }
-  case OpKind::Concat: { // dy = concat(dx_i), zeros for constant operands
-    bool any = false;
-    for (Node *d : c.dx) any |= d != nullptr;
-    if (!any) return nullptr;
-    std::vector<Node *> parts;
-    for (size_t i = 0; i < c.dx.size(); ++i)
-      parts.push_back(c.dx[i] ? c.dx[i]
-                              : b.full(0, {c.dt(), c.lead(c.x(i)->type.shape)}));
-    return b.op(OpKind::Concat, parts,
-                {{"dim", getInt(y->attrs, "dim", 0) + s}});
-  }
-  default:
-    break; // not reached
-  }
-  return nullptr;
+Node *maxMinRule(Ctx &c) {
+  if (!c.dx[0]) return nullptr;
+  return extremumRule(c, reducedDims(c.y), c.dx[0]);
+}
+
+/// transpose: dy = transpose(dx), dims moved past the batch dim.
+Node *transposeRule(Ctx &c) {
+  Node *t = c.dx[0];
+  if (!t) return nullptr;
+  int64_t r = c.x(0)->type.rank();
+  int64_t d0 = normalizeDim(getInt(c.y->attrs, "dim0", 0), r) + c.s();
+  int64_t d1 = normalizeDim(getInt(c.y->attrs, "dim1", 0), r) + c.s();
+  return c.b.op(OpKind::Transpose, {t}, {{"dim0", d0}, {"dim1", d1}});
+}
+
+/// permute: dy = permute(dx), the batch dim staying first.
+Node *permuteRule(Ctx &c) {
+  Node *t = c.dx[0];
+  if (!t) return nullptr;
+  int64_t r = c.x(0)->type.rank();
+  std::vector<int64_t> p = getInts(c.y->attrs, "dims", {}), q;
+  if (c.s()) q.push_back(0);
+  for (int64_t d : p) q.push_back(normalizeDim(d, r) + c.s());
+  return c.b.op(OpKind::Permute, {t}, {{"dims", q}});
+}
+
+/// slice: dy = the same slice of dx.
+Node *sliceRule(Ctx &c) {
+  Node *t = c.dx[0];
+  if (!t) return nullptr;
+  AttrMap at = c.y->attrs;
+  at["dim"] = getInt(c.y->attrs, "dim", 0) + c.s();
+  return c.b.op(OpKind::Slice, {t}, at);
+}
+
+/// concat: dy = concat(dx_i), zeros for operands without a tangent.
+Node *concatRule(Ctx &c) {
+  bool any = false;
+  for (Node *d : c.dx) any |= d != nullptr;
+  if (!any) return nullptr;
+  std::vector<Node *> parts;
+  for (size_t i = 0; i < c.dx.size(); ++i)
+    parts.push_back(c.dx[i] ? c.dx[i]
+                            : c.b.full(0, {c.dt(), c.lead(c.x(i)->type.shape)}));
+  return c.b.op(OpKind::Concat, parts,
+                {{"dim", getInt(c.y->attrs, "dim", 0) + c.s()}});
 }
 
 /// The matrix form of a matmul operand: a vector a is [1, K], a vector b
@@ -305,92 +249,179 @@ Node *productRule(Ctx &c, OpKind k) {
   return r;
 }
 
-Node *specialRule(Ctx &c) {
+/// softmax: dy = y (dx - sum(y dx, dim)); log_softmax: dy = dx -
+/// sum(exp(y) dx, dim).
+Node *softmaxRule(Ctx &c, bool log) {
+  Node *t = c.dx[0];
+  if (!t) return nullptr;
+  GradBuilder &b = c.b;
+  int64_t d = getInt(c.y->attrs, "dim", 0) + c.s();
+  if (log) return b.sub(t, c.sumOver(b.mul(b.op(OpKind::Exp, {c.y}), t), {d}, true));
+  return b.mul(c.y, b.sub(t, c.sumOver(b.mul(c.y, t), {d}, true)));
+}
+
+/// cross_entropy: dy = sum_j (softmax(x) - onehot(t))_ij s_i dx_ij over
+/// the classes (none) or over everything (mean, sum), s as in the VJP
+/// with g = 1.
+Node *crossEntropyRule(Ctx &c) {
+  Node *t = c.dx[0];
+  if (!t) return nullptr;
+  Node *x = c.x(0), *y = c.y;
+  Node *w = crossEntropyGradWeights(c.b, c.b.full(1, y->type), x, c.x(1), y->attrs);
+  std::string red = getString(y->attrs, "reduction", "mean");
+  std::vector<int64_t> dims = red == "none"
+                                  ? std::vector<int64_t>{x->type.rank() - 1 + c.s()}
+                                  : c.allDims(x->type.rank());
+  return c.sumOver(c.b.mul(t, w), dims, false);
+}
+
+/// mse_loss: d (a - b)^2 = 2 (a - b) (da - db), summed (sum), / N (mean).
+Node *mseRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  int64_t rank = std::max(c.x(0)->type.rank(), c.x(1)->type.rank());
+  Node *ta = c.lift(0, rank), *tb = c.lift(1, rank);
+  if (!ta && !tb) return nullptr;
+  Node *diff = b.sub(c.x(0), c.x(1));
+  Node *td = tb ? (ta ? b.sub(ta, tb) : b.neg(tb)) : ta;
+  td = b.expandTo(td, c.lead(diff->type.shape));
+  Node *v = b.mul(b.mulScalar(diff, 2), td);
+  std::string red = getString(c.y->attrs, "reduction", "mean");
+  if (red == "none") return v;
+  Node *sm = c.sumOver(v, c.allDims(diff->type.rank()), false);
+  if (red == "sum") return sm;
+  return b.div(sm, b.scalar(static_cast<double>(diff->type.numel()), c.dt()));
+}
+
+/// _slice_backward is linear in g: the same scatter of dg.
+Node *sliceBackwardRule(Ctx &c) {
+  Node *t = c.dx[0];
+  if (!t) return nullptr;
+  AttrMap at = c.y->attrs;
+  at["shape"] = c.lead(c.y->type.shape);
+  at["dim"] = getInt(c.y->attrs, "dim", 0) + c.s();
+  return c.b.op(OpKind::SliceBackward, {t}, at);
+}
+
+/// _cross_entropy_backward(g, x, t) = (p - onehot) s(g), p = softmax(x):
+/// linear in g, and dy/dx . dx = s p (dx - sum(p dx, classes)), the
+/// softmax Jacobian.
+Node *crossEntropyBackwardRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *g = c.x(0), *x = c.x(1), *tgt = c.x(2);
+  Node *r = nullptr;
+  if (c.dx[1]) {
+    CrossEntropyParts parts = crossEntropyParts(b, g, x, tgt, c.y->attrs);
+    Node *t = c.dx[1];
+    int64_t classDim = x->type.rank() - 1 + c.s();
+    Node *inner = b.sub(t, c.sumOver(b.mul(parts.p, t), {classDim}, true));
+    r = b.mul(b.mul(parts.rowScale, parts.p), inner);
+  }
+  if (c.dx[0]) {
+    Node *w = crossEntropyGradWeights(b, b.full(1, g->type), x, tgt, c.y->attrs);
+    Shape gs = c.lead(g->type.shape);
+    gs.insert(gs.end(), x->type.rank() - g->type.rank(), 1);
+    r = c.plus(r, b.mul(b.reshape(c.dx[0], gs), w));
+  }
+  return r;
+}
+
+/// One rule per op: a switch without default, so a new op is a compile
+/// error here until it has its forward-mode rule.
+Node *rule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *y = c.y;
-  int64_t s = c.s();
+  Node *a = y->operands.empty() ? nullptr : c.x(0);
+  Node *t = c.dx.empty() ? nullptr : c.dx[0];
   switch (y->op) {
-  case OpKind::Matmul:
-    return productRule(c, OpKind::Matmul);
-  case OpKind::Gemm:
-    return productRule(c, OpKind::Gemm);
-  case OpKind::Softmax: { // dy = y (dx - sum(y dx, dim))
-    Node *t = c.dx[0];
-    if (!t) return nullptr;
-    int64_t d = getInt(y->attrs, "dim", 0) + s;
-    Node *sm = c.sumOver(b.mul(y, t), {d}, true);
-    return b.mul(y, b.sub(t, sm));
-  }
-  case OpKind::LogSoftmax: { // dy = dx - sum(exp(y) dx, dim)
-    Node *t = c.dx[0];
-    if (!t) return nullptr;
-    int64_t d = getInt(y->attrs, "dim", 0) + s;
-    return b.sub(t, c.sumOver(b.mul(b.op(OpKind::Exp, {y}), t), {d}, true));
-  }
-  case OpKind::CrossEntropy: {
-    // dy = sum_j (softmax(x) - onehot(t))_ij s_i dx_ij over the classes
-    // (none), or over everything (mean, sum); s as in the VJP with g = 1.
-    Node *t = c.dx[0];
-    if (!t) return nullptr;
-    Node *x = c.x(0);
-    Node *w = crossEntropyGradWeights(b, b.full(1, y->type), x, c.x(1), y->attrs);
-    std::string red = getString(y->attrs, "reduction", "mean");
-    std::vector<int64_t> dims = red == "none"
-                                    ? std::vector<int64_t>{x->type.rank() - 1 + s}
-                                    : c.allDims(x->type.rank());
-    return c.sumOver(b.mul(t, w), dims, false);
-  }
-  case OpKind::MseLoss: {
-    // d (a - b)^2 = 2 (a - b) (da - db), summed (sum), / N (mean).
-    Node *ta = c.lift(0, std::max(c.x(0)->type.rank(), c.x(1)->type.rank()));
-    Node *tb = c.lift(1, std::max(c.x(0)->type.rank(), c.x(1)->type.rank()));
-    if (!ta && !tb) return nullptr;
-    Node *diff = b.sub(c.x(0), c.x(1));
-    Node *td = tb ? (ta ? b.sub(ta, tb) : b.neg(tb)) : ta;
-    td = b.expandTo(td, c.lead(diff->type.shape));
-    Node *v = b.mul(b.mulScalar(diff, 2), td);
-    std::string red = getString(y->attrs, "reduction", "mean");
-    if (red == "none") return v;
-    Node *sm = c.sumOver(v, c.allDims(diff->type.rank()), false);
-    if (red == "sum") return sm;
-    return b.div(sm, b.scalar(static_cast<double>(diff->type.numel()), c.dt()));
-  }
-  case OpKind::ArgmaxMask:
-  case OpKind::ArgminMask: // bool masks: piecewise constant
+  case OpKind::Input:
+  case OpKind::Constant:
+  case OpKind::Seed: // leaves: inputs get their tangents from the pass
     return nullptr;
-  case OpKind::SliceBackward: { // linear in g: the same scatter of dg
-    Node *t = c.dx[0];
-    if (!t) return nullptr;
-    AttrMap at = y->attrs;
-    at["shape"] = c.lead(y->type.shape);
-    at["dim"] = getInt(y->attrs, "dim", 0) + s;
-    return b.op(OpKind::SliceBackward, {t}, at);
+  // Elementwise unary.
+  case OpKind::Neg: return t ? b.neg(t) : t;              // d(-a) = -da
+  case OpKind::Exp: return t ? b.mul(t, y) : t;           // d exp(a) = da y
+  case OpKind::Log: return t ? b.div(t, a) : t;           // d log(a) = da / a
+  case OpKind::Sqrt:                                      // da / (2 y)
+    return t ? b.div(t, b.mulScalar(y, 2)) : t;
+  case OpKind::Abs:                                       // da sign(a)
+    return t ? b.mul(t, b.op(OpKind::Sign, {a})) : t;
+  case OpKind::Sin:                                       // da cos(a)
+    return t ? b.mul(t, b.op(OpKind::Cos, {a})) : t;
+  case OpKind::Cos:                                       // -da sin(a)
+    return t ? b.neg(b.mul(t, b.op(OpKind::Sin, {a}))) : t;
+  case OpKind::Tanh:                                      // da (1 - y^2)
+    return t ? b.mul(t, b.sub(c.one(), b.mul(y, y))) : t;
+  case OpKind::Sigmoid:                                   // da (1 - y) y
+    return t ? b.mul(t, b.mul(b.sub(c.one(), y), y)) : t;
+  case OpKind::Relu: // da where y > 0 (a NaN y passes da on, as the VJP)
+    return t ? b.select(b.op(OpKind::Le, {y, c.zero()}), c.zero(), t) : t;
+  case OpKind::Sign:   // piecewise constant: 0
+  case OpKind::Detach: // no gradient flows through detach: 0
+    return nullptr;
+  // Elementwise binary; tangents broadcast like their primals.
+  case OpKind::Add: return c.plus(c.liftY(0), c.liftY(1)); // da + db
+  case OpKind::Sub: {                                       // da - db
+    Node *ta = c.liftY(0), *tb = c.liftY(1);
+    return tb ? (ta ? b.sub(ta, tb) : b.neg(tb)) : ta;
   }
-  case OpKind::CrossEntropyBackward: {
-    // y = (p - onehot) s(g), p = softmax(x): linear in g, and
-    // dy/dx . dx = s p (dx - sum(p dx, classes)), the softmax Jacobian.
-    Node *g = c.x(0), *x = c.x(1), *tgt = c.x(2);
-    Node *r = nullptr;
-    int64_t classDim = x->type.rank() - 1 + s;
-    if (c.dx[1]) {
-      CrossEntropyParts parts = crossEntropyParts(b, g, x, tgt, y->attrs);
-      Node *t = c.dx[1];
-      Node *inner = b.sub(t, c.sumOver(b.mul(parts.p, t), {classDim}, true));
-      r = b.mul(b.mul(parts.rowScale, parts.p), inner);
-    }
-    if (c.dx[0]) {
-      Node *w = crossEntropyGradWeights(b, b.full(1, g->type), x, tgt, y->attrs);
-      Shape gs = c.lead(g->type.shape);
-      gs.insert(gs.end(), x->type.rank() - g->type.rank(), 1);
-      r = c.plus(r, b.mul(b.reshape(c.dx[0], gs), w));
-    }
-    return r;
+  case OpKind::Mul: {                                       // da b + a db
+    Node *ta = c.liftY(0), *tb = c.liftY(1);
+    return c.plus(ta ? b.mul(ta, c.x(1)) : nullptr, tb ? b.mul(a, tb) : nullptr);
   }
+  case OpKind::Div: {                                       // da / b - db a / b^2
+    Node *ta = c.liftY(0), *tb = c.liftY(1), *bb = c.x(1);
+    return c.plus(ta ? b.div(ta, bb) : nullptr,
+                  tb ? b.div(b.mul(b.neg(tb), a), b.mul(bb, bb)) : nullptr);
+  }
+  case OpKind::Pow: return powRule(c);
+  case OpKind::Maximum: return extremum2Rule(c, true);
+  case OpKind::Minimum: return extremum2Rule(c, false);
+  // Comparisons: piecewise constant, bool results.
+  case OpKind::Lt:
+  case OpKind::Le:
+  case OpKind::Gt:
+  case OpKind::Ge:
+  case OpKind::Eq:
+  case OpKind::Ne:
+    return nullptr;
+  case OpKind::Where: { // d where(m, a, b) = where(m, da, db)
+    Node *ta = c.liftY(1), *tb = c.liftY(2);
+    if (!ta && !tb) return nullptr;
+    return b.select(a, ta ? ta : c.zero(), tb ? tb : c.zero());
+  }
+  // Reductions.
+  case OpKind::Sum: return sumRule(c, false);
+  case OpKind::Mean: return sumRule(c, true);
+  case OpKind::Max:
+  case OpKind::Min:
+    return maxMinRule(c);
+  // Shape ops: the same linear map on the tangent.
+  case OpKind::Reshape:
+  case OpKind::Squeeze:
+  case OpKind::Unsqueeze: // views: the same reshape of dx
+    return t ? b.reshape(t, c.lead(y->type.shape)) : t;
+  case OpKind::Expand: // dy = expand(dx)
+    return t ? b.expandTo(c.liftY(0), c.lead(y->type.shape)) : t;
+  case OpKind::Transpose: return transposeRule(c);
+  case OpKind::Permute: return permuteRule(c);
+  case OpKind::Concat: return concatRule(c);
+  case OpKind::Slice: return sliceRule(c);
+  // Linear algebra and losses.
+  case OpKind::Matmul: return productRule(c, OpKind::Matmul); // da b + a db
+  case OpKind::Softmax: return softmaxRule(c, false);
+  case OpKind::LogSoftmax: return softmaxRule(c, true);
+  case OpKind::CrossEntropy: return crossEntropyRule(c);
+  case OpKind::MseLoss: return mseRule(c);
   case OpKind::Grad:
     throw Error("internal error: a grad node reached forward mode before "
                 "the expand-grad pass");
-  default:
-    break; // not reached
+  // Internal helpers of the backward pass.
+  case OpKind::ArgmaxMask:
+  case OpKind::ArgminMask: // bool masks: piecewise constant
+    return nullptr;
+  case OpKind::SliceBackward: return sliceBackwardRule(c);
+  case OpKind::CrossEntropyBackward: return crossEntropyBackwardRule(c);
+  case OpKind::Gemm: return productRule(c, OpKind::Gemm); // da b + a db
   }
   return nullptr;
 }
@@ -400,23 +431,7 @@ Node *specialRule(Ctx &c) {
 Node *buildJVP(GradBuilder &b, Node *y, const std::vector<Node *> &dx,
                int64_t batch) {
   Ctx c{b, y, dx, batch};
-  Node *r = nullptr;
-  switch (y->info().cls) {
-  case OpClass::Leaf:
-  case OpClass::Compare: // no tangent flows through
-    return nullptr;
-  case OpClass::Unary: r = unaryRule(c); break;
-  case OpClass::Binary: r = binaryRule(c); break;
-  case OpClass::Ternary: { // d where(m, a, b) = where(m, da, db)
-    Node *ta = c.liftY(1), *tb = c.liftY(2);
-    if (!ta && !tb) return nullptr;
-    r = b.select(y->operands[0], ta ? ta : c.zero(), tb ? tb : c.zero());
-    break;
-  }
-  case OpClass::Reduce: r = reduceRule(c); break;
-  case OpClass::Shape: r = shapeRule(c); break;
-  case OpClass::Special: r = specialRule(c); break;
-  }
+  Node *r = rule(c);
   if (r && r->type.dtype != y->type.dtype)
     throw Error(std::string("internal error: the tangent of '") +
                 y->info().name + "' has the wrong dtype");
