@@ -2,6 +2,7 @@
 #include "runtime/GradCheck.h"
 
 #include "ir/Error.h"
+#include "passes/ExpandGrad.h"
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
 #include "runtime/Random.h"
@@ -146,7 +147,11 @@ GradCheckReport checkGradients(const Graph &g, const Compiler &compiler,
   if (isDifferentiated(g))
     throw Error("the graph is already differentiated; check a source graph");
   if (!(opts.eps > 0)) throw Error("the finite-difference step must be positive");
-  std::unique_ptr<Graph> g64 = promoteToFloat64(g);
+  // Gradients used as values (grad nodes) become ordinary nodes, so the
+  // check differentiates through them instead of holding them fixed.
+  std::unique_ptr<Graph> expanded = g.clone();
+  expandGradNodes(*expanded);
+  std::unique_ptr<Graph> g64 = promoteToFloat64(*expanded);
   analyzeRequiresGrad(*g64);
   GradCheckReport rep;
   Rng rng{opts.seed};

@@ -7,12 +7,15 @@
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
 #include "runtime/GradCheck.h"
+#include "runtime/HigherOrderCheck.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
 #include "tools/RunSetup.h"
 #include "tools/TensorIO.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <iostream>
 
 namespace gradc {
@@ -20,7 +23,8 @@ namespace gradc {
 static const char *kCheckHelp =
     R"HELP(usage: gradc check GRAPH [--inputs FILE.json] [--seeds FILE.json]
                    [--backward NAME...] [--eps H] [--tolerance T]
-                   [--max-elements N] [--format text|json]
+                   [--max-elements N] [--jvp] [--second]
+                   [--format text|json]
 
 Compares every gradient gradc computes for GRAPH with central finite
 differences, both in f64 (f32 values are promoted). The objective is
@@ -38,6 +42,11 @@ PyTorch's gradient treats them.
   --max-elements N  check at most N elements of each input (a fixed random
                     sample; default 256, 0 checks every element): each
                     element costs two forward runs
+  --jvp             also check forward mode: the JVP of every output along
+                    random tangents against (f(x + h v) - f(x - h v)) / 2h
+  --second          also check second derivatives: the gradients of every
+                    one-element root (as grad nodes) are checked in turn,
+                    Hessian-vector products against differences of them
   --format F        text (default) or json
 Relative error of an element: |a - n| / max(|a|, |n|, floor) for gradc's
 gradient a and the finite difference n, floor being 1e-3 of the largest |a|,
@@ -80,7 +89,8 @@ int checkCommand(int argc, char **argv) {
   spec.withValue = {"--inputs", "--seeds", "--eps", "--tolerance",
                     "--max-elements", "--format"};
   spec.multi = {"--backward"};
-  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache"};
+  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache",
+                   "--jvp", "--second"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
     std::cout << kCheckHelp;
@@ -123,6 +133,12 @@ int checkCommand(int argc, char **argv) {
   Compiler compiler(co);
   GradCheckReport rep = checkGradients(*g, compiler, opts);
   bool ok = rep.worstExcessError() <= tol;
+  std::vector<JvpCheckOutput> jvp;
+  if (args.has("--jvp")) jvp = checkJvp(*g, compiler, opts);
+  std::optional<GradCheckReport> second;
+  if (args.has("--second")) second = checkSecondDerivatives(*g, compiler, opts);
+  for (const JvpCheckOutput &c : jvp) ok = ok && c.maxExcessError <= tol;
+  if (second) ok = ok && second->worstExcessError() <= tol;
 
   if (format == "json") {
     std::string out = "{\"roots\": [";
@@ -144,7 +160,26 @@ int checkCommand(int argc, char **argv) {
              jsonNumber(c.analytic, DType::F64) + ", \"numeric\": " +
              jsonNumber(c.numeric, DType::F64) + "}";
     }
-    out += "}, \"tolerance\": " + jsonNumber(tol, DType::F64) +
+    out += "}";
+    if (args.has("--jvp")) {
+      out += ", \"jvp\": {";
+      for (size_t i = 0; i < jvp.size(); ++i)
+        out += (i ? ", " : "") + jsonString(jvp[i].name) + ": {\"max_rel_error\": " +
+               jsonNumber(jvp[i].maxRelError, DType::F64) + ", \"max_excess_error\": " +
+               jsonNumber(jvp[i].maxExcessError, DType::F64) + "}";
+      out += "}";
+    }
+    if (second) {
+      out += ", \"second\": {";
+      for (size_t i = 0; i < second->inputs.size(); ++i)
+        out += (i ? ", " : "") + jsonString(second->inputs[i].name) +
+               ": {\"max_rel_error\": " +
+               jsonNumber(second->inputs[i].maxRelError, DType::F64) +
+               ", \"max_excess_error\": " +
+               jsonNumber(second->inputs[i].maxExcessError, DType::F64) + "}";
+      out += "}";
+    }
+    out += ", \"tolerance\": " + jsonNumber(tol, DType::F64) +
            ", \"ok\": " + (ok ? "true" : "false") + "}";
     std::cout << out << "\n";
     return ok ? 0 : 1;
@@ -173,9 +208,27 @@ int checkCommand(int argc, char **argv) {
               << fmt(c.analytic) << ", finite difference " << fmt(c.numeric)
               << "); " << c.checked << " of " << c.elements << " elements\n";
   }
+  for (const JvpCheckOutput &c : jvp)
+    std::cout << "  jvp of " << c.name << ": worst relative error "
+              << fmt(c.maxRelError) << ", beyond rounding noise "
+              << fmt(c.maxExcessError) << " (forward mode " << fmt(c.analytic)
+              << ", finite difference " << fmt(c.numeric) << ")\n";
+  if (second) {
+    std::cout << "second derivatives (roots:";
+    for (const std::string &r : second->roots) std::cout << " " << r;
+    std::cout << ")\n";
+    for (const InputGradCheck &c : second->inputs)
+      std::cout << "  " << c.name << ": worst relative error "
+                << fmt(c.maxRelError) << ", beyond rounding noise "
+                << fmt(c.maxExcessError) << "; " << c.checked << " of "
+                << c.elements << " elements\n";
+  }
+  double worst = rep.worstExcessError();
+  for (const JvpCheckOutput &c : jvp) worst = std::max(worst, c.maxExcessError);
+  if (second) worst = std::max(worst, second->worstExcessError());
   std::cout << (ok ? "OK" : "FAILED") << ": worst relative error "
             << fmt(rep.worstRelError()) << ", beyond rounding noise "
-            << fmt(rep.worstExcessError()) << (ok ? " <= " : " > ")
+            << fmt(worst) << (ok ? " <= " : " > ")
             << "tolerance " << fmt(tol) << "\n";
   return ok ? 0 : 1;
 }
