@@ -67,6 +67,15 @@ std::vector<JvpCheckOutput> checkJvp(const Graph &g, const Compiler &compiler,
     v.emplace(in->name, std::move(t));
   }
   if (wrt.empty()) throw Error("no input requires grad: there is no JVP to check");
+  // A direction of unit length on average: a step of h then moves x by
+  // about h in norm, however many elements it has (fewer kinks crossed,
+  // smaller truncation error).
+  int64_t total = 0;
+  for (const auto &kv : v) total += kv.second.numel();
+  double unit = 1 / std::sqrt(static_cast<double>(std::max<int64_t>(total, 1)));
+  for (auto &kv : v)
+    for (int64_t i = 0; i < kv.second.numel(); ++i)
+      kv.second.set(i, kv.second.get(i) * unit);
   double h = opts.eps * scale;
 
   // Forward mode.

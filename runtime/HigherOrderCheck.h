@@ -35,7 +35,8 @@ struct JvpCheckOutput {
 };
 
 /// Checks the JVP of every floating-point output of `g` along random
-/// tangents (seeded by opts.seed) at opts.inputs, with the step
+/// tangents (seeded by opts.seed, normal values scaled to a unit norm on
+/// average) at opts.inputs, with the step
 /// h = opts.eps * max(1, max |x|). Throws gradc::Error when a detach or
 /// no_grad value depends on a requires_grad input (finite differences
 /// cannot hold it fixed along a direction) or no input requires grad.

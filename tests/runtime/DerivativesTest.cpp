@@ -10,6 +10,7 @@
 #include "ir/Error.h"
 #include "passes/ForwardMode.h"
 #include "runtime/Derivatives.h"
+#include "runtime/HigherOrderCheck.h"
 #include "runtime/Session.h"
 
 #include <gtest/gtest.h>
@@ -131,6 +132,35 @@ TEST(Derivatives, UserErrorsAreNamed) {
               {"name": "g", "op": "grad", "inputs": ["s", "x"]}],
     "outputs": ["g"]})", "b.json", GraphFormat::Json);
   EXPECT_THROW(compiler().compile(*bad), Error); // x does not require grad
+}
+
+TEST(Derivatives, FiniteDifferencesAgreeWithJvpAndSecondDerivatives) {
+  auto g = parseGraphText(R"({"name": "f",
+    "inputs": [{"name": "x", "dtype": "f32", "shape": [3, 4], "requires_grad": true, "init": {"randn": 3}},
+               {"name": "w", "dtype": "f32", "shape": [4, 2], "requires_grad": true, "init": {"randn": 4}},
+               {"name": "t", "dtype": "i64", "shape": [3], "init": [1, 0, 1]}],
+    "nodes": [{"name": "h", "op": "tanh", "inputs": ["x"]},
+              {"name": "l", "op": "matmul", "inputs": ["h", "w"]},
+              {"name": "s", "op": "softmax", "inputs": ["l"], "attrs": {"dim": 1}},
+              {"name": "loss", "op": "cross_entropy", "inputs": ["l", "t"]}],
+    "outputs": ["loss", "s"]})", "f.json", GraphFormat::Json);
+  GradCheckOptions opts;
+  std::vector<JvpCheckOutput> jvp = checkJvp(*g, compiler(), opts);
+  ASSERT_EQ(jvp.size(), 2u);
+  for (const JvpCheckOutput &c : jvp) EXPECT_LT(c.maxExcessError, 1e-6) << c.name;
+  GradCheckReport second = checkSecondDerivatives(*g, compiler(), opts);
+  ASSERT_EQ(second.inputs.size(), 2u);
+  EXPECT_LT(second.worstExcessError(), 1e-6);
+  EXPECT_EQ(second.roots.size(), 2u); // grad(loss, x), grad(loss, w)
+}
+
+TEST(Derivatives, JvpCheckRefusesDetachedValuesThatVary) {
+  auto g = parseGraphText(R"({"name": "d",
+    "inputs": [{"name": "x", "dtype": "f64", "shape": [2], "requires_grad": true, "init": "ones"}],
+    "nodes": [{"name": "a", "op": "detach", "inputs": ["x"]},
+              {"name": "s", "op": "mul", "inputs": ["a", "x"]}],
+    "outputs": ["s"]})", "d.json", GraphFormat::Json);
+  EXPECT_THROW(checkJvp(*g, compiler(), GradCheckOptions{}), Error);
 }
 
 } // namespace
