@@ -98,9 +98,8 @@ Tensor reshaped(const Tensor &t, const Shape &s) {
 
 } // namespace
 
-Tensor jacobian(const Compiler &c, const Graph &g, const std::string &of,
-                const std::string &wrt,
-                const std::map<std::string, Tensor> &inputs, JacobianMode mode) {
+SweepGraph buildJacobianGraph(const Graph &g, const std::string &of,
+                              const std::string &wrt, JacobianMode mode) {
   const GraphOutput &out = findOutput(g, of);
   Node *in = findRequiresGradInput(g, wrt);
   TensorType ot = out.node->type, it = in->type;
@@ -108,18 +107,19 @@ Tensor jacobian(const Compiler &c, const Graph &g, const std::string &of,
     throw Error("output '" + of + "' is not a floating-point tensor");
   if (mode == JacobianMode::Auto)
     mode = it.numel() < ot.numel() ? JacobianMode::Forward : JacobianMode::Reverse;
-  Shape full = ot.shape;
-  full.insert(full.end(), it.shape.begin(), it.shape.end());
+  SweepGraph sw;
+  sw.mode = mode;
   if (mode == JacobianMode::Forward) {
     // Columns: the JVPs of the numel(IN) unit tangents, in one sweep.
     ForwardModeOptions fo;
     fo.batch = it.numel();
     fo.wrt = {wrt};
     fo.of = {of};
-    std::unique_ptr<Graph> j = buildJvpGraph(g, fo);
-    Tensor cols = runFor(c, *j, inputs, tangentName(wrt), unitTangents(it),
-                         tangentName(of)); // [nIn, *OUT]
-    return reshaped(moveBatchLast(cols, ot.shape, it.numel()), full);
+    sw.graph = buildJvpGraph(g, fo);
+    sw.batchInput = tangentName(wrt);
+    sw.result = tangentName(of);
+    sw.batch = fo.batch;
+    return sw;
   }
   // Rows: v -> v^T J is linear in the cotangent v, so forward mode over
   // the reverse sweep with the numel(OUT) unit cotangents stacked gives
@@ -140,14 +140,15 @@ Tensor jacobian(const Compiler &c, const Graph &g, const std::string &of,
   fo.wrt = {cot};
   fo.of = {row};
   applyForwardMode(*j, fo);
-  Tensor rows = runFor(c, *j, inputs, tangentName(cot), unitTangents(ot),
-                       tangentName(row)); // [nOut, *IN]
-  return reshaped(rows, full);
+  sw.graph = std::move(j);
+  sw.batchInput = tangentName(cot);
+  sw.result = tangentName(row);
+  sw.batch = fo.batch;
+  return sw;
 }
 
-Tensor hessian(const Compiler &c, const Graph &g, const std::string &of,
-               const std::string &wrt,
-               const std::map<std::string, Tensor> &inputs) {
+SweepGraph buildHessianGraph(const Graph &g, const std::string &of,
+                             const std::string &wrt) {
   const GraphOutput &out = findOutput(g, of);
   Node *in = findRequiresGradInput(g, wrt);
   if (out.node->type.numel() != 1)
@@ -166,11 +167,38 @@ Tensor hessian(const Compiler &c, const Graph &g, const std::string &of,
   fo.wrt = {wrt};
   fo.of = {gname};
   applyForwardMode(*h, fo);
-  Tensor rows = runFor(c, *h, inputs, tangentName(wrt), unitTangents(in->type),
-                       tangentName(gname)); // [nIn, *IN]
-  Shape full = in->type.shape;
-  full.insert(full.end(), in->type.shape.begin(), in->type.shape.end());
-  return reshaped(rows, full);
+  SweepGraph sw;
+  sw.graph = std::move(h);
+  sw.batchInput = tangentName(wrt);
+  sw.result = tangentName(gname);
+  sw.batch = fo.batch;
+  sw.mode = JacobianMode::Forward;
+  return sw;
+}
+
+Tensor jacobian(const Compiler &c, const Graph &g, const std::string &of,
+                const std::string &wrt,
+                const std::map<std::string, Tensor> &inputs, JacobianMode mode) {
+  SweepGraph sw = buildJacobianGraph(g, of, wrt, mode);
+  TensorType ot = findOutput(g, of).node->type, it = g.findNode(wrt)->type;
+  Shape full = ot.shape;
+  full.insert(full.end(), it.shape.begin(), it.shape.end());
+  const TensorType &unit = sw.mode == JacobianMode::Forward ? it : ot;
+  Tensor r = runFor(c, *sw.graph, inputs, sw.batchInput, unitTangents(unit), sw.result);
+  if (sw.mode == JacobianMode::Forward) // [nIn, *OUT] -> [*OUT, nIn]
+    return reshaped(moveBatchLast(r, ot.shape, it.numel()), full);
+  return reshaped(r, full); // [nOut, *IN]
+}
+
+Tensor hessian(const Compiler &c, const Graph &g, const std::string &of,
+               const std::string &wrt,
+               const std::map<std::string, Tensor> &inputs) {
+  SweepGraph sw = buildHessianGraph(g, of, wrt);
+  const TensorType &it = g.findNode(wrt)->type;
+  Tensor rows = runFor(c, *sw.graph, inputs, sw.batchInput, unitTangents(it), sw.result);
+  Shape full = it.shape;
+  full.insert(full.end(), it.shape.begin(), it.shape.end());
+  return reshaped(rows, full); // [nIn, *IN]
 }
 
 } // namespace gradc

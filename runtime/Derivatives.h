@@ -48,6 +48,24 @@ std::unique_ptr<Graph> buildJvpGraph(const Graph &g,
 std::unique_ptr<CompiledGraph> compileJvp(const Compiler &c, const Graph &g,
                                           const ForwardModeOptions &opts = {});
 
+/// The graph of one batched sweep: feed `batchInput` the `batch` unit
+/// vectors stacked ([batch, *shape], the identity), read output `result`.
+struct SweepGraph {
+  std::unique_ptr<Graph> graph;
+  std::string batchInput, result;
+  int64_t batch = 0;
+  JacobianMode mode = JacobianMode::Reverse; ///< Never Auto.
+};
+
+/// The sweep of jacobian(): `result` is [nIN, *OUT] (forward) or
+/// [nOUT, *IN] (reverse).
+SweepGraph buildJacobianGraph(const Graph &g, const std::string &of,
+                              const std::string &wrt, JacobianMode mode);
+
+/// The sweep of hessian(): `result` is [nIN, *IN].
+SweepGraph buildHessianGraph(const Graph &g, const std::string &of,
+                             const std::string &wrt);
+
 /// The Jacobian d OUT / d IN of shape [*OUT.shape, *IN.shape] at `inputs`
 /// (inputs not given use their init). IN must be a requires_grad input.
 Tensor jacobian(const Compiler &c, const Graph &g, const std::string &of,

@@ -24,7 +24,9 @@ namespace gradc {
 static const char *kBenchHelp =
     R"HELP(usage: gradc bench GRAPH [--inputs FILE] [--seeds FILE] [--backward NAME...]
                    [--iters N] [--threads N] [-O0..-O3] [--no-cache]
-                   [--compile-threads N] [--format json]
+                   [--compile-threads N] [--jvp]
+                   [--jacobian OUT --wrt IN [--mode rev|fwd|auto]]
+                   [--hessian OUT --wrt IN] [--format json]
 
 JIT-compiles GRAPH and times the fused forward+backward entry point with
 the same roots as 'gradc run' (gradients overwritten, as after
@@ -47,6 +49,14 @@ compile_ms is a cache hit's time when the code is in the compile cache
 --compile-threads N: clang compiles a large graph's fused unit in up to N
 parts at once (default: one per hardware thread; 1: one unit); "parts" in
 compile_detail_ms says how many it used.
+--jvp times forward mode instead: the graph's JVP (passes/ForwardMode), one
+entry point computing every output and its tangent, with zero tangents
+unless --inputs gives "tangent:NAME" values. On a graph whose outputs are
+gradients (grad nodes) that is a Hessian-vector product, forward over
+reverse.
+--jacobian OUT --wrt IN / --hessian OUT --wrt IN time the one batched
+sweep that 'gradc jacobian' / 'gradc hessian' compile (its stacked unit
+vectors left at zeros, which costs the same).
 )HELP";
 
 namespace {
@@ -123,9 +133,10 @@ CallBuffers prepareCall(const RunSetup &r) {
 int benchCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--inputs", "--seeds", "--iters", "--format", "--threads",
-                    "--compile-threads"};
+                    "--compile-threads", "--jacobian", "--hessian", "--wrt", "--mode"};
   spec.multi = {"--backward"};
-  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache"};
+  spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache",
+                   "--jvp"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
     std::cout << kBenchHelp;
