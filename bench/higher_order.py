@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Higher-order AD, gradc against PyTorch 1.13 eager, in one run:
+
+  (a) the MLP 784-512-512-10, batch 128, relu, cross-entropy: one
+      forward+backward step (bench/graphs/mlp.json), and a Hessian-vector
+      product of the loss with respect to all weights, forward over reverse
+      (bench/graphs/mlp_hvp.json through `gradc bench --jvp`), against
+      torch.autograd.functional.hvp;
+  (b) the full Jacobian of a 64-output map of 64 inputs
+      (bench/graphs/map64.json: sigmoid(W2 tanh(W1 x))) in one batched
+      sweep, reverse and forward mode (`gradc bench --jacobian`), against
+      torch.autograd.functional.jacobian(vectorize=True).
+
+gradc times come from `gradc bench --format json` (median per call);
+PyTorch's from the median of timed calls after a warm-up. Nothing here
+asserts a time. Usage:
+
+  /usr/bin/python3 bench/higher_order.py [--gradc build/bin/gradc] [--iters N]
+                                         [--threads N]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def gradc_ms(exe, args, iters):
+    # As many threads as PyTorch uses, so the comparison is like for like.
+    p = subprocess.run([exe, "bench"] + args + ["--iters", str(iters), "--format", "json",
+                                                "--threads", str(torch.get_num_threads())],
+                       capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)["run_ns"]["median"] / 1e6
+
+
+def torch_ms(fn, iters):
+    for _ in range(3):
+        fn()
+    ts = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    ts.sort()
+    return ts[len(ts) // 2] * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gradc", default=os.path.join(ROOT, "build/bin/gradc"))
+    ap.add_argument("--iters", type=int, default=30)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    g = lambda rel: os.path.join(ROOT, "bench/graphs", rel)  # noqa: E731
+
+    # (a) MLP step and HVP.
+    x = torch.randn(128, 784)
+    t = torch.randint(0, 10, (128,))
+    params = [torch.randn(784, 512), torch.zeros(512), torch.randn(512, 512),
+              torch.zeros(512), torch.randn(512, 10), torch.zeros(10)]
+
+    def loss(w1, b1, w2, b2, w3, b3):
+        h1 = torch.relu(x @ w1 + b1)
+        h2 = torch.relu(h1 @ w2 + b2)
+        return F.cross_entropy(h2 @ w3 + b3, t)
+
+    ps = [p.clone().requires_grad_(True) for p in params]
+
+    def step():
+        for p in ps:
+            p.grad = None
+        loss(*ps).backward()
+
+    vs = tuple(torch.randn_like(p) for p in params)
+    rows = []
+    step_g = gradc_ms(args.gradc, [g("mlp.json")], args.iters)
+    hvp_g = gradc_ms(args.gradc, [g("mlp_hvp.json"), "--jvp"], args.iters)
+    step_t = torch_ms(step, args.iters)
+    hvp_t = torch_ms(lambda: torch.autograd.functional.hvp(loss, tuple(params), vs), args.iters)
+    rows.append(("MLP fwd+bwd step", step_g, step_t))
+    rows.append(("MLP Hessian-vector product", hvp_g, hvp_t))
+
+    # (b) 64x64 Jacobian.
+    w1, w2 = torch.randn(64, 64), torch.randn(64, 64)
+    x64 = torch.randn(64)
+    fmap = lambda v: torch.sigmoid(w2 @ torch.tanh(w1 @ v))  # noqa: E731
+    jr = gradc_ms(args.gradc, [g("map64.json"), "--jacobian", "y", "--wrt", "x", "--mode", "rev"],
+                  args.iters * 10)
+    jf = gradc_ms(args.gradc, [g("map64.json"), "--jacobian", "y", "--wrt", "x", "--mode", "fwd"],
+                  args.iters * 10)
+    jt = torch_ms(lambda: torch.autograd.functional.jacobian(fmap, x64, vectorize=True),
+                  args.iters * 10)
+    rows.append(("64x64 Jacobian, reverse", jr, jt))
+    rows.append(("64x64 Jacobian, forward", jf, jt))
+
+    print("threads: torch %d; load average %s" % (torch.get_num_threads(),
+                                                  open("/proc/loadavg").read().split()[:3]))
+    print("%-30s %12s %12s %8s" % ("workload", "gradc ms", "PyTorch ms", "ratio"))
+    for name, a, b in rows:
+        print("%-30s %12.3f %12.3f %7.2fx" % (name, a, b, b / a))
+    print("HVP / fwd+bwd step (gradc): %.2fx" % (hvp_g / step_g))
+
+
+if __name__ == "__main__":
+    main()
