@@ -62,11 +62,6 @@ ValuePlace parsePlaces(const Node *n, const std::string &text) {
   return v;
 }
 
-bool isReshapeLike(const Node *n) {
-  return n->op == OpKind::Reshape || n->op == OpKind::Squeeze ||
-         n->op == OpKind::Unsqueeze || n->op == OpKind::Detach;
-}
-
 bool isSplatConstant(const Node *n) {
   return n->op == OpKind::Constant && !n->attrs.count("data");
 }
@@ -86,13 +81,13 @@ public:
     }
     bool computes = false;
     for (const auto &np : g_.nodes())
-      computes |= np->info().cls != OpClass::Leaf && !isReshapeLike(np.get());
+      computes |= np->info().cls != OpClass::Leaf && !isAlias(np->op);
     if (!any && computes)
       throw Error("codegen needs a graph lowered by the optimization "
                   "pipeline (the fusion and buffer-plan passes)");
     for (const auto &np : g_.nodes()) {
       const Node *n = np.get();
-      if (n->info().cls != OpClass::Leaf && !isReshapeLike(n) &&
+      if (n->info().cls != OpClass::Leaf && !isAlias(n->op) &&
           kernelAttr(n) < 0 && n->op != OpKind::Transpose)
         bad(n, "a computed node without a kernel");
     }
@@ -139,7 +134,7 @@ private:
     for (const Node *o : m->operands) {
       const Node *r = o;
       while (r->operands.size() == 1 &&
-             (isReshapeLike(r) || r->op == OpKind::Transpose))
+             (isAlias(r->op) || r->op == OpKind::Transpose))
         r = r->operands[0];
       if (isSplatConstant(r) || o->type.numel() == 0) return false;
     }
@@ -150,10 +145,10 @@ private:
     KernelPlan k;
     k.id = id;
     for (const Node *n : nodes) {
-      bool loopNode = isElementwiseNode(n) || n->info().cls == OpClass::Reduce;
+      bool loopNode = isElementwise(n->op) || isReduction(n->op);
       if (loopNode) {
         k.loop.push_back(n);
-        const Shape &d = n->info().cls == OpClass::Reduce
+        const Shape &d = isReduction(n->op)
                              ? n->operands[0]->type.shape
                              : n->type.shape;
         if (k.loop.size() == 1) k.domain = d;
@@ -166,7 +161,7 @@ private:
       }
     }
     if (!k.head) return k;
-    if (isMatmulNode(k.head) && gemmable(k.head)) {
+    if (isMatmulLike(k.head->op) && gemmable(k.head)) {
       k.kind = KernelPlan::Gemm;
       if (!k.loop.empty() && k.domain != k.head->type.shape)
         bad(k.head, "the epilogue does not iterate over the GEMM result");
@@ -201,7 +196,7 @@ private:
         if (!home && (pl.kind == Place::Reg || pl.kind == Place::Workspace ||
                       pl.kind == Place::Context))
           bad(n, "an extra copy must go to an output or a gradient");
-        if (home && pl.kind == Place::Reg && !isElementwiseNode(n))
+        if (home && pl.kind == Place::Reg && !isElementwise(n->op))
           bad(n, "only elementwise values can stay in registers");
       };
       checkPlace(kv.second.home, true);
@@ -215,7 +210,7 @@ private:
           // A folded transpose is a layout only a BLAS call understands,
           // and only as its operand's outermost view.
           for (const Node *v = o; isViewNode(v); v = v->operands[0])
-            if (!isReshapeLike(v) && (n != k.head || k.kind != KernelPlan::Gemm ||
+            if (!isAlias(v->op) && (n != k.head || k.kind != KernelPlan::Gemm ||
                                       v != o))
               bad(n, "reads a transpose that has no kernel");
           const Node *r = storageOf(o);
@@ -261,30 +256,13 @@ private:
 } // namespace
 
 bool isViewNode(const Node *n) {
-  if (isReshapeLike(n)) return true;
+  if (isAlias(n->op)) return true;
   return n->info().cls != OpClass::Leaf && kernelAttr(n) < 0;
 }
 
 const Node *storageOf(const Node *n) {
   while (isViewNode(n)) n = n->operands[0];
   return n;
-}
-
-bool isMatmulNode(const Node *n) {
-  // _gemm is matched by name: the op table may not list it in every build.
-  return n->op == OpKind::Matmul || std::string(n->info().name) == "_gemm";
-}
-
-bool isElementwiseNode(const Node *n) {
-  switch (n->info().cls) {
-  case OpClass::Unary:
-  case OpClass::Binary:
-  case OpClass::Compare:
-  case OpClass::Ternary:
-    return n->op != OpKind::Detach;
-  default:
-    return n->op == OpKind::Expand;
-  }
 }
 
 Schedule readSchedule(const Graph &g) { return Reader(g).run(); }

@@ -78,13 +78,6 @@ bool isViewNode(const Node *n);
 /// Follows views to the node that owns the storage.
 const Node *storageOf(const Node *n);
 
-/// True for the ops a loop kernel computes per element (incl. expand).
-bool isElementwiseNode(const Node *n);
-
-/// True for matmul and the internal _gemm (operands read transposed per
-/// its trans_a / trans_b attributes).
-bool isMatmulNode(const Node *n);
-
 } // namespace gradc
 
 #endif // GRADC_CODEGEN_SCHEDULE_H

@@ -29,20 +29,12 @@ struct Signature {
   bool varargs = false;
 };
 
+/// The DSL signature column of the op list (ir/Ops.def): a variadic op
+/// takes its tensors as a list, so it has no positional tensor operands.
 Signature signatureOf(OpKind k) {
   const OpInfo &info = opInfo(k);
-  switch (k) {
-  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-    return {1, {"dim", "keepdim"}, false};
-  case OpKind::Reshape: case OpKind::Expand: return {1, {"shape"}, true};
-  case OpKind::Permute: return {1, {"dims"}, true};
-  case OpKind::Transpose: return {1, {"dim0", "dim1"}, false};
-  case OpKind::Squeeze: case OpKind::Unsqueeze: return {1, {"dim"}, false};
-  case OpKind::Concat: return {0, {"dim"}, false};
-  case OpKind::Slice: return {1, {"dim", "start", "end", "step"}, false};
-  case OpKind::Softmax: case OpKind::LogSoftmax: return {1, {"dim"}, false};
-  default: return {info.maxArity, {}, false};
-  }
+  return {info.maxArity < 0 ? 0 : info.maxArity, info.dslArgs,
+          info.dslVarargs};
 }
 
 /// PyTorch spellings that name an op of the table differently.

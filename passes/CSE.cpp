@@ -8,11 +8,6 @@
 namespace gradc {
 namespace {
 
-bool isCommutative(OpKind k) {
-  return k == OpKind::Add || k == OpKind::Mul || k == OpKind::Eq ||
-         k == OpKind::Ne;
-}
-
 /// Everything that decides a node's value, as a string key. Operands are
 /// identified by their (already canonical) node ids.
 std::string valueKey(const Node *n) {

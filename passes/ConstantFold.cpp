@@ -75,19 +75,13 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   }
 }
 
-bool isViewLike(OpKind k) {
-  return k == OpKind::Reshape || k == OpKind::Squeeze ||
-         k == OpKind::Unsqueeze || k == OpKind::Detach ||
-         k == OpKind::Expand || k == OpKind::Transpose ||
-         k == OpKind::Permute;
-}
-
 /// The splat value `n` evaluates to when all its operands are splats.
 std::optional<double> foldNode(const Node *n,
                                const std::vector<double> &vals) {
   OpClass cls = n->info().cls;
-  if (isViewLike(n->op)) return vals[0];
-  if (cls == OpClass::Reduce) {
+  // A view of a splat (of any shape) is the same splat.
+  if (isView(n->op)) return vals[0];
+  if (isReduction(n->op)) {
     const Node *x = n->operands[0];
     if (x->type.numel() == 0) return std::nullopt; // empty: leave to codegen
     if (n->op != OpKind::Sum) return vals[0];      // mean/max/min of a splat

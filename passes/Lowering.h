@@ -63,12 +63,9 @@ enum class LoweringRole {
 /// pass folds some into GEMM calls, which then have no kernel attribute).
 LoweringRole loweringRole(const Node *n);
 
-/// True for reshape, squeeze, unsqueeze and detach: same data, new shape.
-bool isReshapeView(const Node *n);
-
 /// True for matmul and for the internal _gemm (a matmul whose operands may
 /// be read transposed, per its trans_a / trans_b attributes).
-bool isMatmulLike(const Node *n);
+inline bool isMatmulLike(const Node *n) { return isMatmulLike(n->op); }
 
 /// The iteration space of a loop-fusible node: its shape (elementwise,
 /// GEMM) or its operand's shape (reduction).

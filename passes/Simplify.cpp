@@ -9,11 +9,6 @@
 namespace gradc {
 namespace {
 
-bool isReshapeLike(OpKind k) {
-  return k == OpKind::Reshape || k == OpKind::Squeeze ||
-         k == OpKind::Unsqueeze;
-}
-
 Shape stripLeadingOnes(const Shape &s) {
   size_t i = 0;
   while (i < s.size() && s[i] == 1) ++i;
@@ -121,16 +116,16 @@ Node *Rewriter::arithmetic(Node *n) {
 Node *Rewriter::views(Node *n) {
   Node *x = n->operands[0];
   const Shape &s = n->type.shape;
-  if (isReshapeLike(n->op)) {
+  if (isReshape(n->op)) {
     if (x->type.shape == s) return x;
-    if (isReshapeLike(x->op)) return reshape(x->operands[0], s, n);
+    if (isReshape(x->op)) return reshape(x->operands[0], s, n);
     return nullptr;
   }
   if (n->op == OpKind::Expand) {
     if (x->type.shape == s) return x;
     if (x->op == OpKind::Expand) return expand(x->operands[0], s, n);
     // Broadcasting aligns trailing dims, so leading 1s do not matter.
-    if (isReshapeLike(x->op) &&
+    if (isReshape(x->op) &&
         stripLeadingOnes(x->operands[0]->type.shape) ==
             stripLeadingOnes(x->type.shape))
       return expand(x->operands[0], s, n);
