@@ -112,7 +112,7 @@ private:
       b.nullable = true;
       break;
     default:
-      throw Error("codegen: a register value has no buffer");
+      throw InternalError("codegen", "a register value has no buffer");
     }
     return b;
   }
@@ -142,11 +142,25 @@ private:
       b.arg = "seeds ? seeds[" + std::to_string(seedIndex_.at(root)) + "] : nullptr";
       b.nullable = true;
       return b;
-    default:
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+    case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+    case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+    case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::Gemm:
       break;
     }
     if (pl == e.places.end())
-      throw Error("codegen: value '" + root->displayName() + "' has no placement");
+      throw InternalError("codegen", "value '" + root->displayName() + "' has no placement");
     return placeRef(pl->second.home, root->type.dtype);
   }
 

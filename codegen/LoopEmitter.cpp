@@ -180,8 +180,8 @@ private:
     DType t = n->type.dtype;
     const ValuePlace &vp = env_.placeOf(n);
     if (vp.home.kind == Place::Reg)
-      throw Error("codegen: reduction '" + n->displayName() +
-                  "' has no memory for its result");
+      throw InternalError("codegen", "reduction '" + n->displayName() +
+                                         "' has no memory for its result");
     red.home = params_.use(env_.place(vp.home, t), true);
     for (const Place &p : vp.extras) {
       red.extras.push_back({params_.use(env_.place(p, t), true),

@@ -19,13 +19,14 @@ int kernelAttr(const Node *n) {
   auto it = n->attrs.find("kernel");
   if (it == n->attrs.end()) return -1;
   if (auto *v = std::get_if<int64_t>(&it->second)) return static_cast<int>(*v);
-  throw Error("codegen: node '" + n->displayName() +
-              "' has a malformed kernel attribute");
+  throw InternalError("codegen", "node '" + n->displayName() +
+                                     "' has a malformed kernel attribute");
 }
 
 [[noreturn]] void bad(const Node *n, const std::string &what) {
-  throw Error("codegen: inconsistent lowering plan at node '" +
-              n->displayName() + "' (" + n->info().name + "): " + what);
+  throw InternalError("codegen", "inconsistent lowering plan at node '" +
+                                     n->displayName() + "' (" +
+                                     n->info().name + "): " + what);
 }
 
 Place parsePlace(const Node *n, const std::string &s) {

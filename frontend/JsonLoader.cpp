@@ -662,7 +662,8 @@ std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
   } catch (const json::exception &e) {
     // Every access above is type-checked first; this is a safety net so
     // that no library exception escapes as anything but gradc::Error.
-    throw Error(fileName + ": error: " + jsonErrorMessage(e.what()));
+    throw Error::located(fileName + ": error: " +
+                         jsonErrorMessage(e.what()));
   }
 }
 

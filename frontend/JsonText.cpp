@@ -40,8 +40,9 @@ using json = nlohmann::json;
       ++line;
       lineStart = i + 1;
     }
-  throw Error(file + ":" + std::to_string(line) + ":" +
-              std::to_string(offset - lineStart + 1) + ": error: " + msg);
+  throw Error::located(file + ":" + std::to_string(line) + ":" +
+                       std::to_string(offset - lineStart + 1) + ": error: " +
+                       msg);
 }
 
 /// Rejects bracket nesting deeper than kMaxJsonNesting before the recursive
@@ -173,17 +174,17 @@ nlohmann::json parseJsonText(const std::string &text, const std::string &file) {
     json::sax_parse(text, &dom, json::input_format_t::json, /*strict=*/true,
                     /*ignore_comments=*/false);
   } catch (const json::exception &e) {
-    throw Error(file + ": error: " + jsonErrorMessage(e.what()));
+    throw Error::located(file + ": error: " + jsonErrorMessage(e.what()));
   }
   return dom.takeRoot();
 }
 
 std::string readTextFile(const std::string &path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(path + ": error: cannot open the file");
+  if (!f) throw Error::located(path + ": error: cannot open the file");
   std::ostringstream ss;
   ss << f.rdbuf();
-  if (f.bad()) throw Error(path + ": error: cannot read the file");
+  if (f.bad()) throw Error::located(path + ": error: cannot read the file");
   return ss.str();
 }
 

@@ -179,7 +179,20 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
       st = s2 ? *s2 : rowMajorStrides(out);
       break;
     }
-    default:
+    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Concat: case OpKind::Matmul: case OpKind::Softmax:
+    case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+    case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::Gemm:
       break;
     }
   }
@@ -263,7 +276,20 @@ std::string gradFnName(const Node &n) {
     }
     return "UnsafeViewBackward0";
   }
-  default:
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Add: case OpKind::Mul:
+  case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:
+  case OpKind::Le: case OpKind::Gt: case OpKind::Ge: case OpKind::Eq:
+  case OpKind::Ne: case OpKind::Where: case OpKind::Expand:
+  case OpKind::Transpose: case OpKind::Permute: case OpKind::Unsqueeze:
+  case OpKind::Concat: case OpKind::Slice: case OpKind::Softmax:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm:
     return info.gradFn;
   }
 }

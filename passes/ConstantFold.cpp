@@ -42,7 +42,15 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Ge: return a >= b;
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
-  default: return std::nullopt;
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
+  case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
+  case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
+  case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
+  case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
+  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::ArgminMask: case OpKind::SliceBackward:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: return std::nullopt;
   }
 }
 
@@ -71,7 +79,18 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Ge: return a >= b;
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
-  default: return std::nullopt;
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
+  case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Div:
+  case OpKind::Pow: case OpKind::Where: case OpKind::Sum: case OpKind::Mean:
+  case OpKind::Max: case OpKind::Min: case OpKind::Reshape:
+  case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
+  case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
+  case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: return std::nullopt;
   }
 }
 

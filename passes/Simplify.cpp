@@ -107,7 +107,20 @@ Node *Rewriter::arithmetic(Node *n) {
     if (auto c = splatValue(a)) return *c != 0 ? x : y;  // constant mask
     return nullptr;
   }
-  default:
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Abs:
+  case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid:
+  case OpKind::Relu: case OpKind::Sign: case OpKind::Maximum:
+  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Sum:
+  case OpKind::Mean: case OpKind::Max: case OpKind::Min: case OpKind::Reshape:
+  case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
+  case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
+  case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm:
     return nullptr;
   }
 }
@@ -228,7 +241,8 @@ Node *Rewriter::simplify(Node *n) {
     return views(n);
   case OpClass::Reduce:
     return reduction(n);
-  default:
+  case OpClass::Unary: case OpClass::Binary: case OpClass::Compare:
+  case OpClass::Ternary: case OpClass::Special:
     break;
   }
   if (Node *r = arithmetic(n)) return r;

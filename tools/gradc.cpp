@@ -146,10 +146,15 @@ int runCommandLine(int argc, char **argv) {
     std::cerr << "gradc: error: unknown command '" << cmd
               << "' (run 'gradc --help')\n";
     return 2;
+  } catch (const gradc::InternalError &e) {
+    // A bug in gradc, not in the input: its own status, so that scripts
+    // and the hostile-input tests tell it from a user error.
+    std::cerr << "gradc: " << e.what() << "\n";
+    return kInternalErrorStatus;
   } catch (const gradc::Error &e) {
     std::string msg = e.what();
     // Located messages already read "FILE:LINE:COL: error: ...".
-    if (msg.find(": error: ") == std::string::npos) msg = "error: " + msg;
+    if (!e.isLocated()) msg = "error: " + msg;
     std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
     return 1;
   } catch (const std::bad_alloc &) {
