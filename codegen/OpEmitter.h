@@ -40,8 +40,6 @@ public:
   std::string flatAccess(const Node *n, const std::string &var);
 
 private:
-  struct Loops; // nested loop emission state
-
   std::string elementwise(const Node *n);
   std::string reduce(const Node *n);
   std::string permuteLike(const Node *n, const std::vector<int64_t> &perm);
