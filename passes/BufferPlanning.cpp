@@ -445,20 +445,8 @@ std::string describeBufferPlan(const Graph &g) {
          " bytes, workspace " + std::to_string(s.workspace) + " bytes\n";
 }
 
-namespace {
-class BufferPlanningPass : public Pass {
-public:
-  explicit BufferPlanningPass(bool reuse) : reuse_(reuse) {}
-  std::string name() const override { return "buffer-plan"; }
-  bool run(Graph &g) override { return planBuffers(g, reuse_); }
-
-private:
-  bool reuse_;
-};
-} // namespace
-
 std::unique_ptr<Pass> createBufferPlanningPass(bool reuse) {
-  return std::make_unique<BufferPlanningPass>(reuse);
+  return makePass("buffer-plan", [reuse](Graph &g) { return planBuffers(g, reuse); });
 }
 
 } // namespace gradc

@@ -49,14 +49,8 @@ bool eliminateCommonSubexpressions(Graph &g) {
   return changed;
 }
 
-namespace {
-class CSEPass : public Pass {
-public:
-  std::string name() const override { return "cse"; }
-  bool run(Graph &g) override { return eliminateCommonSubexpressions(g); }
-};
-} // namespace
-
-std::unique_ptr<Pass> createCSEPass() { return std::make_unique<CSEPass>(); }
+std::unique_ptr<Pass> createCSEPass() {
+  return makePass("cse", eliminateCommonSubexpressions);
+}
 
 } // namespace gradc

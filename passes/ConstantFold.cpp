@@ -167,16 +167,8 @@ bool foldConstants(Graph &g) {
   return changed;
 }
 
-namespace {
-class ConstantFoldPass : public Pass {
-public:
-  std::string name() const override { return "const-fold"; }
-  bool run(Graph &g) override { return foldConstants(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createConstantFoldPass() {
-  return std::make_unique<ConstantFoldPass>();
+  return makePass("const-fold", foldConstants);
 }
 
 } // namespace gradc

@@ -285,16 +285,8 @@ bool simplifyAlgebra(Graph &g) {
   return changed;
 }
 
-namespace {
-class SimplifyPass : public Pass {
-public:
-  std::string name() const override { return "simplify"; }
-  bool run(Graph &g) override { return simplifyAlgebra(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createSimplifyPass() {
-  return std::make_unique<SimplifyPass>();
+  return makePass("simplify", simplifyAlgebra);
 }
 
 } // namespace gradc
