@@ -8,7 +8,15 @@
 //===----------------------------------------------------------------------===//
 #include "OpCase.h"
 
+#include "frontend/DslParser.h"
+#include "frontend/DslWriter.h"
+#include "ir/Printer.h"
+
+#include <fstream>
 #include <gtest/gtest.h>
+#include <regex>
+#include <set>
+#include <sstream>
 
 using namespace gradc;
 using namespace gradc::test;
@@ -342,5 +350,91 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<size_t> &i) {
       return std::string(kCases[i.param].name);
     });
+
+} // namespace
+
+// --- coverage of the op list --------------------------------------------
+//
+// Every op a user can write must have, besides its row in ir/Ops.def: a
+// finite-difference case above, a PyTorch mapping in tests/torch/
+// gradc_torch.py (the random cross-checks), a row in docs/ops.md, and a
+// DSL round trip (a graph of its case, written as DSL and read back, is
+// the same IR). The test names what is missing, op by op.
+
+namespace {
+
+std::string readSource(const std::string &rel) {
+  std::ifstream f(std::string(GRADC_SOURCE_DIR) + "/" + rel);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+/// The keys of the OPS table of the PyTorch reference.
+std::set<std::string> torchMappings() {
+  std::string py = readSource("tests/torch/gradc_torch.py");
+  size_t from = py.find("\nOPS = {"), to = py.find("\n}\n", from);
+  std::set<std::string> r;
+  if (from == std::string::npos || to == std::string::npos) return r;
+  std::string body = py.substr(from, to - from);
+  std::regex key("\"([a-z_0-9]+)\":");
+  for (std::sregex_iterator it(body.begin(), body.end(), key), end; it != end; ++it)
+    r.insert((*it)[1]);
+  return r;
+}
+
+/// Op names in the first column of the tables of docs/ops.md (`sin`,
+/// `cos` or `lt le gt ge eq ne` name several).
+std::set<std::string> documentedOps() {
+  std::istringstream md(readSource("docs/ops.md"));
+  std::set<std::string> r;
+  std::string line;
+  std::regex word("[a-z_0-9]+");
+  while (std::getline(md, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    std::string first = line.substr(1, line.find('|', 1) - 1);
+    size_t a = first.find('`'), b = first.find('`', a + 1);
+    while (a != std::string::npos && b != std::string::npos) {
+      std::string inside = first.substr(a + 1, b - a - 1);
+      // Only the op name before any "(...)" of a signature.
+      inside = inside.substr(0, inside.find('('));
+      for (std::sregex_iterator it(inside.begin(), inside.end(), word), end; it != end; ++it)
+        r.insert(it->str());
+      a = first.find('`', b + 1);
+      b = a == std::string::npos ? a : first.find('`', a + 1);
+    }
+  }
+  return r;
+}
+
+TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
+  std::set<std::string> fd, dsl;
+  for (const OpCaseRow &row : kCases) {
+    Case c(DType::F64, 1);
+    row.build(c);
+    std::unique_ptr<Graph> g = c.finish();
+    std::set<std::string> used;
+    for (const auto &n : g->nodes()) used.insert(n->info().name);
+    fd.insert(used.begin(), used.end());
+    std::string text = writeDslGraph(*g);
+    std::unique_ptr<Graph> back = parseDslGraph(text, "case.grad");
+    if (printGraph(*back) == printGraph(*g))
+      dsl.insert(used.begin(), used.end());
+    else
+      ADD_FAILURE() << "case '" << row.name << "' does not round-trip through "
+                    << "the DSL:\n" << text;
+  }
+  std::set<std::string> torch = torchMappings(), docs = documentedOps();
+  ASSERT_FALSE(torch.empty()) << "no OPS table in tests/torch/gradc_torch.py";
+  ASSERT_FALSE(docs.empty()) << "no op tables in docs/ops.md";
+  for (const std::string &op : userOpNames()) {
+    std::string missing;
+    if (!fd.count(op)) missing += " a finite-difference case (tests/ops/FiniteDifferenceTest.cpp),";
+    if (!torch.count(op)) missing += " a PyTorch mapping (tests/torch/gradc_torch.py OPS),";
+    if (!docs.count(op)) missing += " a row in docs/ops.md,";
+    if (!dsl.count(op)) missing += " a DSL round trip (through its finite-difference case),";
+    EXPECT_TRUE(missing.empty()) << "op '" << op << "' lacks" << missing;
+  }
+}
 
 } // namespace
