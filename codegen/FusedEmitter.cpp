@@ -217,7 +217,7 @@ private:
       const Node *o = m->operands[i];
       Shape mem = o->type.shape;
       bool t = getBool(m->attrs, i == 0 ? "trans_a" : "trans_b", false);
-      if (isViewNode(o) && o->op == OpKind::Transpose) {
+      if (isStorageView(o) && o->op == OpKind::Transpose) {
         t = !t;
         o = o->operands[0];
         mem = o->type.shape;
@@ -226,7 +226,7 @@ private:
       op[i].shape = mem;
       if (t) std::swap(op[i].shape[mem.size() - 2], op[i].shape[mem.size() - 1]);
       op[i].ld = mem.empty() ? 1 : mem.back();
-      op[i].ptr = params.use(storage(e, storageOf(o)));
+      op[i].ptr = params.use(storage(e, storageRoot(o)));
     }
     Shape &as = op[0].shape, &bs = op[1].shape;
     if (as.size() == 1) {
@@ -288,7 +288,7 @@ private:
     OpEmitter ops(unused, [&](const Node *x) -> ValueRef {
       if (x == n)
         return {params.use(placeRef(e.places.at(n).home, n->type.dtype), true), ""};
-      BufferRef b = storage(e, storageOf(x));
+      BufferRef b = storage(e, storageRoot(x));
       if (!b.literal.empty()) return {"", b.literal};
       return {params.use(b), ""};
     });
@@ -442,10 +442,10 @@ private:
     };
     if (e.entry != Entry::Backward)
       for (size_t k = 0; k < g_.outputs().size(); ++k)
-        copy(storageOf(g_.outputs()[k].node), {Place::Output, 0, static_cast<int>(k)});
+        copy(storageRoot(g_.outputs()[k].node), {Place::Output, 0, static_cast<int>(k)});
     if (!fwd)
       for (size_t j = 0; j < g_.gradients().size(); ++j)
-        copy(storageOf(g_.gradients()[j].value), {Place::Grad, 0, static_cast<int>(j)});
+        copy(storageRoot(g_.gradients()[j].value), {Place::Grad, 0, static_cast<int>(j)});
     s += start;
     for (const KernelPlan &k : e.kernels) {
       s += "  " + kernel(e, k);

@@ -127,7 +127,7 @@ private:
           ops.push_back({o, -1});
           continue;
         }
-        const Node *root = storageOf(o);
+        const Node *root = storageRoot(o);
         Access a;
         a.buf = env_.storage(root);
         a.present = space_->collapse(LoopSpace::presentDims(o->type.shape, r));

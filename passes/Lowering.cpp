@@ -43,20 +43,6 @@ const Shape &loopDomain(const Node *n) {
   return n->type.shape;
 }
 
-int kernelOf(const Node *n) {
-  auto it = n->attrs.find(kKernelAttr);
-  if (it == n->attrs.end()) return -1;
-  if (auto *v = std::get_if<int64_t>(&it->second)) return static_cast<int>(*v);
-  return -1;
-}
-
-const Node *storageRoot(const Node *n) {
-  while (n->info().cls != OpClass::Leaf && kernelOf(n) < 0 &&
-         n->operands.size() == 1)
-    n = n->operands[0];
-  return n;
-}
-
 std::unordered_map<const Node *, std::vector<StorageReader>>
 storageReaders(const Graph &g) {
   std::unordered_map<const Node *, std::vector<StorageReader>> readers;
