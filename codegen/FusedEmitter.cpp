@@ -282,7 +282,8 @@ private:
     return s;
   }
 
-  std::string opaque(const EntryPlan &e, const KernelPlan &k, KernelParams &params) const {
+  std::string opaque(const EntryPlan &e, const KernelPlan &k, KernelParams &params,
+                     bool &callsBlas) const {
     const Node *n = k.head;
     std::ostringstream unused;
     OpEmitter ops(unused, [&](const Node *x) -> ValueRef {
@@ -292,7 +293,9 @@ private:
       if (!b.literal.empty()) return {"", b.literal};
       return {params.use(b), ""};
     });
-    return ops.emit(n, 0);
+    std::string code = ops.emit(n, 0);
+    callsBlas = ops.callsBlas();
+    return code;
   }
 
   /// Defines kernel k's function (unless an identical one exists) and
@@ -302,11 +305,13 @@ private:
     std::string helpers, body;
     bool usesFlags = false;
     std::string name = kernelName(e, k);
+    // GEMM kernels always call CBLAS; an opaque matmul does unless a shape
+    // is degenerate or an operand constant (then a plain loop), which its
+    // emitter records.
+    bool callsBlas = k.kind == KernelPlan::Gemm;
     if (k.kind == KernelPlan::Gemm) body += gemm(e, k, params, usesFlags);
-    if (k.kind == KernelPlan::Opaque) body += opaque(e, k, params);
-    // GEMM kernels and opaque matmuls call CBLAS unless a shape is
-    // degenerate or an operand constant (then a plain loop).
-    if (body.find("cblas_") != std::string::npos) info_.callsBlas = true;
+    if (k.kind == KernelPlan::Opaque) body += opaque(e, k, params, callsBlas);
+    if (callsBlas) info_.callsBlas = true;
     if (k.head) body += extraCopies(e, k.head, params, usesFlags);
     if (!k.loop.empty()) {
       LoopCode lc = emitLoop(k, loopEnv(e, name), params);

@@ -1,6 +1,7 @@
 //===- codegen/OpEmitter.cpp - Loop nests for each op ---------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "ir/Error.h"
 
 #include <algorithm>
@@ -328,6 +329,7 @@ std::string OpEmitter::gemm(const Node *n, bool ta, bool tb) {
                      bv.ptr + " + " + bo + ", " + std::to_string(ldb) + ", " +
                      (f32 ? "0.0f" : "0.0") + ", " + ptrOf(n) + " + " + co + ", " +
                      std::to_string(N) + ");\n";
+  callsBlas_ = true;
   return bl.code + bl.pad() + call + bl.close();
 }
 
@@ -619,16 +621,12 @@ std::string OpEmitter::emit(const Node *n, int indent) {
   case OpClass::Leaf:
     return "";
   }
-  // Indent every line and scope the block.
-  std::string pad(indent, ' '), r = pad + "{\n";
-  size_t start = 0;
-  while (start < code.size()) {
-    size_t end = code.find('\n', start);
-    if (end == std::string::npos) end = code.size();
-    r += pad + "  " + code.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
-  return r + pad + "}\n";
+  // The op's statements in a scope of their own.
+  CodeWriter w(indent);
+  w.open();
+  w.lines(code);
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc
