@@ -7,14 +7,18 @@ its peak memory is its own (the GEMM limit too, so OpenBLAS threads left
 spinning by it cannot slow the next run), and prints one table:
 
   (a) the seed chain mean(3*(x+2)^2), forward+backward, x = 4M f32,
-      against the time memcpy takes to copy the same 16 MiB;
+      against its hardware limit: one hand-fused pass on every core that
+      reads x, writes x.grad and sums for the mean (bench/limits/
+      chain_limit.c, built here with cc -O3 -march=native -fopenmp);
   (b) the seed example (2x2), forward+backward, per call;
   (c) an MLP 784-512-512-10, batch 128, relu, cross-entropy,
       forward+backward, against the sum of the times OpenBLAS takes for the
-      same eight GEMMs (same shapes and transposes);
+      same eight GEMMs (same shapes and transposes) on as many threads as
+      gradc uses (every core);
   (d) JIT compile time (a full compile: the compile cache is off): until
       the fused entry point is callable, and in parentheses the
-      forward/backward pair, compiled meanwhile on a second thread;
+      forward/backward pair, compiled afterwards on a second thread; also
+      for a 1,000-op elementwise chain written by this script;
   (e) peak resident memory of the whole process;
   (f) beyond the issue's list: 64 elementwise ops on 1M f32 values, a
       third of them tanh, exp and sin (bench/graphs/activations64.json),
@@ -22,7 +26,10 @@ spinning by it cannot slow the next run), and prints one table:
 
 Every time is a median: within a run over many calls, then over --repeat
 runs that alternate gradc, PyTorch and the limits (so a burst of load on a
-shared machine hits all of them alike). Usage:
+shared machine hits all of them alike). The table gives the median of the
+runs' medians and, in brackets, the smallest and largest of them, and the
+load average before and after, so a reader can tell a change from noise.
+Usage:
 
   /usr/bin/python3 bench/side_by_side.py [--gradc build/bin/gradc]
                                          [--rounds N] [--repeat R] [--json FILE]
@@ -35,9 +42,11 @@ import ctypes
 import ctypes.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -139,23 +148,56 @@ def run_torch(which, calls):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def memcpy_ns(nbytes, reps):
-    """Median time of glibc memcpy copying nbytes between two buffers."""
-    src = ctypes.create_string_buffer(nbytes)
-    dst = ctypes.create_string_buffer(nbytes)
-    ctypes.memmove(dst, src, nbytes)  # touch both
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter_ns()
-        ctypes.memmove(dst, src, nbytes)
-        times.append(time.perf_counter_ns() - t0)
-    return median(times)
+def build_chain_limit(workdir):
+    """Compiles bench/limits/chain_limit.c; None without a C compiler."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        return None
+    exe = os.path.join(workdir, "chain_limit")
+    subprocess.run([cc, "-O3", "-march=native", "-fopenmp",
+                    os.path.join(HERE, "limits", "chain_limit.c"), "-o", exe],
+                   check=True)
+    return exe
+
+
+def chain_limit_ns(exe, reps):
+    """Median time of the hand-fused two-core pass over 4M f32 values."""
+    out = subprocess.run([exe, str(4 * 1024 * 1024), str(reps)], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)["median_ns"]
+
+
+def write_chain1000(path):
+    """A 1,000-op elementwise chain (tanh, mul, exp, add, sin, sub, sigmoid,
+    mul, repeated) over 4096 f32 values, ending in a mean: the compile-time
+    workload of 'a 1,000-op graph'."""
+    ops = ["tanh", "mul", "exp", "add", "sin", "sub", "sigmoid", "mul"]
+    nodes, prev = [], "x"
+    for i in range(1000):
+        op = ops[i % len(ops)]
+        ins = [prev, 0.5 if op == "mul" else 0.25] if op in ("mul", "add", "sub") else [prev]
+        nodes.append({"name": "v%d" % i, "op": op, "inputs": ins})
+        prev = "v%d" % i
+    nodes.append({"name": "out", "op": "mean", "inputs": [prev]})
+    doc = {"name": "chain1000",
+           "inputs": [{"name": "x", "shape": [4096], "requires_grad": True,
+                       "init": {"randn": 1}}],
+           "nodes": nodes, "outputs": ["out"]}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def spread(xs):
+    """(median, min, max) of a list of numbers."""
+    return median(xs), min(xs), max(xs)
 
 
 def gemm_sum_ns(reps):
     """Sum of the median times of the MLP's eight GEMMs through OpenBLAS."""
     name = ctypes.util.find_library("openblas") or "libopenblas.so.0"
     blas = ctypes.CDLL(name)
+    # As many threads as gradc uses: every core.
+    blas.openblas_set_num_threads(os.cpu_count() or 1)
     sgemm = blas.cblas_sgemm
     sgemm.restype = None
     sgemm.argtypes = [ctypes.c_int] * 6 + [
@@ -202,6 +244,15 @@ def gemm_sum_ns_child(reps):
     return total, detail
 
 
+def loadavg():
+    """The 1-, 5- and 15-minute load averages, as /proc/loadavg has them."""
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
 def fmt_ns(ns):
     if ns >= 1e6:
         return "%.3f ms" % (ns / 1e6)
@@ -228,15 +279,24 @@ def main():
         print(json.dumps(gemm_sum_ns(args.gemm_limit)))
         return
 
+    load_before = loadavg()
+    workdir = tempfile.mkdtemp(prefix="gradc-bench-")
+    limit_exe = build_chain_limit(workdir)
+    chain1000 = os.path.join(workdir, "chain1000.json")
+    write_chain1000(chain1000)
     runs = {name: {"gradc": [], "torch": []} for name in WORKLOADS}
-    memcpys, gemms = [], []
+    limits, gemms, compiles1000 = [], [], []
     for _ in range(max(args.repeat, 1)):
         for name, graph in WORKLOADS.items():
             rounds = min(args.rounds, ROUNDS_CAP.get(name, args.rounds))
             runs[name]["gradc"].append(run_gradc(args.gradc, graph, rounds))
             runs[name]["torch"].append(run_torch(name, rounds))
-        memcpys.append(memcpy_ns(4 * 4 * 1024 * 1024, max(args.rounds, 50)))
+        if limit_exe:
+            limits.append(chain_limit_ns(limit_exe, max(args.rounds, 50)))
         gemms.append(gemm_sum_ns_child(max(args.rounds // 4, 25)))
+        compiles1000.append(run_gradc(args.gradc, chain1000, 5)["compile_ms"])
+    shutil.rmtree(workdir, ignore_errors=True)
+    load_after = loadavg()
 
     res = {}
     for name in WORKLOADS:
@@ -245,40 +305,64 @@ def main():
         g["run_ns"] = {"median": median([x["run_ns"]["median"] for x in gs]),
                        "min": min(x["run_ns"]["min"] for x in gs),
                        "max": max(x["run_ns"]["max"] for x in gs)}
+        g["run_spread_ns"] = spread([x["run_ns"]["median"] for x in gs])
+        g["compile_spread_ms"] = spread([x["compile_ms"] for x in gs])
         g["compile_ms"] = median([x["compile_ms"] for x in gs])
         g["pair_ms"] = median([x.get("compile_detail_ms", {}).get("pair", 0.0) for x in gs])
         g["peak_rss_bytes"] = max(x["peak_rss_bytes"] for x in gs)
         res[name] = {"gradc": g,
                      "gradc_runs": gs,
                      "torch_median_ns": median([median(t["run_ns"]) for t in ts]),
+                     "torch_spread_ns": spread([median(t["run_ns"]) for t in ts]),
                      "torch_peak_rss": max(t["peak_rss_bytes"] for t in ts),
                      "torch_threads": ts[0]["threads"]}
-    res["memcpy_ns"] = median(memcpys)
+    res["chain_limit_ns"] = median(limits) if limits else None
+    res["chain_limit_spread_ns"] = spread(limits) if limits else None
     order = sorted(range(len(gemms)), key=lambda i: gemms[i][0])
     res["gemm_sum_ns"], res["gemm_ns"] = gemms[order[len(order) // 2]]
+    res["gemm_sum_spread_ns"] = spread([x[0] for x in gemms])
+    res["compile1000_spread_ms"] = spread(compiles1000)
+    res["load_average"] = {"before": load_before, "after": load_after}
+
+    def with_spread(sp, fmt):
+        return "%s [%s-%s]" % (fmt(sp[0]), fmt(sp[1]), fmt(sp[2]))
+    def ms(x):
+        return "%.1f ms" % x
 
     rows = []
     ch, sd, ml = res["chain"], res["seed"], res["mlp"]
     def gmed(w):
         return w["gradc"]["run_ns"]["median"]
-    rows.append(("(a) chain 4M fwd+bwd", fmt_ns(gmed(ch)), fmt_ns(ch["torch_median_ns"]),
-                 "%.1fx" % (ch["torch_median_ns"] / gmed(ch)),
-                 "memcpy 16 MiB " + fmt_ns(res["memcpy_ns"]),
-                 "%.2fx" % (gmed(ch) / res["memcpy_ns"])))
-    rows.append(("(b) seed 2x2 fwd+bwd", fmt_ns(gmed(sd)), fmt_ns(sd["torch_median_ns"]),
+    def gsp(w):
+        return with_spread(w["gradc"]["run_spread_ns"], fmt_ns)
+    def tsp(w):
+        return with_spread(w["torch_spread_ns"], fmt_ns)
+    if limits:
+        rows.append(("(a) chain 4M fwd+bwd", gsp(ch), tsp(ch),
+                     "%.1fx" % (ch["torch_median_ns"] / gmed(ch)),
+                     "fused 2-core pass " + with_spread(res["chain_limit_spread_ns"], fmt_ns),
+                     "%.2fx" % (gmed(ch) / res["chain_limit_ns"])))
+    else:
+        rows.append(("(a) chain 4M fwd+bwd", gsp(ch), tsp(ch),
+                     "%.1fx" % (ch["torch_median_ns"] / gmed(ch)),
+                     "no C compiler", "-"))
+    rows.append(("(b) seed 2x2 fwd+bwd", gsp(sd), tsp(sd),
                  "%.0fx" % (sd["torch_median_ns"] / gmed(sd)), "-", "-"))
-    rows.append(("(c) MLP b128 fwd+bwd", fmt_ns(gmed(ml)), fmt_ns(ml["torch_median_ns"]),
+    rows.append(("(c) MLP b128 fwd+bwd", gsp(ml), tsp(ml),
                  "%.2fx" % (ml["torch_median_ns"] / gmed(ml)),
-                 "GEMM sum " + fmt_ns(res["gemm_sum_ns"]),
+                 "GEMM sum " + with_spread(res["gemm_sum_spread_ns"], fmt_ns),
                  "%.2fx" % (gmed(ml) / res["gemm_sum_ns"])))
     ac = res["activations"]
-    rows.append(("(f) 64 ops, tanh/exp/sin, 1M", fmt_ns(gmed(ac)), fmt_ns(ac["torch_median_ns"]),
+    rows.append(("(f) 64 ops, tanh/exp/sin, 1M", gsp(ac), tsp(ac),
                  "%.2fx" % (ac["torch_median_ns"] / gmed(ac)), "-", "-"))
     for name, label in (("chain", "(d) compile chain"), ("seed", "(d) compile seed"),
                         ("mlp", "(d) compile MLP"), ("activations", "(d) compile (f)")):
         g = res[name]["gradc"]
-        rows.append((label, "%.1f ms (pair %.1f ms)" % (g["compile_ms"], g["pair_ms"]),
+        rows.append((label, "%s (pair %.1f ms)" % (with_spread(g["compile_spread_ms"], ms),
+                                                   g["pair_ms"]),
                      "n/a (eager)", "-", "-", "-"))
+    rows.append(("(d) compile 1,000-op chain", with_spread(res["compile1000_spread_ms"], ms),
+                 "n/a (eager)", "-", "-", "-"))
     for name, label in (("chain", "(e) peak RSS chain"), ("seed", "(e) peak RSS seed"),
                         ("mlp", "(e) peak RSS MLP")):
         g, t = res[name]["gradc"]["peak_rss_bytes"], res[name]["torch_peak_rss"]
@@ -291,12 +375,11 @@ def main():
     print("-" * len(line))
     for r in rows:
         print("  ".join("%-*s" % (w, c) for w, c in zip(widths, r)))
-    print("\nmedians of %d alternating runs; gradc threads: %d, PyTorch threads: %d;"
-          " GEMMs (us): %s; load average %s" % (
+    print("\nmedians of %d alternating runs [smallest-largest run median]; gradc threads: %d,"
+          " PyTorch threads: %d; GEMMs (us): %s; load average before %s, after %s" % (
               max(args.repeat, 1), ml["gradc"].get("threads", 0), ml["torch_threads"],
               " ".join("%.0f" % (x / 1e3) for x in res["gemm_ns"]),
-              open("/proc/loadavg").read().split()[0]
-              if os.path.exists("/proc/loadavg") else "?"))
+              load_before, load_after))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=2)

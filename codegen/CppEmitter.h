@@ -13,8 +13,26 @@
 #include "ir/Graph.h"
 
 #include <string>
+#include <vector>
 
 namespace gradc {
+
+/// One kernel function of a generated module, in the pieces a unit split
+/// for a parallel compile needs (codegen/UnitSplit.h).
+struct KernelText {
+  std::string name;
+  /// Inlined into its entry point (always_inline): stays in that unit.
+  bool inlined = false;
+  /// What the function needs before it: a comment, helper structs and
+  /// functions (static: private to whichever unit holds the kernel).
+  std::string helpers;
+  /// The function without linkage keyword: `[attributes] void NAME(...) {...}`.
+  std::string function;
+  /// `void NAME(...);`, for a unit that calls it but does not define it.
+  std::string declaration;
+  /// helpers + `static ` + function: the kernel in a single unit.
+  std::string definition;
+};
 
 /// Generated source plus the description of its entry points.
 struct GeneratedModule {
@@ -26,6 +44,11 @@ struct GeneratedModule {
   /// compiles them separately, so the fused entry point does not wait for
   /// the pair.
   std::string fusedUnit, pairUnit;
+  /// fusedUnit in pieces: fusedHead (header comment, prelude, constants),
+  /// the definitions of fusedKernels in call order, fusedTail (P_fwd_bwd
+  /// and the size functions).
+  std::string fusedHead, fusedTail;
+  std::vector<KernelText> fusedKernels;
   ModuleInfo info;
 };
 

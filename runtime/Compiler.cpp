@@ -2,6 +2,7 @@
 #include "runtime/Compiler.h"
 
 #include "codegen/CppEmitter.h"
+#include "codegen/UnitSplit.h"
 #include "ir/Error.h"
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
@@ -204,9 +205,14 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   // Clang recurses as deep as the generated code is long: a fused kernel of
   // a few thousand ops overflowed an 8 MiB stack. Compile on threads with
   // a large stack (reserved, committed only as touched).
+  // A large fused unit compiles in parts, one per core.
+  unsigned threads = opts_.compileThreads ? opts_.compileThreads
+                                          : llvm::thread::hardware_concurrency();
   std::optional<llvm::Expected<std::unique_ptr<JitModule>>> compiled;
   llvm::thread worker(std::optional<unsigned>(kJitStackBytes), [&] {
-    compiled.emplace(jit_->jit->compile(gen.fusedUnit, impl->info.symbolPrefix));
+    std::vector<std::string> parts = splitFusedUnit(gen, threads);
+    impl->times.parts = static_cast<unsigned>(parts.size());
+    compiled.emplace(jit_->jit->compileParts(parts, impl->info.symbolPrefix));
   });
   worker.join();
   impl->module = unwrap(std::move(*compiled),

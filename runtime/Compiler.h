@@ -39,6 +39,10 @@ struct CompileOptions {
   /// error (compile it ahead of time instead). Default:
   /// GRADC_MAX_SOURCE_BYTES, else 2 MiB.
   uint64_t maxSourceBytes = defaultMaxSourceBytes();
+  /// Threads clang may use at once on one graph's fused unit, which a large
+  /// graph splits into that many parts (codegen/UnitSplit.h); 0: one per
+  /// hardware thread. 1 compiles it as one unit.
+  unsigned compileThreads = 0;
 };
 
 /// Timings of one compile, in milliseconds. clangMs and jitMs are those of
@@ -52,6 +56,9 @@ struct CompileTimes {
   bool cacheHit = false;
   /// Source to callable code of the forward/backward pair (0 until ready).
   double pairMs = 0;
+  /// Translation units the fused unit was compiled as (CompileOptions::
+  /// compileThreads).
+  unsigned parts = 1;
   /// Time until P_fwd_bwd is callable.
   double totalMs() const { return passesMs + codegenMs + clangMs + jitMs; }
 };

@@ -34,10 +34,15 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/thread.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 namespace gradc {
 namespace {
@@ -155,11 +160,13 @@ struct JitModule::Impl {
                    std::unique_ptr<llvm::LLVMContext> context,
                    const jit_detail::TargetConfig &target,
                    const std::map<std::string, void *> &hostSymbols);
-  /// Creates the LLJIT and links the compiled \p object into it, with every
-  /// symbol it defines resolved (so the code is ready to call).
-  llvm::Error loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
-                         const jit_detail::TargetConfig &target,
-                         const std::map<std::string, void *> &hostSymbols);
+  /// Creates the LLJIT and links the compiled \p objects into it (parts
+  /// of one module, which may call each other), with every symbol they
+  /// define resolved (so the code is ready to call).
+  llvm::Error
+  loadObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
+              const jit_detail::TargetConfig &target,
+              const std::map<std::string, void *> &hostSymbols);
 
   std::string name;
   JitStats stats;
@@ -295,6 +302,20 @@ std::string cacheKey(llvm::StringRef source, llvm::StringRef moduleName,
                                 source});
 }
 
+/// \p object as the one-element list JitModule::Impl::loadObjects takes.
+std::vector<std::unique_ptr<llvm::MemoryBuffer>>
+oneObject(std::unique_ptr<llvm::MemoryBuffer> object) {
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects;
+  objects.push_back(std::move(object));
+  return objects;
+}
+
+/// Stack of the threads that run clang on the parts of a unit: clang
+/// recurses as deep as a function is long, and a fused kernel of a few
+/// thousand ops overflowed an 8 MiB stack. Reserved, committed only as
+/// touched.
+constexpr unsigned kPartStackBytes = 1u << 30;
+
 } // namespace
 
 llvm::Error
@@ -329,28 +350,31 @@ JitModule::Impl::load(std::unique_ptr<llvm::Module> module,
   return llvm::Error::success();
 }
 
-llvm::Error
-JitModule::Impl::loadObject(std::unique_ptr<llvm::MemoryBuffer> object,
-                            const jit_detail::TargetConfig &target,
-                            const std::map<std::string, void *> &hostSymbols) {
+llvm::Error JitModule::Impl::loadObjects(
+    std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
+    const jit_detail::TargetConfig &target,
+    const std::map<std::string, void *> &hostSymbols) {
   auto created = createLLJIT(target, hostSymbols, log);
   if (!created)
     return created.takeError();
   jit = std::move(*created);
-  // The object's own symbol table says what to materialize, as
+  // The objects' own symbol tables say what to materialize, as
   // definedSymbols() does for a module.
-  auto interface = llvm::orc::getObjectFileInterface(
-      jit->getExecutionSession(), object->getMemBufferRef());
-  if (!interface)
-    return interface.takeError();
   llvm::orc::SymbolLookupSet symbols;
-  for (const auto &[symbol, flags] : interface->SymbolFlags)
-    if (symbol != interface->InitSymbol &&
-        !flags.hasMaterializationSideEffectsOnly())
-      symbols.add(symbol);
-  bool needsInitializers = interface->InitSymbol != nullptr;
-  if (llvm::Error error = jit->addObjectFile(std::move(object)))
-    return log->explain(std::move(error));
+  bool needsInitializers = false;
+  for (std::unique_ptr<llvm::MemoryBuffer> &object : objects) {
+    auto interface = llvm::orc::getObjectFileInterface(
+        jit->getExecutionSession(), object->getMemBufferRef());
+    if (!interface)
+      return interface.takeError();
+    for (const auto &[symbol, flags] : interface->SymbolFlags)
+      if (symbol != interface->InitSymbol &&
+          !flags.hasMaterializationSideEffectsOnly())
+        symbols.add(symbol);
+    needsInitializers |= interface->InitSymbol != nullptr;
+    if (llvm::Error error = jit->addObjectFile(std::move(object)))
+      return log->explain(std::move(error));
+  }
   if (!symbols.empty())
     if (llvm::Error error =
             jit->getExecutionSession()
@@ -381,8 +405,8 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
     if (auto object = config_->cache->load(key)) {
       impl->stats.frontendMs = millisecondsSince(start);
       start = std::chrono::steady_clock::now();
-      llvm::Error error = impl->loadObject(std::move(object), config_->target,
-                                           options_.hostSymbols);
+      llvm::Error error = impl->loadObjects(oneObject(std::move(object)),
+                                            config_->target, options_.hostSymbols);
       if (!error) {
         impl->stats.jitMs = millisecondsSince(start);
         impl->stats.cacheHit = true;
@@ -426,9 +450,75 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
   // Stored before linking: a store failure only costs the next compile.
   if (config_->cache)
     config_->cache->store(key, *object);
-  if (llvm::Error error = impl->loadObject(
-          llvm::MemoryBuffer::getMemBufferCopy(*object, impl->name + ".o"),
+  if (llvm::Error error = impl->loadObjects(
+          oneObject(llvm::MemoryBuffer::getMemBufferCopy(*object, impl->name + ".o")),
           config_->target, options_.hostSymbols))
+    return error;
+  impl->stats.jitMs = millisecondsSince(start);
+  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+}
+
+llvm::Expected<std::unique_ptr<JitModule>>
+Jit::compileParts(const std::vector<std::string> &units,
+                  llvm::StringRef moduleName) {
+  if (units.size() == 1)
+    return compile(units[0], moduleName);
+  auto impl = std::make_unique<JitModule::Impl>();
+  impl->name = moduleName.str();
+  auto start = std::chrono::steady_clock::now();
+
+  // One object per part, from the cache or from clang. Parts are taken from
+  // a shared counter by as many threads as the machine has cores.
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects(units.size());
+  std::vector<std::string> errors(units.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> allHits{true};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < units.size();) {
+      std::string partName = impl->name + "_part" + std::to_string(i);
+      std::string key;
+      if (config_->cache) {
+        key = cacheKey(units[i], partName, config_->target);
+        if (auto object = config_->cache->load(key)) {
+          objects[i] = std::move(object);
+          continue;
+        }
+      }
+      allHits = false;
+      llvm::Expected<std::string> object = jit_detail::compileToBytes(
+          units[i], partName, config_->target, jit_detail::ClangOutput::Object);
+      if (!object) {
+        errors[i] = llvm::toString(object.takeError());
+        continue;
+      }
+      // Parts of generated code never have static constructors; the
+      // single-unit compile() handles sources that do.
+      if (hasInitializers(llvm::MemoryBufferRef(*object, partName))) {
+        errors[i] = "gradc JIT: part '" + partName +
+                    "' has static constructors, which a split unit may not";
+        continue;
+      }
+      if (config_->cache)
+        config_->cache->store(key, *object);
+      objects[i] = llvm::MemoryBuffer::getMemBufferCopy(*object, partName + ".o");
+    }
+  };
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<llvm::thread> helpers;
+  for (size_t t = 1; t < std::min<size_t>(cores, units.size()); ++t)
+    helpers.emplace_back(std::optional<unsigned>(kPartStackBytes), work);
+  work();
+  for (llvm::thread &helper : helpers)
+    helper.join();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return makeError(error);
+  impl->stats.frontendMs = millisecondsSince(start);
+  impl->stats.cacheHit = allHits;
+
+  start = std::chrono::steady_clock::now();
+  if (llvm::Error error = impl->loadObjects(std::move(objects), config_->target,
+                                            options_.hostSymbols))
     return error;
   impl->stats.jitMs = millisecondsSince(start);
   return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gradc {
 
@@ -124,6 +125,15 @@ public:
   /// that neither JitOptions::hostSymbols nor the host process provides.
   llvm::Expected<std::unique_ptr<JitModule>>
   compile(llvm::StringRef cppSource, llvm::StringRef moduleName);
+
+  /// Like compile(), for one module written as several translation units
+  /// that call each other's functions (codegen/UnitSplit.h): clang compiles
+  /// them at the same time, one per hardware thread, and ORC links all the
+  /// objects into one module. Each part is cached on its own. Parts may
+  /// not have static constructors. Fails with the first part's error.
+  llvm::Expected<std::unique_ptr<JitModule>>
+  compileParts(const std::vector<std::string> &units,
+               llvm::StringRef moduleName);
 
   /// The options this Jit was created with.
   const JitOptions &options() const;

@@ -1,14 +1,21 @@
 //===- runtime/ThreadPool.cpp - Threads for generated loops ---------------===//
 //
-// One job at a time: the caller publishes (fn, args, blocks) in the slot
-// of the job's generation (two slots, alternating) and a claim word holding
-// the generation and the next block; every thread, the caller included,
-// claims blocks with a compare-and-swap on that word and counts the blocks
-// it finished. The caller returns once all blocks are done, without waiting
-// for workers that never got a block (on a loaded machine a worker may wake
-// late: it then sees a newer generation in the claim word and claims
-// nothing of the old job). A slot is rewritten only two jobs later, after
-// every claim of its job, so a claim that succeeds read its own job.
+// One job at a time. A job's blocks are cut into one contiguous range per
+// thread: streaming through memory, two threads each walking half of an
+// array run about twice as fast as two threads taking interleaved blocks
+// (the 4M chain: 0.24 against 0.46 ms here), so each thread first claims
+// the blocks of its own range, in order, and then helps with the others'.
+//
+// The caller publishes (fn, args, blocks) in the slot of the job's
+// generation (two slots, alternating) and one claim word per range holding
+// the generation and the range's next block; every thread, the caller
+// included, claims blocks with a compare-and-swap on those words and counts
+// the blocks it finished. The caller returns once all blocks are done,
+// without waiting for workers that never got a block (on a loaded machine
+// a worker may wake late: it then sees a newer generation in the claim
+// words and claims nothing of the old job, and its range was done by the
+// others). A slot is rewritten only two jobs later, after every claim of
+// its job, so a claim that succeeds read its own job.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/ThreadPool.h"
@@ -19,6 +26,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -78,13 +86,15 @@ public:
     job.args.store(args, std::memory_order_relaxed);
     job.blocks.store(blocks, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
-    claim_.store(gen << 32, std::memory_order_release);
+    for (int r = 0; r < threads_; ++r)
+      claims_[r].word.store(gen << 32 | static_cast<uint64_t>(rangeBegin(r, blocks)),
+                            std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       generation_.store(gen, std::memory_order_release);
     }
     wake_.notify_all();
-    work(gen);
+    work(gen, 0);
     // All blocks claimed; wait for the ones still running elsewhere,
     // yielding the core after a short spin (it may be the worker's).
     for (int spins = 0; done_.load(std::memory_order_acquire) != blocks; ++spins) {
@@ -97,29 +107,40 @@ public:
 private:
   Pool() : threads_(defaultThreads()) { startWorkers(); }
 
+  /// First block of range r of a job of `blocks` blocks (range threads_
+  /// ends the job).
+  long long rangeBegin(int r, long long blocks) const {
+    return blocks * r / threads_;
+  }
+
   /// Claims and runs blocks of job `gen` until none is left or the job
-  /// changed. A claim succeeds only while the claim word still names `gen`
+  /// changed: those of range `self` first, then those of the other ranges.
+  /// A claim succeeds only while the range's claim word still names `gen`
   /// with blocks left, so the job's fields read before it are that job's.
-  void work(uint64_t gen) {
-    for (;;) {
-      uint64_t c = claim_.load(std::memory_order_acquire);
-      if ((c >> 32) != gen) return;
-      const Job &job = jobs_[gen & 1];
-      BlockFn fn = job.fn.load(std::memory_order_relaxed);
-      void *args = job.args.load(std::memory_order_relaxed);
-      long long blocks = job.blocks.load(std::memory_order_relaxed);
-      long long b = static_cast<long long>(c & 0xffffffffu);
-      if (b >= blocks) return;
-      if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel))
-        continue;
-      fn(args, b, b + 1);
-      done_.fetch_add(1, std::memory_order_release);
+  void work(uint64_t gen, int self) {
+    for (int k = 0; k < threads_; ++k) {
+      int r = (self + k) % threads_;
+      std::atomic<uint64_t> &word = claims_[r].word;
+      for (;;) {
+        uint64_t c = word.load(std::memory_order_acquire);
+        if ((c >> 32) != gen) return;
+        const Job &job = jobs_[gen & 1];
+        BlockFn fn = job.fn.load(std::memory_order_relaxed);
+        void *args = job.args.load(std::memory_order_relaxed);
+        long long blocks = job.blocks.load(std::memory_order_relaxed);
+        long long b = static_cast<long long>(c & 0xffffffffu);
+        if (b >= rangeBegin(r + 1, blocks)) break; // range done: help another
+        if (!word.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel))
+          continue;
+        fn(args, b, b + 1);
+        done_.fetch_add(1, std::memory_order_release);
+      }
     }
   }
 
   /// `seen`: the job generation when the worker was started (no job can
   /// start before startWorkers returns).
-  void workerLoop(uint64_t seen) {
+  void workerLoop(int self, uint64_t seen) {
     for (;;) {
       // Spin for a while (~50 us), then sleep until the next job.
       for (int i = 0; i < 20000 && !stop_.load(std::memory_order_relaxed) &&
@@ -134,15 +155,19 @@ private:
       }
       if (stop_.load()) return;
       seen = generation_.load(std::memory_order_acquire);
-      work(seen);
+      work(seen, self);
     }
   }
 
   void startWorkers() {
     stop_ = false;
     uint64_t g0 = generation_.load();
+    // Fresh claim words, tagged with no generation a job can have yet.
+    claims_.reset(new Claim[threads_]);
+    for (int i = 0; i < threads_; ++i)
+      claims_[i].word.store(g0 << 32 | 0xffffffffu, std::memory_order_relaxed);
     for (int i = 1; i < threads_; ++i)
-      workers_.emplace_back([this, g0] { workerLoop(g0); });
+      workers_.emplace_back([this, i, g0] { workerLoop(i, g0); });
   }
 
   void stopWorkers() {
@@ -161,8 +186,13 @@ private:
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> claim_{0};   ///< generation << 32 | next block
-  std::atomic<long long> done_{0};
+  /// One claim word per range, each on a cache line of its own: generation
+  /// << 32 | next block of the range.
+  struct alignas(64) Claim {
+    std::atomic<uint64_t> word{0};
+  };
+  std::unique_ptr<Claim[]> claims_;
+  alignas(64) std::atomic<long long> done_{0};
   struct Job {
     std::atomic<BlockFn> fn{nullptr};
     std::atomic<void *> args{nullptr};

@@ -24,7 +24,7 @@ namespace gradc {
 static const char *kBenchHelp =
     R"HELP(usage: gradc bench GRAPH [--inputs FILE] [--seeds FILE] [--backward NAME...]
                    [--iters N] [--threads N] [-O0..-O3] [--no-cache]
-                   [--format json]
+                   [--compile-threads N] [--format json]
 
 JIT-compiles GRAPH and times the fused forward+backward entry point with
 the same roots as 'gradc run' (gradients overwritten, as after
@@ -44,6 +44,9 @@ GRADC_NUM_THREADS, else every hardware thread). -O0..-O3: optimization
 level of the generated code (default -O1).
 compile_ms is a cache hit's time when the code is in the compile cache
 ($GRADC_CACHE_DIR); --no-cache measures a full compile.
+--compile-threads N: clang compiles a large graph's fused unit in up to N
+parts at once (default: one per hardware thread; 1: one unit); "parts" in
+compile_detail_ms says how many it used.
 )HELP";
 
 namespace {
@@ -119,7 +122,8 @@ CallBuffers prepareCall(const RunSetup &r) {
 
 int benchCommand(int argc, char **argv) {
   ArgSpec spec;
-  spec.withValue = {"--inputs", "--seeds", "--iters", "--format", "--threads"};
+  spec.withValue = {"--inputs", "--seeds", "--iters", "--format", "--threads",
+                    "--compile-threads"};
   spec.multi = {"--backward"};
   spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache"};
   Args args = parseArgs(argc, argv, 1, spec);
@@ -185,12 +189,12 @@ int benchCommand(int argc, char **argv) {
                 "\"peak_rss_bytes\": %lld, \"iters\": %ld, \"batch\": %ld, "
                 "\"threads\": %d, \"compile_detail_ms\": {\"passes\": %.3f, "
                 "\"codegen\": %.3f, \"clang\": %.3f, \"jit\": %.3f, "
-                "\"cache_hit\": %s, \"pair\": %.3f}}\n",
+                "\"cache_hit\": %s, \"pair\": %.3f, \"parts\": %u}}\n",
                 ct.totalMs(), ns.front(), median, ns.back(),
                 static_cast<unsigned long long>(r.compiled->info().fusedWorkspaceBytes),
                 static_cast<long long>(ru.ru_maxrss) * 1024, iters, batch,
                 numThreads(), ct.passesMs, ct.codegenMs, ct.clangMs, ct.jitMs,
-                ct.cacheHit ? "true" : "false", ct.pairMs);
+                ct.cacheHit ? "true" : "false", ct.pairMs, ct.parts);
   std::cout << buf;
   return 0;
 }

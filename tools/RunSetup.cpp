@@ -27,6 +27,13 @@ RunSetup prepareRun(const Args &args) {
   co.optLevel = optLevelFlag(args);
   co.sourceName = path;
   co.useCache = !args.has("--no-cache");
+  if (args.has("--compile-threads")) {
+    const std::string &v = args.get("--compile-threads");
+    if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(v) < 1)
+      throw Error("--compile-threads expects a whole number from 1 to 9999, got '" + v + "'");
+    co.compileThreads = static_cast<unsigned>(std::stoi(v));
+  }
   r.compiler = std::make_unique<Compiler>(co);
   r.compiled = r.compiler->compile(*r.graph);
   r.session = std::make_unique<Session>(*r.compiled);

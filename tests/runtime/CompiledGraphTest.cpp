@@ -4,9 +4,12 @@
 // is ready when it returns while the forward/backward pair compiles on
 // another thread (and keeps working when the Compiler is gone), null
 // gradient pointers on large kernels leave every other result bit for bit
-// the same, and BLAS is loaded only by graphs that multiply matrices.
+// the same, BLAS is loaded only by graphs that multiply matrices, and a
+// large fused unit compiled in parts computes what one unit computes.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/CppEmitter.h"
+#include "codegen/UnitSplit.h"
 #include "frontend/GraphBuilder.h"
 #include "runtime/Blas.h"
 #include "runtime/Compiler.h"
@@ -196,3 +199,75 @@ TEST(CompiledGraph, BlasIsLoadedOnlyForMatrixProducts) {
 }
 
 } // namespace
+
+namespace {
+
+/// A chain of `ops` elementwise ops over n elements ending in a mean: many
+/// out-of-line kernels (fusion caps a kernel's size), enough to split.
+std::unique_ptr<Graph> longChain(int ops, int64_t n) {
+  GraphBuilder b("longchain");
+  Node *v = b.addInput("x", {DType::F32, {n}}, true, randn(9));
+  const OpKind cycle[] = {OpKind::Tanh, OpKind::Mul, OpKind::Sin, OpKind::Add};
+  for (int i = 0; i < ops; ++i) {
+    OpKind k = cycle[i % 4];
+    std::vector<BuildOperand> operands = {BuildOperand::of(v)};
+    if (k == OpKind::Mul) operands.push_back(BuildOperand::number(0.75));
+    if (k == OpKind::Add) operands.push_back(BuildOperand::number(0.125));
+    v = b.addOp(k, operands, {}, "", false);
+  }
+  b.addOp(OpKind::Mean, {BuildOperand::of(v)}, {}, "out", false);
+  b.addOutput("out");
+  return b.finish();
+}
+
+} // namespace
+
+TEST(CompiledGraph, SplitUnitShareOutKernelsAndKeepTheEntryPoint) {
+  auto g = longChain(400, 2048);
+  Compiler compiler;
+  auto cg = compiler.compile(*g); // for its optimized graph
+  GeneratedModule m = emitCpp(cg->optimizedGraph());
+  std::vector<std::string> one = splitFusedUnit(m, 1);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0], m.fusedUnit);
+  std::vector<std::string> parts = splitFusedUnit(m, 3, 1024);
+  ASSERT_EQ(parts.size(), 3u);
+  // The entry point and the size functions are in the first part only.
+  const std::string entry = "void " + m.info.fusedSymbol() + "(";
+  EXPECT_NE(parts[0].find(entry), std::string::npos);
+  EXPECT_NE(parts[0].find(m.info.symbolPrefix + "_fused_workspace_bytes"), std::string::npos);
+  // Every kernel is defined in exactly one part; a kernel the first part
+  // does not define, it declares, and the part that defines it gives it
+  // external linkage.
+  for (const KernelText &k : m.fusedKernels) {
+    int defined = 0;
+    size_t where = 0;
+    for (size_t p = 0; p < parts.size(); ++p)
+      if (parts[p].find(k.function) != std::string::npos) ++defined, where = p;
+    ASSERT_EQ(defined, 1) << k.name;
+    if (where > 0) {
+      EXPECT_NE(parts[0].find(k.declaration), std::string::npos) << k.name;
+      EXPECT_EQ(parts[where].find("static " + k.function), std::string::npos) << k.name;
+    }
+  }
+}
+
+TEST(CompiledGraph, ASplitCompileGivesTheSameBitsAsOneUnit) {
+  auto g = longChain(400, 4096);
+  CompileOptions whole, split;
+  whole.useCache = split.useCache = false;
+  whole.compileThreads = 1;
+  split.compileThreads = 3; // more parts than a 2-core machine has cores
+  auto a = Compiler(whole).compile(*g);
+  auto b = Compiler(split).compile(*g);
+  EXPECT_EQ(a->times().parts, 1u);
+  EXPECT_EQ(b->times().parts, 3u);
+  Session sa(*a), sb(*b);
+  sa.runFused({{"out"}}, false);
+  sb.runFused({{"out"}}, false);
+  EXPECT_TRUE(sameBits(sa.output("out"), sb.output("out")));
+  ASSERT_TRUE(sa.grad("x") && sb.grad("x"));
+  EXPECT_TRUE(sameBits(*sa.grad("x"), *sb.grad("x")));
+  // Not a trivially equal answer: the gradient is neither zero nor constant.
+  EXPECT_NE(sa.grad("x")->get(0), sa.grad("x")->get(1));
+}
