@@ -8,8 +8,11 @@
 //===----------------------------------------------------------------------===//
 #include "OpCase.h"
 
+#include "frontend/Decompositions.h"
 #include "frontend/DslParser.h"
 #include "frontend/DslWriter.h"
+#include "frontend/JsonLoader.h"
+#include "ir/Error.h"
 #include "ir/Printer.h"
 
 #include <fstream>
@@ -30,6 +33,13 @@ constexpr int kVariants = 3; // random variants of the op in one graph
 template <OpKind K, Dist D> void unary(Case &c) {
   for (int v = 0; v < kVariants; ++v)
     c.output(c.op(K, {V(c.input(c.shape(0, 3), D))}));
+}
+
+/// A composite op of one operand (frontend/Decompositions.h): its
+/// primitives' gradients, checked like an op's.
+void squareCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v)
+    c.output(c.composite("square", {V(c.input(c.shape(0, 3)))}));
 }
 
 template <OpKind K, Dist DA, Dist DB> void binary(Case &c) {
@@ -302,6 +312,7 @@ const OpCaseRow kCases[] = {
     {"sigmoid", unary<OpKind::Sigmoid, Dist::Normal>},
     {"relu", unary<OpKind::Relu, Dist::NonZero>},
     {"sign", unary<OpKind::Sign, Dist::NonZero>},
+    {"square", squareCase},
     {"add", binary<OpKind::Add, Dist::Normal, Dist::Normal>},
     {"sub", binary<OpKind::Sub, Dist::Normal, Dist::Normal>},
     {"mul", binary<OpKind::Mul, Dist::Normal, Dist::Normal>},
@@ -408,7 +419,7 @@ std::set<std::string> documentedOps() {
 }
 
 TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
-  std::set<std::string> fd, dsl;
+  std::set<std::string> fd, dsl, viaDsl;
   for (const OpCaseRow &row : kCases) {
     Case c(DType::F64, 1);
     row.build(c);
@@ -427,7 +438,35 @@ TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
   std::set<std::string> torch = torchMappings(), docs = documentedOps();
   ASSERT_FALSE(torch.empty()) << "no OPS table in tests/torch/gradc_torch.py";
   ASSERT_FALSE(docs.empty()) << "no op tables in docs/ops.md";
-  for (const std::string &op : userOpNames()) {
+  // A composite never reaches the IR: its finite-difference case carries
+  // its name, and its DSL call must build the graph its JSON node builds.
+  std::vector<std::string> ops = userOpNames();
+  for (const Decomposition &d : decompositions()) {
+    ops.push_back(d.name);
+    for (const OpCaseRow &row : kCases)
+      if (row.name == std::string(d.name)) fd.insert(d.name);
+    std::string json = "{\"name\": \"c\", \"inputs\": [", program, args, ins;
+    for (int i = 0; i < d.arity; ++i) {
+      std::string x = "x" + std::to_string(i);
+      json += std::string(i ? ", " : "") + "{\"name\": \"" + x +
+              "\", \"dtype\": \"f64\", \"shape\": [2, 3], \"init\": \"ones\"}";
+      program += x + " = ones(2, 3, dtype=float64)\n";
+      args += (i ? ", " : "") + x;
+      ins += std::string(i ? ", " : "") + "\"" + x + "\"";
+    }
+    json += "], \"nodes\": [{\"name\": \"y\", \"op\": \"" + std::string(d.name) +
+            "\", \"inputs\": [" + ins + "]}], \"outputs\": [\"y\"]}";
+    program += "y = " + std::string(d.name) + "(" + args + ")\nreturn y\n";
+    try {
+      if (printGraph(*loadJsonGraph(json, "c.json")) ==
+          printGraph(*parseDslGraph(program, "c.grad")))
+        viaDsl.insert(d.name);
+    } catch (const gradc::Error &e) {
+      ADD_FAILURE() << "composite '" << d.name << "': " << e.what();
+    }
+  }
+  dsl.insert(viaDsl.begin(), viaDsl.end());
+  for (const std::string &op : ops) {
     std::string missing;
     if (!fd.count(op)) missing += " a finite-difference case (tests/ops/FiniteDifferenceTest.cpp),";
     if (!torch.count(op)) missing += " a PyTorch mapping (tests/torch/gradc_torch.py OPS),";

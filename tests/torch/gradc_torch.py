@@ -104,6 +104,7 @@ OPS = {
     "sigmoid": lambda a, k: torch.sigmoid(a[0]),
     "relu": lambda a, k: torch.relu(a[0]),
     "sign": lambda a, k: torch.sign(a[0]),
+    "square": lambda a, k: torch.square(a[0]),
     "detach": lambda a, k: a[0].detach(),
     "add": _binary(torch.add, operator=lambda a, b: a + b),
     "sub": _binary(torch.sub, operator=lambda a, b: a - b),
