@@ -162,11 +162,25 @@ std::vector<void *> gradPointers(const gradc_graph &g, void *const *grads) {
 }
 
 /// Seed pointers: the default roots for a NULL array, else the caller's,
-/// checked against requires_grad.
+/// checked against requires_grad. A seeds array whose every entry is NULL
+/// names no root: an error, as PyTorch's backward of no tensors is (it
+/// used to run and leave every gradient zero). So is gradc_backward
+/// (\p backwardOnly) when a NULL array finds no default root.
 std::vector<const void *> seedPointers(gradc_session &s,
-                                       const void *const *seeds) {
+                                       const void *const *seeds,
+                                       bool backwardOnly) {
   const gradc::ModuleInfo &mi = s.graph->compiled->info();
   std::vector<const void *> p(mi.outputs.size(), nullptr);
+  bool anyRoot = false;
+  for (size_t k = 0; k < p.size(); ++k)
+    anyRoot = anyRoot || (seeds ? seeds[k] != nullptr : s.ones[k].numel() == 1);
+  if (seeds && !anyRoot)
+    throw gradc::Error("no backward root: every entry of seeds is NULL (pass "
+                       "seeds = NULL for the default roots, or call "
+                       "gradc_forward to run without a backward)");
+  if (!seeds && !anyRoot && backwardOnly)
+    throw gradc::Error("no backward root: no output is a scalar that "
+                       "requires grad; pass a seed for a non-scalar output");
   for (size_t k = 0; k < p.size(); ++k) {
     if (!seeds) {
       if (s.ones[k].numel() == 1) p[k] = s.ones[k].data();
@@ -345,7 +359,7 @@ gradc_status gradc_run(gradc_session *session, const void *const *inputs,
     std::vector<const void *> in = inputPointers(*s.graph, inputs);
     std::vector<void *> out = outputPointers(s, outputs);
     std::vector<void *> g = gradPointers(*s.graph, grads);
-    std::vector<const void *> sd = seedPointers(s, seeds);
+    std::vector<const void *> sd = seedPointers(s, seeds, false);
     s.haveContext = false;
     s.graph->compiled->fused()(in.data(), out.data(), g.data(), sd.data(),
                                flags & GRADC_ACCUMULATE, s.scratch.data());
@@ -377,7 +391,7 @@ gradc_status gradc_backward(gradc_session *session, void *const *grads,
       throw gradc::Error("gradc_backward needs a gradc_forward first (no "
                          "saved context; a gradc_run also ends it)");
     std::vector<void *> g = gradPointers(*s.graph, grads);
-    std::vector<const void *> sd = seedPointers(s, seeds);
+    std::vector<const void *> sd = seedPointers(s, seeds, true);
     char *scratch = static_cast<char *>(s.scratch.data());
     s.graph->compiled->backward()(scratch, g.data(), sd.data(),
                                   flags & GRADC_ACCUMULATE,

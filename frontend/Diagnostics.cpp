@@ -5,6 +5,11 @@
 
 namespace gradc {
 
+namespace {
+/// Columns of source shown either side of an error's caret.
+constexpr int kContextColumns = 80;
+} // namespace
+
 std::string locString(SourceLoc loc) {
   return std::to_string(loc.line) + ":" + std::to_string(loc.col);
 }
@@ -111,17 +116,28 @@ std::string Diagnostics::render() const {
            "\n";
     // The source line, with bytes a terminal cannot show replaced by '?'
     // (one per column, so the caret still lines up), and the caret line.
+    // A long line is cut to kContextColumns either side of the caret, with
+    // "..." where text was left out: a 4 MB line is not 4 MB of stderr.
     std::string text = lineText(d->loc.line), shown, caret;
+    const int first = std::max(1, d->loc.col - kContextColumns);
+    const int last = d->loc.col + kContextColumns;
+    if (first > 1) shown += "...", caret += "   ";
     int col = 1;
     for (size_t i = 0; i < text.size(); ++col) {
+      if (col > last) {
+        shown += "...";
+        break;
+      }
       uint32_t cp;
       size_t n = decodeUtf8(text, i, cp);
-      bool printable = n && cp != 0x7f && (cp >= 0x20 || cp == '\t');
-      shown += printable ? text.substr(i, n) : "?";
-      if (col < d->loc.col) caret += cp == '\t' && n == 1 ? '\t' : ' ';
+      if (col >= first) {
+        bool printable = n && cp != 0x7f && (cp >= 0x20 || cp == '\t');
+        shown += printable ? text.substr(i, n) : "?";
+        if (col < d->loc.col) caret += cp == '\t' && n == 1 ? '\t' : ' ';
+      }
       i += n ? n : 1;
     }
-    while (col < d->loc.col) caret += ' ', ++col;
+    for (col = std::max(col, first); col < d->loc.col; ++col) caret += ' ';
     out += shown + "\n" + caret + "^\n";
   }
   if (truncated_)

@@ -63,7 +63,9 @@ public:
 
   /// Every error in source order (located ones first by line and column,
   /// then those without a position), each as
-  /// "FILE:LINE:COL: error: MESSAGE\n<source line>\n<caret line>\n", plus a
+  /// "FILE:LINE:COL: error: MESSAGE\n<source line>\n<caret line>\n" (a line
+  /// longer than 161 columns cut to 80 either side of the caret, "..."
+  /// marking the cuts), plus a
   /// final "too many errors" line when the limit was hit.
   std::string render() const;
 

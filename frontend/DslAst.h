@@ -70,9 +70,32 @@ struct Expr {
   bool boolValue = false;
   std::vector<ExprPtr> items;
   std::vector<Keyword> keywords;
-  int depth = 1; ///< Height of this subtree (bounded by kMaxDslExprDepth).
+  /// Recursion the lowering needs for this subtree (bounded by
+  /// kMaxDslExprDepth): its height, except that the left operand of a
+  /// binary operator adds no level, since a left-associative chain
+  /// (x + x + ... + x) is lowered by a loop.
+  int depth = 1;
 
   Expr(Kind k, SourceLoc l) : kind(k), loc(l), start(l) {}
+  /// Frees the subtree without recursing: a flat chain of a million terms
+  /// is a tree a million levels deep.
+  ~Expr() {
+    std::vector<ExprPtr> pending;
+    auto release = [&pending](Expr &e) {
+      for (ExprPtr &c : e.items)
+        if (c) pending.push_back(std::move(c));
+      for (Keyword &k : e.keywords)
+        if (k.value) pending.push_back(std::move(k.value));
+    };
+    release(*this);
+    while (!pending.empty()) {
+      ExprPtr e = std::move(pending.back());
+      pending.pop_back();
+      release(*e); // e is then freed with no children left
+    }
+  }
+  Expr(const Expr &) = delete;
+  Expr &operator=(const Expr &) = delete;
   /// The callee of a Call.
   const Expr &callee() const { return *items[0]; }
 };

@@ -351,6 +351,14 @@ DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,
   DType dtype = DType::F32;
   bool dtypeGiven = false, requiresGrad = false;
   InputInit init;
+  // The first integer literal a double cannot hold exactly, if any.
+  const DslValue *inexact = nullptr;
+  auto noteInexact = [&inexact](const DslValue &v) {
+    double d = static_cast<double>(v.ival);
+    bool exact = !v.isInt || (v.fitsInt64 && d < 9223372036854775808.0 &&
+                              static_cast<int64_t>(d) == v.ival);
+    if (!exact && !inexact) inexact = &v;
+  };
   Shape shape;
   const DslValue *fill = nullptr;
   DslValue fillKw, sizeKw;
@@ -427,6 +435,7 @@ DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,
           level.push_back(l + 1);
         }
       } else if (v->kind == DslValue::Number) {
+        noteInexact(*v);
         init.data.push_back(v->num);
         (v->isInt ? anyInt : anyFloat) = true;
       } else if (v->kind == DslValue::Bool) {
@@ -469,6 +478,7 @@ DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,
       init.value = fill->boolValue ? 1 : 0;
       inferred = DType::Bool;
     } else if (fill->kind == DslValue::Number) {
+      noteInexact(*fill);
       init.value = fill->num;
       inferred = fill->isInt ? DType::I64 : DType::F32; // As torch.full.
     } else {
@@ -485,6 +495,12 @@ DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,
     else if (ctor == "rand") init.kind = InputInit::Rand;
   }
   if (!dtypeGiven) dtype = inferred;
+  // Inits are held as doubles: an integer input's literal must be exact in
+  // one, or the graph would run with a neighbouring value.
+  if (inexact && (dtype == DType::I32 || dtype == DType::I64))
+    fail(inexact->loc, "this integer is not exact in a graph's init (which "
+                       "holds 53 bits); pass it with --inputs, which keeps "
+                       "all 64");
   try {
     Node *n = b_.addInput(rootName_, {dtype, shape}, requiresGrad, init);
     rootMade_ = true;

@@ -2,6 +2,7 @@
 #include "frontend/DslLexer.h"
 
 #include "frontend/DslNames.h"
+#include "ir/Limits.h"
 
 #include <charconv>
 #include <cstdio>
@@ -16,7 +17,7 @@ bool isDigit(char c) { return c >= '0' && c <= '9'; }
 class Lexer {
 public:
   Lexer(const std::string &text, Diagnostics &diags)
-      : s_(text), diags_(diags) {}
+      : s_(text), diags_(diags), maxLines_(defaultMaxNodes() + 3) {}
 
   std::vector<Token> run();
 
@@ -82,6 +83,11 @@ private:
   int line_ = 1, col_ = 1;
   int lastErrorLine_ = 0;
   std::vector<Token> toks_;
+  /// Logical lines lexed before stopping: one past what the parser's
+  /// statement limit (the node limit) accepts, so that it reports the
+  /// limit, and a huge file is never tokenized whole.
+  uint64_t maxLines_;
+  uint64_t lines_ = 0;
   std::vector<std::pair<char, SourceLoc>> brackets_;
   std::vector<std::string> indents_{""};
 };
@@ -322,8 +328,10 @@ std::vector<Token> Lexer::run() {
       SourceLoc loc = here();
       consumeNewline();
       if (brackets_.empty()) {
-        if (!toks_.empty() && toks_.back().kind != TokKind::Newline)
+        if (!toks_.empty() && toks_.back().kind != TokKind::Newline) {
           push(TokKind::Newline, "", loc);
+          if (++lines_ > maxLines_) break;
+        }
         lineStart = true;
       }
     } else if (c == '\\' && (peek(1) == '\n' || peek(1) == '\r')) {

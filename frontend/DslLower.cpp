@@ -318,12 +318,24 @@ DslValue DslLowerer::evalUnary(const Expr &e, bool root) {
 }
 
 DslValue DslLowerer::evalBinary(const Expr &e, bool root) {
-  DslValue l = eval(*e.items[0], false);
-  DslValue r = eval(*e.items[1], false);
-  if (l.kind == DslValue::Number && r.kind == DslValue::Number &&
-      std::string("+-*/**").find(e.text) != std::string::npos)
-    return foldNumbers(e, l, r);
-  return tensor(makeOp(binaryOp(e.text), {l, r}, {}, e.loc, root), e.start);
+  // A left-associative chain ((a + b) + c) + d is a tree as deep as it is
+  // long: walk its left spine in a loop, innermost operator first, so the
+  // recursion is bounded by the right operands only (see Expr::depth).
+  std::vector<const Expr *> spine;
+  for (const Expr *c = &e; c->kind == Expr::Binary; c = c->items[0].get())
+    spine.push_back(c);
+  DslValue l = eval(*spine.back()->items[0], false);
+  for (size_t k = spine.size(); k-- > 0;) {
+    const Expr &b = *spine[k];
+    DslValue r = eval(*b.items[1], false);
+    if (l.kind == DslValue::Number && r.kind == DslValue::Number &&
+        std::string("+-*/**").find(b.text) != std::string::npos)
+      l = foldNumbers(b, l, r);
+    else
+      l = tensor(makeOp(binaryOp(b.text), {l, r}, {}, b.loc, root && k == 0),
+                 b.start);
+  }
+  return l;
 }
 
 DslValue DslLowerer::foldNumbers(const Expr &e, const DslValue &l,

@@ -21,6 +21,7 @@
 #include "frontend/DslLower.h"
 #include "frontend/DslNames.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -60,7 +61,7 @@ bool isCompareOp(const Token &t) {
 class Parser {
 public:
   Parser(const std::vector<Token> &toks, Diagnostics &diags)
-      : t_(toks), diags_(diags) {}
+      : t_(toks), diags_(diags), maxNodes_(defaultMaxNodes()) {}
 
   std::vector<StmtPtr> program() {
     std::vector<StmtPtr> out;
@@ -115,6 +116,10 @@ private:
       if (c) d = std::max(d, c->depth);
     for (const Keyword &k : e->keywords) d = std::max(d, k.value->depth);
     e->depth = d + 1;
+    // The lowering walks a binary operator's left spine in a loop: only
+    // its right operands, and the spine's far end, cost a level.
+    if (e->kind == Expr::Binary && e->items[0]->kind == Expr::Binary)
+      e->depth = std::max(e->items[0]->depth, e->items[1]->depth + 1);
     if (e->depth > kMaxDslExprDepth) tooDeep();
     return e;
   }
@@ -151,6 +156,8 @@ private:
   size_t i_ = 0;
   int depth_ = 0;
   int blockDepth_ = 0;
+  uint64_t maxNodes_;           ///< defaultMaxNodes() (GRADC_MAX_NODES)
+  uint64_t statementCount_ = 0; ///< Statements read so far.
   /// The target of the assignment being parsed, to poison on an error.
   StmtPtr pendingTarget_;
 };
@@ -163,6 +170,16 @@ void Parser::statements(std::vector<StmtPtr> &out, bool inBlock) {
       continue;
     }
     size_t before = i_;
+    // Nearly every statement defines a node: past the node limit, stop
+    // reading rather than build the syntax tree of a huge file.
+    if (++statementCount_ > maxNodes_ + 2) {
+      diags_.error(cur().loc,
+                   "more than " + std::to_string(maxNodes_) +
+                       " statements, past the node limit of " +
+                       std::to_string(maxNodes_) +
+                       " (set GRADC_MAX_NODES to raise it)");
+      throw TooManyErrors();
+    }
     statement(out);
     if (i_ == before) next(); // Always make progress.
   }

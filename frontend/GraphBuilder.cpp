@@ -15,7 +15,12 @@ GraphBuilder::GraphBuilder(const std::string &graphName)
 GraphBuilder::GraphBuilder(const std::string &graphName,
                            uint64_t maxTensorBytes)
     : graph_(std::make_unique<Graph>(graphName)),
-      maxTensorBytes_(maxTensorBytes) {}
+      maxTensorBytes_(maxTensorBytes), maxNodes_(defaultMaxNodes()) {}
+
+void GraphBuilder::checkNodeCount(size_t adding) const {
+  if (graph_->nodes().size() + adding > maxNodes_)
+    throw Error(tooManyNodesMessage(maxNodes_));
+}
 
 void GraphBuilder::checkNewName(const std::string &name) const {
   if (name.empty()) return;
@@ -26,6 +31,7 @@ void GraphBuilder::checkNewName(const std::string &name) const {
 Node *GraphBuilder::addInput(const std::string &name, TensorType type,
                              bool requiresGrad, const InputInit &init) {
   if (name.empty()) throw Error("an input needs a name");
+  checkNodeCount(1);
   checkNewName(name);
   checkTensorBytes(type, maxTensorBytes_, "input '" + name + "'");
   if (requiresGrad && !isFloat(type.dtype))
@@ -61,6 +67,9 @@ Node *GraphBuilder::addInput(const std::string &name, TensorType type,
 Node *GraphBuilder::addOp(OpKind op, const std::vector<BuildOperand> &operands,
                           AttrMap attrs, const std::string &name,
                           bool noGrad) {
+  size_t literals = 0; // each becomes a constant node
+  for (const BuildOperand &o : operands) literals += o.node ? 0 : 1;
+  checkNodeCount(1 + literals);
   checkNewName(name);
   DType litType = DType::F32;
   for (const BuildOperand &o : operands)

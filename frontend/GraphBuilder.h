@@ -42,7 +42,8 @@ struct InputInit {
 /// ir/Limits.h, including the memory cap, as it is added.
 class GraphBuilder {
 public:
-  /// The memory cap is defaultMaxBytes() (GRADC_MAX_BYTES).
+  /// The memory cap is defaultMaxBytes() (GRADC_MAX_BYTES); the graph may
+  /// have at most defaultMaxNodes() nodes (GRADC_MAX_NODES).
   explicit GraphBuilder(const std::string &graphName);
   /// A builder with an explicit memory cap in bytes for any one tensor.
   GraphBuilder(const std::string &graphName, uint64_t maxTensorBytes);
@@ -67,9 +68,12 @@ public:
 
 private:
   void checkNewName(const std::string &name) const;
+  /// Throws if `adding` more nodes would pass the node limit.
+  void checkNodeCount(size_t adding) const;
 
   std::unique_ptr<Graph> graph_;
   uint64_t maxTensorBytes_;
+  uint64_t maxNodes_; ///< defaultMaxNodes() (GRADC_MAX_NODES)
   std::unordered_set<std::string> outputNames_;
 };
 

@@ -15,6 +15,7 @@
 #include "frontend/JsonText.h"
 #include "frontend/NodeOrder.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -184,6 +185,8 @@ private:
   void flattenNested(const json &j, const Shape &shape,
                      std::vector<size_t> &index, const std::string &where,
                      std::vector<double> &out) const;
+  void checkIntegerInit(const json &j, DType dtype,
+                        const std::string &where) const;
   void readNodes(const json &root);
   NodeSpec readNode(const json &j, const std::string &where) const;
   OpKind readOp(const json &j, const std::string &where) const;
@@ -306,8 +309,53 @@ InputSpec Loader::readInput(const json &j, const std::string &where) const {
   in.type.shape = readShape(required(j, "shape", where), where + ".shape");
   in.requiresGrad = readBool(j, "requires_grad", where);
   auto init = j.find("init");
-  if (init != j.end()) in.init = readInit(*init, in.type.shape, where + ".init");
+  if (init != j.end()) {
+    in.init = readInit(*init, in.type.shape, where + ".init");
+    if (in.type.dtype == DType::I32 || in.type.dtype == DType::I64)
+      checkIntegerInit(*init, in.type.dtype, where + ".init");
+  }
   return in;
+}
+
+/// An integer input's init values are kept as doubles (graph attributes):
+/// each must fit the dtype and, if written as an integer, be exactly a
+/// double, so the value the graph runs with is the value written. Larger
+/// 64-bit values go through --inputs, which keeps all 64 bits. Recursion
+/// depth is bounded by kMaxJsonNesting.
+void Loader::checkIntegerInit(const json &j, DType dtype,
+                              const std::string &where) const {
+  if (j.is_array()) {
+    for (size_t k = 0; k < j.size(); ++k)
+      checkIntegerInit(j[k], dtype, where + "[" + std::to_string(k) + "]");
+    return;
+  }
+  if (!j.is_number()) return; // "zeros", {"randn": SEED}: checked already
+  const std::string name = dtypeName(dtype);
+  const double limit = dtype == DType::I32 ? 2147483648.0 : 9223372036854775808.0;
+  if (j.is_number_float()) {
+    double v = j.get<double>();
+    if (!(v >= -limit && v < limit))
+      fail(where, formatDouble(v) + " does not fit in " + name);
+    return;
+  }
+  bool fits, exact;
+  std::string text;
+  if (j.is_number_unsigned()) {
+    uint64_t u = j.get<uint64_t>();
+    text = std::to_string(u);
+    fits = u < static_cast<uint64_t>(limit);
+    exact = static_cast<uint64_t>(static_cast<double>(u)) == u || !fits;
+  } else {
+    int64_t v = j.get<int64_t>();
+    text = std::to_string(v);
+    fits = static_cast<double>(v) >= -limit && static_cast<double>(v) < limit;
+    double d = static_cast<double>(v);
+    exact = d >= 9223372036854775808.0 || static_cast<int64_t>(d) == v;
+  }
+  if (!fits) fail(where, text + " does not fit in " + name);
+  if (!exact)
+    fail(where, text + " is not exact in a graph's init (which holds 53 "
+                       "bits); pass it with --inputs, which keeps all 64");
 }
 
 Shape Loader::readShape(const json &j, const std::string &where) const {
@@ -667,7 +715,9 @@ std::unique_ptr<Graph> Loader::load(const json &root) {
 
 std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
                                      const std::string &fileName) {
-  json root = parseJsonText(text, fileName);
+  uint64_t maxNodes = defaultMaxNodes();
+  json root = parseJsonText(text, fileName, /*nonFiniteNumbers=*/false,
+                            maxNodes, tooManyNodesMessage(maxNodes));
   try {
     return Loader(fileName).load(root);
   } catch (const json::exception &e) {

@@ -4,9 +4,15 @@
 #include "frontend/JsonLoader.h"
 #include "ir/Error.h"
 
+#include "ir/Limits.h"
+
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <fstream>
-#include <sstream>
+#include <limits>
 #include <vector>
 
 namespace gradc {
@@ -69,6 +75,55 @@ void checkNesting(const std::string &text, const std::string &file) {
   }
 }
 
+/// Sentinel strings that stand for NaN, Infinity and -Infinity in tensor
+/// files: replaceNonFinite() writes them (escaped, so the text stays JSON)
+/// and the DOM builder turns them back into numbers. A raw control byte
+/// cannot appear in a JSON string, so only these escapes produce them.
+const char *const kNaN = "\x01NaN";
+const char *const kInf = "\x01Infinity";
+const char *const kNegInf = "\x01-Infinity";
+
+/// Whether text[i..] starts with the word `w` standing alone.
+bool wordAt(const std::string &text, size_t i, const char *w) {
+  size_t n = std::strlen(w);
+  if (text.compare(i, n, w) != 0) return false;
+  size_t e = i + n;
+  return e == text.size() ||
+         !(std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_');
+}
+
+/// `text` with the bare words NaN, Infinity and -Infinity outside strings
+/// replaced by the sentinel strings above.
+std::string replaceNonFinite(const std::string &text) {
+  std::string out;
+  out.reserve(text.size());
+  bool inString = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (wordAt(text, i, "NaN")) {
+      out += "\"\\u0001NaN\"";
+      i += 2;
+      continue;
+    } else if (wordAt(text, i, "Infinity")) {
+      out += "\"\\u0001Infinity\"";
+      i += 7;
+      continue;
+    } else if (wordAt(text, i, "-Infinity")) {
+      out += "\"\\u0001-Infinity\"";
+      i += 8;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 /// Builds the DOM from the parser's SAX events. Our own builder rather than
 /// nlohmann's callback parser, whose end_object scans the enclosing array
 /// (quadratic for 100k nodes), and rather than plain json::parse, which lets
@@ -76,8 +131,11 @@ void checkNesting(const std::string &text, const std::string &file) {
 /// error that says where. Parse errors carry a byte offset for line:col.
 class DomBuilder : public nlohmann::json_sax<json> {
 public:
-  DomBuilder(const std::string &text, const std::string &file)
-      : text_(text), file_(file) {}
+  DomBuilder(const std::string &text, const std::string &file,
+             bool nonFinite, uint64_t maxTopLevelArray,
+             const std::string &limitMessage)
+      : text_(text), file_(file), nonFinite_(nonFinite),
+        maxTopLevelArray_(maxTopLevelArray), limitMessage_(limitMessage) {}
 
   json takeRoot() { return std::move(root_); }
 
@@ -88,7 +146,15 @@ public:
   bool number_float(number_float_t v, const string_t &) override {
     return add(json(v));
   }
-  bool string(string_t &v) override { return add(json(std::move(v))); }
+  bool string(string_t &v) override {
+    if (nonFinite_ && !v.empty() && v[0] == '\x01') {
+      if (v == kNaN) return add(json(std::numeric_limits<double>::quiet_NaN()));
+      if (v == kInf) return add(json(std::numeric_limits<double>::infinity()));
+      if (v == kNegInf)
+        return add(json(-std::numeric_limits<double>::infinity()));
+    }
+    return add(json(std::move(v)));
+  }
   bool binary(binary_t &) override { return add(json(nullptr)); }
   bool start_object(std::size_t) override { return open(json::object()); }
   bool start_array(std::size_t) override { return open(json::array()); }
@@ -127,6 +193,9 @@ private:
     }
     Frame &f = frames_.back();
     if (f.value->is_array()) {
+      if (frames_.size() == 2 && frames_[0].value->is_object() &&
+          f.value->size() >= maxTopLevelArray_)
+        throw Error(file_ + ": " + frames_[0].key + ": " + limitMessage_);
       f.value->push_back(std::move(v));
       return &f.value->back();
     }
@@ -161,15 +230,24 @@ private:
 
   const std::string &text_;
   const std::string &file_;
+  bool nonFinite_;
+  uint64_t maxTopLevelArray_;
+  const std::string &limitMessage_;
   json root_;
   std::vector<Frame> frames_;
 };
 
 } // namespace
 
-nlohmann::json parseJsonText(const std::string &text, const std::string &file) {
+nlohmann::json parseJsonText(const std::string &original,
+                             const std::string &file, bool nonFiniteNumbers,
+                             uint64_t maxTopLevelArray,
+                             const std::string &limitMessage) {
+  std::string replaced;
+  if (nonFiniteNumbers) replaced = replaceNonFinite(original);
+  const std::string &text = nonFiniteNumbers ? replaced : original;
   checkNesting(text, file);
-  DomBuilder dom(text, file);
+  DomBuilder dom(text, file, nonFiniteNumbers, maxTopLevelArray, limitMessage);
   try {
     json::sax_parse(text, &dom, json::input_format_t::json, /*strict=*/true,
                     /*ignore_comments=*/false);
@@ -179,13 +257,33 @@ nlohmann::json parseJsonText(const std::string &text, const std::string &file) {
   return dom.takeRoot();
 }
 
-std::string readTextFile(const std::string &path) {
+std::string readTextFile(const std::string &path, uint64_t maxBytes,
+                         const std::string &what) {
+  auto tooLarge = [&](const std::string &size) {
+    return Error::located(path + ": error: " + what + " is " + size +
+                 ", more than the limit of " + formatBytes(maxBytes) +
+                 " (set GRADC_MAX_BYTES to raise it)");
+  };
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode))
+      throw Error::located(path + ": error: is a directory, not a file");
+    // A regular file's size is known before a byte is read; pipes and
+    // other streams are bounded while reading below.
+    if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > maxBytes)
+      throw tooLarge(formatBytes(static_cast<uint64_t>(st.st_size)));
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error::located(path + ": error: cannot open the file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
+  std::string text;
+  char buf[1 << 16];
+  while (f) {
+    f.read(buf, sizeof buf);
+    text.append(buf, static_cast<size_t>(f.gcount()));
+    if (text.size() > maxBytes) throw tooLarge("larger");
+  }
   if (f.bad()) throw Error::located(path + ": error: cannot read the file");
-  return ss.str();
+  return text;
 }
 
 } // namespace gradc

@@ -7,6 +7,7 @@
 #include "frontend/JsonText.h"
 #include "frontend/JsonWriter.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -45,7 +46,10 @@ std::unique_ptr<Graph> parseGraphText(const std::string &text,
 
 std::unique_ptr<Graph> loadGraphFile(const std::string &path) {
   GraphFormat f = graphFormatOf(path);
-  return parseGraphText(readTextFile(path), path, f);
+  // A graph file is held whole in memory while it is parsed: no larger
+  // than the memory cap, checked before it is read.
+  return parseGraphText(readTextFile(path, defaultMaxBytes(), "the graph file"),
+                        path, f);
 }
 
 std::string writeGraphText(const Graph &g, GraphFormat format) {

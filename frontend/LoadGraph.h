@@ -21,7 +21,9 @@ std::unique_ptr<Graph> parseGraphText(const std::string &text,
                                       const std::string &fileName,
                                       GraphFormat format);
 
-/// Reads and parses a graph file.
+/// Reads and parses a graph file. A file larger than the memory cap
+/// (defaultMaxBytes(), GRADC_MAX_BYTES) is refused before it is read; the
+/// graph may have at most defaultMaxNodes() nodes (GRADC_MAX_NODES).
 std::unique_ptr<Graph> loadGraphFile(const std::string &path);
 
 /// Writes a source-level graph in `format` (for `gradc convert`).

@@ -52,6 +52,15 @@ uint64_t defaultMaxSourceBytes() {
   return envByteCount("GRADC_MAX_SOURCE_BYTES").value_or(kDefaultMaxSourceBytes);
 }
 
+uint64_t defaultMaxNodes() {
+  return envByteCount("GRADC_MAX_NODES").value_or(kDefaultMaxNodes);
+}
+
+std::string tooManyNodesMessage(uint64_t maxNodes) {
+  return "the graph has more than " + std::to_string(maxNodes) +
+         " nodes, the limit (set GRADC_MAX_NODES to raise it)";
+}
+
 uint64_t defaultMaxBytes() {
   if (auto v = envByteCount("GRADC_MAX_BYTES")) return *v;
   // A quarter of RAM leaves room for the compiler, the JIT and the

@@ -46,6 +46,21 @@ constexpr uint64_t kDefaultMaxSourceBytes = uint64_t(2) << 20;
 /// if the variable is malformed.
 uint64_t defaultMaxSourceBytes();
 
+/// Default limit on the nodes of a graph as loaded: 200,000.
+constexpr uint64_t kDefaultMaxNodes = 200000;
+
+/// The most nodes (inputs included) a loaded graph may have: GRADC_MAX_NODES
+/// when set (a count, same syntax as GRADC_MAX_BYTES), else
+/// kDefaultMaxNodes. Every loader checks it while reading, before the
+/// graph is complete, so a huge file is refused in time and memory
+/// proportional to the limit; the compiler's own time and memory grow
+/// linearly with the node count (docs/robustness.md). Throws gradc::Error
+/// if the variable is malformed.
+uint64_t defaultMaxNodes();
+
+/// The error for a graph with more than `maxNodes` nodes.
+std::string tooManyNodesMessage(uint64_t maxNodes);
+
 /// Parses a byte count like "4096", "512M" or "2G"; nullopt if malformed.
 std::optional<uint64_t> parseByteCount(const std::string &text);
 

@@ -2,6 +2,7 @@
 #include "ir/Parser.h"
 
 #include "ir/Error.h"
+#include "ir/Limits.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -24,7 +25,7 @@ struct Token {
 class Parser {
 public:
   Parser(const std::string &text, const std::string &file)
-      : src_(text), file_(file) {
+      : src_(text), file_(file), maxNodes_(defaultMaxNodes()) {
     next();
   }
 
@@ -348,6 +349,9 @@ private:
     for (const char *derived : {"kernel", "buf", "buf_split"})
       attrs.erase(derived);
 
+    // Checked as the text is read: a huge file stops at the limit.
+    if (g.nodes().size() >= maxNodes_)
+      failAt(opLine, opCol, tooManyNodesMessage(maxNodes_));
     Node *n = nullptr;
     try {
       switch (*op) {
@@ -425,6 +429,7 @@ private:
 
   const std::string &src_;
   std::string file_;
+  uint64_t maxNodes_; ///< defaultMaxNodes() (GRADC_MAX_NODES)
   size_t pos_ = 0;
   int line_ = 1, col_ = 1;
   Token tok_;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 #include <queue>
 #include <unordered_set>
 
@@ -66,15 +67,14 @@ uint64_t placeLinearScan(std::vector<Slot> &slots) {
   });
   using Live = std::pair<int, size_t>; // (end, slot)
   std::priority_queue<Live, std::vector<Live>, std::greater<Live>> live;
-  std::map<uint64_t, uint64_t> holes;         // offset -> bytes
-  std::multimap<uint64_t, uint64_t> bySize;   // bytes -> offset
+  std::map<uint64_t, uint64_t> holes; // offset -> bytes
+  // (bytes, offset): best fit is a lower_bound, and removing a hole finds
+  // it directly. A multimap keyed by size alone had to scan every hole of
+  // that size, and a graph whose buffers all have one size (a long chain)
+  // made that scan, and buffer planning, quadratic.
+  std::set<std::pair<uint64_t, uint64_t>> bySize;
   auto removeHole = [&](std::map<uint64_t, uint64_t>::iterator h) {
-    auto range = bySize.equal_range(h->second);
-    for (auto it = range.first; it != range.second; ++it)
-      if (it->second == h->first) {
-        bySize.erase(it);
-        break;
-      }
+    bySize.erase({h->second, h->first});
     return holes.erase(h);
   };
   auto addHole = [&](uint64_t off, uint64_t bytes) {
@@ -102,9 +102,9 @@ uint64_t placeLinearScan(std::vector<Slot> &slots) {
       addHole(d.offset, d.bytes);
       live.pop();
     }
-    auto fit = bySize.lower_bound(s.bytes);
+    auto fit = bySize.lower_bound({s.bytes, 0});
     if (fit != bySize.end()) {
-      uint64_t off = fit->second, bytes = fit->first;
+      uint64_t bytes = fit->first, off = fit->second;
       removeHole(holes.find(off));
       s.offset = off;
       if (bytes > s.bytes) addHole(off + s.bytes, bytes - s.bytes);

@@ -24,14 +24,19 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <utime.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 namespace gradc {
@@ -41,6 +46,9 @@ constexpr char kMagic[8] = {'G', 'R', 'D', 'C', 'O', 'B', 'J', '1'};
 constexpr size_t kKeyChars = 64;
 constexpr size_t kHashBytes = 32;
 constexpr size_t kHeaderBytes = 8 + kKeyChars + 8 + kHashBytes;
+/// Larger entries are not read: generated code is bounded by
+/// GRADC_MAX_SOURCE_BYTES, and its objects stay far below this.
+constexpr uint64_t kMaxEntryBytes = uint64_t(1) << 30;
 
 std::string env(const char *name) {
   const char *v = std::getenv(name);
@@ -54,6 +62,67 @@ bool isKey(llvm::StringRef key) {
 
 std::array<uint8_t, kHashBytes> hashBytes(llvm::StringRef bytes) {
   return llvm::BLAKE3::hash<kHashBytes>(llvm::arrayRefFromStringRef(bytes));
+}
+
+/// Reads the regular file at \p path whole, or returns false. Anything else
+/// at that path is refused before a byte is read: a symbolic link (it might
+/// lead to /dev/zero, which never ends), a FIFO (whose open or read would
+/// block until a writer comes), a device or a directory. O_NONBLOCK keeps
+/// the open itself from waiting on a FIFO; the size bound keeps a huge file
+/// from being read at all. Sets \p notRegular if something other than a
+/// regular file (or nothing) is there.
+bool readRegularFile(const std::string &path, uint64_t maxBytes,
+                     std::string &out, bool &notRegular) {
+  notRegular = false;
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    // ELOOP: the last component is a symbolic link.
+    notRegular = errno == ELOOP;
+    return false;
+  }
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  if (ok && !S_ISREG(st.st_mode)) {
+    notRegular = true;
+    ok = false;
+  }
+  if (ok && static_cast<uint64_t>(st.st_size) > maxBytes) ok = false;
+  if (ok) {
+    out.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (ok && done < out.size()) {
+      ssize_t n = ::read(fd, &out[done], out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ok = false; // an error, or shorter than fstat said
+      else done += static_cast<size_t>(n);
+    }
+    // Recently used: trim() deletes the entries least recently stored or
+    // hit. Through the descriptor, so it touches the file that was read.
+    if (ok) ::futimens(fd, nullptr);
+  }
+  ::close(fd);
+  return ok;
+}
+
+/// The process id in a temporary file's name "....o-cache.tmp-PID-XXXX",
+/// or 0 if the name has none (written by an older gradc).
+long tempFileOwner(llvm::StringRef name) {
+  size_t at = name.rfind(".o-cache.tmp-");
+  if (at == llvm::StringRef::npos) return 0;
+  llvm::StringRef rest = name.drop_front(at + 13);
+  long pid = 0;
+  if (rest.consumeInteger(10, pid) || !rest.starts_with("-")) return 0;
+  return pid;
+}
+
+/// Whether the writer of a temporary file is gone: its process no longer
+/// exists here, or the file is older than any store takes (which also
+/// covers writers on another machine sharing the directory).
+bool writerIsGone(llvm::StringRef name, llvm::sys::TimePoint<> modified) {
+  if (std::chrono::system_clock::now() - modified > std::chrono::hours(1))
+    return true;
+  long pid = tempFileOwner(name);
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 } // namespace
@@ -100,10 +169,16 @@ std::string CompileCache::entryPath(llvm::StringRef key) const {
 std::unique_ptr<llvm::MemoryBuffer>
 CompileCache::load(llvm::StringRef key) const {
   if (dir_.empty() || !isKey(key)) return nullptr;
-  auto file = llvm::MemoryBuffer::getFile(entryPath(key), /*IsText=*/false,
-                                          /*RequiresNullTerminator=*/false);
-  if (!file) return nullptr; // the usual miss: no such entry
-  llvm::StringRef bytes = (*file)->getBuffer();
+  std::string path = entryPath(key);
+  std::string entry;
+  bool notRegular = false;
+  if (!readRegularFile(path, kMaxEntryBytes, entry, notRegular)) {
+    // Not a file the cache wrote: out of the way, so that the next store
+    // can put an entry there (unlinking a link leaves its target alone).
+    if (notRegular) ::unlink(path.c_str());
+    return nullptr; // the usual miss: no such entry
+  }
+  llvm::StringRef bytes = entry;
   if (bytes.size() < kHeaderBytes ||
       bytes.take_front(8) != llvm::StringRef(kMagic, 8) ||
       bytes.substr(8, kKeyChars) != key)
@@ -114,10 +189,7 @@ CompileCache::load(llvm::StringRef key) const {
   auto want = hashBytes(payload);
   if (std::memcmp(want.data(), bytes.data() + 8 + kKeyChars + 8, kHashBytes))
     return nullptr;
-  // Recently used: trim() deletes the entries least recently stored or hit.
-  ::utime(entryPath(key).c_str(), nullptr);
-  // A copy: object parsers want an aligned buffer of their own, and the
-  // file's pages need not stay mapped.
+  // A copy: object parsers want an aligned buffer of their own.
   return llvm::MemoryBuffer::getMemBufferCopy(payload, key);
 }
 
@@ -136,7 +208,11 @@ bool CompileCache::store(llvm::StringRef key, llvm::StringRef object) const {
   // A unique temporary name in the same directory, so rename() is atomic.
   int fd = -1;
   llvm::SmallString<256> tmp;
-  if (llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%%%%%%%", fd, tmp))
+  // The writer's process id in the name lets trim() tell the temporary
+  // file of a writer killed mid-store from one still being written.
+  if (llvm::sys::fs::createUniqueFile(
+          path + ".tmp-" + std::to_string(::getpid()) + "-%%%%%%%%%%%%", fd,
+          tmp))
     return false;
   bool ok;
   {
@@ -156,14 +232,29 @@ void CompileCache::trim(const std::string &keep) const {
   llvm::SmallString<256> stamp(dir_);
   llvm::sys::path::append(stamp, "trim-stamp");
   llvm::sys::fs::file_status st;
-  if (!llvm::sys::fs::status(stamp, st) &&
+  if (!llvm::sys::fs::status(stamp, st, /*follow=*/false) &&
+      st.type() == llvm::sys::fs::file_type::regular_file &&
       std::chrono::system_clock::now() - st.getLastModificationTime() <
           std::chrono::seconds(trimIntervalSeconds_))
     return;
-  {
-    std::ofstream touch(stamp.c_str(), std::ios::app);
+  // Created or touched without following a link or waiting on a FIFO; if
+  // something else is in the way, it is removed and the trim goes on.
+  int fd = ::open(stamp.c_str(),
+                  O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  struct stat sst;
+  if (fd >= 0 && (::fstat(fd, &sst) != 0 || !S_ISREG(sst.st_mode))) {
+    ::close(fd);
+    fd = -1;
   }
-  ::utime(stamp.c_str(), nullptr);
+  if (fd < 0) {
+    ::unlink(stamp.c_str());
+    fd = ::open(stamp.c_str(),
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  }
+  if (fd >= 0) {
+    ::futimens(fd, nullptr);
+    ::close(fd);
+  }
   struct Entry {
     llvm::sys::TimePoint<> used;
     uint64_t size;
@@ -176,11 +267,26 @@ void CompileCache::trim(const std::string &keep) const {
   std::error_code ec;
   for (llvm::sys::fs::recursive_directory_iterator it(objects, ec), end;
        it != end && !ec; it.increment(ec)) {
-    if (!llvm::StringRef(it->path()).ends_with(".o-cache")) continue;
+    llvm::StringRef name = it->path();
+    bool isEntry = name.ends_with(".o-cache");
+    bool isTemp = !isEntry && name.contains(".o-cache.tmp-");
+    if (!isEntry && !isTemp) continue;
     llvm::sys::fs::file_status es;
-    if (llvm::sys::fs::status(it->path(), es) ||
+    // status() of the link itself: a link is no entry and takes no room.
+    if (llvm::sys::fs::status(it->path(), es, /*follow=*/false) ||
         es.type() != llvm::sys::fs::file_type::regular_file)
       continue;
+    if (isTemp) {
+      // Left by a writer killed between create and rename: nobody will
+      // rename it, so it goes now. A live writer's file counts toward
+      // the bound like an entry but is never deleted here.
+      if (writerIsGone(name, es.getLastModificationTime())) {
+        llvm::sys::fs::remove(it->path());
+        continue;
+      }
+      total += es.getSize();
+      continue;
+    }
     entries.push_back({es.getLastModificationTime(), es.getSize(), it->path()});
     total += es.getSize();
   }

@@ -12,7 +12,11 @@
 // written to a private temporary file and renamed into place, so a reader
 // sees either no entry or a complete one; every entry carries its key and a
 // hash of its payload, so a truncated, foreign or damaged file is treated
-// as a miss and replaced by the next store.
+// as a miss and replaced by the next store. Only regular files are read:
+// a symbolic link, FIFO, device or directory at an entry's path is a miss
+// (and is unlinked), never followed, waited on or read without end.
+// Temporary files carry their writer's process id; the trim deletes those
+// of dead writers and counts the others toward the size bound.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_RUNTIME_COMPILECACHE_H
@@ -49,7 +53,9 @@ uint64_t defaultCacheMaxBytes();
 /// The entries are kept under `maxBytes` in total: a store that finds them
 /// over it deletes the least recently used ones (oldest modification time;
 /// a hit refreshes it) until they take up at most 90% of it, never the
-/// entry just stored. Measuring means listing the directory (about 80 ms
+/// entry just stored. Temporary files of writers still alive count toward
+/// the bound; those of dead writers (killed mid-store) are deleted.
+/// Measuring means listing the directory (about 80 ms
 /// for 13,000 entries), so a store does it only if no store did in the last
 /// `trimIntervalSeconds` (a stamp file in the directory records when).
 class CompileCache {
@@ -67,7 +73,8 @@ public:
   static std::string makeKey(llvm::ArrayRef<llvm::StringRef> parts);
 
   /// The entry for \p key, or null if there is none or it fails any check
-  /// (wrong magic, key or size, payload hash mismatch). Never throws.
+  /// (not a regular file, wrong magic, key or size, payload hash
+  /// mismatch). Never throws and never blocks on what is at the path.
   std::unique_ptr<llvm::MemoryBuffer> load(llvm::StringRef key) const;
 
   /// Stores \p object under \p key by writing a temporary file next to the

@@ -4,6 +4,7 @@
 #include "codegen/CppEmitter.h"
 #include "codegen/UnitSplit.h"
 #include "ir/Error.h"
+#include "passes/Lowering.h"
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
 #include "runtime/Blas.h"
@@ -31,6 +32,10 @@ double msSince(std::chrono::steady_clock::time_point t0) {
              std::chrono::steady_clock::now() - t0)
       .count();
 }
+
+/// A lower bound on the generated C++ per computed node (a declaration
+/// and an expression at the least), for the source limit before codegen.
+constexpr uint64_t kMinSourceBytesPerNode = 32;
 
 /// Stack of the thread that runs clang on generated code (a limit, like
 /// the memory cap: deep enough for every graph the passes accept).
@@ -182,7 +187,26 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
     checkTensorBytes(n->type, opts_.maxBytes,
                      "value '" + n->displayName() + "' (" + n->info().name +
                          ")");
-  GeneratedModule gen = emitCpp(*impl->optimized, opts_.sourceName);
+  // The source limit before code exists: every computed node emits well
+  // over kMinSourceBytesPerNode bytes (158 on average in a long chain,
+  // 300-900 in real models), so a graph this large would only be
+  // rejected after code generation, which for 100k nodes took seconds.
+  uint64_t computed = 0;
+  for (const auto &n : impl->optimized->nodes())
+    computed += n->attrs.count(kKernelAttr);
+  if (computed * kMinSourceBytesPerNode > opts_.maxSourceBytes)
+    throw Error((opts_.sourceName.empty() ? "" : opts_.sourceName + ": ") +
+                "the generated code for this graph would be at least " +
+                formatBytes(computed * kMinSourceBytesPerNode) + " (" +
+                std::to_string(computed) +
+                " computed nodes after optimization), more than the JIT "
+                "limit of " + formatBytes(opts_.maxSourceBytes) +
+                "; set GRADC_MAX_SOURCE_BYTES to raise it, or compile it "
+                "ahead of time with 'gradc compile'");
+  // The path stays out of the generated code: the compile cache is keyed
+  // by what the code does, so one graph at two paths (or spelled two ways)
+  // shares one entry.
+  GeneratedModule gen = emitCpp(*impl->optimized);
   impl->cpp = std::move(gen.source);
   impl->info = std::move(gen.info);
   impl->times.codegenMs = msSince(t0);
@@ -195,7 +219,8 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
                   " (set GRADC_MAX_BYTES to raise it)");
 
   if (impl->cpp.size() > opts_.maxSourceBytes)
-    throw Error("the generated code for this graph is " +
+    throw Error((opts_.sourceName.empty() ? "" : opts_.sourceName + ": ") +
+                "the generated code for this graph is " +
                 formatBytes(impl->cpp.size()) + " (" +
                 std::to_string(impl->optimized->nodes().size()) +
                 " nodes after optimization), more than the JIT limit of " +

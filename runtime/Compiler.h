@@ -23,7 +23,9 @@ struct CompileOptions {
   int optLevel = 1;       ///< clang -O level for generated code (see JitOptions).
   std::string cpu;        ///< Target CPU; empty: the host's.
   PassManagerOptions passes; ///< Pipeline instrumentation (print-after, ...).
-  std::string sourceName; ///< Recorded in the generated code's header comment.
+  /// Where the graph came from, for error messages. Not written into the
+  /// generated code, so that the compile cache is keyed by content alone.
+  std::string sourceName;
   /// Use the on-disk compile cache (runtime/CompileCache.h): compiling the
   /// same generated code for the same target and options again links the
   /// stored object instead of running clang and LLVM's code generator.

@@ -1,6 +1,8 @@
 //===- runtime/Session.cpp - Running a compiled graph ---------------------===//
 #include "runtime/Session.h"
 
+#include <cstring>
+
 #include "ir/Error.h"
 #include "ir/Limits.h"
 #include "runtime/InputInit.h"
@@ -87,7 +89,12 @@ void Session::setInput(const std::string &name, const Tensor &value) {
   if (value.type() != want)
     throw Error("input '" + name + "' expects " + want.str() + ", got " +
                 value.type().str());
-  inputs_[i] = Tensor::fromDoubles(want.dtype, want.shape, value.toDoubles());
+  // A byte copy: through double, 64-bit integers would lose their low bits.
+  Tensor copy(want.dtype, want.shape);
+  if (value.numel() > 0)
+    std::memcpy(copy.data(), value.data(),
+                static_cast<size_t>(value.numel()) * dtypeSize(want.dtype));
+  inputs_[i] = std::move(copy);
   inputSet_[i] = true;
 }
 
@@ -111,6 +118,10 @@ const Tensor *Session::grad(const std::string &name) const {
     if (gi[j] == static_cast<size_t>(i))
       return gradValid_[j] ? &grads_[j] : nullptr;
   return nullptr; // does not require grad: .grad is None
+}
+
+Tensor *Session::mutableGrad(const std::string &name) {
+  return const_cast<Tensor *>(static_cast<const Session *>(this)->grad(name));
 }
 
 void Session::clearGrad(const std::string &name) {

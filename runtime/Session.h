@@ -49,6 +49,9 @@ public:
   const Tensor &output(const std::string &name) const;
   /// The `.grad` of a requires_grad input; nullptr while it is None.
   const Tensor *grad(const std::string &name) const;
+  /// The same `.grad`, writable in place (an all-reduce across processes,
+  /// an optimizer that scales it); nullptr while it is None.
+  Tensor *mutableGrad(const std::string &name);
   /// `x.grad = None` for one input.
   void clearGrad(const std::string &name);
   /// `x.grad = None` for every input.

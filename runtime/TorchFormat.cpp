@@ -105,8 +105,11 @@ double normalize(double v, DType dtype) {
 /// The one element format chosen for a whole tensor (PyTorch's _Formatter).
 class ElementFormat {
 public:
-  ElementFormat(const std::vector<double> &shown, DType dtype, int precision)
-      : dtype_(dtype), precision_(precision) {
+  /// With `exact` (int64 tensors), each value is an index into it: the
+  /// digits come from the exact integers, never from a double.
+  ElementFormat(const std::vector<double> &shown, DType dtype, int precision,
+                const std::vector<int64_t> *exact = nullptr)
+      : dtype_(dtype), precision_(precision), exact_(exact) {
     if (!isFloat(dtype)) {
       for (double v : shown)
         width_ = std::max(width_, raw(v).size());
@@ -152,6 +155,8 @@ private:
       return v != 0 ? "True" : "False";
     case DType::I32:
     case DType::I64:
+      if (exact_)
+        return std::to_string((*exact_)[static_cast<size_t>(v)]);
       return intStr(v);
     case DType::F32:
     case DType::F64:
@@ -170,6 +175,7 @@ private:
 
   DType dtype_;
   int precision_;
+  const std::vector<int64_t> *exact_;
   bool intMode_ = true;
   bool sciMode_ = false;
   size_t width_ = 1;
@@ -318,10 +324,14 @@ const char *torchDTypeName(DType dtype) {
   return "torch.float32";
 }
 
-std::string formatTorchTensor(const std::vector<double> &values,
-                              const Shape &shape, DType dtype,
-                              const std::vector<std::string> &suffixes,
-                              const TorchPrintOptions &opts) {
+namespace {
+
+/// formatTorchTensor, with `exact` (int64 values) standing in for `values`
+/// when given (then `values` holds each element's index).
+std::string formatTensor(const std::vector<double> &values, const Shape &shape,
+                         DType dtype, const std::vector<std::string> &suffixes,
+                         const TorchPrintOptions &opts,
+                         const std::vector<int64_t> *exact) {
   for (int64_t d : shape)
     if (d < 0)
       throw std::invalid_argument("formatTorchTensor: negative dimension in " +
@@ -349,16 +359,36 @@ std::string formatTorchTensor(const std::vector<double> &values,
       all.push_back(std::string("dtype=") + torchDTypeName(dtype));
     std::vector<double> normalized(values.size());
     for (size_t i = 0; i < values.size(); ++i)
-      normalized[i] = normalize(values[i], dtype);
+      normalized[i] = exact ? values[i] : normalize(values[i], dtype);
     bool summarize = *numel > opts.threshold;
     Printer printer(normalized, shape, opts, summarize);
     std::vector<double> shown;
     printer.collectShown(0, 0, shown);
-    ElementFormat fmt(shown, dtype, opts.precision);
+    ElementFormat fmt(shown, dtype, opts.precision, exact);
     body = printer.render(0, 0, kIndent, fmt);
   }
   all.insert(all.end(), suffixes.begin(), suffixes.end());
   return addSuffixes(kPrefix + body, all, opts.linewidth);
+}
+
+} // namespace
+
+std::string formatTorchTensor(const std::vector<double> &values,
+                              const Shape &shape, DType dtype,
+                              const std::vector<std::string> &suffixes,
+                              const TorchPrintOptions &opts) {
+  return formatTensor(values, shape, dtype, suffixes, opts, nullptr);
+}
+
+std::string formatTorchTensorInt64(const std::vector<int64_t> &values,
+                                   const Shape &shape,
+                                   const std::vector<std::string> &suffixes,
+                                   const TorchPrintOptions &opts) {
+  // The printer lays out doubles; here each stands for its element's index
+  // (exact: a tensor the formatter can print has far fewer than 2^53).
+  std::vector<double> index(values.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = static_cast<double>(i);
+  return formatTensor(index, shape, DType::I64, suffixes, opts, &values);
 }
 
 } // namespace gradc

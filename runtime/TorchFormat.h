@@ -40,7 +40,7 @@ struct TorchPrintOptions {
 
 /// Formats a tensor like PyTorch's repr. `values` holds the elements in
 /// row-major order converted to double (exact for f32/i32; for i64 values
-/// beyond 2^53 precision loss is acceptable). For f32 each value is rounded
+/// beyond 2^53 use formatTorchTensorInt64). For f32 each value is rounded
 /// to float first, so passing an unrounded double (6.3) prints like the
 /// float32 PyTorch would hold. `suffixes` are extra "key=value" items printed
 /// after the data, e.g. {"requires_grad=True"} or {"grad_fn=<MeanBackward0>"};
@@ -52,6 +52,14 @@ std::string formatTorchTensor(const std::vector<double> &values,
                               const Shape &shape, DType dtype,
                               const std::vector<std::string> &suffixes = {},
                               const TorchPrintOptions &opts = {});
+
+/// formatTorchTensor for an int64 tensor, from its exact values: every
+/// digit of values beyond 2^53 is printed (through double they would be
+/// rounded).
+std::string formatTorchTensorInt64(const std::vector<int64_t> &values,
+                                   const Shape &shape,
+                                   const std::vector<std::string> &suffixes = {},
+                                   const TorchPrintOptions &opts = {});
 
 /// PyTorch's spelling of a dtype: "torch.float32", "torch.float64",
 /// "torch.int32", "torch.int64" or "torch.bool".

@@ -7,7 +7,11 @@ packages=(
   cmake ninja-build ccache
   llvm-19-dev libclang-cpp19-dev libclang-19-dev clang-19 llvm-19-tools
   nlohmann-json3-dev libgtest-dev libbenchmark-dev libopenblas-dev
+  libopenmpi-dev openmpi-bin
 )
+# The Python package (python/, built when pybind11 is found) and the ONNX
+# reader behind `gradc import`.
+packages+=(pybind11-dev python3-pybind11 python3-numpy python3-onnx)
 # python3-torch is a test/benchmark oracle only; GRADC_WITH_TORCH=0 skips it.
 if [ "${GRADC_WITH_TORCH:-1}" != "0" ]; then
   packages+=(python3-torch python3-numpy)

@@ -19,7 +19,12 @@ std::vector<std::string> Args::all(const std::string &f) const {
     while (true) {
       size_t c = v.find(',', start);
       std::string part = v.substr(start, c == std::string::npos ? std::string::npos : c - start);
-      if (!part.empty()) r.push_back(part);
+      // An empty name ("", "a,,b", "a,") is a mistake, not "no root":
+      // ignoring it silently ran with the default roots instead.
+      if (part.empty())
+        throw Error("option " + f + " needs a name, got an empty one in '" +
+                    v + "'");
+      r.push_back(part);
       if (c == std::string::npos) break;
       start = c + 1;
     }

@@ -20,7 +20,8 @@ struct Args {
   }
   /// The last value of a flag, or `def`.
   std::string get(const std::string &f, const std::string &def = "") const;
-  /// Every value of a flag (a flag may repeat; "a,b" splits).
+  /// Every value of a flag (a flag may repeat; "a,b" splits). Throws
+  /// gradc::Error on an empty name ("", "a,,b").
   std::vector<std::string> all(const std::string &f) const;
 };
 

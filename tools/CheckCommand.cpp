@@ -110,9 +110,11 @@ int checkCommand(int argc, char **argv) {
   for (const Node *in : g64->inputs()) inTypes[in->name] = in->type;
   for (const GraphOutput &o : g64->outputs()) outTypes[o.name] = o.node->type;
   if (args.has("--inputs"))
-    opts.inputs = readTensorFile(args.get("--inputs"), inTypes, "input");
+    opts.inputs = readTensorFile(args.get("--inputs"), inTypes, "input",
+                                 defaultMaxBytes());
   if (args.has("--seeds"))
-    opts.seeds = readTensorFile(args.get("--seeds"), outTypes, "seed");
+    opts.seeds = readTensorFile(args.get("--seeds"), outTypes, "seed",
+                                defaultMaxBytes());
 
   CompileOptions co;
   co.optLevel = optLevelFlag(args);

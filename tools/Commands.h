@@ -15,6 +15,7 @@ int compileCommand(int argc, char **argv);
 int convertCommand(int argc, char **argv);
 int checkCommand(int argc, char **argv);
 int benchCommand(int argc, char **argv);
+int importCommand(int argc, char **argv);
 
 } // namespace gradc
 

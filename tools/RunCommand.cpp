@@ -25,7 +25,9 @@ static const char *kRunHelp =
 JIT-compiles GRAPH and runs forward and backward once.
   --inputs FILE   input values: {NAME: nested list | number |
                   {"shape": [...], "data": [...]}}; inputs not listed use
-                  their declared init
+                  their declared init. Integers are exact (64 bits); NaN,
+                  Infinity and -Infinity are numbers, as --format json
+                  writes them
   --seeds FILE    seeds (cotangents) of outputs, same format: z.backward(seed)
   --backward N..  the backward roots (outputs). Default: every scalar output
                   that requires grad, plus every output given a seed
@@ -82,9 +84,16 @@ int runCommand(int argc, char **argv) {
   }
   auto show = [](const std::string &label, const Tensor &t,
                  const std::vector<std::string> &suffixes) {
-    std::cout << "# " << label << "\n"
-              << formatTorchTensor(t.toDoubles(), t.shape(), t.dtype(), suffixes)
-              << "\n";
+    std::cout << "# " << label << "\n";
+    if (t.dtype() == DType::I64) { // exactly: a double holds only 53 bits
+      const int64_t *p = static_cast<const int64_t *>(t.data());
+      std::cout << formatTorchTensorInt64({p, p + t.numel()}, t.shape(),
+                                          suffixes);
+    } else {
+      std::cout << formatTorchTensor(t.toDoubles(), t.shape(), t.dtype(),
+                                     suffixes);
+    }
+    std::cout << "\n";
   };
   for (const TensorArg &a : mi.inputs) show(a.name, s.input(a.name), suffixesOf(a, true));
   for (const TensorArg &a : mi.outputs)

@@ -34,22 +34,28 @@ RunSetup prepareRun(const Args &args) {
       throw Error("--compile-threads expects a whole number from 1 to 9999, got '" + v + "'");
     co.compileThreads = static_cast<unsigned>(std::stoi(v));
   }
+
+  // The inputs and seeds are read before the compile, from the graph's
+  // declared types, so a bad or oversized file fails in milliseconds
+  // instead of after the JIT; the file's size is held to the memory cap
+  // before a byte of it is parsed.
+  std::map<std::string, Tensor> inputs;
+  if (args.has("--inputs")) {
+    std::map<std::string, TensorType> types;
+    for (const Node *in : r.graph->inputs()) types[in->name] = in->type;
+    inputs = readTensorFile(args.get("--inputs"), types, "input", co.maxBytes);
+  }
+  if (args.has("--seeds")) {
+    std::map<std::string, TensorType> types;
+    for (const GraphOutput &o : r.graph->outputs()) types[o.name] = o.node->type;
+    r.seeds = readTensorFile(args.get("--seeds"), types, "seed", co.maxBytes);
+  }
+
   r.compiler = std::make_unique<Compiler>(co);
   r.compiled = r.compiler->compile(*r.graph);
   r.session = std::make_unique<Session>(*r.compiled);
   const ModuleInfo &mi = r.compiled->info();
-
-  if (args.has("--inputs")) {
-    std::map<std::string, TensorType> types;
-    for (const TensorArg &a : mi.inputs) types[a.name] = a.type;
-    for (auto &kv : readTensorFile(args.get("--inputs"), types, "input"))
-      r.session->setInput(kv.first, kv.second);
-  }
-  if (args.has("--seeds")) {
-    std::map<std::string, TensorType> types;
-    for (const TensorArg &a : mi.outputs) types[a.name] = a.type;
-    r.seeds = readTensorFile(args.get("--seeds"), types, "seed");
-  }
+  for (auto &kv : inputs) r.session->setInput(kv.first, kv.second);
   std::vector<std::string> names = args.all("--backward");
   if (names.empty()) {
     for (const TensorArg &a : mi.outputs)

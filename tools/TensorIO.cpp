@@ -2,10 +2,12 @@
 #include "tools/TensorIO.h"
 
 #include "frontend/JsonText.h"
+#include "ir/Attr.h"
 #include "ir/Error.h"
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace gradc {
 
@@ -13,9 +15,9 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Shape of a rectangular nested array; flattens its numbers into `out`.
+/// Shape of a rectangular nested array; collects its elements into `out`.
 /// Iterative over the nesting levels (depth is bounded by parseJsonText).
-Shape nestedShape(const json &j, std::vector<double> &out,
+Shape nestedShape(const json &j, std::vector<const json *> &out,
                   const std::string &where) {
   Shape shape;
   const json *cur = &j;
@@ -32,11 +34,7 @@ Shape nestedShape(const json &j, std::vector<double> &out,
     if (!node->is_array()) {
       if (level != shape.size())
         throw Error(where + ": ragged nested array");
-      if (!node->is_number() && !node->is_boolean())
-        throw Error(where + ": expected numbers, found " +
-                    std::string(node->type_name()));
-      out.push_back(node->is_boolean() ? (node->get<bool>() ? 1 : 0)
-                                       : node->get<double>());
+      out.push_back(node);
       stack.pop_back();
       continue;
     }
@@ -57,9 +55,66 @@ Shape nestedShape(const json &j, std::vector<double> &out,
   return shape;
 }
 
+/// "[i][j]" for flat element `flat` of `shape` (row-major).
+std::string elementIndex(int64_t flat, const Shape &shape) {
+  std::string r;
+  for (size_t d = shape.size(); d-- > 0;) {
+    int64_t n = shape[d] > 0 ? shape[d] : 1;
+    r = "[" + std::to_string(flat % n) + "]" + r;
+    flat /= n;
+  }
+  return r;
+}
+
+/// Writes JSON value `e` into element `i` of `t`, exactly: integers go to
+/// integer dtypes without passing through double (which holds only 53
+/// bits), and anything a dtype cannot hold is an error (as PyTorch
+/// refuses "value cannot be converted to type int32 without overflow").
+/// `where` names the file, the input and the element.
+void storeElement(Tensor &t, int64_t i, const json &e, const std::string &where) {
+  if (!e.is_number() && !e.is_boolean())
+    throw Error(where + ": expected a number, found " +
+                std::string(e.type_name()));
+  DType dt = t.dtype();
+  if (dt == DType::I32 || dt == DType::I64) {
+    int64_t v;
+    if (e.is_boolean()) {
+      v = e.get<bool>() ? 1 : 0;
+    } else if (e.is_number_unsigned()) {
+      uint64_t u = e.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        throw Error(where + ": " + std::to_string(u) + " does not fit in " +
+                    dtypeName(dt));
+      v = static_cast<int64_t>(u);
+    } else if (e.is_number_integer()) {
+      v = e.get<int64_t>();
+    } else {
+      // A float for an integer dtype: truncated toward zero like PyTorch's
+      // conversion, if it is finite and in range.
+      double d = e.get<double>();
+      const double limit = std::ldexp(1.0, 63);
+      if (!(d >= -limit && d < limit))
+        throw Error(where + ": " + formatDouble(d) + " does not fit in " +
+                    dtypeName(dt));
+      v = static_cast<int64_t>(d);
+    }
+    if (dt == DType::I32) {
+      if (v < std::numeric_limits<int32_t>::min() ||
+          v > std::numeric_limits<int32_t>::max())
+        throw Error(where + ": " + std::to_string(v) + " does not fit in i32");
+      static_cast<int32_t *>(t.data())[i] = static_cast<int32_t>(v);
+    } else {
+      static_cast<int64_t *>(t.data())[i] = v;
+    }
+    return;
+  }
+  t.set(i, e.is_boolean() ? (e.get<bool>() ? 1 : 0) : e.get<double>());
+}
+
 Tensor readOne(const json &v, const TensorType &want, const std::string &where) {
-  std::vector<double> data;
+  std::vector<const json *> data;
   Shape shape;
+  std::string dataWhere = where;
   if (v.is_object()) {
     for (const auto &kv : v.items())
       if (kv.key() != "shape" && kv.key() != "data")
@@ -67,17 +122,15 @@ Tensor readOne(const json &v, const TensorType &want, const std::string &where) 
                     "' (expected \"shape\" and \"data\")");
     if (!v.contains("shape") || !v.contains("data"))
       throw Error(where + ": an object value needs \"shape\" and \"data\"");
+    if (!v["shape"].is_array()) throw Error(where + ".shape: expected a list");
     for (const json &d : v["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0)
         throw Error(where + ".shape: expected non-negative integers");
       shape.push_back(d.get<int64_t>());
     }
     if (!v["data"].is_array()) throw Error(where + ".data: expected a list");
-    for (const json &d : v["data"]) {
-      if (!d.is_number() && !d.is_boolean())
-        throw Error(where + ".data: expected numbers");
-      data.push_back(d.is_boolean() ? (d.get<bool>() ? 1 : 0) : d.get<double>());
-    }
+    for (const json &d : v["data"]) data.push_back(&d);
+    dataWhere = where + ".data";
   } else if (v.is_number() || v.is_boolean() || v.is_array()) {
     shape = nestedShape(v, data, where);
   } else {
@@ -90,7 +143,13 @@ Tensor readOne(const json &v, const TensorType &want, const std::string &where) 
   if (static_cast<int64_t>(data.size()) != numElements(shape))
     throw Error(where + ": " + std::to_string(data.size()) +
                 " values for shape " + shapeToString(shape));
-  return Tensor::fromDoubles(want.dtype, want.shape, data);
+  Tensor t(want.dtype, want.shape);
+  bool flat = dataWhere != where;
+  for (int64_t i = 0; i < t.numel(); ++i)
+    storeElement(t, i, *data[i],
+                 dataWhere + (flat ? "[" + std::to_string(i) + "]"
+                                   : elementIndex(i, shape)));
+  return t;
 }
 
 } // namespace
@@ -98,8 +157,9 @@ Tensor readOne(const json &v, const TensorType &want, const std::string &where) 
 std::map<std::string, Tensor>
 readTensorFile(const std::string &path,
                const std::map<std::string, TensorType> &types,
-               const std::string &what) {
-  json j = parseJsonText(readTextFile(path), path);
+               const std::string &what, uint64_t maxBytes) {
+  json j = parseJsonText(readTextFile(path, maxBytes, "the " + what + "s file"),
+                         path, /*nonFiniteNumbers=*/true);
   if (!j.is_object())
     throw Error(path + ": expected an object mapping " + what + " names to "
                 "values");
@@ -148,8 +208,14 @@ std::string tensorToJson(const Tensor &t) {
   for (size_t i = 0; i < t.shape().size(); ++i)
     s += (i ? ", " : "") + std::to_string(t.shape()[i]);
   s += "], \"data\": [";
-  for (int64_t i = 0; i < t.numel(); ++i)
-    s += (i ? ", " : "") + jsonNumber(t.get(i), t.dtype());
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (i) s += ", ";
+    // 64-bit integers exactly: a double holds only 53 bits.
+    if (t.dtype() == DType::I64)
+      s += std::to_string(static_cast<const int64_t *>(t.data())[i]);
+    else
+      s += jsonNumber(t.get(i), t.dtype());
+  }
   return s + "]}";
 }
 

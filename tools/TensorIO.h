@@ -4,6 +4,7 @@
 
 #include "runtime/Tensor.h"
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -12,11 +13,14 @@ namespace gradc {
 /// Reads an inputs or seeds file: a JSON object mapping names to nested
 /// arrays, numbers (scalars) or {"shape": [...], "data": [...flat...]}.
 /// Every name must be a key of `types` and match its shape exactly; `what`
-/// ("input", "seed") words the messages.
+/// ("input", "seed") words the messages. Integers are stored exactly (all
+/// 64 bits); NaN, Infinity and -Infinity are accepted as numbers; a value
+/// its dtype cannot hold is an error naming the file, the name and the
+/// element. A file larger than `maxBytes` is refused before it is parsed.
 std::map<std::string, Tensor>
 readTensorFile(const std::string &path,
                const std::map<std::string, TensorType> &types,
-               const std::string &what);
+               const std::string &what, uint64_t maxBytes = UINT64_MAX);
 
 /// A number as JSON text: the shortest form that reads back as the same
 /// value of `dtype`; NaN and infinities as NaN, Infinity, -Infinity (as

@@ -108,6 +108,7 @@ Commands:
   convert  translate between JSON (.json) and the DSL (.grad)
   check    compare every gradient with central finite differences (f64)
   bench    time the fused forward+backward entry point
+  import   convert an ONNX model to a gradc graph (.json or .grad)
 
 GRAPH is a .json graph, a .grad DSL program or a .gir IR text file.
 Run 'gradc COMMAND --help' for the options of a command.
@@ -145,6 +146,7 @@ int runCommandLine(int argc, char **argv) {
     if (cmd == "convert") return gradc::convertCommand(argc - 1, argv + 1);
     if (cmd == "check") return gradc::checkCommand(argc - 1, argv + 1);
     if (cmd == "bench") return gradc::benchCommand(argc - 1, argv + 1);
+    if (cmd == "import") return gradc::importCommand(argc - 1, argv + 1);
     std::cerr << "gradc: error: unknown command '" << cmd
               << "' (run 'gradc --help')\n";
     return 2;

@@ -172,7 +172,10 @@ GRADC_API void gradc_session_free(gradc_session *session);
  *            backward root, NULL for outputs that are not roots. A NULL
  *            array means out.backward() for every scalar output that
  *            requires grad, with seed 1. A seed for an output that does not
- *            require grad is an error, as in PyTorch.
+ *            require grad is an error, as in PyTorch, and so is an array
+ *            whose every entry is NULL (no root: GRADC_ERROR; use
+ *            gradc_forward for a run without backward). gradc_backward
+ *            with a NULL array and no scalar root is GRADC_ERROR too.
  *   flags    GRADC_ACCUMULATE or 0. */
 
 /** Forward and backward in one fused call. */

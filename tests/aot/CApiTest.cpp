@@ -251,6 +251,18 @@ TEST(CApi, RunErrorsHaveMessages) {
   EXPECT_NE(std::string(gradc_last_error()).find("does not require grad"),
             std::string::npos)
       << gradc_last_error();
+  // Seeds that name no root: PyTorch's backward of nothing raises; this
+  // used to return GRADC_OK with every gradient left zero.
+  const void *noSeeds[3] = {nullptr, nullptr, nullptr};
+  EXPECT_EQ(gradc_run(session.s, b.inputs, b.outputs, b.grads, noSeeds, 0),
+            GRADC_ERROR);
+  EXPECT_NE(std::string(gradc_last_error()).find("no backward root"),
+            std::string::npos)
+      << gradc_last_error();
+  ASSERT_EQ(gradc_forward(session.s, b.inputs, b.outputs), GRADC_OK);
+  EXPECT_EQ(gradc_backward(session.s, b.grads, noSeeds, 0), GRADC_ERROR);
+  EXPECT_NE(std::string(gradc_last_error()).find("no backward root"),
+            std::string::npos);
   // backward needs a forward, and a run ends the forward's context.
   Session fresh;
   ASSERT_EQ(gradc_session_create(graph.g, &fresh.s), GRADC_OK);

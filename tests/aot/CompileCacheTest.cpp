@@ -15,6 +15,7 @@
 
 #include "ir/Error.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +25,10 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace gradc;
 
@@ -338,3 +343,159 @@ TEST(CompileCache, BoundFollowsTheEnvironment) {
 }
 
 } // namespace
+
+namespace {
+
+/// The key of the entry file at \p path (.../objects/KK/REST.o-cache).
+std::string keyOfEntry(const std::string &path) {
+  llvm::StringRef file = llvm::sys::path::filename(path);
+  llvm::StringRef shard =
+      llvm::sys::path::filename(llvm::sys::path::parent_path(path));
+  return (shard + file.drop_back(strlen(".o-cache"))).str();
+}
+
+TEST(CompileCache, AnotherSourcesObjectWithAGoodHeaderIsEvicted) {
+  TempDir dir;
+  const char *other = "extern \"C\" int affine(int x) { return 3 * x + 5; }";
+  EXPECT_FALSE(compileAndRun(dir.path(), 3));
+  std::string first = filesBelow(dir.path())[0];
+  EXPECT_FALSE(compileAndRun(dir.path(), 3, other, 11));
+  std::string second;
+  for (const std::string &f : filesBelow(dir.path()))
+    if (f != first) second = f;
+  ASSERT_FALSE(second.empty());
+  // The other source's object stored under the first key with a correct
+  // header and hash: the checks of the entry itself all pass.
+  CompileCache cache(dir.path());
+  std::string foreign = readFile(second).substr(112);
+  ASSERT_TRUE(cache.store(keyOfEntry(first), foreign));
+  ASSERT_NE(cache.load(keyOfEntry(first)), nullptr);
+  // But its object lacks the first key's marker: evicted, compiled again
+  // (the right answer, 10), and the entry is good from then on.
+  EXPECT_FALSE(compileAndRun(dir.path(), 3));
+  EXPECT_TRUE(compileAndRun(dir.path(), 3));
+  EXPECT_TRUE(compileAndRun(dir.path(), 3, other, 11));
+}
+
+TEST(CompileCache, OnlyRegularFilesAreRead) {
+  TempDir dir;
+  EXPECT_FALSE(compileAndRun(dir.path()));
+  std::string entry = filesBelow(dir.path())[0];
+  std::string good = readFile(entry);
+  // A link to an endless device: neither followed nor read.
+  ASSERT_FALSE(llvm::sys::fs::remove(entry));
+  ASSERT_FALSE(llvm::sys::fs::create_link("/dev/zero", entry));
+  EXPECT_FALSE(compileAndRun(dir.path()));
+  EXPECT_EQ(readFile(entry), good);
+  EXPECT_TRUE(compileAndRun(dir.path()));
+  // A FIFO, whose open or read would wait for a writer forever.
+  ASSERT_FALSE(llvm::sys::fs::remove(entry));
+  ASSERT_EQ(mkfifo(entry.c_str(), 0600), 0);
+  EXPECT_FALSE(compileAndRun(dir.path()));
+  EXPECT_EQ(readFile(entry), good);
+  // A directory in the way cannot be replaced: only a miss each time.
+  ASSERT_FALSE(llvm::sys::fs::remove(entry));
+  ASSERT_FALSE(llvm::sys::fs::create_directory(entry));
+  EXPECT_FALSE(compileAndRun(dir.path()));
+  EXPECT_FALSE(compileAndRun(dir.path()));
+}
+
+TEST(CompileCache, TempFilesOfDeadWritersAreRemovedAndOthersCounted) {
+  TempDir dir;
+  CompileCache cache(dir.path(), 3500, /*trimIntervalSeconds=*/0);
+  std::string key = CompileCache::makeKey({"entry"});
+  ASSERT_TRUE(cache.store(key, std::string(1000, 'x')));
+  // A process that is surely gone: a child that exited and was reaped.
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  std::string base = cache.entryPath(CompileCache::makeKey({"other"}));
+  std::string dead = base + ".tmp-" + std::to_string(child) + "-abc";
+  std::string old = base + ".tmp-zzz"; // an older name without a pid
+  std::string live = base + ".tmp-" + std::to_string(getpid()) + "-abc";
+  ASSERT_FALSE(llvm::sys::fs::create_directories(
+      llvm::sys::path::parent_path(base)));
+  writeFile(dead, std::string(5000, 'd'));
+  writeFile(old, std::string(5000, 'o'));
+  age(old, 2 * 3600);
+  writeFile(live, std::string(2000, 'l'));
+  // The next store trims: the dead writers' files go, the live one stays
+  // and counts, so together with it the entries are over the bound and
+  // the oldest entry goes too.
+  age(cache.entryPath(key), 100);
+  std::string newer = CompileCache::makeKey({"newer"});
+  ASSERT_TRUE(cache.store(newer, std::string(1000, 'y')));
+  EXPECT_FALSE(llvm::sys::fs::exists(dead));
+  EXPECT_FALSE(llvm::sys::fs::exists(old));
+  EXPECT_TRUE(llvm::sys::fs::exists(live));
+  EXPECT_EQ(cache.load(key), nullptr);
+  EXPECT_NE(cache.load(newer), nullptr);
+}
+
+TEST(CompileCache, OneGraphAtTwoPathsSharesAnEntry) {
+  TempDir dir;
+  auto g = loadGraphFile(GRADC_SOURCE_DIR "/examples/seed.json");
+  CompileOptions options;
+  options.cacheDir = dir.path();
+  options.sourceName = "seed.json";
+  auto first = Compiler(options).compile(*g);
+  options.sourceName = GRADC_SOURCE_DIR "/examples/seed.json";
+  auto second = Compiler(options).compile(*g);
+  EXPECT_FALSE(first->times().cacheHit);
+  EXPECT_TRUE(second->times().cacheHit);
+  EXPECT_EQ(first->cppSource().find("seed.json"), std::string::npos);
+}
+
+} // namespace
+
+namespace {
+
+/// A module in two parts (as codegen/UnitSplit makes them): the entry point
+/// in the first calls a function the second defines.
+const std::vector<std::string> kParts = {
+    "int scaled(int x);\nextern \"C\" int affine(int x) { return scaled(x) + 4; }\n",
+    "int scaled(int x) { return 3 * x; }\n"};
+
+/// Compiles kParts with a cache in \p dir; checks affine(2) == 10 and
+/// returns whether every part came from the cache.
+bool compilePartsAndRun(const std::string &dir) {
+  JitOptions options;
+  options.cacheDir = dir;
+  auto jit = Jit::create(options);
+  if (!jit) {
+    ADD_FAILURE() << llvm::toString(jit.takeError());
+    return false;
+  }
+  auto module = (*jit)->compileParts(kParts, "affine");
+  if (!module) {
+    ADD_FAILURE() << llvm::toString(module.takeError());
+    return false;
+  }
+  auto fn = (*module)->lookupFunction<int(int)>("affine");
+  if (!fn) {
+    ADD_FAILURE() << llvm::toString(fn.takeError());
+    return false;
+  }
+  EXPECT_EQ((*fn)(2), 10);
+  return (*module)->stats().cacheHit;
+}
+
+} // namespace
+
+TEST(CompileCache, PartsOfASplitUnitAreCachedAndVerifiedEachOnItsOwn) {
+  TempDir dir;
+  EXPECT_FALSE(compilePartsAndRun(dir.path()));
+  std::vector<std::string> entries = filesBelow(dir.path());
+  ASSERT_EQ(entries.size(), 2u); // one entry per part
+  EXPECT_TRUE(compilePartsAndRun(dir.path()));
+  // Each part's object stored under the other part's key: both entries
+  // pass their own checks but lack the right marker, so both are evicted
+  // and compiled again, and the module still computes 10.
+  CompileCache cache(dir.path());
+  std::string a = readFile(entries[0]).substr(112), b = readFile(entries[1]).substr(112);
+  ASSERT_TRUE(cache.store(keyOfEntry(entries[0]), b));
+  ASSERT_TRUE(cache.store(keyOfEntry(entries[1]), a));
+  EXPECT_FALSE(compilePartsAndRun(dir.path()));
+  EXPECT_TRUE(compilePartsAndRun(dir.path()));
+}

@@ -110,10 +110,10 @@ TEST(DslDiagnostics, NestingLimits) {
   for (int i = 0; i < 5000; ++i) pow += " ** x";
   EXPECT_HAS(errors("x = ones(1)\ny = " + pow + "\nreturn y\n"),
              "nested too deeply");
-  // Iterative chains grow the tree without recursion; still bounded.
-  std::string chain = "x";
-  for (int i = 0; i < 5000; ++i) chain += " + 1";
-  EXPECT_HAS(errors("x = ones(1)\ny = " + chain + "\nreturn y\n"),
+  // A left-associative chain in a right operand still nests.
+  std::string nested = "x";
+  for (int i = 0; i < 300; ++i) nested = "x + (" + nested + " + 1)";
+  EXPECT_HAS(errors("x = ones(1)\ny = " + nested + "\nreturn y\n"),
              "nested too deeply");
   std::string methods = "x";
   for (int i = 0; i < 5000; ++i) methods += ".exp()";
@@ -125,6 +125,51 @@ TEST(DslDiagnostics, NestingLimits) {
   blocks += std::string(150, ' ') + "y = 1\n";
   EXPECT_HAS(errors("x = ones(1)\n" + blocks + "return x\n"),
              "blocks are nested too deeply (the limit is 100)");
+}
+
+TEST(DslDiagnostics, FlatChainsAreNotNesting) {
+  // x + x + ... is a left-deep tree, but the lowering walks it in a loop:
+  // 256 terms used to be "nested too deeply"; 100,000 are fine.
+  for (int n : {256, 100000}) {
+    std::string chain = "x";
+    for (int i = 1; i < n; ++i) chain += i % 2 ? " + x" : " - 1";
+    EXPECT_EQ(errors("x = ones(1)\ny = " + chain + "\nreturn y\n"), "") << n;
+  }
+}
+
+TEST(DslDiagnostics, IntegerInitsMustBeExact) {
+  // Inits are doubles: 2^53 + 1 would silently become 2^53.
+  EXPECT_HAS(errors("x = tensor([9007199254740993, 1])\nreturn x\n"),
+             "t.grad:1:13: error: this integer is not exact in a graph's "
+             "init (which holds 53 bits); pass it with --inputs");
+  EXPECT_HAS(errors("x = full([2], 9223372036854775807)\nreturn x\n"),
+             "1:15: error: this integer is not exact");
+  // Exact ones, and floats (which round as in PyTorch), are fine.
+  EXPECT_EQ(errors("x = tensor([9007199254740992, -4611686018427387904])\n"
+                   "return x\n"),
+            "");
+  EXPECT_EQ(errors("x = full([2], 9007199254740993, dtype=f32)\nreturn x\n"),
+            "");
+}
+
+TEST(DslDiagnostics, LongLinesAreCutAroundTheCaret) {
+  // A 4 MB line used to be printed whole under its error.
+  std::string chain = "x";
+  for (int i = 0; i < 150000; ++i) chain += " + x"; // within the node limit
+  std::string e = errors("x = ones(1)\ny = " + chain + " + zz\nreturn y\n");
+  EXPECT_LT(e.size(), 500u) << e.substr(0, 1000);
+  EXPECT_HAS(e, ":2:600009: error: use of undefined name 'zz'\n...");
+  EXPECT_HAS(e, "x + x + zz\n");
+  // The caret still points at zz: 3 columns of "..." and 80 of context.
+  size_t caretLine = e.find('\n', e.find("zz\n")) + 1;
+  EXPECT_EQ(e.substr(caretLine), std::string(83, ' ') + "^\n");
+  // A cut on both sides.
+  std::string side = "x";
+  for (int i = 0; i < 500; ++i) side += " + x";
+  std::string right = errors("x = ones(1)\ny = " + side + " + zz + " + side +
+                             "\nreturn y\n");
+  EXPECT_HAS(right, "x + zz + x");
+  EXPECT_LT(right.size(), 500u);
 }
 
 TEST(DslDiagnostics, SyntaxErrors) {

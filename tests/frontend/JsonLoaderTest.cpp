@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <functional>
 
 using namespace gradc;
@@ -677,7 +678,15 @@ std::string chain(int n, const std::function<std::string(int)> &nameOf) {
   return text + "],\n" + R"("outputs": ["x"]})";
 }
 
+/// Raises the node limit (GRADC_MAX_NODES) while a test builds graphs
+/// larger than its default: these tests are about scale, not the limit.
+struct LargeNodeLimit {
+  LargeNodeLimit() { setenv("GRADC_MAX_NODES", "1M", 1); }
+  ~LargeNodeLimit() { unsetenv("GRADC_MAX_NODES"); }
+};
+
 TEST(JsonLoader, HundredThousandNodeChainOfTemporaries) {
+  LargeNodeLimit limit; // 200,001 nodes with the literals' constants
   auto g = load(chain(100000, [](int i) { return "%" + std::to_string(i); }));
   // The input, and per link a literal constant and the add.
   EXPECT_EQ(g->nodes().size(), 1u + 2u * 100000u);
@@ -699,6 +708,7 @@ TEST(JsonLoader, HundredThousandNodeChainReversed) {
 // Named nodes go through GraphBuilder::checkNewName, which looks names up
 // in Graph's name index.
 TEST(JsonLoader, HundredThousandNodeChainOfNamedNodes) {
+  LargeNodeLimit limit; // 200,001 nodes with the literals' constants
   auto g = load(chain(100000, [](int i) { return "n" + std::to_string(i); }));
   EXPECT_EQ(g->nodes().size(), 1u + 2u * 100000u);
 }

@@ -7,7 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/GraphBuilder.h"
+#include "frontend/DslParser.h"
 #include "frontend/JsonLoader.h"
+#include "ir/Parser.h"
+#include "runtime/Compiler.h"
 #include "ir/Error.h"
 #include "ir/Limits.h"
 #include "runtime/Session.h"
@@ -182,6 +185,89 @@ TEST(Limits, GeneratedSourceAboveTheJitLimitIsAnError) {
   EXPECT_NO_THROW(Compiler(opts).compile(*g));
   ScopedEnv env("GRADC_MAX_SOURCE_BYTES", "3K");
   EXPECT_EQ(defaultMaxSourceBytes(), 3072u);
+}
+
+TEST(Limits, GeneratedSourceIsBoundedBeforeCodegen) {
+  // A chain of 200 exps: far more computed nodes (with the backward) than
+  // 1 KiB of source can hold, so the compile stops before emitting code.
+  std::string nodes;
+  for (int i = 0; i < 200; ++i)
+    nodes += std::string(i ? ", " : "") + R"({"name": "e)" +
+             std::to_string(i) + R"(", "op": "exp", "inputs": [")" +
+             (i ? "e" + std::to_string(i - 1) : std::string("x")) + "\"]}";
+  auto g = loadJsonGraph(R"({"inputs": [{"name": "x", "shape": [2],
+      "requires_grad": true, "init": "ones"}], "nodes": [)" + nodes +
+      R"(, {"name": "s", "op": "sum", "inputs": ["e199"]}], "outputs": ["s"]})",
+                         "g.json");
+  CompileOptions opts;
+  opts.useCache = false;
+  opts.maxSourceBytes = 1024;
+  opts.sourceName = "g.json";
+  expectError([&] { Compiler(opts).compile(*g); },
+              "g.json: the generated code for this graph would be at least");
+}
+
+/// A chain of `n` nodes after input x, as JSON, DSL and IR text.
+std::string chainJson(int n) {
+  std::string nodes;
+  for (int i = 0; i < n; ++i)
+    nodes += std::string(i ? ", " : "") + R"({"name": "v)" +
+             std::to_string(i) + R"(", "op": "neg", "inputs": [")" +
+             (i ? "v" + std::to_string(i - 1) : std::string("x")) + "\"]}";
+  return R"({"inputs": [{"name": "x", "shape": [2]}], "nodes": [)" + nodes +
+         R"(], "outputs": ["v0"]})";
+}
+
+TEST(Limits, NodeCountIsCheckedWhileLoading) {
+  ScopedEnv env("GRADC_MAX_NODES", "100");
+  EXPECT_EQ(defaultMaxNodes(), 100u);
+  // JSON: refused while the "nodes" array is parsed, before the graph.
+  expectError([] { loadJsonGraph(chainJson(5000), "big.json"); },
+              "big.json: nodes: the graph has more than 100 nodes, the limit "
+              "(set GRADC_MAX_NODES to raise it)");
+  // Within the array's bound, but literals add constant nodes.
+  std::string lits = R"({"inputs": [{"name": "x", "shape": [2]}], "nodes": [)";
+  for (int i = 0; i < 60; ++i)
+    lits += std::string(i ? ", " : "") + R"({"name": "v)" + std::to_string(i) +
+            R"(", "op": "add", "inputs": [")" +
+            (i ? "v" + std::to_string(i - 1) : std::string("x")) + "\", 1]}";
+  lits += R"(], "outputs": ["v59"]})";
+  expectError([&] { loadJsonGraph(lits, "lits.json"); },
+              "the graph has more than 100 nodes");
+  EXPECT_NO_THROW(loadJsonGraph(chainJson(99), "ok.json"));
+
+  // DSL: the lexer and parser stop past the limit; a file within it
+  // but with more nodes (x + 1 adds a constant) fails while lowering.
+  std::string dsl = "x0 = ones(2)\n";
+  for (int i = 0; i < 5000; ++i)
+    dsl += "x" + std::to_string(i + 1) + " = -x" + std::to_string(i) + "\n";
+  expectError([&] { parseDslGraph(dsl + "return x5000\n", "big.grad"); },
+              "big.grad:103:1: error: more than 100 statements, past the node "
+              "limit of 100");
+  std::string adds = "x = ones(2)\n";
+  for (int i = 0; i < 60; ++i)
+    adds += "x" + std::to_string(i + 1) + " = x" +
+            (i ? std::to_string(i) : std::string()) + " + 1\n";
+  expectError([&] { parseDslGraph(adds + "return x60\n", "adds.grad"); },
+              "the graph has more than 100 nodes");
+  // IR text: checked at each definition.
+  std::string ir = "graph \"g\" {\n  %x = input() : f32[2]\n";
+  for (int i = 0; i < 5000; ++i)
+    ir += "  %v" + std::to_string(i) + " = neg(%" +
+          (i ? "v" + std::to_string(i - 1) : std::string("x")) + ") : f32[2]\n";
+  ir += "  output \"o\" = %v4999\n}\n";
+  expectError([&] { parseGraph(ir, "big.gir"); },
+              "the graph has more than 100 nodes");
+}
+
+TEST(Limits, DefaultNodeLimitRejectsAMillionNodesEarly) {
+  // The default bound; a 1M-node file is refused after reading about
+  // kDefaultMaxNodes of its nodes.
+  unsetenv("GRADC_MAX_NODES");
+  EXPECT_EQ(defaultMaxNodes(), kDefaultMaxNodes);
+  ScopedEnv env("GRADC_MAX_NODES", "1K");
+  expectError([] { loadJsonGraph(chainJson(1000000 / 50), "m.json"); },
+              "more than 1024 nodes");
 }
 
 TEST(Limits, IntegerConversionsThatOverflowAreErrors) {

@@ -8,8 +8,9 @@ message: huge shapes, absurd ranks, cycles, deep nesting, hostile names,
 long chains, truncated / bit-flipped / spliced files, hostile IR text and
 DSL programs. The same seed always
 gives the same files. The long graphs (chains, fans, cycles) have 20k
-nodes, plus two 100k-node chains; --quick shrinks them to 300 nodes and
-drops the 100k ones, --only-large writes only them.
+nodes, plus two 100k-node chains and 1M-node chains (JSON and DSL);
+--quick shrinks them to 300 nodes and drops the 100k and 1M ones,
+--only-large writes only them.
 Only the Python standard library is used.
 """
 import json
@@ -617,6 +618,10 @@ def gen_dsl(out, rnd, count):
         "",
         "graph g\n" + "".join("v%d = ones(2)\n" % k for k in range(20000)) +
         "return v0\n",
+        # A 600 KB line with an error at its end: the report shows 80
+        # columns around the caret, not the line.
+        DSL_SEED.replace("y = x + 2", "y = " + " + ".join(["x"] * 150000) +
+                         " + undefined_name"),
     ]
     for i, text in enumerate(hostile):
         w(os.path.join(out, "dsl_hostile_%02d.grad" % i),
@@ -647,6 +652,20 @@ def gen_big(out):
     g = chain(0)
     g["nodes"] = nodes + [{"name": "out", "op": "sum", "inputs": [prev]}]
     w(os.path.join(out, "chain_100k_sinmul.json"), dump(g))
+    # A million nodes in each format: refused by the node limit
+    # (GRADC_MAX_NODES) while loading, within a second, not after minutes.
+    n, acts = 1000000, ["tanh", "sin", "cos", "sigmoid"]
+    w(os.path.join(out, "chain_1m_act.json"),
+      '{"name": "chain", "inputs": [{"name": "x", "dtype": "f32", '
+      '"shape": [4], "requires_grad": true, "init": "ones"}], "nodes": [' +
+      ", ".join('{"name": "v%d", "op": "%s", "inputs": ["%s"]}'
+                % (i, acts[i % 4], "v%d" % (i - 1) if i else "x")
+                for i in range(n)) +
+      '], "outputs": ["v%d"]}' % (n - 1))
+    w(os.path.join(out, "chain_1m_act.grad"),
+      "x = ones(4, requires_grad=True)\n" +
+      "".join("v%d = %s(%s)\n" % (i, acts[i % 4], "v%d" % (i - 1) if i else "x")
+              for i in range(n)) + "return v%d\n" % (n - 1))
 
 
 def main():

@@ -120,3 +120,29 @@ TEST(TorchFormat, LargeSummarizedTensorIsCheap) {
 }
 
 } // namespace
+
+namespace {
+
+// Printed by PyTorch 1.13: torch.tensor([9007199254740993,
+// -9007199254740992]) and a summarized 2-D int64 tensor. Through double,
+// 2^53 + 1 printed as 9007199254740992.
+TEST(TorchFormat, Int64ValuesAreExact) {
+  EXPECT_EQ(gradc::formatTorchTensorInt64({9007199254740993LL,
+                                           -9007199254740992LL},
+                                          {2}),
+            "tensor([ 9007199254740993, -9007199254740992])");
+  EXPECT_EQ(gradc::formatTorchTensorInt64(
+                {std::numeric_limits<int64_t>::max(), 0}, {2}),
+            "tensor([9223372036854775807,                   0])");
+  EXPECT_EQ(gradc::formatTorchTensorInt64({-9223372036854775807LL - 1}, {}),
+            "tensor(-9223372036854775808)");
+  // Summarized like the double path: only the shown elements set the width.
+  std::vector<int64_t> many(2000);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = int64_t(i) * 3;
+  std::vector<double> asDoubles(many.begin(), many.end());
+  EXPECT_EQ(gradc::formatTorchTensorInt64(many, {2, 1000}, {"requires_grad=True"}),
+            formatTorchTensor(asDoubles, {2, 1000}, DType::I64,
+                              {"requires_grad=True"}));
+}
+
+} // namespace

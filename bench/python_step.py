@@ -1,0 +1,145 @@
+"""The cost of a compiled training step called from Python (docs/python.md).
+
+For an MLP exported from PyTorch with gradc.export, measures per call:
+  cpp     the fused forward+backward entry point called from C++ (the
+          binding's _time_fused: no Python in the loop)
+  python  g.run(inputs=..., accumulate=False) from Python: argument checks,
+          new output arrays, the result object
+  torch   the same step in PyTorch eager: zero_grad, forward, backward,
+          timed in a separate process (in the process that ran gradc's
+          kernels, both ran several times slower: docs/python.md)
+and prints medians; python - cpp is the binding's overhead. Run:
+
+  PYTHONPATH=build/python /usr/bin/python3 bench/python_step.py [--json]
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import gradc
+
+
+class MLP(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+
+    def forward(self, x, target):
+        for i, l in enumerate(self.layers):
+            x = l(x)
+            if i + 1 < len(self.layers):
+                x = F.relu(x)
+        return F.cross_entropy(x, target)
+
+
+def per_call_us(fn, iters):
+    """Median of per-call times, in microseconds (a median resists the
+    noise of a shared machine better than a mean)."""
+    ns = []
+    clock = time.perf_counter_ns
+    for _ in range(iters):
+        t0 = clock()
+        fn()
+        ns.append(clock() - t0)
+    return statistics.median(ns) / 1e3
+
+
+def torch_step(m, x, t):
+    def step():
+        m.zero_grad(set_to_none=True)
+        m(x, t).backward()
+    return step
+
+
+def measure(name, g, feed, iters):
+    g.run(inputs=feed)
+    cpp = statistics.median(g._time_fused(iters=iters)) / 1e3
+    py = per_call_us(lambda: g.run(inputs=feed), iters)
+    return {"workload": name, "cpp_us": cpp, "python_us": py, "overhead_us": py - cpp}
+
+
+def mlp_model(sizes, batch):
+    torch.manual_seed(0)
+    m = MLP(sizes)
+    x, t = torch.randn(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
+    return m, x, t
+
+
+def mlp_row(sizes, batch, iters):
+    m, x, t = mlp_model(sizes, batch)
+    g = gradc.compile(gradc.export(m, (x, t)))
+    feed = {"x": x.numpy(), "target": t.numpy()}
+    name = "MLP %s, batch %d" % ("-".join(map(str, sizes)), batch)
+    return measure(name, g, feed, iters)
+
+
+def seed_row(iters):
+    """The seed example: its kernel takes nanoseconds, so python - cpp is
+    the binding alone."""
+    g = gradc.compile("examples/seed.json")
+    return measure("seed 2x2", g, {"x": np.ones((2, 2), np.float32)}, iters)
+
+
+def seed_torch_step():
+    x = torch.ones(2, 2, requires_grad=True)
+
+    def step():
+        x.grad = None
+        (3 * (x + 2) ** 2).mean().backward()
+    return step
+
+
+# The workloads: (row maker, its PyTorch step, iterations).
+WORKLOADS = [
+    (lambda: seed_row(20000), seed_torch_step, 20000),
+    (lambda: mlp_row((32, 64, 64, 10), 16, 5000),
+     lambda: torch_step(*mlp_model((32, 64, 64, 10), 16)), 5000),
+    (lambda: mlp_row((784, 512, 512, 10), 128, 300),
+     lambda: torch_step(*mlp_model((784, 512, 512, 10), 128)), 300),
+]
+
+
+def torch_only():
+    """Child process: PyTorch's step times, one per workload (JSON)."""
+    torch.set_num_threads(2)
+    json.dump([per_call_us(make(), max(n // 10, 50)) for _, make, n in WORKLOADS], sys.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--torch-only", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.torch_only:
+        torch_only()
+        return
+    import os
+    import subprocess
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only"],
+                           capture_output=True, text=True, check=True)
+    torch_us = json.loads(child.stdout)
+    rows = [make_row() for make_row, _, _ in WORKLOADS]
+    for r, t in zip(rows, torch_us):
+        r["torch_us"] = t
+        r["speedup_vs_torch"] = t / r["python_us"]
+    if args.json:
+        json.dump(rows, sys.stdout, indent=1)
+        print()
+        return
+    print("%-30s %10s %10s %10s %10s %8s" % ("workload (medians)", "C++ us", "Python us",
+                                             "overhead", "PyTorch us", "speedup"))
+    for r in rows:
+        print("%-30s %10.2f %10.2f %10.2f %10.1f %7.1fx" % (
+            r["workload"], r["cpp_us"], r["python_us"], r["overhead_us"], r["torch_us"],
+            r["speedup_vs_torch"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""How gradc.export walks a traced graph: the Context handlers see, and
+convert(), which turns one torch.fx node into gradc nodes through the
+tables of export_ops.py (or folds it to a constant).
+"""
+
+import torch
+
+from .export_ops import FUNCTIONS, METHODS, MODULES, NOT_YET, RANDOM
+
+__all__ = ["Context", "convert", "Folded"]
+
+
+class Context:
+    """What handlers see: the emitter, the traced module, and each fx
+    node's concrete value from the example run."""
+
+    def __init__(self, em, gm, params, buffers, values):
+        self.em, self.gm, self.params, self.buffers, self.values = em, gm, params, buffers, values
+        self.node = None
+        self.const_nodes = set()  # fx nodes folded to constants
+
+    # -- helpers for handlers ------------------------------------------------
+    def emit(self, op, inputs, attrs=None):
+        return self.em.emit(op, inputs, attrs)
+
+    def error(self, message):
+        return self.em.error(message)
+
+    def t(self, v, what="input"):
+        return self.em.tensor(v, what)
+
+    def shape(self, v):
+        return self.em.shape(v)
+
+    def out_shape(self):
+        v = self.values[self.node]
+        return tuple(v.shape)
+
+    def state(self, qualname):
+        """The input for a parameter or buffer, added on first use."""
+        if qualname in self.em.shapes:
+            return qualname
+        if qualname in self.params:
+            p = self.params[qualname]
+            return self.em.add_input(qualname, p, p.requires_grad, True)
+        if qualname in self.buffers:
+            return self.em.add_input(qualname, self.buffers[qualname], False, True)
+        obj = self.gm
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        if isinstance(obj, torch.Tensor):  # a plain tensor attribute: a constant
+            return self.em.add_input(qualname, obj, False, True)
+        return obj
+
+    def resolve(self, a, env):
+        """An fx argument with nodes replaced by their values."""
+        import torch.fx as fx
+        if isinstance(a, fx.Node):
+            v = env[a]
+            if isinstance(v, Folded):  # first use of a folded constant
+                if v.input is None:
+                    v.input = self.em.add_input(self.em.fresh(v.name), v.value, False, True,
+                                                fresh=True)
+                return v.input
+            return v
+        if isinstance(a, (list, tuple)):
+            r = [self.resolve(x, env) for x in a]
+            return type(a)(r) if not hasattr(a, "_fields") else type(a)(*r)
+        if isinstance(a, dict):
+            return {k: self.resolve(v, env) for k, v in a.items()}
+        if isinstance(a, slice):  # x[:T] with a traced size T
+            return slice(self.resolve(a.start, env), self.resolve(a.stop, env),
+                         self.resolve(a.step, env))
+        if isinstance(a, torch.Size):
+            return tuple(a)
+        return a
+
+
+def convert(c, node, env):
+    """The gradc value of one fx node."""
+    c.node = node
+    value = c.values.get(node)
+    if node.op == "get_attr":
+        return c.state(node.target)
+    # Non-tensor results (x.size(), x.shape[0], arithmetic on sizes) are
+    # static: the example run gave them.
+    if not isinstance(value, (torch.Tensor, tuple, list)) or (
+            isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor) for v in value)):
+        return tuple(value) if isinstance(value, torch.Size) else value
+    # A tensor computed only from sizes and such constants (torch.arange(T),
+    # torch.ones(T, T).tril()) is folded to its value.
+    if isinstance(value, torch.Tensor) and node.op in ("call_function", "call_method") and all(
+            i in c.const_nodes or not _has_tensor(c.values.get(i)) for i in node.all_input_nodes):
+        c.const_nodes.add(node)
+        return constant(c, node, value)
+    args = c.resolve(node.args, env)
+    kwargs = c.resolve(node.kwargs, env)
+    if node.op == "call_module":
+        mod = c.gm.get_submodule(node.target)
+        handler = _lookup_module(mod)
+        if handler is None:
+            raise _unsupported(c, type(mod))
+        out = handler(c, mod, node.target, args, kwargs)
+    else:
+        table = FUNCTIONS if node.op == "call_function" else METHODS
+        handler = table.get(node.target)
+        if handler is None:
+            raise _unsupported(c, node.target)
+        out = handler(c, args, kwargs)
+    if isinstance(out, str) and isinstance(value, torch.Tensor):
+        c.em.shapes[out] = tuple(value.shape)
+    return out
+
+
+def _has_tensor(v):
+    if isinstance(v, torch.Tensor):
+        return True
+    if isinstance(v, (tuple, list)):
+        return any(_has_tensor(x) for x in v)
+    return False
+
+
+
+
+class Folded:
+    """A constant tensor (the example run's value), declared as an input
+    with init only when a graph node uses it."""
+
+    def __init__(self, name, value):
+        self.name, self.value, self.input = name, value, None
+
+
+def constant(c, node, value):
+    """A tensor computed from no tensor (torch.arange(T), torch.ones(...))."""
+    if node.target in RANDOM:
+        raise c.error("a random tensor would be frozen at the tracing run's values; "
+                      "pass it as an argument instead")
+    return Folded(node.name, value)
+
+
+def _lookup_module(mod):
+    for cls in type(mod).__mro__:
+        h = MODULES.get(cls)
+        if h is not None:
+            return h
+    return None
+
+
+def _unsupported(c, key):
+    op = NOT_YET.get(key)
+    if op:
+        return c.error("gradc has no '%s' op yet" % op)
+    return c.error("gradc has no mapping for it (see gradc/export_ops.py)")

@@ -1,0 +1,395 @@
+"""gradc.export (this module: gradc.fx_export): a PyTorch function or nn.Module to a gradc JSON graph.
+
+    gradc.export(model, (x, target), "model.json")
+
+The callable is traced with torch.fx (symbolically, so Python control flow
+must not depend on tensor values) and run once on the example inputs to
+learn every shape. Then each traced operation is looked up in the tables of
+gradc/export_ops.py and written as gradc nodes:
+
+- parameters become `requires_grad` inputs (as in the module) named by their
+  qualified names from named_parameters() (`fc1.weight`), with their current
+  values as `init`; buffers become inputs without grad, also with `init`;
+- the function's arguments become inputs named as its parameters, with the
+  example input's dtype, shape and requires_grad;
+- the result is the output `output` (one tensor) or `output0`, `output1`, ...
+  (a tuple or list).
+
+What gradc cannot express raises ExportError naming the operation, the
+module and the Python source line, and nothing is written. PyTorch is needed
+here only; the graph it writes is plain JSON for any gradc.
+"""
+
+import json
+import os
+import re
+import tempfile
+
+from . import _gradc
+
+__all__ = ["export", "ExportError"]
+
+
+class ExportError(_gradc.Error):
+    """The callable uses something gradc cannot express (a gradc.Error)."""
+
+
+_DTYPES = None
+
+
+def _dtype_name(torch, dt, what):
+    global _DTYPES
+    if _DTYPES is None:
+        _DTYPES = {torch.float32: "f32", torch.float64: "f64", torch.int32: "i32",
+                   torch.int64: "i64", torch.bool: "bool"}
+    name = _DTYPES.get(dt)
+    if name is None:
+        raise ExportError("%s has dtype %s, which gradc does not have "
+                          "(f32, f64, i32, i64, bool)" % (what, dt))
+    return name
+
+
+def _where(node):
+    """' at FILE:LINE (in FUNC: CODE)': the innermost frame of the user's
+    code in the node's recorded stack trace (fx lists innermost first)."""
+    lines = (getattr(node, "stack_trace", None) or "").splitlines()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for k, text in enumerate(lines):
+        m = re.match(r'\s*File "([^"]+)", line (\d+), in (.+)$', text)
+        if not m:
+            continue
+        f, line, func = m.groups()
+        if os.sep + "torch" + os.sep in f or os.path.dirname(os.path.abspath(f)) == here:
+            continue
+        code = ""
+        if k + 1 < len(lines) and not lines[k + 1].lstrip().startswith("File "):
+            code = ": " + lines[k + 1].strip()
+        return " at %s:%s (in %s%s)" % (f, line, func, code)
+    return ""
+
+
+class Emitter:
+    """Builds the gradc JSON graph while the fx graph is walked.
+
+    Values are referred to by their gradc names (str) or are Python numbers
+    (scalar constants). `meta` holds the concrete value every fx node had
+    when the example inputs ran, so shapes, sizes and other non-tensor
+    results are known.
+    """
+
+    def __init__(self, torch, root):
+        self.torch = torch
+        self.root = root
+        self.inputs = []
+        self.nodes = []
+        self.names = set()
+        self.shapes = {}   # gradc name -> tuple shape
+        self.dtypes = {}   # gradc name -> gradc dtype name
+        self.node = None   # the fx node being converted (for messages)
+
+    # -- naming ------------------------------------------------------------
+    def fresh(self, base):
+        base = base or "t"
+        name, k = base, 1
+        while name in self.names:
+            name = "%s_%d" % (base, k)
+            k += 1
+        self.names.add(name)
+        return name
+
+    # -- errors ------------------------------------------------------------
+    def error(self, message):
+        n = self.node
+        what = ("'%s' (%s)" % (n.name, describe_target(self.root, n))) if n is not None else "the graph"
+        return ExportError("cannot export %s: %s%s" % (what, message, _where(n) if n is not None else ""))
+
+    # -- inputs --------------------------------------------------------------
+    def add_input(self, name, tensor, requires_grad, init, fresh=False):
+        """Declares an input; `fresh`: the name came from fresh() already."""
+        torch = self.torch
+        if not fresh:
+            if name in self.names:
+                raise self.error("two inputs are named '%s'" % name)
+            self.names.add(name)
+        d = {"name": name, "dtype": _dtype_name(torch, tensor.dtype, "input '%s'" % name),
+             "shape": list(tensor.shape)}
+        if requires_grad:
+            d["requires_grad"] = True
+        if init:
+            t = tensor.detach().cpu()
+            # JSON inits are numbers: a bool tensor is written as 0/1.
+            d["init"] = (t.to(torch.uint8) if t.dtype == torch.bool else t).tolist()
+        self.inputs.append(d)
+        self.shapes[name] = tuple(tensor.shape)
+        self.dtypes[name] = d["dtype"]
+        return name
+
+    # -- nodes ---------------------------------------------------------------
+    def emit(self, op, inputs, attrs=None, shape=None, dtype=None, base=None):
+        """Appends a node and returns its name. `shape`/`dtype` record what
+        PyTorch computed for it (known for the node's fx result)."""
+        name = self.fresh(base or (self.node.name if self.node is not None else op))
+        d = {"name": name, "op": op, "inputs": list(inputs)}
+        if attrs:
+            d["attrs"] = attrs
+        self.nodes.append(d)
+        if shape is not None:
+            self.shapes[name] = tuple(shape)
+        if dtype is not None:
+            self.dtypes[name] = dtype
+        return name
+
+    def shape(self, v):
+        """The static shape of a gradc value (() for numbers)."""
+        if isinstance(v, str):
+            return self.shapes[v]
+        return ()
+
+    def tensor(self, v, what="operand"):
+        """Checks that v is a tensor value (a gradc name)."""
+        if not isinstance(v, str):
+            raise self.error("%s must be a tensor, got %r" % (what, v))
+        return v
+
+
+def describe_target(root, node):
+    """A readable name of what an fx node calls: torch.relu, Tensor.view,
+    torch.nn.Conv2d, ..."""
+    t = node.target
+    if node.op == "call_module":
+        m = root.get_submodule(t)
+        cls = type(m)
+        return "%s.%s" % (cls.__module__.replace("torch.nn.modules.", "torch.nn.").rsplit(".", 1)[0]
+                          if cls.__module__.startswith("torch.nn.modules") else cls.__module__,
+                          cls.__name__)
+    if node.op == "call_method":
+        return "Tensor.%s" % t
+    if node.op == "call_function":
+        mod = getattr(t, "__module__", None) or ""
+        name = getattr(t, "__name__", repr(t))
+        if mod in ("_operator", "operator"):
+            return "operator.%s" % name
+        if mod.startswith("torch.nn.functional") or mod == "torch.nn.functional":
+            return "torch.nn.functional.%s" % name
+        if mod.startswith("torch"):
+            return "torch.%s" % name
+        return "%s.%s" % (mod, name) if mod else name
+    return node.op
+
+
+def _make_tracer(fx):
+    """An fx Tracer that also unpacks proxies (`B, T, C = x.size()`).
+
+    torch.fx finds the UNPACK_SEQUENCE instruction of the caller by
+    indexing the bytecode with f_lasti // 2, which Python 3.11's inline
+    caches broke; this looks the instruction up by its offset instead.
+    """
+    import dis
+    import inspect
+
+    class Tracer(fx.Tracer):
+        def iter(self, obj):
+            frame = inspect.currentframe()
+            caller = frame.f_back.f_back if frame and frame.f_back else None
+            if caller is not None:
+                for inst in dis.get_instructions(caller.f_code):
+                    if inst.offset == caller.f_lasti:
+                        if inst.opname == "UNPACK_SEQUENCE":
+                            return (obj[i] for i in range(inst.argval))
+                        break
+            return super().iter(obj)
+
+    return Tracer()
+
+
+# Tensor factories that take sizes, not tensors: fx cannot see a call like
+# torch.arange(0, T) with a traced T; during tracing they are wrapped so
+# that such a call becomes a graph node (as torch.fx.wrap does for globals).
+# Random factories always become nodes, so that the export refuses them
+# instead of freezing one draw into the graph.
+_FACTORIES = ("arange", "ones", "zeros", "full", "eye")
+_RANDOM_FACTORIES = ("rand", "randn", "randint", "rand_like", "randn_like", "randint_like",
+                     "normal", "bernoulli", "multinomial", "randperm")
+
+
+class _WrappedFactories:
+    def __init__(self, torch, fx, tracer):
+        self.torch, self.fx, self.tracer, self.saved = torch, fx, tracer, {}
+
+    def __enter__(self):
+        torch, fx, tracer = self.torch, self.fx, self.tracer
+        for name in _FACTORIES + _RANDOM_FACTORIES:
+            orig = getattr(torch, name)
+            self.saved[name] = orig
+            always = name in _RANDOM_FACTORIES
+
+            def wrapper(*args, _orig=orig, _always=always, **kwargs):
+                if _always or any(isinstance(a, fx.Proxy)
+                                  for a in list(args) + list(kwargs.values())):
+                    return tracer.create_proxy("call_function", _orig, args, kwargs)
+                return _orig(*args, **kwargs)
+            setattr(torch, name, wrapper)
+        return self
+
+    def __exit__(self, *exc):
+        for name, orig in self.saved.items():
+            setattr(self.torch, name, orig)
+
+
+def _trace(torch, fn):
+    """A GraphModule of fn, with source lines recorded on every node."""
+    import torch.fx as fx
+    tracer = _make_tracer(fx)
+    tracer.record_stack_traces = True
+    # Buffers (a causal mask) as get_attr nodes, not baked-in tensors, so
+    # that slicing them with traced sizes works and they become inputs.
+    tracer.proxy_buffer_attributes = True
+    name = type(fn).__name__ if isinstance(fn, torch.nn.Module) else getattr(fn, "__name__", "graph")
+    try:
+        with _WrappedFactories(torch, fx, tracer):
+            graph = tracer.trace(fn)
+    except Exception as e:  # fx explains data-dependent control flow etc.
+        raise ExportError("torch.fx cannot trace %s: %s" % (name, e)) from None
+    # tracer.root is the module itself, or an empty one for a function.
+    return fx.GraphModule(tracer.root, graph, name)
+
+
+def _concrete_values(torch, gm, example_inputs):
+    """Runs gm on the example inputs and returns {fx node: its value}."""
+    import torch.fx as fx
+    values = {}
+
+    class Recorder(fx.Interpreter):
+        def run_node(self, n):
+            v = super().run_node(n)
+            values[n] = v
+            return v
+
+    with torch.no_grad():
+        Recorder(gm).run(*example_inputs)
+    return values
+
+
+def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=False):
+    """Traces `module_or_fn` and returns the gradc JSON graph as a dict;
+    writes it to `path` (.json) when given, atomically (a temporary file
+    renamed into place, so a failed export leaves no partial file).
+
+    example_inputs: a tuple of the positional arguments (a lone tensor is
+    accepted). input_init: also store the example inputs' values as the
+    arguments' `init` (so the graph runs without inputs).
+    """
+    import torch
+    from . import export_context
+
+    if isinstance(example_inputs, torch.Tensor):
+        example_inputs = (example_inputs,)
+    example_inputs = tuple(example_inputs)
+    if not (isinstance(module_or_fn, torch.nn.Module) or callable(module_or_fn)):
+        raise TypeError("export() takes an nn.Module or a function")
+    if isinstance(module_or_fn, torch.nn.Module) and module_or_fn.training:
+        for m in module_or_fn.modules():
+            if isinstance(m, torch.nn.Dropout) and m.p > 0:
+                raise ExportError("cannot export a module in training mode with "
+                                  "dropout (random): call .eval() first")
+
+    gm = _trace(torch, module_or_fn)
+    values = _concrete_values(torch, gm, example_inputs)
+    em = Emitter(torch, gm)
+    params = dict(gm.named_parameters()) if isinstance(module_or_fn, torch.nn.Module) else {}
+    buffers = dict(gm.named_buffers()) if isinstance(module_or_fn, torch.nn.Module) else {}
+    ctx = export_context.Context(em, gm, params, buffers, values)
+
+    # Arguments first, in signature order, then parameters as they are used.
+    env = {}
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != len(example_inputs):
+        raise ExportError("the callable takes %d arguments, example_inputs has %d"
+                          % (len(placeholders), len(example_inputs)))
+    for n, x in zip(placeholders, example_inputs):
+        em.node = n
+        if not isinstance(x, torch.Tensor):
+            env[n] = x  # a number or other constant argument: baked in
+            continue
+        arg = n.target.lstrip("*")
+        env[n] = em.add_input(arg, x, x.requires_grad, input_init)
+
+    result = None
+    for n in gm.graph.nodes:
+        em.node = n
+        if n.op == "placeholder":
+            continue
+        if n.op == "output":
+            result = ctx.resolve(n.args[0], env)
+            break
+        env[n] = export_context.convert(ctx, n, env)
+
+    em.node = None
+    outputs = _name_outputs(em, result)
+    graph = {"name": name or _graph_name(gm), "inputs": em.inputs,
+             "nodes": em.nodes, "outputs": outputs}
+    try:
+        text = json.dumps(graph, allow_nan=False)
+    except ValueError:
+        raise ExportError("the graph holds an infinite or NaN number (a constant or an init "
+                          "value), which gradc's JSON format cannot write") from None
+    if path is not None:
+        _write_atomically(os.fspath(path), text)
+    return graph
+
+
+def _graph_name(gm):
+    n = re.sub(r"[^A-Za-z0-9_]", "_", type(gm).__name__ if type(gm).__name__ != "GraphModule" else "graph")
+    return n or "graph"
+
+
+def _name_outputs(em, result):
+    """Names the result `output` or `output0`, `output1`, ... by renaming
+    the nodes that compute it (an input or a repeated value gets a copy)."""
+    if isinstance(result, (tuple, list)):
+        values, names = list(result), ["output%d" % i for i in range(len(result))]
+    else:
+        values, names = [result], ["output"]
+    renamed = {}
+    node_of = {d["name"]: d for d in em.nodes}
+    for v, want in zip(values, names):
+        if not isinstance(v, str):
+            raise ExportError("the result must be a tensor or a tuple of tensors, got %r" % (v,))
+        if want in em.names and want not in renamed.values():
+            # A user name already called `output`: move it aside.
+            _rename(em, node_of, want, em.fresh(want + "_"))
+            node_of = {d["name"]: d for d in em.nodes}
+        if v in node_of and v not in renamed:
+            _rename(em, node_of, v, want)
+            renamed[v] = want
+        else:
+            # An input, or a value that is already another output: a copy.
+            # x + 0 is exact and differentiates to the identity.
+            d = {"name": want, "op": "add", "inputs": [renamed.get(v, v), 0]}
+            em.nodes.append(d)
+        em.names.add(want)
+        node_of = {d["name"]: d for d in em.nodes}
+    return names
+
+
+def _rename(em, node_of, old, new):
+    node_of[old]["name"] = new
+    for d in em.nodes:
+        d["inputs"] = [new if i == old else i for i in d["inputs"]]
+    em.names.discard(old)
+    em.names.add(new)
+
+
+def _write_atomically(path, text):
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".gradc-export-", suffix=".tmp", dir=d)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
