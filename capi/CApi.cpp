@@ -55,6 +55,8 @@ template <typename Body> gradc_status guarded(Body body) {
     return fail(GRADC_ERROR, e.what());
   } catch (const std::bad_alloc &) {
     return fail(GRADC_OUT_OF_MEMORY, "out of memory");
+  } catch (const gradc::InternalError &e) {
+    return fail(GRADC_ERROR, e.what()); // reads "internal error in ..."
   } catch (const std::exception &e) {
     return fail(GRADC_ERROR, std::string("internal error: ") + e.what());
   } catch (...) {

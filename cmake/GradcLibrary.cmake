@@ -24,6 +24,6 @@ function(gradc_add_library name)
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gradc/${name}
-    FILES_MATCHING PATTERN "*.h" PATTERN "*.inc")
+    FILES_MATCHING PATTERN "*.h" PATTERN "*.inc" PATTERN "*.def")
   set_property(GLOBAL APPEND PROPERTY GRADC_INSTALLED_LIBRARIES gradc_${name})
 endfunction()

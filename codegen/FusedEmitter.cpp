@@ -128,7 +128,7 @@ private:
       b.nullable = true;
       break;
     default:
-      throw Error("codegen: a register value has no buffer");
+      throw InternalError("codegen", "a register value has no buffer");
     }
     return b;
   }
@@ -158,11 +158,25 @@ private:
       b.arg = "seeds ? seeds[" + std::to_string(seedIndex_.at(root)) + "] : nullptr";
       b.nullable = true;
       return b;
-    default:
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+    case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+    case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+    case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::Gemm: case OpKind::Grad:
       break;
     }
     if (pl == e.places.end())
-      throw Error("codegen: value '" + root->displayName() + "' has no placement");
+      throw InternalError("codegen", "value '" + root->displayName() + "' has no placement");
     return placeRef(pl->second.home, root->type.dtype);
   }
 
@@ -219,7 +233,7 @@ private:
       const Node *o = m->operands[i];
       Shape mem = o->type.shape;
       bool t = getBool(m->attrs, i == 0 ? "trans_a" : "trans_b", false);
-      if (isViewNode(o) && o->op == OpKind::Transpose) {
+      if (isStorageView(o) && o->op == OpKind::Transpose) {
         t = !t;
         o = o->operands[0];
         mem = o->type.shape;
@@ -228,7 +242,7 @@ private:
       op[i].shape = mem;
       if (t) std::swap(op[i].shape[mem.size() - 2], op[i].shape[mem.size() - 1]);
       op[i].ld = mem.empty() ? 1 : mem.back();
-      op[i].ptr = params.use(storage(e, storageOf(o)));
+      op[i].ptr = params.use(storage(e, storageRoot(o)));
     }
     Shape &as = op[0].shape, &bs = op[1].shape;
     if (as.size() == 1) {
@@ -284,17 +298,20 @@ private:
     return s;
   }
 
-  std::string opaque(const EntryPlan &e, const KernelPlan &k, KernelParams &params) const {
+  std::string opaque(const EntryPlan &e, const KernelPlan &k, KernelParams &params,
+                     bool &callsBlas) const {
     const Node *n = k.head;
     std::ostringstream unused;
     OpEmitter ops(unused, [&](const Node *x) -> ValueRef {
       if (x == n)
         return {params.use(placeRef(e.places.at(n).home, n->type.dtype), true), ""};
-      BufferRef b = storage(e, storageOf(x));
+      BufferRef b = storage(e, storageRoot(x));
       if (!b.literal.empty()) return {"", b.literal};
       return {params.use(b), ""};
     });
-    return ops.emit(n, 0);
+    std::string code = ops.emit(n, 0);
+    callsBlas = ops.callsBlas();
+    return code;
   }
 
   /// Defines kernel k's function (unless an identical one exists) and
@@ -304,11 +321,13 @@ private:
     std::string helpers, body;
     bool usesFlags = false;
     std::string name = kernelName(e, k);
+    // GEMM kernels always call CBLAS; an opaque matmul does unless a shape
+    // is degenerate or an operand constant (then a plain loop), which its
+    // emitter records.
+    bool callsBlas = k.kind == KernelPlan::Gemm;
     if (k.kind == KernelPlan::Gemm) body += gemm(e, k, params, usesFlags);
-    if (k.kind == KernelPlan::Opaque) body += opaque(e, k, params);
-    // GEMM kernels and opaque matmuls call CBLAS unless a shape is
-    // degenerate or an operand constant (then a plain loop).
-    if (body.find("cblas_") != std::string::npos) info_.callsBlas = true;
+    if (k.kind == KernelPlan::Opaque) body += opaque(e, k, params, callsBlas);
+    if (callsBlas) info_.callsBlas = true;
     if (k.head) body += extraCopies(e, k.head, params, usesFlags);
     if (!k.loop.empty()) {
       LoopCode lc = emitLoop(k, loopEnv(e, name), params);
@@ -453,10 +472,10 @@ private:
     };
     if (e.entry != Entry::Backward)
       for (size_t k = 0; k < g_.outputs().size(); ++k)
-        copy(storageOf(g_.outputs()[k].node), {Place::Output, 0, static_cast<int>(k)});
+        copy(storageRoot(g_.outputs()[k].node), {Place::Output, 0, static_cast<int>(k)});
     if (!fwd)
       for (size_t j = 0; j < g_.gradients().size(); ++j)
-        copy(storageOf(g_.gradients()[j].value), {Place::Grad, 0, static_cast<int>(j)});
+        copy(storageRoot(g_.gradients()[j].value), {Place::Grad, 0, static_cast<int>(j)});
     s += start;
     for (const KernelPlan &k : e.kernels) {
       s += "  " + kernel(e, k);

@@ -105,7 +105,7 @@ private:
     for (const Node *n : k_.loop) {
       for (const Node *o : n->operands)
         pats.push_back(LoopSpace::presentDims(o->type.shape, r));
-      if (n->info().cls == OpClass::Reduce) pats.push_back(LoopSpace::reducedDims(n, r));
+      if (isReduction(n->op)) pats.push_back(LoopSpace::reducedDims(n, r));
     }
     space_ = std::make_unique<LoopSpace>(k_.domain, pats);
   }
@@ -123,11 +123,11 @@ private:
     for (const Node *n : k_.loop) {
       std::vector<Operand> ops;
       for (const Node *o : n->operands) {
-        if (inLoop.count(o) && isElementwiseNode(o)) {
+        if (inLoop.count(o) && isElementwise(o->op)) {
           ops.push_back({o, -1});
           continue;
         }
-        const Node *root = storageOf(o);
+        const Node *root = storageRoot(o);
         Access a;
         a.buf = env_.storage(root);
         a.present = space_->collapse(LoopSpace::presentDims(o->type.shape, r));
@@ -138,7 +138,7 @@ private:
         ops.push_back({nullptr, addAccess(a)});
       }
       operands_[n] = ops;
-      if (n->info().cls == OpClass::Reduce) reds_.push_back(reduction(n, r));
+      if (isReduction(n->op)) reds_.push_back(reduction(n, r));
       else sinks_[n] = sinks(n);
     }
   }
@@ -180,8 +180,8 @@ private:
     DType t = n->type.dtype;
     const ValuePlace &vp = env_.placeOf(n);
     if (vp.home.kind == Place::Reg)
-      throw Error("codegen: reduction '" + n->displayName() +
-                  "' has no memory for its result");
+      throw InternalError("codegen", "reduction '" + n->displayName() +
+                                         "' has no memory for its result");
     red.home = params_.use(env_.place(vp.home, t), true);
     for (const Place &p : vp.extras) {
       red.extras.push_back({params_.use(env_.place(p, t), true),
@@ -215,7 +215,7 @@ private:
       for (const Operand &o : operands_.at(n))
         args.push_back(o.reg ? "v" + std::to_string(o.reg->id)
                              : read(accesses_[o.access], v));
-      if (n->info().cls != OpClass::Reduce) {
+      if (!isReduction(n->op)) {
         s += "const " + std::string(dtypeCppName(n->type.dtype)) + " v" +
              std::to_string(n->id) + " = " + elementwiseExpr(n, args) + ";\n";
         continue;

@@ -1,6 +1,7 @@
 //===- codegen/OpEmitter.cpp - Loop nests for each op ---------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "ir/Error.h"
 
 #include <algorithm>
@@ -138,9 +139,16 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Ne: return "(" + a[0] + " != " + a[1] + ")";
   case OpKind::Where:
     return "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")";
-  default:
-    throw Error(std::string("codegen: '") + n->info().name +
-                "' is not elementwise");
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+  case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
+  case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
+    throw InternalError("codegen", std::string("'") + n->info().name +
+                                       "' is not elementwise");
   }
 }
 
@@ -321,6 +329,7 @@ std::string OpEmitter::gemm(const Node *n, bool ta, bool tb) {
                      bv.ptr + " + " + bo + ", " + std::to_string(ldb) + ", " +
                      (f32 ? "0.0f" : "0.0") + ", " + ptrOf(n) + " + " + co + ", " +
                      std::to_string(N) + ");\n";
+  callsBlas_ = true;
   return bl.code + bl.pad() + call + bl.close();
 }
 
@@ -563,8 +572,22 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Slice:
       code = slice(n);
       break;
-    default:
-      break;
+    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
+    case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+    case OpKind::ArgminMask: case OpKind::SliceBackward:
+    case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad:
+      // The op list calls it a shape op; an empty kernel would be wrong.
+      throw InternalError("codegen", std::string("no code template for '") +
+                                         n->info().name + "'");
     }
     break;
   case OpClass::Special:
@@ -579,24 +602,31 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::SliceBackward: code = sliceBackward(n); break;
     case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
     case OpKind::Gemm: code = matmul(n); break;
-    default:
-      throw Error(std::string("codegen does not support '") + n->info().name +
-                  "' yet");
+    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+    case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+    case OpKind::Concat: case OpKind::Slice: case OpKind::Grad:
+      throw InternalError("codegen", std::string("no code template for '") +
+                                         n->info().name + "'");
     }
     break;
   case OpClass::Leaf:
     return "";
   }
-  // Indent every line and scope the block.
-  std::string pad(indent, ' '), r = pad + "{\n";
-  size_t start = 0;
-  while (start < code.size()) {
-    size_t end = code.find('\n', start);
-    if (end == std::string::npos) end = code.size();
-    r += pad + "  " + code.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
-  return r + pad + "}\n";
+  // The op's statements in a scope of their own.
+  CodeWriter w(indent);
+  w.open();
+  w.lines(code);
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc

@@ -38,10 +38,11 @@ public:
   std::string emit(const Node *n, int indent);
   /// Expression reading element `var` of `n` in row-major order.
   std::string flatAccess(const Node *n, const std::string &var);
+  /// True once emit() has written a CBLAS call (the module then needs BLAS
+  /// loaded), as recorded by the emitter rather than found in the text.
+  bool callsBlas() const { return callsBlas_; }
 
 private:
-  struct Loops; // nested loop emission state
-
   std::string elementwise(const Node *n);
   std::string reduce(const Node *n);
   std::string permuteLike(const Node *n, const std::vector<int64_t> &perm);
@@ -68,6 +69,7 @@ private:
   std::string ptrOf(const Node *n) { return valueOf_(n).ptr; }
 
   std::ostringstream &constants_;
+  bool callsBlas_ = false;
   std::function<ValueRef(const Node *)> valueOf_;
 };
 

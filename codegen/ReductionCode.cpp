@@ -2,6 +2,7 @@
 #include "codegen/ReductionCode.h"
 
 #include "codegen/EmitUtil.h"
+#include "ir/Error.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,15 +18,37 @@ bool isExtremum(const Reduction &r) {
 void setAccumulator(Reduction &r) {
   DType t = r.node->type.dtype;
   bool isMax = r.node->op == OpKind::Max;
-  if (isExtremum(r)) {
+  switch (r.node->op) {
+  case OpKind::Max: case OpKind::Min:
     r.acc = dtypeCppName(t);
     if (isFloat(t)) r.init = literal(isMax ? -INFINITY : INFINITY, t);
     else if (t == DType::I32) r.init = isMax ? "(-2147483647 - 1)" : "2147483647";
     else r.init = isMax ? "(-9223372036854775807LL - 1)" : "9223372036854775807LL";
-  } else {
+    return;
+  case OpKind::Sum: case OpKind::Mean:
     r.acc = isFloat(t) ? "double" : "long long";
     r.init = "0";
+    return;
+  // A new reduction must say how it accumulates: not silently as a sum.
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+  case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+  case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+  case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+  case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
+    break;
   }
+  throw InternalError("codegen", std::string("no accumulator for '") +
+                                     r.node->info().name + "'");
 }
 
 std::string reductionOperandType(const Reduction &r) {

@@ -10,61 +10,10 @@
 namespace gradc {
 namespace {
 
-constexpr uint64_t kAlign = 64;
-uint64_t slotBytes(const Node *n) {
-  return (static_cast<uint64_t>(n->type.bytes()) + kAlign - 1) / kAlign * kAlign;
-}
-
-int kernelAttr(const Node *n) {
-  auto it = n->attrs.find("kernel");
-  if (it == n->attrs.end()) return -1;
-  if (auto *v = std::get_if<int64_t>(&it->second)) return static_cast<int>(*v);
-  throw Error("codegen: node '" + n->displayName() +
-              "' has a malformed kernel attribute");
-}
-
 [[noreturn]] void bad(const Node *n, const std::string &what) {
-  throw Error("codegen: inconsistent lowering plan at node '" +
-              n->displayName() + "' (" + n->info().name + "): " + what);
-}
-
-Place parsePlace(const Node *n, const std::string &s) {
-  Place p;
-  auto number = [&](size_t from) -> uint64_t {
-    if (from >= s.size()) bad(n, "bad placement '" + s + "'");
-    for (size_t i = from; i < s.size(); ++i)
-      if (s[i] < '0' || s[i] > '9') bad(n, "bad placement '" + s + "'");
-    return std::stoull(s.substr(from));
-  };
-  if (s == "reg") p.kind = Place::Reg;
-  else if (s.rfind("ws+", 0) == 0) p = {Place::Workspace, number(3), 0};
-  else if (s.rfind("ctx+", 0) == 0) p = {Place::Context, number(4), 0};
-  else if (s.rfind("out#", 0) == 0)
-    p = {Place::Output, 0, static_cast<int>(number(4))};
-  else if (s.rfind("grad#", 0) == 0)
-    p = {Place::Grad, 0, static_cast<int>(number(5))};
-  else bad(n, "unknown placement '" + s + "'");
-  return p;
-}
-
-ValuePlace parsePlaces(const Node *n, const std::string &text) {
-  ValuePlace v;
-  std::istringstream in(text);
-  std::string word;
-  bool first = true;
-  while (in >> word) {
-    Place p = parsePlace(n, word);
-    if (first) v.home = p;
-    else v.extras.push_back(p);
-    first = false;
-  }
-  if (first) bad(n, "empty placement");
-  return v;
-}
-
-bool isReshapeLike(const Node *n) {
-  return n->op == OpKind::Reshape || n->op == OpKind::Squeeze ||
-         n->op == OpKind::Unsqueeze || n->op == OpKind::Detach;
+  throw InternalError("codegen", "inconsistent lowering plan at node '" +
+                                     n->displayName() + "' (" +
+                                     n->info().name + "): " + what);
 }
 
 bool isSplatConstant(const Node *n) {
@@ -82,18 +31,18 @@ public:
       bool bw = n->op == OpKind::Seed;
       for (const Node *o : n->operands) bw = bw || s_.isBackward[o];
       s_.isBackward[n] = bw;
-      any |= kernelAttr(n) >= 0;
+      any |= kernelOf(n) >= 0;
     }
     bool computes = false;
     for (const auto &np : g_.nodes())
-      computes |= np->info().cls != OpClass::Leaf && !isReshapeLike(np.get());
+      computes |= np->info().cls != OpClass::Leaf && !isAlias(np->op);
     if (!any && computes)
       throw Error("codegen needs a graph lowered by the optimization "
                   "pipeline (the fusion and buffer-plan passes)");
     for (const auto &np : g_.nodes()) {
       const Node *n = np.get();
-      if (n->info().cls != OpClass::Leaf && !isReshapeLike(n) &&
-          kernelAttr(n) < 0 && n->op != OpKind::Transpose)
+      if (n->info().cls != OpClass::Leaf && !isAlias(n->op) &&
+          kernelOf(n) < 0 && n->op != OpKind::Transpose)
         bad(n, "a computed node without a kernel");
     }
     s_.fused = entry(Entry::Fused);
@@ -107,22 +56,19 @@ private:
   EntryPlan entry(Entry e) {
     EntryPlan p;
     p.entry = e;
-    const char *attr = e == Entry::Fused ? "buf" : "buf_split";
+    const char *attr = e == Entry::Fused ? kBufAttr : kSplitBufAttr;
     for (const auto &np : g_.nodes()) {
       const Node *n = np.get();
-      auto it = n->attrs.find(attr);
-      if (it != n->attrs.end()) {
-        const std::string *text = std::get_if<std::string>(&it->second);
-        if (!text) bad(n, "malformed placement attribute");
-        p.places[n] = parsePlaces(n, *text);
-      } else if (kernelAttr(n) >= 0) {
+      if (std::optional<ValuePlace> v = placeOf(n, attr)) {
+        p.places[n] = std::move(*v);
+      } else if (kernelOf(n) >= 0) {
         bad(n, std::string("no '") + attr + "' placement");
       }
     }
     std::map<int, std::vector<const Node *>> groups;
     for (const auto &np : g_.nodes()) {
       const Node *n = np.get();
-      int k = kernelAttr(n);
+      int k = kernelOf(n);
       if (k < 0) continue;
       bool bw = s_.isBackward.at(n);
       if ((e == Entry::Forward && bw) || (e == Entry::Backward && !bw))
@@ -139,7 +85,7 @@ private:
     for (const Node *o : m->operands) {
       const Node *r = o;
       while (r->operands.size() == 1 &&
-             (isReshapeLike(r) || r->op == OpKind::Transpose))
+             (isAlias(r->op) || r->op == OpKind::Transpose))
         r = r->operands[0];
       if (isSplatConstant(r) || o->type.numel() == 0) return false;
     }
@@ -150,10 +96,10 @@ private:
     KernelPlan k;
     k.id = id;
     for (const Node *n : nodes) {
-      bool loopNode = isElementwiseNode(n) || n->info().cls == OpClass::Reduce;
+      bool loopNode = isElementwise(n->op) || isReduction(n->op);
       if (loopNode) {
         k.loop.push_back(n);
-        const Shape &d = n->info().cls == OpClass::Reduce
+        const Shape &d = isReduction(n->op)
                              ? n->operands[0]->type.shape
                              : n->type.shape;
         if (k.loop.size() == 1) k.domain = d;
@@ -166,7 +112,7 @@ private:
       }
     }
     if (!k.head) return k;
-    if (isMatmulNode(k.head) && gemmable(k.head)) {
+    if (isMatmulLike(k.head->op) && gemmable(k.head)) {
       k.kind = KernelPlan::Gemm;
       if (!k.loop.empty() && k.domain != k.head->type.shape)
         bad(k.head, "the epilogue does not iterate over the GEMM result");
@@ -201,7 +147,7 @@ private:
         if (!home && (pl.kind == Place::Reg || pl.kind == Place::Workspace ||
                       pl.kind == Place::Context))
           bad(n, "an extra copy must go to an output or a gradient");
-        if (home && pl.kind == Place::Reg && !isElementwiseNode(n))
+        if (home && pl.kind == Place::Reg && !isElementwise(n->op))
           bad(n, "only elementwise values can stay in registers");
       };
       checkPlace(kv.second.home, true);
@@ -214,11 +160,11 @@ private:
         for (const Node *o : n->operands) {
           // A folded transpose is a layout only a BLAS call understands,
           // and only as its operand's outermost view.
-          for (const Node *v = o; isViewNode(v); v = v->operands[0])
-            if (!isReshapeLike(v) && (n != k.head || k.kind != KernelPlan::Gemm ||
+          for (const Node *v = o; isStorageView(v); v = v->operands[0])
+            if (!isAlias(v->op) && (n != k.head || k.kind != KernelPlan::Gemm ||
                                       v != o))
               bad(n, "reads a transpose that has no kernel");
-          const Node *r = storageOf(o);
+          const Node *r = storageRoot(o);
           if (r->op == OpKind::Input && p.entry == Entry::Backward &&
               !hasHome(p, r, Place::Context))
             bad(n, "reads input '" + r->name + "', which is not saved");
@@ -259,33 +205,6 @@ private:
 };
 
 } // namespace
-
-bool isViewNode(const Node *n) {
-  if (isReshapeLike(n)) return true;
-  return n->info().cls != OpClass::Leaf && kernelAttr(n) < 0;
-}
-
-const Node *storageOf(const Node *n) {
-  while (isViewNode(n)) n = n->operands[0];
-  return n;
-}
-
-bool isMatmulNode(const Node *n) {
-  // _gemm is matched by name: the op table may not list it in every build.
-  return n->op == OpKind::Matmul || std::string(n->info().name) == "_gemm";
-}
-
-bool isElementwiseNode(const Node *n) {
-  switch (n->info().cls) {
-  case OpClass::Unary:
-  case OpClass::Binary:
-  case OpClass::Compare:
-  case OpClass::Ternary:
-    return n->op != OpKind::Detach;
-  default:
-    return n->op == OpKind::Expand;
-  }
-}
 
 Schedule readSchedule(const Graph &g) { return Reader(g).run(); }
 

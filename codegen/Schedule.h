@@ -13,30 +13,13 @@
 #define GRADC_CODEGEN_SCHEDULE_H
 
 #include "ir/Graph.h"
+#include "ir/LoweringPlan.h"
 
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
 
 namespace gradc {
-
-/// Where one copy of a value lives.
-struct Place {
-  enum Kind { None, Reg, Workspace, Context, Output, Grad };
-  Kind kind = None;
-  uint64_t offset = 0; ///< Workspace / Context: byte offset.
-  int index = 0;       ///< Output / Grad: argument index.
-  bool operator==(const Place &o) const {
-    return kind == o.kind && offset == o.offset && index == o.index;
-  }
-};
-
-/// A value's home (where readers find it) and the extra copies its kernel
-/// stores (caller outputs, gradients).
-struct ValuePlace {
-  Place home;
-  std::vector<Place> extras;
-};
 
 /// The three entry points.
 enum class Entry { Fused, Forward, Backward };
@@ -70,20 +53,6 @@ struct Schedule {
 /// Reads the plan of `g`. Throws gradc::Error if `g` has none (it did not
 /// go through the fusion and buffer-plan passes) or if it is inconsistent.
 Schedule readSchedule(const Graph &g);
-
-/// True for reshape, squeeze, unsqueeze, detach and for nodes without a
-/// kernel that are not leaves (transposes folded into a GEMM).
-bool isViewNode(const Node *n);
-
-/// Follows views to the node that owns the storage.
-const Node *storageOf(const Node *n);
-
-/// True for the ops a loop kernel computes per element (incl. expand).
-bool isElementwiseNode(const Node *n);
-
-/// True for matmul and the internal _gemm (operands read transposed per
-/// its trans_a / trans_b attributes).
-bool isMatmulNode(const Node *n);
 
 } // namespace gradc
 

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/DslLower.h"
 
+#include "frontend/Decompositions.h"
 #include "frontend/DslNames.h"
 #include "ir/Error.h"
 
@@ -29,20 +30,12 @@ struct Signature {
   bool varargs = false;
 };
 
+/// The DSL signature column of the op list (ir/Ops.def): a variadic op
+/// takes its tensors as a list, so it has no positional tensor operands.
 Signature signatureOf(OpKind k) {
   const OpInfo &info = opInfo(k);
-  switch (k) {
-  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-    return {1, {"dim", "keepdim"}, false};
-  case OpKind::Reshape: case OpKind::Expand: return {1, {"shape"}, true};
-  case OpKind::Permute: return {1, {"dims"}, true};
-  case OpKind::Transpose: return {1, {"dim0", "dim1"}, false};
-  case OpKind::Squeeze: case OpKind::Unsqueeze: return {1, {"dim"}, false};
-  case OpKind::Concat: return {0, {"dim"}, false};
-  case OpKind::Slice: return {1, {"dim", "start", "end", "step"}, false};
-  case OpKind::Softmax: case OpKind::LogSoftmax: return {1, {"dim"}, false};
-  default: return {info.maxArity, {}, false};
-  }
+  return {info.maxArity < 0 ? 0 : info.maxArity, info.dslArgs,
+          info.dslVarargs};
 }
 
 /// PyTorch spellings that name an op of the table differently.
@@ -75,6 +68,7 @@ bool isCtor(const std::string &n) {
 
 std::vector<std::string> callableNames(bool method) {
   std::vector<std::string> r = userOpNames();
+  for (const Decomposition &d : decompositions()) r.push_back(d.name);
   r.push_back("cat");
   r.push_back("t");
   if (!method)
@@ -206,8 +200,10 @@ DslValue DslLowerer::evalCall(const Expr &e, bool root) {
 
   std::vector<DslValue> pos;
   if (self) pos.push_back(eval(*self, false));
-  std::optional<OpKind> op = opByName(fname);
-  if (!op && fname != "t") {
+  const Decomposition *composite = findDecomposition(fname);
+  std::optional<OpKind> op =
+      composite ? std::nullopt : opByName(fname);
+  if (!op && !composite && fname != "t") {
     std::string hint = methodHint(fname);
     fail(loc, "unknown " + std::string(self ? "method" : "function") + " '" +
                   fname + "'" +
@@ -216,6 +212,7 @@ DslValue DslLowerer::evalCall(const Expr &e, bool root) {
   }
   for (size_t i = 1; i < e.items.size(); ++i)
     pos.push_back(eval(*e.items[i], false));
+  if (composite) return callComposite(*composite, fname, std::move(pos), e, loc, root);
   if (!op) return transposeMethod(fname, std::move(pos), e, loc, root);
   // torch.max(a, b) with two tensors is the elementwise maximum.
   if ((*op == OpKind::Max || *op == OpKind::Min) && pos.size() >= 2 &&
@@ -243,11 +240,40 @@ DslValue DslLowerer::transposeMethod(const std::string &spelled,
 DslValue DslLowerer::callOp(OpKind op, const std::string &spelled,
                             std::vector<DslValue> positional,
                             const Expr &call, SourceLoc loc, bool root) {
-  const OpInfo &info = opInfo(op);
   Signature sig = signatureOf(op);
-  std::vector<DslValue> operands;
+  CallArgs a = bindArgs({sig.operands, sig.positional, sig.varargs,
+                         op == OpKind::Concat, opInfo(op).attrs},
+                        spelled, std::move(positional), call, loc);
+  return tensor(makeOp(op, a.operands, std::move(a.attrs), loc, root),
+                call.start);
+}
+
+DslValue DslLowerer::callComposite(const Decomposition &d,
+                                   const std::string &spelled,
+                                   std::vector<DslValue> positional,
+                                   const Expr &call, SourceLoc loc, bool root) {
+  CallArgs a = bindArgs({d.arity, d.dslArgs, false, false, d.attrs}, spelled,
+                        std::move(positional), call, loc);
+  std::vector<BuildOperand> ops = buildOperands(a.operands, d.name);
+  try {
+    Node *n = expandComposite(d, b_, ops, a.attrs, root ? rootName_ : "",
+                              noGrad_);
+    if (root) rootMade_ = true;
+    return tensor(n, call.start);
+  } catch (const Error &e) {
+    fail(loc, e.what());
+  }
+}
+
+DslLowerer::CallArgs DslLowerer::bindArgs(const CallShape &shape,
+                                          const std::string &spelled,
+                                          std::vector<DslValue> positional,
+                                          const Expr &call, SourceLoc loc) {
+  CallArgs out;
+  std::vector<DslValue> &operands = out.operands;
+  AttrMap &attrs = out.attrs;
   size_t next = 0;
-  if (op == OpKind::Concat) {
+  if (shape.listFirst) {
     if (positional.empty() || positional[0].kind != DslValue::List)
       fail(positional.empty() ? loc : positional[0].loc,
            spelled + "() takes a list of tensors first, like cat([a, b], "
@@ -255,7 +281,7 @@ DslValue DslLowerer::callOp(OpKind op, const std::string &spelled,
     operands = positional[0].items;
     next = 1;
   } else {
-    size_t n = static_cast<size_t>(sig.operands);
+    size_t n = static_cast<size_t>(shape.operands);
     if (positional.size() < n)
       fail(loc, spelled + "() takes " + std::to_string(n) + " operand" +
                     (n == 1 ? "" : "s") + ", got " +
@@ -264,10 +290,10 @@ DslValue DslLowerer::callOp(OpKind op, const std::string &spelled,
     next = n;
   }
 
-  AttrMap attrs;
+  const std::vector<std::string> &names = shape.positional;
   size_t rest = positional.size() - next;
-  if (sig.varargs && rest > 0) {
-    const std::string &key = sig.positional[0];
+  if (shape.varargs && rest > 0) {
+    const std::string &key = names[0];
     if (rest == 1 && positional[next].kind == DslValue::List) {
       attrs[key] = toAttr(positional[next], "'" + key + "'");
     } else {
@@ -277,36 +303,35 @@ DslValue DslLowerer::callOp(OpKind op, const std::string &spelled,
       attrs[key] = list;
     }
   } else if (rest > 0) {
-    if (rest > sig.positional.size())
-      fail(positional[next + sig.positional.size()].loc,
+    if (rest > names.size())
+      fail(positional[next + names.size()].loc,
            spelled + "() got too many positional arguments" +
-               (sig.positional.empty()
+               (names.empty()
                     ? std::string()
-                    : " (after the operands it takes: " +
-                          joined(sig.positional) + ")"));
+                    : " (after the operands it takes: " + joined(names) +
+                          ")"));
     for (size_t i = 0; i < rest; ++i)
       if (positional[next + i].kind != DslValue::None)
-        attrs[sig.positional[i]] =
-            toAttr(positional[next + i], "'" + sig.positional[i] + "'");
+        attrs[names[i]] = toAttr(positional[next + i], "'" + names[i] + "'");
   }
 
+  const std::vector<std::string> &known = shape.attrs;
   for (const Keyword &k : call.keywords) {
-    bool known = false;
-    for (const std::string &a : info.attrs) known |= a == k.name;
-    if (!known)
+    bool isKnown = false;
+    for (const std::string &a : known) isKnown |= a == k.name;
+    if (!isKnown)
       fail(k.loc, spelled + "() has no argument '" + k.name + "'" +
-                      didYouMean(k.name, info.attrs) +
-                      (info.attrs.empty()
+                      didYouMean(k.name, known) +
+                      (known.empty()
                            ? " (it takes no keyword arguments)"
-                           : " (it takes: " + joined(info.attrs) + ")"));
+                           : " (it takes: " + joined(known) + ")"));
     if (attrs.count(k.name))
       fail(k.loc, spelled + "() got multiple values for '" + k.name + "'");
     DslValue v = eval(*k.value, false);
     if (v.kind != DslValue::None)
       attrs[k.name] = toAttr(v, "'" + k.name + "'");
   }
-  return tensor(makeOp(op, operands, std::move(attrs), loc, root),
-                call.start);
+  return out;
 }
 
 DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,

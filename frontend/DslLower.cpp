@@ -469,8 +469,9 @@ DslValue DslLowerer::evalSubscript(const Expr &e, bool root) {
   return cur;
 }
 
-Node *DslLowerer::makeOp(OpKind op, const std::vector<DslValue> &operands,
-                         AttrMap attrs, SourceLoc loc, bool root) {
+std::vector<BuildOperand>
+DslLowerer::buildOperands(const std::vector<DslValue> &operands,
+                          const char *opName) {
   std::vector<BuildOperand> ops;
   for (const DslValue &v : operands) {
     if (v.kind == DslValue::Tensor) {
@@ -480,9 +481,15 @@ Node *DslLowerer::makeOp(OpKind op, const std::vector<DslValue> &operands,
     } else {
       fail(v.loc, std::string("expected a tensor or a number as an operand "
                               "of ") +
-                      opInfo(op).name + ", got " + kindName(v.kind));
+                      opName + ", got " + kindName(v.kind));
     }
   }
+  return ops;
+}
+
+Node *DslLowerer::makeOp(OpKind op, const std::vector<DslValue> &operands,
+                         AttrMap attrs, SourceLoc loc, bool root) {
+  std::vector<BuildOperand> ops = buildOperands(operands, opInfo(op).name);
   try {
     Node *n = b_.addOp(op, ops, std::move(attrs), root ? rootName_ : "",
                        noGrad_);

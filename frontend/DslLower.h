@@ -15,6 +15,7 @@
 #ifndef GRADC_FRONTEND_DSLLOWER_H
 #define GRADC_FRONTEND_DSLLOWER_H
 
+#include "frontend/Decompositions.h"
 #include "frontend/DslAst.h"
 #include "frontend/GraphBuilder.h"
 
@@ -98,6 +99,9 @@ private:
   /// shape rules are reported at `loc` (the operator or the call).
   Node *makeOp(OpKind op, const std::vector<DslValue> &operands,
                AttrMap attrs, SourceLoc loc, bool root);
+  /// The builder's operands for `operands` (tensors and numbers).
+  std::vector<BuildOperand> buildOperands(const std::vector<DslValue> &operands,
+                                          const char *opName);
   DslValue tensor(Node *n, SourceLoc loc) const;
 
   // Calls (DslCalls.cpp).
@@ -105,6 +109,29 @@ private:
   DslValue callOp(OpKind op, const std::string &spelled,
                   std::vector<DslValue> positional, const Expr &call,
                   SourceLoc loc, bool root);
+  /// A call of a composite op (frontend/Decompositions.h): its arguments
+  /// bound as an op's are, then expanded into primitives.
+  DslValue callComposite(const Decomposition &d, const std::string &spelled,
+                         std::vector<DslValue> positional, const Expr &call,
+                         SourceLoc loc, bool root);
+  /// How a call's arguments map to operands and attributes.
+  struct CallShape {
+    int operands;                        ///< Leading tensor operands.
+    std::vector<std::string> positional; ///< Then these attributes.
+    bool varargs;                        ///< The last gathers integers.
+    bool listFirst;                      ///< cat([a, b]): operands as a list.
+    std::vector<std::string> attrs;      ///< Keyword arguments accepted.
+  };
+  /// A call's operands and attributes.
+  struct CallArgs {
+    std::vector<DslValue> operands;
+    AttrMap attrs;
+  };
+  /// Binds positional and keyword arguments per `shape`, reporting
+  /// mistakes at their location.
+  CallArgs bindArgs(const CallShape &shape, const std::string &spelled,
+                    std::vector<DslValue> positional, const Expr &call,
+                    SourceLoc loc);
   DslValue declareInput(const std::string &ctor, const Expr &call,
                         SourceLoc loc, bool root);
   DslValue transposeMethod(const std::string &spelled,

@@ -635,7 +635,7 @@ std::unique_ptr<Graph> parseDslGraph(const std::string &text,
   if (diags.hasErrors() || !g) {
     if (!diags.hasErrors())
       diags.error({}, "internal error: the DSL frontend built no graph");
-    throw Error(diags.render());
+    throw Error::located(diags.render());
   }
   return g;
 }

@@ -57,7 +57,19 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::Ge: prec = kCompare; return ">=";
   case OpKind::Eq: prec = kCompare; return "==";
   case OpKind::Ne: prec = kCompare; return "!=";
-  default: return nullptr;
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Maximum: case OpKind::Minimum:
+  case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
+  case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
+  case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
+  case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad: return nullptr;
   }
 }
 
@@ -406,7 +418,18 @@ Text Writer::expr(const Node &n) {
       r += ", " + kv.first + "=" + attrText(kv.second);
     return {r + ")", kPostfix};
   }
-  default:
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
+  case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:
+  case OpKind::Lt: case OpKind::Le: case OpKind::Gt: case OpKind::Ge:
+  case OpKind::Eq: case OpKind::Ne: case OpKind::Where: case OpKind::Matmul:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
     break;
   }
   return {call(n, name, 0, {}, true), kPostfix};

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/JsonLoader.h"
 
+#include "frontend/Decompositions.h"
 #include "frontend/GraphBuilder.h"
 #include "frontend/JsonText.h"
 #include "frontend/NodeOrder.h"
@@ -138,6 +139,8 @@ struct InputSpec {
 struct NodeSpec {
   std::string name; ///< As written in JSON.
   OpKind op = OpKind::Add;
+  /// A composite op (frontend/Decompositions.h), expanded when built.
+  const Decomposition *composite = nullptr;
   std::vector<OperandSpec> operands;
   AttrMap attrs;
   bool noGrad = false;
@@ -472,7 +475,10 @@ NodeSpec Loader::readNode(const json &j, const std::string &where) const {
   checkKeys(j, kNodeKeys, where);
   NodeSpec n;
   n.name = readName(j, where);
-  n.op = readOp(required(j, "op", where), where);
+  const json &op = required(j, "op", where);
+  if (op.is_string())
+    n.composite = findDecomposition(op.get_ref<const std::string &>());
+  if (!n.composite) n.op = readOp(op, where);
   const json &ins = required(j, "inputs", where);
   if (!ins.is_array())
     fail(where + ".inputs", "expected a list of names and numbers, got " +
@@ -519,7 +525,9 @@ OpKind Loader::readOp(const json &j, const std::string &where) const {
     fail(where, "'" + s + "' is not a node op" +
                     (*op == OpKind::Input ? ": declare inputs under \"inputs\""
                                           : std::string()));
-  fail(where, "unknown op '" + s + "'" + suggestion(s, userOpNames()));
+  std::vector<std::string> known = userOpNames();
+  for (const Decomposition &d : decompositions()) known.push_back(d.name);
+  fail(where, "unknown op '" + s + "'" + suggestion(s, known));
 }
 
 Attr Loader::readAttr(const json &j, const std::string &where) const {
@@ -652,8 +660,11 @@ std::unique_ptr<Graph> Loader::build(const std::string &graphName,
       ops.push_back(o.isLiteral ? BuildOperand::number(o.literal)
                                 : BuildOperand::of(built[o.def]));
     try {
-      built[inputs_.size() + i] = b.addOp(n.op, ops, std::move(n.attrs),
-                                          irNameFromJson(n.name), n.noGrad);
+      built[inputs_.size() + i] =
+          n.composite ? expandComposite(*n.composite, b, ops, n.attrs,
+                                        irNameFromJson(n.name), n.noGrad)
+                      : b.addOp(n.op, ops, std::move(n.attrs),
+                                irNameFromJson(n.name), n.noGrad);
     } catch (const Error &e) {
       fail(nodePaths_[i], e.what());
     }
@@ -712,7 +723,8 @@ std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
   } catch (const json::exception &e) {
     // Every access above is type-checked first; this is a safety net so
     // that no library exception escapes as anything but gradc::Error.
-    throw Error(fileName + ": error: " + jsonErrorMessage(e.what()));
+    throw Error::located(fileName + ": error: " +
+                         jsonErrorMessage(e.what()));
   }
 }
 

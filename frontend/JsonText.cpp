@@ -46,8 +46,9 @@ using json = nlohmann::json;
       ++line;
       lineStart = i + 1;
     }
-  throw Error(file + ":" + std::to_string(line) + ":" +
-              std::to_string(offset - lineStart + 1) + ": error: " + msg);
+  throw Error::located(file + ":" + std::to_string(line) + ":" +
+                       std::to_string(offset - lineStart + 1) + ": error: " +
+                       msg);
 }
 
 /// Rejects bracket nesting deeper than kMaxJsonNesting before the recursive
@@ -251,7 +252,7 @@ nlohmann::json parseJsonText(const std::string &original,
     json::sax_parse(text, &dom, json::input_format_t::json, /*strict=*/true,
                     /*ignore_comments=*/false);
   } catch (const json::exception &e) {
-    throw Error(file + ": error: " + jsonErrorMessage(e.what()));
+    throw Error::located(file + ": error: " + jsonErrorMessage(e.what()));
   }
   return dom.takeRoot();
 }
@@ -259,21 +260,21 @@ nlohmann::json parseJsonText(const std::string &original,
 std::string readTextFile(const std::string &path, uint64_t maxBytes,
                          const std::string &what) {
   auto tooLarge = [&](const std::string &size) {
-    return Error(path + ": error: " + what + " is " + size +
+    return Error::located(path + ": error: " + what + " is " + size +
                  ", more than the limit of " + formatBytes(maxBytes) +
                  " (set GRADC_MAX_BYTES to raise it)");
   };
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode))
-      throw Error(path + ": error: is a directory, not a file");
+      throw Error::located(path + ": error: is a directory, not a file");
     // A regular file's size is known before a byte is read; pipes and
     // other streams are bounded while reading below.
     if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > maxBytes)
       throw tooLarge(formatBytes(static_cast<uint64_t>(st.st_size)));
   }
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(path + ": error: cannot open the file");
+  if (!f) throw Error::located(path + ": error: cannot open the file");
   std::string text;
   char buf[1 << 16];
   while (f) {
@@ -281,7 +282,7 @@ std::string readTextFile(const std::string &path, uint64_t maxBytes,
     text.append(buf, static_cast<size_t>(f.gcount()));
     if (text.size() > maxBytes) throw tooLarge("larger");
   }
-  if (f.bad()) throw Error(path + ": error: cannot read the file");
+  if (f.bad()) throw Error::located(path + ": error: cannot read the file");
   return text;
 }
 

@@ -23,8 +23,8 @@ GraphFormat graphFormatOf(const std::string &path) {
   if (endsWith(path, ".json")) return GraphFormat::Json;
   if (endsWith(path, ".grad")) return GraphFormat::Dsl;
   if (endsWith(path, ".gir")) return GraphFormat::IR;
-  throw Error(path + ": error: unknown graph format (expected a .json, "
-                     ".grad or .gir file)");
+  throw Error::located(path + ": error: unknown graph format (expected a "
+                              ".json, .grad or .gir file)");
 }
 
 std::unique_ptr<Graph> parseGraphText(const std::string &text,
@@ -41,7 +41,7 @@ std::unique_ptr<Graph> parseGraphText(const std::string &text,
     return g;
   }
   }
-  throw Error("unreachable graph format");
+  throw InternalError("frontend", "graph format out of range");
 }
 
 std::unique_ptr<Graph> loadGraphFile(const std::string &path) {
@@ -59,7 +59,7 @@ std::string writeGraphText(const Graph &g, GraphFormat format) {
     return writeDslGraph(g);
   case GraphFormat::IR: return printGraph(g);
   }
-  throw Error("unreachable graph format");
+  throw InternalError("frontend", "graph format out of range");
 }
 
 } // namespace gradc

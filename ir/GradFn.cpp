@@ -13,19 +13,6 @@ bool isScalarConstant(const Node *n) {
   return n->op == OpKind::Constant && n->type.rank() == 0;
 }
 
-/// Ops PyTorch implements as views: they share their operand's storage
-/// and may leave it non-contiguous.
-bool isViewOp(OpKind k) {
-  switch (k) {
-  case OpKind::Reshape: case OpKind::Transpose: case OpKind::Permute:
-  case OpKind::Expand: case OpKind::Slice: case OpKind::Squeeze:
-  case OpKind::Unsqueeze: case OpKind::Detach:
-    return true;
-  default:
-    return false;
-  }
-}
-
 /// The strides of a view of a tensor with `oldShape`/`oldStride` as
 /// `newShape`, or nullopt when no such view exists (then PyTorch's reshape
 /// copies). The same chunk-matching rule as ATen's computeStride: walking
@@ -127,12 +114,6 @@ std::vector<int64_t> elementwiseStrides(const Node *n, int depth,
   return st;
 }
 
-bool isElementwise(const Node *n) {
-  OpClass c = n->info().cls;
-  return c == OpClass::Unary || c == OpClass::Binary || c == OpClass::Compare ||
-         c == OpClass::Ternary;
-}
-
 /// The strides PyTorch's tensor for `n` would have: views carry their
 /// operand's layout along, elementwise ops follow their operands' layout,
 /// every other op makes a contiguous tensor. Chains of views are walked
@@ -142,11 +123,11 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
   if (hit != memo.end()) return hit->second;
   std::vector<const Node *> chain;
   const Node *base = n;
-  while (isViewOp(base->op)) {
+  while (isView(base->op)) {
     chain.push_back(base);
     base = base->operands[0];
   }
-  std::vector<int64_t> st = depth < kLayoutDepth && isElementwise(base)
+  std::vector<int64_t> st = depth < kLayoutDepth && isElementwise(base->op)
                                 ? elementwiseStrides(base, depth + 1, memo)
                                 : rowMajorStrides(base->type.shape);
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
@@ -198,7 +179,20 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
       st = s2 ? *s2 : rowMajorStrides(out);
       break;
     }
-    default:
+    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Concat: case OpKind::Matmul: case OpKind::Softmax:
+    case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+    case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::Gemm: case OpKind::Grad:
       break;
     }
   }
@@ -282,7 +276,20 @@ std::string gradFnName(const Node &n) {
     }
     return "UnsafeViewBackward0";
   }
-  default:
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Add: case OpKind::Mul:
+  case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:
+  case OpKind::Le: case OpKind::Gt: case OpKind::Ge: case OpKind::Eq:
+  case OpKind::Ne: case OpKind::Where: case OpKind::Expand:
+  case OpKind::Transpose: case OpKind::Permute: case OpKind::Unsqueeze:
+  case OpKind::Concat: case OpKind::Slice: case OpKind::Softmax:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
     return info.gradFn;
   }
 }

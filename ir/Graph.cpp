@@ -161,16 +161,6 @@ Node *Graph::findNode(const std::string &name) const {
   return it->second;
 }
 
-void Graph::replaceAllUses(Node *from, Node *to) {
-  for (auto &n : nodes_)
-    for (Node *&o : n->operands)
-      if (o == from) o = to;
-  for (auto &o : outputs_)
-    if (o.node == from) o.node = to;
-  for (auto &g : grads_)
-    if (g.value == from) g.value = to;
-}
-
 void Graph::reorder(const std::vector<Node *> &order) {
   std::unordered_map<Node *, size_t> pos;
   for (size_t i = 0; i < order.size(); ++i) pos[order[i]] = i;

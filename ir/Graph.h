@@ -56,7 +56,9 @@ public:
   Graph(const Graph &) = delete;
   Graph &operator=(const Graph &) = delete;
 
+  /// The graph's name (the prefix of the generated entry points).
   const std::string &name() const { return name_; }
+  /// Renames the graph (derived graphs: NAME_jvp, NAME_hess).
   void setName(std::string n) { name_ = std::move(n); }
 
   /// Adds an input (placed after the existing inputs, before other nodes).
@@ -93,8 +95,6 @@ public:
   /// not supported).
   Node *findNode(const std::string &name) const;
 
-  /// Replaces every use of `from` (operands, outputs, gradients) by `to`.
-  void replaceAllUses(Node *from, Node *to);
   /// Removes nodes for which `dead` returns true. They must have no uses
   /// left among the remaining nodes, outputs and gradients.
   template <typename Pred> void removeNodesIf(Pred dead) {
@@ -110,9 +110,6 @@ public:
 
   /// Deep copy, preserving ids and requires-grad flags.
   std::unique_ptr<Graph> clone() const;
-
-  /// Next id to be assigned (ids are dense in creation order).
-  int nextId() const { return nextId_; }
 
 private:
   Node *append(std::unique_ptr<Node> n);

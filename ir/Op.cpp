@@ -479,105 +479,46 @@ TensorType inferGrad(const std::vector<TensorType> &in, AttrMap &) {
   return in[1];
 }
 
-const std::vector<std::string> kNoAttrs;
-const std::vector<std::string> kReduceAttrs = {"dim", "keepdim"};
+std::vector<std::string> words(const char *s) {
+  std::vector<std::string> r;
+  std::string w;
+  for (const char *p = s;; ++p) {
+    if (*p == ' ' || *p == 0) {
+      if (!w.empty()) r.push_back(w);
+      w.clear();
+      if (*p == 0) return r;
+    } else {
+      w += *p;
+    }
+  }
+}
+
+/// The DSL signature column: "dim keepdim", or "shape..." for varargs.
+OpInfo withDslArgs(OpInfo o, const char *args) {
+  o.dslArgs = words(args);
+  o.dslVarargs = false;
+  if (!o.dslArgs.empty()) {
+    std::string &last = o.dslArgs.back();
+    if (last.size() > 3 && last.compare(last.size() - 3, 3, "...") == 0) {
+      last.resize(last.size() - 3);
+      o.dslVarargs = true;
+    }
+  }
+  return o;
+}
 
 std::vector<OpInfo> buildTable() {
-  using K = OpKind;
-  using C = OpClass;
-  return {
-      {K::Input, "input", 0, 0, C::Leaf, nullptr,
-       {"requires_grad", "init", "init_seed", "init_value", "init_data"},
-       nullptr},
-      {K::Constant, "constant", 0, 0, C::Leaf, nullptr, {"value", "data"},
-       nullptr},
-      {K::Seed, "seed", 0, 0, C::Leaf, nullptr, {"output"}, nullptr},
-      {K::Neg, "neg", 1, 1, C::Unary, "NegBackward0", kNoAttrs, inferUnary},
-      {K::Exp, "exp", 1, 1, C::Unary, "ExpBackward0", kNoAttrs,
-       inferUnaryFloat},
-      {K::Log, "log", 1, 1, C::Unary, "LogBackward0", kNoAttrs,
-       inferUnaryFloat},
-      {K::Sqrt, "sqrt", 1, 1, C::Unary, "SqrtBackward0", kNoAttrs,
-       inferUnaryFloat},
-      {K::Abs, "abs", 1, 1, C::Unary, "AbsBackward0", kNoAttrs, inferUnary},
-      {K::Sin, "sin", 1, 1, C::Unary, "SinBackward0", kNoAttrs,
-       inferUnaryFloat},
-      {K::Cos, "cos", 1, 1, C::Unary, "CosBackward0", kNoAttrs,
-       inferUnaryFloat},
-      {K::Tanh, "tanh", 1, 1, C::Unary, "TanhBackward0", kNoAttrs,
-       inferUnaryFloat},
-      {K::Sigmoid, "sigmoid", 1, 1, C::Unary, "SigmoidBackward0", kNoAttrs,
-       inferUnaryFloat},
-      {K::Relu, "relu", 1, 1, C::Unary, "ReluBackward0", kNoAttrs, inferUnary},
-      {K::Sign, "sign", 1, 1, C::Unary, "SignBackward0", kNoAttrs, inferUnary},
-      {K::Detach, "detach", 1, 1, C::Unary, nullptr, kNoAttrs, inferDetach},
-      {K::Add, "add", 2, 2, C::Binary, "AddBackward0", kNoAttrs, inferBinary},
-      {K::Sub, "sub", 2, 2, C::Binary, "SubBackward0", kNoAttrs, inferBinary},
-      {K::Mul, "mul", 2, 2, C::Binary, "MulBackward0", kNoAttrs, inferBinary},
-      {K::Div, "div", 2, 2, C::Binary, "DivBackward0", kNoAttrs,
-       inferBinaryFloat},
-      {K::Pow, "pow", 2, 2, C::Binary, "PowBackward0", kNoAttrs,
-       inferBinaryFloat},
-      {K::Maximum, "maximum", 2, 2, C::Binary, "MaximumBackward0", kNoAttrs,
-       inferBinary},
-      {K::Minimum, "minimum", 2, 2, C::Binary, "MinimumBackward0", kNoAttrs,
-       inferBinary},
-      {K::Lt, "lt", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
-      {K::Le, "le", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
-      {K::Gt, "gt", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
-      {K::Ge, "ge", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
-      {K::Eq, "eq", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
-      {K::Ne, "ne", 2, 2, C::Compare, nullptr, kNoAttrs, inferCompare},
-      {K::Where, "where", 3, 3, C::Ternary, "WhereBackward0", kNoAttrs,
-       inferWhere},
-      {K::Sum, "sum", 1, 1, C::Reduce, "SumBackward0", kReduceAttrs,
-       inferReduce},
-      {K::Mean, "mean", 1, 1, C::Reduce, "MeanBackward0", kReduceAttrs,
-       inferMean},
-      {K::Max, "max", 1, 1, C::Reduce, "MaxBackward1", kReduceAttrs,
-       inferMaxMin},
-      {K::Min, "min", 1, 1, C::Reduce, "MinBackward1", kReduceAttrs,
-       inferMaxMin},
-      {K::Reshape, "reshape", 1, 1, C::Shape, "ReshapeAliasBackward0", {"shape"},
-       inferReshape},
-      {K::Expand, "expand", 1, 1, C::Shape, "ExpandBackward0", {"shape"},
-       inferExpand},
-      {K::Transpose, "transpose", 1, 1, C::Shape, "TransposeBackward0",
-       {"dim0", "dim1"}, inferTranspose},
-      {K::Permute, "permute", 1, 1, C::Shape, "PermuteBackward0", {"dims"},
-       inferPermute},
-      {K::Squeeze, "squeeze", 1, 1, C::Shape, "SqueezeBackward0", {"dim"},
-       inferSqueeze},
-      {K::Unsqueeze, "unsqueeze", 1, 1, C::Shape, "UnsqueezeBackward0",
-       {"dim"}, inferUnsqueeze},
-      {K::Concat, "concat", 1, -1, C::Shape, "CatBackward0", {"dim"},
-       inferConcat},
-      {K::Slice, "slice", 1, 1, C::Shape, "SliceBackward0",
-       {"dim", "start", "end", "step"}, inferSlice},
-      {K::Matmul, "matmul", 2, 2, C::Special, "MmBackward0", kNoAttrs,
-       inferMatmul},
-      {K::Softmax, "softmax", 1, 1, C::Special, "SoftmaxBackward0", {"dim"},
-       inferSoftmax},
-      {K::LogSoftmax, "log_softmax", 1, 1, C::Special, "LogSoftmaxBackward0",
-       {"dim"}, inferSoftmax},
-      {K::CrossEntropy, "cross_entropy", 2, 2, C::Special,
-       "NllLossBackward0", {"reduction", "ignore_index"}, inferCrossEntropy},
-      {K::MseLoss, "mse_loss", 2, 2, C::Special, "MseLossBackward0",
-       {"reduction"}, inferMseLoss},
-      {K::Grad, "grad", 2, 2, C::Special, nullptr, kNoAttrs, inferGrad},
-      // Internal helper ops (see OpInfo::internal).
-      {K::ArgmaxMask, "_argmax_mask", 1, 1, C::Special, nullptr, {"dim"},
-       inferArgMask, true},
-      {K::ArgminMask, "_argmin_mask", 1, 1, C::Special, nullptr, {"dim"},
-       inferArgMask, true},
-      {K::SliceBackward, "_slice_backward", 1, 1, C::Special, nullptr,
-       {"shape", "dim", "start", "end", "step"}, inferSliceBackward, true},
-      {K::CrossEntropyBackward, "_cross_entropy_backward", 3, 3, C::Special,
-       nullptr, {"reduction", "ignore_index"}, inferCrossEntropyBackward,
-       true},
-      {K::Gemm, "_gemm", 2, 2, C::Special, nullptr, {"trans_a", "trans_b"},
-       inferGemm, true},
-  };
+  using namespace opprop;
+  std::vector<OpInfo> t;
+#define GRADC_OP(Kind, Name, MinA, MaxA, Class, Props, Lower, GradFn, Attrs, \
+                 DslArgs, Infer)                                             \
+  t.push_back(withDslArgs(                                                   \
+      OpInfo{OpKind::Kind, Name, MinA, MaxA, OpClass::Class, (Props),        \
+             LowerKind::Lower, GradFn, words(Attrs), {}, false, Infer,       \
+             ((Props) & Internal) != 0},                                     \
+      DslArgs));
+#include "ir/Ops.def"
+  return t;
 }
 
 const std::vector<OpInfo> &table() {
@@ -600,6 +541,12 @@ std::optional<OpKind> lookupOp(const std::string &name) {
   if (it == byName.end()) return std::nullopt;
   return it->second;
 }
+
+bool isView(OpKind k) { return opInfo(k).has(opprop::View); }
+bool isReshape(OpKind k) { return opInfo(k).has(opprop::Reshape); }
+bool isElementwise(OpKind k) { return opInfo(k).has(opprop::Elementwise); }
+bool isCommutative(OpKind k) { return opInfo(k).has(opprop::Commutative); }
+bool isReduction(OpKind k) { return opInfo(k).has(opprop::Reduction); }
 
 std::vector<std::string> userOpNames() {
   std::vector<std::string> r;

@@ -1,9 +1,10 @@
 //===- ir/Op.h - The op table ----------------------------------*- C++ -*-===//
 //
-// One row per op: its name (as PyTorch spells it), arity, class, allowed
-// attributes, shape rule and the PyTorch grad_fn name of its backward. The
-// vector-Jacobian rules live with the autodiff pass (passes/AutodiffRules),
-// keyed by the same OpKind.
+// The op table, generated from the op list ir/Ops.def: one row per op with
+// its name (as PyTorch spells it), arity, class, property flags, lowering
+// kind, allowed attributes, DSL signature, shape rule and the PyTorch
+// grad_fn name of its backward. The vector-Jacobian rules live with the
+// autodiff pass (passes/AutodiffRules), keyed by the same OpKind.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_IR_OP_H
@@ -18,35 +19,52 @@
 
 namespace gradc {
 
-/// Every operation the IR knows. The order groups ops by class.
+/// Every operation the IR knows, in the order of ir/Ops.def.
 enum class OpKind {
-  // Leaves.
-  Input, Constant, Seed,
-  // Elementwise unary.
-  Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Detach,
-  // Elementwise binary (broadcasting).
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  // Comparisons (broadcasting, bool result, no gradient).
-  Lt, Le, Gt, Ge, Eq, Ne,
-  // where(cond, a, b).
-  Where,
-  // Reductions over `dim` with `keepdim`.
-  Sum, Mean, Max, Min,
-  // Shape ops.
-  Reshape, Expand, Transpose, Permute, Squeeze, Unsqueeze, Concat, Slice,
-  // Linear algebra and losses.
-  Matmul, Softmax, LogSoftmax, CrossEntropy, MseLoss,
-  // grad(loss, w): a gradient as a differentiable value; expanded into
-  // ordinary nodes by passes/ExpandGrad before any other pass sees it.
-  Grad,
-  // Internal helper ops: built by autodiff only, never written by users.
-  // Kept last because the op table is indexed by this enum's order.
-  ArgmaxMask, ArgminMask, SliceBackward, CrossEntropyBackward, Gemm,
+#define GRADC_OP(Kind, ...) Kind,
+#include "ir/Ops.def"
 };
+
+/// The number of ops (the size of the table opInfo indexes).
+inline constexpr size_t kNumOps = 0
+#define GRADC_OP(Kind, ...) +1
+#include "ir/Ops.def"
+    ;
 
 /// Broad classes of ops, used by passes and codegen to share logic.
 enum class OpClass {
   Leaf, Unary, Binary, Compare, Ternary, Reduce, Shape, Special
+};
+
+/// Property flags of an op (the Props column of ir/Ops.def).
+namespace opprop {
+inline constexpr unsigned NoProps = 0;
+/// PyTorch returns a view of the operand (shares its storage).
+inline constexpr unsigned View = 1u << 0;
+/// The operand's elements in the same order under a new shape.
+inline constexpr unsigned Reshape = 1u << 1;
+/// The operand's value unchanged (detach).
+inline constexpr unsigned Identity = 1u << 2;
+/// One result per element of the result's shape, from the operands at
+/// that (broadcast) index.
+inline constexpr unsigned Elementwise = 1u << 3;
+/// The two operands may swap without changing a bit of the result.
+inline constexpr unsigned Commutative = 1u << 4;
+/// Folds the dims `dim` of its one operand.
+inline constexpr unsigned Reduction = 1u << 5;
+/// An internal helper op of the backward pass (named with a leading
+/// underscore, like PyTorch's internal ops): it prints and parses in IR
+/// text but is not part of the user op set.
+inline constexpr unsigned Internal = 1u << 6;
+} // namespace opprop
+
+/// How codegen computes an op (the Lower column of ir/Ops.def).
+enum class LowerKind {
+  None,    ///< a leaf: its storage is given
+  Alias,   ///< no code: the operand's storage under a new shape
+  Loop,    ///< a fusible loop nest (elementwise or reduction)
+  Blas,    ///< a BLAS call when the operands are in memory
+  Special, ///< a loop nest of its own from codegen/OpEmitter
 };
 
 /// Shape rule: checks operand types and attributes, may canonicalize the
@@ -56,20 +74,27 @@ enum class OpClass {
 using ShapeRule = TensorType (*)(const std::vector<TensorType> &operands,
                                  AttrMap &attrs);
 
-/// One row of the op table.
+/// One row of the op table, generated from ir/Ops.def.
 struct OpInfo {
   OpKind kind;
   const char *name;      ///< PyTorch spelling, used in JSON, DSL and IR.
   int minArity;          ///< Fewest operands.
   int maxArity;          ///< Most operands; -1 for variadic.
   OpClass cls;
+  unsigned props;        ///< opprop flags.
+  LowerKind lower;
   const char *gradFn;    ///< PyTorch grad_fn base name; nullptr: no gradient.
   std::vector<std::string> attrs; ///< Attribute names the op accepts.
+  /// The DSL's positional arguments after the tensor operands.
+  std::vector<std::string> dslArgs;
+  /// The last of dslArgs gathers the remaining integers (x.reshape(2, 3)).
+  bool dslVarargs;
   ShapeRule infer;
-  /// An internal helper op of the backward pass (named with a leading
-  /// underscore, like PyTorch's internal ops): it prints and parses in IR
-  /// text but is not part of the user op set.
-  bool internal = false;
+  /// See opprop::Internal.
+  bool internal;
+
+  /// True when every flag of `p` is set.
+  bool has(unsigned p) const { return (props & p) == p; }
 };
 
 /// The row of an op.
@@ -79,6 +104,26 @@ std::optional<OpKind> lookupOp(const std::string &name);
 /// All op names users may write (excludes input/constant/seed and the
 /// internal helper ops).
 std::vector<std::string> userOpNames();
+
+// Property sets, from the columns of ir/Ops.def. Passes and codegen ask
+// these instead of listing ops, so a new op row is classified once.
+
+/// PyTorch implements the op as a view of its operand.
+bool isView(OpKind k);
+/// The operand's elements in the same order under a new shape (reshape,
+/// squeeze, unsqueeze).
+bool isReshape(OpKind k);
+/// Same storage, new shape: a reshape or the identity (detach). Such a node
+/// needs no code.
+inline bool isAlias(OpKind k) { return opInfo(k).lower == LowerKind::Alias; }
+/// One result per element of the result, from the operands at that index.
+bool isElementwise(OpKind k);
+/// The operands swap bit for bit.
+bool isCommutative(OpKind k);
+/// Folds some dims of its operand.
+bool isReduction(OpKind k);
+/// A matrix product that codegen hands to BLAS (matmul, _gemm).
+inline bool isMatmulLike(OpKind k) { return opInfo(k).lower == LowerKind::Blas; }
 
 /// Normalizes a possibly negative dimension index for a tensor of `rank`;
 /// throws gradc::Error when it is out of range.

@@ -191,8 +191,8 @@ private:
 
   // --- Helpers -------------------------------------------------------------
   [[noreturn]] void failAt(int line, int col, const std::string &msg) const {
-    throw Error(file_ + ":" + std::to_string(line) + ":" +
-                std::to_string(col) + ": error: " + msg);
+    throw Error::located(file_ + ":" + std::to_string(line) + ":" +
+                         std::to_string(col) + ": error: " + msg);
   }
   [[noreturn]] void fail(const std::string &msg) const {
     failAt(tok_.line, tok_.col, msg);
@@ -375,7 +375,23 @@ private:
         n = g.addSeed(getString(attrs, "output", ""), type);
         n->name = name;
         break;
-      default:
+      case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+      case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+      case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+      case OpKind::Detach: case OpKind::Add: case OpKind::Sub:
+      case OpKind::Mul: case OpKind::Div: case OpKind::Pow:
+      case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:
+      case OpKind::Le: case OpKind::Gt: case OpKind::Ge: case OpKind::Eq:
+      case OpKind::Ne: case OpKind::Where: case OpKind::Sum:
+      case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+      case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+      case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+      case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+      case OpKind::Softmax: case OpKind::LogSoftmax:
+      case OpKind::CrossEntropy: case OpKind::MseLoss:
+      case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+      case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+      case OpKind::Gemm: case OpKind::Grad:
         n = g.addNode(*op, operands, attrs, name);
         if (n->type != type)
           failAt(typeLine, typeCol,
@@ -383,9 +399,8 @@ private:
                      n->type.str() + " that '" + opName + "' produces");
       }
     } catch (const Error &e) {
-      std::string msg = e.what();
-      if (msg.rfind(file_ + ":", 0) == 0) throw;
-      failAt(opLine, opCol, msg);
+      if (e.isLocated()) throw;
+      failAt(opLine, opCol, e.what());
     }
     n->noGrad = noGrad;
     values_[key] = n;

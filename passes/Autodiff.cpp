@@ -65,16 +65,8 @@ bool differentiate(Graph &g) {
   return changed;
 }
 
-namespace {
-class AutodiffPass : public Pass {
-public:
-  std::string name() const override { return "autodiff"; }
-  bool run(Graph &g) override { return differentiate(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createAutodiffPass() {
-  return std::make_unique<AutodiffPass>();
+  return makePass("autodiff", differentiate);
 }
 
 } // namespace gradc

@@ -15,6 +15,13 @@
 namespace gradc {
 namespace {
 
+/// The error of an op that reached a rule without a case for it: the op
+/// list and the rules disagree, which is a bug, never the user's input.
+InternalError noRule(const Node *y) {
+  return InternalError("autodiff", std::string("no derivative rule for '") +
+                                       y->info().name + "'");
+}
+
 struct Ctx {
   GradBuilder &b;
   Node *y;
@@ -70,8 +77,20 @@ void unaryRule(Ctx &c) {
   case OpKind::Sign:                                      // 0 almost everywhere
     r = b.full(0, a->type);
     break;
-  default:
-    throw Error(std::string("no derivative rule for '") + y->info().name + "'");
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+  case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+  case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+  case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+  case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
+    throw noRule(y);
   }
   c.set(0, r);
 }
@@ -140,9 +159,21 @@ void binaryRule(Ctx &c) {
     if (c.need(1)) c.set(1, b.select(b.op(loseA, {bb, a}), c.zero(), h));
     return;
   }
-  default:
-    throw Error(std::string("no derivative rule for '") + c.y->info().name +
-                "'");
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+  case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+  case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+  case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
+    throw noRule(c.y);
   }
 }
 
@@ -225,8 +256,23 @@ void reduceRule(Ctx &c) {
   case OpKind::Min:
     extremumRule(c, dims, gFull);
     return;
-  default:
-    break;
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+  case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+  case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+  case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+  case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
+    // A reduction without a rule must not get a zero gradient silently.
+    throw noRule(c.y);
   }
 }
 
@@ -270,9 +316,20 @@ void shapeRule(Ctx &c) {
     }
     return;
   }
-  default:
-    throw Error(std::string("the gradient of '") + y->info().name +
-                "' is not implemented yet");
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+  case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+  case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
+  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::ArgminMask: case OpKind::SliceBackward:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad:
+    throw noRule(y);
   }
 }
 
@@ -341,9 +398,21 @@ void specialRule(Ctx &c) {
     if (c.need(1)) c.set(1, b.neg(t));
     return;
   }
-  default:
-    throw Error(std::string("the gradient of '") + y->info().name +
-                "' is not implemented yet");
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+  case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+  case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+  case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+  case OpKind::Concat: case OpKind::Slice: case OpKind::ArgmaxMask:
+  case OpKind::ArgminMask: case OpKind::SliceBackward:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad:
+    throw noRule(y);
   }
 }
 

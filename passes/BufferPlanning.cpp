@@ -14,12 +14,6 @@
 namespace gradc {
 namespace {
 
-constexpr uint64_t kAlign = 64;
-uint64_t alignUp(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
-uint64_t slotBytes(const Node *n) {
-  return alignUp(static_cast<uint64_t>(n->type.bytes()));
-}
-
 /// A workspace buffer to place: its size and live range, in positions of
 /// the kernel sequence (both ends included).
 struct Slot {
@@ -380,14 +374,6 @@ private:
   std::unordered_map<int, std::vector<const Node *>> members_;
 };
 
-/// Parses "ws+OFF" / "ctx+OFF" at the start of a placement.
-bool parsePlace(const std::string &s, const char *prefix, uint64_t &off) {
-  size_t n = std::char_traits<char>::length(prefix);
-  if (s.compare(0, n, prefix) != 0) return false;
-  off = std::stoull(s.substr(n));
-  return true;
-}
-
 } // namespace
 
 bool planBuffers(Graph &g, bool reuse) {
@@ -421,14 +407,15 @@ BufferPlanSizes bufferPlanSizes(const Graph &g) {
   for (const auto &np : g.nodes()) {
     const Node *n = np.get();
     s.kernels = std::max(s.kernels, kernelOf(n) + 1);
-    uint64_t off = 0, bytes = slotBytes(n);
-    std::string f = getString(n->attrs, kBufAttr, "");
-    std::string p = getString(n->attrs, kSplitBufAttr, "");
-    if (parsePlace(f, "ws+", off))
-      s.fusedWorkspace = std::max(s.fusedWorkspace, off + bytes);
-    if (parsePlace(p, "ws+", off))
-      s.workspace = std::max(s.workspace, off + bytes);
-    if (parsePlace(p, "ctx+", off)) s.context = std::max(s.context, off + bytes);
+    uint64_t bytes = slotBytes(n);
+    // Only a value's home takes a slot; extra copies go to caller buffers.
+    std::optional<ValuePlace> f = placeOf(n, kBufAttr), p = placeOf(n, kSplitBufAttr);
+    if (f && f->home.kind == Place::Workspace)
+      s.fusedWorkspace = std::max(s.fusedWorkspace, f->home.offset + bytes);
+    if (p && p->home.kind == Place::Workspace)
+      s.workspace = std::max(s.workspace, p->home.offset + bytes);
+    if (p && p->home.kind == Place::Context)
+      s.context = std::max(s.context, p->home.offset + bytes);
   }
   return s;
 }
@@ -445,20 +432,8 @@ std::string describeBufferPlan(const Graph &g) {
          " bytes, workspace " + std::to_string(s.workspace) + " bytes\n";
 }
 
-namespace {
-class BufferPlanningPass : public Pass {
-public:
-  explicit BufferPlanningPass(bool reuse) : reuse_(reuse) {}
-  std::string name() const override { return "buffer-plan"; }
-  bool run(Graph &g) override { return planBuffers(g, reuse_); }
-
-private:
-  bool reuse_;
-};
-} // namespace
-
 std::unique_ptr<Pass> createBufferPlanningPass(bool reuse) {
-  return std::make_unique<BufferPlanningPass>(reuse);
+  return makePass("buffer-plan", [reuse](Graph &g) { return planBuffers(g, reuse); });
 }
 
 } // namespace gradc

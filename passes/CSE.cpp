@@ -8,11 +8,6 @@
 namespace gradc {
 namespace {
 
-bool isCommutative(OpKind k) {
-  return k == OpKind::Add || k == OpKind::Mul || k == OpKind::Eq ||
-         k == OpKind::Ne;
-}
-
 /// Everything that decides a node's value, as a string key. Operands are
 /// identified by their (already canonical) node ids.
 std::string valueKey(const Node *n) {
@@ -54,14 +49,8 @@ bool eliminateCommonSubexpressions(Graph &g) {
   return changed;
 }
 
-namespace {
-class CSEPass : public Pass {
-public:
-  std::string name() const override { return "cse"; }
-  bool run(Graph &g) override { return eliminateCommonSubexpressions(g); }
-};
-} // namespace
-
-std::unique_ptr<Pass> createCSEPass() { return std::make_unique<CSEPass>(); }
+std::unique_ptr<Pass> createCSEPass() {
+  return makePass("cse", eliminateCommonSubexpressions);
+}
 
 } // namespace gradc

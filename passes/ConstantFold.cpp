@@ -42,7 +42,15 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Ge: return a >= b;
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
-  default: return std::nullopt;
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
+  case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
+  case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
+  case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
+  case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
+  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::ArgminMask: case OpKind::SliceBackward:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad: return std::nullopt;
   }
 }
 
@@ -71,23 +79,28 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Ge: return a >= b;
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
-  default: return std::nullopt;
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
+  case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Div:
+  case OpKind::Pow: case OpKind::Where: case OpKind::Sum: case OpKind::Mean:
+  case OpKind::Max: case OpKind::Min: case OpKind::Reshape:
+  case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
+  case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
+  case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad: return std::nullopt;
   }
-}
-
-bool isViewLike(OpKind k) {
-  return k == OpKind::Reshape || k == OpKind::Squeeze ||
-         k == OpKind::Unsqueeze || k == OpKind::Detach ||
-         k == OpKind::Expand || k == OpKind::Transpose ||
-         k == OpKind::Permute;
 }
 
 /// The splat value `n` evaluates to when all its operands are splats.
 std::optional<double> foldNode(const Node *n,
                                const std::vector<double> &vals) {
   OpClass cls = n->info().cls;
-  if (isViewLike(n->op)) return vals[0];
-  if (cls == OpClass::Reduce) {
+  // A view of a splat (of any shape) is the same splat.
+  if (isView(n->op)) return vals[0];
+  if (isReduction(n->op)) {
     const Node *x = n->operands[0];
     if (x->type.numel() == 0) return std::nullopt; // empty: leave to codegen
     if (n->op != OpKind::Sum) return vals[0];      // mean/max/min of a splat
@@ -154,16 +167,8 @@ bool foldConstants(Graph &g) {
   return changed;
 }
 
-namespace {
-class ConstantFoldPass : public Pass {
-public:
-  std::string name() const override { return "const-fold"; }
-  bool run(Graph &g) override { return foldConstants(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createConstantFoldPass() {
-  return std::make_unique<ConstantFoldPass>();
+  return makePass("const-fold", foldConstants);
 }
 
 } // namespace gradc

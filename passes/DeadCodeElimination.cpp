@@ -7,14 +7,8 @@ namespace gradc {
 
 bool eliminateDeadCode(Graph &g) { return removeDeadNodes(g); }
 
-namespace {
-class DCEPass : public Pass {
-public:
-  std::string name() const override { return "dce"; }
-  bool run(Graph &g) override { return eliminateDeadCode(g); }
-};
-} // namespace
-
-std::unique_ptr<Pass> createDCEPass() { return std::make_unique<DCEPass>(); }
+std::unique_ptr<Pass> createDCEPass() {
+  return makePass("dce", eliminateDeadCode);
+}
 
 } // namespace gradc

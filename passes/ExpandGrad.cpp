@@ -74,7 +74,6 @@ void expandOne(Graph &g, Node *gradNode) {
                 "' does not require grad (one of the differentiated tensors "
                 "does not require grad)");
   size_t before = g.nodes().size();
-  int firstNew = g.nextId();
   Node *result = reverseWalk(g, loss, w);
   // Rewrite the internal helpers of the backward into user ops, in order,
   // so the gradient can be differentiated again.
@@ -122,7 +121,7 @@ void expandOne(Graph &g, Node *gradNode) {
   for (const GraphOutput &o : g.outputs()) used.insert(o.node);
   g.removeNodesIf([&](Node *n) {
     if (n == gradNode) return true;
-    return n->id >= firstNew && !used.count(n) &&
+    return !used.count(n) &&
            (n->op == OpKind::Gemm || n->op == OpKind::SliceBackward ||
             n->op == OpKind::CrossEntropyBackward);
   });

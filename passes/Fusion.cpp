@@ -298,16 +298,8 @@ private:
 
 bool fuseKernels(Graph &g, bool fuse) { return Fuser(g, fuse).run(); }
 
-namespace {
-class FusionPass : public Pass {
-public:
-  std::string name() const override { return "fusion"; }
-  bool run(Graph &g) override { return fuseKernels(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createFusionPass() {
-  return std::make_unique<FusionPass>();
+  return makePass("fusion", [](Graph &g) { return fuseKernels(g); });
 }
 
 } // namespace gradc

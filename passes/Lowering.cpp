@@ -1,44 +1,29 @@
 //===- passes/Lowering.cpp - How nodes map to loops and buffers -----------===//
 #include "passes/Lowering.h"
 
+#include "ir/Error.h"
+
 #include <algorithm>
 #include <string>
 #include <unordered_set>
 
 namespace gradc {
 
-bool isReshapeView(const Node *n) {
-  return n->op == OpKind::Reshape || n->op == OpKind::Squeeze ||
-         n->op == OpKind::Unsqueeze || n->op == OpKind::Detach;
-}
-
-bool isMatmulLike(const Node *n) {
-  // _gemm is matched by name: the op table may not list it in every build.
-  return n->op == OpKind::Matmul || std::string(n->info().name) == "_gemm";
-}
-
 LoweringRole loweringRole(const Node *n) {
-  if (isReshapeView(n)) return LoweringRole::View;
-  switch (n->info().cls) {
-  case OpClass::Leaf:
+  switch (n->info().lower) {
+  case LowerKind::None:
     return LoweringRole::Leaf;
-  case OpClass::Unary:
-  case OpClass::Binary:
-  case OpClass::Compare:
-  case OpClass::Ternary:
-    return LoweringRole::Elementwise;
-  case OpClass::Reduce:
-    return LoweringRole::Reduction;
-  default:
-    break;
-  }
-  if (n->op == OpKind::Expand) return LoweringRole::Elementwise;
-  if (isMatmulLike(n)) {
+  case LowerKind::Alias:
+    return LoweringRole::View;
+  case LowerKind::Loop:
+    return isReduction(n->op) ? LoweringRole::Reduction
+                              : LoweringRole::Elementwise;
+  case LowerKind::Blas:
     // BLAS needs memory operands: a splat constant is only a literal.
     for (const Node *o : n->operands) {
       const Node *r = o;
       while (r->operands.size() == 1 &&
-             (isReshapeView(r) || r->op == OpKind::Transpose))
+             (isAlias(r->op) || r->op == OpKind::Transpose))
         r = r->operands[0];
       if (r->op == OpKind::Constant && !r->attrs.count("data"))
         return LoweringRole::Opaque;
@@ -47,27 +32,15 @@ LoweringRole loweringRole(const Node *n) {
       if (o->type.numel() == 0) return LoweringRole::Opaque;
     if (n->type.numel() == 0) return LoweringRole::Opaque;
     return LoweringRole::Gemm;
+  case LowerKind::Special:
+    return LoweringRole::Opaque;
   }
-  return LoweringRole::Opaque;
+  throw InternalError("lowering", "op kind out of range");
 }
 
 const Shape &loopDomain(const Node *n) {
-  if (n->info().cls == OpClass::Reduce) return n->operands[0]->type.shape;
+  if (isReduction(n->op)) return n->operands[0]->type.shape;
   return n->type.shape;
-}
-
-int kernelOf(const Node *n) {
-  auto it = n->attrs.find(kKernelAttr);
-  if (it == n->attrs.end()) return -1;
-  if (auto *v = std::get_if<int64_t>(&it->second)) return static_cast<int>(*v);
-  return -1;
-}
-
-const Node *storageRoot(const Node *n) {
-  while (n->info().cls != OpClass::Leaf && kernelOf(n) < 0 &&
-         n->operands.size() == 1)
-    n = n->operands[0];
-  return n;
 }
 
 std::unordered_map<const Node *, std::vector<StorageReader>>

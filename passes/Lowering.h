@@ -25,14 +25,17 @@
 //                   saved in the context.
 //
 // codegen/Schedule reads these attributes back; it is the other half of
-// this contract. The IR parser drops them: a parsed graph is planned
-// again by the pipeline.
+// this contract, and ir/LoweringPlan.h holds what both halves share (the
+// attribute names, the typed Place with its one parser, kernelOf,
+// storageRoot). The IR parser drops them: a parsed graph is planned again
+// by the pipeline.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_PASSES_LOWERING_H
 #define GRADC_PASSES_LOWERING_H
 
 #include "ir/Graph.h"
+#include "ir/LoweringPlan.h"
 
 #include <unordered_map>
 #include <vector>
@@ -43,11 +46,6 @@ namespace gradc {
 /// faster than linearly with the size of a loop body; past a few dozen ops
 /// another pass over memory costs less than the compile.
 inline constexpr size_t kMaxKernelNodes = 64;
-
-/// Attribute names of the lowering decisions.
-inline constexpr const char *kKernelAttr = "kernel";
-inline constexpr const char *kBufAttr = "buf";
-inline constexpr const char *kSplitBufAttr = "buf_split";
 
 /// How a node is computed.
 enum class LoweringRole {
@@ -63,23 +61,13 @@ enum class LoweringRole {
 /// pass folds some into GEMM calls, which then have no kernel attribute).
 LoweringRole loweringRole(const Node *n);
 
-/// True for reshape, squeeze, unsqueeze and detach: same data, new shape.
-bool isReshapeView(const Node *n);
-
 /// True for matmul and for the internal _gemm (a matmul whose operands may
 /// be read transposed, per its trans_a / trans_b attributes).
-bool isMatmulLike(const Node *n);
+inline bool isMatmulLike(const Node *n) { return isMatmulLike(n->op); }
 
 /// The iteration space of a loop-fusible node: its shape (elementwise,
 /// GEMM) or its operand's shape (reduction).
 const Shape &loopDomain(const Node *n);
-
-/// The kernel of `n`, or -1 without one.
-int kernelOf(const Node *n);
-
-/// Follows reshape views and GEMM-folded transposes (nodes without a kernel
-/// that are not leaves) to the node that owns the storage.
-const Node *storageRoot(const Node *n);
 
 /// A node with a kernel that reads some storage.
 struct StorageReader {

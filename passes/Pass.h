@@ -10,6 +10,8 @@
 
 #include "ir/Graph.h"
 
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace gradc {
@@ -23,6 +25,27 @@ public:
   /// Runs on `g`; returns true when the graph changed.
   virtual bool run(Graph &g) = 0;
 };
+
+/// A pass that is a name and a function returning whether it changed the
+/// graph: the one way pass objects are made, instead of a wrapper class
+/// per pass.
+class FunctionPass : public Pass {
+public:
+  FunctionPass(std::string name, std::function<bool(Graph &)> fn)
+      : name_(std::move(name)), fn_(std::move(fn)) {}
+  std::string name() const override { return name_; }
+  bool run(Graph &g) override { return fn_(g); }
+
+private:
+  std::string name_;
+  std::function<bool(Graph &)> fn_;
+};
+
+/// Makes the pass `name` that runs `fn`.
+inline std::unique_ptr<Pass> makePass(std::string name,
+                                      std::function<bool(Graph &)> fn) {
+  return std::make_unique<FunctionPass>(std::move(name), std::move(fn));
+}
 
 } // namespace gradc
 

@@ -14,6 +14,40 @@
 
 namespace gradc {
 
+namespace {
+
+using PassFactory = std::unique_ptr<Pass> (*)();
+
+/// Every pass by name, in the order of the standard pipeline.
+const std::vector<std::pair<std::string, PassFactory>> &passRegistry() {
+  static const std::vector<std::pair<std::string, PassFactory>> r = {
+      {"requires-grad", createRequiresGradPass},
+      {"autodiff", createAutodiffPass},
+      {"const-fold", createConstantFoldPass},
+      {"simplify", createSimplifyPass},
+      {"cse", createCSEPass},
+      {"dce", createDCEPass},
+      {"fusion", createFusionPass},
+      {"recompute", createRecomputePass},
+      {"buffer-plan", [] { return createBufferPlanningPass(); }},
+  };
+  return r;
+}
+
+} // namespace
+
+std::unique_ptr<Pass> createPassByName(const std::string &name) {
+  for (const auto &[n, make] : passRegistry())
+    if (n == name) return make();
+  return nullptr;
+}
+
+std::vector<std::string> passNames() {
+  std::vector<std::string> r;
+  for (const auto &entry : passRegistry()) r.push_back(entry.first);
+  return r;
+}
+
 bool isDifferentiated(const Graph &g) {
   return !g.gradients().empty() || !g.seeds().empty();
 }

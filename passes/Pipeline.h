@@ -24,6 +24,14 @@ void buildPipeline(PassManager &pm, PipelineStage stage,
 /// simplification, folding, CSE, fusion, recompute or buffer reuse).
 void buildReferencePipeline(PassManager &pm, bool differentiated = false);
 
+/// The pass called `name` (as --print-after and `gradc opt --passes` spell
+/// it: requires-grad, autodiff, const-fold, simplify, cse, dce, fusion,
+/// recompute, buffer-plan), or nullptr for an unknown name.
+std::unique_ptr<Pass> createPassByName(const std::string &name);
+
+/// The names createPassByName knows, in pipeline order.
+std::vector<std::string> passNames();
+
 /// True if `g` already has seeds or gradients (it went through autodiff).
 bool isDifferentiated(const Graph &g);
 

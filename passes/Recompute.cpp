@@ -191,16 +191,8 @@ private:
 
 bool rematerializeValues(Graph &g) { return Rematerializer(g).run(); }
 
-namespace {
-class RecomputePass : public Pass {
-public:
-  std::string name() const override { return "recompute"; }
-  bool run(Graph &g) override { return rematerializeValues(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createRecomputePass() {
-  return std::make_unique<RecomputePass>();
+  return makePass("recompute", rematerializeValues);
 }
 
 } // namespace gradc

@@ -29,16 +29,8 @@ bool analyzeRequiresGrad(Graph &g) {
   return changed;
 }
 
-namespace {
-class RequiresGradPass : public Pass {
-public:
-  std::string name() const override { return "requires-grad"; }
-  bool run(Graph &g) override { return analyzeRequiresGrad(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createRequiresGradPass() {
-  return std::make_unique<RequiresGradPass>();
+  return makePass("requires-grad", analyzeRequiresGrad);
 }
 
 } // namespace gradc

@@ -9,11 +9,6 @@
 namespace gradc {
 namespace {
 
-bool isReshapeLike(OpKind k) {
-  return k == OpKind::Reshape || k == OpKind::Squeeze ||
-         k == OpKind::Unsqueeze;
-}
-
 Shape stripLeadingOnes(const Shape &s) {
   size_t i = 0;
   while (i < s.size() && s[i] == 1) ++i;
@@ -112,7 +107,20 @@ Node *Rewriter::arithmetic(Node *n) {
     if (auto c = splatValue(a)) return *c != 0 ? x : y;  // constant mask
     return nullptr;
   }
-  default:
+  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Abs:
+  case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid:
+  case OpKind::Relu: case OpKind::Sign: case OpKind::Maximum:
+  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Sum:
+  case OpKind::Mean: case OpKind::Max: case OpKind::Min: case OpKind::Reshape:
+  case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
+  case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
+  case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::Gemm: case OpKind::Grad:
     return nullptr;
   }
 }
@@ -121,16 +129,16 @@ Node *Rewriter::arithmetic(Node *n) {
 Node *Rewriter::views(Node *n) {
   Node *x = n->operands[0];
   const Shape &s = n->type.shape;
-  if (isReshapeLike(n->op)) {
+  if (isReshape(n->op)) {
     if (x->type.shape == s) return x;
-    if (isReshapeLike(x->op)) return reshape(x->operands[0], s, n);
+    if (isReshape(x->op)) return reshape(x->operands[0], s, n);
     return nullptr;
   }
   if (n->op == OpKind::Expand) {
     if (x->type.shape == s) return x;
     if (x->op == OpKind::Expand) return expand(x->operands[0], s, n);
     // Broadcasting aligns trailing dims, so leading 1s do not matter.
-    if (isReshapeLike(x->op) &&
+    if (isReshape(x->op) &&
         stripLeadingOnes(x->operands[0]->type.shape) ==
             stripLeadingOnes(x->type.shape))
       return expand(x->operands[0], s, n);
@@ -233,7 +241,8 @@ Node *Rewriter::simplify(Node *n) {
     return views(n);
   case OpClass::Reduce:
     return reduction(n);
-  default:
+  case OpClass::Unary: case OpClass::Binary: case OpClass::Compare:
+  case OpClass::Ternary: case OpClass::Special:
     break;
   }
   if (Node *r = arithmetic(n)) return r;
@@ -276,16 +285,8 @@ bool simplifyAlgebra(Graph &g) {
   return changed;
 }
 
-namespace {
-class SimplifyPass : public Pass {
-public:
-  std::string name() const override { return "simplify"; }
-  bool run(Graph &g) override { return simplifyAlgebra(g); }
-};
-} // namespace
-
 std::unique_ptr<Pass> createSimplifyPass() {
-  return std::make_unique<SimplifyPass>();
+  return makePass("simplify", simplifyAlgebra);
 }
 
 } // namespace gradc

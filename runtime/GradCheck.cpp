@@ -59,7 +59,21 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
                               n->attrs.count("data") ? getFloats(n->attrs, "data")
                                                      : std::vector<double>{});
       break;
-    default: {
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
+    case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
+    case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
+    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+    case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::Gemm: case OpKind::Grad: {
       std::vector<Node *> ops;
       for (const Node *o : n->operands) ops.push_back(map.at(o));
       Node *m = r->addNode(n->op, ops, n->attrs, n->name);

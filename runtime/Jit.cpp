@@ -334,6 +334,26 @@ std::string cacheKey(llvm::StringRef source, llvm::StringRef moduleName,
                                 source});
 }
 
+/// \p source with the marker of its cache \p key appended (see
+/// cacheMarker): what is compiled and stored under that key.
+std::string markedSource(llvm::StringRef source, llvm::StringRef key) {
+  return source.str() + "\nextern \"C\" __attribute__((used)) const char " +
+         cacheMarker(key) + " = 0;\n";
+}
+
+/// The stored object of \p key, if the cache has one that defines the
+/// key's marker. A well-formed entry compiled from another source is
+/// evicted, so the next store replaces it with the right object.
+std::unique_ptr<llvm::MemoryBuffer> loadVerified(CompileCache &cache,
+                                                 const std::string &key) {
+  auto object = cache.load(key);
+  if (object && !definesSymbol(object->getMemBufferRef(), cacheMarker(key))) {
+    cache.remove(key);
+    object.reset();
+  }
+  return object;
+}
+
 /// \p object as the one-element list JitModule::Impl::loadObjects takes.
 std::vector<std::unique_ptr<llvm::MemoryBuffer>>
 oneObject(std::unique_ptr<llvm::MemoryBuffer> object) {
@@ -432,21 +452,13 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
 
   auto start = std::chrono::steady_clock::now();
   std::string key;
-  std::string markedSource;
+  std::string marked;
   if (config_->cache) {
     key = cacheKey(cppSource, moduleName, config_->target);
     // The object also defines a marker naming its key (see cacheMarker).
-    markedSource = cppSource.str() +
-                   "\nextern \"C\" __attribute__((used)) const char " +
-                   cacheMarker(key) + " = 0;\n";
-    cppSource = markedSource;
-    auto object = config_->cache->load(key);
-    if (object && !definesSymbol(object->getMemBufferRef(), cacheMarker(key))) {
-      // Well formed, but compiled from another source: evict it, so the
-      // store below replaces it with the right object.
-      config_->cache->remove(key);
-      object.reset();
-    }
+    marked = markedSource(cppSource, key);
+    cppSource = marked;
+    auto object = loadVerified(*config_->cache, key);
     if (object) {
       impl->stats.frontendMs = millisecondsSince(start);
       start = std::chrono::steady_clock::now();
@@ -508,6 +520,20 @@ Jit::compileParts(const std::vector<std::string> &units,
                   llvm::StringRef moduleName) {
   if (units.size() == 1)
     return compile(units[0], moduleName);
+  llvm::Expected<std::unique_ptr<JitModule>> module =
+      compilePartsOnce(units, moduleName, /*useCache=*/true);
+  if (module || !config_->cache)
+    return module;
+  // Entries that passed the checks but do not link (say, written by a
+  // differently built gradc of the same version): compile every part
+  // afresh, which stores good ones.
+  llvm::consumeError(module.takeError());
+  return compilePartsOnce(units, moduleName, /*useCache=*/false);
+}
+
+llvm::Expected<std::unique_ptr<JitModule>>
+Jit::compilePartsOnce(const std::vector<std::string> &units,
+                      llvm::StringRef moduleName, bool useCache) {
   auto impl = std::make_unique<JitModule::Impl>();
   impl->name = moduleName.str();
   auto start = std::chrono::steady_clock::now();
@@ -518,20 +544,23 @@ Jit::compileParts(const std::vector<std::string> &units,
   std::vector<std::string> errors(units.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> allHits{true};
+  CompileCache *cache = config_->cache ? &*config_->cache : nullptr;
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < units.size();) {
       std::string partName = impl->name + "_part" + std::to_string(i);
-      std::string key;
-      if (config_->cache) {
+      std::string key, source = units[i];
+      if (cache) {
         key = cacheKey(units[i], partName, config_->target);
-        if (auto object = config_->cache->load(key)) {
-          objects[i] = std::move(object);
-          continue;
-        }
+        source = markedSource(units[i], key);
+        if (useCache)
+          if (auto object = loadVerified(*cache, key)) {
+            objects[i] = std::move(object);
+            continue;
+          }
       }
       allHits = false;
       llvm::Expected<std::string> object = jit_detail::compileToBytes(
-          units[i], partName, config_->target, jit_detail::ClangOutput::Object);
+          source, partName, config_->target, jit_detail::ClangOutput::Object);
       if (!object) {
         errors[i] = llvm::toString(object.takeError());
         continue;
@@ -543,8 +572,8 @@ Jit::compileParts(const std::vector<std::string> &units,
                     "' has static constructors, which a split unit may not";
         continue;
       }
-      if (config_->cache)
-        config_->cache->store(key, *object);
+      if (cache)
+        cache->store(key, *object);
       objects[i] = llvm::MemoryBuffer::getMemBufferCopy(*object, partName + ".o");
     }
   };

@@ -142,6 +142,10 @@ public:
   const std::string &targetCPU() const;
 
 private:
+  /// compileParts() with or without reading the cache (it always stores).
+  llvm::Expected<std::unique_ptr<JitModule>>
+  compilePartsOnce(const std::vector<std::string> &units,
+                   llvm::StringRef moduleName, bool useCache);
   struct Config;
   explicit Jit(JitOptions options, std::unique_ptr<Config> config);
   JitOptions options_;

@@ -9,6 +9,8 @@ namespace gradc {
 /// gradc::Error and reported by main.
 int runCommand(int argc, char **argv);
 int dumpCommand(int argc, char **argv);
+/// gradc opt: runs the passes named by --passes and prints the IR.
+int optCommand(int argc, char **argv);
 int compileCommand(int argc, char **argv);
 int convertCommand(int argc, char **argv);
 int checkCommand(int argc, char **argv);

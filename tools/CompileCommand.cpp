@@ -54,7 +54,7 @@ static void writeFile(const std::string &path, const std::string &text) {
   std::ofstream f(path, std::ios::binary);
   f << text;
   f.close();
-  if (!f) throw Error(path + ": error: cannot write the file");
+  if (!f) throw Error::located(path + ": error: cannot write the file");
 }
 
 int compileCommand(int argc, char **argv) {

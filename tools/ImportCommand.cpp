@@ -98,7 +98,7 @@ static std::string tempBeside(const std::string &path, const char *tag) {
   buf.push_back('\0');
   int fd = mkstemp(buf.data());
   if (fd < 0)
-    throw Error(path + ": error: cannot create a file in '" + dir +
+    throw Error::located(path + ": error: cannot create a file in '" + dir +
                 "': " + std::strerror(errno));
   close(fd);
   return buf.data();
@@ -147,7 +147,7 @@ int importCommand(int argc, char **argv) {
   GraphFormat format = graphFormatOf(out);
   if (format == GraphFormat::IR)
     throw Error("import writes .json or .grad, not IR text");
-  if (!isFile(model)) throw Error(model + ": error: no such file");
+  if (!isFile(model)) throw Error::located(model + ": error: no such file");
 
   const char *py = std::getenv("GRADC_PYTHON");
   std::vector<std::string> cmd = {py && *py ? py : GRADC_PYTHON_EXECUTABLE,
@@ -178,14 +178,14 @@ int importCommand(int argc, char **argv) {
     std::ofstream f(tmp.path, std::ios::binary | std::ios::trunc);
     f << result;
     f.close();
-    if (!f) throw Error(out + ": error: cannot write the file");
+    if (!f) throw Error::located(out + ": error: cannot write the file");
   }
   // mkstemp made it private; give OUT the permissions of a new file.
   mode_t mask = umask(0);
   umask(mask);
   chmod(tmp.path.c_str(), 0666 & ~mask);
   if (std::rename(tmp.path.c_str(), out.c_str()) != 0)
-    throw Error(out + ": error: cannot write the file: " + std::strerror(errno));
+    throw Error::located(out + ": error: cannot write the file: " + std::strerror(errno));
   tmp.path.clear();
   return 0;
 }

@@ -103,6 +103,7 @@ usage: gradc COMMAND GRAPH [options]
 Commands:
   run      JIT-compile a graph and run it once: outputs and gradients
   dump     print a stage: ir, grad-ir, opt-ir, cpp, llvm or asm
+  opt      run chosen passes (--passes=cse,dce) and print the IR
   compile  write NAME.h + NAME.cpp (+ NAME.o) for an ahead-of-time build
   convert  translate between JSON (.json) and the DSL (.grad)
   check    compare every gradient with central finite differences (f64)
@@ -142,6 +143,7 @@ int runCommandLine(int argc, char **argv) {
   try {
     if (cmd == "run") return gradc::runCommand(argc - 1, argv + 1);
     if (cmd == "dump") return gradc::dumpCommand(argc - 1, argv + 1);
+    if (cmd == "opt") return gradc::optCommand(argc - 1, argv + 1);
     if (cmd == "compile") return gradc::compileCommand(argc - 1, argv + 1);
     if (cmd == "convert") return gradc::convertCommand(argc - 1, argv + 1);
     if (cmd == "check") return gradc::checkCommand(argc - 1, argv + 1);
@@ -152,10 +154,15 @@ int runCommandLine(int argc, char **argv) {
     std::cerr << "gradc: error: unknown command '" << cmd
               << "' (run 'gradc --help')\n";
     return 2;
+  } catch (const gradc::InternalError &e) {
+    // A bug in gradc, not in the input: its own status, so that scripts
+    // and the hostile-input tests tell it from a user error.
+    std::cerr << "gradc: " << e.what() << "\n";
+    return kInternalErrorStatus;
   } catch (const gradc::Error &e) {
     std::string msg = e.what();
     // Located messages already read "FILE:LINE:COL: error: ...".
-    if (msg.find(": error: ") == std::string::npos) msg = "error: " + msg;
+    if (!e.isLocated()) msg = "error: " + msg;
     std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
     return 1;
   } catch (const std::bad_alloc &) {

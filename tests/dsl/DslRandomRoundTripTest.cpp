@@ -123,7 +123,9 @@ private:
       if (chance(0.5)) a["dim"] = chance(0.5) ? Attr(dim()) : Attr(std::vector<int64_t>{dim(), dim()});
       if (chance(0.5)) a["keepdim"] = chance(0.5);
       break;
-    default:
+    case OpClass::Leaf: case OpClass::Unary: case OpClass::Binary:
+    case OpClass::Compare: case OpClass::Ternary: case OpClass::Shape:
+    case OpClass::Special:
       break;
     }
     int64_t n = types[0].numel();
@@ -166,7 +168,18 @@ private:
       if (chance(0.6)) a["reduction"] = std::string(red[pick(3)]);
       break;
     }
-    default:
+    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
+    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
+    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
+    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
+    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
+    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
+    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
+    case OpKind::Matmul: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::Gemm: case OpKind::Grad:
       break;
     }
     try {

@@ -2,6 +2,7 @@
 #include "ir/Error.h"
 #include "ir/GradFn.h"
 #include "ir/Graph.h"
+#include "ir/LoweringPlan.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -163,3 +164,60 @@ TEST(OpTable, ScalarReductionWithDimIsAFixedPoint) {
   EXPECT_EQ(s->type.shape, Shape{});
 }
 } // namespace
+
+TEST(Errors, InternalErrorsAreNotUserErrors) {
+  // A handler of user errors must not swallow a broken invariant.
+  bool asUser = false, asInternal = false;
+  try {
+    try {
+      throw InternalError("cse", "a node lost its operand");
+    } catch (const Error &) {
+      asUser = true;
+    }
+  } catch (const InternalError &e) {
+    asInternal = true;
+    EXPECT_EQ(e.stage(), "cse");
+    EXPECT_STREQ(e.what(), "internal error in cse: a node lost its operand");
+  }
+  EXPECT_FALSE(asUser);
+  EXPECT_TRUE(asInternal);
+}
+
+TEST(Errors, LocatedIsAFlagNotText) {
+  EXPECT_FALSE(Error("a: error: b").isLocated());
+  Error e = Error::located("f.gir:1:2: error: bad");
+  EXPECT_TRUE(e.isLocated());
+  Error copy = e; // rethrown copies keep it
+  EXPECT_TRUE(copy.isLocated());
+}
+
+TEST(LoweringPlan, PlacesPrintAndParseBack) {
+  Graph g;
+  Node *x = g.addInput("x", {DType::F32, {3}});
+  Node *y = g.addNode(OpKind::Exp, {x});
+  ValuePlace v{{Place::Workspace, 128, 0},
+               {{Place::Output, 0, 2}, {Place::Grad, 0, 1}}};
+  EXPECT_EQ(v.str(), "ws+128 out#2 grad#1");
+  y->attrs[kBufAttr] = v.str();
+  y->attrs[kSplitBufAttr] = std::string("ctx+64");
+  std::optional<ValuePlace> f = placeOf(y, kBufAttr);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->home, v.home);
+  ASSERT_EQ(f->extras.size(), 2u);
+  EXPECT_EQ(f->extras[0], v.extras[0]);
+  EXPECT_EQ(f->extras[1], v.extras[1]);
+  EXPECT_EQ(placeOf(y, kSplitBufAttr)->home, (Place{Place::Context, 64, 0}));
+  EXPECT_FALSE(placeOf(x, kBufAttr));
+  EXPECT_EQ(slotBytes(y), 64u); // 12 bytes, one aligned slot
+  // Only the buffer-plan pass writes placements: a bad one is a bug.
+  y->attrs[kBufAttr] = std::string("ws+12x");
+  EXPECT_THROW(placeOf(y, kBufAttr), InternalError);
+  y->attrs[kKernelAttr] = std::string("three");
+  EXPECT_THROW(kernelOf(y), InternalError);
+  // Without a kernel, a computed node reads its operand's storage.
+  y->attrs.erase(kKernelAttr);
+  EXPECT_TRUE(isStorageView(y));
+  EXPECT_EQ(storageRoot(y), x);
+  y->attrs[kKernelAttr] = int64_t(0);
+  EXPECT_EQ(storageRoot(y), y);
+}

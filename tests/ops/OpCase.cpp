@@ -1,6 +1,9 @@
 //===- tests/ops/OpCase.cpp - Random test graphs over the op set ----------===//
 #include "OpCase.h"
 
+#include "frontend/Decompositions.h"
+#include "ir/Error.h"
+
 #include "runtime/GradCheck.h"
 #include "runtime/Session.h"
 
@@ -106,6 +109,15 @@ Node *Case::op(OpKind k, const std::vector<BuildOperand> &operands,
                AttrMap attrs, bool noGrad) {
   return b_.addOp(k, operands, std::move(attrs), "n" + std::to_string(names_++),
                   noGrad);
+}
+
+Node *Case::composite(const std::string &name,
+                      const std::vector<BuildOperand> &operands,
+                      AttrMap attrs) {
+  const Decomposition *d = findDecomposition(name);
+  if (!d) throw Error("no composite op '" + name + "'");
+  return expandComposite(*d, b_, operands, attrs,
+                         "n" + std::to_string(names_++), false);
 }
 
 const Compiler &testCompiler() {

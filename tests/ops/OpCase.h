@@ -54,6 +54,10 @@ public:
   /// An op node (named, so it can be an output).
   Node *op(OpKind k, const std::vector<BuildOperand> &operands,
            AttrMap attrs = {}, bool noGrad = false);
+  /// A call of the composite op `name` (frontend/Decompositions.h).
+  Node *composite(const std::string &name,
+                  const std::vector<BuildOperand> &operands,
+                  AttrMap attrs = {});
   /// Declares `n` an output.
   void output(Node *n) { b_.addOutput(n->name); }
 

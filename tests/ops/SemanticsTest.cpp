@@ -249,9 +249,10 @@ TEST(DTypes, CrossEntropyTargetsMustBeIntegerClasses) {
 }
 
 TEST(OpTable, RowsInEnumOrderAndInternalOpsHidden) {
-  for (int k = 0; k <= static_cast<int>(OpKind::Gemm); ++k) {
+  EXPECT_EQ(kNumOps, static_cast<size_t>(OpKind::Gemm) + 1);
+  for (size_t k = 0; k < kNumOps; ++k) {
     const OpInfo &row = opInfo(static_cast<OpKind>(k));
-    EXPECT_EQ(static_cast<int>(row.kind), k) << row.name;
+    EXPECT_EQ(static_cast<size_t>(row.kind), k) << row.name;
     EXPECT_EQ(lookupOp(row.name), row.kind) << row.name;
   }
   std::vector<std::string> user = userOpNames();
@@ -262,6 +263,40 @@ TEST(OpTable, RowsInEnumOrderAndInternalOpsHidden) {
     EXPECT_EQ(std::find(user.begin(), user.end(), opInfo(k).name), user.end());
   }
   EXPECT_NE(std::find(user.begin(), user.end(), "cross_entropy"), user.end());
+}
+
+TEST(OpTable, PropertySetsFollowTheColumns) {
+  // The sets passes and codegen ask, spot-checked against the op list.
+  EXPECT_TRUE(isView(OpKind::Slice));
+  EXPECT_TRUE(isView(OpKind::Detach));
+  EXPECT_FALSE(isView(OpKind::Concat));
+  EXPECT_TRUE(isReshape(OpKind::Squeeze));
+  EXPECT_FALSE(isReshape(OpKind::Detach));
+  EXPECT_TRUE(isAlias(OpKind::Detach));
+  EXPECT_TRUE(isAlias(OpKind::Reshape));
+  EXPECT_FALSE(isAlias(OpKind::Transpose));
+  EXPECT_TRUE(isElementwise(OpKind::Expand));
+  EXPECT_TRUE(isElementwise(OpKind::Where));
+  EXPECT_FALSE(isElementwise(OpKind::Detach));
+  EXPECT_TRUE(isCommutative(OpKind::Add));
+  EXPECT_FALSE(isCommutative(OpKind::Maximum)); // NaN and -0 pick a side
+  EXPECT_TRUE(isReduction(OpKind::Mean));
+  EXPECT_TRUE(isMatmulLike(OpKind::Gemm));
+  EXPECT_TRUE(isMatmulLike(OpKind::Matmul));
+  // The DSL signature column: x.reshape(2, 3) gathers its integers.
+  EXPECT_TRUE(opInfo(OpKind::Reshape).dslVarargs);
+  EXPECT_EQ(opInfo(OpKind::Transpose).dslArgs,
+            (std::vector<std::string>{"dim0", "dim1"}));
+  EXPECT_EQ(opInfo(OpKind::Sum).attrs,
+            (std::vector<std::string>{"dim", "keepdim"}));
+  for (size_t k = 0; k < kNumOps; ++k) {
+    const OpInfo &row = opInfo(static_cast<OpKind>(k));
+    // Internal ops and only they carry the flag and the underscore.
+    EXPECT_EQ(row.internal, row.name[0] == '_') << row.name;
+    // A leaf and only a leaf has no lowering.
+    EXPECT_EQ(row.lower == LowerKind::None, row.cls == OpClass::Leaf)
+        << row.name;
+  }
 }
 
 TEST(Broadcasting, ShapesFollowNumPyRules) {

@@ -104,6 +104,7 @@ OPS = {
     "sigmoid": lambda a, k: torch.sigmoid(a[0]),
     "relu": lambda a, k: torch.relu(a[0]),
     "sign": lambda a, k: torch.sign(a[0]),
+    "square": lambda a, k: torch.square(a[0]),
     "detach": lambda a, k: a[0].detach(),
     "add": _binary(torch.add, operator=lambda a, b: a + b),
     "sub": _binary(torch.sub, operator=lambda a, b: a - b),
@@ -135,6 +136,7 @@ OPS = {
     "cross_entropy": lambda a, k: F.cross_entropy(
         a[0], a[1].long(), reduction=k.get("reduction", "mean"),
         ignore_index=k.get("ignore_index", -100)),
+    "grad": lambda a, k: torch.autograd.grad(a[0], a[1], create_graph=True)[0],
     "mse_loss": lambda a, k: F.mse_loss(
         *torch.broadcast_tensors(
             a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),

@@ -120,7 +120,7 @@ class Gen:
     def op_unary(self):
         v = self.pick()
         op = self.rng.choice(["neg", "exp", "abs", "sin", "cos", "tanh", "sigmoid",
-                              "relu", "sign", "detach"])
+                              "relu", "sign", "detach", "square"])
         if op == "exp":
             v = self.node("tanh", [v[0]], shape=v[1], pool=False)
         self.node(op, [v[0]], shape=v[1])

@@ -1,0 +1,54 @@
+//===- frontend/Decompositions.h - Composite ops ----------------*- C++ -*-===//
+//
+// A composite op is a name users may write (in JSON and in the DSL) whose
+// meaning is a small graph of primitive ops of ir/Ops.def, as PyTorch's
+// decompositions and tinygrad's tensor.py define ops in terms of others.
+// GraphBuilder expands a call at once, so the IR, autodiff and codegen
+// only ever see the primitives: a composite needs no row in the op list,
+// no shape rule, no VJP and no code template of its own, and fusion puts
+// its elementwise primitives into one loop nest like any others. An op
+// becomes a primitive instead when a decomposition would be slower or
+// less accurate than code of its own.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_FRONTEND_DECOMPOSITIONS_H
+#define GRADC_FRONTEND_DECOMPOSITIONS_H
+
+#include "frontend/GraphBuilder.h"
+
+#include <string>
+#include <vector>
+
+namespace gradc {
+
+/// One composite op: its signature and how it expands.
+struct Decomposition {
+  const char *name;                 ///< PyTorch's spelling.
+  int arity;                        ///< Tensor (or number) operands.
+  std::vector<std::string> attrs;   ///< Attribute names it accepts.
+  std::vector<std::string> dslArgs; ///< DSL positional args after operands.
+  /// Adds the primitives computing the op on `operands` to `b`; the node
+  /// returned (the result) gets `name`, the others are temporaries, all
+  /// inside no_grad when `noGrad`. Arity and attribute names are checked
+  /// before it runs.
+  Node *(*expand)(GraphBuilder &b, const std::vector<BuildOperand> &operands,
+                  const AttrMap &attrs, const std::string &name, bool noGrad);
+};
+
+/// Every composite op, in the order docs/ops.md lists them.
+const std::vector<Decomposition> &decompositions();
+
+/// The composite op called `name`, or nullptr.
+const Decomposition *findDecomposition(const std::string &name);
+
+/// Expands a call of `d`: checks the operand count and the attribute names
+/// (throwing gradc::Error with a message that names the op), then adds the
+/// primitives through `b`.
+Node *expandComposite(const Decomposition &d, GraphBuilder &b,
+                      const std::vector<BuildOperand> &operands,
+                      const AttrMap &attrs, const std::string &name,
+                      bool noGrad);
+
+} // namespace gradc
+
+#endif // GRADC_FRONTEND_DECOMPOSITIONS_H
