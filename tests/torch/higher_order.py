@@ -147,8 +147,16 @@ def check_case(exe, graph, values, rng, rtol, d):
         cmp("jvp of " + n, r["tangents"][n], w)
     if not pen_root:
         return errors, True
-    r = gradc(exe, ["run", paths["pen"], "--inputs", paths["inputs"], "--backward", "pen",
-                    "--format", "json"])
+    try:
+        r = gradc(exe, ["run", paths["pen"], "--inputs", paths["inputs"], "--backward", "pen",
+                        "--format", "json"])
+    except RuntimeError as e:
+        # A gradient that is constant in x (relu's mask times a constant)
+        # requires grad in PyTorch, with a zero derivative; in gradc it does
+        # not, so the penalty is no backward root (docs/ad-modes.md).
+        if "does not require grad" in str(e) and not want_pen.abs().max() > 0:
+            return errors, True
+        raise
     cmp("grad of the gradient penalty wrt " + x["name"], r["grads"][x["name"]], want_pen)
     return errors, True
 
