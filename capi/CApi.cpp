@@ -12,6 +12,7 @@
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
+#include "runtime/Derivatives.h"
 #include "runtime/Tensor.h"
 
 #include <cstring>
@@ -235,6 +236,17 @@ gradc_status gradc_compile_file(const char *path, const gradc_options *options,
     *graph = nullptr;
     gradc::CompileOptions co = toCompileOptions(options, path);
     return compileGraph(gradc::loadGraphFile(path), co, graph);
+  });
+}
+
+gradc_status gradc_compile_jvp_file(const char *path, const gradc_options *options,
+                                    gradc_graph **graph) {
+  return call([&] {
+    checked(path, "path");
+    checked(graph, "graph");
+    *graph = nullptr;
+    gradc::CompileOptions co = toCompileOptions(options, path);
+    return compileGraph(gradc::buildJvpGraph(*gradc::loadGraphFile(path)), co, graph);
   });
 }
 

@@ -4,6 +4,7 @@
 #include "codegen/Mangle.h"
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
+#include "runtime/Derivatives.h"
 #include "runtime/Compiler.h"
 #include "runtime/Jit.h"
 #include "tools/Args.h"
@@ -37,6 +38,12 @@ graph, GRAPH as given here, and the gradc version.
                    made an identifier)
   --namespace NS   enclosing namespace, e.g. models::vision (default: none)
   --cpu NAME       target CPU of NAME.o (default: the host's)
+  --jvp            forward mode: build GRAPHNAME_jvp, the graph of the
+                   Jacobian-vector product (passes/ForwardMode): inputs x
+                   and tangent:x, outputs o and tangent:o (the class's
+                   accessors carry mangled names for them), all from one
+                   call of its entry point GRAPHNAME_jvp_fwd_bwd (it has no
+                   gradients; pass no seeds)
 With --class or --namespace the entry points are named NS_NAME_fwd_bwd
 (namespace parts joined by '_'), so several builds of one graph can be
 linked into one program; otherwise GRAPHNAME_fwd_bwd.
@@ -60,7 +67,7 @@ static void writeFile(const std::string &path, const std::string &text) {
 int compileCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"-o", "--emit", "--cpu", "--class", "--namespace"};
-  spec.switches = {"--help", "-h"};
+  spec.switches = {"--help", "-h", "--jvp"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
     std::cout << kCompileHelp;
@@ -86,6 +93,8 @@ int compileCommand(int argc, char **argv) {
   // graph under different names link into one program.
   std::string prefix;
   auto g = loadGraphFile(path);
+  // Forward mode: the module of the graph's JVP, named NAME_jvp.
+  if (args.has("--jvp")) g = buildJvpGraph(*g);
   if (!ho.className.empty() || !ho.namespaceName.empty())
     prefix = aotSymbolPrefix(
         ho.className.empty() ? mangleIdentifier(g->name()) : ho.className,

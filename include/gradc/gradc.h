@@ -113,6 +113,16 @@ GRADC_API gradc_status gradc_compile_string(const char *text,
                                             const gradc_options *options,
                                             gradc_graph **graph);
 
+/** Forward mode (JVP): loads the graph file at path and compiles the graph
+ *  of its Jacobian-vector product, named NAME_jvp. Its inputs are the
+ *  graph's inputs plus "tangent:X" for every requires_grad input X (zeros
+ *  unless set); its outputs are the graph's outputs plus "tangent:O", the
+ *  JVP of every output O, computed by one gradc_run() in the same loops as
+ *  the values. Run it without backward roots (it has no gradients). */
+GRADC_API gradc_status gradc_compile_jvp_file(const char *path,
+                                              const gradc_options *options,
+                                              gradc_graph **graph);
+
 /** Frees a graph. Its sessions must be freed first. NULL is ignored. */
 GRADC_API void gradc_graph_free(gradc_graph *graph);
 

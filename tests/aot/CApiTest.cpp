@@ -186,6 +186,40 @@ TEST(CApi, CompilesFilesAndEveryFormat) {
   EXPECT_DOUBLE_EQ(gx[1], -4); // d/dx sum(x^2) = 2x
 }
 
+TEST(CApi, JvpOfTheSeedExample) {
+  // examples/seed.json in forward mode: inputs x, tangent:x; outputs y, z,
+  // out, then their tangents. dz = 6 (x + 2) dx = 18 dx at x = 1.
+  gradc_options o = uncached();
+  Graph jvp;
+  ASSERT_EQ(gradc_compile_jvp_file(GRADC_SOURCE_DIR "/examples/seed.json", &o, &jvp.g),
+            GRADC_OK)
+      << gradc_last_error();
+  EXPECT_STREQ(gradc_graph_name(jvp.g), "seed_jvp");
+  ASSERT_EQ(gradc_num_inputs(jvp.g), 2u);
+  ASSERT_EQ(gradc_num_outputs(jvp.g), 6u);
+  EXPECT_EQ(gradc_num_grads(jvp.g), 0u);
+  int tx = gradc_input_index(jvp.g, "tangent:x"), tz = gradc_output_index(jvp.g, "tangent:z");
+  int tout = gradc_output_index(jvp.g, "tangent:out");
+  ASSERT_GE(tx, 0);
+  ASSERT_GE(tz, 0);
+  ASSERT_GE(tout, 0);
+  Session session;
+  ASSERT_EQ(gradc_session_create(jvp.g, &session.s), GRADC_OK);
+  float x[4] = {1, 1, 1, 1}, dx[4] = {1, 0, 0, 2};
+  float vals[6][4] = {};
+  const void *in[2];
+  in[gradc_input_index(jvp.g, "x")] = x;
+  in[tx] = dx;
+  void *out[6];
+  for (int k = 0; k < 6; ++k) out[k] = vals[k];
+  ASSERT_EQ(gradc_run(session.s, in, out, nullptr, nullptr, 0), GRADC_OK)
+      << gradc_last_error();
+  EXPECT_FLOAT_EQ(vals[tz][0], 18);
+  EXPECT_FLOAT_EQ(vals[tz][1], 0);
+  EXPECT_FLOAT_EQ(vals[tz][3], 36);
+  EXPECT_FLOAT_EQ(vals[tout][0], 13.5f); // mean of dz
+}
+
 TEST(CApi, CompileErrorsHaveMessages) {
   gradc_options o = uncached();
   gradc_graph *g = reinterpret_cast<gradc_graph *>(0x1);
