@@ -22,8 +22,9 @@ TEST(PassManager, PipelineNamesAreStable) {
   PassManager pm;
   buildPipeline(pm, PipelineStage::Opt);
   EXPECT_EQ(pm.passNames(),
-            (std::vector<std::string>{"requires-grad", "autodiff", "const-fold", "simplify",
-                                      "cse", "dce", "fusion", "recompute", "buffer-plan"}));
+            (std::vector<std::string>{"expand-grad", "requires-grad", "autodiff",
+                                      "const-fold", "simplify", "cse", "dce", "fusion",
+                                      "recompute", "buffer-plan"}));
 }
 
 TEST(PassManager, PrintAfterAllMarksUnchangedPasses) {
@@ -81,17 +82,18 @@ TEST(PassManager, DumpDirHasOneFilePerPass) {
   buildPipeline(pm, PipelineStage::Opt);
   auto g = parseGraph(kGraph);
   pm.run(*g);
-  std::vector<std::string> names = {"000_input", "001_requires-grad", "002_autodiff",
-                                    "003_const-fold", "004_simplify", "005_cse",
-                                    "006_dce", "007_fusion", "008_recompute",
-                                    "009_buffer-plan"};
+  std::vector<std::string> names = {"000_input", "001_expand-grad",
+                                    "002_requires-grad", "003_autodiff",
+                                    "004_const-fold", "005_simplify", "006_cse",
+                                    "007_dce", "008_fusion", "009_recompute",
+                                    "010_buffer-plan"};
   for (const std::string &n : names) {
     std::ifstream f(dir + "/" + n + ".ir");
     EXPECT_TRUE(f.good()) << n;
     std::stringstream ss;
     ss << f.rdbuf();
     EXPECT_NE(ss.str().find("graph \"t\""), std::string::npos) << n;
-    if (n == "009_buffer-plan") {
+    if (n == "010_buffer-plan") {
       EXPECT_NE(ss.str().find("fwd_bwd workspace"), std::string::npos);
     }
     std::remove((dir + "/" + n + ".ir").c_str());
