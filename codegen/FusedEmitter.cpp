@@ -172,7 +172,8 @@ private:
     case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
     case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-    case OpKind::Gemm:
+    case OpKind::Gemm: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
       break;
     }
     if (pl == e.places.end())

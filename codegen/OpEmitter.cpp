@@ -2,6 +2,7 @@
 #include "codegen/OpEmitter.h"
 
 #include "codegen/CodeWriter.h"
+#include "codegen/ConvEmitter.h"
 #include "ir/Error.h"
 
 #include <algorithm>
@@ -146,7 +147,8 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -585,6 +587,8 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
     case OpKind::ArgminMask: case OpKind::SliceBackward:
     case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+    case OpKind::Conv2d: case OpKind::Conv2dInputBackward:
+    case OpKind::Conv2dWeightBackward:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -602,6 +606,11 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::SliceBackward: code = sliceBackward(n); break;
     case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
     case OpKind::Gemm: code = matmul(n); break;
+    case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward:
+    case OpKind::Conv2dWeightBackward:
+      code = convolutionCode(n, valueOf_);
+      break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

@@ -44,7 +44,8 @@ void setAccumulator(Reduction &r) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     break;
   }
   throw InternalError("codegen", std::string("no accumulator for '") +

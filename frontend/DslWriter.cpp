@@ -69,7 +69,8 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: return nullptr;
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward: return nullptr;
   }
 }
 
@@ -429,7 +430,8 @@ Text Writer::expr(const Node &n) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     break;
   }
   return {call(n, name, 0, {}, true), kPostfix};

@@ -192,7 +192,8 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
     case OpKind::ArgmaxMask: case OpKind::ArgminMask:
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-    case OpKind::Gemm:
+    case OpKind::Gemm: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
       break;
     }
   }
@@ -289,7 +290,8 @@ std::string gradFnName(const Node &n) {
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     return info.gradFn;
   }
 }

@@ -1,6 +1,7 @@
 //===- ir/Op.cpp - The op table and its shape rules -----------------------===//
 #include "ir/Op.h"
 
+#include "ir/ConvGeometry.h"
 #include "ir/Error.h"
 
 #include <algorithm>

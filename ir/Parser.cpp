@@ -391,7 +391,8 @@ private:
       case OpKind::CrossEntropy: case OpKind::MseLoss:
       case OpKind::ArgmaxMask: case OpKind::ArgminMask:
       case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-      case OpKind::Gemm:
+      case OpKind::Gemm: case OpKind::Conv2d:
+      case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
         n = g.addNode(*op, operands, attrs, name);
         if (n->type != type)
           failAt(typeLine, typeCol,

@@ -89,7 +89,8 @@ void unaryRule(Ctx &c) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     throw noRule(y);
   }
   c.set(0, r);
@@ -172,7 +173,8 @@ void binaryRule(Ctx &c) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     throw noRule(c.y);
   }
 }
@@ -270,7 +272,8 @@ void reduceRule(Ctx &c) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -328,7 +331,8 @@ void shapeRule(Ctx &c) {
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
   case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     throw noRule(y);
   }
 }
@@ -354,6 +358,33 @@ void matmulRule(Ctx &c) {
     Node *db = b.op(OpKind::Gemm, {a2, g2}, {{"trans_a", true}});
     c.grads[1] = b.reshape(b.sumTo(db, b2->type.shape), bs);
   }
+}
+
+void conv2dRule(Ctx &c) {
+  // y[n,o] = b[o] + sum_c x[n,c] (*) w[o,c] (a cross-correlation). Its
+  // adjoints are the two backward convolutions of the same geometry:
+  //   dx = g (*)^T w  (the transposed convolution, _conv2d_input_backward),
+  //   dw[o,c] = sum_n g[n,o] (*) x[n,c]  (_conv2d_weight_backward),
+  //   db[o] = sum over n, h, w of g[n,o].
+  GradBuilder &b = c.b;
+  Node *y = c.y, *g = c.g, *x = c.a(), *w = c.bOp();
+  AttrMap geo = {{"stride", y->attrs.at("stride")},
+                 {"padding", y->attrs.at("padding")},
+                 {"dilation", y->attrs.at("dilation")},
+                 {"groups", y->attrs.at("groups")}};
+  if (c.need(0)) {
+    AttrMap a = geo;
+    a["input_size"] = x->type.shape;
+    c.grads[0] = b.op(OpKind::Conv2dInputBackward, {g, w}, a);
+  }
+  if (c.need(1)) {
+    AttrMap a = geo;
+    a["weight_size"] = w->type.shape;
+    c.grads[1] = b.op(OpKind::Conv2dWeightBackward, {g, x}, a);
+  }
+  if (y->operands.size() == 3 && c.need(2))
+    c.grads[2] = b.op(OpKind::Sum, {g},
+                      {{"dim", std::vector<int64_t>{0, 2, 3}}});
 }
 
 void specialRule(Ctx &c) {
@@ -398,6 +429,9 @@ void specialRule(Ctx &c) {
     if (c.need(1)) c.set(1, b.neg(t));
     return;
   }
+  case OpKind::Conv2d:
+    conv2dRule(c);
+    return;
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
@@ -412,6 +446,7 @@ void specialRule(Ctx &c) {
   case OpKind::Concat: case OpKind::Slice: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     throw noRule(y);
   }
 }

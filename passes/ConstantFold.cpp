@@ -50,7 +50,9 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
   case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: return std::nullopt;
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+    return std::nullopt;
   }
 }
 
@@ -90,7 +92,8 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: return std::nullopt;
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward: return std::nullopt;
   }
 }
 

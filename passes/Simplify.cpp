@@ -120,7 +120,8 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     return nullptr;
   }
 }

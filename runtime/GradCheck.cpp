@@ -72,7 +72,8 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
     case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
     case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-    case OpKind::Gemm: {
+    case OpKind::Gemm: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward: {
       std::vector<Node *> ops;
       for (const Node *o : n->operands) ops.push_back(map.at(o));
       Node *m = r->addNode(n->op, ops, n->attrs, n->name);

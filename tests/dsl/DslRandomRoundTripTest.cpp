@@ -179,7 +179,8 @@ private:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
     case OpKind::Matmul: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-    case OpKind::Gemm:
+    case OpKind::Gemm: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
       break;
     }
     try {

@@ -69,7 +69,8 @@ double unary(OpKind k, double x) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     break;
   }
   notHere(k, "a unary op");
@@ -102,7 +103,8 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     break;
   }
   notHere(k, "a binary op");

@@ -82,6 +82,11 @@ def _slice(args, attrs):
     return x[tuple(idx)]
 
 
+def _pair(v):
+    """An int-or-pair attribute as PyTorch's functional API takes it."""
+    return tuple(v) if isinstance(v, list) else v
+
+
 def _squeeze(args, attrs):
     x, = args
     if "dim" not in attrs:
@@ -141,6 +146,11 @@ OPS = {
             a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),
             a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[0])),
         reduction=k.get("reduction", "mean")),
+    # Convolution, pooling, normalization.
+    "conv2d": lambda a, k: F.conv2d(
+        a[0], a[1], a[2] if len(a) > 2 else None, stride=_pair(k.get("stride", 1)),
+        padding=k["padding"] if isinstance(k.get("padding"), str) else _pair(k.get("padding", 0)),
+        dilation=_pair(k.get("dilation", 1)), groups=k.get("groups", 1)),
 }
 
 
