@@ -284,6 +284,36 @@ void mseCase(Case &c) {
   c.output(c.op(OpKind::MseLoss, {V(a), L(0.5)}));
 }
 
+// --- convolution, pooling, normalization ------------------------------
+
+/// An int-or-pair attribute drawn at random in [lo, hi].
+Attr intOrPair(Case &c, int64_t lo, int64_t hi) {
+  if (c.coin()) return c.randInt(lo, hi);
+  return std::vector<int64_t>{c.randInt(lo, hi), c.randInt(lo, hi)};
+}
+
+void conv2dCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t groups = c.randInt(1, 2);
+    int64_t cin = groups * c.randInt(1, 2), cout = groups * c.randInt(1, 2);
+    int64_t kh = c.randInt(1, 3), kw = c.randInt(1, 3);
+    AttrMap a = {{"groups", groups}};
+    int mode = static_cast<int>(c.randInt(0, 3));
+    if (mode == 0) {
+      a["padding"] = std::string("same"); // stride 1; even kernels pad unevenly
+    } else {
+      a["stride"] = intOrPair(c, 1, 2);
+      a["padding"] = mode == 1 ? Attr(std::string("valid")) : intOrPair(c, 0, 1);
+    }
+    a["dilation"] = intOrPair(c, 1, 2);
+    Node *x = c.input({c.randInt(1, 2), cin, c.randInt(5, 6), c.randInt(5, 6)});
+    Node *w = c.input({cout, cin / groups, kh, kw});
+    std::vector<BuildOperand> ops = {V(x), V(w)};
+    if (c.coin()) ops.push_back(V(c.input({cout})));
+    c.output(c.op(OpKind::Conv2d, ops, a));
+  }
+}
+
 void mlpStep(Case &c) {
   // A small classifier: relu(x W1 + b1) W2 + b2, cross-entropy.
   Node *x = c.input({5, 6}, Dist::Normal, false);
@@ -338,6 +368,7 @@ const OpCaseRow kCases[] = {
     {"log_softmax", softmaxCase<OpKind::LogSoftmax>},
     {"cross_entropy", crossEntropyCase},
     {"mse_loss", mseCase},
+    {"conv2d", conv2dCase},
     {"mlp_step", mlpStep},
 };
 
