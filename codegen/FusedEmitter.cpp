@@ -174,6 +174,9 @@ private:
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
     case OpKind::Gemm: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
       break;
     }
     if (pl == e.places.end())

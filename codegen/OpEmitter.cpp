@@ -3,6 +3,7 @@
 
 #include "codegen/CodeWriter.h"
 #include "codegen/ConvEmitter.h"
+#include "codegen/PoolEmitter.h"
 #include "ir/Error.h"
 
 #include <algorithm>
@@ -149,6 +150,9 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -588,7 +592,10 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::ArgminMask: case OpKind::SliceBackward:
     case OpKind::CrossEntropyBackward: case OpKind::Gemm:
     case OpKind::Conv2d: case OpKind::Conv2dInputBackward:
-    case OpKind::Conv2dWeightBackward:
+    case OpKind::Conv2dWeightBackward: case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d: case OpKind::AdaptiveAvgPool2d:
+    case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
+    case OpKind::AdaptiveAvgPool2dBackward:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -610,6 +617,14 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Conv2dInputBackward:
     case OpKind::Conv2dWeightBackward:
       code = convolutionCode(n, valueOf_);
+      break;
+    case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d:
+    case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward:
+    case OpKind::AdaptiveAvgPool2dBackward:
+      code = poolingCode(n, valueOf_);
       break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:

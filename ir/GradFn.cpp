@@ -194,6 +194,9 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
     case OpKind::Gemm: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
       break;
     }
   }
@@ -247,6 +250,11 @@ std::string gradFnName(const Node &n) {
     if (nd == 1 || n.operands[0]->type.rank() == 0) return base + "Backward0";
     return std::string(n.op == OpKind::Max ? "Amax" : "Amin") + "Backward0";
   }
+  case OpKind::AdaptiveAvgPool2d:
+    // PyTorch computes an output of 1x1 as x.mean((-1, -2), keepdim=True).
+    return getInts(n.attrs, "output_size", {}) == std::vector<int64_t>{1, 1}
+               ? "MeanBackward1"
+               : "AdaptiveAvgPool2DBackward0";
   case OpKind::Squeeze:
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
@@ -292,6 +300,9 @@ std::string gradFnName(const Node &n) {
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     return info.gradFn;
   }
 }

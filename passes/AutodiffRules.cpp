@@ -91,6 +91,9 @@ void unaryRule(Ctx &c) {
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     throw noRule(y);
   }
   c.set(0, r);
@@ -175,6 +178,9 @@ void binaryRule(Ctx &c) {
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     throw noRule(c.y);
   }
 }
@@ -274,6 +280,9 @@ void reduceRule(Ctx &c) {
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -333,6 +342,9 @@ void shapeRule(Ctx &c) {
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     throw noRule(y);
   }
 }
@@ -432,6 +444,23 @@ void specialRule(Ctx &c) {
   case OpKind::Conv2d:
     conv2dRule(c);
     return;
+  case OpKind::MaxPool2d:
+    // dx = g sent to the element each window picked (the first maximum),
+    // summed where windows overlap: MaxPool2DWithIndicesBackward0.
+    c.set(0, b.op(OpKind::MaxPool2dBackward, {g, c.a()}, y->attrs));
+    return;
+  case OpKind::AvgPool2d: { // dx = g / divisor spread over each window
+    AttrMap a = y->attrs;
+    a["input_size"] = c.a()->type.shape;
+    c.set(0, b.op(OpKind::AvgPool2dBackward, {g}, a));
+    return;
+  }
+  case OpKind::AdaptiveAvgPool2d: { // the same with adaptive windows
+    AttrMap a = y->attrs;
+    a["input_size"] = c.a()->type.shape;
+    c.set(0, b.op(OpKind::AdaptiveAvgPool2dBackward, {g}, a));
+    return;
+  }
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
@@ -447,6 +476,8 @@ void specialRule(Ctx &c) {
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::CrossEntropyBackward: case OpKind::Gemm:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
+  case OpKind::AdaptiveAvgPool2dBackward:
     throw noRule(y);
   }
 }

@@ -314,6 +314,31 @@ void conv2dCase(Case &c) {
   }
 }
 
+/// Pooling with random kernel, stride, padding (at most half the kernel),
+/// dilation (max only) and ceil_mode. Max pooling's normal inputs have no
+/// ties, and the finite-difference step is far below their typical gaps.
+template <OpKind K> void poolCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t kh = c.randInt(1, 3), kw = c.randInt(1, 3);
+    AttrMap a = {{"kernel_size", std::vector<int64_t>{kh, kw}}};
+    if (c.coin()) a["stride"] = intOrPair(c, 1, 2);
+    if (c.coin()) a["padding"] = std::vector<int64_t>{c.randInt(0, kh / 2), c.randInt(0, kw / 2)};
+    if (K == OpKind::MaxPool2d && c.coin()) a["dilation"] = intOrPair(c, 1, 2);
+    if (c.coin()) a["ceil_mode"] = true;
+    if (K == OpKind::AvgPool2d && c.coin()) a["count_include_pad"] = false;
+    c.output(c.op(K, {V(c.input({c.randInt(1, 2), c.randInt(1, 2), c.randInt(5, 7),
+                                 c.randInt(5, 7)}))}, a));
+  }
+}
+
+void adaptivePoolCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v)
+    c.output(c.op(OpKind::AdaptiveAvgPool2d,
+                  {V(c.input({c.randInt(1, 2), c.randInt(1, 2), c.randInt(1, 7),
+                              c.randInt(1, 7)}))},
+                  {{"output_size", intOrPair(c, 1, 4)}}));
+}
+
 void mlpStep(Case &c) {
   // A small classifier: relu(x W1 + b1) W2 + b2, cross-entropy.
   Node *x = c.input({5, 6}, Dist::Normal, false);
@@ -369,6 +394,9 @@ const OpCaseRow kCases[] = {
     {"cross_entropy", crossEntropyCase},
     {"mse_loss", mseCase},
     {"conv2d", conv2dCase},
+    {"max_pool2d", poolCase<OpKind::MaxPool2d>},
+    {"avg_pool2d", poolCase<OpKind::AvgPool2d>},
+    {"adaptive_avg_pool2d", adaptivePoolCase},
     {"mlp_step", mlpStep},
 };
 

@@ -71,6 +71,9 @@ double unary(OpKind k, double x) {
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     break;
   }
   notHere(k, "a unary op");
@@ -105,6 +108,9 @@ double binary(OpKind k, double a, double b) {
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     break;
   }
   notHere(k, "a binary op");
@@ -210,7 +216,11 @@ private:
     // Not interpreted (yet): the graphs of the oracle tests avoid them.
     case OpKind::Concat: case OpKind::Slice: case OpKind::CrossEntropy:
     case OpKind::MseLoss: case OpKind::SliceBackward:
-    case OpKind::CrossEntropyBackward:
+    case OpKind::CrossEntropyBackward: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
       return false;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
       break; // leaves are set by run()

@@ -77,7 +77,39 @@ def conv2d_case(c):
     c.node("conv2d", ins, attrs)
 
 
-CASES = {"conv2d": conv2d_case}
+def pool_case(c, op):
+    r = c.rng
+    k = int_or_pair(r, 1, 3)
+    kp = pair(k)
+    attrs = {"kernel_size": k}
+    if r.random() < 0.6:
+        attrs["stride"] = int_or_pair(r, 1, 3)
+    if r.random() < 0.5:
+        attrs["padding"] = [r.randint(0, kp[0] // 2), r.randint(0, kp[1] // 2)]
+    if op == "max_pool2d" and r.random() < 0.4:
+        attrs["dilation"] = int_or_pair(r, 1, 2)
+    if r.random() < 0.4:
+        attrs["ceil_mode"] = True
+    if op == "avg_pool2d" and r.random() < 0.5:
+        attrs["count_include_pad"] = False
+    d = pair(attrs.get("dilation", 1))
+    h = d[0] * (kp[0] - 1) + 1 + r.randint(0, 5)
+    w = d[1] * (kp[1] - 1) + 1 + r.randint(0, 5)
+    x = c.input([r.randint(1, 2), r.randint(1, 3), h, w])
+    c.node(op, [x], attrs)
+
+
+def adaptive_case(c):
+    r = c.rng
+    h, w = r.randint(1, 9), r.randint(1, 9)
+    x = c.input([r.randint(1, 2), r.randint(1, 3), h, w])
+    c.node("adaptive_avg_pool2d", [x], {"output_size": int_or_pair(r, 1, 5)})
+
+
+CASES = {"conv2d": conv2d_case,
+         "max_pool2d": lambda c: pool_case(c, "max_pool2d"),
+         "avg_pool2d": lambda c: pool_case(c, "avg_pool2d"),
+         "adaptive_avg_pool2d": adaptive_case}
 
 
 def main():
