@@ -177,6 +177,8 @@ private:
     case OpKind::MaxPool2d: case OpKind::AvgPool2d:
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
     case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat:
       break;
     }
     if (pl == e.places.end())

@@ -3,6 +3,7 @@
 
 #include "codegen/CodeWriter.h"
 #include "codegen/ConvEmitter.h"
+#include "codegen/NormEmitter.h"
 #include "codegen/PoolEmitter.h"
 #include "ir/Error.h"
 
@@ -153,6 +154,8 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -595,7 +598,8 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Conv2dWeightBackward: case OpKind::MaxPool2d:
     case OpKind::AvgPool2d: case OpKind::AdaptiveAvgPool2d:
     case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
-    case OpKind::AdaptiveAvgPool2dBackward:
+    case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNorm:
+    case OpKind::LayerNormBackward: case OpKind::LayerNormXhat:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -625,6 +629,11 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::AvgPool2dBackward:
     case OpKind::AdaptiveAvgPool2dBackward:
       code = poolingCode(n, valueOf_);
+      break;
+    case OpKind::LayerNorm:
+    case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat:
+      code = normalizationCode(n, valueOf_);
       break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:

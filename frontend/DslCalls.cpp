@@ -302,6 +302,21 @@ DslLowerer::CallArgs DslLowerer::bindArgs(const CallShape &shape,
                     std::to_string(positional.size()));
     operands.assign(positional.begin(), positional.begin() + n);
     next = n + (optionalNone ? 1 : 0);
+    // PyTorch puts some optional tensors after other arguments
+    // (layer_norm(x, [4], w, b)): later tensors fill the optional operands.
+    if (shape.minOperands >= 0 && !optionalNone &&
+        operands.size() < static_cast<size_t>(shape.operands)) {
+      std::vector<DslValue> rest;
+      for (size_t i = next; i < positional.size(); ++i) {
+        if (positional[i].kind == DslValue::Tensor &&
+            operands.size() < static_cast<size_t>(shape.operands))
+          operands.push_back(positional[i]);
+        else
+          rest.push_back(positional[i]);
+      }
+      positional.resize(next);
+      positional.insert(positional.end(), rest.begin(), rest.end());
+    }
   }
 
   const std::vector<std::string> &names = shape.positional;

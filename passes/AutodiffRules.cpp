@@ -94,6 +94,8 @@ void unaryRule(Ctx &c) {
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     throw noRule(y);
   }
   c.set(0, r);
@@ -181,6 +183,8 @@ void binaryRule(Ctx &c) {
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     throw noRule(c.y);
   }
 }
@@ -283,6 +287,8 @@ void reduceRule(Ctx &c) {
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -345,6 +351,8 @@ void shapeRule(Ctx &c) {
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     throw noRule(y);
   }
 }
@@ -399,6 +407,34 @@ void conv2dRule(Ctx &c) {
                       {{"dim", std::vector<int64_t>{0, 2, 3}}});
 }
 
+void layerNormRule(Ctx &c) {
+  // Per row (the normalized trailing dims, M elements): xhat = (x - mean)
+  // rstd with rstd = 1 / sqrt(var + eps) (biased variance), y = xhat w + b.
+  //   dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w
+  //        (the fused _layer_norm_backward, as PyTorch's native kernel),
+  //   dw = sum over rows of g xhat,  db = sum over rows of g.
+  GradBuilder &b = c.b;
+  Node *y = c.y, *g = c.g, *x = c.a();
+  AttrMap a = {{"normalized_shape", y->attrs.at("normalized_shape")},
+               {"eps", y->attrs.at("eps")}};
+  bool hasW = y->operands.size() >= 2;
+  if (c.need(0)) {
+    std::vector<Node *> ops = {g, x};
+    if (hasW) ops.push_back(y->operands[1]);
+    c.grads[0] = b.op(OpKind::LayerNormBackward, ops, a);
+  }
+  int64_t lead = x->type.rank() -
+                 static_cast<int64_t>(getInts(a, "normalized_shape", {}).size());
+  std::vector<int64_t> rows;
+  for (int64_t d = 0; d < lead; ++d) rows.push_back(d);
+  auto overRows = [&](Node *v) {
+    return rows.empty() ? v : b.op(OpKind::Sum, {v}, {{"dim", rows}});
+  };
+  if (hasW && c.need(1))
+    c.grads[1] = overRows(b.mul(g, b.op(OpKind::LayerNormXhat, {x}, a)));
+  if (y->operands.size() == 3 && c.need(2)) c.grads[2] = overRows(g);
+}
+
 void specialRule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *y = c.y, *g = c.g;
@@ -444,6 +480,9 @@ void specialRule(Ctx &c) {
   case OpKind::Conv2d:
     conv2dRule(c);
     return;
+  case OpKind::LayerNorm:
+    layerNormRule(c);
+    return;
   case OpKind::MaxPool2d:
     // dx = g sent to the element each window picked (the first maximum),
     // summed where windows overlap: MaxPool2DWithIndicesBackward0.
@@ -477,7 +516,8 @@ void specialRule(Ctx &c) {
   case OpKind::CrossEntropyBackward: case OpKind::Gemm:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
   case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
-  case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     throw noRule(y);
   }
 }

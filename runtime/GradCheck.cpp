@@ -76,7 +76,9 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     case OpKind::MaxPool2d: case OpKind::AvgPool2d:
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward: {
+    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat: {
       std::vector<Node *> ops;
       for (const Node *o : n->operands) ops.push_back(map.at(o));
       Node *m = r->addNode(n->op, ops, n->attrs, n->name);

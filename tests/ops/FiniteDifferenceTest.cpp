@@ -339,6 +339,20 @@ void adaptivePoolCase(Case &c) {
                   {{"output_size", intOrPair(c, 1, 4)}}));
 }
 
+void layerNormCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3, 4);
+    size_t k = static_cast<size_t>(c.randInt(1, static_cast<int64_t>(s.size())));
+    Shape ns(s.end() - k, s.end());
+    std::vector<BuildOperand> ops = {V(c.input(s))};
+    int64_t affine = c.randInt(0, 2); // none, weight, weight and bias
+    for (int64_t i = 0; i < affine; ++i) ops.push_back(V(c.input(ns)));
+    AttrMap a = {{"normalized_shape", ns}};
+    if (c.coin()) a["eps"] = 1e-3;
+    c.output(c.op(OpKind::LayerNorm, ops, a));
+  }
+}
+
 void mlpStep(Case &c) {
   // A small classifier: relu(x W1 + b1) W2 + b2, cross-entropy.
   Node *x = c.input({5, 6}, Dist::Normal, false);
@@ -397,6 +411,7 @@ const OpCaseRow kCases[] = {
     {"max_pool2d", poolCase<OpKind::MaxPool2d>},
     {"avg_pool2d", poolCase<OpKind::AvgPool2d>},
     {"adaptive_avg_pool2d", adaptivePoolCase},
+    {"layer_norm", layerNormCase},
     {"mlp_step", mlpStep},
 };
 

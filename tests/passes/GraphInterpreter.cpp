@@ -74,6 +74,8 @@ double unary(OpKind k, double x) {
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     break;
   }
   notHere(k, "a unary op");
@@ -111,6 +113,8 @@ double binary(OpKind k, double a, double b) {
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
     break;
   }
   notHere(k, "a binary op");
@@ -221,6 +225,8 @@ private:
     case OpKind::MaxPool2d: case OpKind::AvgPool2d:
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
     case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat:
       return false;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
       break; // leaves are set by run()

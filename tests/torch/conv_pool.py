@@ -106,7 +106,22 @@ def adaptive_case(c):
     c.node("adaptive_avg_pool2d", [x], {"output_size": int_or_pair(r, 1, 5)})
 
 
+def layer_norm_case(c):
+    r = c.rng
+    shape = [r.randint(1, 4) for _ in range(r.randint(1, 4))]
+    k = r.randint(1, len(shape))
+    ns = shape[len(shape) - k:]
+    attrs = {"normalized_shape": ns if len(ns) > 1 or r.random() < 0.5 else ns[0]}
+    if r.random() < 0.3:
+        attrs["eps"] = 1e-3
+    ins = [c.input(shape)]
+    n = r.randint(0, 2)
+    ins += [c.input(ns) for _ in range(n)]
+    c.node("layer_norm", ins, attrs)
+
+
 CASES = {"conv2d": conv2d_case,
+         "layer_norm": layer_norm_case,
          "max_pool2d": lambda c: pool_case(c, "max_pool2d"),
          "avg_pool2d": lambda c: pool_case(c, "avg_pool2d"),
          "adaptive_avg_pool2d": adaptive_case}

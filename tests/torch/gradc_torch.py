@@ -161,6 +161,10 @@ OPS = {
         count_include_pad=k.get("count_include_pad", True)),
     "adaptive_avg_pool2d": lambda a, k: F.adaptive_avg_pool2d(
         a[0], _pair(k["output_size"])),
+    "layer_norm": lambda a, k: F.layer_norm(
+        a[0], list(k["normalized_shape"]) if isinstance(k["normalized_shape"], list)
+        else [k["normalized_shape"]], a[1] if len(a) > 1 else None,
+        a[2] if len(a) > 2 else None, k.get("eps", 1e-5)),
 }
 
 
