@@ -138,7 +138,7 @@ std::string convolutionCode(const Node *n,
   if (n->type.numel() == 0) return "";
   // An if chain, not a switch: the caller's switch over every op kind is
   // the one the compiler checks for completeness.
-  if (n->op == OpKind::Conv2d) return forward(n, valueOf);
+  if (n->op == OpKind::Conv2d || n->op == OpKind::Conv1d) return forward(n, valueOf);
   if (n->op == OpKind::Conv2dInputBackward) return inputBackward(n, valueOf);
   if (n->op == OpKind::Conv2dWeightBackward) return weightBackward(n, valueOf);
   throw InternalError("codegen", std::string("'") + n->info().name +

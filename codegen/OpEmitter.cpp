@@ -155,7 +155,7 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -600,6 +600,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
     case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNorm:
     case OpKind::LayerNormBackward: case OpKind::LayerNormXhat:
+    case OpKind::Conv1d:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -617,6 +618,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::SliceBackward: code = sliceBackward(n); break;
     case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
     case OpKind::Gemm: code = matmul(n); break;
+    case OpKind::Conv1d:
     case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward:
     case OpKind::Conv2dWeightBackward:

@@ -50,7 +50,7 @@ void setAccumulator(Reduction &r) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     break;
   }
   throw InternalError("codegen", std::string("no accumulator for '") +

@@ -75,7 +75,7 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: return nullptr;
+  case OpKind::LayerNormXhat: case OpKind::Conv1d: return nullptr;
   }
 }
 
@@ -441,7 +441,7 @@ Text Writer::expr(const Node &n) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     break;
   }
   return {call(n, name, 0, {}, true), kPostfix};

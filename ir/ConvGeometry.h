@@ -29,18 +29,27 @@ struct ConvGeometry {
   int64_t padTop = 0, padLeft = 0;     ///< padding before
   int64_t padBottom = 0, padRight = 0; ///< padding after
   int64_t oh = 0, ow = 0;              ///< output
+  /// conv1d: [N, C, L] seen as [N, C, 1, L] (H = KH = OH = 1); the shapes
+  /// below then have rank 3.
+  bool oneD = false;
 
   /// Input channels per group.
   int64_t cg() const { return c / groups; }
   /// Output channels per group.
   int64_t og() const { return o / groups; }
-  Shape inputShape() const { return {n, c, h, w}; }
-  Shape weightShape() const { return {o, c / groups, kh, kw}; }
-  Shape outputShape() const { return {n, o, oh, ow}; }
+  Shape inputShape() const {
+    return oneD ? Shape{n, c, w} : Shape{n, c, h, w};
+  }
+  Shape weightShape() const {
+    return oneD ? Shape{o, c / groups, kw} : Shape{o, c / groups, kh, kw};
+  }
+  Shape outputShape() const {
+    return oneD ? Shape{n, o, ow} : Shape{n, o, oh, ow};
+  }
 };
 
-/// Computes the geometry from the input and weight shapes and the conv2d
-/// attributes (stride, padding, dilation, groups); throws gradc::Error
+/// Computes the geometry from the input and weight shapes (rank 4: conv2d,
+/// rank 3: conv1d) and the attributes (stride, padding, dilation, groups); throws gradc::Error
 /// naming the problem (wrong rank, channels not divisible by groups, a
 /// kernel larger than the padded input, ...).
 ConvGeometry convGeometry(const Shape &input, const Shape &weight,
@@ -55,9 +64,10 @@ void canonicalConvAttrs(AttrMap &attrs, const ConvGeometry &g);
 std::vector<int64_t> pairAttr(const AttrMap &attrs, const std::string &key,
                               int64_t def);
 
-/// Shape rules of conv2d and its backward ops (the Infer column of
+/// Shape rules of conv1d, conv2d and their backward ops (the Infer column of
 /// ir/Ops.def).
 TensorType inferConv2d(const std::vector<TensorType> &in, AttrMap &attrs);
+TensorType inferConv1d(const std::vector<TensorType> &in, AttrMap &attrs);
 TensorType inferConv2dInputBackward(const std::vector<TensorType> &in,
                                     AttrMap &attrs);
 TensorType inferConv2dWeightBackward(const std::vector<TensorType> &in,

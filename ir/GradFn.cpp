@@ -198,7 +198,7 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
     case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat:
+    case OpKind::LayerNormXhat: case OpKind::Conv1d:
       break;
     }
   }
@@ -306,7 +306,7 @@ std::string gradFnName(const Node &n) {
   case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     return info.gradFn;
   }
 }

@@ -95,7 +95,7 @@ void unaryRule(Ctx &c) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     throw noRule(y);
   }
   c.set(0, r);
@@ -184,7 +184,7 @@ void binaryRule(Ctx &c) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     throw noRule(c.y);
   }
 }
@@ -288,7 +288,7 @@ void reduceRule(Ctx &c) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -352,7 +352,7 @@ void shapeRule(Ctx &c) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     throw noRule(y);
   }
 }
@@ -404,7 +404,8 @@ void conv2dRule(Ctx &c) {
   }
   if (y->operands.size() == 3 && c.need(2))
     c.grads[2] = b.op(OpKind::Sum, {g},
-                      {{"dim", std::vector<int64_t>{0, 2, 3}}});
+                      {{"dim", y->op == OpKind::Conv1d ? std::vector<int64_t>{0, 2}
+                                                       : std::vector<int64_t>{0, 2, 3}}});
 }
 
 void layerNormRule(Ctx &c) {
@@ -477,6 +478,7 @@ void specialRule(Ctx &c) {
     if (c.need(1)) c.set(1, b.neg(t));
     return;
   }
+  case OpKind::Conv1d:
   case OpKind::Conv2d:
     conv2dRule(c);
     return;

@@ -56,7 +56,7 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     return std::nullopt;
   }
 }
@@ -103,7 +103,7 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: return std::nullopt;
+  case OpKind::LayerNormXhat: case OpKind::Conv1d: return std::nullopt;
   }
 }
 

@@ -126,7 +126,7 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     return nullptr;
   }
 }

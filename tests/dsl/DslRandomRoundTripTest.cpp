@@ -185,7 +185,7 @@ private:
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
     case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat:
+    case OpKind::LayerNormXhat: case OpKind::Conv1d:
       break;
     }
     try {

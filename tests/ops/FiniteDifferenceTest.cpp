@@ -314,6 +314,21 @@ void conv2dCase(Case &c) {
   }
 }
 
+void conv1dCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t groups = c.randInt(1, 2);
+    int64_t cin = groups * c.randInt(1, 2), cout = groups * c.randInt(1, 2);
+    AttrMap a = {{"groups", groups}, {"dilation", c.randInt(1, 2)}};
+    if (c.coin()) a["padding"] = std::string("same");
+    else a["stride"] = c.randInt(1, 2), a["padding"] = c.randInt(0, 1);
+    Node *x = c.input({c.randInt(1, 2), cin, c.randInt(5, 8)});
+    Node *w = c.input({cout, cin / groups, c.randInt(1, 3)});
+    std::vector<BuildOperand> ops = {V(x), V(w)};
+    if (c.coin()) ops.push_back(V(c.input({cout})));
+    c.output(c.op(OpKind::Conv1d, ops, a));
+  }
+}
+
 /// Pooling with random kernel, stride, padding (at most half the kernel),
 /// dilation (max only) and ceil_mode. Max pooling's normal inputs have no
 /// ties, and the finite-difference step is far below their typical gaps.
@@ -408,6 +423,7 @@ const OpCaseRow kCases[] = {
     {"cross_entropy", crossEntropyCase},
     {"mse_loss", mseCase},
     {"conv2d", conv2dCase},
+    {"conv1d", conv1dCase},
     {"max_pool2d", poolCase<OpKind::MaxPool2d>},
     {"avg_pool2d", poolCase<OpKind::AvgPool2d>},
     {"adaptive_avg_pool2d", adaptivePoolCase},

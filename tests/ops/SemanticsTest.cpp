@@ -250,6 +250,7 @@ TEST(DTypes, CrossEntropyTargetsMustBeIntegerClasses) {
 
 TEST(OpTable, RowsInEnumOrderAndInternalOpsHidden) {
   EXPECT_EQ(kNumOps, static_cast<size_t>(OpKind::LayerNormXhat) + 1);
+  EXPECT_LT(static_cast<size_t>(OpKind::Conv1d), static_cast<size_t>(OpKind::Gemm));
   for (size_t k = 0; k < kNumOps; ++k) {
     const OpInfo &row = opInfo(static_cast<OpKind>(k));
     EXPECT_EQ(static_cast<size_t>(row.kind), k) << row.name;

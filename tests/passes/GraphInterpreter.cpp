@@ -75,7 +75,7 @@ double unary(OpKind k, double x) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     break;
   }
   notHere(k, "a unary op");
@@ -114,7 +114,7 @@ double binary(OpKind k, double a, double b) {
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
     break;
   }
   notHere(k, "a binary op");
@@ -226,7 +226,7 @@ private:
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
     case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat:
+    case OpKind::LayerNormXhat: case OpKind::Conv1d:
       return false;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
       break; // leaves are set by run()

@@ -77,6 +77,33 @@ def conv2d_case(c):
     c.node("conv2d", ins, attrs)
 
 
+def conv1d_case(c):
+    r = c.rng
+    groups = r.choice([1, 1, 2])
+    cin, cout, k = groups * r.randint(1, 3), groups * r.randint(1, 3), r.randint(1, 4)
+    attrs = {}
+    if r.random() < 0.5:
+        attrs["stride"] = r.choice([r.randint(1, 3), [r.randint(1, 3)]])
+    if r.random() < 0.5:
+        attrs["dilation"] = r.randint(1, 2)
+    mode = r.random()
+    if mode < 0.25:
+        attrs["padding"] = "same"
+        attrs.pop("stride", None)
+    elif mode < 0.7:
+        attrs["padding"] = r.randint(0, 2)
+    if groups != 1:
+        attrs["groups"] = groups
+    d = attrs.get("dilation", 1)
+    p = attrs.get("padding", 0)
+    p = 0 if isinstance(p, str) else p
+    length = max(1, d * (k - 1) + 1 - 2 * p) + r.randint(0, 6)
+    ins = [c.input([r.randint(1, 3), cin, length]), c.input([cout, cin // groups, k])]
+    if r.random() < 0.6:
+        ins.append(c.input([cout]))
+    c.node("conv1d", ins, attrs)
+
+
 def pool_case(c, op):
     r = c.rng
     k = int_or_pair(r, 1, 3)
@@ -121,6 +148,7 @@ def layer_norm_case(c):
 
 
 CASES = {"conv2d": conv2d_case,
+         "conv1d": conv1d_case,
          "layer_norm": layer_norm_case,
          "max_pool2d": lambda c: pool_case(c, "max_pool2d"),
          "avg_pool2d": lambda c: pool_case(c, "avg_pool2d"),

@@ -151,6 +151,10 @@ OPS = {
         a[0], a[1], a[2] if len(a) > 2 else None, stride=_pair(k.get("stride", 1)),
         padding=k["padding"] if isinstance(k.get("padding"), str) else _pair(k.get("padding", 0)),
         dilation=_pair(k.get("dilation", 1)), groups=k.get("groups", 1)),
+    "conv1d": lambda a, k: F.conv1d(
+        a[0], a[1], a[2] if len(a) > 2 else None, stride=_pair(k.get("stride", 1)),
+        padding=k["padding"] if isinstance(k.get("padding"), str) else _pair(k.get("padding", 0)),
+        dilation=_pair(k.get("dilation", 1)), groups=k.get("groups", 1)),
     "max_pool2d": lambda a, k: F.max_pool2d(
         a[0], _pair(k["kernel_size"]), _pair(k.get("stride")) or None,
         _pair(k.get("padding", 0)), _pair(k.get("dilation", 1)),
