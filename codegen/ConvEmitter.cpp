@@ -131,11 +131,130 @@ std::string weightBackward(const Node *n,
          num(g.kw) + " + kw] = (" + T + ")acc;\n}\n}\n}\n";
 }
 
+// --- im2col + GEMM ------------------------------------------------------
+//
+// For image n and group gi, the column matrix col[CG*KH*KW][OH*OW] holds at
+// row (c, kh, kw), column (oh, ow) the input element that tap reads (0 in
+// the padding). Then, per image and group, with K = CG*KH*KW, P = OH*OW:
+//   y[n, group]   = w[group] (OG x K) @ col (K x P)            (forward)
+//   dw[group]    += g[n, group] (OG x P) @ col^T (P x K)        (weight)
+//   dcol          = w[group]^T (K x OG) @ g[n, group] (OG x P),
+//   dx[n, group] += col2im(dcol)                                (input)
+// as OpenBLAS GEMM calls; col lives on the stack (kConvColumnBytes at most).
+
+std::string gemmCall(bool f32, bool ta, bool tb, int64_t m, int64_t nn, int64_t k,
+                     const std::string &a, int64_t lda, const std::string &b,
+                     int64_t ldb, const std::string &beta, const std::string &c,
+                     int64_t ldc) {
+  return std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
+         (ta ? "112" : "111") + ", " + (tb ? "112" : "111") + ", " +
+         std::to_string(m) + ", " + std::to_string(nn) + ", " + std::to_string(k) +
+         ", 1, " + a + ", " + std::to_string(lda) + ", " + b + ", " +
+         std::to_string(ldb) + ", " + beta + ", " + c + ", " + std::to_string(ldc) +
+         ");\n";
+}
+
+/// Loops over the rows (c, kh, kw) of the column matrix and the output rows
+/// oh whose input row is inside; `inside` runs for columns [lo, hi), with
+/// cr the row's offset in col and xi the input offset of column ow.
+std::string columnLoops(const ConvGeometry &g, const std::string &outside,
+                        const std::string &inside) {
+  return "for (long long c = 0; c < " + num(g.cg()) + "; ++c)\n"
+         "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh)\n"
+         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
+         "long long cr = ((c * " + num(g.kh) + " + kh) * " + num(g.kw) + " + kw) * " +
+         num(g.oh * g.ow) + ";\n"
+         "long long ci = gi * " + num(g.cg()) + " + c;\n" + columnRange(g) +
+         "for (long long oh = 0; oh < " + num(g.oh) + "; ++oh) {\n"
+         "long long ih = oh * " + num(g.sh) + " - " + num(g.padTop) + " + kh * " +
+         num(g.dh) + ";\nbool rowIn = ih >= 0 && ih < " + num(g.h) + ";\n" + outside +
+         "if (!rowIn) continue;\n"
+         "for (long long ow = lo; ow < hi; ++ow) {\n"
+         "long long xi = ((n * " + num(g.c) + " + ci) * " + num(g.h) + " + ih) * " +
+         num(g.w) + " + ow * " + num(g.sw) + " + off;\n" + inside + "}\n}\n}\n";
+}
+
+std::string gemmForm(const Node *n, const ConvGeometry &g,
+                     const std::function<ValueRef(const Node *)> &vo) {
+  bool f32 = n->type.dtype == DType::F32;
+  std::string T = dtypeCppName(n->type.dtype);
+  int64_t K = g.cg() * g.kh * g.kw, P = g.oh * g.ow, OG = g.og();
+  std::string out = vo(n).ptr;
+  std::string head = T + " col[" + std::to_string(K * P) + "];\n";
+  std::string loops = "for (long long n = 0; n < " + num(g.n) + "; ++n)\n"
+                      "for (long long gi = 0; gi < " + num(g.groups) + "; ++gi) {\n";
+  // im2col: zeros where the tap reads padding, the input elsewhere.
+  auto im2col = [&](const std::string &x) {
+    return columnLoops(g,
+                       "for (long long ow = 0; ow < " + num(g.ow) +
+                           "; ++ow) if (!rowIn || ow < lo || ow >= hi) col[cr + oh * " +
+                           num(g.ow) + " + ow] = (" + T + ")0;\n",
+                       "col[cr + oh * " + num(g.ow) + " + ow] = " + x + "[xi];\n");
+  };
+  std::string wOff = "gi * " + num(OG * K);
+  std::string yOff = "(n * " + num(g.o) + " + gi * " + num(OG) + ") * " + num(P);
+  if (n->op == OpKind::Conv2d || n->op == OpKind::Conv1d) {
+    std::string x = vo(n->operands[0]).ptr, w = vo(n->operands[1]).ptr;
+    std::string code = head + loops + im2col(x) +
+                       gemmCall(f32, false, false, OG, P, K, w + " + " + wOff, K,
+                                "col", P, "0", out + " + " + yOff, P) + "}\n";
+    if (n->operands.size() == 3)
+      code += "for (long long n = 0; n < " + num(g.n) + "; ++n)\n"
+              "for (long long o = 0; o < " + num(g.o) + "; ++o)\n"
+              "for (long long i = 0; i < " + num(P) + "; ++i) " + out + "[(n * " +
+              num(g.o) + " + o) * " + num(P) + " + i] += " +
+              at(vo(n->operands[2]), "o") + ";\n";
+    return code;
+  }
+  if (n->op == OpKind::Conv2dWeightBackward) {
+    std::string gy = vo(n->operands[0]).ptr, x = vo(n->operands[1]).ptr;
+    return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + out +
+           "[i] = (" + T + ")0;\n" + head + loops + im2col(x) +
+           gemmCall(f32, false, true, OG, K, P, gy + " + " + yOff, P, "col", P, "1",
+                    out + " + " + wOff, K) + "}\n";
+  }
+  // Input backward: dcol = w^T g, then scatter-add into dx.
+  std::string gy = vo(n->operands[0]).ptr, w = vo(n->operands[1]).ptr;
+  return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + out +
+         "[i] = (" + T + ")0;\n" + head + loops +
+         gemmCall(f32, true, false, K, P, OG, w + " + " + wOff, K, gy + " + " + yOff, P,
+                  "0", "col", P) +
+         columnLoops(g, "", out + "[xi] += col[cr + oh * " + num(g.ow) + " + ow];\n") +
+         "}\n";
+}
+
+/// True when the GEMM form applies: every tensor operand in memory and one
+/// column matrix within kConvColumnBytes.
+bool gemmFits(const Node *n, const ConvGeometry &g,
+              const std::function<ValueRef(const Node *)> &vo) {
+  for (size_t i = 0; i < 2; ++i)
+    if (vo(n->operands[i]).isSplat()) return false;
+  int64_t bytes = g.cg() * g.kh * g.kw * g.oh * g.ow *
+                  (n->type.dtype == DType::F32 ? 4 : 8);
+  return bytes > 0 && bytes <= kConvColumnBytes;
+}
+
 } // namespace
 
 std::string convolutionCode(const Node *n,
-                            const std::function<ValueRef(const Node *)> &valueOf) {
+                            const std::function<ValueRef(const Node *)> &valueOf,
+                            bool &callsBlas) {
   if (n->type.numel() == 0) return "";
+  {
+    ConvGeometry g =
+        n->op == OpKind::Conv2dInputBackward
+            ? convGeometry(getInts(n->attrs, "input_size", {}),
+                           n->operands[1]->type.shape, n->attrs)
+        : n->op == OpKind::Conv2dWeightBackward
+            ? convGeometry(n->operands[1]->type.shape,
+                           getInts(n->attrs, "weight_size", {}), n->attrs)
+            : convGeometry(n->operands[0]->type.shape,
+                           n->operands[1]->type.shape, n->attrs);
+    if (gemmFits(n, g, valueOf)) {
+      callsBlas = true;
+      return gemmForm(n, g, valueOf);
+    }
+  }
   // An if chain, not a switch: the caller's switch over every op kind is
   // the one the compiler checks for completeness.
   if (n->op == OpKind::Conv2d || n->op == OpKind::Conv1d) return forward(n, valueOf);

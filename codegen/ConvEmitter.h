@@ -22,8 +22,15 @@ namespace gradc {
 /// The statements computing `n` (conv2d or one of its backward ops) into
 /// its buffer; `valueOf` tells how each operand and the result are read
 /// and written.
+/// Sets `callsBlas` when the code calls CBLAS (the im2col + GEMM form, used
+/// when one image's column matrix fits in kConvColumnBytes of stack).
 std::string convolutionCode(const Node *n,
-                            const std::function<ValueRef(const Node *)> &valueOf);
+                            const std::function<ValueRef(const Node *)> &valueOf,
+                            bool &callsBlas);
+
+/// The largest column matrix (one image, one group) the GEMM form keeps on
+/// the stack; larger convolutions use the direct loop nests.
+inline constexpr int64_t kConvColumnBytes = 128 * 1024;
 
 } // namespace gradc
 

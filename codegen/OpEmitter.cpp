@@ -622,7 +622,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward:
     case OpKind::Conv2dWeightBackward:
-      code = convolutionCode(n, valueOf_);
+      code = convolutionCode(n, valueOf_, callsBlas_);
       break;
     case OpKind::MaxPool2d:
     case OpKind::AvgPool2d:
