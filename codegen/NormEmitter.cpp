@@ -22,6 +22,7 @@ std::string at(const ValueRef &ref, const std::string &idx) {
 
 /// Opens the row loop and defines mean and rstd of row r of `x`.
 std::string rowStats(const LayerNormLayout &l, const ValueRef &x) {
+  // (Shared by group_norm, whose rows are (sample, group).)
   std::string X = at(x, "r * " + num(l.cols) + " + j");
   return "for (long long r = 0; r < " + num(l.rows) + "; ++r) {\n"
          "double mean = 0, var = 0;\n"
@@ -39,25 +40,43 @@ std::string normalizationCode(const Node *n,
   if (n->type.numel() == 0) return "";
   std::string T = dtypeCppName(n->type.dtype);
   std::string out = vo(n).ptr;
+  // The row layout, and the index of the affine parameters of element j
+  // of row r: j for layer_norm, the channel for group_norm.
+  bool group = n->op == OpKind::GroupNorm || n->op == OpKind::GroupNormBackward ||
+               n->op == OpKind::GroupNormXhat;
+  const Node *input = n->op == OpKind::LayerNormBackward ||
+                              n->op == OpKind::GroupNormBackward
+                          ? n->operands[1]
+                          : n->operands[0];
+  LayerNormLayout l;
+  std::string pj = "j";
+  if (group) {
+    GroupNormLayout gl = groupNormLayout(input->type.shape, n->attrs);
+    l.rows = gl.rows(), l.cols = gl.cols(), l.eps = gl.eps;
+    pj = "(r % " + num(gl.groups) + ") * " + num(gl.c / gl.groups) + " + j / " +
+         num(gl.spatial);
+  } else {
+    l = layerNormLayout(input->type.shape, n->attrs);
+  }
+  if (l.rows == 0 || l.cols == 0) return "";
   // An if chain, not a switch: OpEmitter::emit's switch over every op kind
   // is the one the compiler checks for completeness.
-  if (n->op == OpKind::LayerNorm || n->op == OpKind::LayerNormXhat) {
+  if (n->op == OpKind::LayerNorm || n->op == OpKind::LayerNormXhat ||
+      n->op == OpKind::GroupNorm || n->op == OpKind::GroupNormXhat) {
     const Node *x = n->operands[0];
-    LayerNormLayout l = layerNormLayout(x->type.shape, n->attrs);
     std::string e = "r * " + num(l.cols) + " + j";
     std::string v = "((double)" + at(vo(x), e) + " - mean) * rstd";
-    if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), "j");
-    if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), "j");
+    if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), pj);
+    if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), pj);
     return rowStats(l, vo(x)) + "for (long long j = 0; j < " + num(l.cols) +
            "; ++j) " + out + "[" + e + "] = (" + T + ")(" + v + ");\n}\n";
   }
-  if (n->op == OpKind::LayerNormBackward) {
+  if (n->op == OpKind::LayerNormBackward || n->op == OpKind::GroupNormBackward) {
     // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w.
     const Node *g = n->operands[0], *x = n->operands[1];
-    LayerNormLayout l = layerNormLayout(x->type.shape, n->attrs);
     std::string e = "r * " + num(l.cols) + " + j";
     std::string gw = "(double)" + at(vo(g), e);
-    if (n->operands.size() == 3) gw += " * (double)" + at(vo(n->operands[2]), "j");
+    if (n->operands.size() == 3) gw += " * (double)" + at(vo(n->operands[2]), pj);
     std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
     return rowStats(l, vo(x)) + "double a = 0, b = 0;\n"
            "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +

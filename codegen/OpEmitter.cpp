@@ -156,6 +156,8 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -600,7 +602,8 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
     case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNorm:
     case OpKind::LayerNormBackward: case OpKind::LayerNormXhat:
-    case OpKind::Conv1d:
+    case OpKind::Conv1d: case OpKind::GroupNorm:
+    case OpKind::GroupNormBackward: case OpKind::GroupNormXhat:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -635,6 +638,9 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::LayerNorm:
     case OpKind::LayerNormBackward:
     case OpKind::LayerNormXhat:
+    case OpKind::GroupNorm:
+    case OpKind::GroupNormBackward:
+    case OpKind::GroupNormXhat:
       code = normalizationCode(n, valueOf_);
       break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:

@@ -51,6 +51,8 @@ void setAccumulator(Reduction &r) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     break;
   }
   throw InternalError("codegen", std::string("no accumulator for '") +

@@ -74,4 +74,63 @@ TensorType inferLayerNormXhat(const std::vector<TensorType> &in,
   return in[0];
 }
 
+GroupNormLayout groupNormLayout(const Shape &input, const AttrMap &attrs) {
+  if (!attrs.count("num_groups"))
+    throw Error("group_norm needs the attribute 'num_groups'");
+  if (input.size() < 2)
+    throw Error("group_norm: the input must be [N, C, ...], got " +
+                shapeToString(input));
+  GroupNormLayout l;
+  l.n = input[0], l.c = input[1];
+  l.groups = getInt(attrs, "num_groups", 1);
+  if (l.groups < 1 || l.c % l.groups)
+    throw Error("group_norm: " + std::to_string(l.c) +
+                " channels cannot be split into num_groups=" +
+                std::to_string(l.groups));
+  for (size_t i = 2; i < input.size(); ++i) l.spatial *= input[i];
+  l.eps = getFloat(attrs, "eps", 1e-5);
+  if (!(l.eps >= 0)) throw Error("group_norm: eps must be non-negative");
+  return l;
+}
+
+namespace {
+
+void canonicalGroup(AttrMap &attrs, const GroupNormLayout &l) {
+  attrs["num_groups"] = l.groups;
+  attrs["eps"] = l.eps;
+}
+
+} // namespace
+
+TensorType inferGroupNorm(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloats(in, "group_norm");
+  GroupNormLayout l = groupNormLayout(in[0].shape, attrs);
+  for (size_t i = 1; i < in.size(); ++i)
+    if (in[i].shape != Shape{l.c})
+      throw Error(std::string("group_norm: the ") + (i == 1 ? "weight" : "bias") +
+                  " must be [" + std::to_string(l.c) + "], got " +
+                  shapeToString(in[i].shape));
+  canonicalGroup(attrs, l);
+  return in[0];
+}
+
+TensorType inferGroupNormBackward(const std::vector<TensorType> &in,
+                                  AttrMap &attrs) {
+  requireFloats(in, "_group_norm_backward");
+  if (in[0].shape != in[1].shape)
+    throw Error("_group_norm_backward: the gradient must have the input's shape");
+  GroupNormLayout l = groupNormLayout(in[1].shape, attrs);
+  if (in.size() == 3 && in[2].shape != Shape{l.c})
+    throw Error("_group_norm_backward: the weight must be [C]");
+  canonicalGroup(attrs, l);
+  return in[1];
+}
+
+TensorType inferGroupNormXhat(const std::vector<TensorType> &in,
+                              AttrMap &attrs) {
+  requireFloats(in, "_group_norm_xhat");
+  canonicalGroup(attrs, groupNormLayout(in[0].shape, attrs));
+  return in[0];
+}
+
 } // namespace gradc

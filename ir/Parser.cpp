@@ -398,6 +398,8 @@ private:
       case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
       case OpKind::LayerNorm: case OpKind::LayerNormBackward:
       case OpKind::LayerNormXhat: case OpKind::Conv1d:
+      case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+      case OpKind::GroupNormXhat:
         n = g.addNode(*op, operands, attrs, name);
         if (n->type != type)
           failAt(typeLine, typeCol,

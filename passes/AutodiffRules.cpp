@@ -96,6 +96,8 @@ void unaryRule(Ctx &c) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(y);
   }
   c.set(0, r);
@@ -185,6 +187,8 @@ void binaryRule(Ctx &c) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(c.y);
   }
 }
@@ -289,6 +293,8 @@ void reduceRule(Ctx &c) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -353,6 +359,8 @@ void shapeRule(Ctx &c) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(y);
   }
 }
@@ -436,6 +444,29 @@ void layerNormRule(Ctx &c) {
   if (y->operands.size() == 3 && c.need(2)) c.grads[2] = overRows(g);
 }
 
+void groupNormRule(Ctx &c) {
+  // As layer_norm, over the rows (sample, group) of C / G channels times
+  // the trailing dims, with a per-channel affine y = xhat w[c] + b[c]:
+  //   dx = _group_norm_backward(g, x[, w]) (layer_norm's formula per row,
+  //        gw = g w[c]), dw[c] = sum over n and the trailing dims of g xhat,
+  //   db[c] = the same sum of g.
+  GradBuilder &b = c.b;
+  Node *y = c.y, *g = c.g, *x = c.a();
+  AttrMap a = {{"num_groups", y->attrs.at("num_groups")}, {"eps", y->attrs.at("eps")}};
+  bool hasW = y->operands.size() >= 2;
+  if (c.need(0)) {
+    std::vector<Node *> ops = {g, x};
+    if (hasW) ops.push_back(y->operands[1]);
+    c.grads[0] = b.op(OpKind::GroupNormBackward, ops, a);
+  }
+  std::vector<int64_t> dims = {0};
+  for (int64_t d = 2; d < x->type.rank(); ++d) dims.push_back(d);
+  auto perChannel = [&](Node *v) { return b.op(OpKind::Sum, {v}, {{"dim", dims}}); };
+  if (hasW && c.need(1))
+    c.grads[1] = perChannel(b.mul(g, b.op(OpKind::GroupNormXhat, {x}, a)));
+  if (y->operands.size() == 3 && c.need(2)) c.grads[2] = perChannel(g);
+}
+
 void specialRule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *y = c.y, *g = c.g;
@@ -485,6 +516,9 @@ void specialRule(Ctx &c) {
   case OpKind::LayerNorm:
     layerNormRule(c);
     return;
+  case OpKind::GroupNorm:
+    groupNormRule(c);
+    return;
   case OpKind::MaxPool2d:
     // dx = g sent to the element each window picked (the first maximum),
     // summed where windows overlap: MaxPool2DWithIndicesBackward0.
@@ -519,7 +553,8 @@ void specialRule(Ctx &c) {
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
   case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
   case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat:
+  case OpKind::LayerNormXhat: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(y);
   }
 }

@@ -78,7 +78,9 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
     case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat: case OpKind::Conv1d: {
+    case OpKind::LayerNormXhat: case OpKind::Conv1d:
+    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+    case OpKind::GroupNormXhat: {
       std::vector<Node *> ops;
       for (const Node *o : n->operands) ops.push_back(map.at(o));
       Node *m = r->addNode(n->op, ops, n->attrs, n->name);

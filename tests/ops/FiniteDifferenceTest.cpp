@@ -368,6 +368,19 @@ void layerNormCase(Case &c) {
   }
 }
 
+void groupNormCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t groups = c.randInt(1, 3);
+    Shape s = {c.randInt(1, 2), groups * c.randInt(1, 2)};
+    for (int64_t d = c.randInt(0, 2); d > 0; --d) s.push_back(c.randInt(1, 3));
+    std::vector<BuildOperand> ops = {V(c.input(s))};
+    for (int64_t i = c.randInt(0, 2); i > 0; --i) ops.push_back(V(c.input({s[1]})));
+    AttrMap a = {{"num_groups", groups}};
+    if (c.coin()) a["eps"] = 1e-3;
+    c.output(c.op(OpKind::GroupNorm, ops, a));
+  }
+}
+
 void mlpStep(Case &c) {
   // A small classifier: relu(x W1 + b1) W2 + b2, cross-entropy.
   Node *x = c.input({5, 6}, Dist::Normal, false);
@@ -428,6 +441,7 @@ const OpCaseRow kCases[] = {
     {"avg_pool2d", poolCase<OpKind::AvgPool2d>},
     {"adaptive_avg_pool2d", adaptivePoolCase},
     {"layer_norm", layerNormCase},
+    {"group_norm", groupNormCase},
     {"mlp_step", mlpStep},
 };
 

@@ -249,7 +249,7 @@ TEST(DTypes, CrossEntropyTargetsMustBeIntegerClasses) {
 }
 
 TEST(OpTable, RowsInEnumOrderAndInternalOpsHidden) {
-  EXPECT_EQ(kNumOps, static_cast<size_t>(OpKind::LayerNormXhat) + 1);
+  EXPECT_EQ(kNumOps, static_cast<size_t>(OpKind::GroupNormXhat) + 1);
   EXPECT_LT(static_cast<size_t>(OpKind::Conv1d), static_cast<size_t>(OpKind::Gemm));
   for (size_t k = 0; k < kNumOps; ++k) {
     const OpInfo &row = opInfo(static_cast<OpKind>(k));
@@ -262,7 +262,8 @@ TEST(OpTable, RowsInEnumOrderAndInternalOpsHidden) {
                    OpKind::Conv2dInputBackward, OpKind::Conv2dWeightBackward,
                    OpKind::MaxPool2dBackward, OpKind::AvgPool2dBackward,
                    OpKind::AdaptiveAvgPool2dBackward, OpKind::LayerNormBackward,
-                   OpKind::LayerNormXhat}) {
+                   OpKind::LayerNormXhat, OpKind::GroupNormBackward,
+                   OpKind::GroupNormXhat}) {
     EXPECT_TRUE(opInfo(k).internal);
     EXPECT_EQ(opInfo(k).name[0], '_');
     EXPECT_EQ(std::find(user.begin(), user.end(), opInfo(k).name), user.end());

@@ -76,6 +76,8 @@ double unary(OpKind k, double x) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     break;
   }
   notHere(k, "a unary op");
@@ -115,6 +117,8 @@ double binary(OpKind k, double a, double b) {
   case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     break;
   }
   notHere(k, "a binary op");
@@ -227,6 +231,8 @@ private:
     case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
     case OpKind::LayerNorm: case OpKind::LayerNormBackward:
     case OpKind::LayerNormXhat: case OpKind::Conv1d:
+    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+    case OpKind::GroupNormXhat:
       return false;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
       break; // leaves are set by run()

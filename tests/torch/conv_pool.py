@@ -147,7 +147,19 @@ def layer_norm_case(c):
     c.node("layer_norm", ins, attrs)
 
 
+def group_norm_case(c):
+    r = c.rng
+    groups = r.randint(1, 3)
+    shape = [r.randint(1, 3), groups * r.randint(1, 3)] + [r.randint(1, 4) for _ in range(r.randint(0, 2))]
+    attrs = {"num_groups": groups}
+    if r.random() < 0.3:
+        attrs["eps"] = 1e-3
+    ins = [c.input(shape)] + [c.input([shape[1]]) for _ in range(r.randint(0, 2))]
+    c.node("group_norm", ins, attrs)
+
+
 CASES = {"conv2d": conv2d_case,
+         "group_norm": group_norm_case,
          "conv1d": conv1d_case,
          "layer_norm": layer_norm_case,
          "max_pool2d": lambda c: pool_case(c, "max_pool2d"),

@@ -169,6 +169,9 @@ OPS = {
         a[0], list(k["normalized_shape"]) if isinstance(k["normalized_shape"], list)
         else [k["normalized_shape"]], a[1] if len(a) > 1 else None,
         a[2] if len(a) > 2 else None, k.get("eps", 1e-5)),
+    "group_norm": lambda a, k: F.group_norm(
+        a[0], k["num_groups"], a[1] if len(a) > 1 else None,
+        a[2] if len(a) > 2 else None, k.get("eps", 1e-5)),
 }
 
 
