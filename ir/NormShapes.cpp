@@ -88,6 +88,13 @@ GroupNormLayout groupNormLayout(const Shape &input, const AttrMap &attrs) {
                 " channels cannot be split into num_groups=" +
                 std::to_string(l.groups));
   for (size_t i = 2; i < input.size(); ++i) l.spatial *= input[i];
+  // PyTorch's check (shared with batch_norm) on the statistics' sample
+  // count, applied to the [N * C / G, G, *] view it normalizes.
+  if (l.n * (l.c / l.groups) * l.spatial == 1)
+    throw Error("group_norm: expected more than 1 value per channel when "
+                "training, got input size " + shapeToString(input) +
+                " with num_groups=" + std::to_string(l.groups) +
+                " (as in PyTorch)");
   l.eps = getFloat(attrs, "eps", 1e-5);
   if (!(l.eps >= 0)) throw Error("group_norm: eps must be non-negative");
   return l;

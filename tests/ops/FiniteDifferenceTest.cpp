@@ -371,8 +371,9 @@ void layerNormCase(Case &c) {
 void groupNormCase(Case &c) {
   for (int v = 0; v < kVariants; ++v) {
     int64_t groups = c.randInt(1, 3);
-    Shape s = {c.randInt(1, 2), groups * c.randInt(1, 2)};
-    for (int64_t d = c.randInt(0, 2); d > 0; --d) s.push_back(c.randInt(1, 3));
+    // At least two values per group and sample (PyTorch requires more than one).
+    Shape s = {c.randInt(1, 2), groups * c.randInt(1, 2), c.randInt(2, 3)};
+    if (c.coin()) s.push_back(c.randInt(1, 3));
     std::vector<BuildOperand> ops = {V(c.input(s))};
     for (int64_t i = c.randInt(0, 2); i > 0; --i) ops.push_back(V(c.input({s[1]})));
     AttrMap a = {{"num_groups", groups}};

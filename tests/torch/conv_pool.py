@@ -4,6 +4,7 @@ seeded output) run through `gradc run` and through PyTorch; outputs,
 gradients and grad_fn names must agree."""
 
 import argparse
+import math
 import random
 import sys
 
@@ -75,6 +76,23 @@ def conv2d_case(c):
     wt = c.input([cout, cin // groups] + k)
     ins = [x, wt] + ([c.input([cout])] if r.random() < 0.6 else [])
     c.node("conv2d", ins, attrs)
+
+
+def conv2d_large_case(c):
+    """A convolution whose column matrix exceeds the 128 KiB the GEMM form
+    keeps on the stack, so the direct loop nests run (forward and both
+    backward convolutions)."""
+    r = c.rng
+    groups = r.choice([1, 2])
+    attrs = {"groups": groups, "padding": r.choice([0, 1, "same"])}
+    if attrs["padding"] != "same" and r.random() < 0.5:
+        attrs["stride"] = 2
+    if r.random() < 0.3:
+        attrs["dilation"] = 2
+    # 32 * 3 * 3 rows of at least 14 * 14 columns: over 128 KiB in f32.
+    x = c.input([2, 32 * groups, 28, 28])
+    w = c.input([8, 32, 3, 3])
+    c.node("conv2d", [x, w, c.input([8])], attrs)
 
 
 def conv1d_case(c):
@@ -151,6 +169,8 @@ def group_norm_case(c):
     r = c.rng
     groups = r.randint(1, 3)
     shape = [r.randint(1, 3), groups * r.randint(1, 3)] + [r.randint(1, 4) for _ in range(r.randint(0, 2))]
+    if shape[0] * (shape[1] // groups) * math.prod(shape[2:]) == 1:
+        shape.append(2)  # PyTorch needs more than one value per group
     attrs = {"num_groups": groups}
     if r.random() < 0.3:
         attrs["eps"] = 1e-3
@@ -159,6 +179,7 @@ def group_norm_case(c):
 
 
 CASES = {"conv2d": conv2d_case,
+         "conv2d_large": conv2d_large_case,
          "group_norm": group_norm_case,
          "conv1d": conv1d_case,
          "layer_norm": layer_norm_case,
@@ -178,7 +199,8 @@ def main():
     rtol = 1e-4 if args.dtype == "f32" else 1e-9
     failures = 0
     for op, build in sorted(CASES.items()):
-        for i in range(args.count):
+        count = args.count if op != "conv2d_large" else min(args.count, 4)
+        for i in range(count):
             c = Case(rng, args.dtype)
             build(c)
             seeds = {}
@@ -195,7 +217,7 @@ def main():
                 print("%s case %d FAILED: %s" % (op, i, c.graph["nodes"]))
                 for e in errors[:5]:
                     print("   ", e)
-        print("%s: %d random cases (%s)" % (op, args.count, args.dtype))
+        print("%s: %d random cases (%s)" % (op, count, args.dtype))
     print("%d failed" % failures)
     return 1 if failures else 0
 
