@@ -2,6 +2,9 @@
 #include "codegen/OpEmitter.h"
 
 #include "codegen/CodeWriter.h"
+#include "codegen/ConvEmitter.h"
+#include "codegen/NormEmitter.h"
+#include "codegen/PoolEmitter.h"
 #include "ir/Error.h"
 
 #include <algorithm>
@@ -146,7 +149,16 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -584,7 +596,16 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
     case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
     case OpKind::ArgminMask: case OpKind::SliceBackward:
-    case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad:
+    case OpKind::Grad:
+    case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+    case OpKind::Conv2d: case OpKind::Conv2dInputBackward:
+    case OpKind::Conv2dWeightBackward: case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d: case OpKind::AdaptiveAvgPool2d:
+    case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
+    case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNorm:
+    case OpKind::LayerNormBackward: case OpKind::LayerNormXhat:
+    case OpKind::Conv1d: case OpKind::GroupNorm:
+    case OpKind::GroupNormBackward: case OpKind::GroupNormXhat:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -602,6 +623,28 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::SliceBackward: code = sliceBackward(n); break;
     case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
     case OpKind::Gemm: code = matmul(n); break;
+    case OpKind::Conv1d:
+    case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward:
+    case OpKind::Conv2dWeightBackward:
+      code = convolutionCode(n, valueOf_, callsBlas_);
+      break;
+    case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d:
+    case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward:
+    case OpKind::AdaptiveAvgPool2dBackward:
+      code = poolingCode(n, valueOf_);
+      break;
+    case OpKind::LayerNorm:
+    case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat:
+    case OpKind::GroupNorm:
+    case OpKind::GroupNormBackward:
+    case OpKind::GroupNormXhat:
+      code = normalizationCode(n, valueOf_);
+      break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

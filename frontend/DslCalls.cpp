@@ -13,6 +13,7 @@
 #include "frontend/DslNames.h"
 #include "ir/Error.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -242,7 +243,8 @@ DslValue DslLowerer::callOp(OpKind op, const std::string &spelled,
                             const Expr &call, SourceLoc loc, bool root) {
   Signature sig = signatureOf(op);
   CallArgs a = bindArgs({sig.operands, sig.positional, sig.varargs,
-                         op == OpKind::Concat, opInfo(op).attrs},
+                         op == OpKind::Concat, opInfo(op).attrs,
+                         opInfo(op).minArity},
                         spelled, std::move(positional), call, loc);
   return tensor(makeOp(op, a.operands, std::move(a.attrs), loc, root),
                 call.start);
@@ -282,12 +284,39 @@ DslLowerer::CallArgs DslLowerer::bindArgs(const CallShape &shape,
     next = 1;
   } else {
     size_t n = static_cast<size_t>(shape.operands);
+    // Optional trailing operands (a bias) are present when the values in
+    // their places are tensors; a None there means absent.
+    bool optionalNone = false;
+    if (shape.minOperands >= 0 && static_cast<size_t>(shape.minOperands) < n) {
+      size_t k = static_cast<size_t>(shape.minOperands);
+      while (k < n && k < positional.size() &&
+             positional[k].kind == DslValue::Tensor)
+        ++k;
+      optionalNone = k < n && k < positional.size() &&
+                     positional[k].kind == DslValue::None;
+      n = std::max(k, static_cast<size_t>(shape.minOperands));
+    }
     if (positional.size() < n)
       fail(loc, spelled + "() takes " + std::to_string(n) + " operand" +
                     (n == 1 ? "" : "s") + ", got " +
                     std::to_string(positional.size()));
     operands.assign(positional.begin(), positional.begin() + n);
-    next = n;
+    next = n + (optionalNone ? 1 : 0);
+    // PyTorch puts some optional tensors after other arguments
+    // (layer_norm(x, [4], w, b)): later tensors fill the optional operands.
+    if (shape.minOperands >= 0 && !optionalNone &&
+        operands.size() < static_cast<size_t>(shape.operands)) {
+      std::vector<DslValue> rest;
+      for (size_t i = next; i < positional.size(); ++i) {
+        if (positional[i].kind == DslValue::Tensor &&
+            operands.size() < static_cast<size_t>(shape.operands))
+          operands.push_back(positional[i]);
+        else
+          rest.push_back(positional[i]);
+      }
+      positional.resize(next);
+      positional.insert(positional.end(), rest.begin(), rest.end());
+    }
   }
 
   const std::vector<std::string> &names = shape.positional;

@@ -121,6 +121,9 @@ private:
     bool varargs;                        ///< The last gathers integers.
     bool listFirst;                      ///< cat([a, b]): operands as a list.
     std::vector<std::string> attrs;      ///< Keyword arguments accepted.
+    /// Fewest leading operands when the trailing ones are optional
+    /// (conv2d's bias); -1: exactly `operands`.
+    int minOperands = -1;
   };
   /// A call's operands and attributes.
   struct CallArgs {

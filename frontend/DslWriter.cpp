@@ -69,7 +69,16 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad: return nullptr;
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat: return nullptr;
   }
 }
 
@@ -429,7 +438,16 @@ Text Writer::expr(const Node &n) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     break;
   }
   return {call(n, name, 0, {}, true), kPostfix};

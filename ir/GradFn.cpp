@@ -192,7 +192,16 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
     case OpKind::ArgmaxMask: case OpKind::ArgminMask:
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-    case OpKind::Gemm: case OpKind::Grad:
+    case OpKind::Grad:
+    case OpKind::Gemm: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat: case OpKind::Conv1d:
+    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+    case OpKind::GroupNormXhat:
       break;
     }
   }
@@ -246,6 +255,11 @@ std::string gradFnName(const Node &n) {
     if (nd == 1 || n.operands[0]->type.rank() == 0) return base + "Backward0";
     return std::string(n.op == OpKind::Max ? "Amax" : "Amin") + "Backward0";
   }
+  case OpKind::AdaptiveAvgPool2d:
+    // PyTorch computes an output of 1x1 as x.mean((-1, -2), keepdim=True).
+    return getInts(n.attrs, "output_size", {}) == std::vector<int64_t>{1, 1}
+               ? "MeanBackward1"
+               : "AdaptiveAvgPool2DBackward0";
   case OpKind::Squeeze:
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
@@ -289,7 +303,16 @@ std::string gradFnName(const Node &n) {
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     return info.gradFn;
   }
 }

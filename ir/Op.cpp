@@ -1,7 +1,10 @@
 //===- ir/Op.cpp - The op table and its shape rules -----------------------===//
 #include "ir/Op.h"
 
+#include "ir/ConvGeometry.h"
 #include "ir/Error.h"
+#include "ir/NormShapes.h"
+#include "ir/PoolGeometry.h"
 
 #include <algorithm>
 #include <unordered_map>

@@ -89,7 +89,16 @@ void unaryRule(Ctx &c) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(y);
   }
   c.set(0, r);
@@ -172,7 +181,16 @@ void binaryRule(Ctx &c) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(c.y);
   }
 }
@@ -270,7 +288,16 @@ void reduceRule(Ctx &c) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -328,7 +355,16 @@ void shapeRule(Ctx &c) {
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
   case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(y);
   }
 }
@@ -354,6 +390,85 @@ void matmulRule(Ctx &c) {
     Node *db = b.op(OpKind::Gemm, {a2, g2}, {{"trans_a", true}});
     c.grads[1] = b.reshape(b.sumTo(db, b2->type.shape), bs);
   }
+}
+
+void conv2dRule(Ctx &c) {
+  // y[n,o] = b[o] + sum_c x[n,c] (*) w[o,c] (a cross-correlation). Its
+  // adjoints are the two backward convolutions of the same geometry:
+  //   dx = g (*)^T w  (the transposed convolution, _conv2d_input_backward),
+  //   dw[o,c] = sum_n g[n,o] (*) x[n,c]  (_conv2d_weight_backward),
+  //   db[o] = sum over n, h, w of g[n,o].
+  GradBuilder &b = c.b;
+  Node *y = c.y, *g = c.g, *x = c.a(), *w = c.bOp();
+  AttrMap geo = {{"stride", y->attrs.at("stride")},
+                 {"padding", y->attrs.at("padding")},
+                 {"dilation", y->attrs.at("dilation")},
+                 {"groups", y->attrs.at("groups")}};
+  if (c.need(0)) {
+    AttrMap a = geo;
+    a["input_size"] = x->type.shape;
+    c.grads[0] = b.op(OpKind::Conv2dInputBackward, {g, w}, a);
+  }
+  if (c.need(1)) {
+    AttrMap a = geo;
+    a["weight_size"] = w->type.shape;
+    c.grads[1] = b.op(OpKind::Conv2dWeightBackward, {g, x}, a);
+  }
+  if (y->operands.size() == 3 && c.need(2))
+    c.grads[2] = b.op(OpKind::Sum, {g},
+                      {{"dim", y->op == OpKind::Conv1d ? std::vector<int64_t>{0, 2}
+                                                       : std::vector<int64_t>{0, 2, 3}}});
+}
+
+void layerNormRule(Ctx &c) {
+  // Per row (the normalized trailing dims, M elements): xhat = (x - mean)
+  // rstd with rstd = 1 / sqrt(var + eps) (biased variance), y = xhat w + b.
+  //   dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w
+  //        (the fused _layer_norm_backward, as PyTorch's native kernel),
+  //   dw = sum over rows of g xhat,  db = sum over rows of g.
+  GradBuilder &b = c.b;
+  Node *y = c.y, *g = c.g, *x = c.a();
+  AttrMap a = {{"normalized_shape", y->attrs.at("normalized_shape")},
+               {"eps", y->attrs.at("eps")}};
+  bool hasW = y->operands.size() >= 2;
+  if (c.need(0)) {
+    std::vector<Node *> ops = {g, x};
+    if (hasW) ops.push_back(y->operands[1]);
+    c.grads[0] = b.op(OpKind::LayerNormBackward, ops, a);
+  }
+  int64_t lead = x->type.rank() -
+                 static_cast<int64_t>(getInts(a, "normalized_shape", {}).size());
+  std::vector<int64_t> rows;
+  for (int64_t d = 0; d < lead; ++d) rows.push_back(d);
+  auto overRows = [&](Node *v) {
+    return rows.empty() ? v : b.op(OpKind::Sum, {v}, {{"dim", rows}});
+  };
+  if (hasW && c.need(1))
+    c.grads[1] = overRows(b.mul(g, b.op(OpKind::LayerNormXhat, {x}, a)));
+  if (y->operands.size() == 3 && c.need(2)) c.grads[2] = overRows(g);
+}
+
+void groupNormRule(Ctx &c) {
+  // As layer_norm, over the rows (sample, group) of C / G channels times
+  // the trailing dims, with a per-channel affine y = xhat w[c] + b[c]:
+  //   dx = _group_norm_backward(g, x[, w]) (layer_norm's formula per row,
+  //        gw = g w[c]), dw[c] = sum over n and the trailing dims of g xhat,
+  //   db[c] = the same sum of g.
+  GradBuilder &b = c.b;
+  Node *y = c.y, *g = c.g, *x = c.a();
+  AttrMap a = {{"num_groups", y->attrs.at("num_groups")}, {"eps", y->attrs.at("eps")}};
+  bool hasW = y->operands.size() >= 2;
+  if (c.need(0)) {
+    std::vector<Node *> ops = {g, x};
+    if (hasW) ops.push_back(y->operands[1]);
+    c.grads[0] = b.op(OpKind::GroupNormBackward, ops, a);
+  }
+  std::vector<int64_t> dims = {0};
+  for (int64_t d = 2; d < x->type.rank(); ++d) dims.push_back(d);
+  auto perChannel = [&](Node *v) { return b.op(OpKind::Sum, {v}, {{"dim", dims}}); };
+  if (hasW && c.need(1))
+    c.grads[1] = perChannel(b.mul(g, b.op(OpKind::GroupNormXhat, {x}, a)));
+  if (y->operands.size() == 3 && c.need(2)) c.grads[2] = perChannel(g);
 }
 
 void specialRule(Ctx &c) {
@@ -398,6 +513,33 @@ void specialRule(Ctx &c) {
     if (c.need(1)) c.set(1, b.neg(t));
     return;
   }
+  case OpKind::Conv1d:
+  case OpKind::Conv2d:
+    conv2dRule(c);
+    return;
+  case OpKind::LayerNorm:
+    layerNormRule(c);
+    return;
+  case OpKind::GroupNorm:
+    groupNormRule(c);
+    return;
+  case OpKind::MaxPool2d:
+    // dx = g sent to the element each window picked (the first maximum),
+    // summed where windows overlap: MaxPool2DWithIndicesBackward0.
+    c.set(0, b.op(OpKind::MaxPool2dBackward, {g, c.a()}, y->attrs));
+    return;
+  case OpKind::AvgPool2d: { // dx = g / divisor spread over each window
+    AttrMap a = y->attrs;
+    a["input_size"] = c.a()->type.shape;
+    c.set(0, b.op(OpKind::AvgPool2dBackward, {g}, a));
+    return;
+  }
+  case OpKind::AdaptiveAvgPool2d: { // the same with adaptive windows
+    AttrMap a = y->attrs;
+    a["input_size"] = c.a()->type.shape;
+    c.set(0, b.op(OpKind::AdaptiveAvgPool2dBackward, {g}, a));
+    return;
+  }
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
@@ -411,7 +553,13 @@ void specialRule(Ctx &c) {
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
+  case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     throw noRule(y);
   }
 }

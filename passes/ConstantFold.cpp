@@ -50,7 +50,17 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
   case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Grad: return std::nullopt;
+  case OpKind::Grad:
+  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
+    return std::nullopt;
   }
 }
 
@@ -90,7 +100,16 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad: return std::nullopt;
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat: return std::nullopt;
   }
 }
 

@@ -422,6 +422,26 @@ Node *rule(Ctx &c) {
   case OpKind::SliceBackward: return sliceBackwardRule(c);
   case OpKind::CrossEntropyBackward: return crossEntropyBackwardRule(c);
   case OpKind::Gemm: return productRule(c, OpKind::Gemm); // da b + a db
+  // Convolution, pooling and normalization have no forward-mode rule yet:
+  // a clear error, never a wrong tangent.
+  case OpKind::Conv2d:
+  case OpKind::Conv1d:
+  case OpKind::MaxPool2d:
+  case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d:
+  case OpKind::LayerNorm:
+  case OpKind::GroupNorm:
+  case OpKind::Conv2dInputBackward:
+  case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward:
+  case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat:
+  case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
+    throw Error(std::string("forward mode (tangents, Jacobians, Hessians) does "
+                            "not support '") + y->info().name + "' yet");
   }
   return nullptr;
 }

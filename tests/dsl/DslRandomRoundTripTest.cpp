@@ -179,7 +179,16 @@ private:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
     case OpKind::Matmul: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
     case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-    case OpKind::Gemm: case OpKind::Grad:
+    case OpKind::Grad:
+    case OpKind::Gemm: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat: case OpKind::Conv1d:
+    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+    case OpKind::GroupNormXhat:
       break;
     }
     try {

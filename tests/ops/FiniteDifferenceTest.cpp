@@ -284,6 +284,104 @@ void mseCase(Case &c) {
   c.output(c.op(OpKind::MseLoss, {V(a), L(0.5)}));
 }
 
+// --- convolution, pooling, normalization ------------------------------
+
+/// An int-or-pair attribute drawn at random in [lo, hi].
+Attr intOrPair(Case &c, int64_t lo, int64_t hi) {
+  if (c.coin()) return c.randInt(lo, hi);
+  return std::vector<int64_t>{c.randInt(lo, hi), c.randInt(lo, hi)};
+}
+
+void conv2dCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t groups = c.randInt(1, 2);
+    int64_t cin = groups * c.randInt(1, 2), cout = groups * c.randInt(1, 2);
+    int64_t kh = c.randInt(1, 3), kw = c.randInt(1, 3);
+    AttrMap a = {{"groups", groups}};
+    int mode = static_cast<int>(c.randInt(0, 3));
+    if (mode == 0) {
+      a["padding"] = std::string("same"); // stride 1; even kernels pad unevenly
+    } else {
+      a["stride"] = intOrPair(c, 1, 2);
+      a["padding"] = mode == 1 ? Attr(std::string("valid")) : intOrPair(c, 0, 1);
+    }
+    a["dilation"] = intOrPair(c, 1, 2);
+    Node *x = c.input({c.randInt(1, 2), cin, c.randInt(5, 6), c.randInt(5, 6)});
+    Node *w = c.input({cout, cin / groups, kh, kw});
+    std::vector<BuildOperand> ops = {V(x), V(w)};
+    if (c.coin()) ops.push_back(V(c.input({cout})));
+    c.output(c.op(OpKind::Conv2d, ops, a));
+  }
+}
+
+void conv1dCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t groups = c.randInt(1, 2);
+    int64_t cin = groups * c.randInt(1, 2), cout = groups * c.randInt(1, 2);
+    AttrMap a = {{"groups", groups}, {"dilation", c.randInt(1, 2)}};
+    if (c.coin()) a["padding"] = std::string("same");
+    else a["stride"] = c.randInt(1, 2), a["padding"] = c.randInt(0, 1);
+    Node *x = c.input({c.randInt(1, 2), cin, c.randInt(5, 8)});
+    Node *w = c.input({cout, cin / groups, c.randInt(1, 3)});
+    std::vector<BuildOperand> ops = {V(x), V(w)};
+    if (c.coin()) ops.push_back(V(c.input({cout})));
+    c.output(c.op(OpKind::Conv1d, ops, a));
+  }
+}
+
+/// Pooling with random kernel, stride, padding (at most half the kernel),
+/// dilation (max only) and ceil_mode. Max pooling's normal inputs have no
+/// ties, and the finite-difference step is far below their typical gaps.
+template <OpKind K> void poolCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t kh = c.randInt(1, 3), kw = c.randInt(1, 3);
+    AttrMap a = {{"kernel_size", std::vector<int64_t>{kh, kw}}};
+    if (c.coin()) a["stride"] = intOrPair(c, 1, 2);
+    if (c.coin()) a["padding"] = std::vector<int64_t>{c.randInt(0, kh / 2), c.randInt(0, kw / 2)};
+    if (K == OpKind::MaxPool2d && c.coin()) a["dilation"] = intOrPair(c, 1, 2);
+    if (c.coin()) a["ceil_mode"] = true;
+    if (K == OpKind::AvgPool2d && c.coin()) a["count_include_pad"] = false;
+    c.output(c.op(K, {V(c.input({c.randInt(1, 2), c.randInt(1, 2), c.randInt(5, 7),
+                                 c.randInt(5, 7)}))}, a));
+  }
+}
+
+void adaptivePoolCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v)
+    c.output(c.op(OpKind::AdaptiveAvgPool2d,
+                  {V(c.input({c.randInt(1, 2), c.randInt(1, 2), c.randInt(1, 7),
+                              c.randInt(1, 7)}))},
+                  {{"output_size", intOrPair(c, 1, 4)}}));
+}
+
+void layerNormCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3, 4);
+    size_t k = static_cast<size_t>(c.randInt(1, static_cast<int64_t>(s.size())));
+    Shape ns(s.end() - k, s.end());
+    std::vector<BuildOperand> ops = {V(c.input(s))};
+    int64_t affine = c.randInt(0, 2); // none, weight, weight and bias
+    for (int64_t i = 0; i < affine; ++i) ops.push_back(V(c.input(ns)));
+    AttrMap a = {{"normalized_shape", ns}};
+    if (c.coin()) a["eps"] = 1e-3;
+    c.output(c.op(OpKind::LayerNorm, ops, a));
+  }
+}
+
+void groupNormCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t groups = c.randInt(1, 3);
+    // At least two values per group and sample (PyTorch requires more than one).
+    Shape s = {c.randInt(1, 2), groups * c.randInt(1, 2), c.randInt(2, 3)};
+    if (c.coin()) s.push_back(c.randInt(1, 3));
+    std::vector<BuildOperand> ops = {V(c.input(s))};
+    for (int64_t i = c.randInt(0, 2); i > 0; --i) ops.push_back(V(c.input({s[1]})));
+    AttrMap a = {{"num_groups", groups}};
+    if (c.coin()) a["eps"] = 1e-3;
+    c.output(c.op(OpKind::GroupNorm, ops, a));
+  }
+}
+
 void mlpStep(Case &c) {
   // A small classifier: relu(x W1 + b1) W2 + b2, cross-entropy.
   Node *x = c.input({5, 6}, Dist::Normal, false);
@@ -354,6 +452,13 @@ const OpCaseRow kCases[] = {
     {"log_softmax", softmaxCase<OpKind::LogSoftmax>},
     {"cross_entropy", crossEntropyCase},
     {"mse_loss", mseCase},
+    {"conv2d", conv2dCase},
+    {"conv1d", conv1dCase},
+    {"max_pool2d", poolCase<OpKind::MaxPool2d>},
+    {"avg_pool2d", poolCase<OpKind::AvgPool2d>},
+    {"adaptive_avg_pool2d", adaptivePoolCase},
+    {"layer_norm", layerNormCase},
+    {"group_norm", groupNormCase},
     {"mlp_step", mlpStep},
     {"grad", gradCase},
 };

@@ -69,7 +69,16 @@ double unary(OpKind k, double x) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     break;
   }
   notHere(k, "a unary op");
@@ -102,7 +111,16 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
-  case OpKind::Gemm: case OpKind::Grad:
+  case OpKind::Grad:
+  case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormXhat: case OpKind::Conv1d:
+  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+  case OpKind::GroupNormXhat:
     break;
   }
   notHere(k, "a binary op");
@@ -208,8 +226,16 @@ private:
     // Not interpreted (yet): the graphs of the oracle tests avoid them.
     case OpKind::Concat: case OpKind::Slice: case OpKind::CrossEntropy:
     case OpKind::MseLoss: case OpKind::SliceBackward:
-    case OpKind::CrossEntropyBackward:
     case OpKind::Grad: // expanded by passes/ExpandGrad before any pass
+    case OpKind::CrossEntropyBackward: case OpKind::Conv2d:
+    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
+    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
+    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
+    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
+    case OpKind::LayerNormXhat: case OpKind::Conv1d:
+    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
+    case OpKind::GroupNormXhat:
       return false;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
       break; // leaves are set by run()

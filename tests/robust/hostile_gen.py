@@ -26,7 +26,8 @@ REDUCE = ["sum", "mean", "max", "min"]
 ALL_OPS = UNARY + BINARY + COMPARE + REDUCE + [
     "where", "reshape", "expand", "transpose", "permute", "squeeze",
     "unsqueeze", "concat", "cat", "slice", "matmul", "softmax", "log_softmax",
-    "cross_entropy", "mse_loss"]
+    "cross_entropy", "mse_loss", "conv2d", "max_pool2d", "avg_pool2d",
+    "adaptive_avg_pool2d", "layer_norm", "conv1d", "group_norm"]
 
 HOSTILE_NAMES = [
     'a"b', "a'b", "line\nbreak", "cr\rlf", "tab\there", "back\\slash",

@@ -82,6 +82,11 @@ def _slice(args, attrs):
     return x[tuple(idx)]
 
 
+def _pair(v):
+    """An int-or-pair attribute as PyTorch's functional API takes it."""
+    return tuple(v) if isinstance(v, list) else v
+
+
 def _squeeze(args, attrs):
     x, = args
     if "dim" not in attrs:
@@ -142,6 +147,32 @@ OPS = {
             a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),
             a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[0])),
         reduction=k.get("reduction", "mean")),
+    # Convolution, pooling, normalization.
+    "conv2d": lambda a, k: F.conv2d(
+        a[0], a[1], a[2] if len(a) > 2 else None, stride=_pair(k.get("stride", 1)),
+        padding=k["padding"] if isinstance(k.get("padding"), str) else _pair(k.get("padding", 0)),
+        dilation=_pair(k.get("dilation", 1)), groups=k.get("groups", 1)),
+    "conv1d": lambda a, k: F.conv1d(
+        a[0], a[1], a[2] if len(a) > 2 else None, stride=_pair(k.get("stride", 1)),
+        padding=k["padding"] if isinstance(k.get("padding"), str) else _pair(k.get("padding", 0)),
+        dilation=_pair(k.get("dilation", 1)), groups=k.get("groups", 1)),
+    "max_pool2d": lambda a, k: F.max_pool2d(
+        a[0], _pair(k["kernel_size"]), _pair(k.get("stride")) or None,
+        _pair(k.get("padding", 0)), _pair(k.get("dilation", 1)),
+        ceil_mode=k.get("ceil_mode", False)),
+    "avg_pool2d": lambda a, k: F.avg_pool2d(
+        a[0], _pair(k["kernel_size"]), _pair(k.get("stride")) or None,
+        _pair(k.get("padding", 0)), ceil_mode=k.get("ceil_mode", False),
+        count_include_pad=k.get("count_include_pad", True)),
+    "adaptive_avg_pool2d": lambda a, k: F.adaptive_avg_pool2d(
+        a[0], _pair(k["output_size"])),
+    "layer_norm": lambda a, k: F.layer_norm(
+        a[0], list(k["normalized_shape"]) if isinstance(k["normalized_shape"], list)
+        else [k["normalized_shape"]], a[1] if len(a) > 1 else None,
+        a[2] if len(a) > 2 else None, k.get("eps", 1e-5)),
+    "group_norm": lambda a, k: F.group_norm(
+        a[0], k["num_groups"], a[1] if len(a) > 1 else None,
+        a[2] if len(a) > 2 else None, k.get("eps", 1e-5)),
 }
 
 

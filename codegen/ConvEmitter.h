@@ -1,0 +1,37 @@
+//===- codegen/ConvEmitter.h - Loop nests of convolutions -------*- C++ -*-===//
+//
+// The code templates of conv2d and its two backward convolutions
+// (_conv2d_input_backward, _conv2d_weight_backward): direct loop nests
+// whose innermost loop runs along an output row with the padding handled
+// by computing, once per kernel tap, the range of output columns that read
+// inside the input, so no element outside a buffer is ever touched and the
+// inner loop has no branch.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_CODEGEN_CONVEMITTER_H
+#define GRADC_CODEGEN_CONVEMITTER_H
+
+#include "codegen/EmitUtil.h"
+#include "ir/Graph.h"
+
+#include <functional>
+#include <string>
+
+namespace gradc {
+
+/// The statements computing `n` (conv2d or one of its backward ops) into
+/// its buffer; `valueOf` tells how each operand and the result are read
+/// and written.
+/// Sets `callsBlas` when the code calls CBLAS (the im2col + GEMM form, used
+/// when one image's column matrix fits in kConvColumnBytes of stack).
+std::string convolutionCode(const Node *n,
+                            const std::function<ValueRef(const Node *)> &valueOf,
+                            bool &callsBlas);
+
+/// The largest column matrix (one image, one group) the GEMM form keeps on
+/// the stack; larger convolutions use the direct loop nests.
+inline constexpr int64_t kConvColumnBytes = 128 * 1024;
+
+} // namespace gradc
+
+#endif // GRADC_CODEGEN_CONVEMITTER_H

@@ -1,0 +1,93 @@
+//===- codegen/NormEmitter.cpp - Loop nests of normalization --------------===//
+//
+// Row r of the input is x[r * M + j], j < M. Statistics per row:
+//   mean = sum_j x / M,  var = sum_j (x - mean)^2 / M,  rstd = 1/sqrt(var+eps)
+// (two passes, in double: no cancellation), xhat = (x - mean) rstd.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/NormEmitter.h"
+
+#include "ir/Error.h"
+#include "ir/NormShapes.h"
+
+namespace gradc {
+
+namespace {
+
+std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+
+std::string at(const ValueRef &ref, const std::string &idx) {
+  return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
+}
+
+/// Opens the row loop and defines mean and rstd of row r of `x`.
+std::string rowStats(const LayerNormLayout &l, const ValueRef &x) {
+  // (Shared by group_norm, whose rows are (sample, group).)
+  std::string X = at(x, "r * " + num(l.cols) + " + j");
+  return "for (long long r = 0; r < " + num(l.rows) + "; ++r) {\n"
+         "double mean = 0, var = 0;\n"
+         "for (long long j = 0; j < " + num(l.cols) + "; ++j) mean += (double)" + X +
+         ";\nmean /= " + std::to_string(l.cols) + ".0;\n"
+         "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double d = (double)" +
+         X + " - mean; var += d * d; }\nvar /= " + std::to_string(l.cols) + ".0;\n"
+         "double rstd = 1.0 / sqrt(var + " + literal(l.eps, DType::F64) + ");\n";
+}
+
+} // namespace
+
+std::string normalizationCode(const Node *n,
+                              const std::function<ValueRef(const Node *)> &vo) {
+  if (n->type.numel() == 0) return "";
+  std::string T = dtypeCppName(n->type.dtype);
+  std::string out = vo(n).ptr;
+  // The row layout, and the index of the affine parameters of element j
+  // of row r: j for layer_norm, the channel for group_norm.
+  bool group = n->op == OpKind::GroupNorm || n->op == OpKind::GroupNormBackward ||
+               n->op == OpKind::GroupNormXhat;
+  const Node *input = n->op == OpKind::LayerNormBackward ||
+                              n->op == OpKind::GroupNormBackward
+                          ? n->operands[1]
+                          : n->operands[0];
+  LayerNormLayout l;
+  std::string pj = "j";
+  if (group) {
+    GroupNormLayout gl = groupNormLayout(input->type.shape, n->attrs);
+    l.rows = gl.rows(), l.cols = gl.cols(), l.eps = gl.eps;
+    pj = "(r % " + num(gl.groups) + ") * " + num(gl.c / gl.groups) + " + j / " +
+         num(gl.spatial);
+  } else {
+    l = layerNormLayout(input->type.shape, n->attrs);
+  }
+  if (l.rows == 0 || l.cols == 0) return "";
+  // An if chain, not a switch: OpEmitter::emit's switch over every op kind
+  // is the one the compiler checks for completeness.
+  if (n->op == OpKind::LayerNorm || n->op == OpKind::LayerNormXhat ||
+      n->op == OpKind::GroupNorm || n->op == OpKind::GroupNormXhat) {
+    const Node *x = n->operands[0];
+    std::string e = "r * " + num(l.cols) + " + j";
+    std::string v = "((double)" + at(vo(x), e) + " - mean) * rstd";
+    if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), pj);
+    if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), pj);
+    return rowStats(l, vo(x)) + "for (long long j = 0; j < " + num(l.cols) +
+           "; ++j) " + out + "[" + e + "] = (" + T + ")(" + v + ");\n}\n";
+  }
+  if (n->op == OpKind::LayerNormBackward || n->op == OpKind::GroupNormBackward) {
+    // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w.
+    const Node *g = n->operands[0], *x = n->operands[1];
+    std::string e = "r * " + num(l.cols) + " + j";
+    std::string gw = "(double)" + at(vo(g), e);
+    if (n->operands.size() == 3) gw += " * (double)" + at(vo(n->operands[2]), pj);
+    std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
+    return rowStats(l, vo(x)) + "double a = 0, b = 0;\n"
+           "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
+           "; a += gw; b += gw * " + xh + "; }\na /= " + std::to_string(l.cols) +
+           ".0; b /= " + std::to_string(l.cols) + ".0;\n"
+           "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
+           "; " + out + "[" + e + "] = (" + T + ")(rstd * (gw - a - " + xh +
+           " * b)); }\n}\n";
+  }
+  throw InternalError("codegen", std::string("'") + n->info().name +
+                                     "' is not a normalization op");
+}
+
+} // namespace gradc

@@ -1,0 +1,153 @@
+//===- codegen/PoolEmitter.cpp - Loop nests of 2-D pooling ----------------===//
+//
+// Per plane p (one of N * C) and output element (oh, ow) the window is
+// rows oh * SH - PH + kh * DH and columns ow * SW - PW + kw * DW (max), or
+// the clamped box PyTorch's avg_pool2d uses, or the adaptive box
+// [floor(oh H / OH), ceil((oh + 1) H / OH)).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/PoolEmitter.h"
+
+#include "ir/Error.h"
+#include "ir/PoolGeometry.h"
+
+#include <cmath>
+
+namespace gradc {
+
+namespace {
+
+std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+
+std::string at(const ValueRef &ref, const std::string &idx) {
+  return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
+}
+
+/// Loops over planes and output elements; `o` is the flat output index,
+/// `xb` the offset of the plane in the input.
+std::string outputLoops(const PoolGeometry &g, const std::string &body) {
+  return "for (long long p = 0; p < " + num(g.n * g.c) + "; ++p)\n"
+         "for (long long oh = 0; oh < " + num(g.oh) + "; ++oh)\n"
+         "for (long long ow = 0; ow < " + num(g.ow) + "; ++ow) {\n"
+         "long long o = (p * " + num(g.oh) + " + oh) * " + num(g.ow) + " + ow;\n"
+         "long long xb = p * " + num(g.h * g.w) + ";\n" + body + "}\n";
+}
+
+/// Finds bi, the plane offset of the element max_pool2d picks in the
+/// window of (oh, ow), and best, its value: PyTorch's rule, a larger value
+/// or a NaN replaces the current pick (so the first maximum, or the last
+/// NaN), starting from the first element inside the input.
+std::string maxSearch(const PoolGeometry &g, const ValueRef &x,
+                      const std::string &T) {
+  return "long long bi = -1; " + T + " best = 0;\n"
+         "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh) {\n"
+         "long long ih = oh * " + num(g.sh) + " - " + num(g.ph) + " + kh * " +
+         num(g.dh) + ";\nif (ih < 0 || ih >= " + num(g.h) + ") continue;\n"
+         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
+         "long long iw = ow * " + num(g.sw) + " - " + num(g.pw) + " + kw * " +
+         num(g.dw) + ";\nif (iw < 0 || iw >= " + num(g.w) + ") continue;\n"
+         "long long idx = ih * " + num(g.w) + " + iw;\n" + T + " v = " +
+         at(x, "xb + idx") + ";\n"
+         "if (bi < 0 || v > best || v != v) { best = v; bi = idx; }\n}\n}\n";
+}
+
+/// The clamped window of avg_pool2d: hs..he, ws..we, and div, the divisor.
+std::string avgWindow(const PoolGeometry &g, bool countPad) {
+  return "long long hs = oh * " + num(g.sh) + " - " + num(g.ph) + ", ws = ow * " +
+         num(g.sw) + " - " + num(g.pw) + ";\n"
+         "long long he = hs + " + num(g.kh) + ", we = ws + " + num(g.kw) + ";\n"
+         "if (he > " + num(g.h + g.ph) + ") he = " + num(g.h + g.ph) + ";\n"
+         "if (we > " + num(g.w + g.pw) + ") we = " + num(g.w + g.pw) + ";\n"
+         "long long padded = (he - hs) * (we - ws);\n"
+         "if (hs < 0) hs = 0;\nif (ws < 0) ws = 0;\n"
+         "if (he > " + num(g.h) + ") he = " + num(g.h) + ";\n"
+         "if (we > " + num(g.w) + ") we = " + num(g.w) + ";\n"
+         "double div = " + (countPad ? std::string("(double)padded")
+                                     : std::string("(double)((he - hs) * (we - ws))")) +
+         ";\n(void)padded;\n";
+}
+
+/// The adaptive window of (oh, ow) and its element count.
+std::string adaptiveWindow(const PoolGeometry &g) {
+  return "long long hs = oh * " + num(g.h) + " / " + num(g.oh) +
+         ", he = ((oh + 1) * " + num(g.h) + " + " + num(g.oh - 1) + ") / " +
+         num(g.oh) + ";\nlong long ws = ow * " + num(g.w) + " / " + num(g.ow) +
+         ", we = ((ow + 1) * " + num(g.w) + " + " + num(g.ow - 1) + ") / " +
+         num(g.ow) + ";\ndouble div = (double)((he - hs) * (we - ws));\n";
+}
+
+/// Sums the window hs..he x ws..we of the input plane into acc.
+std::string windowSum(const PoolGeometry &g, const ValueRef &x) {
+  return "double acc = 0;\n"
+         "for (long long ih = hs; ih < he; ++ih)\n"
+         "for (long long iw = ws; iw < we; ++iw) acc += (double)" +
+         at(x, "xb + ih * " + num(g.w) + " + iw") + ";\n";
+}
+
+/// Adds share to every element of the window of the result plane.
+std::string windowScatter(const PoolGeometry &g, const std::string &dx,
+                          const std::string &T) {
+  return "for (long long ih = hs; ih < he; ++ih)\n"
+         "for (long long iw = ws; iw < we; ++iw) " + dx + "[xb + ih * " +
+         num(g.w) + " + iw] += (" + T + ")share;\n";
+}
+
+std::string zeroFill(const Node *n, const std::string &ptr) {
+  return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + ptr +
+         "[i] = (" + dtypeCppName(n->type.dtype) + ")0;\n";
+}
+
+} // namespace
+
+std::string poolingCode(const Node *n,
+                        const std::function<ValueRef(const Node *)> &vo) {
+  if (n->type.numel() == 0) return "";
+  std::string T = dtypeCppName(n->type.dtype);
+  std::string out = vo(n).ptr;
+  const Node *x0 = n->operands[0];
+  bool countPad = getBool(n->attrs, "count_include_pad", true);
+  // An if chain, not a switch: OpEmitter::emit's switch over every op kind
+  // is the one the compiler checks for completeness.
+  if (n->op == OpKind::MaxPool2d) {
+    PoolGeometry g = poolGeometry(x0->type.shape, n->attrs, true, "max_pool2d");
+    return outputLoops(g, maxSearch(g, vo(x0), T) + out + "[o] = best;\n");
+  }
+  if (n->op == OpKind::MaxPool2dBackward) {
+    const Node *x = n->operands[1];
+    PoolGeometry g = poolGeometry(x->type.shape, n->attrs, true, "max_pool2d");
+    return zeroFill(n, out) +
+           outputLoops(g, maxSearch(g, vo(x), T) + "(void)best;\nif (bi >= 0) " + out +
+                              "[xb + bi] += " + at(vo(x0), "o") + ";\n");
+  }
+  if (n->op == OpKind::AvgPool2d) {
+    PoolGeometry g = poolGeometry(x0->type.shape, n->attrs, false, "avg_pool2d");
+    return outputLoops(g, avgWindow(g, countPad) + windowSum(g, vo(x0)) + out +
+                              "[o] = hs < he && ws < we ? (" + T +
+                              ")(acc / div) : (" + T + ")0;\n");
+  }
+  if (n->op == OpKind::AvgPool2dBackward) {
+    PoolGeometry g = poolGeometry(getInts(n->attrs, "input_size", {}), n->attrs,
+                                  false, "avg_pool2d");
+    return zeroFill(n, out) +
+           outputLoops(g, avgWindow(g, countPad) + "double share = (double)" +
+                              at(vo(x0), "o") + " / div;\n" +
+                              windowScatter(g, out, T));
+  }
+  if (n->op == OpKind::AdaptiveAvgPool2d) {
+    PoolGeometry g = adaptivePoolGeometry(x0->type.shape, n->attrs);
+    return outputLoops(g, adaptiveWindow(g) + windowSum(g, vo(x0)) + out +
+                              "[o] = (" + T + ")(acc / div);\n");
+  }
+  if (n->op == OpKind::AdaptiveAvgPool2dBackward) {
+    PoolGeometry g = adaptivePoolGeometry(getInts(n->attrs, "input_size", {}),
+                                          n->attrs);
+    return zeroFill(n, out) +
+           outputLoops(g, adaptiveWindow(g) + "double share = (double)" +
+                              at(vo(x0), "o") + " / div;\n" +
+                              windowScatter(g, out, T));
+  }
+  throw InternalError("codegen", std::string("'") + n->info().name +
+                                     "' is not a pooling op");
+}
+
+} // namespace gradc
