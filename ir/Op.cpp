@@ -69,6 +69,41 @@ TensorType inferUnaryFloat(const std::vector<TensorType> &in, AttrMap &) {
   return in[0];
 }
 
+/// Makes every float parameter of an activation (negative_slope, alpha,
+/// beta, threshold, min_val, max_val) a double, so that `0` and `0.0`, in
+/// JSON or the DSL, print as the same IR.
+void floatAttrs(AttrMap &attrs) {
+  for (auto &kv : attrs) kv.second = getFloat(attrs, kv.first, 0);
+}
+
+TensorType inferFloatParams(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "this op");
+  floatAttrs(attrs);
+  if ((attrs.count("min_val") || attrs.count("max_val")) &&
+      getFloat(attrs, "min_val", -1) > getFloat(attrs, "max_val", 1))
+    throw Error("hardtanh: min_val must not exceed max_val");
+  return in[0];
+}
+
+TensorType inferGelu(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "gelu");
+  std::string a = getString(attrs, "approximate", "none");
+  if (a != "none" && a != "tanh")
+    throw Error("gelu: approximate must be \"none\" or \"tanh\", got \"" + a +
+                "\"");
+  return in[0];
+}
+
+/// clamp(x, min, max): either bound may be left out, not both (PyTorch:
+/// "At least one of 'min' or 'max' must not be None").
+TensorType inferClamp(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (!attrs.count("min") && !attrs.count("max"))
+    throw Error("clamp: at least one of 'min' or 'max' must be given");
+  floatAttrs(attrs);
+  return in[0];
+}
+
 TensorType inferDetach(const std::vector<TensorType> &in, AttrMap &) {
   return in[0];
 }

@@ -43,6 +43,11 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  // The activations read attributes; they are not folded.
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
   case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
   case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
@@ -80,6 +85,11 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  // The activations read attributes; they are not folded.
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
   case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
   case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Div:
   case OpKind::Pow: case OpKind::Where: case OpKind::Sum: case OpKind::Mean:

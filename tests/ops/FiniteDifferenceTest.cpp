@@ -42,6 +42,46 @@ void squareCase(Case &c) {
     c.output(c.composite("square", {V(c.input(c.shape(0, 3)))}));
 }
 
+/// An activation with random float parameters: each of `keys` is left at
+/// PyTorch's default or set to a value drawn from `values`.
+template <OpKind K, Dist D>
+void activation(Case &c, const std::vector<const char *> &keys,
+                const std::vector<double> &values) {
+  for (int v = 0; v < kVariants; ++v) {
+    AttrMap a;
+    for (const char *k : keys)
+      if (c.coin()) a[k] = values[c.randInt(0, values.size() - 1)];
+    c.output(c.op(K, {V(c.input(c.shape(0, 3), D))}, a));
+  }
+}
+
+void geluCase(Case &c) {
+  for (const char *approx : {"", "none", "tanh"}) {
+    AttrMap a;
+    if (*approx) a["approximate"] = std::string(approx);
+    c.output(c.op(OpKind::Gelu, {V(c.input(c.shape(0, 3)))}, a));
+  }
+}
+void leakyReluCase(Case &c) {
+  activation<OpKind::LeakyRelu, Dist::NonZero>(c, {"negative_slope"}, {0.2, 0.0, -0.5});
+}
+void eluCase(Case &c) {
+  activation<OpKind::Elu, Dist::NonZero>(c, {"alpha"}, {0.5, 2.0});
+}
+void softplusCase(Case &c) {
+  activation<OpKind::Softplus, Dist::Normal>(c, {"beta", "threshold"}, {0.5, 2.0, 1.25});
+}
+void clampCase(Case &c) {
+  // Either bound, or both; values at a bound are improbable with N(0, 1).
+  AttrMap forms[] = {{{"min", -0.3}}, {{"max", 0.4}}, {{"min", -0.6}, {"max", 0.7}}};
+  for (const AttrMap &a : forms)
+    c.output(c.op(OpKind::Clamp, {V(c.input(c.shape(0, 3)))}, a));
+}
+void hardtanhCase(Case &c) {
+  activation<OpKind::Hardtanh, Dist::Normal>(c, {"min_val"}, {-0.4, -1.5});
+  activation<OpKind::Hardtanh, Dist::Normal>(c, {"max_val"}, {0.3, 1.5});
+}
+
 template <OpKind K, Dist DA, Dist DB> void binary(Case &c) {
   for (int v = 0; v < kVariants; ++v) {
     Shape full = c.shape(0, 3);
@@ -313,6 +353,18 @@ const OpCaseRow kCases[] = {
     {"relu", unary<OpKind::Relu, Dist::NonZero>},
     {"sign", unary<OpKind::Sign, Dist::NonZero>},
     {"square", squareCase},
+    {"gelu", geluCase},
+    {"silu", unary<OpKind::Silu, Dist::Normal>},
+    {"leaky_relu", leakyReluCase},
+    {"elu", eluCase},
+    {"softplus", softplusCase},
+    {"erf", unary<OpKind::Erf, Dist::Normal>},
+    {"log1p", unary<OpKind::Log1p, Dist::Positive>},
+    {"expm1", unary<OpKind::Expm1, Dist::Normal>},
+    {"rsqrt", unary<OpKind::Rsqrt, Dist::Positive>},
+    {"reciprocal", unary<OpKind::Reciprocal, Dist::NonZero>},
+    {"clamp", clampCase},
+    {"hardtanh", hardtanhCase},
     {"add", binary<OpKind::Add, Dist::Normal, Dist::Normal>},
     {"sub", binary<OpKind::Sub, Dist::Normal, Dist::Normal>},
     {"mul", binary<OpKind::Mul, Dist::Normal, Dist::Normal>},

@@ -112,7 +112,7 @@ class Gen:
     # --- ops ------------------------------------------------------------
     def step(self):
         r = self.rng
-        kind = r.choice(["unary", "unary", "domain", "binary", "binary", "pow",
+        kind = r.choice(["unary", "unary", "activation", "domain", "binary", "binary", "pow",
                          "where", "reduce", "reduce", "shape", "shape", "matmul",
                          "softmax", "loss"])
         getattr(self, "op_" + kind)()
@@ -125,9 +125,31 @@ class Gen:
             v = self.node("tanh", [v[0]], shape=v[1], pool=False)
         self.node(op, [v[0]], shape=v[1])
 
+    def op_activation(self):
+        r = self.rng
+        v = self.pick()
+        op = r.choice(["gelu", "silu", "leaky_relu", "elu", "softplus", "erf",
+                       "expm1", "clamp", "hardtanh"])
+        attrs = {}
+        if op == "gelu" and r.random() < 0.5:
+            attrs["approximate"] = r.choice(["none", "tanh"])
+        elif op == "leaky_relu" and r.random() < 0.5:
+            attrs["negative_slope"] = r.choice([0.2, 0.05])
+        elif op == "elu" and r.random() < 0.5:
+            attrs["alpha"] = r.choice([0.5, 2.0])
+        elif op == "softplus" and r.random() < 0.5:
+            attrs["beta"], attrs["threshold"] = r.choice([(2.0, 20.0), (0.5, 1.5)])
+        elif op == "clamp":
+            attrs = r.choice([{"min": -0.3}, {"max": 0.4}, {"min": -0.6, "max": 0.7}])
+        elif op == "hardtanh" and r.random() < 0.5:
+            attrs = {"min_val": -0.5, "max_val": 0.8}
+        if op == "expm1":
+            v = self.node("tanh", [v[0]], shape=v[1], pool=False)
+        self.node(op, [v[0]], attrs=attrs, shape=v[1])
+
     def op_domain(self):
         v = self.positive(self.pick())
-        op = self.rng.choice(["log", "sqrt"])
+        op = self.rng.choice(["log", "sqrt", "log1p", "rsqrt", "reciprocal"])
         self.node(op, [v[0]], shape=v[1])
 
     def op_binary(self):
