@@ -19,14 +19,15 @@ import random
 import sys
 
 UNARY = ["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
-         "relu", "sign", "detach"]
+         "relu", "sign", "detach", "gelu", "silu", "leaky_relu", "elu",
+         "softplus", "erf", "log1p", "expm1", "rsqrt", "reciprocal", "hardtanh"]
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
 COMPARE = ["lt", "le", "gt", "ge", "eq", "ne"]
 REDUCE = ["sum", "mean", "max", "min"]
 ALL_OPS = UNARY + BINARY + COMPARE + REDUCE + [
     "where", "reshape", "expand", "transpose", "permute", "squeeze",
     "unsqueeze", "concat", "cat", "slice", "matmul", "softmax", "log_softmax",
-    "cross_entropy", "mse_loss"]
+    "cross_entropy", "mse_loss", "clamp"]
 
 HOSTILE_NAMES = [
     'a"b', "a'b", "line\nbreak", "cr\rlf", "tab\there", "back\\slash",
