@@ -165,6 +165,8 @@ private:
     case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
     case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
     case OpKind::Hardtanh:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

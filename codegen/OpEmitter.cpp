@@ -185,6 +185,8 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Where:
     return "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")";
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
@@ -625,6 +627,8 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
     case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
     case OpKind::Hardtanh:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -651,6 +655,10 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::SliceBackward: code = sliceBackward(n); break;
     case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
     case OpKind::Gemm: code = matmul(n); break;
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
+    case OpKind::Norm: case OpKind::Argmax: case OpKind::Argmin:
+      code = statReduction(n);
+      break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

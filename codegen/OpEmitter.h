@@ -61,6 +61,10 @@ private:
                                const std::string &body);
   std::string argMask(const Node *n);
   std::string sliceBackward(const Node *n);
+  /// logsumexp, var, std, norm, argmax, argmin: one loop over the result's
+  /// elements, one or two passes over the reduced ones
+  /// (codegen/StatReductionEmitter.cpp).
+  std::string statReduction(const Node *n);
 
   /// Reads operand `x` at the multi-index `vars` of an iteration space of
   /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.

@@ -187,6 +187,8 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
     case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
     case OpKind::Hardtanh:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -250,6 +252,10 @@ std::string gradFnName(const Node &n) {
     if (nd == 1 || n.operands[0]->type.rank() == 0) return base + "Backward0";
     return std::string(n.op == OpKind::Max ? "Amax" : "Amin") + "Backward0";
   }
+  case OpKind::Norm:
+    // torch.norm over two dims is frobenius_norm, computed as a sqrt.
+    return getInts(n.attrs, "dim", {}).size() == 2 ? "SqrtBackward0"
+                                                   : info.gradFn;
   case OpKind::Squeeze:
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
@@ -288,6 +294,8 @@ std::string gradFnName(const Node &n) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Detach: case OpKind::Add: case OpKind::Mul:
   case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:
   case OpKind::Le: case OpKind::Gt: case OpKind::Ge: case OpKind::Eq:

@@ -188,6 +188,66 @@ TensorType inferMaxMin(const std::vector<TensorType> &in, AttrMap &attrs) {
   return inferReduce(in, attrs);
 }
 
+TensorType inferLogsumexp(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "logsumexp");
+  if (!attrs.count("dim")) throw Error("logsumexp needs the attribute 'dim'");
+  return inferReduce(in, attrs);
+}
+
+/// var/std: `correction` (default 1, Bessel's) or the older `unbiased`
+/// flag, which becomes the correction it stands for (true: 1, false: 0),
+/// so both spellings print as the same IR.
+TensorType inferVarStd(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "var/std");
+  if (attrs.count("unbiased")) {
+    if (attrs.count("correction"))
+      throw Error("var/std: give either 'unbiased' or 'correction', not both");
+    bool u = getBool(attrs, "unbiased", true);
+    attrs.erase("unbiased");
+    attrs["correction"] = int64_t(u ? 1 : 0);
+  }
+  if (attrs.count("correction")) {
+    int64_t c = getInt(attrs, "correction", 1);
+    if (c < 0) throw Error("var/std: correction must be non-negative");
+    attrs["correction"] = c;
+  }
+  return inferReduce(in, attrs);
+}
+
+/// norm: the 2-norm (`p` = 2 or "fro", PyTorch's default) over `dim`.
+TensorType inferNorm(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "norm");
+  auto it = attrs.find("p");
+  if (it != attrs.end()) {
+    bool two = false;
+    if (auto *s = std::get_if<std::string>(&it->second)) two = *s == "fro";
+    else two = getFloat(attrs, "p", 2) == 2;
+    if (!two) throw Error("norm: only p=2 (\"fro\") is supported");
+    attrs.erase(it);
+  }
+  return inferReduce(in, attrs);
+}
+
+/// argmax/argmin: the index along one `dim`, or into the flattened tensor
+/// when `dim` is absent (as in PyTorch); i64 result.
+TensorType inferArgExtremum(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (in[0].numel() == 0)
+    throw Error("argmax/argmin of an empty tensor is an error in PyTorch too");
+  if (attrs.count("dim") && !std::get_if<int64_t>(&attrs["dim"]))
+    throw Error("argmax/argmin: 'dim' must be one integer");
+  if (!attrs.count("dim")) {
+    // Over all elements: keepdim keeps every dim as 1.
+    Shape out;
+    if (getBool(attrs, "keepdim", false)) out.assign(in[0].rank(), 1);
+    return {DType::I64, out};
+  }
+  TensorType t = inferReduce(in, attrs);
+  // A single dim stays an integer in canonical form.
+  if (attrs.count("dim")) attrs["dim"] = getInts(attrs, "dim", {})[0];
+  return {DType::I64, t.shape};
+}
+
 TensorType inferReshape(const std::vector<TensorType> &in, AttrMap &attrs) {
   if (!attrs.count("shape")) throw Error("reshape needs the attribute 'shape'");
   Shape s = getInts(attrs, "shape", {});

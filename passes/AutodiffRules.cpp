@@ -167,6 +167,8 @@ void unaryRule(Ctx &c) {
     break;
   }
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -256,6 +258,8 @@ void binaryRule(Ctx &c) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Detach: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
@@ -357,6 +361,8 @@ void reduceRule(Ctx &c) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -421,6 +427,8 @@ void shapeRule(Ctx &c) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -457,12 +465,56 @@ void matmulRule(Ctx &c) {
   }
 }
 
+/// The reductions of ir/Ops.def's statistical group (logsumexp, norm,
+/// var, std; the caller dispatches only these). Their adjoint g and
+/// result y are broadcast back over the reduced dims first (unreduce).
+void statReductionRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *x = c.a(), *y = c.y;
+  std::vector<int64_t> dims = reducedDims(y);
+  bool keep = getBool(y->attrs, "keepdim", false);
+  const Shape &full = x->type.shape;
+  Node *g = b.unreduce(c.g, dims, keep, full);
+  Node *yu = b.unreduce(y, dims, keep, full);
+  Node *zero = b.scalar(0, c.dt());
+  if (y->op == OpKind::Logsumexp) {
+    c.set(0, b.mul(g, b.op(OpKind::Exp, {b.sub(x, yu)})));
+    return;
+  }
+  if (y->op == OpKind::Norm) {
+    c.set(0, b.select(b.op(OpKind::Eq, {yu, zero}), zero, b.mul(x, b.div(g, yu))));
+    return;
+  }
+  // var and std.
+  int64_t n = 1;
+  for (int64_t d : dims) n *= full[d];
+  double denom = static_cast<double>(n - getInt(y->attrs, "correction", 1));
+  AttrMap red = {{"keepdim", true}};
+  if (y->attrs.count("dim")) red["dim"] = y->attrs.at("dim");
+  Node *centered = b.sub(x, b.op(OpKind::Mean, {x}, red));
+  if (y->op == OpKind::Var) {
+    c.set(0, b.mul(b.mulScalar(g, 2 / denom), centered));
+    return;
+  }
+  Node *s = b.div(g, b.mulScalar(yu, denom));
+  s = b.select(b.op(OpKind::Eq, {yu, zero}), zero, s);
+  c.set(0, b.mul(s, centered));
+}
+
 void specialRule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *y = c.y, *g = c.g;
   switch (y->op) {
   case OpKind::Matmul:
     matmulRule(c);
+    return;
+  case OpKind::Logsumexp: // dx = g exp(x - y), g and y broadcast back
+  case OpKind::Var:       // dx = g 2 (x - mean) / (N - correction)
+  case OpKind::Std:       // dx = g (x - mean) / ((N - correction) y), 0 where y = 0
+  case OpKind::Norm:      // dx = x g / y, 0 where y = 0
+    statReductionRule(c);
+    return;
+  case OpKind::Argmax: case OpKind::Argmin: // integer result: no gradient
     return;
   case OpKind::Softmax: { // dx = y (g - sum(g y, dim))
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};

@@ -48,6 +48,8 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
   case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
@@ -90,6 +92,8 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
   case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Div:
   case OpKind::Pow: case OpKind::Where: case OpKind::Sum: case OpKind::Mean:

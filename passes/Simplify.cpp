@@ -115,6 +115,8 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Sum:
   case OpKind::Mean: case OpKind::Max: case OpKind::Min: case OpKind::Reshape:

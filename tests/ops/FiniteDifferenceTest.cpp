@@ -334,6 +334,39 @@ void mlpStep(Case &c) {
   c.output(c.op(OpKind::CrossEntropy, {V(z), V(c.labels({5}, 3, false))}));
 }
 
+/// logsumexp, var, std, norm over random dims (var/std: random correction
+/// or unbiased); values are N(0, 1), so no norm or std is 0.
+template <OpKind K> void statistic(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3);
+    AttrMap a = reduceAttrs(c, static_cast<int64_t>(s.size()), K != OpKind::Logsumexp, false);
+    if ((K == OpKind::Var || K == OpKind::Std) && c.coin()) {
+      if (c.coin()) a["correction"] = int64_t(0);
+      else a["unbiased"] = c.coin();
+    }
+    // var/std of one element with Bessel's correction divide by 0.
+    int64_t n = 1;
+    std::vector<int64_t> dims = getInts(a, "dim", {});
+    if (!a.count("dim")) for (int64_t d = 0; d < int64_t(s.size()); ++d) dims.push_back(d);
+    for (int64_t d : dims) n *= s[d < 0 ? d + s.size() : d];
+    if (n < 2 && K != OpKind::Logsumexp) s.insert(s.begin(), 2), a.erase("dim"), a.erase("keepdim");
+    c.output(c.op(K, {V(c.input(s))}, a));
+  }
+}
+
+/// argmax/argmin have no gradient: an integer output beside a
+/// differentiable one of the same input.
+void argExtremum(Case &c) {
+  for (OpKind k : {OpKind::Argmax, OpKind::Argmin}) {
+    Node *x = c.input(c.shape(1, 3));
+    AttrMap a;
+    if (c.coin()) a["dim"] = c.randInt(-x->type.rank(), x->type.rank() - 1);
+    if (c.coin()) a["keepdim"] = true;
+    c.output(c.op(k, {V(x)}, a));
+    c.output(c.op(OpKind::Mul, {V(x), L(2)}));
+  }
+}
+
 struct OpCaseRow {
   const char *name;
   void (*build)(Case &);
@@ -379,6 +412,11 @@ const OpCaseRow kCases[] = {
     {"mean", reduction<OpKind::Mean>},
     {"max", extremum<OpKind::Max>},
     {"min", extremum<OpKind::Min>},
+    {"logsumexp", statistic<OpKind::Logsumexp>},
+    {"var", statistic<OpKind::Var>},
+    {"std", statistic<OpKind::Std>},
+    {"norm", statistic<OpKind::Norm>},
+    {"argmax_argmin", argExtremum},
     {"reshape", reshapeCase},
     {"transpose_permute", transposePermute},
     {"expand", expandCase},

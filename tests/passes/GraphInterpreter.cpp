@@ -80,6 +80,8 @@ double unary(OpKind k, double x, const AttrMap &at) {
   case OpKind::Hardtanh:
     return std::min(std::max(x, getFloat(at, "min_val", -1)), getFloat(at, "max_val", 1));
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
   case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:
   case OpKind::Lt: case OpKind::Le: case OpKind::Gt: case OpKind::Ge:
@@ -120,6 +122,8 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Detach: case OpKind::Where: case OpKind::Sum:
   case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
@@ -181,6 +185,8 @@ private:
     case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
     case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
     case OpKind::Hardtanh:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

@@ -49,6 +49,14 @@ def _binary(fn, needs_tensors=False, operator=None):
     return run
 
 
+def _var_std(f, x, k):
+    corr = k.get("correction", 1 if k.get("unbiased", True) else 0)
+    dims = _dims(k)
+    if dims is None and not k.get("keepdim", False):
+        return f(x, unbiased=bool(corr)) if corr in (0, 1) else f(x, None, correction=corr)
+    return f(x, dim=dims, correction=corr, keepdim=k.get("keepdim", False))
+
+
 def _reduce(kind):
     def run(args, attrs):
         x, = args
@@ -133,6 +141,12 @@ OPS = {
         a[2] if torch.is_tensor(a[2]) else _scalar_like(a[2], a[1])),
     "sum": _reduce("sum"), "mean": _reduce("mean"),
     "max": _reduce("max"), "min": _reduce("min"),
+    "logsumexp": lambda a, k: torch.logsumexp(a[0], _dims(k), k.get("keepdim", False)),
+    "var": lambda a, k: _var_std(torch.var, a[0], k),
+    "std": lambda a, k: _var_std(torch.std, a[0], k),
+    "norm": lambda a, k: torch.norm(a[0], dim=_dims(k), keepdim=k.get("keepdim", False)),
+    "argmax": lambda a, k: torch.argmax(a[0], k.get("dim"), k.get("keepdim", False)),
+    "argmin": lambda a, k: torch.argmin(a[0], k.get("dim"), k.get("keepdim", False)),
     "reshape": lambda a, k: a[0].reshape(k["shape"]),
     "expand": lambda a, k: a[0].expand(list(k["shape"])),
     "transpose": lambda a, k: a[0].transpose(k.get("dim0", 0), k.get("dim1", 1)),

@@ -113,7 +113,7 @@ class Gen:
     def step(self):
         r = self.rng
         kind = r.choice(["unary", "unary", "activation", "domain", "binary", "binary", "pow",
-                         "where", "reduce", "reduce", "shape", "shape", "matmul",
+                         "where", "reduce", "reduce", "statistic", "shape", "shape", "matmul",
                          "softmax", "loss"])
         getattr(self, "op_" + kind)()
 
@@ -230,6 +230,33 @@ class Gen:
         if keep:
             attrs["keepdim"] = True
         self.node(op, [v[0]], attrs, shape=out)
+
+    def op_statistic(self):
+        r = self.rng
+        v = self.pick(1)
+        rank = len(v[1])
+        op = r.choice(["logsumexp", "var", "std", "norm", "argmax", "argmin"])
+        keep = r.random() < 0.4
+        attrs = {"keepdim": True} if keep else {}
+        if op in ("argmax", "argmin") or op == "norm" and r.random() < 0.5:
+            dims = [r.randrange(rank)] if op == "norm" or r.random() < 0.7 else None
+        else:
+            dims = sorted(r.sample(range(rank), r.randint(1, min(rank, 2 if op == "norm" else rank))))
+        if op in ("var", "std") and r.random() < 0.3:
+            dims = None
+        if op in ("var", "std") and r.random() < 0.5:
+            attrs["correction" if r.random() < 0.5 else "unbiased"] = r.choice([0, 1]) if "correction" not in attrs else 0
+            if "unbiased" in attrs:
+                attrs["unbiased"] = bool(attrs["unbiased"])
+        if dims is None:
+            out = [1] * rank if keep else []
+        else:
+            attrs["dim"] = dims[0] if len(dims) == 1 and (op in ("argmax", "argmin") or r.random() < 0.5) else dims
+            out = [1 if i in dims else d for i, d in enumerate(v[1]) if keep or i not in dims]
+        if op in ("argmax", "argmin"):
+            self.node(op, [v[0]], attrs or None, shape=out, pool=False)
+            return
+        self.node(op, [v[0]], attrs or None, shape=out)
 
     def op_shape(self):
         r = self.rng
