@@ -79,10 +79,10 @@ void writeFile(const std::string &path, const std::string &bytes) {
   f << bytes;
 }
 
-/// Compiles kSource (or \p source) with a cache in \p dir; checks the code
-/// runs and returns whether it was a cache hit.
-bool compileAndRun(const std::string &dir, int optLevel = 3,
-                   const char *source = kSource, int want = 10) {
+/// Compiles with a cache in \p dir through \p compile (given the Jit);
+/// checks affine(2) == \p want and returns whether it was a cache hit.
+template <typename CompileFn>
+bool compileWith(const std::string &dir, int optLevel, int want, CompileFn compile) {
   JitOptions options;
   options.cacheDir = dir;
   options.optLevel = optLevel;
@@ -91,7 +91,7 @@ bool compileAndRun(const std::string &dir, int optLevel = 3,
     ADD_FAILURE() << llvm::toString(jit.takeError());
     return false;
   }
-  auto module = (*jit)->compile(source, "affine");
+  llvm::Expected<std::unique_ptr<JitModule>> module = compile(**jit);
   if (!module) {
     ADD_FAILURE() << llvm::toString(module.takeError());
     return false;
@@ -103,6 +103,14 @@ bool compileAndRun(const std::string &dir, int optLevel = 3,
   }
   EXPECT_EQ((*fn)(2), want);
   return (*module)->stats().cacheHit;
+}
+
+/// Compiles kSource (or \p source) with a cache in \p dir; checks the code
+/// runs and returns whether it was a cache hit.
+bool compileAndRun(const std::string &dir, int optLevel = 3,
+                   const char *source = kSource, int want = 10) {
+  return compileWith(dir, optLevel, want,
+                     [&](Jit &jit) { return jit.compile(source, "affine"); });
 }
 
 TEST(CompileCache, SecondCompileIsAHit) {
@@ -460,25 +468,8 @@ const std::vector<std::string> kParts = {
 /// Compiles kParts with a cache in \p dir; checks affine(2) == 10 and
 /// returns whether every part came from the cache.
 bool compilePartsAndRun(const std::string &dir) {
-  JitOptions options;
-  options.cacheDir = dir;
-  auto jit = Jit::create(options);
-  if (!jit) {
-    ADD_FAILURE() << llvm::toString(jit.takeError());
-    return false;
-  }
-  auto module = (*jit)->compileParts(kParts, "affine");
-  if (!module) {
-    ADD_FAILURE() << llvm::toString(module.takeError());
-    return false;
-  }
-  auto fn = (*module)->lookupFunction<int(int)>("affine");
-  if (!fn) {
-    ADD_FAILURE() << llvm::toString(fn.takeError());
-    return false;
-  }
-  EXPECT_EQ((*fn)(2), 10);
-  return (*module)->stats().cacheHit;
+  return compileWith(dir, 1, 10,
+                     [](Jit &jit) { return jit.compileParts(kParts, "affine"); });
 }
 
 } // namespace

@@ -5,7 +5,8 @@
 #     class trains a regression; editing the graph regenerates the code on
 #     the next build, and a build with nothing changed does nothing;
 #   - examples/c_api (gradc::capi, libgradc.so) and examples/host_jit
-#     (gradc::runtime, the C++ API and its installed headers).
+#     (gradc::runtime, the C++ API and its installed headers);
+#   - examples/ddp (gradc::mpi), where gradc was built with MPI.
 # Usage: install_consumer.sh BUILD_DIR SOURCE_DIR WORK_DIR
 set -euo pipefail
 build=$1 src=$2 work=$3
@@ -50,4 +51,13 @@ cmake --build "$work/c_api"
 cmake -S "$src/examples/host_jit" -B "$work/host_jit" "${configure[@]}" > "$work/host_jit-configure.log"
 cmake --build "$work/host_jit"
 "$work/host_jit/host_jit" "$src/examples/seed.json" | grep -q "x.grad = 4.5 4.5 4.5 4.5"
+# Data-parallel training (gradc::mpi), where gradc was built with MPI: two
+# ranks of the installed-tree build must halve the loss.
+if [ -f "$prefix/lib/cmake/gradc/gradcMpiTargets.cmake" ] && command -v mpirun > /dev/null; then
+  cmake -S "$src/examples/ddp" -B "$work/ddp" "${configure[@]}" > "$work/ddp-configure.log"
+  cmake --build "$work/ddp"
+  OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --allow-run-as-root --oversubscribe \
+    --bind-to none --mca btl self,vader --mca mpi_yield_when_idle 1 -np 2 "$work/ddp/ddp" \
+    --in 64 --hidden 32 --steps 30 --batch 32 --lr 0.2 --require-drop 0.5
+fi
 echo "install_consumer: all checks passed"
