@@ -187,6 +187,7 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
@@ -629,6 +630,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Hardtanh:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
+    case OpKind::Triu: case OpKind::Tril:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -659,6 +661,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Norm: case OpKind::Argmax: case OpKind::Argmin:
       code = statReduction(n);
       break;
+    case OpKind::Triu: case OpKind::Tril: code = triangle(n); break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

@@ -65,6 +65,10 @@ private:
   /// elements, one or two passes over the reduced ones
   /// (codegen/StatReductionEmitter.cpp).
   std::string statReduction(const Node *n);
+  /// triu and tril: the operand where the column index minus the row
+  /// index is >= (triu) or <= (tril) `diagonal`, else 0
+  /// (codegen/MaskEmitter.cpp).
+  std::string triangle(const Node *n);
 
   /// Reads operand `x` at the multi-index `vars` of an iteration space of
   /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.

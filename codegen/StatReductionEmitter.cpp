@@ -119,6 +119,7 @@ std::string OpEmitter::statReduction(const Node *n) {
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
   case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
+  case OpKind::Triu: case OpKind::Tril:
   case OpKind::CrossEntropyBackward: case OpKind::Gemm:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not a statistical reduction");

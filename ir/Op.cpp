@@ -248,6 +248,17 @@ TensorType inferArgExtremum(const std::vector<TensorType> &in, AttrMap &attrs) {
   return {DType::I64, t.shape};
 }
 
+/// triu/tril: a tensor of rank >= 2 (PyTorch's condition), `diagonal` an
+/// integer (default 0; positive above the main diagonal).
+TensorType inferTriangle(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (in[0].rank() < 2)
+    throw Error("triu/tril: the operand needs at least two dimensions, got " +
+                shapeToString(in[0].shape));
+  if (attrs.count("diagonal")) attrs["diagonal"] = getInt(attrs, "diagonal", 0);
+  return in[0];
+}
+
 TensorType inferReshape(const std::vector<TensorType> &in, AttrMap &attrs) {
   if (!attrs.count("shape")) throw Error("reshape needs the attribute 'shape'");
   Shape s = getInts(attrs, "shape", {});

@@ -169,6 +169,7 @@ void unaryRule(Ctx &c) {
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -260,6 +261,7 @@ void binaryRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
   case OpKind::Detach: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
@@ -363,6 +365,7 @@ void reduceRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -429,6 +432,7 @@ void shapeRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -515,6 +519,9 @@ void specialRule(Ctx &c) {
     statReductionRule(c);
     return;
   case OpKind::Argmax: case OpKind::Argmin: // integer result: no gradient
+    return;
+  case OpKind::Triu: case OpKind::Tril: // the same mask on g
+    c.set(0, b.op(y->op, {g}, y->attrs));
     return;
   case OpKind::Softmax: { // dx = y (g - sum(g y, dim))
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};

@@ -367,6 +367,15 @@ void argExtremum(Case &c) {
   }
 }
 
+/// triu/tril of random matrices and batches, diagonal in [-2, 2] or absent.
+template <OpKind K> void triangleCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    AttrMap a;
+    if (c.coin()) a["diagonal"] = c.randInt(-2, 2);
+    c.output(c.op(K, {V(c.input(c.shape(2, 3)))}, a));
+  }
+}
+
 struct OpCaseRow {
   const char *name;
   void (*build)(Case &);
@@ -417,6 +426,8 @@ const OpCaseRow kCases[] = {
     {"std", statistic<OpKind::Std>},
     {"norm", statistic<OpKind::Norm>},
     {"argmax_argmin", argExtremum},
+    {"triu", triangleCase<OpKind::Triu>},
+    {"tril", triangleCase<OpKind::Tril>},
     {"reshape", reshapeCase},
     {"transpose_permute", transposePermute},
     {"expand", expandCase},

@@ -23,11 +23,12 @@ UNARY = ["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
          "softplus", "erf", "log1p", "expm1", "rsqrt", "reciprocal", "hardtanh"]
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
 COMPARE = ["lt", "le", "gt", "ge", "eq", "ne"]
-REDUCE = ["sum", "mean", "max", "min"]
+REDUCE = ["sum", "mean", "max", "min", "logsumexp", "var", "std", "norm",
+          "argmax", "argmin"]
 ALL_OPS = UNARY + BINARY + COMPARE + REDUCE + [
     "where", "reshape", "expand", "transpose", "permute", "squeeze",
     "unsqueeze", "concat", "cat", "slice", "matmul", "softmax", "log_softmax",
-    "cross_entropy", "mse_loss", "clamp"]
+    "cross_entropy", "mse_loss", "clamp", "triu", "tril"]
 
 HOSTILE_NAMES = [
     'a"b', "a'b", "line\nbreak", "cr\rlf", "tab\there", "back\\slash",

@@ -54,6 +54,8 @@ def _var_std(f, x, k):
     dims = _dims(k)
     if dims is None and not k.get("keepdim", False):
         return f(x, unbiased=bool(corr)) if corr in (0, 1) else f(x, None, correction=corr)
+    if dims is None:  # PyTorch 1.13's backward of dim=None, keepdim=True is broken
+        dims = list(range(x.dim()))
     return f(x, dim=dims, correction=corr, keepdim=k.get("keepdim", False))
 
 
@@ -147,6 +149,8 @@ OPS = {
     "norm": lambda a, k: torch.norm(a[0], dim=_dims(k), keepdim=k.get("keepdim", False)),
     "argmax": lambda a, k: torch.argmax(a[0], k.get("dim"), k.get("keepdim", False)),
     "argmin": lambda a, k: torch.argmin(a[0], k.get("dim"), k.get("keepdim", False)),
+    "triu": lambda a, k: torch.triu(a[0], k.get("diagonal", 0)),
+    "tril": lambda a, k: torch.tril(a[0], k.get("diagonal", 0)),
     "reshape": lambda a, k: a[0].reshape(k["shape"]),
     "expand": lambda a, k: a[0].expand(list(k["shape"])),
     "transpose": lambda a, k: a[0].transpose(k.get("dim0", 0), k.get("dim1", 1)),

@@ -248,11 +248,34 @@ class Gen:
             attrs["correction" if r.random() < 0.5 else "unbiased"] = r.choice([0, 1]) if "correction" not in attrs else 0
             if "unbiased" in attrs:
                 attrs["unbiased"] = bool(attrs["unbiased"])
+        count = 1
+        for i, d in enumerate(v[1]):
+            count *= d if dims is None or i in dims else 1
+        if op in ("var", "std") and count < 2:
+            # One element: N - correction may be 0, and PyTorch 1.13's
+            # VarBackward0 returns a wrongly shaped gradient there.
+            op = "norm"
+            attrs.pop("correction", None)
+            attrs.pop("unbiased", None)
+            if dims is not None and len(dims) > 2:
+                dims = None  # torch.norm takes at most two dims
+        kept = [d for i, d in enumerate(v[1]) if dims is not None and i not in dims]
+        if op in ("var", "std") and all(d == 1 for d in kept):
+            # The runner seeds a one-element root with a scalar, which
+            # PyTorch 1.13's VarBackward0 rejects for a [1, 1] result: no
+            # keepdim where the result has one element.
+            keep = False
+            attrs.pop("keepdim", None)
         if dims is None:
             out = [1] * rank if keep else []
         else:
             attrs["dim"] = dims[0] if len(dims) == 1 and (op in ("argmax", "argmin") or r.random() < 0.5) else dims
             out = [1 if i in dims else d for i, d in enumerate(v[1]) if keep or i not in dims]
+        if rank >= 2 and r.random() < 0.3:  # a mask instead
+            op = r.choice(["triu", "tril"])
+            attrs = {"diagonal": r.randint(-2, 2)} if r.random() < 0.6 else None
+            self.node(op, [v[0]], attrs, shape=v[1])
+            return
         if op in ("argmax", "argmin"):
             self.node(op, [v[0]], attrs or None, shape=out, pool=False)
             return
