@@ -69,6 +69,9 @@ private:
   /// index is >= (triu) or <= (tril) `diagonal`, else 0
   /// (codegen/MaskEmitter.cpp).
   std::string triangle(const Node *n);
+  /// cumsum: a running double sum along `dim` per line
+  /// (codegen/ScanEmitter.cpp).
+  std::string cumsum(const Node *n);
 
   /// Reads operand `x` at the multi-index `vars` of an iteration space of
   /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.

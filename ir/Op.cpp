@@ -248,6 +248,14 @@ TensorType inferArgExtremum(const std::vector<TensorType> &in, AttrMap &attrs) {
   return {DType::I64, t.shape};
 }
 
+/// cumsum: `dim` is required and becomes non-negative.
+TensorType inferCumsum(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "cumsum");
+  if (!attrs.count("dim")) throw Error("cumsum needs the attribute 'dim'");
+  attrs["dim"] = normalizeDim(getInt(attrs, "dim", 0), in[0].rank());
+  return in[0];
+}
+
 /// triu/tril: a tensor of rank >= 2 (PyTorch's condition), `diagonal` an
 /// integer (default 0; positive above the main diagonal).
 TensorType inferTriangle(const std::vector<TensorType> &in, AttrMap &attrs) {

@@ -170,6 +170,7 @@ void unaryRule(Ctx &c) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -262,6 +263,7 @@ void binaryRule(Ctx &c) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
@@ -366,6 +368,7 @@ void reduceRule(Ctx &c) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -433,6 +436,7 @@ void shapeRule(Ctx &c) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -523,6 +527,14 @@ void specialRule(Ctx &c) {
   case OpKind::Triu: case OpKind::Tril: // the same mask on g
     c.set(0, b.op(y->op, {g}, y->attrs));
     return;
+  case OpKind::Cumsum: {
+    // dx_i = sum_{j >= i} g_j (a cumsum from the end), computed as
+    // g_i + sum(g) - cumsum(g)_i so that no flip op is needed.
+    AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
+    Node *total = b.op(OpKind::Sum, {g}, red);
+    c.set(0, b.add(g, b.sub(total, b.op(OpKind::Cumsum, {g}, y->attrs))));
+    return;
+  }
   case OpKind::Softmax: { // dx = y (g - sum(g y, dim))
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
     Node *s = b.op(OpKind::Sum, {b.mul(g, y)}, red);

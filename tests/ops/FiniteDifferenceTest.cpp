@@ -376,6 +376,15 @@ template <OpKind K> void triangleCase(Case &c) {
   }
 }
 
+/// cumsum along a random (possibly negative) dim.
+void cumsumCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(0, 3);
+    int64_t r = std::max<int64_t>(1, static_cast<int64_t>(s.size()));
+    c.output(c.op(OpKind::Cumsum, {V(c.input(s))}, {{"dim", c.randInt(-r, r - 1)}}));
+  }
+}
+
 struct OpCaseRow {
   const char *name;
   void (*build)(Case &);
@@ -426,6 +435,7 @@ const OpCaseRow kCases[] = {
     {"std", statistic<OpKind::Std>},
     {"norm", statistic<OpKind::Norm>},
     {"argmax_argmin", argExtremum},
+    {"cumsum", cumsumCase},
     {"triu", triangleCase<OpKind::Triu>},
     {"tril", triangleCase<OpKind::Tril>},
     {"reshape", reshapeCase},

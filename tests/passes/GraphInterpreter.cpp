@@ -83,6 +83,7 @@ double unary(OpKind k, double x, const AttrMap &at) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
   case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:
   case OpKind::Lt: case OpKind::Le: case OpKind::Gt: case OpKind::Ge:
@@ -126,6 +127,7 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Where: case OpKind::Sum:
   case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
@@ -190,6 +192,7 @@ private:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

@@ -149,6 +149,7 @@ OPS = {
     "norm": lambda a, k: torch.norm(a[0], dim=_dims(k), keepdim=k.get("keepdim", False)),
     "argmax": lambda a, k: torch.argmax(a[0], k.get("dim"), k.get("keepdim", False)),
     "argmin": lambda a, k: torch.argmin(a[0], k.get("dim"), k.get("keepdim", False)),
+    "cumsum": lambda a, k: torch.cumsum(a[0], k["dim"]),
     "triu": lambda a, k: torch.triu(a[0], k.get("diagonal", 0)),
     "tril": lambda a, k: torch.tril(a[0], k.get("diagonal", 0)),
     "reshape": lambda a, k: a[0].reshape(k["shape"]),

@@ -271,6 +271,9 @@ class Gen:
         else:
             attrs["dim"] = dims[0] if len(dims) == 1 and (op in ("argmax", "argmin") or r.random() < 0.5) else dims
             out = [1 if i in dims else d for i, d in enumerate(v[1]) if keep or i not in dims]
+        if r.random() < 0.2:  # a running sum instead
+            self.node("cumsum", [v[0]], {"dim": r.randrange(-rank, rank)}, shape=v[1])
+            return
         if rank >= 2 and r.random() < 0.3:  # a mask instead
             op = r.choice(["triu", "tril"])
             attrs = {"diagonal": r.randint(-2, 2)} if r.random() < 0.6 else None
