@@ -184,6 +184,10 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Ne: return "(" + a[0] + " != " + a[1] + ")";
   case OpKind::Where:
     return "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")";
+  case OpKind::MaskedFill:
+    // The value takes x's dtype (the last operand is the bool mask).
+    return "(" + a[1] + " ? " + literal(getFloat(n->attrs, "value", 0), n->type.dtype) +
+           " : " + a[0] + ")";
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
@@ -632,6 +636,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
@@ -673,6 +678,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
     case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
     case OpKind::Hardtanh:
+    case OpKind::MaskedFill:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

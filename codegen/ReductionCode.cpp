@@ -41,6 +41,7 @@ void setAccumulator(Reduction &r) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:

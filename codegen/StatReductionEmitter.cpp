@@ -120,6 +120,7 @@ std::string OpEmitter::statReduction(const Node *n) {
   case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::CrossEntropyBackward: case OpKind::Gemm:
     throw InternalError("codegen", std::string("'") + n->info().name +

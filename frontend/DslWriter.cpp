@@ -68,6 +68,7 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Maximum: case OpKind::Minimum:
   case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
@@ -437,6 +438,7 @@ Text Writer::expr(const Node &n) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
   case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:

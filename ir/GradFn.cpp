@@ -190,6 +190,7 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
@@ -299,6 +300,7 @@ std::string gradFnName(const Node &n) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Mul:
   case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:

@@ -248,6 +248,20 @@ TensorType inferArgExtremum(const std::vector<TensorType> &in, AttrMap &attrs) {
   return {DType::I64, t.shape};
 }
 
+TensorType inferMaskedFill(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (in[1].dtype != DType::Bool)
+    throw Error("masked_fill: the mask must be bool, got " +
+                std::string(dtypeName(in[1].dtype)));
+  if (!attrs.count("value")) throw Error("masked_fill needs the attribute 'value'");
+  attrs["value"] = getFloat(attrs, "value", 0);
+  auto b = broadcastShapes(in[0].shape, in[1].shape);
+  if (!b || *b != in[0].shape)
+    throw Error("masked_fill: the mask " + shapeToString(in[1].shape) +
+                " does not broadcast to the tensor " + shapeToString(in[0].shape));
+  return in[0];
+}
+
 /// cumsum: `dim` is required and becomes non-negative.
 TensorType inferCumsum(const std::vector<TensorType> &in, AttrMap &attrs) {
   requireFloat(in[0], "cumsum");

@@ -170,6 +170,7 @@ void unaryRule(Ctx &c) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
@@ -238,6 +239,9 @@ void binaryRule(Ctx &c) {
     return;
   case OpKind::Pow:
     powRule(c);
+    return;
+  case OpKind::MaskedFill: // g where the mask is false; the mask gets none
+    c.set(0, b.select(bb, c.zero(), g));
     return;
   case OpKind::Maximum:
   case OpKind::Minimum: {
@@ -368,6 +372,7 @@ void reduceRule(Ctx &c) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
@@ -436,6 +441,7 @@ void shapeRule(Ctx &c) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
@@ -578,6 +584,7 @@ void specialRule(Ctx &c) {
   case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
   case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
   case OpKind::Hardtanh:
+  case OpKind::MaskedFill:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

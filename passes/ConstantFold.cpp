@@ -51,6 +51,7 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
   case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
@@ -97,6 +98,7 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
   case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Div:

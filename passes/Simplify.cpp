@@ -118,6 +118,7 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Sum:

@@ -176,6 +176,7 @@ private:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

@@ -385,6 +385,16 @@ void cumsumCase(Case &c) {
   }
 }
 
+/// masked_fill with a mask from a comparison, of x's shape or broadcast.
+void maskedFillCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape full = c.shape(1, 3);
+    Node *x = c.input(full);
+    Node *m = c.op(OpKind::Gt, {V(c.input(c.broadcastable(full), Dist::Normal, false)), L(0)});
+    c.output(c.op(OpKind::MaskedFill, {V(x), V(m)}, {{"value", c.coin() ? -1e9 : 0.5}}));
+  }
+}
+
 struct OpCaseRow {
   const char *name;
   void (*build)(Case &);
@@ -436,6 +446,7 @@ const OpCaseRow kCases[] = {
     {"norm", statistic<OpKind::Norm>},
     {"argmax_argmin", argExtremum},
     {"cumsum", cumsumCase},
+    {"masked_fill", maskedFillCase},
     {"triu", triangleCase<OpKind::Triu>},
     {"tril", triangleCase<OpKind::Tril>},
     {"reshape", reshapeCase},

@@ -83,6 +83,7 @@ double unary(OpKind k, double x, const AttrMap &at) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
   case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:
@@ -127,6 +128,7 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
   case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Where: case OpKind::Sum:
   case OpKind::Mean: case OpKind::Max: case OpKind::Min:
@@ -192,6 +194,7 @@ private:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
     case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:

@@ -28,7 +28,7 @@ REDUCE = ["sum", "mean", "max", "min", "logsumexp", "var", "std", "norm",
 ALL_OPS = UNARY + BINARY + COMPARE + REDUCE + [
     "where", "reshape", "expand", "transpose", "permute", "squeeze",
     "unsqueeze", "concat", "cat", "slice", "matmul", "softmax", "log_softmax",
-    "cross_entropy", "mse_loss", "clamp", "triu", "tril", "cumsum"]
+    "cross_entropy", "mse_loss", "clamp", "triu", "tril", "cumsum", "masked_fill"]
 
 HOSTILE_NAMES = [
     'a"b', "a'b", "line\nbreak", "cr\rlf", "tab\there", "back\\slash",

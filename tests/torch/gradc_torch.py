@@ -150,6 +150,7 @@ OPS = {
     "argmax": lambda a, k: torch.argmax(a[0], k.get("dim"), k.get("keepdim", False)),
     "argmin": lambda a, k: torch.argmin(a[0], k.get("dim"), k.get("keepdim", False)),
     "cumsum": lambda a, k: torch.cumsum(a[0], k["dim"]),
+    "masked_fill": lambda a, k: a[0].masked_fill(a[1], k["value"]),
     "triu": lambda a, k: torch.triu(a[0], k.get("diagonal", 0)),
     "tril": lambda a, k: torch.tril(a[0], k.get("diagonal", 0)),
     "reshape": lambda a, k: a[0].reshape(k["shape"]),

@@ -271,6 +271,12 @@ class Gen:
         else:
             attrs["dim"] = dims[0] if len(dims) == 1 and (op in ("argmax", "argmin") or r.random() < 0.5) else dims
             out = [1 if i in dims else d for i, d in enumerate(v[1]) if keep or i not in dims]
+        if r.random() < 0.15:  # a masked_fill instead
+            b = self.broadcast_partner(v[1])
+            if _bshape(v[1], b[1]) == v[1]:
+                m = self.node("gt", [b[0], 0.0], pool=False)
+                self.node("masked_fill", [v[0], m[0]], {"value": r.choice([-1e9, 0.5, 0.0])}, shape=v[1])
+                return
         if r.random() < 0.2:  # a running sum instead
             self.node("cumsum", [v[0]], {"dim": r.randrange(-rank, rank)}, shape=v[1])
             return
