@@ -42,6 +42,8 @@ float expf(float); float logf(float); float sqrtf(float); float fabsf(float);
 float sinf(float); float cosf(float); float tanhf(float); float powf(float, float);
 double exp(double); double log(double); double sqrt(double); double fabs(double);
 double sin(double); double cos(double); double tanh(double); double pow(double, double);
+float erff(float); float log1pf(float); float expm1f(float);
+double erf(double); double log1p(double); double expm1(double);
 void cblas_sgemm(int, int, int, int, int, int, float, const float *, int,
                  const float *, int, float, float *, int);
 void cblas_dgemm(int, int, int, int, int, int, double, const double *, int,

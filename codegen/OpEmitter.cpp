@@ -121,6 +121,51 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Sign: // sign(0) = 0, and sign(NaN) = 0 as in PyTorch
     return "(" + a[0] + " > " + lit(0) + " ? " + lit(1) + " : (" + a[0] +
            " < " + lit(0) + " ? " + lit(-1) + " : " + lit(0) + "))";
+  case OpKind::Gelu: {
+    const std::string &x = a[0];
+    if (getString(n->attrs, "approximate", "none") == "tanh") {
+      // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+      std::string u = lit(0.7978845608028654) + " * (" + x + " + " + lit(0.044715) +
+                      " * " + x + " * " + x + " * " + x + ")";
+      std::string th = t == DType::F32 ? "gc_tanhf(" + u + ")" : "tanh(" + u + ")";
+      return "(" + x + " * " + lit(0.5) + " * (" + lit(1) + " + " + th + "))";
+    }
+    // x/2 (1 + erf(x / sqrt 2))
+    return "(" + x + " * " + lit(0.5) + " * (" + lit(1) + " + " +
+           mathFn("erf", t) + "(" + x + " * " + lit(0.7071067811865476) + ")))";
+  }
+  case OpKind::Silu: // x / (1 + e^-x)
+    return "(" + a[0] + " / (" + lit(1) + " + " + mathFn("exp", t) + "(-" +
+           a[0] + ")))";
+  case OpKind::LeakyRelu:
+    return "(" + a[0] + " > " + lit(0) + " ? " + a[0] + " : " + a[0] + " * " +
+           lit(getFloat(n->attrs, "negative_slope", 0.01)) + ")";
+  case OpKind::Elu: // alpha (e^x - 1) for x <= 0
+    return "(" + a[0] + " > " + lit(0) + " ? " + a[0] + " : " +
+           lit(getFloat(n->attrs, "alpha", 1)) + " * " + call("expm1") + ")";
+  case OpKind::Softplus: { // log1p(e^(beta x)) / beta; x where beta x > threshold
+    std::string bx = "(" + a[0] + " * " + lit(getFloat(n->attrs, "beta", 1)) + ")";
+    return "(" + bx + " > " + lit(getFloat(n->attrs, "threshold", 20)) + " ? " +
+           a[0] + " : " + mathFn("log1p", t) + "(" + mathFn("exp", t) + "(" + bx +
+           ")) / " + lit(getFloat(n->attrs, "beta", 1)) + ")";
+  }
+  case OpKind::Erf: return call("erf");
+  case OpKind::Log1p: return call("log1p");
+  case OpKind::Expm1: return call("expm1");
+  case OpKind::Rsqrt: return "(" + lit(1) + " / " + call("sqrt") + ")";
+  case OpKind::Reciprocal: return "(" + lit(1) + " / " + a[0] + ")";
+  case OpKind::Clamp: { // NaN stays NaN, as in PyTorch
+    std::string r = a[0];
+    if (n->attrs.count("min"))
+      r = "gc_max<" + T + ">(" + r + ", " + lit(getFloat(n->attrs, "min", 0)) + ")";
+    if (n->attrs.count("max"))
+      r = "gc_min<" + T + ">(" + r + ", " + lit(getFloat(n->attrs, "max", 0)) + ")";
+    return r;
+  }
+  case OpKind::Hardtanh:
+    return "gc_min<" + T + ">(gc_max<" + T + ">(" + a[0] + ", " +
+           lit(getFloat(n->attrs, "min_val", -1)) + "), " +
+           lit(getFloat(n->attrs, "max_val", 1)) + ")";
   case OpKind::Detach:
   case OpKind::Expand:
   case OpKind::Reshape:
@@ -142,7 +187,15 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Ne: return "(" + a[0] + " != " + a[1] + ")";
   case OpKind::Where:
     return "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")";
+  case OpKind::MaskedFill:
+    // The value takes x's dtype (the last operand is the bool mask).
+    return "(" + a[1] + " ? " + literal(getFloat(n->attrs, "value", 0), n->type.dtype) +
+           " : " + a[0] + ")";
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
@@ -588,6 +641,15 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
     case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+    case OpKind::Hardtanh:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
+    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
+    case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -645,10 +707,21 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::GroupNormXhat:
       code = normalizationCode(n, valueOf_);
       break;
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
+    case OpKind::Norm: case OpKind::Argmax: case OpKind::Argmin:
+      code = statReduction(n);
+      break;
+    case OpKind::Triu: case OpKind::Tril: code = triangle(n); break;
+    case OpKind::Cumsum: code = cumsum(n); break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
     case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+    case OpKind::Hardtanh:
+    case OpKind::MaskedFill:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

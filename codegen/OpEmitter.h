@@ -61,6 +61,17 @@ private:
                                const std::string &body);
   std::string argMask(const Node *n);
   std::string sliceBackward(const Node *n);
+  /// logsumexp, var, std, norm, argmax, argmin: one loop over the result's
+  /// elements, one or two passes over the reduced ones
+  /// (codegen/StatReductionEmitter.cpp).
+  std::string statReduction(const Node *n);
+  /// triu and tril: the operand where the column index minus the row
+  /// index is >= (triu) or <= (tril) `diagonal`, else 0
+  /// (codegen/MaskEmitter.cpp).
+  std::string triangle(const Node *n);
+  /// cumsum: a running double sum along `dim` per line
+  /// (codegen/ScanEmitter.cpp).
+  std::string cumsum(const Node *n);
 
   /// Reads operand `x` at the multi-index `vars` of an iteration space of
   /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.

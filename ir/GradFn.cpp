@@ -183,6 +183,15 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
     case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+    case OpKind::Hardtanh:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
+    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
+    case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -260,6 +269,10 @@ std::string gradFnName(const Node &n) {
     return getInts(n.attrs, "output_size", {}) == std::vector<int64_t>{1, 1}
                ? "MeanBackward1"
                : "AdaptiveAvgPool2DBackward0";
+  case OpKind::Norm:
+    // torch.norm over two dims is frobenius_norm, computed as a sqrt.
+    return getInts(n.attrs, "dim", {}).size() == 2 ? "SqrtBackward0"
+                                                   : info.gradFn;
   case OpKind::Squeeze:
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
@@ -294,6 +307,15 @@ std::string gradFnName(const Node &n) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
   case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Mul:
   case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:
   case OpKind::Le: case OpKind::Gt: case OpKind::Ge: case OpKind::Eq:

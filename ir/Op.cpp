@@ -72,6 +72,41 @@ TensorType inferUnaryFloat(const std::vector<TensorType> &in, AttrMap &) {
   return in[0];
 }
 
+/// Makes every float parameter of an activation (negative_slope, alpha,
+/// beta, threshold, min_val, max_val) a double, so that `0` and `0.0`, in
+/// JSON or the DSL, print as the same IR.
+void floatAttrs(AttrMap &attrs) {
+  for (auto &kv : attrs) kv.second = getFloat(attrs, kv.first, 0);
+}
+
+TensorType inferFloatParams(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "this op");
+  floatAttrs(attrs);
+  if ((attrs.count("min_val") || attrs.count("max_val")) &&
+      getFloat(attrs, "min_val", -1) > getFloat(attrs, "max_val", 1))
+    throw Error("hardtanh: min_val must not exceed max_val");
+  return in[0];
+}
+
+TensorType inferGelu(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "gelu");
+  std::string a = getString(attrs, "approximate", "none");
+  if (a != "none" && a != "tanh")
+    throw Error("gelu: approximate must be \"none\" or \"tanh\", got \"" + a +
+                "\"");
+  return in[0];
+}
+
+/// clamp(x, min, max): either bound may be left out, not both (PyTorch:
+/// "At least one of 'min' or 'max' must not be None").
+TensorType inferClamp(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (!attrs.count("min") && !attrs.count("max"))
+    throw Error("clamp: at least one of 'min' or 'max' must be given");
+  floatAttrs(attrs);
+  return in[0];
+}
+
 TensorType inferDetach(const std::vector<TensorType> &in, AttrMap &) {
   return in[0];
 }
@@ -154,6 +189,99 @@ TensorType inferMaxMin(const std::vector<TensorType> &in, AttrMap &attrs) {
     throw Error("max/min of an empty tensor has no identity; it is an error "
                 "in PyTorch too");
   return inferReduce(in, attrs);
+}
+
+TensorType inferLogsumexp(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "logsumexp");
+  if (!attrs.count("dim")) throw Error("logsumexp needs the attribute 'dim'");
+  return inferReduce(in, attrs);
+}
+
+/// var/std: `correction` (default 1, Bessel's) or the older `unbiased`
+/// flag, which becomes the correction it stands for (true: 1, false: 0),
+/// so both spellings print as the same IR.
+TensorType inferVarStd(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "var/std");
+  if (attrs.count("unbiased")) {
+    if (attrs.count("correction"))
+      throw Error("var/std: give either 'unbiased' or 'correction', not both");
+    bool u = getBool(attrs, "unbiased", true);
+    attrs.erase("unbiased");
+    attrs["correction"] = int64_t(u ? 1 : 0);
+  }
+  if (attrs.count("correction")) {
+    int64_t c = getInt(attrs, "correction", 1);
+    if (c < 0) throw Error("var/std: correction must be non-negative");
+    attrs["correction"] = c;
+  }
+  return inferReduce(in, attrs);
+}
+
+/// norm: the 2-norm (`p` = 2 or "fro", PyTorch's default) over `dim`.
+TensorType inferNorm(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "norm");
+  auto it = attrs.find("p");
+  if (it != attrs.end()) {
+    bool two = false;
+    if (auto *s = std::get_if<std::string>(&it->second)) two = *s == "fro";
+    else two = getFloat(attrs, "p", 2) == 2;
+    if (!two) throw Error("norm: only p=2 (\"fro\") is supported");
+    attrs.erase(it);
+  }
+  return inferReduce(in, attrs);
+}
+
+/// argmax/argmin: the index along one `dim`, or into the flattened tensor
+/// when `dim` is absent (as in PyTorch); i64 result.
+TensorType inferArgExtremum(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (in[0].numel() == 0)
+    throw Error("argmax/argmin of an empty tensor is an error in PyTorch too");
+  if (attrs.count("dim") && !std::get_if<int64_t>(&attrs["dim"]))
+    throw Error("argmax/argmin: 'dim' must be one integer");
+  if (!attrs.count("dim")) {
+    // Over all elements: keepdim keeps every dim as 1.
+    Shape out;
+    if (getBool(attrs, "keepdim", false)) out.assign(in[0].rank(), 1);
+    return {DType::I64, out};
+  }
+  TensorType t = inferReduce(in, attrs);
+  // A single dim stays an integer in canonical form.
+  if (attrs.count("dim")) attrs["dim"] = getInts(attrs, "dim", {})[0];
+  return {DType::I64, t.shape};
+}
+
+TensorType inferMaskedFill(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (in[1].dtype != DType::Bool)
+    throw Error("masked_fill: the mask must be bool, got " +
+                std::string(dtypeName(in[1].dtype)));
+  if (!attrs.count("value")) throw Error("masked_fill needs the attribute 'value'");
+  attrs["value"] = getFloat(attrs, "value", 0);
+  auto b = broadcastShapes(in[0].shape, in[1].shape);
+  if (!b || *b != in[0].shape)
+    throw Error("masked_fill: the mask " + shapeToString(in[1].shape) +
+                " does not broadcast to the tensor " + shapeToString(in[0].shape));
+  return in[0];
+}
+
+/// cumsum: `dim` is required and becomes non-negative.
+TensorType inferCumsum(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "cumsum");
+  if (!attrs.count("dim")) throw Error("cumsum needs the attribute 'dim'");
+  attrs["dim"] = normalizeDim(getInt(attrs, "dim", 0), in[0].rank());
+  return in[0];
+}
+
+/// triu/tril: a tensor of rank >= 2 (PyTorch's condition), `diagonal` an
+/// integer (default 0; positive above the main diagonal).
+TensorType inferTriangle(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireNumeric(in[0]);
+  if (in[0].rank() < 2)
+    throw Error("triu/tril: the operand needs at least two dimensions, got " +
+                shapeToString(in[0].shape));
+  if (attrs.count("diagonal")) attrs["diagonal"] = getInt(attrs, "diagonal", 0);
+  return in[0];
 }
 
 TensorType inferReshape(const std::vector<TensorType> &in, AttrMap &attrs) {

@@ -45,6 +45,33 @@ bool isScalarConst(const Node *n, double v) {
          getFloat(n->attrs, "value", v + 1) == v;
 }
 
+/// dy/da of gelu, as PyTorch's GeluBackward computes it.
+///  approximate "none": y = a Phi(a), Phi(a) = (1 + erf(a / sqrt 2)) / 2,
+///    dy/da = Phi(a) + a phi(a), phi(a) = exp(-a^2 / 2) / sqrt(2 pi);
+///  approximate "tanh": u = k (a + c a^3), t = tanh(u), y = a (1 + t) / 2,
+///    dy/da = (1 + t) / 2 + a / 2 (1 - t^2) k (1 + 3 c a^2),
+///    k = sqrt(2 / pi), c = 0.044715.
+Node *geluDerivative(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *a = c.a();
+  DType t = c.dt();
+  Node *half = b.scalar(0.5, t), *one = b.scalar(1, t);
+  if (getString(c.y->attrs, "approximate", "none") == "tanh") {
+    const double k = 0.7978845608028654, cc = 0.044715;
+    Node *a2 = b.mul(a, a);
+    Node *u = b.mulScalar(b.add(a, b.mulScalar(b.mul(a2, a), cc)), k);
+    Node *th = b.op(OpKind::Tanh, {u});
+    Node *left = b.mul(half, b.add(one, th));
+    Node *du = b.mulScalar(b.add(one, b.mulScalar(a2, 3 * cc)), k);
+    Node *right = b.mul(b.mul(b.mul(half, a), b.sub(one, b.mul(th, th))), du);
+    return b.add(left, right);
+  }
+  Node *cdf = b.mul(half, b.add(one, b.op(OpKind::Erf, {b.mulScalar(a, 0.7071067811865476)})));
+  Node *pdf = b.mulScalar(b.op(OpKind::Exp, {b.mulScalar(b.mul(a, a), -0.5)}),
+                          0.3989422804014327);
+  return b.add(cdf, b.mul(a, pdf));
+}
+
 void unaryRule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *a = c.a(), *y = c.y, *g = c.g;
@@ -77,7 +104,74 @@ void unaryRule(Ctx &c) {
   case OpKind::Sign:                                      // 0 almost everywhere
     r = b.full(0, a->type);
     break;
+  case OpKind::Gelu:
+    r = b.mul(g, geluDerivative(c));
+    break;
+  case OpKind::Silu: { // s = sigmoid(a): g s (1 + a (1 - s))
+    Node *s = b.op(OpKind::Sigmoid, {a});
+    Node *one = b.scalar(1, c.dt());
+    r = b.mul(b.mul(g, s), b.add(one, b.mul(a, b.sub(one, s))));
+    break;
+  }
+  case OpKind::LeakyRelu: // g where a > 0, else g * negative_slope
+    r = b.select(b.op(OpKind::Gt, {a, c.zero()}), g,
+                 b.mulScalar(g, getFloat(y->attrs, "negative_slope", 0.01)));
+    break;
+  case OpKind::Elu: // g where a > 0, else g * alpha * exp(a)
+    r = b.select(b.op(OpKind::Gt, {a, c.zero()}), g,
+                 b.mul(b.mulScalar(g, getFloat(y->attrs, "alpha", 1)),
+                       b.op(OpKind::Exp, {a})));
+    break;
+  case OpKind::Softplus: {
+    // z = exp(beta a): g z / (z + 1), and g where beta a > threshold (the
+    // linear branch of the forward)
+    double beta = getFloat(y->attrs, "beta", 1);
+    Node *ba = b.mulScalar(a, beta);
+    Node *z = b.op(OpKind::Exp, {ba});
+    Node *soft = b.div(b.mul(g, z), b.add(z, b.scalar(1, c.dt())));
+    Node *lin = b.op(OpKind::Gt, {ba, b.scalar(getFloat(y->attrs, "threshold", 20), c.dt())});
+    r = b.select(lin, g, soft);
+    break;
+  }
+  case OpKind::Erf: // d erf(a) = g 2/sqrt(pi) exp(-a^2)
+    r = b.mul(b.mulScalar(g, 1.1283791670955126),
+              b.op(OpKind::Exp, {b.neg(b.mul(a, a))}));
+    break;
+  case OpKind::Log1p: // g / (a + 1)
+    r = b.div(g, b.add(a, b.scalar(1, c.dt())));
+    break;
+  case OpKind::Expm1: // g (y + 1)
+    r = b.mul(g, b.add(y, b.scalar(1, c.dt())));
+    break;
+  case OpKind::Rsqrt: // d a^(-1/2) = -1/2 g y^3
+    r = b.mulScalar(b.mul(g, b.mul(b.mul(y, y), y)), -0.5);
+    break;
+  case OpKind::Reciprocal: // d (1/a) = -g y^2
+    r = b.mul(b.neg(g), b.mul(y, y));
+    break;
+  case OpKind::Clamp: { // g where min <= a <= max (a NaN a gets 0)
+    Node *in = nullptr;
+    if (y->attrs.count("min"))
+      in = b.op(OpKind::Ge, {a, b.scalar(getFloat(y->attrs, "min", 0), c.dt())});
+    if (y->attrs.count("max")) {
+      Node *le = b.op(OpKind::Le, {a, b.scalar(getFloat(y->attrs, "max", 0), c.dt())});
+      in = in ? b.logicalAnd(in, le) : le;
+    }
+    r = b.select(in, g, c.zero());
+    break;
+  }
+  case OpKind::Hardtanh: { // 0 where a <= min_val or a >= max_val, else g
+    Node *lo = b.op(OpKind::Le, {a, b.scalar(getFloat(y->attrs, "min_val", -1), c.dt())});
+    Node *hi = b.op(OpKind::Ge, {a, b.scalar(getFloat(y->attrs, "max_val", 1), c.dt())});
+    r = b.select(b.logicalOr(lo, hi), c.zero(), g);
+    break;
+  }
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -155,6 +249,9 @@ void binaryRule(Ctx &c) {
   case OpKind::Pow:
     powRule(c);
     return;
+  case OpKind::MaskedFill: // g where the mask is false; the mask gets none
+    c.set(0, b.select(bb, c.zero(), g));
+    return;
   case OpKind::Maximum:
   case OpKind::Minimum: {
     // PyTorch's rule: h = where(a == b, g / 2, g) (ties split evenly), then
@@ -172,6 +269,14 @@ void binaryRule(Ctx &c) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
   case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
@@ -278,6 +383,15 @@ void reduceRule(Ctx &c) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
   case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -347,6 +461,15 @@ void shapeRule(Ctx &c) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
   case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -471,6 +594,42 @@ void groupNormRule(Ctx &c) {
   if (y->operands.size() == 3 && c.need(2)) c.grads[2] = perChannel(g);
 }
 
+/// The reductions of ir/Ops.def's statistical group (logsumexp, norm,
+/// var, std; the caller dispatches only these). Their adjoint g and
+/// result y are broadcast back over the reduced dims first (unreduce).
+void statReductionRule(Ctx &c) {
+  GradBuilder &b = c.b;
+  Node *x = c.a(), *y = c.y;
+  std::vector<int64_t> dims = reducedDims(y);
+  bool keep = getBool(y->attrs, "keepdim", false);
+  const Shape &full = x->type.shape;
+  Node *g = b.unreduce(c.g, dims, keep, full);
+  Node *yu = b.unreduce(y, dims, keep, full);
+  Node *zero = b.scalar(0, c.dt());
+  if (y->op == OpKind::Logsumexp) {
+    c.set(0, b.mul(g, b.op(OpKind::Exp, {b.sub(x, yu)})));
+    return;
+  }
+  if (y->op == OpKind::Norm) {
+    c.set(0, b.select(b.op(OpKind::Eq, {yu, zero}), zero, b.mul(x, b.div(g, yu))));
+    return;
+  }
+  // var and std.
+  int64_t n = 1;
+  for (int64_t d : dims) n *= full[d];
+  double denom = static_cast<double>(n - getInt(y->attrs, "correction", 1));
+  AttrMap red = {{"keepdim", true}};
+  if (y->attrs.count("dim")) red["dim"] = y->attrs.at("dim");
+  Node *centered = b.sub(x, b.op(OpKind::Mean, {x}, red));
+  if (y->op == OpKind::Var) {
+    c.set(0, b.mul(b.mulScalar(g, 2 / denom), centered));
+    return;
+  }
+  Node *s = b.div(g, b.mulScalar(yu, denom));
+  s = b.select(b.op(OpKind::Eq, {yu, zero}), zero, s);
+  c.set(0, b.mul(s, centered));
+}
+
 void specialRule(Ctx &c) {
   GradBuilder &b = c.b;
   Node *y = c.y, *g = c.g;
@@ -478,6 +637,25 @@ void specialRule(Ctx &c) {
   case OpKind::Matmul:
     matmulRule(c);
     return;
+  case OpKind::Logsumexp: // dx = g exp(x - y), g and y broadcast back
+  case OpKind::Var:       // dx = g 2 (x - mean) / (N - correction)
+  case OpKind::Std:       // dx = g (x - mean) / ((N - correction) y), 0 where y = 0
+  case OpKind::Norm:      // dx = x g / y, 0 where y = 0
+    statReductionRule(c);
+    return;
+  case OpKind::Argmax: case OpKind::Argmin: // integer result: no gradient
+    return;
+  case OpKind::Triu: case OpKind::Tril: // the same mask on g
+    c.set(0, b.op(y->op, {g}, y->attrs));
+    return;
+  case OpKind::Cumsum: {
+    // dx_i = sum_{j >= i} g_j (a cumsum from the end), computed as
+    // g_i + sum(g) - cumsum(g)_i so that no flip op is needed.
+    AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
+    Node *total = b.op(OpKind::Sum, {g}, red);
+    c.set(0, b.add(g, b.sub(total, b.op(OpKind::Cumsum, {g}, y->attrs))));
+    return;
+  }
   case OpKind::Softmax: { // dx = y (g - sum(g y, dim))
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
     Node *s = b.op(OpKind::Sum, {b.mul(g, y)}, red);
@@ -544,6 +722,11 @@ void specialRule(Ctx &c) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
   case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::MaskedFill:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
   case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

@@ -43,6 +43,16 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  // The activations read attributes; they are not folded.
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
   case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
@@ -90,6 +100,16 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Eq: return a == b;
   case OpKind::Ne: return a != b;
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  // The activations read attributes; they are not folded.
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
   case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Div:
   case OpKind::Pow: case OpKind::Where: case OpKind::Sum: case OpKind::Mean:

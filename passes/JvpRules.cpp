@@ -418,12 +418,35 @@ Node *rule(Ctx &c) {
   // Internal helpers of the backward pass.
   case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: // bool masks: piecewise constant
+  case OpKind::Argmax:
+  case OpKind::Argmin: // integer indices: no tangent
     return nullptr;
   case OpKind::SliceBackward: return sliceBackwardRule(c);
   case OpKind::CrossEntropyBackward: return crossEntropyBackwardRule(c);
   case OpKind::Gemm: return productRule(c, OpKind::Gemm); // da b + a db
-  // Convolution, pooling and normalization have no forward-mode rule yet:
-  // a clear error, never a wrong tangent.
+  // Ops newer than forward mode (activations, statistics, masks,
+  // convolution, pooling, normalization) have no forward-mode rule yet: a
+  // clear error, never a wrong tangent.
+  case OpKind::Gelu:
+  case OpKind::Silu:
+  case OpKind::LeakyRelu:
+  case OpKind::Elu:
+  case OpKind::Softplus:
+  case OpKind::Erf:
+  case OpKind::Log1p:
+  case OpKind::Expm1:
+  case OpKind::Rsqrt:
+  case OpKind::Reciprocal:
+  case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::MaskedFill:
+  case OpKind::Logsumexp:
+  case OpKind::Var:
+  case OpKind::Std:
+  case OpKind::Norm:
+  case OpKind::Cumsum:
+  case OpKind::Triu:
+  case OpKind::Tril:
   case OpKind::Conv2d:
   case OpKind::Conv1d:
   case OpKind::MaxPool2d:

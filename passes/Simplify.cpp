@@ -111,6 +111,15 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Abs:
   case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid:
   case OpKind::Relu: case OpKind::Sign: case OpKind::Maximum:
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Sum:
   case OpKind::Mean: case OpKind::Max: case OpKind::Min: case OpKind::Reshape:

@@ -32,6 +32,12 @@ std::map<std::string, void *> hostSymbols() {
       {"cos", (void *)static_cast<D1>(::cos)},
       {"tanh", (void *)static_cast<D1>(::tanh)},
       {"pow", (void *)static_cast<D2>(::pow)},
+      {"erff", (void *)static_cast<F1>(::erff)},
+      {"log1pf", (void *)static_cast<F1>(::log1pf)},
+      {"expm1f", (void *)static_cast<F1>(::expm1f)},
+      {"erf", (void *)static_cast<D1>(::erf)},
+      {"log1p", (void *)static_cast<D1>(::log1p)},
+      {"expm1", (void *)static_cast<D1>(::expm1)},
       // BLAS is loaded on first use (runtime/Blas.h).
       {"cblas_sgemm", (void *)&gradc_cblas_sgemm},
       {"cblas_dgemm", (void *)&gradc_cblas_dgemm},

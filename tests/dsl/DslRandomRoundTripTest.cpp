@@ -163,15 +163,27 @@ private:
       if (chance(0.7)) a["end"] = range(-4, 4);
       if (chance(0.5)) a["step"] = range(1, 3);
       break;
+    case OpKind::Clamp: // one bound or both
+      if (chance(0.7)) a["min"] = -0.5;
+      if (!a.count("min") || chance(0.5)) a["max"] = 0.5;
+      break;
     case OpKind::CrossEntropy: case OpKind::MseLoss: {
       static const char *red[] = {"mean", "sum", "none"};
       if (chance(0.6)) a["reduction"] = std::string(red[pick(3)]);
       break;
     }
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
+    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
+    case OpKind::Cumsum:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
     case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Hardtanh:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:

@@ -42,6 +42,46 @@ void squareCase(Case &c) {
     c.output(c.composite("square", {V(c.input(c.shape(0, 3)))}));
 }
 
+/// An activation with random float parameters: each of `keys` is left at
+/// PyTorch's default or set to a value drawn from `values`.
+template <OpKind K, Dist D>
+void activation(Case &c, const std::vector<const char *> &keys,
+                const std::vector<double> &values) {
+  for (int v = 0; v < kVariants; ++v) {
+    AttrMap a;
+    for (const char *k : keys)
+      if (c.coin()) a[k] = values[c.randInt(0, values.size() - 1)];
+    c.output(c.op(K, {V(c.input(c.shape(0, 3), D))}, a));
+  }
+}
+
+void geluCase(Case &c) {
+  for (const char *approx : {"", "none", "tanh"}) {
+    AttrMap a;
+    if (*approx) a["approximate"] = std::string(approx);
+    c.output(c.op(OpKind::Gelu, {V(c.input(c.shape(0, 3)))}, a));
+  }
+}
+void leakyReluCase(Case &c) {
+  activation<OpKind::LeakyRelu, Dist::NonZero>(c, {"negative_slope"}, {0.2, 0.0, -0.5});
+}
+void eluCase(Case &c) {
+  activation<OpKind::Elu, Dist::NonZero>(c, {"alpha"}, {0.5, 2.0});
+}
+void softplusCase(Case &c) {
+  activation<OpKind::Softplus, Dist::Normal>(c, {"beta", "threshold"}, {0.5, 2.0, 1.25});
+}
+void clampCase(Case &c) {
+  // Either bound, or both; values at a bound are improbable with N(0, 1).
+  AttrMap forms[] = {{{"min", -0.3}}, {{"max", 0.4}}, {{"min", -0.6}, {"max", 0.7}}};
+  for (const AttrMap &a : forms)
+    c.output(c.op(OpKind::Clamp, {V(c.input(c.shape(0, 3)))}, a));
+}
+void hardtanhCase(Case &c) {
+  activation<OpKind::Hardtanh, Dist::Normal>(c, {"min_val"}, {-0.4, -1.5});
+  activation<OpKind::Hardtanh, Dist::Normal>(c, {"max_val"}, {0.3, 1.5});
+}
+
 template <OpKind K, Dist DA, Dist DB> void binary(Case &c) {
   for (int v = 0; v < kVariants; ++v) {
     Shape full = c.shape(0, 3);
@@ -408,6 +448,67 @@ void gradCase(Case &c) {
   c.output(c.op(OpKind::Grad, {V(loss), V(x)}));
 }
 
+/// logsumexp, var, std, norm over random dims (var/std: random correction
+/// or unbiased); values are N(0, 1), so no norm or std is 0.
+template <OpKind K> void statistic(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3);
+    AttrMap a = reduceAttrs(c, static_cast<int64_t>(s.size()), K != OpKind::Logsumexp, false);
+    if ((K == OpKind::Var || K == OpKind::Std) && c.coin()) {
+      if (c.coin()) a["correction"] = int64_t(0);
+      else a["unbiased"] = c.coin();
+    }
+    // var/std of one element with Bessel's correction divide by 0.
+    int64_t n = 1;
+    std::vector<int64_t> dims = getInts(a, "dim", {});
+    if (!a.count("dim")) for (int64_t d = 0; d < int64_t(s.size()); ++d) dims.push_back(d);
+    for (int64_t d : dims) n *= s[d < 0 ? d + s.size() : d];
+    if (n < 2 && K != OpKind::Logsumexp) s.insert(s.begin(), 2), a.erase("dim"), a.erase("keepdim");
+    c.output(c.op(K, {V(c.input(s))}, a));
+  }
+}
+
+/// argmax/argmin have no gradient: an integer output beside a
+/// differentiable one of the same input.
+void argExtremum(Case &c) {
+  for (OpKind k : {OpKind::Argmax, OpKind::Argmin}) {
+    Node *x = c.input(c.shape(1, 3));
+    AttrMap a;
+    if (c.coin()) a["dim"] = c.randInt(-x->type.rank(), x->type.rank() - 1);
+    if (c.coin()) a["keepdim"] = true;
+    c.output(c.op(k, {V(x)}, a));
+    c.output(c.op(OpKind::Mul, {V(x), L(2)}));
+  }
+}
+
+/// triu/tril of random matrices and batches, diagonal in [-2, 2] or absent.
+template <OpKind K> void triangleCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    AttrMap a;
+    if (c.coin()) a["diagonal"] = c.randInt(-2, 2);
+    c.output(c.op(K, {V(c.input(c.shape(2, 3)))}, a));
+  }
+}
+
+/// cumsum along a random (possibly negative) dim.
+void cumsumCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(0, 3);
+    int64_t r = std::max<int64_t>(1, static_cast<int64_t>(s.size()));
+    c.output(c.op(OpKind::Cumsum, {V(c.input(s))}, {{"dim", c.randInt(-r, r - 1)}}));
+  }
+}
+
+/// masked_fill with a mask from a comparison, of x's shape or broadcast.
+void maskedFillCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape full = c.shape(1, 3);
+    Node *x = c.input(full);
+    Node *m = c.op(OpKind::Gt, {V(c.input(c.broadcastable(full), Dist::Normal, false)), L(0)});
+    c.output(c.op(OpKind::MaskedFill, {V(x), V(m)}, {{"value", c.coin() ? -1e9 : 0.5}}));
+  }
+}
+
 struct OpCaseRow {
   const char *name;
   void (*build)(Case &);
@@ -427,6 +528,18 @@ const OpCaseRow kCases[] = {
     {"relu", unary<OpKind::Relu, Dist::NonZero>},
     {"sign", unary<OpKind::Sign, Dist::NonZero>},
     {"square", squareCase},
+    {"gelu", geluCase},
+    {"silu", unary<OpKind::Silu, Dist::Normal>},
+    {"leaky_relu", leakyReluCase},
+    {"elu", eluCase},
+    {"softplus", softplusCase},
+    {"erf", unary<OpKind::Erf, Dist::Normal>},
+    {"log1p", unary<OpKind::Log1p, Dist::Positive>},
+    {"expm1", unary<OpKind::Expm1, Dist::Normal>},
+    {"rsqrt", unary<OpKind::Rsqrt, Dist::Positive>},
+    {"reciprocal", unary<OpKind::Reciprocal, Dist::NonZero>},
+    {"clamp", clampCase},
+    {"hardtanh", hardtanhCase},
     {"add", binary<OpKind::Add, Dist::Normal, Dist::Normal>},
     {"sub", binary<OpKind::Sub, Dist::Normal, Dist::Normal>},
     {"mul", binary<OpKind::Mul, Dist::Normal, Dist::Normal>},
@@ -441,6 +554,15 @@ const OpCaseRow kCases[] = {
     {"mean", reduction<OpKind::Mean>},
     {"max", extremum<OpKind::Max>},
     {"min", extremum<OpKind::Min>},
+    {"logsumexp", statistic<OpKind::Logsumexp>},
+    {"var", statistic<OpKind::Var>},
+    {"std", statistic<OpKind::Std>},
+    {"norm", statistic<OpKind::Norm>},
+    {"argmax_argmin", argExtremum},
+    {"cumsum", cumsumCase},
+    {"masked_fill", maskedFillCase},
+    {"triu", triangleCase<OpKind::Triu>},
+    {"tril", triangleCase<OpKind::Tril>},
     {"reshape", reshapeCase},
     {"transpose_permute", transposePermute},
     {"expand", expandCase},

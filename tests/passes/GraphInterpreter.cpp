@@ -43,7 +43,7 @@ double bcast(const Values &v, const Shape &s, const Shape &out,
                          opInfo(k).name + "' is not " + what);
 }
 
-double unary(OpKind k, double x) {
+double unary(OpKind k, double x, const AttrMap &at) {
   switch (k) {
   case OpKind::Neg: return -x;
   case OpKind::Exp: return std::exp(x);
@@ -57,7 +57,34 @@ double unary(OpKind k, double x) {
   case OpKind::Relu: return x < 0 ? 0 : x;
   case OpKind::Sign: return x > 0 ? 1 : (x < 0 ? -1 : x);
   case OpKind::Detach: return x;
+  case OpKind::Gelu:
+    if (getString(at, "approximate", "none") == "tanh")
+      return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  case OpKind::Silu: return x / (1 + std::exp(-x));
+  case OpKind::LeakyRelu: return x > 0 ? x : x * getFloat(at, "negative_slope", 0.01);
+  case OpKind::Elu: return x > 0 ? x : getFloat(at, "alpha", 1) * std::expm1(x);
+  case OpKind::Softplus: {
+    double beta = getFloat(at, "beta", 1);
+    return x * beta > getFloat(at, "threshold", 20) ? x : std::log1p(std::exp(beta * x)) / beta;
+  }
+  case OpKind::Erf: return std::erf(x);
+  case OpKind::Log1p: return std::log1p(x);
+  case OpKind::Expm1: return std::expm1(x);
+  case OpKind::Rsqrt: return 1 / std::sqrt(x);
+  case OpKind::Reciprocal: return 1 / x;
+  case OpKind::Clamp:
+    if (at.count("min") && x < getFloat(at, "min", 0)) x = getFloat(at, "min", 0);
+    if (at.count("max") && x > getFloat(at, "max", 0)) x = getFloat(at, "max", 0);
+    return x;
+  case OpKind::Hardtanh:
+    return std::min(std::max(x, getFloat(at, "min_val", -1)), getFloat(at, "max_val", 1));
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
   case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:
   case OpKind::Lt: case OpKind::Le: case OpKind::Gt: case OpKind::Ge:
@@ -103,6 +130,15 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
   case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+  case OpKind::Hardtanh:
+  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+  case OpKind::Argmax: case OpKind::Argmin:
+  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::MaskedFill:
+  case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Where: case OpKind::Sum:
   case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
@@ -169,6 +205,15 @@ private:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
     case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
+    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
+    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
+    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
+    case OpKind::Hardtanh:
+    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
+    case OpKind::Argmax: case OpKind::Argmin:
+    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::MaskedFill:
+    case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
     case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
     case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -179,7 +224,7 @@ private:
         for (size_t i = 0; i < n->operands.size(); ++i)
           a.push_back(bcast(in(n, i), n->operands[i]->type.shape, s, idx));
         if (n->op == OpKind::Where) out[f] = a[0] != 0 ? a[1] : a[2];
-        else if (a.size() == 1) out[f] = unary(n->op, a[0]);
+        else if (a.size() == 1) out[f] = unary(n->op, a[0], n->attrs);
         else out[f] = binary(n->op, a[0], a[1]);
       }
       return true;

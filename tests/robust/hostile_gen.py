@@ -19,15 +19,18 @@ import random
 import sys
 
 UNARY = ["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
-         "relu", "sign", "detach"]
+         "relu", "sign", "detach", "gelu", "silu", "leaky_relu", "elu",
+         "softplus", "erf", "log1p", "expm1", "rsqrt", "reciprocal", "hardtanh"]
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
 COMPARE = ["lt", "le", "gt", "ge", "eq", "ne"]
-REDUCE = ["sum", "mean", "max", "min"]
+REDUCE = ["sum", "mean", "max", "min", "logsumexp", "var", "std", "norm",
+          "argmax", "argmin"]
 ALL_OPS = UNARY + BINARY + COMPARE + REDUCE + [
     "where", "reshape", "expand", "transpose", "permute", "squeeze",
     "unsqueeze", "concat", "cat", "slice", "matmul", "softmax", "log_softmax",
     "cross_entropy", "mse_loss", "conv2d", "max_pool2d", "avg_pool2d",
-    "adaptive_avg_pool2d", "layer_norm", "conv1d", "group_norm"]
+    "adaptive_avg_pool2d", "layer_norm", "conv1d", "group_norm", "clamp", "triu",
+    "tril", "cumsum", "masked_fill"]
 
 HOSTILE_NAMES = [
     'a"b', "a'b", "line\nbreak", "cr\rlf", "tab\there", "back\\slash",

@@ -49,6 +49,16 @@ def _binary(fn, needs_tensors=False, operator=None):
     return run
 
 
+def _var_std(f, x, k):
+    corr = k.get("correction", 1 if k.get("unbiased", True) else 0)
+    dims = _dims(k)
+    if dims is None and not k.get("keepdim", False):
+        return f(x, unbiased=bool(corr)) if corr in (0, 1) else f(x, None, correction=corr)
+    if dims is None:  # PyTorch 1.13's backward of dim=None, keepdim=True is broken
+        dims = list(range(x.dim()))
+    return f(x, dim=dims, correction=corr, keepdim=k.get("keepdim", False))
+
+
 def _reduce(kind):
     def run(args, attrs):
         x, = args
@@ -110,6 +120,18 @@ OPS = {
     "relu": lambda a, k: torch.relu(a[0]),
     "sign": lambda a, k: torch.sign(a[0]),
     "square": lambda a, k: torch.square(a[0]),
+    "gelu": lambda a, k: F.gelu(a[0], approximate=k.get("approximate", "none")),
+    "silu": lambda a, k: F.silu(a[0]),
+    "leaky_relu": lambda a, k: F.leaky_relu(a[0], k.get("negative_slope", 0.01)),
+    "elu": lambda a, k: F.elu(a[0], k.get("alpha", 1.0)),
+    "softplus": lambda a, k: F.softplus(a[0], k.get("beta", 1), k.get("threshold", 20)),
+    "erf": lambda a, k: torch.erf(a[0]),
+    "log1p": lambda a, k: torch.log1p(a[0]),
+    "expm1": lambda a, k: torch.expm1(a[0]),
+    "rsqrt": lambda a, k: torch.rsqrt(a[0]),
+    "reciprocal": lambda a, k: torch.reciprocal(a[0]),
+    "clamp": lambda a, k: torch.clamp(a[0], k.get("min"), k.get("max")),
+    "hardtanh": lambda a, k: F.hardtanh(a[0], k.get("min_val", -1.0), k.get("max_val", 1.0)),
     "detach": lambda a, k: a[0].detach(),
     "add": _binary(torch.add, operator=lambda a, b: a + b),
     "sub": _binary(torch.sub, operator=lambda a, b: a - b),
@@ -126,6 +148,16 @@ OPS = {
         a[2] if torch.is_tensor(a[2]) else _scalar_like(a[2], a[1])),
     "sum": _reduce("sum"), "mean": _reduce("mean"),
     "max": _reduce("max"), "min": _reduce("min"),
+    "logsumexp": lambda a, k: torch.logsumexp(a[0], _dims(k), k.get("keepdim", False)),
+    "var": lambda a, k: _var_std(torch.var, a[0], k),
+    "std": lambda a, k: _var_std(torch.std, a[0], k),
+    "norm": lambda a, k: torch.norm(a[0], dim=_dims(k), keepdim=k.get("keepdim", False)),
+    "argmax": lambda a, k: torch.argmax(a[0], k.get("dim"), k.get("keepdim", False)),
+    "argmin": lambda a, k: torch.argmin(a[0], k.get("dim"), k.get("keepdim", False)),
+    "cumsum": lambda a, k: torch.cumsum(a[0], k["dim"]),
+    "masked_fill": lambda a, k: a[0].masked_fill(a[1], k["value"]),
+    "triu": lambda a, k: torch.triu(a[0], k.get("diagonal", 0)),
+    "tril": lambda a, k: torch.tril(a[0], k.get("diagonal", 0)),
     "reshape": lambda a, k: a[0].reshape(k["shape"]),
     "expand": lambda a, k: a[0].expand(list(k["shape"])),
     "transpose": lambda a, k: a[0].transpose(k.get("dim0", 0), k.get("dim1", 1)),

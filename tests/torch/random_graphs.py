@@ -112,8 +112,8 @@ class Gen:
     # --- ops ------------------------------------------------------------
     def step(self):
         r = self.rng
-        kind = r.choice(["unary", "unary", "domain", "binary", "binary", "pow",
-                         "where", "reduce", "reduce", "shape", "shape", "matmul",
+        kind = r.choice(["unary", "unary", "activation", "domain", "binary", "binary", "pow",
+                         "where", "reduce", "reduce", "statistic", "shape", "shape", "matmul",
                          "softmax", "loss"])
         getattr(self, "op_" + kind)()
 
@@ -125,9 +125,31 @@ class Gen:
             v = self.node("tanh", [v[0]], shape=v[1], pool=False)
         self.node(op, [v[0]], shape=v[1])
 
+    def op_activation(self):
+        r = self.rng
+        v = self.pick()
+        op = r.choice(["gelu", "silu", "leaky_relu", "elu", "softplus", "erf",
+                       "expm1", "clamp", "hardtanh"])
+        attrs = {}
+        if op == "gelu" and r.random() < 0.5:
+            attrs["approximate"] = r.choice(["none", "tanh"])
+        elif op == "leaky_relu" and r.random() < 0.5:
+            attrs["negative_slope"] = r.choice([0.2, 0.05])
+        elif op == "elu" and r.random() < 0.5:
+            attrs["alpha"] = r.choice([0.5, 2.0])
+        elif op == "softplus" and r.random() < 0.5:
+            attrs["beta"], attrs["threshold"] = r.choice([(2.0, 20.0), (0.5, 1.5)])
+        elif op == "clamp":
+            attrs = r.choice([{"min": -0.3}, {"max": 0.4}, {"min": -0.6, "max": 0.7}])
+        elif op == "hardtanh" and r.random() < 0.5:
+            attrs = {"min_val": -0.5, "max_val": 0.8}
+        if op == "expm1":
+            v = self.node("tanh", [v[0]], shape=v[1], pool=False)
+        self.node(op, [v[0]], attrs=attrs, shape=v[1])
+
     def op_domain(self):
         v = self.positive(self.pick())
-        op = self.rng.choice(["log", "sqrt"])
+        op = self.rng.choice(["log", "sqrt", "log1p", "rsqrt", "reciprocal"])
         self.node(op, [v[0]], shape=v[1])
 
     def op_binary(self):
@@ -208,6 +230,65 @@ class Gen:
         if keep:
             attrs["keepdim"] = True
         self.node(op, [v[0]], attrs, shape=out)
+
+    def op_statistic(self):
+        r = self.rng
+        v = self.pick(1)
+        rank = len(v[1])
+        op = r.choice(["logsumexp", "var", "std", "norm", "argmax", "argmin"])
+        keep = r.random() < 0.4
+        attrs = {"keepdim": True} if keep else {}
+        if op in ("argmax", "argmin") or op == "norm" and r.random() < 0.5:
+            dims = [r.randrange(rank)] if op == "norm" or r.random() < 0.7 else None
+        else:
+            dims = sorted(r.sample(range(rank), r.randint(1, min(rank, 2 if op == "norm" else rank))))
+        if op in ("var", "std") and r.random() < 0.3:
+            dims = None
+        if op in ("var", "std") and r.random() < 0.5:
+            attrs["correction" if r.random() < 0.5 else "unbiased"] = r.choice([0, 1]) if "correction" not in attrs else 0
+            if "unbiased" in attrs:
+                attrs["unbiased"] = bool(attrs["unbiased"])
+        count = 1
+        for i, d in enumerate(v[1]):
+            count *= d if dims is None or i in dims else 1
+        if op in ("var", "std") and count < 2:
+            # One element: N - correction may be 0, and PyTorch 1.13's
+            # VarBackward0 returns a wrongly shaped gradient there.
+            op = "norm"
+            attrs.pop("correction", None)
+            attrs.pop("unbiased", None)
+            if dims is not None and len(dims) > 2:
+                dims = None  # torch.norm takes at most two dims
+        kept = [d for i, d in enumerate(v[1]) if dims is not None and i not in dims]
+        if op in ("var", "std") and all(d == 1 for d in kept):
+            # The runner seeds a one-element root with a scalar, which
+            # PyTorch 1.13's VarBackward0 rejects for a [1, 1] result: no
+            # keepdim where the result has one element.
+            keep = False
+            attrs.pop("keepdim", None)
+        if dims is None:
+            out = [1] * rank if keep else []
+        else:
+            attrs["dim"] = dims[0] if len(dims) == 1 and (op in ("argmax", "argmin") or r.random() < 0.5) else dims
+            out = [1 if i in dims else d for i, d in enumerate(v[1]) if keep or i not in dims]
+        if r.random() < 0.15:  # a masked_fill instead
+            b = self.broadcast_partner(v[1])
+            if _bshape(v[1], b[1]) == v[1]:
+                m = self.node("gt", [b[0], 0.0], pool=False)
+                self.node("masked_fill", [v[0], m[0]], {"value": r.choice([-1e9, 0.5, 0.0])}, shape=v[1])
+                return
+        if r.random() < 0.2:  # a running sum instead
+            self.node("cumsum", [v[0]], {"dim": r.randrange(-rank, rank)}, shape=v[1])
+            return
+        if rank >= 2 and r.random() < 0.3:  # a mask instead
+            op = r.choice(["triu", "tril"])
+            attrs = {"diagonal": r.randint(-2, 2)} if r.random() < 0.6 else None
+            self.node(op, [v[0]], attrs, shape=v[1])
+            return
+        if op in ("argmax", "argmin"):
+            self.node(op, [v[0]], attrs or None, shape=out, pool=False)
+            return
+        self.node(op, [v[0]], attrs or None, shape=out)
 
     def op_shape(self):
         r = self.rng
