@@ -24,6 +24,15 @@ import random_graphs as rg  # noqa: E402
 import torch  # noqa: E402
 import torch.autograd.functional as AF  # noqa: E402
 
+# Ops that forward mode does not support yet (passes/JvpRules.cpp says so
+# with an error): graphs drawing them are drawn again.
+NO_FORWARD_MODE = {
+    "gelu", "silu", "leaky_relu", "elu", "softplus", "erf", "log1p", "expm1",
+    "rsqrt", "reciprocal", "clamp", "hardtanh", "masked_fill", "logsumexp",
+    "var", "std", "norm", "cumsum", "triu", "tril", "conv1d", "conv2d",
+    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm",
+    "group_norm"}
+
 
 def evaluate(graph, values, override):
     """The graph's outputs with PyTorch, inputs taken from `values` except
@@ -175,6 +184,8 @@ def main():
     ops = {}
     while done < args.count:
         graph, values = rg.make_case(rng, args.dtype)
+        if any(n["op"] in NO_FORWARD_MODE for n in graph["nodes"]):
+            continue  # gradc refuses these with a clear error (JvpRules.cpp)
         with tempfile.TemporaryDirectory() as d:
             try:
                 errors, compared = check_case(args.gradc, graph, values, rng, rtol, d)
