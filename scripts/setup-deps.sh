@@ -8,6 +8,7 @@ packages=(
   llvm-19-dev libclang-cpp19-dev libclang-19-dev clang-19 llvm-19-tools
   nlohmann-json3-dev libgtest-dev libbenchmark-dev libopenblas-dev
   libopenmpi-dev openmpi-bin
+  libclang-rt-19-dev
 )
 # The Python package (python/, built when pybind11 is found) and the ONNX
 # reader behind `gradc import`.
