@@ -167,19 +167,19 @@ def chain_limit_ns(exe, reps):
     return json.loads(out)["median_ns"]
 
 
-def write_chain1000(path):
-    """A 1,000-op elementwise chain (tanh, mul, exp, add, sin, sub, sigmoid,
-    mul, repeated) over 4096 f32 values, ending in a mean: the compile-time
-    workload of 'a 1,000-op graph'."""
+def write_chain1000(path, n=1000):
+    """An n-op elementwise chain (tanh, mul, exp, add, sin, sub, sigmoid,
+    mul, repeated) over 4096 f32 values, ending in a mean: with n = 1,000
+    the compile-time workload of 'a 1,000-op graph'."""
     ops = ["tanh", "mul", "exp", "add", "sin", "sub", "sigmoid", "mul"]
     nodes, prev = [], "x"
-    for i in range(1000):
+    for i in range(n):
         op = ops[i % len(ops)]
         ins = [prev, 0.5 if op == "mul" else 0.25] if op in ("mul", "add", "sub") else [prev]
         nodes.append({"name": "v%d" % i, "op": op, "inputs": ins})
         prev = "v%d" % i
     nodes.append({"name": "out", "op": "mean", "inputs": [prev]})
-    doc = {"name": "chain1000",
+    doc = {"name": "chain%d" % n,
            "inputs": [{"name": "x", "shape": [4096], "requires_grad": True,
                        "init": {"randn": 1}}],
            "nodes": nodes, "outputs": ["out"]}
