@@ -121,7 +121,11 @@ std::vector<std::string> cc1Arguments(const TargetConfig &target,
       "-ffp-contract=on",
       // The object file may end up in a user's shared library.
       "-mrelocation-model", "pic", "-pic-level", "2", "-nostdsysteminc",
-      "-nobuiltininc", "-ferror-limit", "20"};
+      "-nobuiltininc", "-ferror-limit", "20",
+      // No predefined macros: generated code uses none (it has no
+      // #include), and clang would otherwise write and lex some 400
+      // #defines of the target's features before every compile.
+      "-undef"};
   for (const std::string &feature : target.features) {
     args.push_back("-target-feature");
     args.push_back(feature);
