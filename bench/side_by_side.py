@@ -64,8 +64,11 @@ ROUNDS_CAP = {"activations": 20}
 # The PyTorch programs, run in a child process each. They print one JSON
 # line: the per-call times in ns and the process's peak RSS.
 TORCH_PROGRAM = r"""
-import json, resource, sys, time, torch
+import json, os, resource, sys, time, torch
 torch.manual_seed(0)
+# As many threads as gradc uses (every core): PyTorch's own default can be
+# fewer (one on a two-core virtual machine).
+torch.set_num_threads(os.cpu_count() or 1)
 which, calls = sys.argv[1], int(sys.argv[2])
 if which == "chain":
     x = torch.randn(4 * 1024 * 1024, requires_grad=True)
