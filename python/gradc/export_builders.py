@@ -157,7 +157,8 @@ def attr_op(op, spec="", fixed=None):
     inplace=False")` turns F.leaky_relu(x, 0.2) into leaky_relu
     {negative_slope: 0.2}. Arguments left at None are left out (gradc's
     default is PyTorch's); `inplace=True` and a `dtype` are refused; `fixed`
-    adds attributes (F.relu6 is hardtanh {min_val: 0, max_val: 6})."""
+    adds attributes (F.relu6 is hardtanh {min_val: 0, max_val: 6}); `out`
+    must be None."""
     defaults = _defaults(spec)
 
     def h(c, args, kwargs):
@@ -166,6 +167,8 @@ def attr_op(op, spec="", fixed=None):
             raise c.error("in-place operations are not supported")
         if a.pop("dtype", None) is not None:
             raise c.error("a dtype argument is not supported")
+        if a.pop("out", None) is not None:
+            raise c.error("out= is not supported")
         x = c.t(a.pop("input"))
         attrs = dict(fixed or {})
         for k, v in a.items():

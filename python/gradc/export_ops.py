@@ -43,7 +43,7 @@ _GELU = attr_op("gelu", "approximate='none'")
 _LEAKY = attr_op("leaky_relu", "negative_slope=0.01 inplace=False")
 _CLAMP = attr_op("clamp", "min=None max=None")
 _LOGSUMEXP = attr_op("logsumexp", "dim keepdim=False")
-_NORM = attr_op("norm", "p='fro' dim=None keepdim=False dtype=None")
+_NORM = attr_op("norm", "p='fro' dim=None keepdim=False out=None dtype=None")
 _CUMSUM = attr_op("cumsum", "dim dtype=None")
 _TRIU, _TRIL = attr_op("triu", "diagonal=0"), attr_op("tril", "diagonal=0")
 
