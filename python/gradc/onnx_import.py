@@ -43,8 +43,13 @@ def load_model(path):
 
 try:  # imported as gradc.onnx_import, or run as a script from the package's folder
     from .onnx_ops import DTYPES as _DTYPES, OPS
+    from .onnx_fold import FOLD, fold
 except ImportError:
     from onnx_ops import DTYPES as _DTYPES, OPS
+    from onnx_fold import FOLD, fold
+
+# Operators read only when their operands are constants.
+FOLD_ONLY = set(FOLD) - set(OPS)
 
 
 class Converter:
@@ -138,7 +143,8 @@ class Converter:
     def tensor(self, name):
         v = self.get(name)
         if not isinstance(v, str):
-            raise self.error("expected a tensor for '%s'" % name)
+            # A value only some readers take (a Pad's) says why.
+            raise self.error(getattr(v, "refusal", None) or "expected a tensor for '%s'" % name)
         return v
 
     def const(self, name, what):
@@ -195,10 +201,14 @@ class Converter:
             if n.domain not in ("", "ai.onnx"):
                 raise self.error("operators of domain '%s' are not supported" % n.domain)
             handler = OPS.get(n.op_type)
-            if handler is None:
+            if handler is None and n.op_type not in FOLD_ONLY:
                 raise self.error("gradc has no mapping for the ONNX operator %s" % n.op_type)
+            if handler is None:
+                handler = _not_constant
             attrs = {a.name: _attr(a) for a in n.attribute}
-            out = handler(self, n, attrs)
+            out = fold(self, n, attrs)  # all operands constant: computed now
+            if out is None:
+                out = handler(self, n, attrs)
             if isinstance(out, np.ndarray):   # folded at import time
                 self.consts[n.output[0]] = out
                 continue
@@ -211,6 +221,8 @@ class Converter:
         outputs = []
         for o in g.output:
             v = self.get(o.name)
+            if hasattr(v, "refusal"):
+                raise OnnxImportError("output '%s': %s" % (o.name, v.refusal))
             if not isinstance(v, str) or v in [d["name"] for d in self.inputs]:
                 # An output that is an input or a constant: x + 0, exact.
                 v = self.emit("add", [v, 0], name=self.fresh_output(o.name))
@@ -232,6 +244,10 @@ class Converter:
                 self.shapes.setdefault(onnx_name, self.shapes[v])
             v = onnx_name
         self.values[onnx_name] = v
+
+
+def _not_constant(c, n, a):
+    raise c.error("%s is only supported on constants (folded at import time)" % n.op_type)
 
 
 def _np_code(np, dt):

@@ -177,11 +177,13 @@ def _spatial(c, n, a, x):
 def conv(c, n, a):
     """Conv (1-D or 2-D): conv1d / conv2d, weight [O, C / group, k...],
     optional bias."""
-    x, w = c.tensor(n.input[0]), c.tensor(n.input[1])
+    (x, extra), w = _unpad(c, n.input[0]), c.tensor(n.input[1])
     rank = _spatial(c, n, a, x)
     one = (lambda v: v[0]) if rank == 1 else list
-    attrs = {"stride": one(a.get("strides", [1] * rank)),
-             "padding": one(_pairs(c, a.get("pads"), rank)),
+    padding = _pairs(c, a.get("pads"), rank)
+    if extra:
+        padding = [p + q for p, q in zip(padding, extra)]
+    attrs = {"stride": one(a.get("strides", [1] * rank)), "padding": one(padding),
              "dilation": one(a.get("dilations", [1] * rank)), "groups": a.get("group", 1)}
     inputs = [x, w] + ([c.tensor(n.input[2])] if len(n.input) > 2 and n.input[2] else [])
     return c.emit("conv1d" if rank == 1 else "conv2d", inputs, attrs)
@@ -191,7 +193,7 @@ def pool(op):
     """MaxPool / AveragePool over 2-D windows. ONNX's strides default to 1
     (PyTorch's to the kernel) and AveragePool's count_include_pad to 0."""
     def h(c, n, a):
-        x = c.tensor(n.input[0])
+        x, extra = _unpad(c, n.input[0]) if op == "avg_pool2d" else (c.tensor(n.input[0]), None)
         if _spatial(c, n, a, x) != 2:
             raise c.error("only 2-D pooling is supported")
         if len(n.output) > 1 and n.output[1]:
@@ -204,6 +206,12 @@ def pool(op):
             attrs["dilation"] = list(a.get("dilations", [1, 1]))
         else:
             attrs["count_include_pad"] = bool(a.get("count_include_pad", 0))
+            if extra:  # the Pad's zeros are elements of the windows
+                if any(attrs["padding"]) and not attrs["count_include_pad"]:
+                    raise c.error("a Pad before an AveragePool with pads of its own that "
+                                  "exclude the padding is not supported")
+                attrs["padding"] = [p + q for p, q in zip(attrs["padding"], extra)]
+                attrs["count_include_pad"] = True
         return c.emit(op, [x], attrs)
     return h
 
@@ -215,14 +223,41 @@ def global_average_pool(c, n, a):
     return c.emit("adaptive_avg_pool2d", [x], {"output_size": [1, 1]})
 
 
+class Padded:
+    """A Pad by zeros of the spatial dims, left for the Conv or AveragePool
+    that reads it to take as its own padding (torch.onnx writes
+    avg_pool2d's padding that way); any other reader refuses it."""
+
+    refusal = ("a Pad by a nonzero amount is only supported right before Conv or "
+               "AveragePool, which take it as their padding")
+
+    def __init__(self, x, pads):
+        self.x, self.pads = x, pads
+
+
 def pad(c, n, a):
-    """Pad: only padding by zero elements (torch.onnx writes one before an
-    AveragePool) is an identity gradc can express."""
-    pads = c.const(n.input[1], "Pad's pads") if len(n.input) > 1 and n.input[1] \
-        else c.np.asarray(a.get("pads", []))
-    if c.np.any(c.np.asarray(pads) != 0):
-        raise c.error("padding by a nonzero amount is not supported")
-    return c.get(n.input[0])
+    """Pad with zeros: nothing when every amount is 0, else a Padded."""
+    if a.get("mode", "constant") != "constant":
+        raise c.error("Pad mode '%s' is not supported" % a["mode"])
+    if len(n.input) > 2 and n.input[2] and float(c.const(n.input[2], "Pad's value")) != 0:
+        raise c.error("Pad with a nonzero value is not supported")
+    x = c.tensor(n.input[0])
+    rank = len(c.shape(x))
+    pads = [int(p) for p in (c.const(n.input[1], "Pad's pads") if len(n.input) > 1
+                             else a.get("pads", []))]
+    if not any(pads):
+        return x
+    if rank < 3 or any(pads[:2]) or any(pads[rank:rank + 2]):
+        raise c.error("only padding of the spatial dims of [N, C, ...] is supported")
+    return Padded(x, _pairs(c, pads[2:rank] + pads[rank + 2:], rank - 2))
+
+
+def _unpad(c, name):
+    """A Conv or pool's input and the padding a Pad before it left."""
+    v = c.get(name)
+    if isinstance(v, Padded):
+        return v.x, v.pads
+    return c.tensor(name), None
 
 
 def layer_normalization(c, n, a):
