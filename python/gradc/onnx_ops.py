@@ -308,13 +308,6 @@ def trilu(c, n, a):
     return c.emit("triu" if upper else "tril", [c.tensor(n.input[0])], {"diagonal": k})
 
 
-def logical_not(c, n, a):
-    if n.input[0] in c.consts:
-        return c.np.logical_not(c.consts[n.input[0]])
-    x = c.tensor(n.input[0])
-    return c.emit("eq", [x, False])
-
-
 def clip(c, n, a):
     """Clip (opset 13: min and max as optional constant inputs): clamp."""
     attrs = {}
@@ -438,7 +431,7 @@ OPS = {
     "ReduceMax": reduce("max", 18), "ReduceMin": reduce("min", 18),
     "Transpose": transpose, "Reshape": reshape, "Flatten": flatten,
     "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Concat": concat, "Split": split,
-    "Gather": gather, "Shape": shape, "Trilu": trilu, "Pad": pad, "Not": logical_not,
+    "Gather": gather, "Shape": shape, "Trilu": trilu, "Pad": pad,
     "Conv": conv, "MaxPool": pool("max_pool2d"), "AveragePool": pool("avg_pool2d"),
     "GlobalAveragePool": global_average_pool,
     "LayerNormalization": layer_normalization,

@@ -186,7 +186,8 @@ def _x(*shape, lo=-2.0, hi=2.0):
 
 
 # (label, function, example inputs): each row of the export tables that
-# maps to a gradc op of its own, as a function, a method or a module.
+# maps to a gradc op of its own, as a function, a method or a module (a
+# module inside nn.Sequential: fx traces into the module it is given).
 OPS = [
     ("F.gelu", lambda x: F.gelu(x), (_x(3, 5),)),
     ("F.gelu tanh", lambda x: F.gelu(x, approximate="tanh"), (_x(3, 5),)),
@@ -196,9 +197,10 @@ OPS = [
     ("F.softplus", lambda x: F.softplus(x, beta=2, threshold=3), (_x(3, 5),)),
     ("F.hardtanh", lambda x: F.hardtanh(x, -0.5, 1.5), (_x(3, 5),)),
     ("F.relu6", lambda x: F.relu6(x * 4), (_x(3, 5),)),
-    ("nn.Softplus", nn.Softplus(0.5), (_x(3, 5),)),
-    ("nn.Hardtanh", nn.Hardtanh(-1.5, 0.5), (_x(3, 5),)),
-    ("nn.GELU tanh", nn.GELU("tanh"), (_x(3, 5),)),
+    ("nn.Softplus", nn.Sequential(nn.Softplus(0.5, 1.0)), (_x(3, 5),)),
+    ("nn.Hardtanh", nn.Sequential(nn.Hardtanh(-1.5, 0.5)), (_x(3, 5),)),
+    ("nn.ReLU6", nn.Sequential(nn.ReLU6()), (_x(3, 5, lo=-3, hi=9),)),
+    ("nn.GELU tanh", nn.Sequential(nn.GELU("tanh"), nn.LeakyReLU(0.3)), (_x(3, 5),)),
     ("erf", lambda x: torch.erf(x) + x.erf(), (_x(3, 5),)),
     ("log1p", lambda x: torch.log1p(x) + x.log1p(), (_x(3, 5, lo=-0.5),)),
     ("expm1", lambda x: torch.expm1(x) + x.expm1(), (_x(3, 5),)),
