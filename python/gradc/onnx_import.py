@@ -126,10 +126,10 @@ class Converter:
             return self.values[name]
         if name in self.consts:
             arr = self.consts[name]
-            if arr.ndim == 0 and not self.is_trainable(name):
+            # gradc's operands are numbers or names: a bool scalar (no
+            # JSON literal for it) becomes an input like other constants.
+            if arr.ndim == 0 and not self.is_trainable(name) and arr.dtype != self.np.bool_:
                 v = arr.item()
-                if arr.dtype == self.np.bool_:
-                    return bool(v)
                 if isinstance(v, float) and v in (float("inf"), float("-inf")):
                     # gradc's JSON has no infinities (a -inf attention
                     # mask): the dtype's extreme finite value gives the same

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 try:
-    import onnx  # noqa: F401
+    import onnx
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -181,6 +181,23 @@ class OnnxLayers(unittest.TestCase):
                         self.assertLessEqual(rel_err(r.outputs["y"], out.detach().numpy()), RTOL)
                         params = dict(m.named_parameters())
                         self.assertEqual(match_grads(self, graph, r.grads, params), set(params))
+
+    def test_bool_scalar_constant(self):
+        """A bool scalar initializer (no JSON literal) becomes an input."""
+        from onnx import TensorProto, helper
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+        inits = [helper.make_tensor("z", TensorProto.FLOAT, [], [0.0]),
+                 helper.make_tensor("b", TensorProto.BOOL, [], [False])]
+        g = helper.make_graph([helper.make_node("Where", ["b", "x", "z"], ["y"])], "w", [x], [y],
+                              initializer=inits)
+        with tempfile.TemporaryDirectory() as d:
+            model = os.path.join(d, "w.onnx")
+            onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)]), model)
+            graph = gradc.import_onnx(model)
+        self.assertEqual(graph["inputs"][1], {"name": "b", "dtype": "bool", "shape": [], "init": 0})
+        r = gradc.compile(graph).run(inputs={"x": np.ones((2, 3), np.float32)}, backward=[])
+        np.testing.assert_array_equal(r.outputs["y"], np.zeros((2, 3), np.float32))
 
     def test_unsupported_padding(self):
         """A Pad that no Conv or AveragePool takes over is refused, named."""
