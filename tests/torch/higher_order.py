@@ -30,17 +30,18 @@ import torch.autograd.functional as AF  # noqa: E402
 NO_FORWARD_MODE = set()
 
 
-def make_nn_case(rng, dtype):
+def make_nn_case(rng, dtype, index):
     """One convolution, pooling or normalization op (the shapes and
     attributes of conv_pool.py) followed by tanh, so that its second
     derivatives are not all zero. The inputs are shuffled so that the
     Jacobian and Hessian are taken with respect to the data, the weight or
     the bias. Cases whose first grad input is large are drawn again (the
-    Hessian has numel^2 entries)."""
+    Hessian has numel^2 entries). The ops take turns (`index`), so that a
+    short run covers each of them."""
     ops = sorted(op for op in cp.CASES if op != "conv2d_large")
     while True:
         c = cp.Case(rng, dtype)
-        cp.CASES[rng.choice(ops)](c)
+        cp.CASES[ops[index % len(ops)]](c)
         last = c.graph["nodes"][-1]["name"]
         c.graph["nodes"].append({"name": "act", "op": "tanh", "inputs": [last]})
         c.graph["outputs"] = ["act"]
@@ -204,9 +205,11 @@ def main():
     rtol = 1e-4 if args.dtype == "f32" else 1e-7
     done = failures = rejected = 0
     ops = {}
+    nn_cases = 0
     while done < args.count:
         if rng.random() < args.nn_share:
-            graph, values = make_nn_case(rng, args.dtype)
+            graph, values = make_nn_case(rng, args.dtype, nn_cases)
+            nn_cases += 1
         else:
             graph, values = rg.make_case(rng, args.dtype)
         if any(n["op"] in NO_FORWARD_MODE for n in graph["nodes"]):
