@@ -42,6 +42,34 @@ def torch_fn(x, w, b):
     return h, (h * h).sum()
 
 
+# One weight used by two grouped convolutions: the Hessian with respect to
+# it needs every batched rule of the backward convolutions (a tangent of
+# the weight inside the input backward, of the input inside the weight
+# backward).
+SHARED = {
+    "name": "shared_conv",
+    "inputs": [
+        {"name": "x", "dtype": "f64", "shape": [2, 4, 6, 6], "requires_grad": True},
+        {"name": "w", "dtype": "f64", "shape": [4, 2, 3, 3], "requires_grad": True},
+    ],
+    "nodes": [
+        {"name": "c1", "op": "conv2d", "inputs": ["x", "w"],
+         "attrs": {"padding": "same", "groups": 2}},
+        {"name": "h1", "op": "tanh", "inputs": ["c1"]},
+        {"name": "c2", "op": "conv2d", "inputs": ["h1", "w"],
+         "attrs": {"stride": 2, "groups": 2}},
+        {"name": "h2", "op": "tanh", "inputs": ["c2"]},
+        {"name": "loss", "op": "sum", "inputs": ["h2"]},
+    ],
+    "outputs": ["loss"],
+}
+
+
+def shared_fn(x, w):
+    h1 = torch.tanh(F.conv2d(x, w, padding="same", groups=2))
+    return torch.tanh(F.conv2d(h1, w, stride=2, groups=2)).sum()
+
+
 def rel_err(a, b):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12)) if b.size else 0.0
@@ -95,6 +123,15 @@ class HigherOrder(unittest.TestCase):
         _, hvp = AF.hvp(f, self.prim[1], v)
         got_hvp = np.tensordot(got, self.tangents["w"], axes=4)
         self.close(got_hvp, hvp, "hessian-vector product")
+
+    def test_hessians_through_shared_grouped_convolutions(self):
+        rng = np.random.default_rng(5)
+        vals = {s["name"]: rng.standard_normal(s["shape"]) for s in SHARED["inputs"]}
+        x, w = torch.tensor(vals["x"]), torch.tensor(vals["w"])
+        want_w = AF.hessian(lambda v: shared_fn(x, v), w)
+        self.close(gradc.hessian(SHARED, "loss", "w", vals), want_w, "hessian wrt w")
+        want_x = AF.hessian(lambda v: shared_fn(v, w), x)
+        self.close(gradc.hessian(SHARED, "loss", "x", vals), want_x, "hessian wrt x")
 
     def test_compile_jvp_reuse(self):
         g = gradc.compile_jvp(GRAPH)
