@@ -7,6 +7,9 @@
 // dimension; `lift` pads a tangent with 1s after K to the result's rank so
 // that right-aligned broadcasting still pairs primal and tangent dims, and
 // reductions and shape ops move their dims by `s` (1 when batched, else 0).
+// This file holds the core ops and the dispatch; the activations and
+// statistics are in JvpRulesMath.cpp, convolution, pooling and
+// normalization in JvpRulesNN.cpp (the shared state: JvpContext.h).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/JvpRules.h"
