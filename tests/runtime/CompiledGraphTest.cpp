@@ -322,3 +322,55 @@ TEST(CompiledGraph, ConvolutionAndPoolingGiveTheSameBitsOnAnyThreadCount) {
   for (int64_t i = 0; i < one.grads[1].numel(); ++i) s += std::fabs(one.grads[1].get(i));
   EXPECT_GT(s, 0.0);
 }
+
+TEST(CompiledGraph, InPlaceReductionsInThreadBlocksAreExactAndThreadCountFree) {
+  // Large enough for blocks: sums over dims 0 and 2 (partials per block),
+  // a max over dim 0, and a sum over dim 1 (rows of separate blocks).
+  const int64_t A = 64, B = 6, C = 1024;
+  GraphBuilder b("reductions");
+  Node *x = b.addInput("x", {DType::F32, {A, B, C}}, false, randn(7));
+  b.addOp(OpKind::Sum, {BuildOperand::of(x)}, {{"dim", std::vector<int64_t>{0, 2}}},
+          "s02", false);
+  b.addOp(OpKind::Max, {BuildOperand::of(x)}, {{"dim", std::vector<int64_t>{0}}}, "m0",
+          false);
+  b.addOp(OpKind::Sum, {BuildOperand::of(x)}, {{"dim", std::vector<int64_t>{1}}}, "s1",
+          false);
+  b.addOutput("s02");
+  b.addOutput("m0");
+  b.addOutput("s1");
+  auto g = b.finish();
+  Compiler compiler;
+  auto cg = compiler.compile(*g);
+  Session inputs(*cg);
+  const Tensor &xv = inputs.input("x");
+  std::vector<std::unique_ptr<FusedCall>> calls;
+  const int before = numThreads();
+  for (int t : {1, 2, 3}) {
+    setNumThreads(t);
+    calls.push_back(std::make_unique<FusedCall>(*cg, inputs));
+    calls.back()->run(*cg, {}, false);
+  }
+  setNumThreads(before);
+  for (size_t o = 0; o < 3; ++o)
+    for (size_t t = 1; t < calls.size(); ++t)
+      EXPECT_TRUE(sameBits(calls[0]->out[o], calls[t]->out[o])) << "output " << o;
+  // Against sums in double on the host.
+  const FusedCall &r = *calls[0];
+  for (int64_t j = 0; j < B; ++j) {
+    double s = 0, m = -INFINITY;
+    for (int64_t i = 0; i < A; ++i)
+      for (int64_t k = 0; k < C; ++k) s += xv.get((i * B + j) * C + k);
+    EXPECT_NEAR(r.out[0].get(j), s, 1e-4 * (1 + std::fabs(s))) << "s02 " << j;
+    for (int64_t k = 0; k < C; k += 97) {
+      m = -INFINITY;
+      for (int64_t i = 0; i < A; ++i) m = std::max(m, xv.get((i * B + j) * C + k));
+      EXPECT_EQ(r.out[1].get(j * C + k), m) << "m0 " << j << " " << k;
+    }
+  }
+  for (int64_t i = 0; i < A; i += 13)
+    for (int64_t k = 0; k < C; k += 101) {
+      double s = 0;
+      for (int64_t j = 0; j < B; ++j) s += xv.get((i * B + j) * C + k);
+      EXPECT_NEAR(r.out[2].get(i * C + k), s, 1e-5 * (1 + std::fabs(s))) << "s1";
+    }
+}
