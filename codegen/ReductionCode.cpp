@@ -63,6 +63,9 @@ void setAccumulator(Reduction &r) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     break;
   }
   throw InternalError("codegen", std::string("no accumulator for '") +

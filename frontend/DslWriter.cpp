@@ -87,7 +87,10 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat: return nullptr;
+  case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward: return nullptr;
   }
 }
 
@@ -466,6 +469,9 @@ Text Writer::expr(const Node &n) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     break;
   }
   return {call(n, name, 0, {}, true), kPostfix};

@@ -410,6 +410,9 @@ private:
       case OpKind::LayerNormXhat: case OpKind::Conv1d:
       case OpKind::GroupNorm: case OpKind::GroupNormBackward:
       case OpKind::GroupNormXhat:
+      case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+      case OpKind::Select: case OpKind::OneHot:
+      case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
         n = g.addNode(*op, operands, attrs, name);
         if (n->type != type)
           failAt(typeLine, typeCol,

@@ -463,6 +463,9 @@ Node *rule(Ctx &c) {
   case OpKind::LayerNormXhat:
   case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     throw Error(std::string("forward mode (tangents, Jacobians, Hessians) does "
                             "not support '") + y->info().name + "' yet");
   }

@@ -139,6 +139,9 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     return nullptr;
   }
 }

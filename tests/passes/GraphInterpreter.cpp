@@ -106,6 +106,9 @@ double unary(OpKind k, double x, const AttrMap &at) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     break;
   }
   notHere(k, "a unary op");
@@ -157,6 +160,9 @@ double binary(OpKind k, double a, double b) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     break;
   }
   notHere(k, "a binary op");
@@ -281,6 +287,9 @@ private:
     case OpKind::LayerNormXhat: case OpKind::Conv1d:
     case OpKind::GroupNorm: case OpKind::GroupNormBackward:
     case OpKind::GroupNormXhat:
+    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+    case OpKind::Select: case OpKind::OneHot:
+    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
       return false;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
       break; // leaves are set by run()
