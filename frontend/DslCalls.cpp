@@ -219,6 +219,11 @@ DslValue DslLowerer::evalCall(const Expr &e, bool root) {
   if ((*op == OpKind::Max || *op == OpKind::Min) && pos.size() >= 2 &&
       pos[1].kind == DslValue::Tensor)
     op = *op == OpKind::Max ? OpKind::Maximum : OpKind::Minimum;
+  // torch.gather(x, dim, index) and torch.index_select(x, dim, index) put
+  // the dim between the tensors: the index is the second operand.
+  if ((*op == OpKind::Gather || *op == OpKind::IndexSelect) && pos.size() == 3 &&
+      pos[1].kind == DslValue::Number && pos[2].kind == DslValue::Tensor)
+    std::swap(pos[1], pos[2]);
   return callOp(*op, fname, std::move(pos), e, loc, root);
 }
 

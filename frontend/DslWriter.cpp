@@ -430,6 +430,23 @@ Text Writer::expr(const Node &n) {
     if (*st != 1) idx += ":" + std::to_string(*st);
     return {wrap(operand(n, 0), kPostfix) + "[" + idx + "]", kPostfix};
   }
+  case OpKind::Gather: case OpKind::IndexSelect: {
+    // PyTorch's order: x.gather(dim, index), x.index_select(dim, index).
+    const int64_t *d = intAttr(n, "dim");
+    if (!tensorFirst || !d || n.attrs.size() != 1) break;
+    return {wrap(operand(n, 0), kPostfix) + "." + name + "(" + std::to_string(*d) +
+                ", " + operand(n, 1).s + ")",
+            kPostfix};
+  }
+  case OpKind::Select: {
+    // x[:, 2] selects index 2 of dim 1.
+    const int64_t *d = intAttr(n, "dim"), *i = intAttr(n, "index");
+    if (!tensorFirst || !d || !i || n.attrs.size() != 2 || *d < 0 || *d > 64) break;
+    std::string idx;
+    for (int64_t k = 0; k < *d; ++k) idx += ":, ";
+    return {wrap(operand(n, 0), kPostfix) + "[" + idx + std::to_string(*i) + "]",
+            kPostfix};
+  }
   case OpKind::Concat: {
     std::string list = "[";
     for (size_t i = 0; i < n.operands.size(); ++i)
@@ -469,8 +486,7 @@ Text Writer::expr(const Node &n) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::Embedding: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     break;
   }
