@@ -433,7 +433,7 @@ Text Writer::expr(const Node &n) {
   case OpKind::Gather: case OpKind::IndexSelect: {
     // PyTorch's order: x.gather(dim, index), x.index_select(dim, index).
     const int64_t *d = intAttr(n, "dim");
-    if (!tensorFirst || !d || n.attrs.size() != 1) break;
+    if (!tensorFirst || literal(n, 1) || !d || n.attrs.size() != 1) break;
     return {wrap(operand(n, 0), kPostfix) + "." + name + "(" + std::to_string(*d) +
                 ", " + operand(n, 1).s + ")",
             kPostfix};
