@@ -194,6 +194,7 @@ private:
     case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
     case OpKind::Select: case OpKind::OneHot:
     case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       break;
     }
     if (pl == e.places.end())

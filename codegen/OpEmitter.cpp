@@ -215,6 +215,7 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -686,6 +687,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
     case OpKind::OneHot:
     case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -738,6 +740,8 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Gather: code = gather(n); break;
     case OpKind::GatherBackward: code = gatherBackward(n); break;
     case OpKind::OneHot: code = oneHot(n); break;
+    case OpKind::Arange: case OpKind::Full:
+    case OpKind::ZerosLike: case OpKind::OnesLike: code = factory(n); break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

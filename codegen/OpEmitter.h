@@ -106,6 +106,9 @@ private:
   std::string select(const Node *n);
   std::string oneHot(const Node *n);
 
+  /// arange, full, zeros_like, ones_like (codegen/FactoryEmitter.cpp).
+  std::string factory(const Node *n);
+
   /// Reads operand `x` at the multi-index `vars` of an iteration space of
   /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.
   std::string at(const Node *x, const Shape &space,

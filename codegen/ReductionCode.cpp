@@ -66,6 +66,7 @@ void setAccumulator(Reduction &r) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     break;
   }
   throw InternalError("codegen", std::string("no accumulator for '") +

@@ -106,6 +106,7 @@ std::string OpEmitter::statReduction(const Node *n) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
   case OpKind::LayerNorm: case OpKind::LayerNormBackward: case OpKind::LayerNormXhat: case OpKind::MaxPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

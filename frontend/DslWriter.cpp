@@ -90,7 +90,8 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::GroupNormXhat:
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward: return nullptr;
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike: return nullptr;
   }
 }
 
@@ -430,6 +431,11 @@ Text Writer::expr(const Node &n) {
     if (*st != 1) idx += ":" + std::to_string(*st);
     return {wrap(operand(n, 0), kPostfix) + "[" + idx + "]", kPostfix};
   }
+  case OpKind::Full:
+    // The DSL's full([2, 3], v) declares an input initialized to v (which
+    // a caller may override), not this constant.
+    inexpressible(n, "the full op has no DSL form (full(...) declares an "
+                     "input there); write an input with that value instead");
   case OpKind::Gather: case OpKind::IndexSelect: {
     // PyTorch's order: x.gather(dim, index), x.index_select(dim, index).
     const int64_t *d = intAttr(n, "dim");
@@ -488,6 +494,7 @@ Text Writer::expr(const Node &n) {
   case OpKind::GroupNormXhat:
   case OpKind::Embedding: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::ZerosLike: case OpKind::OnesLike:
     break;
   }
   return {call(n, name, 0, {}, true), kPostfix};

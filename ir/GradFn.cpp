@@ -217,6 +217,7 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
     case OpKind::OneHot:
     case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       break;
     }
   }
@@ -344,6 +345,7 @@ std::string gradFnName(const Node &n) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     return info.gradFn;
   }
 }

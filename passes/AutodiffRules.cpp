@@ -196,6 +196,7 @@ void unaryRule(Ctx &c) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw noRule(y);
   }
   c.set(0, r);
@@ -302,6 +303,7 @@ void binaryRule(Ctx &c) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw noRule(c.y);
   }
 }
@@ -421,6 +423,7 @@ void reduceRule(Ctx &c) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -509,6 +512,7 @@ void shapeRule(Ctx &c) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw noRule(y);
   }
 }
@@ -667,6 +671,8 @@ void specialRule(Ctx &c) {
   case OpKind::Argmax: case OpKind::Argmin: // integer result: no gradient
     return;
   case OpKind::OneHot: // integer result: no gradient
+  case OpKind::Arange: case OpKind::Full: // constants: no gradient
+  case OpKind::ZerosLike: case OpKind::OnesLike:
     return;
   case OpKind::Embedding: {
     // y[p, :] = w[idx[p], :], so dw[r, :] = sum over p with idx[p] = r of

@@ -73,6 +73,7 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     return std::nullopt;
   }
 }
@@ -135,7 +136,8 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::GroupNormXhat:
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward: return std::nullopt;
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike: return std::nullopt;
   }
 }
 

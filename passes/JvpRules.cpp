@@ -485,6 +485,10 @@ Node *rule(Ctx &c) {
   case OpKind::IndexSelectBackward:
   case OpKind::GatherBackward: return indexingRule(c);
   case OpKind::OneHot: return nullptr; // integer result: no tangent
+  case OpKind::Arange:
+  case OpKind::Full:
+  case OpKind::ZerosLike:
+  case OpKind::OnesLike: return nullptr; // constants: no tangent
   // Ops newer than forward mode (activations, statistics, masks,
   // convolution, pooling, normalization) have no forward-mode rule yet: a
   // clear error, never a wrong tangent.

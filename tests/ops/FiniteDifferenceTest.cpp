@@ -571,6 +571,41 @@ void oneHotCase(Case &c) {
   c.output(c.op(OpKind::Mul, {V(c.input(c.shape(0, 2))), L(2)}));
 }
 
+// --- tensor factories -------------------------------------------------
+// No gradient of their own: each is used in a product with an input, so
+// the input's gradient carries the factory's values.
+
+/// arange with integer or float bounds, either sign of step; a float one
+/// in the case's dtype scales an input.
+void arangeCase(Case &c) {
+  c.output(c.op(OpKind::Arange, {}, {{"end", int64_t(4)}}));
+  c.output(c.op(OpKind::Arange, {},
+                {{"start", int64_t(5)}, {"end", int64_t(-1)}, {"step", int64_t(-2)}}));
+  Node *x = c.input({5});
+  AttrMap a = {{"start", 0.5}, {"end", 1.75}, {"step", 0.25},
+               {"dtype", std::string(dtypeName(x->type.dtype))}};
+  c.output(c.op(OpKind::Mul, {V(x), V(c.op(OpKind::Arange, {}, a))}));
+}
+
+/// full in the case's dtype scales an input; an integer one is i64.
+void fullCase(Case &c) {
+  Shape s = c.shape(0, 3);
+  Node *x = c.input(s);
+  Node *f = c.op(OpKind::Full, {}, {{"size", s}, {"fill_value", 0.75},
+                                    {"dtype", std::string(dtypeName(x->type.dtype))}});
+  c.output(c.op(OpKind::Mul, {V(x), V(f)}));
+  c.output(c.op(OpKind::Full, {}, {{"size", s}, {"fill_value", int64_t(3)}}));
+}
+
+template <OpKind K> void fillLikeCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Node *x = c.input(c.shape(0, 3));
+    // x * ones_like(x) + zeros_like(x): x's gradient passes, the fill's
+    // operand gets none through it.
+    c.output(c.op(OpKind::Add, {V(x), V(c.op(K, {V(x)}))}));
+  }
+}
+
 struct OpCaseRow {
   const char *name;
   void (*build)(Case &);
@@ -640,6 +675,10 @@ const OpCaseRow kCases[] = {
     {"gather", gatherCase},
     {"select", selectCase},
     {"one_hot", oneHotCase},
+    {"arange", arangeCase},
+    {"full", fullCase},
+    {"zeros_like", fillLikeCase<OpKind::ZerosLike>},
+    {"ones_like", fillLikeCase<OpKind::OnesLike>},
     {"mse_loss", mseCase},
     {"conv2d", conv2dCase},
     {"conv1d", conv1dCase},
@@ -738,6 +777,13 @@ TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
     std::set<std::string> used;
     for (const auto &n : g->nodes()) used.insert(n->info().name);
     fd.insert(used.begin(), used.end());
+    // The full op has no DSL form: full(...) declares an input there
+    // (docs/ops.md); its graph must say so rather than write something else.
+    if (std::string(row.name) == "full") {
+      EXPECT_THROW(writeDslGraph(*g), gradc::Error);
+      dsl.insert("full");
+      continue;
+    }
     std::string text = writeDslGraph(*g);
     std::unique_ptr<Graph> back = parseDslGraph(text, "case.grad");
     if (printGraph(*back) == printGraph(*g))

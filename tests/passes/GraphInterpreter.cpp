@@ -109,6 +109,7 @@ double unary(OpKind k, double x, const AttrMap &at) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     break;
   }
   notHere(k, "a unary op");
@@ -163,6 +164,7 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
   case OpKind::Select: case OpKind::OneHot:
   case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     break;
   }
   notHere(k, "a binary op");
@@ -290,6 +292,7 @@ private:
     case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
     case OpKind::Select: case OpKind::OneHot:
     case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       return false;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
       break; // leaves are set by run()

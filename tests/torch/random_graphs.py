@@ -388,7 +388,21 @@ class Gen:
         """embedding, index_select, gather, select, one_hot on random
         in-range indices (repeated ones make the backward sum)."""
         r = self.rng
-        k = r.choice(["embedding", "index_select", "gather", "select", "one_hot"])
+        k = r.choice(["embedding", "index_select", "gather", "select", "one_hot", "factory"])
+        if k == "factory":  # a factory's values multiply or shift a value
+            v = self.pick(1)
+            f = r.choice(["zeros_like", "ones_like", "full", "arange"])
+            if f in ("zeros_like", "ones_like"):
+                c = self.node(f, [v[0]], shape=v[1], pool=False)
+            elif f == "full":
+                c = self.node("full", [], {"size": v[1], "fill_value": r.choice([0.5, -2.0]),
+                                           "dtype": self.dtype}, shape=v[1], pool=False)
+            else:
+                n = v[1][-1]
+                c = self.node("arange", [], {"start": 0.5, "end": 0.5 + 0.25 * n, "step": 0.25,
+                                             "dtype": self.dtype}, shape=[n], pool=False)
+            self.node(r.choice(["mul", "add"]), [v[0], c[0]], shape=v[1])
+            return
         if k == "embedding":
             w = self.pick(2)
             if len(w[1]) != 2:
