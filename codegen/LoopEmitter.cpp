@@ -20,6 +20,10 @@ constexpr int kLanes = kReductionLanes;
 constexpr int64_t kTiny = 256;          // at most this many: no versions
 constexpr int64_t kParallelMin = 1 << 18; // at least this many: blocks
 constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
+// A reduction over dim 0 of a parallel nest whose results are kept in
+// place (not a trailing run) gets one partial result array per block; the
+// arrays together live on the stack, within this many bytes.
+constexpr int64_t kBlockPartialBytes = 256 * 1024;
 
 std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 
@@ -89,6 +93,8 @@ public:
       if (r.suffix < 0) s += initInPlace(r, *space_);
     bool blocked = parallel();
     s += blocked ? blockedNests(helpers) : versions(false);
+    for (const Reduction &r : reds_)
+      if (blocked && blockPartial(r)) s += combineBlockPartials(r);
     for (const Reduction &r : reds_)
       if (r.suffix < 0) s += finishInPlace(r, *space_);
     for (const Reduction &r : reds_)
@@ -233,7 +239,7 @@ private:
       } else if (r.suffix >= 0) {
         s += accumulateLane(r, lane, x);
       } else {
-        std::string h = r.home + "[" + offset(notReduced(r)) + "]";
+        std::string h = inPlaceBase(r) + "[" + offset(notReduced(r)) + "]";
         if (mx || mn)
           s += h + " = gc_" + (mx ? "max" : "min") + "<" + T + ">(" + h + ", " + x + ");\n";
         else
@@ -443,9 +449,44 @@ private:
   // --- Parallel blocks ---------------------------------------------------
   bool parallel() const {
     if (!env_.parallel || rank() == 0 || numel() < kParallelMin) return false;
+    // An in-place reduction that keeps dim 0 writes results no other block
+    // writes; one that reduces dim 0 needs a partial array per block.
+    int64_t partialBytes = 0;
     for (const Reduction &r : reds_)
-      if (r.suffix < 0) return false;
-    return true;
+      if (blockPartial(r))
+        partialBytes += blockCount() * keptCount(r, *space_) *
+                        dtypeSize(r.node->type.dtype);
+    return partialBytes <= kBlockPartialBytes;
+  }
+
+  /// Whether `r` accumulates in place over dim 0, so that a parallel nest
+  /// gives each block its own partial results (pr<id>), added in block
+  /// order afterwards: the same bits for any thread count.
+  static bool blockPartial(const Reduction &r) {
+    return r.suffix < 0 && !r.reduced.empty() && r.reduced[0];
+  }
+
+  /// Where the in-place reduction `r` accumulates: its result buffer, or
+  /// the current block's partial array.
+  std::string inPlaceBase(const Reduction &r) const {
+    return blockPartials_ && blockPartial(r) ? "pr" + std::to_string(r.node->id)
+                                             : r.home;
+  }
+
+  /// The blocks' partial results of `r` combined, in block order, into its
+  /// result buffer (finishInPlace then finishes it as without blocks).
+  std::string combineBlockPartials(const Reduction &r) const {
+    std::string id = std::to_string(r.node->id), T = dtypeCppName(r.node->type.dtype);
+    int64_t kept = keptCount(r, *space_);
+    return "for (long long q = 0; q < " + num(kept) + "; ++q) {\n" + T + " t = pin" +
+           id + "[q];\nfor (long long b = 1; b < " + num(blockCount()) +
+           "; ++b) t = " + combineValues(r, "t", "pin" + id + "[b * " + num(kept) + " + q]") +
+           ";\n" + r.home + "[q] = t;\n}\n";
+  }
+
+  int64_t blockCount() const {
+    int64_t rows = rowsPerBlock(), n0 = dims()[0];
+    return (n0 + rows - 1) / rows;
   }
 
   int64_t rowsPerBlock() const {
@@ -460,6 +501,15 @@ private:
     int64_t nb = (n0 + rows - 1) / rows, tail = n0 - (nb - 1) * rows;
     nblocks_ = nb;
     std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
+    blockPartials_ = true;
+    for (const Reduction &r : reds_)
+      if (blockPartial(r)) {
+        std::string id = std::to_string(r.node->id), T = dtypeCppName(r.node->type.dtype);
+        int64_t kept = keptCount(r, *space_);
+        blockCode += T + " *pr" + id + " = pin" + id + " + blk * " + num(kept) +
+                     ";\nfor (long long q = 0; q < " + num(kept) + "; ++q) pr" + id +
+                     "[q] = " + r.init + ";\n";
+      }
     if (tail == rows) {
       blockCode += versions(true, "lo", rows);
     } else {
@@ -486,6 +536,15 @@ private:
         args += "a->" + part + ", ";
         init += (init.empty() ? "" : ", ") + part;
       }
+    for (const Reduction &r : reds_)
+      if (blockPartial(r)) {
+        std::string pin = "pin" + std::to_string(r.node->id);
+        std::string T = dtypeCppName(r.node->type.dtype);
+        fields += "  " + T + " *" + pin + ";\n";
+        params += T + " *__restrict__ " + pin + ", ";
+        args += "a->" + pin + ", ";
+        init += (init.empty() ? "" : ", ") + pin;
+      }
     fields += "  unsigned long long flags;\n";
     init += (init.empty() ? "" : ", ") + std::string(usesFlags_ ? "flags" : "0ULL");
     helpers += "struct " + P + "_args {\n" + fields + "};\n";
@@ -503,6 +562,11 @@ private:
     for (const Reduction &r : reds_)
       if (r.suffix == 0)
         s += r.acc + " part" + std::to_string(r.node->id) + "[" + std::to_string(nb) + "];\n";
+    for (const Reduction &r : reds_)
+      if (blockPartial(r))
+        s += std::string(dtypeCppName(r.node->type.dtype)) + " pin" +
+             std::to_string(r.node->id) + "[" +
+             std::to_string(nb * keptCount(r, *space_)) + "];\n";
     s += P + "_args args = {" + init + "};\n";
     s += "if (gradc_parallel_for) gradc_parallel_for(" + P + "_block, &args, " +
          num(nb) + ");\nelse " + P + "_block(&args, 0, " + num(nb) + ");\n";
@@ -520,6 +584,9 @@ private:
   std::vector<Reduction> reds_;
   bool usesFlags_ = false;
   int64_t nblocks_ = 1;
+  /// Set while the blocks' code is emitted: in-place reductions over dim 0
+  /// then accumulate into their block's partial array (inPlaceBase).
+  bool blockPartials_ = false;
 };
 
 } // namespace
