@@ -212,6 +212,10 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -555,17 +559,26 @@ std::string OpEmitter::crossEntropy(const Node *n) {
   std::string xt = xv.isSplat() ? xv.literal
                                 : xv.ptr + "[i * " + num(L.classes) + " + ti]";
   std::string body =
-      "  double li = ignored ? 0.0 : !valid ? __builtin_nan(\"\") : "
-      "(double)mx + log(s) - (double)" + xt + ";\n  if (!ignored) ++cnt;\n";
+      "  double li = ignored || !valid ? 0.0 : "
+      "(double)mx + log(s) - (double)" + xt + ";\n  if (!ignored) ++cnt;\n"
+      "  bad |= !ignored && !valid;\n";
   if (L.reduction == "none")
     body += "  " + ptrOf(n) + "[i] = (" + T + ")li;\n";
   else
     body += "  acc += li;\n";
   std::string fin = L.reduction == "mean" ? "acc / (double)cnt" : "acc";
-  std::string code = "double acc = 0; long long cnt = 0;\n" +
+  std::string code = "double acc = 0; long long cnt = 0; bool bad = false;\n" +
                      crossEntropyRows(n, x, t, body);
   if (L.reduction != "none")
     code += ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n";
+  // A target out of [0, C) that is not ignore_index: the status names it
+  // (PyTorch raises an error); the row reads no logits.
+  ValueRef tv = valueOf_(t);
+  code += reportBadIndex(n, "target", L.classes, "bad", L.rows,
+                         [&](const std::string &q) {
+                           return tv.isSplat() ? tv.literal : tv.ptr + "[" + q + "]";
+                         },
+                         "v == " + num(L.ignore)); // ignore_index is no error
   return code + "(void)acc; (void)cnt;\n";
 }
 
@@ -637,6 +650,9 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Slice:
       code = slice(n);
       break;
+    case OpKind::Select:
+      code = select(n);
+      break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
@@ -668,6 +684,10 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::LayerNormBackward: case OpKind::LayerNormXhat:
     case OpKind::Conv1d: case OpKind::GroupNorm:
     case OpKind::GroupNormBackward: case OpKind::GroupNormXhat:
+    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+    case OpKind::OneHot:
+    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -705,6 +725,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::GroupNorm:
     case OpKind::GroupNormBackward:
     case OpKind::GroupNormXhat:
+    case OpKind::Select:
       code = normalizationCode(n, valueOf_);
       break;
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
@@ -713,6 +734,14 @@ std::string OpEmitter::emit(const Node *n, int indent) {
       break;
     case OpKind::Triu: case OpKind::Tril: code = triangle(n); break;
     case OpKind::Cumsum: code = cumsum(n); break;
+    case OpKind::Embedding: code = embedding(n); break;
+    case OpKind::IndexSelect: code = indexSelect(n); break;
+    case OpKind::IndexSelectBackward: code = indexSelectBackward(n); break;
+    case OpKind::Gather: code = gather(n); break;
+    case OpKind::GatherBackward: code = gatherBackward(n); break;
+    case OpKind::OneHot: code = oneHot(n); break;
+    case OpKind::Arange: case OpKind::Full:
+    case OpKind::ZerosLike: case OpKind::OnesLike: code = factory(n); break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
