@@ -67,6 +67,24 @@ Node *GraphBuilder::addInput(const std::string &name, TensorType type,
 Node *GraphBuilder::addOp(OpKind op, const std::vector<BuildOperand> &operands,
                           AttrMap attrs, const std::string &name,
                           bool noGrad) {
+  // An absent optional tensor is the same as leaving it out, which only
+  // trailing optional operands of a primitive may be.
+  size_t present = operands.size();
+  while (present > 0 && operands[present - 1].absent) --present;
+  const OpInfo &info = opInfo(op);
+  for (size_t k = 0; k < operands.size(); ++k)
+    if (operands[k].absent && (k < present || static_cast<int>(k) <
+                                                  info.minArity ||
+                               info.minArity == info.maxArity))
+      throw Error(std::string(info.name) + " does not accept None (null) as "
+                  "operand " + std::to_string(k) +
+                  (k < static_cast<size_t>(info.minArity)
+                       ? ": it is required"
+                       : ": only trailing optional tensors may be absent"));
+  if (present < operands.size())
+    return addOp(op, std::vector<BuildOperand>(operands.begin(),
+                                               operands.begin() + present),
+                 std::move(attrs), name, noGrad);
   size_t literals = 0; // each becomes a constant node
   for (const BuildOperand &o : operands) literals += o.node ? 0 : 1;
   checkNodeCount(1 + literals);
