@@ -194,7 +194,7 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::Cumsum:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
@@ -647,7 +647,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Hardtanh:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
     case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -712,6 +712,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
       code = statReduction(n);
       break;
     case OpKind::Triu: case OpKind::Tril: code = triangle(n); break;
+    case OpKind::Dropout: code = dropout(n); break;
     case OpKind::Cumsum: code = cumsum(n); break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:

@@ -120,7 +120,7 @@ std::string OpEmitter::statReduction(const Node *n) {
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
   case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::CrossEntropyBackward: case OpKind::Gemm:

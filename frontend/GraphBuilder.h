@@ -83,6 +83,10 @@ private:
   std::unordered_set<std::string> outputNames_;
 };
 
+/// The `seed` a dropout node gets when its call gives none: a hash of its
+/// name (of its position in the graph for an unnamed temporary).
+int64_t defaultDropoutSeed(const std::string &name, size_t position);
+
 /// The init attributes of an input node as an InputInit.
 InputInit inputInit(const Node &input);
 

@@ -284,6 +284,26 @@ TensorType inferTriangle(const std::vector<TensorType> &in, AttrMap &attrs) {
   return in[0];
 }
 
+/// dropout: p in [0, 1], training a bool, seed an integer (the frontends
+/// always set it); the optional second operand, a run-time seed, is an
+/// integer scalar.
+TensorType inferDropout(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "dropout");
+  double p = getFloat(attrs, "p", 0.5);
+  if (!(p >= 0 && p <= 1))
+    throw Error("dropout: p must be in [0, 1], got " + std::to_string(p));
+  if (attrs.count("p")) attrs["p"] = p;
+  if (attrs.count("training")) attrs["training"] = getBool(attrs, "training", true);
+  if (attrs.count("seed")) attrs["seed"] = getInt(attrs, "seed", 0);
+  if (in.size() > 1 &&
+      ((in[1].dtype != DType::I64 && in[1].dtype != DType::I32) ||
+       in[1].rank() != 0))
+    throw Error("dropout: the run-time seed (operand 1) must be an i64 or "
+                "i32 scalar, got " + std::string(dtypeName(in[1].dtype)) +
+                shapeToString(in[1].shape));
+  return in[0];
+}
+
 TensorType inferReshape(const std::vector<TensorType> &in, AttrMap &attrs) {
   if (!attrs.count("shape")) throw Error("reshape needs the attribute 'shape'");
   Shape s = getInts(attrs, "shape", {});

@@ -169,7 +169,7 @@ void unaryRule(Ctx &c) {
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -275,7 +275,7 @@ void binaryRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
@@ -389,7 +389,7 @@ void reduceRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -467,7 +467,7 @@ void shapeRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -648,6 +648,15 @@ void specialRule(Ctx &c) {
   case OpKind::Triu: case OpKind::Tril: // the same mask on g
     c.set(0, b.op(y->op, {g}, y->attrs));
     return;
+  case OpKind::Dropout: {
+    // y = x m / (1 - p) with a 0/1 mask m fixed by (seed, index), so
+    // dx = g m / (1 - p): dropout of g with the same attributes and run-time
+    // seed, which recomputes the forward's mask, not a new draw.
+    std::vector<Node *> ops = {g};
+    if (y->operands.size() > 1) ops.push_back(y->operands[1]);
+    c.set(0, b.op(OpKind::Dropout, ops, y->attrs));
+    return;
+  }
   case OpKind::Cumsum: {
     // dx_i = sum_{j >= i} g_j (a cumsum from the end), computed as
     // g_i + sum(g) - cumsum(g)_i so that no flip op is needed.

@@ -50,7 +50,7 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
@@ -107,7 +107,7 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:

@@ -424,6 +424,17 @@ Node *rule(Ctx &c) {
   case OpKind::SliceBackward: return sliceBackwardRule(c);
   case OpKind::CrossEntropyBackward: return crossEntropyBackwardRule(c);
   case OpKind::Gemm: return productRule(c, OpKind::Gemm); // da b + a db
+  // Ops of issue 13's losses and dropout (the composite losses and
+  // batch_norm are primitives by then and need no rule of their own).
+  case OpKind::Dropout: {
+    // y = x m / (1 - p), linear in x with the mask fixed by (seed, index):
+    // dy = dx m / (1 - p). The scaled mask is dropout of ones of x's shape,
+    // so tangents with leading (batch) dims share one mask, as they must.
+    if (!t) return t;
+    std::vector<Node *> ops = {b.full(1, a->type)};
+    if (y->operands.size() > 1) ops.push_back(c.x(1));
+    return b.mul(c.liftY(0), b.op(OpKind::Dropout, ops, y->attrs));
+  }
   // Ops newer than forward mode (activations, statistics, masks,
   // convolution, pooling, normalization) have no forward-mode rule yet: a
   // clear error, never a wrong tangent.

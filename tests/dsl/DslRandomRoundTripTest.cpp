@@ -175,7 +175,7 @@ private:
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
     case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
