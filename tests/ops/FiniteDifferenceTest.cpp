@@ -6,6 +6,7 @@
 // build with the f64 one. Several seeds per case.
 //
 //===----------------------------------------------------------------------===//
+#include "LossCases.h"
 #include "OpCase.h"
 
 #include "frontend/Decompositions.h"
@@ -574,6 +575,13 @@ const OpCaseRow kCases[] = {
     {"log_softmax", softmaxCase<OpKind::LogSoftmax>},
     {"cross_entropy", crossEntropyCase},
     {"mse_loss", mseCase},
+    {"l1_loss", l1LossCase},
+    {"smooth_l1_loss", smoothL1LossCase},
+    {"huber_loss", huberLossCase},
+    {"binary_cross_entropy", bceCase},
+    {"binary_cross_entropy_with_logits", bceWithLogitsCase},
+    {"batch_norm", batchNormCase},
+    {"dropout", dropoutCase},
     {"conv2d", conv2dCase},
     {"conv1d", conv1dCase},
     {"max_pool2d", poolCase<OpKind::MaxPool2d>},
@@ -690,11 +698,16 @@ TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
     for (const OpCaseRow &row : kCases)
       if (row.name == std::string(d.name)) fd.insert(d.name);
     std::string json = "{\"name\": \"c\", \"inputs\": [", program, args, ins;
+    // Every operand, optional ones included, as [2, 3] ones; batch_norm's
+    // per-channel tensors as [3].
     for (int i = 0; i < d.arity; ++i) {
       std::string x = "x" + std::to_string(i);
+      bool perChannel = std::string(d.name) == "batch_norm" && i > 0;
       json += std::string(i ? ", " : "") + "{\"name\": \"" + x +
-              "\", \"dtype\": \"f64\", \"shape\": [2, 3], \"init\": \"ones\"}";
-      program += x + " = ones(2, 3, dtype=float64)\n";
+              "\", \"dtype\": \"f64\", \"shape\": " +
+              (perChannel ? "[3]" : "[2, 3]") + ", \"init\": \"ones\"}";
+      program += x + (perChannel ? " = ones(3, dtype=float64)\n"
+                                 : " = ones(2, 3, dtype=float64)\n");
       args += (i ? ", " : "") + x;
       ins += std::string(i ? ", " : "") + "\"" + x + "\"";
     }

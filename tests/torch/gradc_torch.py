@@ -179,6 +179,26 @@ OPS = {
             a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),
             a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[0])),
         reduction=k.get("reduction", "mean")),
+    # Losses of issue 13 (composites), batch_norm, dropout. A JSON null
+    # operand arrives here as None.
+    "l1_loss": lambda a, k: F.l1_loss(a[0], a[1], reduction=k.get("reduction", "mean")),
+    "smooth_l1_loss": lambda a, k: F.smooth_l1_loss(
+        a[0], a[1], reduction=k.get("reduction", "mean"), beta=k.get("beta", 1.0)),
+    "huber_loss": lambda a, k: F.huber_loss(
+        a[0], a[1], reduction=k.get("reduction", "mean"), delta=k.get("delta", 1.0)),
+    "binary_cross_entropy": lambda a, k: F.binary_cross_entropy(
+        a[0], a[1], a[2] if len(a) > 2 else None, reduction=k.get("reduction", "mean")),
+    "binary_cross_entropy_with_logits": lambda a, k: F.binary_cross_entropy_with_logits(
+        a[0], a[1], a[2] if len(a) > 2 else None, reduction=k.get("reduction", "mean"),
+        pos_weight=a[3] if len(a) > 3 else None),
+    "batch_norm": lambda a, k: F.batch_norm(
+        a[0], *(list(a[1:]) + [None] * (5 - len(a))),
+        training=k.get("training", False), momentum=k.get("momentum", 0.1),
+        eps=k.get("eps", 1e-5)),
+    # gradc's mask is not PyTorch's draw: tests/torch/losses.py checks
+    # dropout's masks on their own; this maps the op for graphs with p = 0
+    # or training = false.
+    "dropout": lambda a, k: F.dropout(a[0], k.get("p", 0.5), k.get("training", True)),
     # Convolution, pooling, normalization.
     "conv2d": lambda a, k: F.conv2d(
         a[0], a[1], a[2] if len(a) > 2 else None, stride=_pair(k.get("stride", 1)),
