@@ -199,9 +199,9 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -656,10 +656,10 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
     case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-    case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+    case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
     case OpKind::ArgminMask: case OpKind::SliceBackward:
     case OpKind::Grad:
-    case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+    case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm:
     case OpKind::Conv2d: case OpKind::Conv2dInputBackward:
     case OpKind::Conv2dWeightBackward: case OpKind::MaxPool2d:
     case OpKind::AvgPool2d: case OpKind::AdaptiveAvgPool2d:
@@ -713,6 +713,8 @@ std::string OpEmitter::emit(const Node *n, int indent) {
       break;
     case OpKind::Triu: case OpKind::Tril: code = triangle(n); break;
     case OpKind::Dropout: code = dropout(n); break;
+    case OpKind::NllLoss: code = nllLoss(n); break;
+    case OpKind::NllLossBackward: code = nllLossBackward(n); break;
     case OpKind::Cumsum: code = cumsum(n); break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:

@@ -50,9 +50,9 @@ void setAccumulator(Reduction &r) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

@@ -544,6 +544,53 @@ TensorType inferCrossEntropy(const std::vector<TensorType> &in,
   return {x.dtype, {}};
 }
 
+/// nll_loss: input [C] with a scalar target, or [N, C, d...] with a target
+/// [N, d...]; class weights [C] of the input's dtype.
+TensorType inferNllLoss(const std::vector<TensorType> &in, AttrMap &attrs) {
+  const TensorType &x = in[0], &t = in[1];
+  requireFloat(x, "nll_loss");
+  std::string red = checkReduction(attrs);
+  if (x.rank() < 1)
+    throw Error("nll_loss: the input must be [C], [N, C] or [N, C, d...], "
+                "got a scalar");
+  if (t.dtype != DType::I64 && t.dtype != DType::I32)
+    throw Error("nll_loss: the target must hold integer class indices "
+                "(i64 or i32), got " + std::string(dtypeName(t.dtype)));
+  const int64_t classDim = x.rank() == 1 ? 0 : 1;
+  Shape want = x.shape;
+  want.erase(want.begin() + classDim);
+  if (t.shape != want)
+    throw Error("nll_loss: target shape " + shapeToString(t.shape) +
+                " does not match input " + shapeToString(x.shape) +
+                " (expected " + shapeToString(want) + ")");
+  if (x.shape[classDim] == 0)
+    throw Error("nll_loss: the input has no classes (shape " +
+                shapeToString(x.shape) + ")");
+  if (in.size() > 2) {
+    if (in[2].dtype != x.dtype || in[2].shape != Shape{x.shape[classDim]})
+      throw Error("nll_loss: weight must be " + std::string(dtypeName(x.dtype)) +
+                  "[" + std::to_string(x.shape[classDim]) +
+                  "] (one per class), got " + dtypeName(in[2].dtype) +
+                  shapeToString(in[2].shape));
+  }
+  if (attrs.count("ignore_index"))
+    attrs["ignore_index"] = getInt(attrs, "ignore_index", -100);
+  if (red == "none") return {x.dtype, want};
+  return {x.dtype, {}};
+}
+
+/// _nll_loss_backward(g, input, target[, weight]): input's type; g has the
+/// type of the forward result.
+TensorType inferNllLossBackward(const std::vector<TensorType> &in,
+                                AttrMap &attrs) {
+  std::vector<TensorType> fwd(in.begin() + 1, in.end());
+  TensorType y = inferNllLoss(fwd, attrs);
+  if (in[0].shape != y.shape || in[0].dtype != y.dtype)
+    throw Error("_nll_loss_backward: the gradient " + shapeToString(in[0].shape) +
+                " does not match the loss " + shapeToString(y.shape));
+  return in[1];
+}
+
 TensorType inferMseLoss(const std::vector<TensorType> &in, AttrMap &attrs) {
   requireSameDType(in);
   requireFloat(in[0], "mse_loss");

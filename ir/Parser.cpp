@@ -397,9 +397,9 @@ private:
       case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
       case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
       case OpKind::Softmax: case OpKind::LogSoftmax:
-      case OpKind::CrossEntropy: case OpKind::MseLoss:
+      case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
       case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-      case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+      case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
       case OpKind::Grad:
       case OpKind::Gemm: case OpKind::Conv2d:
       case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

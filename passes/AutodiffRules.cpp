@@ -180,9 +180,9 @@ void unaryRule(Ctx &c) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -283,9 +283,9 @@ void binaryRule(Ctx &c) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -399,9 +399,9 @@ void reduceRule(Ctx &c) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -476,10 +476,10 @@ void shapeRule(Ctx &c) {
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::Grad:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
@@ -675,6 +675,30 @@ void specialRule(Ctx &c) {
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
     Node *s = b.op(OpKind::Sum, {g}, red);
     c.set(0, b.sub(g, b.mul(b.op(OpKind::Exp, {y}), s)));
+    return;
+  }
+  case OpKind::NllLoss: {
+    // y = -sum_i w[t_i] x[i, t_i] r (r = 1, or 1 / sum_i w[t_i] for mean;
+    // per row for none): dx[i, c] = -w[t_i] r g_i [c == t_i], written by
+    // _nll_loss_backward. PyTorch has no gradient for the class weights.
+    if (y->operands.size() > 2 && c.need(2))
+      throw Error("nll_loss: the class weights have no gradient (PyTorch "
+                  "has none either); pass them without requires_grad");
+    if (c.need(0)) {
+      std::vector<Node *> ops = {g, c.a(), c.bOp()};
+      if (y->operands.size() > 2) ops.push_back(y->operands[2]);
+      c.grads[0] = b.op(OpKind::NllLossBackward, ops, y->attrs);
+    }
+    return;
+  }
+  case OpKind::NllLossBackward: {
+    // dx = g J with J = d nll_loss / d input fixed by target and weight:
+    // linear in g, and its adjoint G -> <G, J> (per row for none) is
+    // nll_loss(G) with the same attributes. No dependence on the input's
+    // values (it only gives the shape), target or weight.
+    std::vector<Node *> ops = {g, y->operands[2]};
+    if (y->operands.size() > 3) ops.push_back(y->operands[3]);
+    if (c.need(0)) c.grads[0] = b.op(OpKind::NllLoss, ops, y->attrs);
     return;
   }
   case OpKind::CrossEntropy: {

@@ -58,10 +58,10 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
   case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::Grad:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
@@ -117,9 +117,9 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
   case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

@@ -79,9 +79,9 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
     case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
     case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
     case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
     case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
     case OpKind::Grad:
     case OpKind::Gemm: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

@@ -190,7 +190,7 @@ private:
     case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
     case OpKind::Matmul: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
     case OpKind::Grad:
     case OpKind::Gemm: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
