@@ -2,7 +2,8 @@
 //
 // The functions behind the table of frontend/Decompositions.cpp, one per
 // composite op, each with the signature of Decomposition::expand. The
-// losses live in CompositeLosses.cpp, batch_norm in CompositeBatchNorm.cpp.
+// losses live in CompositeLosses.cpp and CompositeCrossEntropy.cpp,
+// batch_norm in CompositeBatchNorm.cpp.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_FRONTEND_COMPOSITEOPS_H
@@ -31,6 +32,10 @@ GRADC_COMPOSITE(binaryCrossEntropy);
 /// binary_cross_entropy_with_logits(input, target, weight=None,
 /// pos_weight=None) {reduction}.
 GRADC_COMPOSITE(binaryCrossEntropyWithLogits);
+/// cross_entropy(input, target, weight=None) {reduction, ignore_index,
+/// label_smoothing}: the primitive for the plain form, else PyTorch's
+/// decomposition.
+GRADC_COMPOSITE(crossEntropy);
 /// batch_norm(input, running_mean, running_var, weight=None, bias=None)
 /// {training, momentum, eps}; also defines NAME.running_mean and
 /// NAME.running_var when training with running statistics.

@@ -20,6 +20,8 @@ Node *square(GraphBuilder &b, const std::vector<BuildOperand> &x,
 const std::vector<Decomposition> &decompositions() {
   static const std::vector<Decomposition> table = {
       {"square", 1, 1, {"input"}, {}, {}, square},
+      {"cross_entropy", 2, 3, {"input", "target", "weight"},
+       {"reduction", "ignore_index", "label_smoothing"}, {}, crossEntropy},
       {"l1_loss", 2, 2, {"input", "target"}, {"reduction"}, {}, l1Loss},
       {"smooth_l1_loss", 2, 2, {"input", "target"}, {"reduction", "beta"},
        {}, smoothL1Loss},

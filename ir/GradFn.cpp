@@ -273,6 +273,16 @@ std::string gradFnName(const Node &n) {
     // torch.norm over two dims is frobenius_norm, computed as a sqrt.
     return getInts(n.attrs, "dim", {}).size() == 2 ? "SqrtBackward0"
                                                    : info.gradFn;
+  case OpKind::NllLoss: {
+    // Inputs with positions ([N, C, d...]) go through nll_loss2d, on a view
+    // as [N, C, H, W] unless there are exactly two; reduction none then
+    // views the result back.
+    int64_t r = n.operands[0]->type.rank();
+    if (r <= 2) return info.gradFn;
+    if (getString(n.attrs, "reduction", "mean") == "none" && r != 4)
+      return "ViewBackward0";
+    return "NllLoss2DBackward0";
+  }
   case OpKind::Squeeze:
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
@@ -322,7 +332,7 @@ std::string gradFnName(const Node &n) {
   case OpKind::Ne: case OpKind::Where: case OpKind::Expand:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
   case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:

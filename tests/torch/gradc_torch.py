@@ -171,7 +171,13 @@ OPS = {
     "softmax": lambda a, k: torch.softmax(a[0], k["dim"]),
     "log_softmax": lambda a, k: torch.log_softmax(a[0], k["dim"]),
     "cross_entropy": lambda a, k: F.cross_entropy(
-        a[0], a[1].long(), reduction=k.get("reduction", "mean"),
+        a[0], a[1].long(), a[2] if len(a) > 2 else None,
+        reduction=k.get("reduction", "mean"),
+        ignore_index=k.get("ignore_index", -100),
+        label_smoothing=k.get("label_smoothing", 0.0)),
+    "nll_loss": lambda a, k: F.nll_loss(
+        a[0], a[1].long(), a[2] if len(a) > 2 else None,
+        reduction=k.get("reduction", "mean"),
         ignore_index=k.get("ignore_index", -100)),
     "grad": lambda a, k: torch.autograd.grad(a[0], a[1], create_graph=True)[0],
     "mse_loss": lambda a, k: F.mse_loss(
