@@ -575,6 +575,8 @@ const OpCaseRow kCases[] = {
     {"log_softmax", softmaxCase<OpKind::LogSoftmax>},
     {"cross_entropy", crossEntropyCase},
     {"mse_loss", mseCase},
+    {"nll_loss", nllLossCase},
+    {"cross_entropy_weight_smoothing", crossEntropyFullCase},
     {"l1_loss", l1LossCase},
     {"smooth_l1_loss", smoothL1LossCase},
     {"huber_loss", huberLossCase},
@@ -702,12 +704,20 @@ TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
     // per-channel tensors as [3].
     for (int i = 0; i < d.arity; ++i) {
       std::string x = "x" + std::to_string(i);
-      bool perChannel = std::string(d.name) == "batch_norm" && i > 0;
+      // cross_entropy's target holds class indices, [2] of i64; its weight
+      // and batch_norm's per-channel tensors are [3].
+      bool classes = std::string(d.name) == "cross_entropy";
+      bool labels = classes && i == 1;
+      bool perChannel = (std::string(d.name) == "batch_norm" && i > 0) ||
+                        (classes && i == 2);
       json += std::string(i ? ", " : "") + "{\"name\": \"" + x +
-              "\", \"dtype\": \"f64\", \"shape\": " +
-              (perChannel ? "[3]" : "[2, 3]") + ", \"init\": \"ones\"}";
-      program += x + (perChannel ? " = ones(3, dtype=float64)\n"
-                                 : " = ones(2, 3, dtype=float64)\n");
+              "\", \"dtype\": \"" + (labels ? "i64" : "f64") +
+              "\", \"shape\": " +
+              (labels ? "[2]" : perChannel ? "[3]" : "[2, 3]") +
+              ", \"init\": \"ones\"}";
+      program += x + (labels       ? " = ones(2, dtype=int64)\n"
+                      : perChannel ? " = ones(3, dtype=float64)\n"
+                                   : " = ones(2, 3, dtype=float64)\n");
       args += (i ? ", " : "") + x;
       ins += std::string(i ? ", " : "") + "\"" + x + "\"";
     }

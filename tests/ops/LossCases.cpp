@@ -19,7 +19,51 @@ Node *probabilities(Case &c, const Shape &s, bool grad) {
   return c.op(OpKind::Sigmoid, {V(c.input(s, Dist::Normal, grad))});
 }
 
+/// An input of rank 1 to 4 with `classes` at dim 1 (dim 0 for rank 1),
+/// and a matching target, with some ignored positions unless `mean` (where
+/// every position ignored would make the loss 0 / 0, as in PyTorch).
+std::pair<Node *, Node *> classInput(Case &c, int64_t classes, bool logProbs,
+                                     bool mean) {
+  int rank = static_cast<int>(c.randInt(1, 4));
+  Shape s = rank == 1 ? Shape{classes} : Shape{c.randInt(1, 3), classes};
+  for (int d = 2; d < rank; ++d) s.push_back(c.randInt(1, 3));
+  Shape ts = s;
+  ts.erase(ts.begin() + (rank == 1 ? 0 : 1));
+  Node *x = c.input(s);
+  if (logProbs)
+    x = c.op(OpKind::LogSoftmax, {V(x)}, {{"dim", int64_t(rank == 1 ? 0 : 1)}});
+  return {x, c.labels(ts, classes, !mean, c.coin() ? DType::I64 : DType::I32)};
+}
+
 } // namespace
+
+void nllLossCase(Case &c) {
+  for (const char *red : kReductions) {
+    int64_t k = c.randInt(2, 5);
+    auto [x, t] = classInput(c, k, c.coin(), std::string(red) == "mean");
+    std::vector<BuildOperand> ops = {V(x), V(t)};
+    if (c.coin()) ops.push_back(V(c.input({k}, Dist::Positive, false)));
+    c.output(c.op(OpKind::NllLoss, ops, {{"reduction", std::string(red)}}));
+  }
+  auto [x, t] = classInput(c, 3, false, true); // a custom ignore_index
+  c.output(c.op(OpKind::NllLoss, {V(x), V(t)},
+                {{"ignore_index", int64_t(1)}, {"reduction", std::string("sum")}}));
+}
+
+/// cross_entropy with class weights, label smoothing or positions (the
+/// composite form; crossEntropyCase covers the primitive).
+void crossEntropyFullCase(Case &c) {
+  for (const char *red : kReductions) {
+    int64_t k = c.randInt(2, 5);
+    auto [x, t] = classInput(c, k, false, std::string(red) == "mean");
+    std::vector<BuildOperand> ops = {V(x), V(t)};
+    bool weighted = c.coin();
+    if (weighted) ops.push_back(V(c.input({k}, Dist::Positive, false)));
+    AttrMap at{{"reduction", std::string(red)}};
+    if (!weighted || c.coin()) at["label_smoothing"] = c.coin() ? 0.1 : 0.35;
+    c.output(c.composite("cross_entropy", ops, at));
+  }
+}
 
 void l1LossCase(Case &c) {
   for (const char *red : kReductions) {

@@ -12,6 +12,8 @@
 
 namespace gradc::test {
 
+void nllLossCase(Case &c);
+void crossEntropyFullCase(Case &c);
 void l1LossCase(Case &c);
 void smoothL1LossCase(Case &c);
 void huberLossCase(Case &c);

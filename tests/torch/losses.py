@@ -1,4 +1,5 @@
-"""The losses of issue 13 (l1_loss, smooth_l1_loss, huber_loss,
+"""The losses of issue 13 (nll_loss, cross_entropy with weights and
+label_smoothing, l1_loss, smooth_l1_loss, huber_loss,
 binary_cross_entropy, binary_cross_entropy_with_logits), batch_norm and
 dropout against PyTorch on random shapes and attributes.
 
@@ -22,7 +23,7 @@ import gradc_torch as gt
 torch, F = gt.torch, gt.F
 
 # Composites whose expansion ends in the node PyTorch has.
-SAME_GRAD_FN = {"l1_loss"}
+SAME_GRAD_FN = {"l1_loss", "nll_loss", "cross_entropy"}
 
 
 def f32(x):
@@ -206,7 +207,39 @@ def dropout_checks(dtype):
     return errors
 
 
+def class_case(c, op):
+    """nll_loss or cross_entropy on [C], [N, C] or [N, C, d...] inputs,
+    with class weights, ignore_index and (cross_entropy) label_smoothing."""
+    r = c.rng
+    rank, classes = r.randint(1, 4), r.randint(2, 5)
+    s = [classes] if rank == 1 else [r.randint(1, 4), classes] + \
+        [r.randint(1, 3) for _ in range(rank - 2)]
+    ts = [] if rank == 1 else [s[0]] + s[2:]
+    x = c.input(s)
+    attrs = reduction(r, {})
+    ignore = r.choice([-100, 1])
+    if ignore != -100:
+        attrs["ignore_index"] = ignore
+    # Every position ignored makes a mean 0 / 0 in both systems: keep one.
+    t = c.input(ts, grad=False, dtype="i64")
+    data = [r.choice(list(range(classes)) + [ignore]) for _ in c.values[t]["data"]]
+    if attrs.get("reduction", "mean") == "mean" and all(v == ignore for v in data):
+        data[0] = 0 if ignore != 0 else 1
+    c.values[t]["data"] = data
+    ins = [x, t]
+    if r.random() < 0.5:
+        ins.append(c.input([classes], grad=False, lo=0.5, hi=2.0))
+    if op == "nll_loss":
+        lp = c.node("log_softmax", [x], {"dim": 0 if rank == 1 else 1}, output=False)
+        ins[0] = lp
+    elif r.random() < 0.7:
+        attrs["label_smoothing"] = r.choice([0.0, 0.1, 0.3])
+    c.node(op, ins, attrs)
+
+
 BUILDERS = [
+    ("nll_loss", lambda c: class_case(c, "nll_loss")),
+    ("cross_entropy", lambda c: class_case(c, "cross_entropy")),
     ("l1_loss", lambda c: regression_case(c, "l1_loss", None)),
     ("smooth_l1_loss", lambda c: regression_case(c, "smooth_l1_loss", "beta")),
     ("huber_loss", lambda c: regression_case(c, "huber_loss", "delta")),
