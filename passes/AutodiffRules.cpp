@@ -682,8 +682,10 @@ void specialRule(Ctx &c) {
     // per row for none): dx[i, c] = -w[t_i] r g_i [c == t_i], written by
     // _nll_loss_backward. PyTorch has no gradient for the class weights.
     if (y->operands.size() > 2 && c.need(2))
-      throw Error("nll_loss: the class weights have no gradient (PyTorch "
-                  "has none either); pass them without requires_grad");
+      throw Error("node '" + y->displayName() + "' (nll_loss): its class "
+                  "weights '" + y->operands[2]->displayName() +
+                  "' have no gradient (PyTorch has none either); pass them "
+                  "without requires_grad or detach them");
     if (c.need(0)) {
       std::vector<Node *> ops = {g, c.a(), c.bOp()};
       if (y->operands.size() > 2) ops.push_back(y->operands[2]);
