@@ -64,8 +64,11 @@ ROUNDS_CAP = {"activations": 20}
 # The PyTorch programs, run in a child process each. They print one JSON
 # line: the per-call times in ns and the process's peak RSS.
 TORCH_PROGRAM = r"""
-import json, resource, sys, time, torch
+import json, os, resource, sys, time, torch
 torch.manual_seed(0)
+# As many threads as gradc uses (every core): PyTorch's own default can be
+# fewer (one on a two-core virtual machine).
+torch.set_num_threads(os.cpu_count() or 1)
 which, calls = sys.argv[1], int(sys.argv[2])
 if which == "chain":
     x = torch.randn(4 * 1024 * 1024, requires_grad=True)
@@ -167,19 +170,19 @@ def chain_limit_ns(exe, reps):
     return json.loads(out)["median_ns"]
 
 
-def write_chain1000(path):
-    """A 1,000-op elementwise chain (tanh, mul, exp, add, sin, sub, sigmoid,
-    mul, repeated) over 4096 f32 values, ending in a mean: the compile-time
-    workload of 'a 1,000-op graph'."""
+def write_chain1000(path, n=1000):
+    """An n-op elementwise chain (tanh, mul, exp, add, sin, sub, sigmoid,
+    mul, repeated) over 4096 f32 values, ending in a mean: with n = 1,000
+    the compile-time workload of 'a 1,000-op graph'."""
     ops = ["tanh", "mul", "exp", "add", "sin", "sub", "sigmoid", "mul"]
     nodes, prev = [], "x"
-    for i in range(1000):
+    for i in range(n):
         op = ops[i % len(ops)]
         ins = [prev, 0.5 if op == "mul" else 0.25] if op in ("mul", "add", "sub") else [prev]
         nodes.append({"name": "v%d" % i, "op": op, "inputs": ins})
         prev = "v%d" % i
     nodes.append({"name": "out", "op": "mean", "inputs": [prev]})
-    doc = {"name": "chain1000",
+    doc = {"name": "chain%d" % n,
            "inputs": [{"name": "x", "shape": [4096], "requires_grad": True,
                        "init": {"randn": 1}}],
            "nodes": nodes, "outputs": ["out"]}

@@ -48,7 +48,7 @@ void cblas_sgemm(int, int, int, int, int, int, float, const float *, int,
                  const float *, int, float, float *, int);
 void cblas_dgemm(int, int, int, int, int, int, double, const double *, int,
                  const double *, int, double, double *, int);
-void *calloc(__SIZE_TYPE__, __SIZE_TYPE__); void free(void *);
+void *calloc(decltype(sizeof(0)), decltype(sizeof(0))); void free(void *);
 }
 namespace {
 // Max/min that propagate NaN like PyTorch.

@@ -22,6 +22,7 @@
 #include "runtime/JitCompiler.h"
 
 #include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/CompileUtils.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -39,6 +40,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -298,9 +300,31 @@ createHostJITDylib(llvm::orc::LLJIT &jit,
   return &host;
 }
 
+/// The data layout of \p target's machines. LLJIT would otherwise build a
+/// whole TargetMachine per module just to ask it (about a millisecond of a
+/// small graph's compile); the answer depends on the target alone, so it is
+/// computed once per target and kept.
+llvm::Expected<llvm::DataLayout>
+dataLayoutFor(const jit_detail::TargetConfig &target,
+              llvm::orc::JITTargetMachineBuilder &machine) {
+  static std::mutex mutex;
+  static std::map<std::string, llvm::DataLayout> layouts;
+  const std::string key = jit_detail::targetFingerprint(target);
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = layouts.find(key);
+  if (found != layouts.end())
+    return found->second;
+  auto layout = machine.getDefaultDataLayoutForTarget();
+  if (!layout)
+    return layout.takeError();
+  layouts.emplace(key, *layout);
+  return *layout;
+}
+
 /// A fresh LLJIT for \p target, resolving undefined symbols as
 /// createHostJITDylib() says. Mostly it only links objects clang generated;
-/// it compiles IR for sources with static constructors.
+/// it compiles IR for sources with static constructors, so its IR compiler
+/// creates a TargetMachine when (and only when) it is asked to compile.
 llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>>
 createLLJIT(const jit_detail::TargetConfig &target,
             const std::map<std::string, void *> &hostSymbols,
@@ -309,9 +333,20 @@ createLLJIT(const jit_detail::TargetConfig &target,
   machine.setCPU(target.cpu);
   machine.addFeatures(target.features);
   machine.setCodeGenOptLevel(codeGenLevel(target.optLevel));
+  auto layout = dataLayoutFor(target, machine);
+  if (!layout)
+    return layout.takeError();
 
   llvm::orc::LLJITBuilder builder;
   builder.setJITTargetMachineBuilder(std::move(machine))
+      .setDataLayout(std::move(*layout))
+      .setCompileFunctionCreator(
+          [](llvm::orc::JITTargetMachineBuilder jtmb)
+              -> llvm::Expected<
+                  std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+            return std::make_unique<llvm::orc::ConcurrentIRCompiler>(
+                std::move(jtmb));
+          })
       .setProcessSymbolsJITDylibSetup([&](llvm::orc::LLJIT &jit) {
         return createHostJITDylib(jit, hostSymbols);
       });
