@@ -167,7 +167,7 @@ private:
       if (chance(0.7)) a["min"] = -0.5;
       if (!a.count("min") || chance(0.5)) a["max"] = 0.5;
       break;
-    case OpKind::CrossEntropy: case OpKind::MseLoss: {
+    case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: {
       static const char *red[] = {"mean", "sum", "none"};
       if (chance(0.6)) a["reduction"] = std::string(red[pick(3)]);
       break;
