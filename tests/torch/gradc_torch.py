@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 
 try:
     import torch
@@ -19,6 +20,9 @@ try:
 except ImportError:  # the test set-up installs python3-torch
     print("PyTorch is not installed for", sys.executable, "- skipping")
     sys.exit(77)
+
+# Broadcast loss targets are part of the cross-checks; PyTorch warns.
+warnings.filterwarnings("ignore", message="Using a target size")
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64,
           "i32": torch.int32, "i64": torch.int64}
@@ -187,7 +191,10 @@ OPS = {
         reduction=k.get("reduction", "mean")),
     # Losses of issue 13 (composites), batch_norm, dropout. A JSON null
     # operand arrives here as None.
-    "l1_loss": lambda a, k: F.l1_loss(a[0], a[1], reduction=k.get("reduction", "mean")),
+    "l1_loss": lambda a, k: F.l1_loss(
+        a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),
+        a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[0]),
+        reduction=k.get("reduction", "mean")),
     "smooth_l1_loss": lambda a, k: F.smooth_l1_loss(
         a[0], a[1], reduction=k.get("reduction", "mean"), beta=k.get("beta", 1.0)),
     "huber_loss": lambda a, k: F.huber_loss(
