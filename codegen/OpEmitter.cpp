@@ -194,14 +194,14 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::Cumsum:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -663,7 +663,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Hardtanh:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
     case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -672,10 +672,10 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
     case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-    case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+    case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
     case OpKind::ArgminMask: case OpKind::SliceBackward:
     case OpKind::Grad:
-    case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+    case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm:
     case OpKind::Conv2d: case OpKind::Conv2dInputBackward:
     case OpKind::Conv2dWeightBackward: case OpKind::MaxPool2d:
     case OpKind::AvgPool2d: case OpKind::AdaptiveAvgPool2d:
@@ -733,6 +733,9 @@ std::string OpEmitter::emit(const Node *n, int indent) {
       code = statReduction(n);
       break;
     case OpKind::Triu: case OpKind::Tril: code = triangle(n); break;
+    case OpKind::Dropout: code = dropout(n); break;
+    case OpKind::NllLoss: code = nllLoss(n); break;
+    case OpKind::NllLossBackward: code = nllLossBackward(n); break;
     case OpKind::Cumsum: code = cumsum(n); break;
     case OpKind::Embedding: code = embedding(n); break;
     case OpKind::IndexSelect: code = indexSelect(n); break;

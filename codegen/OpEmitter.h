@@ -92,6 +92,15 @@ private:
   /// index is >= (triu) or <= (tril) `diagonal`, else 0
   /// (codegen/MaskEmitter.cpp).
   std::string triangle(const Node *n);
+  /// nll_loss and _nll_loss_backward: loops over the (sample, position)
+  /// pairs reading or writing the target class only
+  /// (codegen/NllLossEmitter.cpp).
+  std::string nllLoss(const Node *n);
+  std::string nllLossBackward(const Node *n);
+  /// dropout: the operand kept (and scaled by 1 / (1 - p)) where a
+  /// Philox 4x32-10 draw for the element's index passes p, else 0
+  /// (codegen/DropoutEmitter.cpp).
+  std::string dropout(const Node *n);
   /// cumsum: a running double sum along `dim` per line
   /// (codegen/ScanEmitter.cpp).
   std::string cumsum(const Node *n);

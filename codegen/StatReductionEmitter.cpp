@@ -123,12 +123,12 @@ std::string OpEmitter::statReduction(const Node *n) {
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
   case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm:
+  case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not a statistical reduction");
   }

@@ -1,6 +1,7 @@
 //===- frontend/Decompositions.cpp - Composite ops ------------------------===//
 #include "frontend/Decompositions.h"
 
+#include "frontend/CompositeOps.h"
 #include "ir/Error.h"
 
 namespace gradc {
@@ -18,7 +19,23 @@ Node *square(GraphBuilder &b, const std::vector<BuildOperand> &x,
 
 const std::vector<Decomposition> &decompositions() {
   static const std::vector<Decomposition> table = {
-      {"square", 1, {}, {}, square},
+      {"square", 1, 1, {"input"}, {}, {}, square},
+      {"cross_entropy", 2, 3, {"input", "target", "weight"},
+       {"reduction", "ignore_index", "label_smoothing"}, {}, crossEntropy},
+      {"l1_loss", 2, 2, {"input", "target"}, {"reduction"}, {}, l1Loss},
+      {"smooth_l1_loss", 2, 2, {"input", "target"}, {"reduction", "beta"},
+       {}, smoothL1Loss},
+      {"huber_loss", 2, 2, {"input", "target"}, {"reduction", "delta"}, {},
+       huberLoss},
+      {"binary_cross_entropy", 2, 3, {"input", "target", "weight"},
+       {"reduction"}, {}, binaryCrossEntropy},
+      {"binary_cross_entropy_with_logits", 2, 4,
+       {"input", "target", "weight", "pos_weight"}, {"reduction"}, {},
+       binaryCrossEntropyWithLogits},
+      {"batch_norm", 1, 5,
+       {"input", "running_mean", "running_var", "weight", "bias"},
+       {"training", "momentum", "eps"}, {"training", "momentum", "eps"},
+       batchNorm},
   };
   return table;
 }
@@ -33,10 +50,22 @@ Node *expandComposite(const Decomposition &d, GraphBuilder &b,
                       const std::vector<BuildOperand> &operands,
                       const AttrMap &attrs, const std::string &name,
                       bool noGrad) {
-  if (static_cast<int>(operands.size()) != d.arity)
-    throw Error(std::string(d.name) + " takes " + std::to_string(d.arity) +
+  int given = static_cast<int>(operands.size());
+  if (given < d.minArity || given > d.arity)
+    throw Error(std::string(d.name) + " takes " +
+                (d.minArity == d.arity
+                     ? std::to_string(d.arity)
+                     : std::to_string(d.minArity) + " to " +
+                           std::to_string(d.arity)) +
                 " operand" + (d.arity == 1 ? "" : "s") + ", got " +
                 std::to_string(operands.size()));
+  for (int k = 0; k < d.minArity; ++k)
+    if (operands[k].absent)
+      throw Error(std::string(d.name) + ": '" + d.operands[k] +
+                  "' (operand " + std::to_string(k) +
+                  ") is required and cannot be None (null)");
+  std::vector<BuildOperand> padded = operands;
+  padded.resize(d.arity, BuildOperand::none());
   for (const auto &kv : attrs) {
     bool known = false;
     for (const std::string &a : d.attrs) known |= a == kv.first;
@@ -45,7 +74,7 @@ Node *expandComposite(const Decomposition &d, GraphBuilder &b,
                   "'");
   }
   try {
-    return d.expand(b, operands, attrs, name, noGrad);
+    return d.expand(b, padded, attrs, name, noGrad);
   } catch (const Error &e) {
     // A primitive's complaint, said of the op the user wrote.
     throw Error(std::string(d.name) + ": " + e.what());

@@ -24,13 +24,18 @@ namespace gradc {
 /// One composite op: its signature and how it expands.
 struct Decomposition {
   const char *name;                 ///< PyTorch's spelling.
-  int arity;                        ///< Tensor (or number) operands.
+  int minArity;                     ///< Operands that must be present.
+  int arity;                        ///< Tensor (or number) operands, at most.
+  /// PyTorch's names of the operands, in order: the DSL binds tensors
+  /// given as keywords by them (`nll_loss(x, t, weight=w)`).
+  std::vector<std::string> operands;
   std::vector<std::string> attrs;   ///< Attribute names it accepts.
   std::vector<std::string> dslArgs; ///< DSL positional args after operands.
   /// Adds the primitives computing the op on `operands` to `b`; the node
   /// returned (the result) gets `name`, the others are temporaries, all
-  /// inside no_grad when `noGrad`. Arity and attribute names are checked
-  /// before it runs.
+  /// inside no_grad when `noGrad`. `operands` has exactly `arity` entries,
+  /// absent optional tensors (BuildOperand::absent) included. Arity and
+  /// attribute names are checked before it runs.
   Node *(*expand)(GraphBuilder &b, const std::vector<BuildOperand> &operands,
                   const AttrMap &attrs, const std::string &name, bool noGrad);
 };
@@ -41,9 +46,10 @@ const std::vector<Decomposition> &decompositions();
 /// The composite op called `name`, or nullptr.
 const Decomposition *findDecomposition(const std::string &name);
 
-/// Expands a call of `d`: checks the operand count and the attribute names
-/// (throwing gradc::Error with a message that names the op), then adds the
-/// primitives through `b`.
+/// Expands a call of `d`: checks the operand count, that required operands
+/// are present, and the attribute names (throwing gradc::Error with a
+/// message that names the op), pads missing trailing operands with absent
+/// ones, then adds the primitives through `b`.
 Node *expandComposite(const Decomposition &d, GraphBuilder &b,
                       const std::vector<BuildOperand> &operands,
                       const AttrMap &attrs, const std::string &name,

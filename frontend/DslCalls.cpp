@@ -268,11 +268,62 @@ DslValue DslLowerer::callComposite(const Decomposition &d,
                                    const std::string &spelled,
                                    std::vector<DslValue> positional,
                                    const Expr &call, SourceLoc loc, bool root) {
-  CallArgs a = bindArgs({d.arity, d.dslArgs, false, false, d.attrs}, spelled,
-                        std::move(positional), call, loc);
-  std::vector<BuildOperand> ops = buildOperands(a.operands, d.name);
+  // Positional arguments fill the operands, then d.dslArgs; keywords name
+  // an operand (F.nll_loss(x, t, weight=w)) or an attribute. None leaves
+  // an optional operand out.
+  const size_t arity = static_cast<size_t>(d.arity);
+  std::vector<DslValue> slots(arity);
+  std::vector<bool> given(arity, false);
+  AttrMap attrs;
+  for (size_t i = 0; i < positional.size(); ++i) {
+    if (i < arity) {
+      slots[i] = positional[i];
+      given[i] = true;
+      continue;
+    }
+    size_t k = i - arity;
+    if (k >= d.dslArgs.size())
+      fail(positional[i].loc, spelled + "() got too many positional arguments");
+    if (positional[i].kind != DslValue::None)
+      attrs[d.dslArgs[k]] =
+          toAttr(positional[i], "'" + d.dslArgs[k] + "'");
+  }
+  for (const Keyword &k : call.keywords) {
+    size_t slot = arity;
+    for (size_t i = 0; i < d.operands.size() && i < arity; ++i)
+      if (d.operands[i] == k.name) slot = i;
+    bool isAttr = false;
+    for (const std::string &a : d.attrs) isAttr |= a == k.name;
+    if (slot == arity && !isAttr) {
+      std::vector<std::string> known = d.attrs;
+      known.insert(known.end(), d.operands.begin(), d.operands.end());
+      fail(k.loc, spelled + "() has no argument '" + k.name + "'" +
+                      didYouMean(k.name, known) + " (it takes: " +
+                      joined(known) + ")");
+    }
+    if ((slot < arity && given[slot]) || attrs.count(k.name))
+      fail(k.loc, spelled + "() got multiple values for '" + k.name + "'");
+    DslValue v = eval(*k.value, false);
+    if (slot < arity) {
+      slots[slot] = v;
+      given[slot] = true;
+    } else if (v.kind != DslValue::None) {
+      attrs[k.name] = toAttr(v, "'" + k.name + "'");
+    }
+  }
+  size_t count = arity;
+  while (count > 0 && !given[count - 1]) --count;
+  std::vector<BuildOperand> ops;
+  for (size_t i = 0; i < count; ++i) {
+    if (!given[i] || slots[i].kind == DslValue::None) {
+      ops.push_back(BuildOperand::none());
+      continue;
+    }
+    std::vector<BuildOperand> one = buildOperands({slots[i]}, d.name);
+    ops.push_back(one[0]);
+  }
   try {
-    Node *n = expandComposite(d, b_, ops, a.attrs, root ? rootName_ : "",
+    Node *n = expandComposite(d, b_, ops, attrs, root ? rootName_ : "",
                               noGrad_);
     if (root) rootMade_ = true;
     return tensor(n, call.start);

@@ -288,6 +288,10 @@ DslValue DslLowerer::evalName(const Expr &e) {
     if (!it->second.node) throw Failed(); // Poisoned: already reported.
     return tensor(it->second.node, e.start);
   }
+  // A value a composite op named on its own (batch_norm's
+  // `y.running_mean`, written in backticks).
+  if (!temp)
+    if (Node *n = b_.lookup(e.text)) return tensor(n, e.start);
   std::string msg = "use of undefined " +
                     std::string(temp ? "temporary " : "name ") +
                     (temp ? e.text : shown(e.text)) +

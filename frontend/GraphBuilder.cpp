@@ -64,9 +64,42 @@ Node *GraphBuilder::addInput(const std::string &name, TensorType type,
   return graph_->addInput(name, std::move(type), std::move(attrs));
 }
 
+int64_t defaultDropoutSeed(const std::string &name, size_t position) {
+  // FNV-1a over the name (or, for a temporary, the node's position), so
+  // that two dropouts of one graph draw different masks, while the same
+  // program in JSON and in the DSL gets the same seed.
+  uint64_t h = 1469598103934665603ULL;
+  std::string key = name.empty() ? "#" + std::to_string(position) : name;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return static_cast<int64_t>(h >> 1); // non-negative, as JSON writes it
+}
+
 Node *GraphBuilder::addOp(OpKind op, const std::vector<BuildOperand> &operands,
                           AttrMap attrs, const std::string &name,
                           bool noGrad) {
+  // An absent optional tensor is the same as leaving it out, which only
+  // trailing optional operands of a primitive may be.
+  size_t present = operands.size();
+  while (present > 0 && operands[present - 1].absent) --present;
+  const OpInfo &info = opInfo(op);
+  for (size_t k = 0; k < operands.size(); ++k)
+    if (operands[k].absent && (k < present || static_cast<int>(k) <
+                                                  info.minArity ||
+                               info.minArity == info.maxArity))
+      throw Error(std::string(info.name) + " does not accept None (null) as "
+                  "operand " + std::to_string(k) +
+                  (k < static_cast<size_t>(info.minArity)
+                       ? ": it is required"
+                       : ": only trailing optional tensors may be absent"));
+  if (present < operands.size())
+    return addOp(op, std::vector<BuildOperand>(operands.begin(),
+                                               operands.begin() + present),
+                 std::move(attrs), name, noGrad);
+  if (op == OpKind::Dropout && !attrs.count("seed"))
+    attrs["seed"] = defaultDropoutSeed(name, graph_->nodes().size());
   size_t literals = 0; // each becomes a constant node
   for (const BuildOperand &o : operands) literals += o.node ? 0 : 1;
   checkNodeCount(1 + literals);

@@ -19,13 +19,16 @@
 
 namespace gradc {
 
-/// An operand as a frontend sees it: a value or a scalar number literal.
+/// An operand as a frontend sees it: a value, a scalar number literal, or
+/// an absent optional tensor (JSON `null`, the DSL's `None`).
 struct BuildOperand {
   Node *node = nullptr; ///< The value, or nullptr for a literal.
   double literal = 0;   ///< The literal when `node` is null.
+  bool absent = false;  ///< An optional tensor left out (`null`).
 
-  static BuildOperand of(Node *n) { return {n, 0}; }
-  static BuildOperand number(double v) { return {nullptr, v}; }
+  static BuildOperand of(Node *n) { return {n, 0, false}; }
+  static BuildOperand number(double v) { return {nullptr, v, false}; }
+  static BuildOperand none() { return {nullptr, 0, true}; }
 };
 
 /// How an input is initialized when the caller supplies no value.
@@ -52,7 +55,10 @@ public:
   Node *addInput(const std::string &name, TensorType type, bool requiresGrad,
                  const InputInit &init);
   /// Adds an op node. Literals become constant nodes typed like the first
-  /// tensor operand that is not bool (f32 if there is none).
+  /// tensor operand that is not bool (f32 if there is none). Absent
+  /// operands may only trail, in the op's optional places (a conv2d bias);
+  /// they are dropped. An absent operand anywhere else is an error naming
+  /// the op and the place.
   Node *addOp(OpKind op, const std::vector<BuildOperand> &operands,
               AttrMap attrs, const std::string &name, bool noGrad);
   /// Declares an output by the name of a defined value.
@@ -76,6 +82,10 @@ private:
   uint64_t maxNodes_; ///< defaultMaxNodes() (GRADC_MAX_NODES)
   std::unordered_set<std::string> outputNames_;
 };
+
+/// The `seed` a dropout node gets when its call gives none: a hash of its
+/// name (of its position in the graph for an unnamed temporary).
+int64_t defaultDropoutSeed(const std::string &name, size_t position);
 
 /// The init attributes of an input node as an InputInit.
 InputInit inputInit(const Node &input);

@@ -122,6 +122,7 @@ const std::vector<std::string> kNodeKeys = {"name", "op", "inputs", "attrs",
 /// A node operand as written: a name or a number literal.
 struct OperandSpec {
   bool isLiteral = false;
+  bool isNull = false; ///< `null`: an absent optional tensor.
   double literal = 0;
   std::string name;  ///< JSON spelling of the referenced name.
   long def = -1;     ///< Resolved: index into Loader::defs_.
@@ -496,9 +497,11 @@ NodeSpec Loader::readNode(const json &j, const std::string &where) const {
     } else if (o.is_number()) {
       op.isLiteral = true;
       op.literal = readNumber(o, where + ".inputs[" + std::to_string(k) + "]");
+    } else if (o.is_null()) {
+      op.isNull = true; // the op (or composite) decides whether it may be
     } else {
       fail(where + ".inputs[" + std::to_string(k) + "]",
-           "expected a name or a number, got " + describe(o));
+           "expected a name, a number or null, got " + describe(o));
     }
     n.operands.push_back(std::move(op));
   }
@@ -609,7 +612,7 @@ std::vector<std::string> Loader::allNames() const {
 void Loader::resolveOperands() {
   for (size_t i = 0; i < nodes_.size(); ++i)
     for (OperandSpec &o : nodes_[i].operands) {
-      if (o.isLiteral) continue;
+      if (o.isLiteral || o.isNull) continue;
       auto it = byName_.find(o.name);
       if (it == byName_.end())
         fail(nodePaths_[i], "input '" + o.name + "' is not defined" +
@@ -626,7 +629,7 @@ std::vector<size_t> Loader::topologicalOrder() const {
   std::vector<std::vector<size_t>> operands(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i)
     for (const OperandSpec &o : nodes_[i].operands)
-      if (!o.isLiteral && o.def >= firstNode)
+      if (!o.isLiteral && !o.isNull && o.def >= firstNode)
         operands[i].push_back(static_cast<size_t>(o.def - firstNode));
   NodeOrder result = orderNodes(operands);
   if (result.cycle.empty()) return result.order;
@@ -661,8 +664,9 @@ std::unique_ptr<Graph> Loader::build(const std::string &graphName,
     std::vector<BuildOperand> ops;
     ops.reserve(n.operands.size());
     for (const OperandSpec &o : n.operands)
-      ops.push_back(o.isLiteral ? BuildOperand::number(o.literal)
-                                : BuildOperand::of(built[o.def]));
+      ops.push_back(o.isNull      ? BuildOperand::none()
+                    : o.isLiteral ? BuildOperand::number(o.literal)
+                                  : BuildOperand::of(built[o.def]));
     try {
       built[inputs_.size() + i] =
           n.composite ? expandComposite(*n.composite, b, ops, n.attrs,
@@ -676,7 +680,9 @@ std::unique_ptr<Graph> Loader::build(const std::string &graphName,
   for (size_t k = 0; k < outputs_.size(); ++k) {
     const std::string &name = outputs_[k];
     std::string where = "outputs[" + std::to_string(k) + "]";
-    if (!byName_.count(name))
+    // Besides the nodes of the file, a composite may define named values
+    // of its own (batch_norm's NAME.running_mean).
+    if (!byName_.count(name) && !b.lookup(irNameFromJson(name)))
       fail(where, "'" + name + "' is not defined" +
                       suggestion(name, allNames()));
     if (isJsonTemporaryName(name))

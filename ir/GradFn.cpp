@@ -192,7 +192,7 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::Hardtanh:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
     case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -201,9 +201,9 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
     case OpKind::Concat: case OpKind::Matmul: case OpKind::Softmax:
-    case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+    case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
     case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
     case OpKind::Grad:
     case OpKind::Gemm: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -280,6 +280,16 @@ std::string gradFnName(const Node &n) {
     // torch.norm over two dims is frobenius_norm, computed as a sqrt.
     return getInts(n.attrs, "dim", {}).size() == 2 ? "SqrtBackward0"
                                                    : info.gradFn;
+  case OpKind::NllLoss: {
+    // Inputs with positions ([N, C, d...]) go through nll_loss2d, on a view
+    // as [N, C, H, W] unless there are exactly two; reduction none then
+    // views the result back.
+    int64_t r = n.operands[0]->type.rank();
+    if (r <= 2) return info.gradFn;
+    if (getString(n.attrs, "reduction", "mean") == "none" && r != 4)
+      return "ViewBackward0";
+    return "NllLoss2DBackward0";
+  }
   case OpKind::Squeeze:
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
@@ -320,7 +330,7 @@ std::string gradFnName(const Node &n) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Mul:
@@ -331,7 +341,7 @@ std::string gradFnName(const Node &n) {
   case OpKind::Concat: case OpKind::Slice: case OpKind::Softmax:
   case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

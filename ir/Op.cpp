@@ -286,6 +286,26 @@ TensorType inferTriangle(const std::vector<TensorType> &in, AttrMap &attrs) {
   return in[0];
 }
 
+/// dropout: p in [0, 1], training a bool, seed an integer (the frontends
+/// always set it); the optional second operand, a run-time seed, is an
+/// integer scalar.
+TensorType inferDropout(const std::vector<TensorType> &in, AttrMap &attrs) {
+  requireFloat(in[0], "dropout");
+  double p = getFloat(attrs, "p", 0.5);
+  if (!(p >= 0 && p <= 1))
+    throw Error("dropout: p must be in [0, 1], got " + std::to_string(p));
+  if (attrs.count("p")) attrs["p"] = p;
+  if (attrs.count("training")) attrs["training"] = getBool(attrs, "training", true);
+  if (attrs.count("seed")) attrs["seed"] = getInt(attrs, "seed", 0);
+  if (in.size() > 1 &&
+      ((in[1].dtype != DType::I64 && in[1].dtype != DType::I32) ||
+       in[1].rank() != 0))
+    throw Error("dropout: the run-time seed (operand 1) must be an i64 or "
+                "i32 scalar, got " + std::string(dtypeName(in[1].dtype)) +
+                shapeToString(in[1].shape));
+  return in[0];
+}
+
 TensorType inferReshape(const std::vector<TensorType> &in, AttrMap &attrs) {
   if (!attrs.count("shape")) throw Error("reshape needs the attribute 'shape'");
   Shape s = getInts(attrs, "shape", {});
@@ -524,6 +544,53 @@ TensorType inferCrossEntropy(const std::vector<TensorType> &in,
                 " (expected " + shapeToString(want) + ")");
   if (red == "none") return {x.dtype, want};
   return {x.dtype, {}};
+}
+
+/// nll_loss: input [C] with a scalar target, or [N, C, d...] with a target
+/// [N, d...]; class weights [C] of the input's dtype.
+TensorType inferNllLoss(const std::vector<TensorType> &in, AttrMap &attrs) {
+  const TensorType &x = in[0], &t = in[1];
+  requireFloat(x, "nll_loss");
+  std::string red = checkReduction(attrs);
+  if (x.rank() < 1)
+    throw Error("nll_loss: the input must be [C], [N, C] or [N, C, d...], "
+                "got a scalar");
+  if (t.dtype != DType::I64 && t.dtype != DType::I32)
+    throw Error("nll_loss: the target must hold integer class indices "
+                "(i64 or i32), got " + std::string(dtypeName(t.dtype)));
+  const int64_t classDim = x.rank() == 1 ? 0 : 1;
+  Shape want = x.shape;
+  want.erase(want.begin() + classDim);
+  if (t.shape != want)
+    throw Error("nll_loss: target shape " + shapeToString(t.shape) +
+                " does not match input " + shapeToString(x.shape) +
+                " (expected " + shapeToString(want) + ")");
+  if (x.shape[classDim] == 0)
+    throw Error("nll_loss: the input has no classes (shape " +
+                shapeToString(x.shape) + ")");
+  if (in.size() > 2) {
+    if (in[2].dtype != x.dtype || in[2].shape != Shape{x.shape[classDim]})
+      throw Error("nll_loss: weight must be " + std::string(dtypeName(x.dtype)) +
+                  "[" + std::to_string(x.shape[classDim]) +
+                  "] (one per class), got " + dtypeName(in[2].dtype) +
+                  shapeToString(in[2].shape));
+  }
+  if (attrs.count("ignore_index"))
+    attrs["ignore_index"] = getInt(attrs, "ignore_index", -100);
+  if (red == "none") return {x.dtype, want};
+  return {x.dtype, {}};
+}
+
+/// _nll_loss_backward(g, input, target[, weight]): input's type; g has the
+/// type of the forward result.
+TensorType inferNllLossBackward(const std::vector<TensorType> &in,
+                                AttrMap &attrs) {
+  std::vector<TensorType> fwd(in.begin() + 1, in.end());
+  TensorType y = inferNllLoss(fwd, attrs);
+  if (in[0].shape != y.shape || in[0].dtype != y.dtype)
+    throw Error("_nll_loss_backward: the gradient " + shapeToString(in[0].shape) +
+                " does not match the loss " + shapeToString(y.shape));
+  return in[1];
 }
 
 TensorType inferMseLoss(const std::vector<TensorType> &in, AttrMap &attrs) {

@@ -170,7 +170,7 @@ void unaryRule(Ctx &c) {
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -181,9 +181,9 @@ void unaryRule(Ctx &c) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -280,7 +280,7 @@ void binaryRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
@@ -288,9 +288,9 @@ void binaryRule(Ctx &c) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -398,7 +398,7 @@ void reduceRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -408,9 +408,9 @@ void reduceRule(Ctx &c) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -489,7 +489,7 @@ void shapeRule(Ctx &c) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -498,10 +498,10 @@ void shapeRule(Ctx &c) {
   case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
   case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::Grad:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
@@ -704,6 +704,15 @@ void specialRule(Ctx &c) {
   case OpKind::Triu: case OpKind::Tril: // the same mask on g
     c.set(0, b.op(y->op, {g}, y->attrs));
     return;
+  case OpKind::Dropout: {
+    // y = x m / (1 - p) with a 0/1 mask m fixed by (seed, index), so
+    // dx = g m / (1 - p): dropout of g with the same attributes and run-time
+    // seed, which recomputes the forward's mask, not a new draw.
+    std::vector<Node *> ops = {g};
+    if (y->operands.size() > 1) ops.push_back(y->operands[1]);
+    c.set(0, b.op(OpKind::Dropout, ops, y->attrs));
+    return;
+  }
   case OpKind::Cumsum: {
     // dx_i = sum_{j >= i} g_j (a cumsum from the end), computed as
     // g_i + sum(g) - cumsum(g)_i so that no flip op is needed.
@@ -722,6 +731,32 @@ void specialRule(Ctx &c) {
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
     Node *s = b.op(OpKind::Sum, {g}, red);
     c.set(0, b.sub(g, b.mul(b.op(OpKind::Exp, {y}), s)));
+    return;
+  }
+  case OpKind::NllLoss: {
+    // y = -sum_i w[t_i] x[i, t_i] r (r = 1, or 1 / sum_i w[t_i] for mean;
+    // per row for none): dx[i, c] = -w[t_i] r g_i [c == t_i], written by
+    // _nll_loss_backward. PyTorch has no gradient for the class weights.
+    if (y->operands.size() > 2 && c.need(2))
+      throw Error("node '" + y->displayName() + "' (nll_loss): its class "
+                  "weights '" + y->operands[2]->displayName() +
+                  "' have no gradient (PyTorch has none either); pass them "
+                  "without requires_grad or detach them");
+    if (c.need(0)) {
+      std::vector<Node *> ops = {g, c.a(), c.bOp()};
+      if (y->operands.size() > 2) ops.push_back(y->operands[2]);
+      c.grads[0] = b.op(OpKind::NllLossBackward, ops, y->attrs);
+    }
+    return;
+  }
+  case OpKind::NllLossBackward: {
+    // dx = g J with J = d nll_loss / d input fixed by target and weight:
+    // linear in g, and its adjoint G -> <G, J> (per row for none) is
+    // nll_loss(G) with the same attributes. No dependence on the input's
+    // values (it only gives the shape), target or weight.
+    std::vector<Node *> ops = {g, y->operands[2]};
+    if (y->operands.size() > 3) ops.push_back(y->operands[3]);
+    if (c.need(0)) c.grads[0] = b.op(OpKind::NllLoss, ops, y->attrs);
     return;
   }
   case OpKind::CrossEntropy: {

@@ -50,7 +50,7 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
@@ -58,10 +58,10 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
   case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
   case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-  case OpKind::CrossEntropy: case OpKind::MseLoss: case OpKind::ArgmaxMask:
+  case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::Grad:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm: case OpKind::Conv2d:
+  case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
   case OpKind::MaxPool2d: case OpKind::AvgPool2d:
   case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
@@ -111,7 +111,7 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
@@ -121,9 +121,9 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
   case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

@@ -434,6 +434,49 @@ Node *rule(Ctx &c) {
   case OpKind::Full:
   case OpKind::ZerosLike:
   case OpKind::OnesLike: return nullptr; // constants: no tangent
+  // Ops of issue 13's losses and dropout (the composite losses and
+  // batch_norm are primitives by then and need no rule of their own).
+  case OpKind::NllLoss: {
+    // Linear in the input: dy = sum over classes (per row for none, over
+    // everything otherwise) of J dx, with J = _nll_loss_backward(ones).
+    if (!t) return t;
+    std::vector<Node *> ops = {b.full(1, y->type), a, c.x(1)};
+    if (y->operands.size() > 2) ops.push_back(c.x(2));
+    Node *j = b.op(OpKind::NllLossBackward, ops, y->attrs);
+    int64_t r = a->type.rank();
+    std::vector<int64_t> dims =
+        getString(y->attrs, "reduction", "mean") == "none"
+            ? std::vector<int64_t>{(r == 1 ? 0 : 1) + c.s()}
+            : c.allDims(r);
+    return c.sumOver(b.mul(t, j), dims, false);
+  }
+  case OpKind::NllLossBackward: {
+    // Linear in g: d = J dg, J = _nll_loss_backward(ones); dg gets the
+    // class dim back (size 1) so it broadcasts over the classes.
+    if (!t) return t;
+    Node *x = c.x(1);
+    std::vector<Node *> ops = {b.full(1, a->type), x, c.x(2)};
+    if (y->operands.size() > 3) ops.push_back(c.x(3));
+    Node *j = b.op(OpKind::NllLossBackward, ops, y->attrs);
+    Node *dg = t;
+    if (a->type.rank() > 0) { // none on [N, C, d...]: [K?, N, 1, d...]
+      Shape s = c.lead(a->type.shape);
+      s.insert(s.begin() + 1 + c.s(), 1);
+      dg = b.reshape(t, s);
+    } else {
+      dg = c.lift(0, x->type.rank());
+    }
+    return b.mul(dg, j);
+  }
+  case OpKind::Dropout: {
+    // y = x m / (1 - p), linear in x with the mask fixed by (seed, index):
+    // dy = dx m / (1 - p). The scaled mask is dropout of ones of x's shape,
+    // so tangents with leading (batch) dims share one mask, as they must.
+    if (!t) return t;
+    std::vector<Node *> ops = {b.full(1, a->type)};
+    if (y->operands.size() > 1) ops.push_back(c.x(1));
+    return b.mul(c.liftY(0), b.op(OpKind::Dropout, ops, y->attrs));
+  }
   // Activations, elementwise math, statistics, masks (JvpRulesMath.cpp).
   case OpKind::Gelu:
   case OpKind::Silu:

@@ -117,7 +117,7 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
@@ -126,9 +126,9 @@ Node *Rewriter::arithmetic(Node *n) {
   case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
   case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
   case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
+  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
   case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

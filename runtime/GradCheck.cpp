@@ -68,7 +68,7 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
     case OpKind::Hardtanh:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
     case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -79,9 +79,9 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
     case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
     case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
     case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
     case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
     case OpKind::Grad:
     case OpKind::Gemm: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

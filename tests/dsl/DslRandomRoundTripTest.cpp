@@ -175,7 +175,7 @@ private:
       if (chance(0.7)) a["min"] = -0.5;
       if (!a.count("min") || chance(0.5)) a["max"] = 0.5;
       break;
-    case OpKind::CrossEntropy: case OpKind::MseLoss: {
+    case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: {
       static const char *red[] = {"mean", "sum", "none"};
       if (chance(0.6)) a["reduction"] = std::string(red[pick(3)]);
       break;
@@ -183,7 +183,7 @@ private:
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
     case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
@@ -198,7 +198,7 @@ private:
     case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
     case OpKind::Matmul: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
     case OpKind::Grad:
     case OpKind::Gemm: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:

@@ -350,11 +350,11 @@ TEST(JsonLoader, UnknownOpsAndKeys) {
 
 TEST(JsonLoader, NodeFieldTypes) {
   EXPECT_ERROR(withNodes(R"({"name": "y", "op": "add", "inputs": ["x", true]})"),
-               "g.json: nodes[0] (\"y\").inputs[1]: expected a name or a "
-               "number, got true");
+               "g.json: nodes[0] (\"y\").inputs[1]: expected a name, a "
+               "number or null, got true");
   EXPECT_ERROR(withNodes(R"({"name": "y", "op": "add", "inputs": ["x", ["x"]]})"),
-               "g.json: nodes[0] (\"y\").inputs[1]: expected a name or a "
-               "number, got a list");
+               "g.json: nodes[0] (\"y\").inputs[1]: expected a name, a "
+               "number or null, got a list");
   EXPECT_ERROR(withNodes(R"({"name": "y", "op": "add", "inputs": "x"})"),
                "g.json: nodes[0] (\"y\").inputs: expected a list of names and "
                "numbers, got \"x\"");

@@ -6,6 +6,7 @@
 // build with the f64 one. Several seeds per case.
 //
 //===----------------------------------------------------------------------===//
+#include "LossCases.h"
 #include "OpCase.h"
 
 #include "frontend/Decompositions.h"
@@ -680,6 +681,15 @@ const OpCaseRow kCases[] = {
     {"zeros_like", fillLikeCase<OpKind::ZerosLike>},
     {"ones_like", fillLikeCase<OpKind::OnesLike>},
     {"mse_loss", mseCase},
+    {"nll_loss", nllLossCase},
+    {"cross_entropy_weight_smoothing", crossEntropyFullCase},
+    {"l1_loss", l1LossCase},
+    {"smooth_l1_loss", smoothL1LossCase},
+    {"huber_loss", huberLossCase},
+    {"binary_cross_entropy", bceCase},
+    {"binary_cross_entropy_with_logits", bceWithLogitsCase},
+    {"batch_norm", batchNormCase},
+    {"dropout", dropoutCase},
     {"conv2d", conv2dCase},
     {"conv1d", conv1dCase},
     {"max_pool2d", poolCase<OpKind::MaxPool2d>},
@@ -803,11 +813,24 @@ TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
     for (const OpCaseRow &row : kCases)
       if (row.name == std::string(d.name)) fd.insert(d.name);
     std::string json = "{\"name\": \"c\", \"inputs\": [", program, args, ins;
+    // Every operand, optional ones included, as [2, 3] ones; batch_norm's
+    // per-channel tensors as [3].
     for (int i = 0; i < d.arity; ++i) {
       std::string x = "x" + std::to_string(i);
+      // cross_entropy's target holds class indices, [2] of i64; its weight
+      // and batch_norm's per-channel tensors are [3].
+      bool classes = std::string(d.name) == "cross_entropy";
+      bool labels = classes && i == 1;
+      bool perChannel = (std::string(d.name) == "batch_norm" && i > 0) ||
+                        (classes && i == 2);
       json += std::string(i ? ", " : "") + "{\"name\": \"" + x +
-              "\", \"dtype\": \"f64\", \"shape\": [2, 3], \"init\": \"ones\"}";
-      program += x + " = ones(2, 3, dtype=float64)\n";
+              "\", \"dtype\": \"" + (labels ? "i64" : "f64") +
+              "\", \"shape\": " +
+              (labels ? "[2]" : perChannel ? "[3]" : "[2, 3]") +
+              ", \"init\": \"ones\"}";
+      program += x + (labels       ? " = ones(2, dtype=int64)\n"
+                      : perChannel ? " = ones(3, dtype=float64)\n"
+                                   : " = ones(2, 3, dtype=float64)\n");
       args += (i ? ", " : "") + x;
       ins += std::string(i ? ", " : "") + "\"" + x + "\"";
     }

@@ -82,7 +82,7 @@ double unary(OpKind k, double x, const AttrMap &at) {
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
@@ -93,9 +93,9 @@ double unary(OpKind k, double x, const AttrMap &at) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -140,7 +140,7 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Hardtanh:
   case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
   case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril:
+  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
   case OpKind::MaskedFill:
   case OpKind::Cumsum:
   case OpKind::Detach: case OpKind::Where: case OpKind::Sum:
@@ -148,9 +148,9 @@ double binary(OpKind k, double a, double b) {
   case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
   case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
   case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy:
+  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
   case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward:
+  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
   case OpKind::Grad:
   case OpKind::Gemm: case OpKind::Conv2d:
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
@@ -219,7 +219,7 @@ private:
     case OpKind::Hardtanh:
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
     case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril:
+    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
     case OpKind::MaskedFill:
     case OpKind::Cumsum:
     case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
@@ -277,10 +277,10 @@ private:
       argMask(n, out, n->op == OpKind::ArgmaxMask);
       return true;
     // Not interpreted (yet): the graphs of the oracle tests avoid them.
-    case OpKind::Concat: case OpKind::Slice: case OpKind::CrossEntropy:
+    case OpKind::Concat: case OpKind::Slice: case OpKind::CrossEntropy: case OpKind::NllLoss:
     case OpKind::MseLoss: case OpKind::SliceBackward:
     case OpKind::Grad: // expanded by passes/ExpandGrad before any pass
-    case OpKind::CrossEntropyBackward: case OpKind::Conv2d:
+    case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Conv2d:
     case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
     case OpKind::MaxPool2d: case OpKind::AvgPool2d:
     case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:

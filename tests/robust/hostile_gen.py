@@ -31,7 +31,9 @@ ALL_OPS = UNARY + BINARY + COMPARE + REDUCE + [
     "cross_entropy", "mse_loss", "conv2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "layer_norm", "conv1d", "group_norm", "clamp", "triu",
     "tril", "cumsum", "masked_fill", "embedding", "index_select", "gather",
-    "select", "one_hot"]
+    "select", "one_hot", "nll_loss", "l1_loss", "smooth_l1_loss",
+    "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "batch_norm", "dropout"]
 
 HOSTILE_NAMES = [
     'a"b', "a'b", "line\nbreak", "cr\rlf", "tab\there", "back\\slash",
@@ -436,7 +438,7 @@ def mutate_doc(doc, rnd):
     elif choice == 1 and nodes:
         n = rnd.choice(nodes)
         n["inputs"] = [rnd.choice([x.get("name", "?") for x in nodes + inputs]
-                                  + [1, 0.5, -7, "nope"])
+                                  + [1, 0.5, -7, "nope", None])
                        for _ in range(rnd.randrange(5))]
     elif choice == 2 and nodes:
         n = rnd.choice(nodes)

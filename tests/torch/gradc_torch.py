@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 
 try:
     import torch
@@ -19,6 +20,9 @@ try:
 except ImportError:  # the test set-up installs python3-torch
     print("PyTorch is not installed for", sys.executable, "- skipping")
     sys.exit(77)
+
+# Broadcast loss targets are part of the cross-checks; PyTorch warns.
+warnings.filterwarnings("ignore", message="Using a target size")
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64,
           "i32": torch.int32, "i64": torch.int64}
@@ -187,7 +191,13 @@ OPS = {
     "softmax": lambda a, k: torch.softmax(a[0], k["dim"]),
     "log_softmax": lambda a, k: torch.log_softmax(a[0], k["dim"]),
     "cross_entropy": lambda a, k: F.cross_entropy(
-        a[0], a[1].long(), reduction=k.get("reduction", "mean"),
+        a[0], a[1].long(), a[2] if len(a) > 2 else None,
+        reduction=k.get("reduction", "mean"),
+        ignore_index=k.get("ignore_index", -100),
+        label_smoothing=k.get("label_smoothing", 0.0)),
+    "nll_loss": lambda a, k: F.nll_loss(
+        a[0], a[1].long(), a[2] if len(a) > 2 else None,
+        reduction=k.get("reduction", "mean"),
         ignore_index=k.get("ignore_index", -100)),
     "grad": lambda a, k: torch.autograd.grad(a[0], a[1], create_graph=True)[0],
     "mse_loss": lambda a, k: F.mse_loss(
@@ -195,6 +205,29 @@ OPS = {
             a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),
             a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[0])),
         reduction=k.get("reduction", "mean")),
+    # Losses of issue 13 (composites), batch_norm, dropout. A JSON null
+    # operand arrives here as None.
+    "l1_loss": lambda a, k: F.l1_loss(
+        a[0] if torch.is_tensor(a[0]) else _scalar_like(a[0], a[1]),
+        a[1] if torch.is_tensor(a[1]) else _scalar_like(a[1], a[0]),
+        reduction=k.get("reduction", "mean")),
+    "smooth_l1_loss": lambda a, k: F.smooth_l1_loss(
+        a[0], a[1], reduction=k.get("reduction", "mean"), beta=k.get("beta", 1.0)),
+    "huber_loss": lambda a, k: F.huber_loss(
+        a[0], a[1], reduction=k.get("reduction", "mean"), delta=k.get("delta", 1.0)),
+    "binary_cross_entropy": lambda a, k: F.binary_cross_entropy(
+        a[0], a[1], a[2] if len(a) > 2 else None, reduction=k.get("reduction", "mean")),
+    "binary_cross_entropy_with_logits": lambda a, k: F.binary_cross_entropy_with_logits(
+        a[0], a[1], a[2] if len(a) > 2 else None, reduction=k.get("reduction", "mean"),
+        pos_weight=a[3] if len(a) > 3 else None),
+    "batch_norm": lambda a, k: F.batch_norm(
+        a[0], *(list(a[1:]) + [None] * (5 - len(a))),
+        training=k.get("training", False), momentum=k.get("momentum", 0.1),
+        eps=k.get("eps", 1e-5)),
+    # gradc's mask is not PyTorch's draw: tests/torch/losses.py checks
+    # dropout's masks on their own; this maps the op for graphs with p = 0
+    # or training = false.
+    "dropout": lambda a, k: F.dropout(a[0], k.get("p", 0.5), k.get("training", True)),
     # Convolution, pooling, normalization.
     "conv2d": lambda a, k: F.conv2d(
         a[0], a[1], a[2] if len(a) > 2 else None, stride=_pair(k.get("stride", 1)),
