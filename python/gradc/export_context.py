@@ -58,7 +58,11 @@ class Context:
         if isinstance(a, fx.Node):
             v = env[a]
             if isinstance(v, Folded):  # first use of a folded constant
-                if v.input is None:
+                if v.input is None and v.factory is not None:
+                    v.input = self.em.emit(v.factory[0], [], v.factory[1], base=v.name,
+                                           shape=tuple(v.value.shape),
+                                           dtype=_DTYPES[v.value.dtype])
+                elif v.input is None:
                     v.input = self.em.add_input(self.em.fresh(v.name), v.value, False, True,
                                                 fresh=True)
                 return v.input
@@ -92,7 +96,7 @@ def convert(c, node, env):
     if isinstance(value, torch.Tensor) and node.op in ("call_function", "call_method") and all(
             i in c.const_nodes or not _has_tensor(c.values.get(i)) for i in node.all_input_nodes):
         c.const_nodes.add(node)
-        return constant(c, node, value)
+        return constant(c, node, value, env)
     args = c.resolve(node.args, env)
     kwargs = c.resolve(node.kwargs, env)
     if node.op == "call_module":
@@ -109,7 +113,13 @@ def convert(c, node, env):
         out = handler(c, args, kwargs)
     if isinstance(out, str) and isinstance(value, torch.Tensor):
         c.em.shapes[out] = tuple(value.shape)
+        if out not in c.em.dtypes:
+            c.em.dtypes[out] = _DTYPES.get(value.dtype)
     return out
+
+
+_DTYPES = {torch.float32: "f32", torch.float64: "f64", torch.int32: "i32", torch.int64: "i64",
+           torch.bool: "bool"}
 
 
 def _has_tensor(v):
@@ -123,19 +133,47 @@ def _has_tensor(v):
 
 
 class Folded:
-    """A constant tensor (the example run's value), declared as an input
-    with init only when a graph node uses it."""
+    """A constant tensor (the example run's value), made only when a graph
+    node uses it: by a factory op (`factory`: op and attrs) or else as an
+    input with the value as init."""
 
-    def __init__(self, name, value):
-        self.name, self.value, self.input = name, value, None
+    def __init__(self, name, value, factory=None):
+        self.name, self.value, self.factory, self.input = name, value, factory, None
 
 
-def constant(c, node, value):
-    """A tensor computed from no tensor (torch.arange(T), torch.ones(...))."""
+def constant(c, node, value, env):
+    """A tensor computed from no tensor (torch.arange(T), torch.ones(...)):
+    gradc's arange and full when the call is one, else its value."""
     if node.target in RANDOM:
         raise c.error("a random tensor would be frozen at the tracing run's values; "
                       "pass it as an argument instead")
-    return Folded(node.name, value)
+    return Folded(node.name, value, _factory(c, node, value, env))
+
+
+def _factory(c, node, value, env):
+    """(op, attrs) of torch.arange / zeros / ones / full, or None."""
+    dtype = _DTYPES.get(value.dtype)
+    if dtype is None or node.target not in (torch.arange, torch.zeros, torch.ones, torch.full):
+        return None  # (resolving the operands of others would declare them)
+    args = c.resolve(node.args, env)
+    kwargs = c.resolve(node.kwargs, env)
+    if set(kwargs) - {"dtype", "device", "requires_grad", "layout", "pin_memory"}:
+        return None
+    if node.target is torch.arange and all(isinstance(a, (int, float)) for a in args):
+        if len(args) == 1:
+            attrs = {"end": args[0]}
+        elif len(args) in (2, 3):
+            attrs = {"start": args[0], "end": args[1]}
+            if len(args) == 3:
+                attrs["step"] = args[2]
+        else:
+            return None
+        attrs["dtype"] = dtype
+        return "arange", attrs
+    if node.target in (torch.zeros, torch.ones, torch.full) and value.numel() > 0:
+        fill = value.reshape(-1)[0].item()
+        return "full", {"size": list(value.shape), "fill_value": fill, "dtype": dtype}
+    return None
 
 
 def _lookup_module(mod):

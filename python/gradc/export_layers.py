@@ -1,12 +1,13 @@
 """Export handlers of layers: linear, convolution, pooling, normalization,
-embedding, dropout, masked_fill and the losses, as functions
+embedding, dropout and masked_fill, as functions
 (`F.conv2d(x, w, b, stride=2)`) and as nn modules (whose parameters become
 inputs named by their qualified names through `c.state`).
 
 Each maps to the gradc op of the same PyTorch semantics (docs/ops.md), with
 PyTorch's arguments as attributes under the same names. Exactness matters:
 where a decomposition stands in for a missing op, it gives PyTorch's values
-and gradients (nn.Linear is `x @ W^T + b`; embedding is `one_hot @ W`).
+and gradients (nn.Linear is `x @ W^T + b`). The losses and batch_norm are
+in export_losses.py.
 """
 
 import torch
@@ -16,8 +17,7 @@ from .export_builders import bind
 __all__ = ["f_linear", "m_linear", "f_conv", "m_conv", "f_max_pool2d", "m_max_pool2d",
            "f_avg_pool2d", "m_avg_pool2d", "f_adaptive_avg_pool2d", "m_adaptive_avg_pool2d",
            "f_layer_norm", "m_layer_norm", "f_group_norm", "m_group_norm", "f_embedding",
-           "m_embedding", "f_dropout", "m_dropout", "masked_fill", "f_cross_entropy",
-           "m_cross_entropy", "f_mse_loss", "m_mse_loss"]
+           "m_embedding", "f_dropout", "m_dropout", "masked_fill"]
 
 
 def _ints(v):
@@ -182,21 +182,14 @@ def m_group_norm(c, mod, q, args, kwargs):
 
 
 # -- embedding -------------------------------------------------------------------------
-def embedding(c, idx, weight, padding_idx, max_norm, what):
-    """weight[idx] as one_hot(idx) @ weight: one_hot compares idx with a
-    constant 0..V-1. Values are exact (each row sums one weight row and
-    zeros) and so is the gradient onehot^T g, PyTorch's row sums. It costs
-    a matmul over the vocabulary, fine for small ones, until gradc has an
-    embedding op (then this is one row)."""
-    if padding_idx is not None:
-        raise c.error("embedding with padding_idx is not supported")
+def embedding(c, idx, weight, padding_idx, max_norm):
+    """weight[idx]: gradc's embedding op (its padding row gets no
+    gradient, as in PyTorch)."""
     if max_norm is not None:
-        raise c.error("embedding with max_norm is not supported")
-    V = c.shape(weight)[0]
-    ar = c.em.add_input(c.em.fresh(what + "_arange"), torch.arange(V), False, True, fresh=True)
-    hot = c.emit("eq", [c.emit("unsqueeze", [c.t(idx)], {"dim": -1}), ar])
-    onehot = c.emit("where", [hot, 1.0, 0.0])
-    return c.emit("matmul", [onehot, c.t(weight)])
+        raise c.error("embedding with max_norm is not supported (it renormalizes the "
+                      "weight in place)")
+    attrs = {} if padding_idx is None else {"padding_idx": padding_idx}
+    return c.emit("embedding", [c.t(idx), c.t(weight)], attrs)
 
 
 def f_embedding(c, args, kwargs):
@@ -204,13 +197,13 @@ def f_embedding(c, args, kwargs):
              "scale_grad_by_freq=False sparse=False")
     if a["scale_grad_by_freq"] or a["sparse"]:
         raise c.error("embedding with scale_grad_by_freq or sparse is not supported")
-    return embedding(c, a["input"], a["weight"], a["padding_idx"], a["max_norm"], c.node.name)
+    return embedding(c, a["input"], a["weight"], a["padding_idx"], a["max_norm"])
 
 
 def m_embedding(c, mod, q, args, kwargs):
     if mod.scale_grad_by_freq or mod.sparse:
         raise c.error("embedding with scale_grad_by_freq or sparse is not supported")
-    return embedding(c, args[0], c.state(q + ".weight"), mod.padding_idx, mod.max_norm, q)
+    return embedding(c, args[0], c.state(q + ".weight"), mod.padding_idx, mod.max_norm)
 
 
 # -- masks and dropout -----------------------------------------------------------------------
@@ -229,60 +222,22 @@ def masked_fill(c, args, kwargs):
     return c.emit("masked_fill", [c.t(a["input"]), c.t(a["mask"])], {"value": v})
 
 
+def dropout(c, x, p, training, inplace):
+    """Identity unless training with p > 0; then gradc's dropout, whose
+    mask is a pure function of a seed: without a `seed` attribute the graph
+    builder derives one from the node's name, so every run of the exported
+    graph draws the same mask (not PyTorch's: its generator differs)."""
+    if inplace:
+        raise c.error("in-place dropout is not supported")
+    if not training or p == 0:
+        return x
+    return c.emit("dropout", [c.t(x)], {"p": float(p), "training": True})
+
+
 def f_dropout(c, args, kwargs):
     a = bind(c, args, kwargs, "input p=0.5 training=True inplace=False")
-    if a["training"] and a["p"] > 0:
-        raise c.error("dropout in training mode is random: pass training=False or p=0")
-    return a["input"]
+    return dropout(c, a["input"], a["p"], a["training"], a["inplace"])
 
 
 def m_dropout(c, mod, q, args, kwargs):
-    if mod.training and mod.p > 0:
-        raise c.error("dropout in training mode is random: call .eval() first")
-    return args[0]
-
-
-# -- losses ----------------------------------------------------------------------------
-def cross_entropy(c, x, target, weight, ignore_index, reduction, label_smoothing):
-    if weight is not None:
-        raise c.error("cross_entropy with class weights is not supported")
-    if label_smoothing:
-        raise c.error("cross_entropy with label_smoothing is not supported")
-    attrs = {}
-    if reduction != "mean":
-        attrs["reduction"] = reduction
-    if ignore_index != -100:
-        attrs["ignore_index"] = ignore_index
-    return c.emit("cross_entropy", [c.t(x), c.t(target)], attrs)
-
-
-def _no_legacy(c, a):
-    if a["size_average"] is not None or a["reduce"] is not None:
-        raise c.error("the deprecated size_average/reduce arguments are not supported")
-
-
-def f_cross_entropy(c, args, kwargs):
-    a = bind(c, args, kwargs, "input target weight=None size_average=None ignore_index=-100 "
-             "reduce=None reduction='mean' label_smoothing=0.0")
-    _no_legacy(c, a)
-    return cross_entropy(c, a["input"], a["target"], a["weight"], a["ignore_index"],
-                         a["reduction"], a["label_smoothing"])
-
-
-def m_cross_entropy(c, mod, q, args, kwargs):
-    return cross_entropy(c, args[0], args[1], mod.weight, mod.ignore_index, mod.reduction,
-                         mod.label_smoothing)
-
-
-def mse(c, x, y, reduction):
-    return c.emit("mse_loss", [c.t(x), c.t(y)], {} if reduction == "mean" else {"reduction": reduction})
-
-
-def f_mse_loss(c, args, kwargs):
-    a = bind(c, args, kwargs, "input target size_average=None reduce=None reduction='mean'")
-    _no_legacy(c, a)
-    return mse(c, a["input"], a["target"], a["reduction"])
-
-
-def m_mse_loss(c, mod, q, args, kwargs):
-    return mse(c, args[0], args[1], mod.reduction)
+    return dropout(c, args[0], mod.p, mod.training, mod.inplace)

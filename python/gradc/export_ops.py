@@ -13,8 +13,8 @@ Most rows are one line built from a helper: `unary("exp")`,
 after the tensor are gradc attributes of the same names (the spec is
 PyTorch's signature with its defaults). A new gradc op is one new row.
 Handlers with more logic live in export_layers.py (linear, convolution,
-pooling, normalization, embedding, losses) and export_shapes.py (shape ops
-and indexing).
+pooling, normalization, embedding, dropout), export_losses.py (the losses
+and batch_norm) and export_shapes.py (shape ops and indexing).
 
 NOT_YET names the PyTorch operations gradc has no op for yet, so their error
 says which gradc op is missing.
@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from .export_builders import (amax, attr_op, binary, identity, index_reduce, m_activation,
                               reduce, softmax, stat_reduce, unary)
 from . import export_layers as L
+from . import export_losses as X
 from . import export_shapes as S
 
 __all__ = ["FUNCTIONS", "METHODS", "MODULES", "NOT_YET", "RANDOM"]
@@ -68,7 +69,10 @@ MODULES = {
     nn.Identity: lambda c, m, q, a, k: a[0],
     nn.Dropout: L.m_dropout,
     nn.Flatten: lambda c, m, q, a, k: S.flatten_to(c, a[0], m.start_dim, m.end_dim),
-    nn.MSELoss: L.m_mse_loss, nn.CrossEntropyLoss: L.m_cross_entropy,
+    nn.MSELoss: X.m_mse_loss, nn.CrossEntropyLoss: X.m_cross_entropy,
+    nn.NLLLoss: X.m_nll_loss, nn.BCELoss: X.m_bce, nn.BCEWithLogitsLoss: X.m_bce_logits,
+    nn.L1Loss: X.m_l1_loss, nn.SmoothL1Loss: X.m_smooth_l1_loss, nn.HuberLoss: X.m_huber_loss,
+    nn.BatchNorm1d: X.m_batch_norm, nn.BatchNorm2d: X.m_batch_norm,
 }
 
 FUNCTIONS = {
@@ -120,7 +124,14 @@ FUNCTIONS = {
     torch.argmax: index_reduce("argmax"), torch.argmin: index_reduce("argmin"),
     torch.softmax: softmax("softmax"), F.softmax: softmax("softmax"),
     torch.log_softmax: softmax("log_softmax"), F.log_softmax: softmax("log_softmax"),
-    F.cross_entropy: L.f_cross_entropy, F.mse_loss: L.f_mse_loss,
+    F.cross_entropy: X.f_cross_entropy, F.mse_loss: X.f_mse_loss,
+    F.nll_loss: X.f_nll_loss, F.l1_loss: X.f_l1_loss, F.smooth_l1_loss: X.f_smooth_l1_loss,
+    F.huber_loss: X.f_huber_loss, F.binary_cross_entropy: X.f_bce,
+    F.binary_cross_entropy_with_logits: X.f_bce_logits, F.batch_norm: X.f_batch_norm,
+    # indexing
+    torch.index_select: S.index_select, torch.gather: S.gather, torch.select: S.select,
+    F.one_hot: S.one_hot, torch.zeros_like: S.fill_like("zeros_like"),
+    torch.ones_like: S.fill_like("ones_like"),
     # shapes
     torch.reshape: S.reshape, torch.flatten: S.flatten, torch.transpose: S.transpose,
     torch.t: S.t2, torch.permute: S.permute, torch.squeeze: S.squeeze,
@@ -151,21 +162,14 @@ METHODS = {
     "t": S.t2, "permute": S.permute, "expand": S.expand, "squeeze": S.squeeze,
     "unsqueeze": S.unsqueeze, "split": S.split, "contiguous": identity("input memory_format=None"),
     "clone": identity("input memory_format=None"),
+    "index_select": S.index_select, "gather": S.gather, "select": S.select,
     "float": S.same_dtype, "double": S.same_dtype, "to": S.same_dtype, "type_as": S.same_dtype,
 }
 
 # PyTorch operations whose gradc op does not exist yet: the error names it.
 NOT_YET = {
-    nn.BatchNorm1d: "batch_norm", nn.BatchNorm2d: "batch_norm", F.batch_norm: "batch_norm",
     nn.MultiheadAttention: "scaled_dot_product_attention",
-    F.nll_loss: "nll_loss", nn.NLLLoss: "nll_loss",
-    F.binary_cross_entropy: "binary_cross_entropy", nn.BCELoss: "binary_cross_entropy",
-    F.binary_cross_entropy_with_logits: "binary_cross_entropy_with_logits",
-    F.l1_loss: "l1_loss", nn.L1Loss: "l1_loss",
-    F.smooth_l1_loss: "smooth_l1_loss", nn.SmoothL1Loss: "smooth_l1_loss",
-    F.huber_loss: "huber_loss", nn.HuberLoss: "huber_loss",
-    F.one_hot: "one_hot", torch.gather: "gather", "gather": "gather",
-    torch.index_select: "index_select", "index_select": "index_select",
+    nn.BatchNorm3d: "batch_norm over 5-D inputs",
     nn.MaxPool1d: "max_pool1d", F.max_pool1d: "max_pool1d",
     nn.AvgPool1d: "avg_pool1d", F.avg_pool1d: "avg_pool1d",
 }

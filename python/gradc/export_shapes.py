@@ -1,13 +1,15 @@
 """Export handlers of shape operations and indexing: reshape/view,
 flatten, transpose, permute, expand, squeeze/unsqueeze, cat, split, where,
-dtype no-ops and x[idx]. Sizes are static, so each becomes a gradc shape op
-with the sizes the example run gave.
+dtype no-ops, x[idx], select, index_select, gather, one_hot, zeros_like and
+ones_like. Sizes are static, so each becomes a gradc op with the sizes the
+example run gave.
 """
 
 from .export_builders import bind, varargs
 
 __all__ = ["reshape", "flatten", "flatten_to", "transpose", "t2", "permute", "expand",
-           "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem"]
+           "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem", "select",
+           "index_select", "gather", "one_hot", "fill_like"]
 
 
 def reshape(c, args, kwargs):
@@ -104,21 +106,39 @@ def same_dtype(c, args, kwargs):
     return x
 
 
+def _tensor_index(c, x, i):
+    """x[t] with an integer tensor t: an embedding row lookup when x is 2-D
+    (any shape of t), index_select along dim 0 when t is 1-D."""
+    if c.em.dtypes.get(i) not in ("i64", "i32"):
+        raise c.error("indexing with a bool mask is not supported (the result's shape "
+                      "depends on the values)")
+    if len(c.shape(x)) == 2:
+        return c.emit("embedding", [i, x])
+    if len(c.shape(i)) == 1:
+        return c.emit("index_select", [x, i], {"dim": 0})
+    raise c.error("indexing with a %d-D tensor is supported only on a 2-D tensor"
+                  % len(c.shape(i)))
+
+
 def getitem(c, args, kwargs):
-    """x[idx] with ints, slices, None and ...: slice, squeeze, unsqueeze."""
+    """x[idx] with ints, slices, None and ...: select, slice, unsqueeze;
+    x[t] with one integer tensor: embedding or index_select."""
     x, idx = args
     if isinstance(x, (tuple, list)):
         return x[idx]
     x = c.t(x)
+    if isinstance(idx, str):
+        return _tensor_index(c, x, idx)
     idx = idx if isinstance(idx, tuple) else (idx,)
     if any(isinstance(i, str) for i in idx) or any(isinstance(i, (list, tuple)) for i in idx):
-        raise c.error("indexing with tensors or lists is not supported")
+        raise c.error("indexing with tensors or lists mixed with other indices is not "
+                      "supported")
     rank = len(c.shape(x))
     used = sum(1 for i in idx if i is not None and i is not Ellipsis)
     if Ellipsis in idx:
         k = idx.index(Ellipsis)
         idx = idx[:k] + (slice(None),) * (rank - used) + idx[k + 1:]
-    dim, squeeze_dims, out = 0, [], x
+    dim, out = 0, x
     for i in idx:
         if i is None:
             out = c.emit("unsqueeze", [out], {"dim": dim})
@@ -133,18 +153,52 @@ def getitem(c, args, kwargs):
                     attrs["end"] = i.stop
                 out = c.emit("slice", [out], attrs)
             dim += 1
-        elif isinstance(i, int):
-            end = i + 1 if i != -1 else None
-            attrs = {"dim": dim, "start": i}
-            if end is not None:
-                attrs["end"] = end
-            out = c.emit("slice", [out], attrs)
-            squeeze_dims.append(dim)
-            dim += 1
+        elif isinstance(i, int) and not isinstance(i, bool):
+            out = c.emit("select", [out], {"dim": dim, "index": i})  # the dim goes away
         else:
             raise c.error("index %r is not supported" % (i,))
-    if squeeze_dims:
-        out = c.emit("squeeze", [out], {"dim": squeeze_dims})
     return out
 
 
+def select(c, args, kwargs):
+    a = bind(c, args, kwargs, "input dim index")
+    return c.emit("select", [c.t(a["input"])], {"dim": a["dim"], "index": a["index"]})
+
+
+def index_select(c, args, kwargs):
+    a = bind(c, args, kwargs, "input dim index out=None")
+    if a["out"] is not None:
+        raise c.error("out= is not supported")
+    return c.emit("index_select", [c.t(a["input"]), c.t(a["index"], "index")], {"dim": a["dim"]})
+
+
+def gather(c, args, kwargs):
+    a = bind(c, args, kwargs, "input dim index sparse_grad=False out=None")
+    if a["out"] is not None or a["sparse_grad"]:
+        raise c.error("gather with out= or sparse_grad is not supported")
+    return c.emit("gather", [c.t(a["input"]), c.t(a["index"], "index")], {"dim": a["dim"]})
+
+
+def one_hot(c, args, kwargs):
+    """F.one_hot: num_classes=-1 is the example's largest class + 1 there;
+    gradc's shapes are static, so the size PyTorch computed is written."""
+    a = bind(c, args, kwargs, "tensor num_classes=-1")
+    return c.emit("one_hot", [c.t(a["tensor"])], {"num_classes": c.out_shape()[-1]})
+
+
+_DTYPE = {"float32": "f32", "float64": "f64", "int32": "i32", "int64": "i64", "bool": "bool"}
+
+
+def fill_like(op):
+    """zeros_like / ones_like (the operand gives only shape and dtype)."""
+    def h(c, args, kwargs):
+        a = bind(c, args, kwargs, "input dtype=None layout=None device=None "
+                 "requires_grad=False memory_format=None pin_memory=None")
+        attrs = {}
+        if a["dtype"] is not None:
+            name = _DTYPE.get(str(a["dtype"]).replace("torch.", ""))
+            if name is None:
+                raise c.error("dtype %s is not supported" % a["dtype"])
+            attrs["dtype"] = name
+        return c.emit(op, [c.t(a["input"])], attrs)
+    return h

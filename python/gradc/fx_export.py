@@ -13,7 +13,9 @@ gradc/export_ops.py and written as gradc nodes:
 - the function's arguments become inputs named as its parameters, with the
   example input's dtype, shape and requires_grad;
 - the result is the output `output` (one tensor) or `output0`, `output1`, ...
-  (a tuple or list).
+  (a tuple or list); after it come the updated running statistics of each
+  batch_norm in training mode, `new.Q.running_mean` and `new.Q.running_var`
+  for the buffers `Q.running_mean` and `Q.running_var` (export_losses.py).
 
 What gradc cannot express raises ExportError naming the operation, the
 module and the Python source line, and nothing is written. PyTorch is needed
@@ -86,6 +88,7 @@ class Emitter:
         self.shapes = {}   # gradc name -> tuple shape
         self.dtypes = {}   # gradc name -> gradc dtype name
         self.node = None   # the fx node being converted (for messages)
+        self.extra_outputs = []  # running statistics of batch_norm (export_losses.py)
 
     # -- naming ------------------------------------------------------------
     def fresh(self, base):
@@ -212,6 +215,13 @@ _RANDOM_FACTORIES = ("rand", "randn", "randint", "rand_like", "randn_like", "ran
                      "normal", "bernoulli", "multinomial", "randperm")
 
 
+def _has_proxy(fx, values):
+    """A traced value among values, also inside a size tuple
+    (torch.full((B, 1), v) with a traced B)."""
+    return any(isinstance(v, fx.Proxy) or
+               (isinstance(v, (tuple, list)) and _has_proxy(fx, v)) for v in values)
+
+
 class _WrappedFactories:
     def __init__(self, torch, fx, tracer):
         self.torch, self.fx, self.tracer, self.saved = torch, fx, tracer, {}
@@ -224,8 +234,7 @@ class _WrappedFactories:
             always = name in _RANDOM_FACTORIES
 
             def wrapper(*args, _orig=orig, _always=always, **kwargs):
-                if _always or any(isinstance(a, fx.Proxy)
-                                  for a in list(args) + list(kwargs.values())):
+                if _always or _has_proxy(fx, list(args) + list(kwargs.values())):
                     return tracer.create_proxy("call_function", _orig, args, kwargs)
                 return _orig(*args, **kwargs)
             setattr(torch, name, wrapper)
@@ -287,14 +296,19 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     example_inputs = tuple(example_inputs)
     if not (isinstance(module_or_fn, torch.nn.Module) or callable(module_or_fn)):
         raise TypeError("export() takes an nn.Module or a function")
-    if isinstance(module_or_fn, torch.nn.Module) and module_or_fn.training:
-        for m in module_or_fn.modules():
-            if isinstance(m, torch.nn.Dropout) and m.p > 0:
-                raise ExportError("cannot export a module in training mode with "
-                                  "dropout (random): call .eval() first")
 
     gm = _trace(torch, module_or_fn)
-    values = _concrete_values(torch, gm, example_inputs)
+    # The example run must leave the module as it was: batch_norm in
+    # training mode updates its buffers in place (the exported inits are
+    # the values before the step), dropout draws from the global generator.
+    saved = [(b, b.detach().clone()) for b in gm.buffers()]
+    with torch.random.fork_rng(devices=[]):
+        try:
+            values = _concrete_values(torch, gm, example_inputs)
+        finally:
+            with torch.no_grad():
+                for b, v in saved:
+                    b.copy_(v)
     em = Emitter(torch, gm)
     params = dict(gm.named_parameters()) if isinstance(module_or_fn, torch.nn.Module) else {}
     buffers = dict(gm.named_buffers()) if isinstance(module_or_fn, torch.nn.Module) else {}
@@ -325,7 +339,7 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
         env[n] = export_context.convert(ctx, n, env)
 
     em.node = None
-    outputs = _name_outputs(em, result)
+    outputs = _name_outputs(em, result) + em.extra_outputs
     graph = {"name": name or _graph_name(gm), "inputs": em.inputs,
              "nodes": em.nodes, "outputs": outputs}
     try:

@@ -255,14 +255,16 @@ class Export(unittest.TestCase):
         self.assertIn("'randn' (torch.randn): a random tensor", str(e.exception))
         self.assertIn("in noisy", str(e.exception))
 
-    def test_dropout_training_refused(self):
+    def test_dropout_training_is_an_op(self):
+        """Dropout in training mode is gradc's dropout op (its own mask);
+        in eval mode it is left out."""
         m = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
-        with self.assertRaises(gradc.Error) as e:
-            gradc.export(m, (torch.randn(2, 3),))
-        self.assertIn("eval", str(e.exception))
+        graph = gradc.export(m, (torch.randn(2, 3),))
+        self.assertIn("dropout", {n["op"] for n in graph["nodes"]})
         m.eval()
         graph = gradc.export(m, (torch.randn(2, 3),))
         self.assertEqual(graph["outputs"], ["output"])
+        self.assertNotIn("dropout", {n["op"] for n in graph["nodes"]})
 
 
 if __name__ == "__main__":
