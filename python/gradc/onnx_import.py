@@ -297,9 +297,14 @@ def convert_model(model, trainable=(), sizes=None):
     """The gradc JSON graph (a dict) of an onnx.ModelProto."""
     try:
         import onnx
-        model = onnx.shape_inference.infer_shapes(model)
+        # data_prop: shapes computed by Shape/Concat/Reshape chains (a view
+        # with the batch size read from the input) propagate too.
+        model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception:
-        pass  # shapes then come from the graph's own value_info only
+        try:
+            model = onnx.shape_inference.infer_shapes(model)
+        except Exception:
+            pass  # shapes then come from the graph's own value_info only
     c = Converter(model, trainable, sizes or {})
     return c.run()
 

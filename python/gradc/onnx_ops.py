@@ -337,35 +337,114 @@ def arg(op):
 
 
 def gather(c, n, a):
-    """Gather. Constant operands are folded; a constant index picks slices
-    (a scalar index: one slice, squeezed); tensor indices along axis 0 (an
-    embedding lookup) are one_hot(indices) @ data, the one-hot made by
-    comparing the indices with a constant 0..V-1: exact values and
-    gradients (as export's embedding)."""
+    """Gather. Constant operands are folded; a constant scalar index is a
+    select; tensor (or constant) indices are gradc's embedding along
+    axis 0 of a 2-D table (any index shape, torch.onnx's nn.Embedding) or
+    index_select for a 1-D index. Their run-time range check refuses
+    negative indices, which ONNX counts from the end."""
     axis = a.get("axis", 0)
-    if n.input[0] in c.consts and n.input[1] in c.consts:
+    if n.input[0] in c.consts and n.input[1] in c.consts and not c.is_trainable(n.input[0]):
         return c.np.take(c.consts[n.input[0]], c.consts[n.input[1]], axis=axis)
     data = c.tensor(n.input[0])
     shape = c.shape(data)
     axis %= max(len(shape), 1)
-    if n.input[1] in c.consts:
-        idx = c.np.asarray(c.consts[n.input[1]]).astype("int64") % shape[axis]
-        if idx.ndim == 0:
-            s = c.emit("slice", [data], {"dim": axis, "start": int(idx), "end": int(idx) + 1})
-            return c.emit("squeeze", [s], {"dim": axis})
-        if idx.ndim == 1:
-            parts = [c.emit("slice", [data], {"dim": axis, "start": int(i), "end": int(i) + 1})
-                     for i in idx]
-            return parts[0] if len(parts) == 1 else c.emit("concat", parts, {"dim": axis})
-    if axis != 0 or len(shape) > 2:
-        raise c.error("Gather with indices of rank > 1 is supported along axis 0 of a 1-D or "
-                      "2-D tensor only")
-    idx = c.get(n.input[1])
-    V = shape[0]
-    ar = c.add_input(c.fresh(n.output[0] + "__arange"), "i64", (V,), c.np.arange(V), fresh=True)
-    hot = c.emit("eq", [c.emit("unsqueeze", [idx], {"dim": -1}), ar])
-    onehot = c.emit("where", [hot, 1.0, 0.0])
-    return c.emit("matmul", [onehot, data])
+    if n.input[1] in c.consts and c.np.ndim(c.consts[n.input[1]]) == 0:
+        return c.emit("select", [data], {"dim": axis, "index": int(c.consts[n.input[1]])})
+    idx = c.tensor(n.input[1])  # a constant one becomes an input with init
+    if axis == 0 and len(shape) == 2:
+        return c.emit("embedding", [idx, data])
+    if len(c.shape(idx)) == 1:
+        return c.emit("index_select", [data, idx], {"dim": axis})
+    raise c.error("Gather with tensor indices of rank > 1 is supported along axis 0 of a "
+                  "2-D tensor only")
+
+
+def gather_elements(c, n, a):
+    """GatherElements: gradc's gather (torch.gather)."""
+    return c.emit("gather", [c.tensor(n.input[0]), c.tensor(n.input[1])],
+                  {"dim": a.get("axis", 0)})
+
+
+class Refused:
+    """An output gradc does not compute (Dropout's mask); reading it is an
+    error that says so."""
+
+    def __init__(self, refusal):
+        self.refusal = refusal
+
+
+def batch_normalization(c, n, a):
+    """BatchNormalization(X, scale, B, mean, var). Inference form: gradc's
+    batch_norm with the running statistics. training_mode=1 (opset 14+,
+    torch.onnx's TrainingMode.TRAINING): the batch's statistics; the
+    optional running_mean / running_var outputs are gradc's updated ones
+    (PyTorch's rule: ONNX's momentum m is PyTorch's 1 - m, and the variance
+    has Bessel's correction where the ONNX text takes the biased one)."""
+    x = c.tensor(n.input[0])
+    stats = [c.tensor(i) for i in n.input[3:5]]
+    training = bool(a.get("training_mode", 0))
+    attrs = {"training": training, "eps": a.get("epsilon", 1e-5),
+             # float32's 0.9 is 0.899999976: 1 - m to 7 digits is PyTorch's.
+             "momentum": float("%.7g" % (1.0 - a.get("momentum", 0.9)))}
+    node = c.emit("batch_norm", [x] + stats + [c.tensor(n.input[1]), c.tensor(n.input[2])],
+                  attrs)
+    if len(n.output) == 1 or not any(n.output[1:]):
+        return node
+    if not training:
+        raise c.error("running statistics outputs need training_mode=1")
+    # gradc's JSON names these values only as graph outputs (a node cannot
+    # read them), so they stay outputs under gradc's names.
+    graph_outputs = {o.name for o in c.graph.output}
+    outs = [node]
+    for name, what in zip(n.output[1:], ("running_mean", "running_var")):
+        outs.append(node + "." + what if name in graph_outputs else Refused(
+            "BatchNormalization's running statistics can only be graph outputs"))
+    return tuple(outs)
+
+
+def dropout(c, n, a):
+    """Dropout: the identity unless training_mode is a true constant; then
+    gradc's dropout {p: ratio} (its mask is gradc's, fixed by a seed,
+    docs/ops.md) and the mask output cannot be read."""
+    training = len(n.input) > 2 and n.input[2]
+    if training and n.input[2] not in c.consts:
+        raise c.error("Dropout's training_mode must be a constant")
+    if not training or not bool(c.consts[n.input[2]]):
+        return c.get(n.input[0])
+    ratio = float(c.const(n.input[1], "Dropout's ratio")) if len(n.input) > 1 and n.input[1] \
+        else 0.5
+    y = c.emit("dropout", [c.tensor(n.input[0])], {"p": ratio, "training": True})
+    return (y, Refused("Dropout's mask output is not supported"))
+
+
+def _loss_attrs(a):
+    attrs = {}
+    r = a.get("reduction", "mean")
+    r = r.decode() if isinstance(r, bytes) else r
+    if r != "mean":
+        attrs["reduction"] = r
+    if "ignore_index" in a and a["ignore_index"] != -100:
+        attrs["ignore_index"] = a["ignore_index"]
+    return attrs
+
+
+def _loss_inputs(c, n):
+    inputs = [c.tensor(n.input[0]), c.tensor(n.input[1])]
+    if len(n.input) > 2 and n.input[2]:
+        inputs.append(c.tensor(n.input[2]))
+    return inputs
+
+
+def softmax_cross_entropy(c, n, a):
+    """SoftmaxCrossEntropyLoss(scores, labels[, weights]): cross_entropy."""
+    if len(n.output) > 1 and n.output[1]:
+        raise c.error("the log_prob output is not supported")
+    return c.emit("cross_entropy", _loss_inputs(c, n), _loss_attrs(a))
+
+
+def nll_loss(c, n, a):
+    """NegativeLogLikelihoodLoss(input, target[, weight]): nll_loss."""
+    return c.emit("nll_loss", _loss_inputs(c, n), _loss_attrs(a))
 
 
 def where(c, n, a):
@@ -394,25 +473,6 @@ def cast(c, n, a):
     raise c.error("Cast to another dtype is not supported")
 
 
-def softmax_cross_entropy(c, n, a):
-    if len(n.input) > 2 and n.input[2]:
-        raise c.error("class weights are not supported")
-    if len(n.output) > 1 and n.output[1]:
-        raise c.error("the log_prob output is not supported")
-    attrs = {}
-    if a.get("reduction", "mean") != "mean":
-        attrs["reduction"] = a["reduction"]
-    if "ignore_index" in a and a["ignore_index"] != -100:
-        attrs["ignore_index"] = a["ignore_index"]
-    return c.emit("cross_entropy", [c.tensor(n.input[0]), c.tensor(n.input[1])], attrs)
-
-
-def dropout(c, n, a):
-    if len(n.input) > 2 and n.input[2] and n.input[2] in c.consts and bool(c.consts[n.input[2]]):
-        raise c.error("Dropout in training mode is random; export the model in eval mode")
-    return c.get(n.input[0])
-
-
 OPS = {
     "Add": binary("add"), "Sub": binary("sub"), "Mul": binary("mul"), "Div": binary("div"),
     "Pow": binary("pow"), "Neg": unary("neg"), "Exp": unary("exp"), "Log": unary("log"),
@@ -431,7 +491,7 @@ OPS = {
     "ReduceMax": reduce("max", 18), "ReduceMin": reduce("min", 18),
     "Transpose": transpose, "Reshape": reshape, "Flatten": flatten,
     "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Concat": concat, "Split": split,
-    "Gather": gather, "Shape": shape, "Trilu": trilu, "Pad": pad,
+    "Gather": gather, "GatherElements": gather_elements, "Shape": shape, "Trilu": trilu, "Pad": pad,
     "Conv": conv, "MaxPool": pool("max_pool2d"), "AveragePool": pool("avg_pool2d"),
     "GlobalAveragePool": global_average_pool,
     "LayerNormalization": layer_normalization,
@@ -439,7 +499,8 @@ OPS = {
     "CumSum": cumsum, "ReduceLogSumExp": reduce("logsumexp", 18),
     "ArgMax": arg("argmax"), "ArgMin": arg("argmin"),
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
-    "SoftmaxCrossEntropyLoss": softmax_cross_entropy,
+    "SoftmaxCrossEntropyLoss": softmax_cross_entropy, "NegativeLogLikelihoodLoss": nll_loss,
+    "BatchNormalization": batch_normalization,
 }
 
 

@@ -4,6 +4,7 @@ position embeddings, a CNN with BatchNorm2d in training mode (running
 statistics included), a model summing the new losses; loss and every
 parameter gradient equal PyTorch's (f32, 1e-4 relative)."""
 import math
+import os
 import sys
 import unittest
 
@@ -18,6 +19,9 @@ except ImportError:
     sys.exit(77)
 
 import gradc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_export_layers import perturb_norms  # noqa: E402
 
 RTOL = 1e-4
 
@@ -133,6 +137,7 @@ class ExportTraining(unittest.TestCase):
     def test_gpt_block(self):
         torch.manual_seed(21)
         m = GPT()
+        perturb_norms(m)
         idx, tgt = torch.randint(0, 17, (3, 8)), torch.randint(0, 17, (3, 8))
         graph, _ = compare(self, m, (idx, tgt))
         ops = ops_of(graph)
