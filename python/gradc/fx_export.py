@@ -373,7 +373,10 @@ def _name_outputs(em, result):
             # A user name already called `output`: move it aside.
             _rename(em, node_of, want, em.fresh(want + "_"))
             node_of = {d["name"]: d for d in em.nodes}
-        if v in node_of and v not in renamed:
+        # A batch_norm node whose running statistics are outputs keeps its
+        # name (they are named after it): the output is a copy then.
+        keeps_name = any(o.startswith(v + ".") for o in em.extra_outputs)
+        if v in node_of and v not in renamed and not keeps_name:
             _rename(em, node_of, v, want)
             renamed[v] = want
         else:

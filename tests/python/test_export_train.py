@@ -211,6 +211,27 @@ class ExportTraining(unittest.TestCase):
         bce = [n for n in graph["nodes"] if n["op"] == "binary_cross_entropy_with_logits"]
         self.assertIn([None, "bce_logits.pos_weight"], [n["inputs"][2:] for n in bce])
 
+    def test_batch_norm_output(self):
+        """A model whose result is the batch norm itself: the output is a
+        copy, the running statistics keep their names."""
+        m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).train()
+        x = torch.randn(5, 3)
+        graph = gradc.export(m, (x,))
+        self.assertEqual(graph["outputs"], ["output", "new.1.running_mean", "new.1.running_var"])
+        r = gradc.compile(graph).run(inputs={graph["inputs"][0]["name"]: x.numpy()},
+                                     backward=[])
+        want = m(x).detach().numpy()
+        self.assertLessEqual(rel_err(r.outputs["output"], want), RTOL)
+        self.assertLessEqual(rel_err(r.outputs["new.1.running_var"], m[1].running_var.numpy()),
+                             RTOL)
+
+    def test_functional_dropout(self):
+        def f(x):
+            return F.dropout(x, 0.5) + F.dropout(x, p=0.2, training=False)
+        graph = gradc.export(f, (torch.randn(4, 4),))
+        drops = [n for n in graph["nodes"] if n["op"] == "dropout"]
+        self.assertEqual([d["attrs"]["p"] for d in drops], [0.5])
+
     def test_dropout(self):
         torch.manual_seed(25)
         m = nn.Sequential(nn.Linear(8, 64), nn.Dropout(0.0), nn.ReLU(), nn.Dropout(0.25),

@@ -83,8 +83,9 @@ def ops_of(graph):
 
 class Weighted(nn.Module):
     """Class-weighted cross-entropy (SoftmaxCrossEntropyLoss with weights),
-    nll_loss of something other than log_softmax (NegativeLogLikelihoodLoss)
-    and gather along the classes (GatherElements)."""
+    nll_loss of something other than log_softmax (NegativeLogLikelihoodLoss),
+    gather along the classes (GatherElements) and index_select on axis 1
+    (Gather with a 1-D tensor index)."""
 
     def __init__(self):
         super().__init__()
@@ -95,7 +96,8 @@ class Weighted(nn.Module):
         z = self.fc(x)
         loss = F.cross_entropy(z, t, weight=self.w) + F.nll_loss(z * 0.5, t, weight=self.w,
                                                                  reduction="sum")
-        return loss + F.nll_loss(-z.abs(), t, ignore_index=1) + z.gather(1, t[:, None]).mean()
+        loss = loss + F.nll_loss(-z.abs(), t, ignore_index=1) + z.gather(1, t[:, None]).mean()
+        return loss + z.index_select(1, t).pow(2).mean()
 
 
 class OnnxTraining(unittest.TestCase):
@@ -137,7 +139,8 @@ class OnnxTraining(unittest.TestCase):
         m = Weighted()
         x, t = torch.randn(5, 6), torch.tensor([0, 3, 1, 2, 3])
         graph = check(self, m, (x, t), ["x", "t"], 15)
-        self.assertLessEqual({"cross_entropy", "nll_loss", "gather"}, ops_of(graph))
+        self.assertLessEqual({"cross_entropy", "nll_loss", "gather", "index_select"},
+                             ops_of(graph))
 
     def test_dropout_training(self):
         """Dropout with training_mode: gradc's dropout, the same mask on
