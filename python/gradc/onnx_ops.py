@@ -365,6 +365,21 @@ def gather_elements(c, n, a):
                   {"dim": a.get("axis", 0)})
 
 
+def one_hot(c, n, a):
+    """OneHot(indices, depth, values) with values [0, 1] along the last
+    axis (torch.onnx's F.one_hot): gradc's one_hot {num_classes: depth}, an
+    i64 result. Negative indices, which ONNX counts from the end, stop the
+    run as out of range."""
+    depth = int(c.np.asarray(c.const(n.input[1], "OneHot's depth")).reshape(-1)[0])
+    values = c.np.asarray(c.const(n.input[2], "OneHot's values")).reshape(-1)
+    x = c.tensor(n.input[0])
+    if a.get("axis", -1) not in (-1, len(c.shape(x))):
+        raise c.error("OneHot along an axis other than the last is not supported")
+    if list(values) != [0, 1] or values.dtype.kind not in "iu":
+        raise c.error("OneHot with values other than integer [0, 1] is not supported")
+    return c.emit("one_hot", [x], {"num_classes": depth})
+
+
 class Refused:
     """An output gradc does not compute (Dropout's mask); reading it is an
     error that says so."""
@@ -500,7 +515,7 @@ OPS = {
     "ArgMax": arg("argmax"), "ArgMin": arg("argmin"),
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
     "SoftmaxCrossEntropyLoss": softmax_cross_entropy, "NegativeLogLikelihoodLoss": nll_loss,
-    "BatchNormalization": batch_normalization,
+    "BatchNormalization": batch_normalization, "OneHot": one_hot,
 }
 
 

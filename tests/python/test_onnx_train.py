@@ -142,6 +142,20 @@ class OnnxTraining(unittest.TestCase):
         self.assertLessEqual({"cross_entropy", "nll_loss", "gather", "index_select"},
                              ops_of(graph))
 
+    def test_one_hot(self):
+        """OneHot (F.one_hot) compared with an index, as a mask."""
+        class M(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = nn.Parameter(torch.rand(3, 5) + 0.5)
+
+            def forward(self, x, t):
+                return torch.where(F.one_hot(t, 5) > 0, x * self.w, x).pow(2).sum()
+        m = M()
+        x, t = torch.randn(3, 5), torch.tensor([0, 4, 2])
+        graph = check(self, m, (x, t), ["x", "t"], 15)
+        self.assertIn("one_hot", ops_of(graph))
+
     def test_dropout_training(self):
         """Dropout with training_mode: gradc's dropout, the same mask on
         every run."""
