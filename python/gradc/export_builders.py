@@ -77,6 +77,12 @@ def binary(op, swap=False):
             raise c.error("division with rounding_mode is not supported")
         if not isinstance(x, str) and not isinstance(y, str):
             return _PY[op](x, y)
+        dx, dy = (c.em.dtypes.get(v) if isinstance(v, str) else None for v in (x, y))
+        if dx and dy and dx != dy:
+            raise c.error("the operands have dtypes %s and %s: PyTorch promotes, gradc does "
+                          "not (make both one dtype where they are made, e.g. "
+                          "torch.arange(n, dtype=torch.float32), or use torch.where on an "
+                          "integer mask)" % (dx, dy))
         return c.emit(op, [x, y])
     return h
 

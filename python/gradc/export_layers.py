@@ -226,12 +226,19 @@ def dropout(c, x, p, training, inplace):
     """Identity unless training with p > 0; then gradc's dropout, whose
     mask is a pure function of a seed: without a `seed` attribute the graph
     builder derives one from the node's name, so every run of the exported
-    graph draws the same mask (not PyTorch's: its generator differs)."""
+    graph draws the same mask (not PyTorch's: its generator differs). With
+    export(..., dropout_seed=NAME), the i64 scalar input NAME is every
+    dropout's run-time seed operand (a new mask per value)."""
     if inplace:
         raise c.error("in-place dropout is not supported")
     if not training or p == 0:
         return x
-    return c.emit("dropout", [c.t(x)], {"p": float(p), "training": True})
+    inputs = [c.t(x)]
+    if c.em.dropout_seed is not None:  # export(..., dropout_seed=NAME)
+        if c.em.dropout_seed not in c.em.shapes:
+            c.em.add_input(c.em.dropout_seed, torch.tensor(0), False, True)
+        inputs.append(c.em.dropout_seed)
+    return c.emit("dropout", inputs, {"p": float(p), "training": True})
 
 
 def f_dropout(c, args, kwargs):

@@ -89,6 +89,7 @@ class Emitter:
         self.dtypes = {}   # gradc name -> gradc dtype name
         self.node = None   # the fx node being converted (for messages)
         self.extra_outputs = []  # running statistics of batch_norm (export_losses.py)
+        self.dropout_seed = None  # the run-time seed input of dropout, if any
 
     # -- naming ------------------------------------------------------------
     def fresh(self, base):
@@ -279,14 +280,18 @@ def _concrete_values(torch, gm, example_inputs):
     return values
 
 
-def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=False):
+def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=False,
+           dropout_seed=None):
     """Traces `module_or_fn` and returns the gradc JSON graph as a dict;
     writes it to `path` (.json) when given, atomically (a temporary file
     renamed into place, so a failed export leaves no partial file).
 
     example_inputs: a tuple of the positional arguments (a lone tensor is
     accepted). input_init: also store the example inputs' values as the
-    arguments' `init` (so the graph runs without inputs).
+    arguments' `init` (so the graph runs without inputs). dropout_seed: the
+    name of an i64 scalar input (init 0) added as the run-time seed of every
+    dropout in training mode, so that a caller draws a new mask per step by
+    passing a new value; without it the masks are fixed.
     """
     import torch
     from . import export_context
@@ -310,6 +315,10 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
                 for b, v in saved:
                     b.copy_(v)
     em = Emitter(torch, gm)
+    if dropout_seed is not None:
+        if not isinstance(dropout_seed, str) or not dropout_seed:
+            raise TypeError("dropout_seed is the name of an input (a str)")
+        em.dropout_seed = dropout_seed
     params = dict(gm.named_parameters()) if isinstance(module_or_fn, torch.nn.Module) else {}
     buffers = dict(gm.named_buffers()) if isinstance(module_or_fn, torch.nn.Module) else {}
     ctx = export_context.Context(em, gm, params, buffers, values)

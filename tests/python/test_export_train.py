@@ -232,6 +232,24 @@ class ExportTraining(unittest.TestCase):
         drops = [n for n in graph["nodes"] if n["op"] == "dropout"]
         self.assertEqual([d["attrs"]["p"] for d in drops], [0.5])
 
+    def test_dropout_seed_input(self):
+        """dropout_seed=NAME: an i64 scalar input; each value its own mask."""
+        m = nn.Sequential(nn.Linear(4, 32), nn.Dropout(0.5)).train()
+        x = torch.randn(6, 4)
+        graph = gradc.export(m, (x,), dropout_seed="step")
+        seed = [i for i in graph["inputs"] if i["name"] == "step"]
+        self.assertEqual(seed, [{"name": "step", "dtype": "i64", "shape": [], "init": 0}])
+        drop = [n for n in graph["nodes"] if n["op"] == "dropout"][0]
+        self.assertEqual(drop["inputs"][1], "step")
+        g = gradc.compile(graph)
+        feed = {graph["inputs"][0]["name"]: x.numpy()}
+
+        def mask(step):
+            out = g.run(inputs=dict(feed, step=np.array(step, np.int64)), backward=[])
+            return out.outputs["output"] != 0
+        self.assertTrue(np.array_equal(mask(3), mask(3)))
+        self.assertFalse(np.array_equal(mask(3), mask(4)))
+
     def test_dropout(self):
         torch.manual_seed(25)
         m = nn.Sequential(nn.Linear(8, 64), nn.Dropout(0.0), nn.ReLU(), nn.Dropout(0.25),
@@ -320,7 +338,7 @@ class ExportIndexOps(unittest.TestCase):
 
     def test_op_names(self):
         def f(x, i):
-            return x[0] + x.index_select(0, i).sum(0) + torch.arange(x.size(1))
+            return x[0] + x.index_select(0, i).sum(0) + torch.arange(x.size(1), dtype=x.dtype)
         graph = gradc.export(f, (torch.randn(3, 5), torch.tensor([0, 2])))
         self.assertLessEqual({"select", "index_select", "arange"}, ops_of(graph))
         self.assertNotIn("squeeze", ops_of(graph))
@@ -338,6 +356,7 @@ class ExportIndexOps(unittest.TestCase):
             (lambda x: x[x > 0].sum(), "bool mask"),
             (lambda x: F.embedding(torch.tensor([0]), x, max_norm=1.0), "max_norm"),
             (nn.Sequential(nn.BatchNorm1d(5, momentum=None)), "momentum=None"),
+            (lambda x: x * torch.arange(x.size(1)), "dtypes f32 and i64: PyTorch promotes"),
         ]
         for fn, words in cases:
             with self.subTest(words):
