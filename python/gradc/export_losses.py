@@ -66,8 +66,8 @@ def cross_entropy(c, x, target, weight, ignore_index, reduction, label_smoothing
 
 
 def f_cross_entropy(c, args, kwargs):
-    a = bind(c, args, kwargs, "input target weight=None %s ignore_index=-100 "
-             "reduce=None reduction='mean' label_smoothing=0.0" % "size_average=None")
+    a = bind(c, args, kwargs, "input target weight=None size_average=None ignore_index=-100 "
+             "reduce=None reduction='mean' label_smoothing=0.0")
     _no_legacy(c, a)
     return cross_entropy(c, a["input"], a["target"], a["weight"], a["ignore_index"],
                          a["reduction"], a["label_smoothing"])
