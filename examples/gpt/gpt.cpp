@@ -1,7 +1,7 @@
 // gpt: train a small character-level GPT with a JIT-compiled training step.
 //
 //   gpt [--text FILE] [--batch 16] [--block 64] [--embd 128] [--heads 4]
-//       [--layers 2] [--steps 50] [--lr 3e-3] [--weight-decay 0.01]
+//       [--layers 2] [--steps 50] [--lr 1e-3] [--weight-decay 0.01]
 //       [--seed 1] [--dump DIR] [--require-loss-drop]
 //
 // The model, on the characters of a text (examples/gpt/text.txt, written
@@ -49,7 +49,7 @@ using gradc::OpKind;
 
 struct Config {
   int64_t batch = 16, block = 64, embd = 128, heads = 4, layers = 2, steps = 50, seed = 1;
-  double lr = 3e-3, weightDecay = 0.01;
+  double lr = 1e-3, weightDecay = 0.01;
   bool requireDrop = false;
   std::string text = GRADC_GPT_TEXT, dump;
 };
