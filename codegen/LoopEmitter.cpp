@@ -180,6 +180,7 @@ private:
     bool suffix = true;
     for (int i = 0; i < g; ++i) suffix = suffix && !red.reduced[i];
     red.suffix = suffix ? g : -1;
+    red.tail = g;
     for (int i = 0; i < rank(); ++i)
       if (red.reduced[i]) red.count *= dims()[i];
     setAccumulator(red);
@@ -234,9 +235,9 @@ private:
       if (r.suffix == rank()) { // reduces only size-1 dims: the identity
         s += "{ const " + T + " r = " + reductionResult(r, "(" + r.acc + ")" + x) + ";\n" +
              storeResult(r, offset(notReduced(r)), "r") + "}\n";
-      } else if (r.suffix >= 0 && staged) {
+      } else if (laneReduced(r) && staged) {
         s += "z" + std::to_string(n->id) + "[" + lane + "] = " + x + ";\n";
-      } else if (r.suffix >= 0) {
+      } else if (laneReduced(r)) {
         s += accumulateLane(r, lane, x);
       } else {
         std::string h = inPlaceBase(r) + "[" + offset(notReduced(r)) + "]";
@@ -271,10 +272,17 @@ private:
     return m;
   }
 
+  /// Whether `r` sums a trailing run of dims in lane accumulators: a
+  /// reduction whose reduced dims are all trailing, or an in-place one
+  /// whose last dim is reduced (its run total then goes into the result).
+  bool laneReduced(const Reduction &r) const {
+    return r.suffix >= 0 ? r.suffix < rank() : r.tail < rank();
+  }
+
   bool useLanes() const {
     if (rank() == 0 || numel() <= kTiny) return false;
     bool any = false;
-    for (const Reduction &r : reds_) any |= r.suffix >= 0 && r.suffix < rank();
+    for (const Reduction &r : reds_) any |= laneReduced(r);
     return any && dims().back() >= 2 * kLanes;
   }
 
@@ -323,7 +331,8 @@ private:
   std::string declareAccumulators(int d, int lanes) const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (r.suffix == d && d != rank()) s += declareAccumulator(r, lanes);
+      if (d != rank() && laneReduced(r) && (r.suffix >= 0 ? r.suffix : r.tail) == d)
+        s += declareAccumulator(r, lanes);
     return s;
   }
 
@@ -331,7 +340,7 @@ private:
   std::string stageVectors() const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (r.suffix >= 0 && r.suffix < rank()) s += stageVector(r);
+      if (laneReduced(r)) s += stageVector(r);
     return s;
   }
 
@@ -339,13 +348,23 @@ private:
   std::string addStaged() const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (r.suffix >= 0 && r.suffix < rank()) s += gradc::addStaged(r);
+      if (laneReduced(r)) s += gradc::addStaged(r);
     return s;
   }
 
   std::string finishAccumulators(int d, int lanes, bool partial) const {
     std::string s;
     for (const Reduction &r : reds_) {
+      if (r.suffix < 0 && laneReduced(r) && r.tail == d) {
+        // The run's total joins the in-place result (finishInPlace
+        // divides a mean once every run is in).
+        std::string T = dtypeCppName(r.node->type.dtype);
+        std::string h = inPlaceBase(r) + "[" + offset(notReduced(r)) + "]";
+        std::string total = "(" + T + ")(" + laneTree(r, "a" + std::to_string(r.node->id),
+                                                      0, lanes) + ")";
+        s += h + " = " + combineValues(r, h, total) + ";\n";
+        continue;
+      }
       if (r.suffix != d || d == rank()) continue;
       std::string a = "a" + std::to_string(r.node->id);
       std::string tree = laneTree(r, a, 0, lanes);
