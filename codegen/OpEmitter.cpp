@@ -549,8 +549,9 @@ std::string OpEmitter::crossEntropyRows(const Node *n, const Node *x,
 }
 
 std::string OpEmitter::crossEntropy(const Node *n) {
-  // loss_i = mx + log(s) - x_i[t_i]; out-of-range targets give NaN (PyTorch
-  // raises an error); rows with t_i == ignore_index are left out.
+  // loss_i = mx + log(s) - x_i[t_i]; rows with t_i == ignore_index are
+  // left out; a target out of range reads no logit and is reported
+  // through the status (PyTorch raises an error).
   const Node *x = n->operands[0], *t = n->operands[1];
   CrossEntropyLayout L(n, x);
   DType dt = x->type.dtype;
@@ -585,7 +586,8 @@ std::string OpEmitter::crossEntropy(const Node *n) {
 std::string OpEmitter::crossEntropyBackward(const Node *n) {
   // dx_ik = (exp(x_ik - mx) / s - [k == t_i]) * scale_i with scale_i = g
   // (sum), g / count (mean) or g_i (none); 0 for ignored rows, NaN for
-  // rows with an out-of-range target.
+  // rows with an out-of-range target (the forward has reported it: a
+  // backward runs only on a context the forward completed).
   const Node *g = n->operands[0], *x = n->operands[1], *t = n->operands[2];
   CrossEntropyLayout L(n, x);
   DType dt = x->type.dtype;
