@@ -1,6 +1,7 @@
 """The cost of a compiled training step called from Python (docs/python.md).
 
-For an MLP exported from PyTorch with gradc.export, measures per call:
+For models exported from PyTorch with gradc.export (MLPs, a LeNet-style CNN,
+a transformer block), measures per call:
   cpp     the fused forward+backward entry point called from C++ (the
           binding's _time_fused: no Python in the loop)
   python  g.run(inputs=..., accumulate=False) from Python: argument checks,
@@ -37,6 +38,60 @@ class MLP(nn.Module):
             if i + 1 < len(self.layers):
                 x = F.relu(x)
         return F.cross_entropy(x, target)
+
+
+class LeNet(nn.Module):
+    """conv-relu-pool twice, three linear layers, cross-entropy (28x28)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv2d(1, 6, 5, padding=2), nn.Conv2d(6, 16, 5)
+        self.f1, self.f2, self.f3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+
+    def forward(self, x, target):
+        x = F.max_pool2d(F.relu(self.c1(x)), 2)
+        x = F.max_pool2d(F.relu(self.c2(x)), 2).flatten(1)
+        return F.cross_entropy(self.f3(F.relu(self.f2(F.relu(self.f1(x))))), target)
+
+
+class Block(nn.Module):
+    """A pre-norm transformer block (causal attention, GELU MLP), MSE loss."""
+
+    def __init__(self, C=64, nh=4):
+        super().__init__()
+        self.nh = nh
+        self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
+        self.qkv, self.proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
+        self.fc, self.out = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
+
+    def forward(self, x, y):
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.nh, C // self.nh).transpose(1, 2) for t in (q, k, v))
+        att = q @ k.transpose(-2, -1) / (C // self.nh) ** 0.5
+        mask = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        att = F.softmax(att.masked_fill(mask, float("-inf")), dim=-1)
+        h = x + self.proj((att @ v).transpose(1, 2).reshape(B, T, C))
+        h = h + self.out(F.gelu(self.fc(self.ln2(h))))
+        return F.mse_loss(h, y)
+
+
+def lenet_model(batch):
+    torch.manual_seed(0)
+    return LeNet(), torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
+
+
+def block_model(batch, T=32, C=64):
+    torch.manual_seed(0)
+    return Block(C), torch.randn(batch, T, C), torch.randn(batch, T, C)
+
+
+def model_row(name, make, iters):
+    m, x, t = make()
+    graph = gradc.export(m, (x, t))
+    g = gradc.compile(graph)
+    names = [i["name"] for i in graph["inputs"]][:2]
+    return measure(name, g, dict(zip(names, (x.numpy(), t.numpy()))), iters)
 
 
 def per_call_us(fn, iters):
@@ -103,6 +158,10 @@ WORKLOADS = [
      lambda: torch_step(*mlp_model((32, 64, 64, 10), 16)), 5000),
     (lambda: mlp_row((784, 512, 512, 10), 128, 300),
      lambda: torch_step(*mlp_model((784, 512, 512, 10), 128)), 300),
+    (lambda: model_row("LeNet-5, batch 32", lambda: lenet_model(32), 200),
+     lambda: torch_step(*lenet_model(32)), 200),
+    (lambda: model_row("transformer block, 8x32x64", lambda: block_model(8), 200),
+     lambda: torch_step(*block_model(8)), 200),
 ]
 
 

@@ -11,8 +11,13 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/ConvEmitter.h"
 
+#include "codegen/ParallelBlocks.h"
+
 #include "ir/ConvGeometry.h"
 #include "ir/Error.h"
+
+#include <algorithm>
+#include <vector>
 
 namespace gradc {
 
@@ -174,15 +179,34 @@ std::string columnLoops(const ConvGeometry &g, const std::string &outside,
          num(g.w) + " + ow * " + num(g.sw) + " + off;\n" + inside + "}\n}\n}\n";
 }
 
+/// Blocks of images the weight gradient is split into: each block sums its
+/// images into its own partial gradient and the partials are added in
+/// block order, so the result is the same for any thread count. At most
+/// kWeightBlocks, and the partials together within kWeightPartialBytes of
+/// stack; one block (a serial sum) when a single partial is larger.
+constexpr int64_t kWeightBlocks = 8;
+constexpr int64_t kWeightPartialBytes = 256 * 1024;
+
+int64_t weightBlocks(int64_t images, int64_t weightBytes) {
+  int64_t blocks = std::min<int64_t>(images, kWeightBlocks);
+  while (blocks > 1 && blocks * weightBytes > kWeightPartialBytes) --blocks;
+  return std::max<int64_t>(blocks, 1);
+}
+
+/// The im2col + GEMM form, parallel over the images of the batch: each
+/// image is independent in the forward and input-gradient convolutions;
+/// the weight gradient sums over images, in fixed blocks (weightBlocks).
+/// The GEMMs of one image are small enough that OpenBLAS runs each on the
+/// calling thread, so the two levels of threads do not compete.
 std::string gemmForm(const Node *n, const ConvGeometry &g,
                      const std::function<ValueRef(const Node *)> &vo) {
   bool f32 = n->type.dtype == DType::F32;
   std::string T = dtypeCppName(n->type.dtype);
+  std::string cT = "const " + T + " *", mT = T + " *";
   int64_t K = g.cg() * g.kh * g.kw, P = g.oh * g.ow, OG = g.og();
-  std::string out = vo(n).ptr;
-  std::string head = T + " col[" + std::to_string(K * P) + "];\n";
-  std::string loops = "for (long long n = 0; n < " + num(g.n) + "; ++n)\n"
-                      "for (long long gi = 0; gi < " + num(g.groups) + "; ++gi) {\n";
+  std::string id = "conv" + std::to_string(n->id);
+  std::string col = T + " col[" + std::to_string(K * P) + "];\n";
+  std::string groups = "for (long long gi = 0; gi < " + num(g.groups) + "; ++gi) {\n";
   // im2col: zeros where the tap reads padding, the input elsewhere.
   auto im2col = [&](const std::string &x) {
     return columnLoops(g,
@@ -193,34 +217,69 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   };
   std::string wOff = "gi * " + num(OG * K);
   std::string yOff = "(n * " + num(g.o) + " + gi * " + num(OG) + ") * " + num(P);
+  std::string out = vo(n).ptr;
   if (n->op == OpKind::Conv2d || n->op == OpKind::Conv1d) {
-    std::string x = vo(n->operands[0]).ptr, w = vo(n->operands[1]).ptr;
-    std::string code = head + loops + im2col(x) +
-                       gemmCall(f32, false, false, OG, P, K, w + " + " + wOff, K,
-                                "col", P, "0", out + " + " + yOff, P) + "}\n";
-    if (n->operands.size() == 3)
-      code += "for (long long n = 0; n < " + num(g.n) + "; ++n)\n"
-              "for (long long o = 0; o < " + num(g.o) + "; ++o)\n"
-              "for (long long i = 0; i < " + num(P) + "; ++i) " + out + "[(n * " +
-              num(g.o) + " + o) * " + num(P) + " + i] += " +
-              at(vo(n->operands[2]), "o") + ";\n";
-    return code;
+    std::vector<BlockPointer> pointers = {{cT, "X", vo(n->operands[0]).ptr},
+                                          {cT, "W", vo(n->operands[1]).ptr},
+                                          {mT, "Y", out}};
+    std::string bias;
+    if (n->operands.size() == 3) {
+      ValueRef b = vo(n->operands[2]);
+      if (!b.isSplat()) {
+        pointers.push_back({cT, "B", b.ptr});
+        b.ptr = "B";
+      }
+      bias = "for (long long o = 0; o < " + num(g.o) + "; ++o)\n"
+             "for (long long i = 0; i < " + num(P) + "; ++i) Y[(n * " + num(g.o) +
+             " + o) * " + num(P) + " + i] += " + at(b, "o") + ";\n";
+    }
+    std::string body = col + "for (long long n = b0; n < b1; ++n) {\n" + groups +
+                       im2col("X") +
+                       gemmCall(f32, false, false, OG, P, K, "W + " + wOff, K, "col",
+                                P, "0", "Y + " + yOff, P) +
+                       "}\n" + bias + "}\n";
+    return parallelBlocks(id, g.n, pointers, body);
   }
   if (n->op == OpKind::Conv2dWeightBackward) {
-    std::string gy = vo(n->operands[0]).ptr, x = vo(n->operands[1]).ptr;
-    return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + out +
-           "[i] = (" + T + ")0;\n" + head + loops + im2col(x) +
-           gemmCall(f32, false, true, OG, K, P, gy + " + " + yOff, P, "col", P, "1",
-                    out + " + " + wOff, K) + "}\n";
+    int64_t wsize = n->type.numel();
+    int64_t blocks = weightBlocks(g.n, wsize * (f32 ? 4 : 8));
+    std::string per = num((g.n + blocks - 1) / blocks);
+    std::string body =
+        col + "for (long long blk = b0; blk < b1; ++blk) {\n" + mT + "dw = PART + blk * " +
+        num(wsize) + ";\nfor (long long i = 0; i < " + num(wsize) + "; ++i) dw[i] = (" +
+        T + ")0;\nlong long n1 = (blk + 1) * " + per + ";\nif (n1 > " + num(g.n) +
+        ") n1 = " + num(g.n) + ";\nfor (long long n = blk * " + per +
+        "; n < n1; ++n) {\n" + groups + im2col("X") +
+        gemmCall(f32, false, true, OG, K, P, "G + " + yOff, P, "col", P, "1",
+                 "dw + " + wOff, K) +
+        "}\n}\n}\n";
+    // Partial sums in block order: the same result for any thread count.
+    return T + " " + id + "_part[" + std::to_string(blocks * wsize) + "];\n" +
+           parallelBlocks(id, blocks,
+                          {{cT, "G", vo(n->operands[0]).ptr},
+                           {cT, "X", vo(n->operands[1]).ptr},
+                           {mT, "PART", id + "_part"}},
+                          body) +
+           "for (long long i = 0; i < " + num(wsize) + "; ++i) {\n" + T + " s = " + id +
+           "_part[i];\nfor (long long blk = 1; blk < " + num(blocks) +
+           "; ++blk) s += " + id + "_part[blk * " + num(wsize) + " + i];\n" + out +
+           "[i] = s;\n}\n";
   }
-  // Input backward: dcol = w^T g, then scatter-add into dx.
-  std::string gy = vo(n->operands[0]).ptr, w = vo(n->operands[1]).ptr;
-  return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + out +
-         "[i] = (" + T + ")0;\n" + head + loops +
-         gemmCall(f32, true, false, K, P, OG, w + " + " + wOff, K, gy + " + " + yOff, P,
-                  "0", "col", P) +
-         columnLoops(g, "", out + "[xi] += col[cr + oh * " + num(g.ow) + " + ow];\n") +
-         "}\n";
+  // Input backward: dcol = w^T g, then scatter-add into dx, image by image.
+  int64_t image = g.c * g.h * g.w;
+  std::string body =
+      col + "for (long long n = b0; n < b1; ++n) {\n"
+            "for (long long i = 0; i < " + num(image) + "; ++i) D[n * " + num(image) +
+      " + i] = (" + T + ")0;\n" + groups +
+      gemmCall(f32, true, false, K, P, OG, "W + " + wOff, K, "G + " + yOff, P, "0",
+               "col", P) +
+      columnLoops(g, "", "D[xi] += col[cr + oh * " + num(g.ow) + " + ow];\n") +
+      "}\n}\n";
+  return parallelBlocks(id, g.n,
+                        {{cT, "G", vo(n->operands[0]).ptr},
+                         {cT, "W", vo(n->operands[1]).ptr},
+                         {mT, "D", out}},
+                        body);
 }
 
 /// True when the GEMM form applies: every tensor operand in memory and one

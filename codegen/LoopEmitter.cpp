@@ -20,6 +20,10 @@ constexpr int kLanes = kReductionLanes;
 constexpr int64_t kTiny = 256;          // at most this many: no versions
 constexpr int64_t kParallelMin = 1 << 18; // at least this many: blocks
 constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
+// A reduction over dim 0 of a parallel nest whose results are kept in
+// place (not a trailing run) gets one partial result array per block; the
+// arrays together live on the stack, within this many bytes.
+constexpr int64_t kBlockPartialBytes = 256 * 1024;
 
 std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 
@@ -89,6 +93,8 @@ public:
       if (r.suffix < 0) s += initInPlace(r, *space_);
     bool blocked = parallel();
     s += blocked ? blockedNests(helpers) : versions(false);
+    for (const Reduction &r : reds_)
+      if (blocked && blockPartial(r)) s += combineBlockPartials(r);
     for (const Reduction &r : reds_)
       if (r.suffix < 0) s += finishInPlace(r, *space_);
     for (const Reduction &r : reds_)
@@ -174,6 +180,7 @@ private:
     bool suffix = true;
     for (int i = 0; i < g; ++i) suffix = suffix && !red.reduced[i];
     red.suffix = suffix ? g : -1;
+    red.tail = g;
     for (int i = 0; i < rank(); ++i)
       if (red.reduced[i]) red.count *= dims()[i];
     setAccumulator(red);
@@ -228,12 +235,12 @@ private:
       if (r.suffix == rank()) { // reduces only size-1 dims: the identity
         s += "{ const " + T + " r = " + reductionResult(r, "(" + r.acc + ")" + x) + ";\n" +
              storeResult(r, offset(notReduced(r)), "r") + "}\n";
-      } else if (r.suffix >= 0 && staged) {
+      } else if (laneReduced(r) && staged) {
         s += "z" + std::to_string(n->id) + "[" + lane + "] = " + x + ";\n";
-      } else if (r.suffix >= 0) {
+      } else if (laneReduced(r)) {
         s += accumulateLane(r, lane, x);
       } else {
-        std::string h = r.home + "[" + offset(notReduced(r)) + "]";
+        std::string h = inPlaceBase(r) + "[" + offset(notReduced(r)) + "]";
         if (mx || mn)
           s += h + " = gc_" + (mx ? "max" : "min") + "<" + T + ">(" + h + ", " + x + ");\n";
         else
@@ -265,10 +272,17 @@ private:
     return m;
   }
 
+  /// Whether `r` sums a trailing run of dims in lane accumulators: a
+  /// reduction whose reduced dims are all trailing, or an in-place one
+  /// whose last dim is reduced (its run total then goes into the result).
+  bool laneReduced(const Reduction &r) const {
+    return r.suffix >= 0 ? r.suffix < rank() : r.tail < rank();
+  }
+
   bool useLanes() const {
     if (rank() == 0 || numel() <= kTiny) return false;
     bool any = false;
-    for (const Reduction &r : reds_) any |= r.suffix >= 0 && r.suffix < rank();
+    for (const Reduction &r : reds_) any |= laneReduced(r);
     return any && dims().back() >= 2 * kLanes;
   }
 
@@ -317,7 +331,8 @@ private:
   std::string declareAccumulators(int d, int lanes) const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (r.suffix == d && d != rank()) s += declareAccumulator(r, lanes);
+      if (d != rank() && laneReduced(r) && (r.suffix >= 0 ? r.suffix : r.tail) == d)
+        s += declareAccumulator(r, lanes);
     return s;
   }
 
@@ -325,7 +340,7 @@ private:
   std::string stageVectors() const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (r.suffix >= 0 && r.suffix < rank()) s += stageVector(r);
+      if (laneReduced(r)) s += stageVector(r);
     return s;
   }
 
@@ -333,13 +348,23 @@ private:
   std::string addStaged() const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (r.suffix >= 0 && r.suffix < rank()) s += gradc::addStaged(r);
+      if (laneReduced(r)) s += gradc::addStaged(r);
     return s;
   }
 
   std::string finishAccumulators(int d, int lanes, bool partial) const {
     std::string s;
     for (const Reduction &r : reds_) {
+      if (r.suffix < 0 && laneReduced(r) && r.tail == d) {
+        // The run's total joins the in-place result (finishInPlace
+        // divides a mean once every run is in).
+        std::string T = dtypeCppName(r.node->type.dtype);
+        std::string h = inPlaceBase(r) + "[" + offset(notReduced(r)) + "]";
+        std::string total = "(" + T + ")(" + laneTree(r, "a" + std::to_string(r.node->id),
+                                                      0, lanes) + ")";
+        s += h + " = " + combineValues(r, h, total) + ";\n";
+        continue;
+      }
       if (r.suffix != d || d == rank()) continue;
       std::string a = "a" + std::to_string(r.node->id);
       std::string tree = laneTree(r, a, 0, lanes);
@@ -443,9 +468,44 @@ private:
   // --- Parallel blocks ---------------------------------------------------
   bool parallel() const {
     if (!env_.parallel || rank() == 0 || numel() < kParallelMin) return false;
+    // An in-place reduction that keeps dim 0 writes results no other block
+    // writes; one that reduces dim 0 needs a partial array per block.
+    int64_t partialBytes = 0;
     for (const Reduction &r : reds_)
-      if (r.suffix < 0) return false;
-    return true;
+      if (blockPartial(r))
+        partialBytes += blockCount() * keptCount(r, *space_) *
+                        dtypeSize(r.node->type.dtype);
+    return partialBytes <= kBlockPartialBytes;
+  }
+
+  /// Whether `r` accumulates in place over dim 0, so that a parallel nest
+  /// gives each block its own partial results (pr<id>), added in block
+  /// order afterwards: the same bits for any thread count.
+  static bool blockPartial(const Reduction &r) {
+    return r.suffix < 0 && !r.reduced.empty() && r.reduced[0];
+  }
+
+  /// Where the in-place reduction `r` accumulates: its result buffer, or
+  /// the current block's partial array.
+  std::string inPlaceBase(const Reduction &r) const {
+    return blockPartials_ && blockPartial(r) ? "pr" + std::to_string(r.node->id)
+                                             : r.home;
+  }
+
+  /// The blocks' partial results of `r` combined, in block order, into its
+  /// result buffer (finishInPlace then finishes it as without blocks).
+  std::string combineBlockPartials(const Reduction &r) const {
+    std::string id = std::to_string(r.node->id), T = dtypeCppName(r.node->type.dtype);
+    int64_t kept = keptCount(r, *space_);
+    return "for (long long q = 0; q < " + num(kept) + "; ++q) {\n" + T + " t = pin" +
+           id + "[q];\nfor (long long b = 1; b < " + num(blockCount()) +
+           "; ++b) t = " + combineValues(r, "t", "pin" + id + "[b * " + num(kept) + " + q]") +
+           ";\n" + r.home + "[q] = t;\n}\n";
+  }
+
+  int64_t blockCount() const {
+    int64_t rows = rowsPerBlock(), n0 = dims()[0];
+    return (n0 + rows - 1) / rows;
   }
 
   int64_t rowsPerBlock() const {
@@ -460,6 +520,15 @@ private:
     int64_t nb = (n0 + rows - 1) / rows, tail = n0 - (nb - 1) * rows;
     nblocks_ = nb;
     std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
+    blockPartials_ = true;
+    for (const Reduction &r : reds_)
+      if (blockPartial(r)) {
+        std::string id = std::to_string(r.node->id), T = dtypeCppName(r.node->type.dtype);
+        int64_t kept = keptCount(r, *space_);
+        blockCode += T + " *pr" + id + " = pin" + id + " + blk * " + num(kept) +
+                     ";\nfor (long long q = 0; q < " + num(kept) + "; ++q) pr" + id +
+                     "[q] = " + r.init + ";\n";
+      }
     if (tail == rows) {
       blockCode += versions(true, "lo", rows);
     } else {
@@ -486,6 +555,15 @@ private:
         args += "a->" + part + ", ";
         init += (init.empty() ? "" : ", ") + part;
       }
+    for (const Reduction &r : reds_)
+      if (blockPartial(r)) {
+        std::string pin = "pin" + std::to_string(r.node->id);
+        std::string T = dtypeCppName(r.node->type.dtype);
+        fields += "  " + T + " *" + pin + ";\n";
+        params += T + " *__restrict__ " + pin + ", ";
+        args += "a->" + pin + ", ";
+        init += (init.empty() ? "" : ", ") + pin;
+      }
     fields += "  unsigned long long flags;\n";
     init += (init.empty() ? "" : ", ") + std::string(usesFlags_ ? "flags" : "0ULL");
     helpers += "struct " + P + "_args {\n" + fields + "};\n";
@@ -503,6 +581,11 @@ private:
     for (const Reduction &r : reds_)
       if (r.suffix == 0)
         s += r.acc + " part" + std::to_string(r.node->id) + "[" + std::to_string(nb) + "];\n";
+    for (const Reduction &r : reds_)
+      if (blockPartial(r))
+        s += std::string(dtypeCppName(r.node->type.dtype)) + " pin" +
+             std::to_string(r.node->id) + "[" +
+             std::to_string(nb * keptCount(r, *space_)) + "];\n";
     s += P + "_args args = {" + init + "};\n";
     s += "if (gradc_parallel_for) gradc_parallel_for(" + P + "_block, &args, " +
          num(nb) + ");\nelse " + P + "_block(&args, 0, " + num(nb) + ");\n";
@@ -520,6 +603,9 @@ private:
   std::vector<Reduction> reds_;
   bool usesFlags_ = false;
   int64_t nblocks_ = 1;
+  /// Set while the blocks' code is emitted: in-place reductions over dim 0
+  /// then accumulate into their block's partial array (inPlaceBase).
+  bool blockPartials_ = false;
 };
 
 } // namespace

@@ -8,10 +8,13 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/PoolEmitter.h"
 
+#include "codegen/ParallelBlocks.h"
+
 #include "ir/Error.h"
 #include "ir/PoolGeometry.h"
 
 #include <cmath>
+#include <vector>
 
 namespace gradc {
 
@@ -23,14 +26,25 @@ std::string at(const ValueRef &ref, const std::string &idx) {
   return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
 }
 
-/// Loops over planes and output elements; `o` is the flat output index,
-/// `xb` the offset of the plane in the input.
-std::string outputLoops(const PoolGeometry &g, const std::string &body) {
-  return "for (long long p = 0; p < " + num(g.n * g.c) + "; ++p)\n"
+/// Loops over the planes [b0, b1) and their output elements; `o` is the
+/// flat output index, `xb` the offset of the plane in the input. `plane`
+/// runs first for each plane (a backward op clears its plane there).
+std::string outputLoops(const PoolGeometry &g, const std::string &body,
+                        const std::string &plane = "") {
+  return "for (long long p = b0; p < b1; ++p) {\n"
+         "const long long xb = p * " + num(g.h * g.w) + ";\n" + plane +
          "for (long long oh = 0; oh < " + num(g.oh) + "; ++oh)\n"
          "for (long long ow = 0; ow < " + num(g.ow) + "; ++ow) {\n"
-         "long long o = (p * " + num(g.oh) + " + oh) * " + num(g.ow) + " + ow;\n"
-         "long long xb = p * " + num(g.h * g.w) + ";\n" + body + "}\n";
+         "long long o = (p * " + num(g.oh) + " + oh) * " + num(g.ow) + " + ow;\n" +
+         body + "}\n}\n";
+}
+
+/// Whether every window lies inside the input (no padding, and the last
+/// window ends inside, which ceil_mode may break): the search then needs no
+/// bounds checks, and clang can unroll and vectorize it.
+bool windowsInside(const PoolGeometry &g) {
+  return g.ph == 0 && g.pw == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h &&
+         (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;
 }
 
 /// Finds bi, the plane offset of the element max_pool2d picks in the
@@ -39,13 +53,16 @@ std::string outputLoops(const PoolGeometry &g, const std::string &body) {
 /// NaN), starting from the first element inside the input.
 std::string maxSearch(const PoolGeometry &g, const ValueRef &x,
                       const std::string &T) {
+  bool inside = windowsInside(g);
   return "long long bi = -1; " + T + " best = 0;\n"
          "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh) {\n"
          "long long ih = oh * " + num(g.sh) + " - " + num(g.ph) + " + kh * " +
-         num(g.dh) + ";\nif (ih < 0 || ih >= " + num(g.h) + ") continue;\n"
+         num(g.dh) + ";\n" +
+         (inside ? "" : "if (ih < 0 || ih >= " + num(g.h) + ") continue;\n") +
          "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
          "long long iw = ow * " + num(g.sw) + " - " + num(g.pw) + " + kw * " +
-         num(g.dw) + ";\nif (iw < 0 || iw >= " + num(g.w) + ") continue;\n"
+         num(g.dw) + ";\n" +
+         (inside ? "" : "if (iw < 0 || iw >= " + num(g.w) + ") continue;\n") +
          "long long idx = ih * " + num(g.w) + " + iw;\n" + T + " v = " +
          at(x, "xb + idx") + ";\n"
          "if (bi < 0 || v > best || v != v) { best = v; bi = idx; }\n}\n}\n";
@@ -92,9 +109,32 @@ std::string windowScatter(const PoolGeometry &g, const std::string &dx,
          num(g.w) + " + iw] += (" + T + ")share;\n";
 }
 
-std::string zeroFill(const Node *n, const std::string &ptr) {
-  return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + ptr +
-         "[i] = (" + dtypeCppName(n->type.dtype) + ")0;\n";
+/// Clears the result plane at xb (a backward op's, the input's shape).
+std::string zeroPlane(const PoolGeometry &g, const std::string &T) {
+  return "for (long long i = 0; i < " + num(g.h * g.w) + "; ++i) DX[xb + i] = (" +
+         T + ")0;\n";
+}
+
+/// `ref` read through the block function's pointer `name`.
+ValueRef renamed(ValueRef ref, const std::string &name) {
+  if (!ref.isSplat()) ref.ptr = name;
+  return ref;
+}
+
+/// The pointers of a pooling op's block function: the result, and each
+/// operand that is in memory, as Y/DX (result) and A, B (operands).
+std::vector<BlockPointer> blockPointers(const Node *n,
+                                        const std::function<ValueRef(const Node *)> &vo,
+                                        const std::string &resultName) {
+  std::string T = dtypeCppName(n->type.dtype);
+  std::vector<BlockPointer> ptrs = {{T + " *", resultName, vo(n).ptr}};
+  const char *names[] = {"A", "B"};
+  for (size_t i = 0; i < n->operands.size() && i < 2; ++i) {
+    ValueRef r = vo(n->operands[i]);
+    if (!r.isSplat())
+      ptrs.push_back({"const " + T + " *", names[i], r.ptr});
+  }
+  return ptrs;
 }
 
 } // namespace
@@ -103,48 +143,55 @@ std::string poolingCode(const Node *n,
                         const std::function<ValueRef(const Node *)> &vo) {
   if (n->type.numel() == 0) return "";
   std::string T = dtypeCppName(n->type.dtype);
-  std::string out = vo(n).ptr;
   const Node *x0 = n->operands[0];
+  // Operands as the block function sees them (A: operand 0, B: operand 1).
+  ValueRef a = renamed(vo(x0), "A");
+  ValueRef b = n->operands.size() > 1 ? renamed(vo(n->operands[1]), "B") : ValueRef{};
   bool countPad = getBool(n->attrs, "count_include_pad", true);
+  std::string id = "pool" + std::to_string(n->id);
+  // Every plane (sample, channel) is independent: they are the blocks.
+  auto forward = [&](const PoolGeometry &g, const std::string &body) {
+    return parallelBlocks(id, g.n * g.c, blockPointers(n, vo, "Y"),
+                          outputLoops(g, body));
+  };
+  auto backward = [&](const PoolGeometry &g, const std::string &body) {
+    return parallelBlocks(id, g.n * g.c, blockPointers(n, vo, "DX"),
+                          outputLoops(g, body, zeroPlane(g, T)));
+  };
   // An if chain, not a switch: OpEmitter::emit's switch over every op kind
   // is the one the compiler checks for completeness.
   if (n->op == OpKind::MaxPool2d) {
     PoolGeometry g = poolGeometry(x0->type.shape, n->attrs, true, "max_pool2d");
-    return outputLoops(g, maxSearch(g, vo(x0), T) + out + "[o] = best;\n");
+    return forward(g, maxSearch(g, a, T) + "Y[o] = best;\n");
   }
   if (n->op == OpKind::MaxPool2dBackward) {
     const Node *x = n->operands[1];
     PoolGeometry g = poolGeometry(x->type.shape, n->attrs, true, "max_pool2d");
-    return zeroFill(n, out) +
-           outputLoops(g, maxSearch(g, vo(x), T) + "(void)best;\nif (bi >= 0) " + out +
-                              "[xb + bi] += " + at(vo(x0), "o") + ";\n");
+    return backward(g, maxSearch(g, b, T) + "(void)best;\nif (bi >= 0) DX[xb + bi] += " +
+                           at(a, "o") + ";\n");
   }
   if (n->op == OpKind::AvgPool2d) {
     PoolGeometry g = poolGeometry(x0->type.shape, n->attrs, false, "avg_pool2d");
-    return outputLoops(g, avgWindow(g, countPad) + windowSum(g, vo(x0)) + out +
-                              "[o] = hs < he && ws < we ? (" + T +
-                              ")(acc / div) : (" + T + ")0;\n");
+    return forward(g, avgWindow(g, countPad) + windowSum(g, a) +
+                          "Y[o] = hs < he && ws < we ? (" + T + ")(acc / div) : (" + T +
+                          ")0;\n");
   }
   if (n->op == OpKind::AvgPool2dBackward) {
     PoolGeometry g = poolGeometry(getInts(n->attrs, "input_size", {}), n->attrs,
                                   false, "avg_pool2d");
-    return zeroFill(n, out) +
-           outputLoops(g, avgWindow(g, countPad) + "double share = (double)" +
-                              at(vo(x0), "o") + " / div;\n" +
-                              windowScatter(g, out, T));
+    return backward(g, avgWindow(g, countPad) + "double share = (double)" +
+                           at(a, "o") + " / div;\n" + windowScatter(g, "DX", T));
   }
   if (n->op == OpKind::AdaptiveAvgPool2d) {
     PoolGeometry g = adaptivePoolGeometry(x0->type.shape, n->attrs);
-    return outputLoops(g, adaptiveWindow(g) + windowSum(g, vo(x0)) + out +
-                              "[o] = (" + T + ")(acc / div);\n");
+    return forward(g, adaptiveWindow(g) + windowSum(g, a) + "Y[o] = (" + T +
+                          ")(acc / div);\n");
   }
   if (n->op == OpKind::AdaptiveAvgPool2dBackward) {
     PoolGeometry g = adaptivePoolGeometry(getInts(n->attrs, "input_size", {}),
                                           n->attrs);
-    return zeroFill(n, out) +
-           outputLoops(g, adaptiveWindow(g) + "double share = (double)" +
-                              at(vo(x0), "o") + " / div;\n" +
-                              windowScatter(g, out, T));
+    return backward(g, adaptiveWindow(g) + "double share = (double)" + at(a, "o") +
+                           " / div;\n" + windowScatter(g, "DX", T));
   }
   throw InternalError("codegen", std::string("'") + n->info().name +
                                      "' is not a pooling op");

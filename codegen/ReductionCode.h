@@ -32,6 +32,11 @@ struct Reduction {
   const Node *node = nullptr;
   DimPattern reduced;    ///< Per collapsed dim.
   int suffix = -1;       ///< First dim of a trailing reduced run, or -1.
+  /// First dim of the trailing run of reduced dims (rank when the last dim
+  /// is kept). A reduction with suffix < 0 and tail < rank also reduces
+  /// dims before a kept one: it sums each trailing run in lanes, then adds
+  /// the run's total into its result in place.
+  int tail = -1;
   std::string acc, init; ///< Accumulator type and initial value.
   std::string home;      ///< Result buffer (parameter name).
   std::vector<Sink> extras;

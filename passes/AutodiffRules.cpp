@@ -11,6 +11,7 @@
 #include "passes/AutodiffRules.h"
 
 #include "ir/Error.h"
+#include "passes/HelperVjpRules.h"
 
 namespace gradc {
 namespace {
@@ -773,12 +774,17 @@ void specialRule(Ctx &c) {
   case OpKind::ArgminMask: case OpKind::SliceBackward:
   case OpKind::Grad:
   case OpKind::CrossEntropyBackward: case OpKind::Gemm:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
-  case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNormBackward:
+  case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
     throw noRule(y);
+  // The convolution and pooling backward helpers, differentiated again
+  // when a gradient is (passes/HelperVjpRules).
+  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
+  case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
+  case OpKind::AdaptiveAvgPool2dBackward:
+    helperVJP(b, y, g, c.needs, c.grads);
+    return;
   }
 }
 

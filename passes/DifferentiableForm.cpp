@@ -2,6 +2,7 @@
 #include "passes/DifferentiableForm.h"
 
 #include "ir/Error.h"
+#include "passes/NormForms.h"
 
 #include <algorithm>
 
@@ -93,7 +94,7 @@ Node *crossEntropyGradWeights(GradBuilder &b, Node *g, Node *x, Node *t,
 }
 
 Node *differentiableForm(GradBuilder &b, Node *n) {
-  // An if-chain rather than a switch: only three ops are rewritten, and
+  // An if-chain rather than a switch: only a few ops are rewritten, and
   // every other op (user ops, the bool masks) is returned as it is.
   if (n->op == OpKind::Gemm) { // op(a) @ op(b) as matmul of transposes
     Node *a = maybeTranspose(b, n->operands[0], getBool(n->attrs, "trans_a", false));
@@ -104,6 +105,7 @@ Node *differentiableForm(GradBuilder &b, Node *n) {
   if (n->op == OpKind::CrossEntropyBackward)
     return crossEntropyGradWeights(b, n->operands[0], n->operands[1],
                                    n->operands[2], n->attrs);
+  if (Node *r = normHelperForm(b, n)) return r; // the norms' helpers
   return n;
 }
 

@@ -1,8 +1,9 @@
 //===- passes/DifferentiableForm.h - Internal ops as user ops --*- C++ -*-===//
 //
 // The backward pass uses a few internal helper ops (_gemm, _slice_backward,
-// _cross_entropy_backward) that are fast but have no derivative rules of
-// their own. When a gradient is itself differentiated (a `grad` node that
+// _cross_entropy_backward, the layer/group norm helpers) that are fast but
+// have no derivative rules of their own. (The convolution and pooling
+// helpers keep their kernels: they have derivative rules in both modes.) When a gradient is itself differentiated (a `grad` node that
 // feeds a loss, a Hessian), these helpers are rewritten into ordinary,
 // differentiable user ops that compute the same values.
 //

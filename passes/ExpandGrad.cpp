@@ -123,7 +123,11 @@ void expandOne(Graph &g, Node *gradNode) {
     if (n == gradNode) return true;
     return !used.count(n) &&
            (n->op == OpKind::Gemm || n->op == OpKind::SliceBackward ||
-            n->op == OpKind::CrossEntropyBackward);
+            n->op == OpKind::CrossEntropyBackward ||
+            n->op == OpKind::LayerNormBackward ||
+            n->op == OpKind::LayerNormXhat ||
+            n->op == OpKind::GroupNormBackward ||
+            n->op == OpKind::GroupNormXhat);
   });
 }
 

@@ -7,82 +7,27 @@
 // dimension; `lift` pads a tangent with 1s after K to the result's rank so
 // that right-aligned broadcasting still pairs primal and tangent dims, and
 // reductions and shape ops move their dims by `s` (1 when batched, else 0).
+// This file holds the core ops and the dispatch; the activations and
+// statistics are in JvpRulesMath.cpp, convolution, pooling and
+// normalization in JvpRulesNN.cpp (the shared state: JvpContext.h).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/JvpRules.h"
 
 #include "ir/Error.h"
 #include "passes/DifferentiableForm.h"
+#include "passes/JvpContext.h"
 
 namespace gradc {
 namespace {
 
-struct Ctx {
-  GradBuilder &b;
-  Node *y;
-  const std::vector<Node *> &dx;
-  int64_t K;
-
-  int64_t s() const { return K > 0 ? 1 : 0; }
-  DType dt() const { return y->type.dtype; }
-  Node *x(size_t i) const { return y->operands[i]; }
-  Node *zero() const { return b.scalar(0, dt()); }
-  Node *one() const { return b.scalar(1, dt()); }
-  /// A shape with the batch dim in front (when batched).
-  Shape lead(const Shape &sh) const {
-    if (!K) return sh;
-    Shape r{K};
-    r.insert(r.end(), sh.begin(), sh.end());
-    return r;
-  }
-  /// Operand i's tangent, padded to `rank` primal dims (nullptr if zero).
-  Node *lift(size_t i, int64_t rank) const {
-    Node *t = dx[i];
-    if (!t || !K) return t;
-    const Shape &xs = x(i)->type.shape;
-    if (static_cast<int64_t>(xs.size()) >= rank) return t;
-    Shape p{K};
-    p.insert(p.end(), rank - xs.size(), 1);
-    p.insert(p.end(), xs.begin(), xs.end());
-    return b.reshape(t, p);
-  }
-  Node *liftY(size_t i) const { return lift(i, y->type.rank()); }
-  /// The exact tangent type of y: broadcast to [K?, *y.shape].
-  Node *fit(Node *t) const { return t ? b.expandTo(t, lead(y->type.shape)) : t; }
-  /// a + b where either may be a zero (nullptr).
-  Node *plus(Node *p, Node *q) const {
-    if (!p) return q;
-    if (!q) return p;
-    return b.add(p, q);
-  }
-  /// Dims of the tangent that hold primal dims `d`.
-  std::vector<int64_t> shifted(std::vector<int64_t> d) const {
-    for (int64_t &v : d) v += s();
-    return d;
-  }
-  /// Every primal dim of a tangent of a rank-r value.
-  std::vector<int64_t> allDims(int64_t r) const {
-    std::vector<int64_t> d;
-    for (int64_t i = 0; i < r; ++i) d.push_back(i + s());
-    return d;
-  }
-  /// Sums a tangent over `dims` (none: the value itself).
-  Node *sumOver(Node *t, const std::vector<int64_t> &dims, bool keep) const {
-    if (dims.empty()) return t;
-    return b.op(OpKind::Sum, {t}, {{"dim", dims}, {"keepdim", keep}});
-  }
-};
+using Ctx = JvpCtx;
 
 bool isScalarConst(const Node *n, double v) {
   return n->op == OpKind::Constant && n->type.rank() == 0 &&
          getFloat(n->attrs, "value", v + 1) == v;
 }
 
-std::vector<int64_t> reducedDims(const Node *y) {
-  std::vector<int64_t> all;
-  for (int64_t i = 0; i < y->operands[0]->type.rank(); ++i) all.push_back(i);
-  return getInts(y->attrs, "dim", all);
-}
 
 /// Pow: d a^e = da e a^(e-1) + de a^e log(a), with the exact zeros the VJP
 /// uses (e == 0 gives 0 for the first term; a == 0, e >= 0 for the second).
@@ -154,7 +99,7 @@ Node *extremumRule(Ctx &c, const std::vector<int64_t> &dims, Node *t) {
 Node *sumRule(Ctx &c, bool mean) {
   Node *t = c.dx[0];
   if (!t) return nullptr;
-  std::vector<int64_t> dims = reducedDims(c.y);
+  std::vector<int64_t> dims = jvpReducedDims(c.y);
   bool keep = getBool(c.y->attrs, "keepdim", false);
   Node *r = c.sumOver(t, c.shifted(dims), keep);
   if (!mean) return r;
@@ -165,7 +110,7 @@ Node *sumRule(Ctx &c, bool mean) {
 
 Node *maxMinRule(Ctx &c) {
   if (!c.dx[0]) return nullptr;
-  return extremumRule(c, reducedDims(c.y), c.dx[0]);
+  return extremumRule(c, jvpReducedDims(c.y), c.dx[0]);
 }
 
 /// transpose: dy = transpose(dx), dims moved past the batch dim.
@@ -467,9 +412,7 @@ Node *rule(Ctx &c) {
     if (y->operands.size() > 1) ops.push_back(c.x(1));
     return b.mul(c.liftY(0), b.op(OpKind::Dropout, ops, y->attrs));
   }
-  // Ops newer than forward mode (activations, statistics, masks,
-  // convolution, pooling, normalization) have no forward-mode rule yet: a
-  // clear error, never a wrong tangent.
+  // Activations, elementwise math, statistics, masks (JvpRulesMath.cpp).
   case OpKind::Gelu:
   case OpKind::Silu:
   case OpKind::LeakyRelu:
@@ -490,6 +433,9 @@ Node *rule(Ctx &c) {
   case OpKind::Cumsum:
   case OpKind::Triu:
   case OpKind::Tril:
+    return mathJvp(c);
+  // Convolution, pooling, normalization and their backward helpers
+  // (JvpRulesNN.cpp).
   case OpKind::Conv2d:
   case OpKind::Conv1d:
   case OpKind::MaxPool2d:
@@ -506,17 +452,26 @@ Node *rule(Ctx &c) {
   case OpKind::LayerNormXhat:
   case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
-    throw Error(std::string("forward mode (tangents, Jacobians, Hessians) does "
-                            "not support '") + y->info().name + "' yet");
+    return nnJvp(c);
   }
   return nullptr;
 }
 
 } // namespace
 
+std::vector<int64_t> jvpReducedDims(const Node *y) {
+  int64_t r = y->operands[0]->type.rank();
+  std::vector<int64_t> all;
+  for (int64_t i = 0; i < r; ++i) all.push_back(i);
+  if (r == 0) return all; // a scalar: nothing to fold
+  std::vector<int64_t> d = getInts(y->attrs, "dim", all);
+  for (int64_t &v : d) v = normalizeDim(v, r);
+  return d;
+}
+
 Node *buildJVP(GradBuilder &b, Node *y, const std::vector<Node *> &dx,
                int64_t batch) {
-  Ctx c{b, y, dx, batch};
+  JvpCtx c{b, y, dx, batch};
   Node *r = rule(c);
   if (r && r->type.dtype != y->type.dtype)
     throw Error(std::string("internal error: the tangent of '") +

@@ -20,6 +20,7 @@
 #include "ir/Error.h"
 #include "runtime/CompileCache.h"
 #include "runtime/JitCompiler.h"
+#include "runtime/PerfMap.h"
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/ExecutionEngine/Orc/CompileUtils.h"
@@ -449,7 +450,11 @@ llvm::Error JitModule::Impl::loadObjects(
   // definedSymbols() does for a module.
   llvm::orc::SymbolLookupSet symbols;
   bool needsInitializers = false;
+  const bool perfMap = perfMapEnabled();
+  std::vector<ObjectFunctions> functions;
   for (std::unique_ptr<llvm::MemoryBuffer> &object : objects) {
+    if (perfMap)
+      functions.push_back(objectFunctions(object->getMemBufferRef()));
     auto interface = llvm::orc::getObjectFileInterface(
         jit->getExecutionSession(), object->getMemBufferRef());
     if (!interface)
@@ -477,6 +482,15 @@ llvm::Error JitModule::Impl::loadObjects(
       return log->explain(std::move(error));
     hasInitializers = true;
   }
+  for (const ObjectFunctions &f : functions)
+    appendPerfMap(f, [&](const std::string &symbol) -> std::optional<uint64_t> {
+      auto address = jit->lookup(symbol);
+      if (!address) {
+        llvm::consumeError(address.takeError());
+        return std::nullopt;
+      }
+      return address->getValue();
+    });
   return llvm::Error::success();
 }
 

@@ -10,6 +10,9 @@
     g.backward(seeds={"z": s})                     # z.backward(s)
     g.grads["x"] = None                            # x.grad = None
 
+    outs, tans = gradc.jvp("g.json", inputs, tangents)   # forward mode
+    gradc.jacobian("g.json", "out", "x"), gradc.hessian("g.json", "loss", "w")
+
     gradc.export(module_or_fn, example_inputs, "model.json")   # from PyTorch (torch.fx)
     gradc.import_onnx("model.onnx", "model.json")                # from ONNX
 
@@ -25,7 +28,8 @@ from ._gradc import Error, RunResult
 from ._gradc import CompiledGraph
 from .fx_export import ExportError
 
-__all__ = ["compile", "export", "import_onnx", "CompiledGraph", "RunResult",
+__all__ = ["compile", "compile_jvp", "jvp", "jacobian", "hessian",
+           "export", "import_onnx", "CompiledGraph", "RunResult",
            "Error", "ExportError", "__version__"]
 __version__ = _gradc.__version__
 
@@ -62,6 +66,68 @@ def compile(graph, *, opt_level=1, cache=True, cache_dir=None):
         return c.compile_file(_os.fspath(graph))
     raise TypeError("gradc.compile() takes a path or a dict in the JSON graph "
                     "format, not %s" % type(graph).__name__)
+
+
+def _source(graph):
+    """(source, kind, name) for the extension: a path, or a dict as JSON."""
+    if isinstance(graph, dict):
+        try:
+            text = _json.dumps(graph, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise Error("the graph dict is not JSON: %s" % e) from None
+        return text, "json", "<dict %s>" % graph.get("name", "graph")
+    if isinstance(graph, (str, _os.PathLike)):
+        path = _os.fspath(graph)
+        return path, "file", path
+    raise TypeError("gradc takes a graph as a path or a dict in the JSON graph "
+                    "format, not %s" % type(graph).__name__)
+
+
+_TANGENT = "tangent:"
+
+
+def compile_jvp(graph, *, opt_level=1, cache=True, cache_dir=None):
+    """Compiles the forward-mode graph of `graph` (as `gradc compile --jvp`):
+    a CompiledGraph whose inputs add "tangent:NAME" for every requires_grad
+    input NAME (zeros unless given) and whose outputs add "tangent:OUT", the
+    Jacobian-vector product of every output. Reuse it for many tangents;
+    gradc.jvp() is the one-call form."""
+    return _compiler(opt_level, cache, cache_dir).compile_jvp(*_source(graph))
+
+
+def jvp(graph, inputs=None, tangents=None, *, opt_level=1, cache=True,
+        cache_dir=None):
+    """The outputs of `graph` and their tangents along `tangents` (dict input
+    name -> array; inputs without one have a zero tangent), as
+    torch.autograd.functional.jvp computes them, in one forward-mode run.
+    Returns (outputs, tangents), two dicts by output name."""
+    g = compile_jvp(graph, opt_level=opt_level, cache=cache, cache_dir=cache_dir)
+    feed = dict(inputs or {})
+    for name, v in (tangents or {}).items():
+        feed[_TANGENT + name] = v
+    r = g.run(inputs=feed, backward=[])
+    outs = {k: v for k, v in r.outputs.items() if not k.startswith(_TANGENT)}
+    tans = {k[len(_TANGENT):]: v for k, v in r.outputs.items() if k.startswith(_TANGENT)}
+    return outs, tans
+
+
+def jacobian(graph, of, wrt, inputs=None, *, mode="auto", opt_level=1,
+             cache=True, cache_dir=None):
+    """d of / d wrt at `inputs` (others at their init), an array of shape
+    [*of.shape, *wrt.shape] as torch.autograd.functional.jacobian returns it;
+    `wrt` must require grad. mode: "rev" (one batched sweep of VJPs), "fwd"
+    (of JVPs) or "auto" (fwd when wrt has fewer elements)."""
+    c = _compiler(opt_level, cache, cache_dir)
+    return c.jacobian(*_source(graph), of, wrt, inputs, mode)
+
+
+def hessian(graph, of, wrt, inputs=None, *, opt_level=1, cache=True,
+            cache_dir=None):
+    """The Hessian of the one-element output `of` with respect to `wrt`, an
+    array of shape [*wrt.shape, *wrt.shape] (forward over reverse, one
+    batched sweep), as torch.autograd.functional.hessian returns it."""
+    c = _compiler(opt_level, cache, cache_dir)
+    return c.hessian(*_source(graph), of, wrt, inputs)
 
 
 class _Grads:

@@ -41,8 +41,15 @@ def load_model(path):
         raise OnnxImportError("%s: not a readable ONNX model (%s)" % (path, e)) from None
 
 
-# ONNX TensorProto element types gradc has.
-_DTYPES = {1: "f32", 11: "f64", 6: "i32", 7: "i64", 9: "bool"}
+try:  # imported as gradc.onnx_import, or run as a script from the package's folder
+    from .onnx_ops import DTYPES as _DTYPES, OPS
+    from .onnx_fold import FOLD, fold
+except ImportError:
+    from onnx_ops import DTYPES as _DTYPES, OPS
+    from onnx_fold import FOLD, fold
+
+# Operators read only when their operands are constants.
+FOLD_ONLY = set(FOLD) - set(OPS)
 
 
 class Converter:
@@ -119,10 +126,10 @@ class Converter:
             return self.values[name]
         if name in self.consts:
             arr = self.consts[name]
-            if arr.ndim == 0 and not self.is_trainable(name):
+            # gradc's operands are numbers or names: a bool scalar (no
+            # JSON literal for it) becomes an input like other constants.
+            if arr.ndim == 0 and not self.is_trainable(name) and arr.dtype != self.np.bool_:
                 v = arr.item()
-                if arr.dtype == self.np.bool_:
-                    return bool(v)
                 if isinstance(v, float) and v in (float("inf"), float("-inf")):
                     # gradc's JSON has no infinities (a -inf attention
                     # mask): the dtype's extreme finite value gives the same
@@ -136,7 +143,8 @@ class Converter:
     def tensor(self, name):
         v = self.get(name)
         if not isinstance(v, str):
-            raise self.error("expected a tensor for '%s'" % name)
+            # A value only some readers take (a Pad's) says why.
+            raise self.error(getattr(v, "refusal", None) or "expected a tensor for '%s'" % name)
         return v
 
     def const(self, name, what):
@@ -193,10 +201,14 @@ class Converter:
             if n.domain not in ("", "ai.onnx"):
                 raise self.error("operators of domain '%s' are not supported" % n.domain)
             handler = OPS.get(n.op_type)
-            if handler is None:
+            if handler is None and n.op_type not in FOLD_ONLY:
                 raise self.error("gradc has no mapping for the ONNX operator %s" % n.op_type)
+            if handler is None:
+                handler = _not_constant
             attrs = {a.name: _attr(a) for a in n.attribute}
-            out = handler(self, n, attrs)
+            out = fold(self, n, attrs)  # all operands constant: computed now
+            if out is None:
+                out = handler(self, n, attrs)
             if isinstance(out, np.ndarray):   # folded at import time
                 self.consts[n.output[0]] = out
                 continue
@@ -209,6 +221,8 @@ class Converter:
         outputs = []
         for o in g.output:
             v = self.get(o.name)
+            if hasattr(v, "refusal"):
+                raise OnnxImportError("output '%s': %s" % (o.name, v.refusal))
             if not isinstance(v, str) or v in [d["name"] for d in self.inputs]:
                 # An output that is an input or a constant: x + 0, exact.
                 v = self.emit("add", [v, 0], name=self.fresh_output(o.name))
@@ -230,6 +244,10 @@ class Converter:
                 self.shapes.setdefault(onnx_name, self.shapes[v])
             v = onnx_name
         self.values[onnx_name] = v
+
+
+def _not_constant(c, n, a):
+    raise c.error("%s is only supported on constants (folded at import time)" % n.op_type)
 
 
 def _np_code(np, dt):
@@ -273,258 +291,6 @@ def _graph_name(name):
     import re
     n = re.sub(r"[^A-Za-z0-9_]", "_", name or "")
     return n if n and not n[0].isdigit() else "onnx_" + n
-
-
-# -- operator handlers: handler(conv, node, attrs) -> gradc value or ndarray -----
-def unary(op):
-    return lambda c, n, a: c.emit(op, [c.tensor(n.input[0])])
-
-
-def binary(op):
-    def h(c, n, a):
-        x, y = c.get(n.input[0]), c.get(n.input[1])
-        return c.emit(op, [x, y])
-    return h
-
-
-def variadic(op):
-    def h(c, n, a):
-        vals = [c.get(i) for i in n.input]
-        acc = vals[0]
-        for v in vals[1:]:
-            acc = c.emit(op, [acc, v])
-        return acc if len(vals) > 1 else c.emit("add", [acc, 0])
-    return h
-
-
-def gemm(c, n, a):
-    """Y = alpha op(A) op(B) + beta C."""
-    A, B = c.tensor(n.input[0]), c.tensor(n.input[1])
-    if a.get("transA", 0):
-        A = c.emit("transpose", [A], {"dim0": 0, "dim1": 1})
-    if a.get("transB", 0):
-        B = c.emit("transpose", [B], {"dim0": 0, "dim1": 1})
-    y = c.emit("matmul", [A, B])
-    if a.get("alpha", 1.0) != 1.0:
-        y = c.emit("mul", [y, a["alpha"]])
-    if len(n.input) > 2 and n.input[2]:
-        C = c.get(n.input[2])
-        if a.get("beta", 1.0) != 1.0:
-            C = c.emit("mul", [C, a["beta"]])
-        y = c.emit("add", [y, C])
-    return y
-
-
-def softmax(op):
-    def h(c, n, a):
-        return c.emit(op, [c.tensor(n.input[0])], {"dim": a.get("axis", -1)})
-    return h
-
-
-def leaky_relu(c, n, a):
-    x = c.tensor(n.input[0])
-    pos = c.emit("gt", [x, 0])
-    neg = c.emit("mul", [x, a.get("alpha", 0.01)])
-    return c.emit("where", [pos, x, neg])
-
-
-def transpose(c, n, a):
-    x = c.tensor(n.input[0])
-    perm = a.get("perm")
-    if perm is None:
-        perm = list(range(len(c.shape(x))))[::-1]
-    return c.emit("permute", [x], {"dims": list(perm)})
-
-
-def reshape(c, n, a):
-    x = c.tensor(n.input[0])
-    shape = [int(s) for s in c.const(n.input[1], "Reshape's shape")]
-    if 0 in shape and not a.get("allowzero", 0):
-        src = c.shape(x)
-        shape = [src[i] if s == 0 else s for i, s in enumerate(shape)]
-    return c.emit("reshape", [x], {"shape": shape})
-
-
-def flatten(c, n, a):
-    x = c.tensor(n.input[0])
-    s = c.shape(x)
-    axis = a.get("axis", 1) % (len(s) + 1) if s else 0
-    outer = 1
-    for d in s[:axis]:
-        outer *= d
-    inner = 1
-    for d in s[axis:]:
-        inner *= d
-    return c.emit("reshape", [x], {"shape": [outer, inner]})
-
-
-def reduce(op, axes_input_from):
-    """ReduceSum takes axes as an input from opset 13, the others from 18."""
-    def h(c, n, a):
-        x = c.tensor(n.input[0])
-        version = {o.domain: o.version for o in c.model.opset_import}.get("", 13)
-        if version >= axes_input_from:
-            axes = list(c.const(n.input[1], "axes")) if len(n.input) > 1 and n.input[1] else None
-        else:
-            axes = a.get("axes")
-        attrs = {}
-        if axes:
-            attrs["dim"] = [int(d) for d in axes]
-        elif a.get("noop_with_empty_axes", 0):
-            return c.emit("add", [x, 0])
-        if a.get("keepdims", 1):
-            attrs["keepdim"] = True
-        return c.emit(op, [x], attrs)
-    return h
-
-
-def squeeze(c, n, a):
-    x = c.tensor(n.input[0])
-    if len(n.input) > 1 and n.input[1]:
-        return c.emit("squeeze", [x], {"dim": [int(d) for d in c.const(n.input[1], "axes")]})
-    return c.emit("squeeze", [x])
-
-
-def unsqueeze(c, n, a):
-    x = c.tensor(n.input[0])
-    axes = sorted(int(d) for d in c.const(n.input[1], "axes"))
-    rank = len(c.shape(x)) + len(axes)
-    for d in sorted(d % rank for d in axes):
-        x = c.emit("unsqueeze", [x], {"dim": d})
-    return x
-
-
-def concat(c, n, a):
-    return c.emit("concat", [c.tensor(i) for i in n.input], {"dim": a["axis"]})
-
-
-def split(c, n, a):
-    """Split: sizes from the 'split' input (opset 13+), else equal parts."""
-    x = c.tensor(n.input[0])
-    axis = a.get("axis", 0)
-    size = c.shape(x)[axis]
-    if len(n.input) > 1 and n.input[1]:
-        sizes = [int(k) for k in c.const(n.input[1], "Split's sizes")]
-    else:
-        parts = len(n.output)
-        step = -(-size // parts)
-        sizes = [min(step, size - s) for s in range(0, size, step)]
-    out, start = [], 0
-    for k, name in zip(sizes, n.output):
-        out.append(c.emit("slice", [x], {"dim": axis, "start": start, "end": start + k},
-                          name=c.fresh(name)))
-        start += k
-    return tuple(out)
-
-
-def layer_normalization(c, n, a):
-    """LayerNormalization (opset 17) over the dims from `axis` on:
-    (x - mean) / sqrt(var + eps) * scale + bias, var biased."""
-    x = c.tensor(n.input[0])
-    rank = len(c.shape(x))
-    axis = a.get("axis", -1) % rank
-    dims = list(range(axis - rank, 0))
-    eps = a.get("epsilon", 1e-5)
-    mu = c.emit("mean", [x], {"dim": dims, "keepdim": True})
-    d = c.emit("sub", [x, mu])
-    var = c.emit("mean", [c.emit("mul", [d, d])], {"dim": dims, "keepdim": True})
-    y = c.emit("div", [d, c.emit("sqrt", [c.emit("add", [var, eps])])])
-    y = c.emit("mul", [y, c.get(n.input[1])])
-    if len(n.input) > 2 and n.input[2]:
-        y = c.emit("add", [y, c.get(n.input[2])])
-    if len(n.output) > 1 and any(n.output[1:]):
-        raise c.error("the mean and inverse standard deviation outputs are not supported")
-    return y
-
-
-def gather(c, n, a):
-    """Gather along axis 0 (an embedding lookup) as one_hot(indices) @ data,
-    with the one-hot made by comparing the indices with a constant 0..V-1:
-    exact values and gradients (as export's embedding). Constant operands
-    are folded."""
-    axis = a.get("axis", 0)
-    if n.input[0] in c.consts and n.input[1] in c.consts:
-        return c.np.take(c.consts[n.input[0]], c.consts[n.input[1]], axis=axis)
-    data = c.tensor(n.input[0])
-    shape = c.shape(data)
-    if axis % max(len(shape), 1) != 0 or len(shape) > 2:
-        raise c.error("Gather is supported along axis 0 of a 1-D or 2-D tensor only")
-    idx = c.get(n.input[1])
-    V = shape[0]
-    ar = c.add_input(c.fresh(n.output[0] + "__arange"), "i64", (V,), c.np.arange(V), fresh=True)
-    if isinstance(idx, str):
-        hot = c.emit("eq", [c.emit("unsqueeze", [idx], {"dim": -1}), ar])
-    else:  # a scalar index
-        hot = c.emit("eq", [ar, idx])
-    onehot = c.emit("where", [hot, 1.0, 0.0])
-    return c.emit("matmul", [onehot, data])
-
-
-def where(c, n, a):
-    return c.emit("where", [c.tensor(n.input[0]), c.get(n.input[1]), c.get(n.input[2])])
-
-
-def identity(c, n, a):
-    return c.get(n.input[0])
-
-
-def constant(c, n, a):
-    if "value" not in a:
-        raise c.error("only Constant with a 'value' tensor is supported")
-    return c.np.asarray(a["value"])
-
-
-def cast(c, n, a):
-    x = c.get(n.input[0])
-    to = _DTYPES.get(a.get("to"))
-    if n.input[0] in c.consts:  # casting a constant: fold it
-        return c.consts[n.input[0]].astype({"f32": "float32", "f64": "float64", "i32": "int32",
-                                           "i64": "int64", "bool": "bool"}.get(to, "float32"))
-    have = next((d["dtype"] for d in c.inputs if d["name"] == x), None)
-    if to is not None and have == to:
-        return x
-    raise c.error("Cast to another dtype is not supported")
-
-
-def softmax_cross_entropy(c, n, a):
-    if len(n.input) > 2 and n.input[2]:
-        raise c.error("class weights are not supported")
-    if len(n.output) > 1 and n.output[1]:
-        raise c.error("the log_prob output is not supported")
-    attrs = {}
-    if a.get("reduction", "mean") != "mean":
-        attrs["reduction"] = a["reduction"]
-    if "ignore_index" in a and a["ignore_index"] != -100:
-        attrs["ignore_index"] = a["ignore_index"]
-    return c.emit("cross_entropy", [c.tensor(n.input[0]), c.tensor(n.input[1])], attrs)
-
-
-def dropout(c, n, a):
-    if len(n.input) > 2 and n.input[2] and n.input[2] in c.consts and bool(c.consts[n.input[2]]):
-        raise c.error("Dropout in training mode is random; export the model in eval mode")
-    return c.get(n.input[0])
-
-
-OPS = {
-    "Add": binary("add"), "Sub": binary("sub"), "Mul": binary("mul"), "Div": binary("div"),
-    "Pow": binary("pow"), "Neg": unary("neg"), "Exp": unary("exp"), "Log": unary("log"),
-    "Sqrt": unary("sqrt"), "Abs": unary("abs"), "Sin": unary("sin"), "Cos": unary("cos"),
-    "Tanh": unary("tanh"), "Sigmoid": unary("sigmoid"), "Relu": unary("relu"),
-    "Sign": unary("sign"), "LeakyRelu": leaky_relu,
-    "Max": variadic("maximum"), "Min": variadic("minimum"),
-    "Greater": binary("gt"), "GreaterOrEqual": binary("ge"), "Less": binary("lt"),
-    "LessOrEqual": binary("le"), "Equal": binary("eq"), "Where": where,
-    "MatMul": binary("matmul"), "Gemm": gemm,
-    "Softmax": softmax("softmax"), "LogSoftmax": softmax("log_softmax"),
-    "ReduceSum": reduce("sum", 13), "ReduceMean": reduce("mean", 18),
-    "ReduceMax": reduce("max", 18), "ReduceMin": reduce("min", 18),
-    "Transpose": transpose, "Reshape": reshape, "Flatten": flatten,
-    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Concat": concat, "Split": split,
-    "Gather": gather,
-    "LayerNormalization": layer_normalization,
-    "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
-    "SoftmaxCrossEntropyLoss": softmax_cross_entropy,
-}
 
 
 def convert_model(model, trainable=(), sizes=None):

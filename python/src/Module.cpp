@@ -1,7 +1,8 @@
 //===- python/src/Module.cpp - The gradc._gradc extension module ----------===//
 //
 // Binds the host API for Python: compiling a graph (a file, or JSON text
-// that gradc/__init__.py makes from a dict) and the PyGraph methods. The
+// that gradc/__init__.py makes from a dict), its forward-mode graph, full
+// Jacobians and Hessians (runtime/Derivatives), and the PyGraph methods. The
 // pure-Python package (gradc/__init__.py) wraps this into gradc.compile().
 // gradc::Error becomes gradc.Error, a ValueError subclass, with gradc's
 // message unchanged.
@@ -9,11 +10,15 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
+#include "python/src/Arrays.h"
 #include "python/src/PyGraph.h"
 #include "runtime/Compiler.h"
+#include "runtime/Derivatives.h"
 
 #include <pybind11/stl.h>
 
+#include <cstring>
+#include <map>
 #include <memory>
 
 namespace py = pybind11;
@@ -45,6 +50,34 @@ std::unique_ptr<PyGraph> compileGraph(const PyCompiler &c,
     compiled = c.compiler->compile(*g);
   }
   return std::make_unique<PyGraph>(std::move(compiled));
+}
+
+/// A graph from a file path (kind "file") or from text in format `kind`.
+std::unique_ptr<gradc::Graph> loadSource(const std::string &src,
+                                         const std::string &kind,
+                                         const std::string &name) {
+  if (kind == "file") return gradc::loadGraphFile(src);
+  return gradc::parseGraphText(src, name, parseFormat(kind));
+}
+
+/// Input values (a dict name -> array, or None) as tensors of the graph's
+/// input types; inputs not given keep their init.
+std::map<std::string, gradc::Tensor> inputTensors(const gradc::Graph &g,
+                                                  py::handle inputs) {
+  std::map<std::string, gradc::Tensor> r;
+  if (inputs.is_none()) return r;
+  for (auto kv : py::cast<py::dict>(inputs)) {
+    std::string name = py::cast<std::string>(kv.first);
+    const gradc::Node *in = g.findNode(name);
+    if (!in || in->op != gradc::OpKind::Input)
+      throw gradc::Error("'" + name + "' is not an input of the graph");
+    py::array a = gradc::python::asTensorArray(kv.second, in->type,
+                                               "input '" + name + "'");
+    gradc::Tensor t(in->type.dtype, in->type.shape);
+    std::memcpy(t.data(), a.data(), static_cast<size_t>(a.nbytes()));
+    r.emplace(name, std::move(t));
+  }
+  return r;
 }
 
 } // namespace
@@ -91,7 +124,49 @@ PYBIND11_MODULE(_gradc, m) {
            },
            py::arg("text"), py::arg("format") = "json",
            py::arg("name") = "<string>",
-           "Compiles graph text in memory (format: json, grad or gir).");
+           "Compiles graph text in memory (format: json, grad or gir).")
+      .def("compile_jvp",
+           [](const PyCompiler &c, const std::string &src,
+              const std::string &kind, const std::string &name) {
+             return compileGraph(
+                 c, gradc::buildJvpGraph(*loadSource(src, kind, name), {}));
+           },
+           py::arg("source"), py::arg("kind"), py::arg("name") = "<string>",
+           "Compiles the forward-mode graph of a file (kind 'file') or of "
+           "text (kind json, grad or gir).")
+      .def("jacobian",
+           [](const PyCompiler &c, const std::string &src, const std::string &kind,
+              const std::string &name, const std::string &of,
+              const std::string &wrt, py::handle inputs, const std::string &mode) {
+             std::unique_ptr<gradc::Graph> g = loadSource(src, kind, name);
+             auto values = inputTensors(*g, inputs);
+             gradc::JacobianMode m = gradc::parseJacobianMode(mode);
+             gradc::Tensor r;
+             {
+               py::gil_scoped_release release;
+               r = gradc::jacobian(*c.compiler, *g, of, wrt, values, m);
+             }
+             return gradc::python::arrayFromTensor(r);
+           },
+           py::arg("source"), py::arg("kind"), py::arg("name"), py::arg("of"),
+           py::arg("wrt"), py::arg("inputs"), py::arg("mode") = "auto",
+           "d OF / d WRT, shaped [*OF.shape, *WRT.shape].")
+      .def("hessian",
+           [](const PyCompiler &c, const std::string &src, const std::string &kind,
+              const std::string &name, const std::string &of,
+              const std::string &wrt, py::handle inputs) {
+             std::unique_ptr<gradc::Graph> g = loadSource(src, kind, name);
+             auto values = inputTensors(*g, inputs);
+             gradc::Tensor r;
+             {
+               py::gil_scoped_release release;
+               r = gradc::hessian(*c.compiler, *g, of, wrt, values);
+             }
+             return gradc::python::arrayFromTensor(r);
+           },
+           py::arg("source"), py::arg("kind"), py::arg("name"), py::arg("of"),
+           py::arg("wrt"), py::arg("inputs"),
+           "The Hessian of a one-element OF, shaped [*WRT.shape, *WRT.shape].");
 
   py::class_<RunResult>(m, "RunResult")
       .def_readonly("outputs", &RunResult::outputs,

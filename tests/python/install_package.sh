@@ -9,7 +9,8 @@ rm -rf "$work" && mkdir -p "$work"
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" > "$work/install.log"
 for f in gradc/__init__.py gradc/fx_export.py gradc/export_ops.py gradc/export_context.py \
-         gradc/onnx_import.py; do
+         gradc/export_builders.py gradc/export_layers.py gradc/export_shapes.py \
+         gradc/onnx_import.py gradc/onnx_ops.py gradc/onnx_fold.py; do
   test -e "$prefix/$pydir/$f" || { echo "not installed: $pydir/$f"; exit 1; }
 done
 cd "$work"

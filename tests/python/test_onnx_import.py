@@ -225,12 +225,13 @@ class OnnxImport(unittest.TestCase):
     def test_errors_leave_no_file(self):
         with tempfile.TemporaryDirectory() as d:
             model = os.path.join(d, "cnn.onnx")
-            net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 2))
+            net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2), nn.Flatten(),
+                                nn.Linear(32, 2))
             onnx_export(net, (torch.randn(1, 1, 4, 4),), model, ["x"], 13)
             out = os.path.join(d, "cnn.json")
             p = gradc_import(model, "-o", out)
             self.assertEqual(p.returncode, 1)
-            self.assertIn("(Conv): gradc has no mapping for the ONNX operator Conv", p.stderr)
+            self.assertIn("(Resize): gradc has no mapping for the ONNX operator Resize", p.stderr)
             self.assertEqual(sorted(os.listdir(d)), ["cnn.onnx"])
             bad = os.path.join(d, "bad.onnx")
             with open(bad, "w") as f:

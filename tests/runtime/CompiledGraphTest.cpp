@@ -4,8 +4,9 @@
 // is ready when it returns while the forward/backward pair compiles on
 // another thread (and keeps working when the Compiler is gone), null
 // gradient pointers on large kernels leave every other result bit for bit
-// the same, BLAS is loaded only by graphs that multiply matrices, and a
-// large fused unit compiled in parts computes what one unit computes.
+// the same, BLAS is loaded only by graphs that multiply matrices, a
+// large fused unit compiled in parts computes what one unit computes, and
+// convolutions and pooling give the same bits on any number of threads.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/CppEmitter.h"
@@ -15,6 +16,7 @@
 #include "runtime/Compiler.h"
 #include "runtime/Session.h"
 #include "runtime/Tensor.h"
+#include "runtime/ThreadPool.h"
 
 #include <gtest/gtest.h>
 
@@ -270,4 +272,105 @@ TEST(CompiledGraph, ASplitCompileGivesTheSameBitsAsOneUnit) {
   EXPECT_TRUE(sameBits(*sa.grad("x"), *sb.grad("x")));
   // Not a trivially equal answer: the gradient is neither zero nor constant.
   EXPECT_NE(sa.grad("x")->get(0), sa.grad("x")->get(1));
+}
+
+namespace {
+
+/// sum(max_pool2d(relu(conv2d(x, w, b, padding=1)), 2)) with x, w and b
+/// requiring grad: every convolution and pooling op runs as thread blocks.
+std::unique_ptr<Graph> convGraph() {
+  GraphBuilder b("convnet");
+  Node *x = b.addInput("x", {DType::F32, {16, 3, 12, 12}}, true, randn(3));
+  Node *w = b.addInput("w", {DType::F32, {5, 3, 3, 3}}, true, randn(4));
+  Node *bias = b.addInput("b", {DType::F32, {5}}, true, randn(5));
+  Node *c = b.addOp(OpKind::Conv2d,
+                    {BuildOperand::of(x), BuildOperand::of(w), BuildOperand::of(bias)},
+                    {{"padding", int64_t(1)}}, "c", false);
+  Node *r = b.addOp(OpKind::Relu, {BuildOperand::of(c)}, {}, "r", false);
+  Node *p = b.addOp(OpKind::MaxPool2d, {BuildOperand::of(r)},
+                    {{"kernel_size", int64_t(2)}}, "p", false);
+  b.addOp(OpKind::Sum, {BuildOperand::of(p)}, {}, "out", false);
+  b.addOutput("out");
+  return b.finish();
+}
+
+} // namespace
+
+TEST(CompiledGraph, ConvolutionAndPoolingGiveTheSameBitsOnAnyThreadCount) {
+  auto g = convGraph();
+  Compiler compiler;
+  auto cg = compiler.compile(*g);
+  Session inputs(*cg);
+  FusedCall one(*cg, inputs), two(*cg, inputs), three(*cg, inputs);
+  const int before = numThreads();
+  setNumThreads(1);
+  one.run(*cg, {true, true, true}, false);
+  setNumThreads(2);
+  two.run(*cg, {true, true, true}, false);
+  setNumThreads(3);
+  three.run(*cg, {true, true, true}, false);
+  setNumThreads(before);
+  EXPECT_TRUE(sameBits(one.out[0], two.out[0]));
+  EXPECT_TRUE(sameBits(one.out[0], three.out[0]));
+  for (size_t j = 0; j < one.grads.size(); ++j) {
+    EXPECT_TRUE(sameBits(one.grads[j], two.grads[j])) << "gradient " << j;
+    EXPECT_TRUE(sameBits(one.grads[j], three.grads[j])) << "gradient " << j;
+  }
+  // Not all zero: the test would pass vacuously on a kernel that wrote
+  // nothing.
+  double s = 0;
+  for (int64_t i = 0; i < one.grads[1].numel(); ++i) s += std::fabs(one.grads[1].get(i));
+  EXPECT_GT(s, 0.0);
+}
+
+TEST(CompiledGraph, InPlaceReductionsInThreadBlocksAreExactAndThreadCountFree) {
+  // Large enough for blocks: sums over dims 0 and 2 (partials per block),
+  // a max over dim 0, and a sum over dim 1 (rows of separate blocks).
+  const int64_t A = 64, B = 6, C = 1024;
+  GraphBuilder b("reductions");
+  Node *x = b.addInput("x", {DType::F32, {A, B, C}}, false, randn(7));
+  b.addOp(OpKind::Sum, {BuildOperand::of(x)}, {{"dim", std::vector<int64_t>{0, 2}}},
+          "s02", false);
+  b.addOp(OpKind::Max, {BuildOperand::of(x)}, {{"dim", std::vector<int64_t>{0}}}, "m0",
+          false);
+  b.addOp(OpKind::Sum, {BuildOperand::of(x)}, {{"dim", std::vector<int64_t>{1}}}, "s1",
+          false);
+  b.addOutput("s02");
+  b.addOutput("m0");
+  b.addOutput("s1");
+  auto g = b.finish();
+  Compiler compiler;
+  auto cg = compiler.compile(*g);
+  Session inputs(*cg);
+  const Tensor &xv = inputs.input("x");
+  std::vector<std::unique_ptr<FusedCall>> calls;
+  const int before = numThreads();
+  for (int t : {1, 2, 3}) {
+    setNumThreads(t);
+    calls.push_back(std::make_unique<FusedCall>(*cg, inputs));
+    calls.back()->run(*cg, {}, false);
+  }
+  setNumThreads(before);
+  for (size_t o = 0; o < 3; ++o)
+    for (size_t t = 1; t < calls.size(); ++t)
+      EXPECT_TRUE(sameBits(calls[0]->out[o], calls[t]->out[o])) << "output " << o;
+  // Against sums in double on the host.
+  const FusedCall &r = *calls[0];
+  for (int64_t j = 0; j < B; ++j) {
+    double s = 0, m = -INFINITY;
+    for (int64_t i = 0; i < A; ++i)
+      for (int64_t k = 0; k < C; ++k) s += xv.get((i * B + j) * C + k);
+    EXPECT_NEAR(r.out[0].get(j), s, 1e-4 * (1 + std::fabs(s))) << "s02 " << j;
+    for (int64_t k = 0; k < C; k += 97) {
+      m = -INFINITY;
+      for (int64_t i = 0; i < A; ++i) m = std::max(m, xv.get((i * B + j) * C + k));
+      EXPECT_EQ(r.out[1].get(j * C + k), m) << "m0 " << j << " " << k;
+    }
+  }
+  for (int64_t i = 0; i < A; i += 13)
+    for (int64_t k = 0; k < C; k += 101) {
+      double s = 0;
+      for (int64_t j = 0; j < B; ++j) s += xv.get((i * B + j) * C + k);
+      EXPECT_NEAR(r.out[2].get(i * C + k), s, 1e-5 * (1 + std::fabs(s))) << "s1";
+    }
 }

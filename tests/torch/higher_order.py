@@ -21,17 +21,37 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradc_torch as gt  # noqa: E402  (exits 77 without torch)
 import random_graphs as rg  # noqa: E402
+import conv_pool as cp  # noqa: E402
 import torch  # noqa: E402
 import torch.autograd.functional as AF  # noqa: E402
 
-# Ops that forward mode does not support yet (passes/JvpRules.cpp says so
-# with an error): graphs drawing them are drawn again.
-NO_FORWARD_MODE = {
-    "gelu", "silu", "leaky_relu", "elu", "softplus", "erf", "log1p", "expm1",
-    "rsqrt", "reciprocal", "clamp", "hardtanh", "masked_fill", "logsumexp",
-    "var", "std", "norm", "cumsum", "triu", "tril", "conv1d", "conv2d",
-    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm",
-    "group_norm"}
+# Ops that forward mode does not support (passes/JvpRules.cpp says so with
+# an error): graphs drawing them are drawn again. Every op has a rule.
+NO_FORWARD_MODE = set()
+
+
+def make_nn_case(rng, dtype, index):
+    """One convolution, pooling or normalization op (the shapes and
+    attributes of conv_pool.py) followed by tanh, so that its second
+    derivatives are not all zero. The inputs are shuffled so that the
+    Jacobian and Hessian are taken with respect to the data, the weight or
+    the bias. Cases whose first grad input is large are drawn again (the
+    Hessian has numel^2 entries). The ops take turns (`index`), so that a
+    short run covers each of them."""
+    ops = sorted(op for op in cp.CASES if op != "conv2d_large")
+    while True:
+        c = cp.Case(rng, dtype)
+        cp.CASES[ops[index % len(ops)]](c)
+        last = c.graph["nodes"][-1]["name"]
+        c.graph["nodes"].append({"name": "act", "op": "tanh", "inputs": [last]})
+        c.graph["outputs"] = ["act"]
+        rng.shuffle(c.graph["inputs"])
+        first = c.graph["inputs"][0]["shape"]
+        n = 1
+        for d in first:
+            n *= d
+        if n <= 240:
+            return c.graph, c.values
 
 
 def evaluate(graph, values, override):
@@ -177,13 +197,21 @@ def main():
     ap.add_argument("--count", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="write failing cases to this folder")
+    ap.add_argument("--nn-share", type=float, default=0.35,
+                    help="the share of cases drawn from the convolution, pooling "
+                    "and normalization ops")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     rtol = 1e-4 if args.dtype == "f32" else 1e-7
     done = failures = rejected = 0
     ops = {}
+    nn_cases = 0
     while done < args.count:
-        graph, values = rg.make_case(rng, args.dtype)
+        if rng.random() < args.nn_share:
+            graph, values = make_nn_case(rng, args.dtype, nn_cases)
+            nn_cases += 1
+        else:
+            graph, values = rg.make_case(rng, args.dtype)
         if any(n["op"] in NO_FORWARD_MODE for n in graph["nodes"]):
             continue  # gradc refuses these with a clear error (JvpRules.cpp)
         with tempfile.TemporaryDirectory() as d:

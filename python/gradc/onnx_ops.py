@@ -1,0 +1,445 @@
+"""The ONNX operators `gradc import` reads: OPS maps an ONNX op_type to a
+handler `handler(conv, node, attrs) -> value`, where `conv` is the
+onnx_import.Converter (conv.emit(op, inputs, attrs) appends a gradc node,
+conv.get/tensor/const read operands) and the value is a gradc value name, a
+Python number, a tuple of values (several outputs) or a numpy array (an
+operand folded at import time: shapes, constant masks). Adding an operator
+is one row, most of them built from a helper (`unary("erf")`).
+"""
+
+__all__ = ["OPS", "DTYPES"]
+
+# ONNX TensorProto element types gradc has.
+DTYPES = {1: "f32", 11: "f64", 6: "i32", 7: "i64", 9: "bool"}
+_DTYPES = DTYPES
+
+
+# -- operator handlers: handler(conv, node, attrs) -> gradc value or ndarray -----
+def unary(op, **attrs):
+    """An op of one tensor; `attrs` map gradc attribute names to
+    (ONNX attribute, default) pairs: unary("elu", alpha=("alpha", 1.0))."""
+    def h(c, n, a):
+        got = {k: a.get(name, d) for k, (name, d) in attrs.items()}
+        return c.emit(op, [c.tensor(n.input[0])], got)
+    return h
+
+
+def binary(op):
+    def h(c, n, a):
+        x, y = c.get(n.input[0]), c.get(n.input[1])
+        return c.emit(op, [x, y])
+    return h
+
+
+def variadic(op):
+    def h(c, n, a):
+        vals = [c.get(i) for i in n.input]
+        acc = vals[0]
+        for v in vals[1:]:
+            acc = c.emit(op, [acc, v])
+        return acc if len(vals) > 1 else c.emit("add", [acc, 0])
+    return h
+
+
+def gemm(c, n, a):
+    """Y = alpha op(A) op(B) + beta C."""
+    A, B = c.tensor(n.input[0]), c.tensor(n.input[1])
+    if a.get("transA", 0):
+        A = c.emit("transpose", [A], {"dim0": 0, "dim1": 1})
+    if a.get("transB", 0):
+        B = c.emit("transpose", [B], {"dim0": 0, "dim1": 1})
+    y = c.emit("matmul", [A, B])
+    if a.get("alpha", 1.0) != 1.0:
+        y = c.emit("mul", [y, a["alpha"]])
+    if len(n.input) > 2 and n.input[2]:
+        C = c.get(n.input[2])
+        if a.get("beta", 1.0) != 1.0:
+            C = c.emit("mul", [C, a["beta"]])
+        y = c.emit("add", [y, C])
+    return y
+
+
+def softmax(op):
+    def h(c, n, a):
+        return c.emit(op, [c.tensor(n.input[0])], {"dim": a.get("axis", -1)})
+    return h
+
+
+def transpose(c, n, a):
+    x = c.tensor(n.input[0])
+    perm = a.get("perm")
+    if perm is None:
+        perm = list(range(len(c.shape(x))))[::-1]
+    return c.emit("permute", [x], {"dims": list(perm)})
+
+
+def reshape(c, n, a):
+    x = c.tensor(n.input[0])
+    shape = [int(s) for s in c.const(n.input[1], "Reshape's shape")]
+    if 0 in shape and not a.get("allowzero", 0):
+        src = c.shape(x)
+        shape = [src[i] if s == 0 else s for i, s in enumerate(shape)]
+    return c.emit("reshape", [x], {"shape": shape})
+
+
+def flatten(c, n, a):
+    x = c.tensor(n.input[0])
+    s = c.shape(x)
+    axis = a.get("axis", 1) % (len(s) + 1) if s else 0
+    outer = 1
+    for d in s[:axis]:
+        outer *= d
+    inner = 1
+    for d in s[axis:]:
+        inner *= d
+    return c.emit("reshape", [x], {"shape": [outer, inner]})
+
+
+def reduce(op, axes_input_from):
+    """ReduceSum takes axes as an input from opset 13, the others from 18."""
+    def h(c, n, a):
+        x = c.tensor(n.input[0])
+        version = {o.domain: o.version for o in c.model.opset_import}.get("", 13)
+        if version >= axes_input_from:
+            axes = list(c.const(n.input[1], "axes")) if len(n.input) > 1 and n.input[1] else None
+        else:
+            axes = a.get("axes")
+        attrs = {}
+        if axes:
+            attrs["dim"] = [int(d) for d in axes]
+        elif a.get("noop_with_empty_axes", 0):
+            return c.emit("add", [x, 0])
+        if a.get("keepdims", 1):
+            attrs["keepdim"] = True
+        return c.emit(op, [x], attrs)
+    return h
+
+
+def squeeze(c, n, a):
+    x = c.tensor(n.input[0])
+    if len(n.input) > 1 and n.input[1]:
+        return c.emit("squeeze", [x], {"dim": [int(d) for d in c.const(n.input[1], "axes")]})
+    return c.emit("squeeze", [x])
+
+
+def unsqueeze(c, n, a):
+    x = c.tensor(n.input[0])
+    axes = sorted(int(d) for d in c.const(n.input[1], "axes"))
+    rank = len(c.shape(x)) + len(axes)
+    for d in sorted(d % rank for d in axes):
+        x = c.emit("unsqueeze", [x], {"dim": d})
+    return x
+
+
+def concat(c, n, a):
+    return c.emit("concat", [c.tensor(i) for i in n.input], {"dim": a["axis"]})
+
+
+def split(c, n, a):
+    """Split: sizes from the 'split' input (opset 13+), else equal parts."""
+    x = c.tensor(n.input[0])
+    axis = a.get("axis", 0)
+    size = c.shape(x)[axis]
+    if len(n.input) > 1 and n.input[1]:
+        sizes = [int(k) for k in c.const(n.input[1], "Split's sizes")]
+    else:
+        parts = len(n.output)
+        step = -(-size // parts)
+        sizes = [min(step, size - s) for s in range(0, size, step)]
+    out, start = [], 0
+    for k, name in zip(sizes, n.output):
+        out.append(c.emit("slice", [x], {"dim": axis, "start": start, "end": start + k},
+                          name=c.fresh(name)))
+        start += k
+    return tuple(out)
+
+
+def _pairs(c, pads, rank):
+    """ONNX pads [x1_begin, x2_begin, ..., x1_end, x2_end, ...] as gradc's
+    symmetric per-dim padding (gradc pads both sides alike)."""
+    pads = list(pads) if pads else [0] * (2 * rank)
+    begin, end = pads[:rank], pads[rank:]
+    if begin != end:
+        raise c.error("asymmetric pads %s are not supported" % pads)
+    return begin
+
+
+def _spatial(c, n, a, x):
+    """The spatial rank of a node (1 or 2) from kernel_shape or the input."""
+    rank = len(a["kernel_shape"]) if "kernel_shape" in a else len(c.shape(x)) - 2
+    if rank not in (1, 2):
+        raise c.error("only 1-D and 2-D %s are supported" % n.op_type)
+    if a.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
+        raise c.error("auto_pad %s is not supported (export with explicit pads)" % a["auto_pad"])
+    return rank
+
+
+def conv(c, n, a):
+    """Conv (1-D or 2-D): conv1d / conv2d, weight [O, C / group, k...],
+    optional bias."""
+    (x, extra), w = _unpad(c, n.input[0]), c.tensor(n.input[1])
+    rank = _spatial(c, n, a, x)
+    one = (lambda v: v[0]) if rank == 1 else list
+    padding = _pairs(c, a.get("pads"), rank)
+    if extra:
+        padding = [p + q for p, q in zip(padding, extra)]
+    attrs = {"stride": one(a.get("strides", [1] * rank)), "padding": one(padding),
+             "dilation": one(a.get("dilations", [1] * rank)), "groups": a.get("group", 1)}
+    inputs = [x, w] + ([c.tensor(n.input[2])] if len(n.input) > 2 and n.input[2] else [])
+    return c.emit("conv1d" if rank == 1 else "conv2d", inputs, attrs)
+
+
+def pool(op):
+    """MaxPool / AveragePool over 2-D windows. ONNX's strides default to 1
+    (PyTorch's to the kernel) and AveragePool's count_include_pad to 0."""
+    def h(c, n, a):
+        x, extra = _unpad(c, n.input[0]) if op == "avg_pool2d" else (c.tensor(n.input[0]), None)
+        if _spatial(c, n, a, x) != 2:
+            raise c.error("only 2-D pooling is supported")
+        if len(n.output) > 1 and n.output[1]:
+            raise c.error("the Indices output is not supported")
+        attrs = {"kernel_size": list(a["kernel_shape"]), "stride": list(a.get("strides", [1, 1])),
+                 "padding": _pairs(c, a.get("pads"), 2), "ceil_mode": bool(a.get("ceil_mode", 0))}
+        if op == "max_pool2d":
+            if a.get("storage_order", 0):
+                raise c.error("storage_order 1 is not supported")
+            attrs["dilation"] = list(a.get("dilations", [1, 1]))
+        else:
+            attrs["count_include_pad"] = bool(a.get("count_include_pad", 0))
+            if extra:  # the Pad's zeros are elements of the windows
+                if any(attrs["padding"]) and not attrs["count_include_pad"]:
+                    raise c.error("a Pad before an AveragePool with pads of its own that "
+                                  "exclude the padding is not supported")
+                attrs["padding"] = [p + q for p, q in zip(attrs["padding"], extra)]
+                attrs["count_include_pad"] = True
+        return c.emit(op, [x], attrs)
+    return h
+
+
+def global_average_pool(c, n, a):
+    x = c.tensor(n.input[0])
+    if len(c.shape(x)) != 4:
+        raise c.error("only GlobalAveragePool of an [N, C, H, W] tensor is supported")
+    return c.emit("adaptive_avg_pool2d", [x], {"output_size": [1, 1]})
+
+
+class Padded:
+    """A Pad by zeros of the spatial dims, left for the Conv or AveragePool
+    that reads it to take as its own padding (torch.onnx writes
+    avg_pool2d's padding that way); any other reader refuses it."""
+
+    refusal = ("a Pad by a nonzero amount is only supported right before Conv or "
+               "AveragePool, which take it as their padding")
+
+    def __init__(self, x, pads):
+        self.x, self.pads = x, pads
+
+
+def pad(c, n, a):
+    """Pad with zeros: nothing when every amount is 0, else a Padded."""
+    if a.get("mode", "constant") != "constant":
+        raise c.error("Pad mode '%s' is not supported" % a["mode"])
+    if len(n.input) > 2 and n.input[2] and float(c.const(n.input[2], "Pad's value")) != 0:
+        raise c.error("Pad with a nonzero value is not supported")
+    x = c.tensor(n.input[0])
+    rank = len(c.shape(x))
+    pads = [int(p) for p in (c.const(n.input[1], "Pad's pads") if len(n.input) > 1
+                             else a.get("pads", []))]
+    if not any(pads):
+        return x
+    if rank < 3 or any(pads[:2]) or any(pads[rank:rank + 2]):
+        raise c.error("only padding of the spatial dims of [N, C, ...] is supported")
+    return Padded(x, _pairs(c, pads[2:rank] + pads[rank + 2:], rank - 2))
+
+
+def _unpad(c, name):
+    """A Conv or pool's input and the padding a Pad before it left."""
+    v = c.get(name)
+    if isinstance(v, Padded):
+        return v.x, v.pads
+    return c.tensor(name), None
+
+
+def layer_normalization(c, n, a):
+    """LayerNormalization (opset 17): gradc's layer_norm over the dims from
+    `axis` on, with scale and an optional bias."""
+    x = c.tensor(n.input[0])
+    shape = c.shape(x)
+    axis = a.get("axis", -1) % len(shape)
+    if len(n.output) > 1 and any(n.output[1:]):
+        raise c.error("the mean and inverse standard deviation outputs are not supported")
+    inputs = [x, c.tensor(n.input[1])]
+    if len(n.input) > 2 and n.input[2]:
+        inputs.append(c.tensor(n.input[2]))
+    return c.emit("layer_norm", inputs, {"normalized_shape": list(shape[axis:]),
+                                         "eps": a.get("epsilon", 1e-5)})
+
+
+def instance_normalization(c, n, a):
+    """InstanceNormalization of [N, C, *]: group_norm with one group per
+    channel (torch.onnx writes GroupNorm as a reshape to [N, groups, -1],
+    this with a scale of ones and a bias of zeros, a reshape back and the
+    affine). A constant scale of ones and bias of zeros are left out."""
+    x = c.tensor(n.input[0])
+    C = c.shape(x)[1]
+    inputs = [x]
+    s, b = n.input[1], n.input[2]
+    trivial = all(v in c.consts and not c.is_trainable(v) for v in (s, b)) and \
+        c.np.all(c.consts[s] == 1) and c.np.all(c.consts[b] == 0)
+    if not trivial:
+        inputs += [c.tensor(s), c.tensor(b)]
+    return c.emit("group_norm", inputs, {"num_groups": C, "eps": a.get("epsilon", 1e-5)})
+
+
+def shape(c, n, a):
+    """Shape: static, so a constant (read by a later Reshape)."""
+    s = c.np.asarray(c.shape(c.tensor(n.input[0])), dtype="int64")
+    return s[a.get("start", 0):a["end"]] if "end" in a else s[a.get("start", 0):]
+
+
+def trilu(c, n, a):
+    """Trilu: triu / tril with the diagonal offset k; of a constant (a
+    causal mask), folded."""
+    k = int(c.const(n.input[1], "Trilu's k")) if len(n.input) > 1 and n.input[1] else 0
+    upper = a.get("upper", 1)
+    if n.input[0] in c.consts:
+        v = c.consts[n.input[0]]
+        return c.np.triu(v, k) if upper else c.np.tril(v, k)
+    return c.emit("triu" if upper else "tril", [c.tensor(n.input[0])], {"diagonal": k})
+
+
+def clip(c, n, a):
+    """Clip (opset 13: min and max as optional constant inputs): clamp."""
+    attrs = {}
+    for k, i in (("min", 1), ("max", 2)):
+        if len(n.input) > i and n.input[i]:
+            attrs[k] = float(c.const(n.input[i], "Clip's " + k))
+    if not attrs:
+        return c.get(n.input[0])
+    return c.emit("clamp", [c.tensor(n.input[0])], attrs)
+
+
+def cumsum(c, n, a):
+    if a.get("exclusive", 0) or a.get("reverse", 0):
+        raise c.error("exclusive or reverse CumSum is not supported")
+    return c.emit("cumsum", [c.tensor(n.input[0])], {"dim": int(c.const(n.input[1], "axis"))})
+
+
+def arg(op):
+    def h(c, n, a):
+        if a.get("select_last_index", 0):
+            raise c.error("select_last_index is not supported")
+        attrs = {"dim": a.get("axis", 0)}
+        if a.get("keepdims", 1):
+            attrs["keepdim"] = True
+        return c.emit(op, [c.tensor(n.input[0])], attrs)
+    return h
+
+
+def gather(c, n, a):
+    """Gather. Constant operands are folded; a constant index picks slices
+    (a scalar index: one slice, squeezed); tensor indices along axis 0 (an
+    embedding lookup) are one_hot(indices) @ data, the one-hot made by
+    comparing the indices with a constant 0..V-1: exact values and
+    gradients (as export's embedding)."""
+    axis = a.get("axis", 0)
+    if n.input[0] in c.consts and n.input[1] in c.consts:
+        return c.np.take(c.consts[n.input[0]], c.consts[n.input[1]], axis=axis)
+    data = c.tensor(n.input[0])
+    shape = c.shape(data)
+    axis %= max(len(shape), 1)
+    if n.input[1] in c.consts:
+        idx = c.np.asarray(c.consts[n.input[1]]).astype("int64") % shape[axis]
+        if idx.ndim == 0:
+            s = c.emit("slice", [data], {"dim": axis, "start": int(idx), "end": int(idx) + 1})
+            return c.emit("squeeze", [s], {"dim": axis})
+        if idx.ndim == 1:
+            parts = [c.emit("slice", [data], {"dim": axis, "start": int(i), "end": int(i) + 1})
+                     for i in idx]
+            return parts[0] if len(parts) == 1 else c.emit("concat", parts, {"dim": axis})
+    if axis != 0 or len(shape) > 2:
+        raise c.error("Gather with indices of rank > 1 is supported along axis 0 of a 1-D or "
+                      "2-D tensor only")
+    idx = c.get(n.input[1])
+    V = shape[0]
+    ar = c.add_input(c.fresh(n.output[0] + "__arange"), "i64", (V,), c.np.arange(V), fresh=True)
+    hot = c.emit("eq", [c.emit("unsqueeze", [idx], {"dim": -1}), ar])
+    onehot = c.emit("where", [hot, 1.0, 0.0])
+    return c.emit("matmul", [onehot, data])
+
+
+def where(c, n, a):
+    return c.emit("where", [c.tensor(n.input[0]), c.get(n.input[1]), c.get(n.input[2])])
+
+
+def identity(c, n, a):
+    return c.get(n.input[0])
+
+
+def constant(c, n, a):
+    if "value" not in a:
+        raise c.error("only Constant with a 'value' tensor is supported")
+    return c.np.asarray(a["value"])
+
+
+def cast(c, n, a):
+    x = c.get(n.input[0])
+    to = _DTYPES.get(a.get("to"))
+    if n.input[0] in c.consts:  # casting a constant: fold it
+        return c.consts[n.input[0]].astype({"f32": "float32", "f64": "float64", "i32": "int32",
+                                           "i64": "int64", "bool": "bool"}.get(to, "float32"))
+    have = next((d["dtype"] for d in c.inputs if d["name"] == x), None)
+    if to is not None and have == to:
+        return x
+    raise c.error("Cast to another dtype is not supported")
+
+
+def softmax_cross_entropy(c, n, a):
+    if len(n.input) > 2 and n.input[2]:
+        raise c.error("class weights are not supported")
+    if len(n.output) > 1 and n.output[1]:
+        raise c.error("the log_prob output is not supported")
+    attrs = {}
+    if a.get("reduction", "mean") != "mean":
+        attrs["reduction"] = a["reduction"]
+    if "ignore_index" in a and a["ignore_index"] != -100:
+        attrs["ignore_index"] = a["ignore_index"]
+    return c.emit("cross_entropy", [c.tensor(n.input[0]), c.tensor(n.input[1])], attrs)
+
+
+def dropout(c, n, a):
+    if len(n.input) > 2 and n.input[2] and n.input[2] in c.consts and bool(c.consts[n.input[2]]):
+        raise c.error("Dropout in training mode is random; export the model in eval mode")
+    return c.get(n.input[0])
+
+
+OPS = {
+    "Add": binary("add"), "Sub": binary("sub"), "Mul": binary("mul"), "Div": binary("div"),
+    "Pow": binary("pow"), "Neg": unary("neg"), "Exp": unary("exp"), "Log": unary("log"),
+    "Sqrt": unary("sqrt"), "Abs": unary("abs"), "Sin": unary("sin"), "Cos": unary("cos"),
+    "Tanh": unary("tanh"), "Sigmoid": unary("sigmoid"), "Relu": unary("relu"),
+    "Sign": unary("sign"),
+    "LeakyRelu": unary("leaky_relu", negative_slope=("alpha", 0.01)),
+    "Elu": unary("elu", alpha=("alpha", 1.0)), "Erf": unary("erf"),
+    "Softplus": unary("softplus"), "Reciprocal": unary("reciprocal"), "Clip": clip,
+    "Sum": variadic("add"), "Max": variadic("maximum"), "Min": variadic("minimum"),
+    "Greater": binary("gt"), "GreaterOrEqual": binary("ge"), "Less": binary("lt"),
+    "LessOrEqual": binary("le"), "Equal": binary("eq"), "Where": where,
+    "MatMul": binary("matmul"), "Gemm": gemm,
+    "Softmax": softmax("softmax"), "LogSoftmax": softmax("log_softmax"),
+    "ReduceSum": reduce("sum", 13), "ReduceMean": reduce("mean", 18),
+    "ReduceMax": reduce("max", 18), "ReduceMin": reduce("min", 18),
+    "Transpose": transpose, "Reshape": reshape, "Flatten": flatten,
+    "Squeeze": squeeze, "Unsqueeze": unsqueeze, "Concat": concat, "Split": split,
+    "Gather": gather, "Shape": shape, "Trilu": trilu, "Pad": pad,
+    "Conv": conv, "MaxPool": pool("max_pool2d"), "AveragePool": pool("avg_pool2d"),
+    "GlobalAveragePool": global_average_pool,
+    "LayerNormalization": layer_normalization,
+    "InstanceNormalization": instance_normalization,
+    "CumSum": cumsum, "ReduceLogSumExp": reduce("logsumexp", 18),
+    "ArgMax": arg("argmax"), "ArgMin": arg("argmin"),
+    "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
+    "SoftmaxCrossEntropyLoss": softmax_cross_entropy,
+}
+
+
