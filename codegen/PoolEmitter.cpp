@@ -50,22 +50,40 @@ bool windowsInside(const PoolGeometry &g) {
 /// Finds bi, the plane offset of the element max_pool2d picks in the
 /// window of (oh, ow), and best, its value: PyTorch's rule, a larger value
 /// or a NaN replaces the current pick (so the first maximum, or the last
-/// NaN), starting from the first element inside the input.
-std::string maxSearch(const PoolGeometry &g, const ValueRef &x,
-                      const std::string &T) {
-  bool inside = windowsInside(g);
+/// NaN), starting from the first element inside the input. `withIndex`
+/// false: the forward, which needs only the value.
+std::string maxSearch(const PoolGeometry &g, const ValueRef &x, const std::string &T,
+                      bool withIndex) {
+  std::string rowStart = "oh * " + num(g.sh) + " - " + num(g.ph);
+  std::string colStart = "ow * " + num(g.sw) + " - " + num(g.pw);
+  if (windowsInside(g)) {
+    // Every tap is inside: start from the window's first element and keep
+    // the search free of branches (selects), which clang vectorizes along
+    // ow. The loops over the taps have constant bounds and unroll.
+    std::string first = "(" + rowStart + ") * " + num(g.w) + " + " + colStart;
+    std::string s = "const long long i0 = " + first + ";\n" + T + " best = " +
+                    at(x, "xb + i0") + ";\n";
+    if (withIndex) s += "long long bi = i0;\n";
+    s += "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh)\n"
+         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
+         "const long long idx = i0 + kh * " + num(g.dh * g.w) + " + kw * " +
+         num(g.dw) + ";\nconst " + T + " v = " + at(x, "xb + idx") + ";\n"
+         "const bool take = v > best || v != v;\n"
+         "best = take ? v : best;\n";
+    if (withIndex) s += "bi = take ? idx : bi;\n";
+    return s + "}\n";
+  }
   return "long long bi = -1; " + T + " best = 0;\n"
          "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh) {\n"
-         "long long ih = oh * " + num(g.sh) + " - " + num(g.ph) + " + kh * " +
-         num(g.dh) + ";\n" +
-         (inside ? "" : "if (ih < 0 || ih >= " + num(g.h) + ") continue;\n") +
+         "long long ih = " + rowStart + " + kh * " + num(g.dh) + ";\n"
+         "if (ih < 0 || ih >= " + num(g.h) + ") continue;\n"
          "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
-         "long long iw = ow * " + num(g.sw) + " - " + num(g.pw) + " + kw * " +
-         num(g.dw) + ";\n" +
-         (inside ? "" : "if (iw < 0 || iw >= " + num(g.w) + ") continue;\n") +
+         "long long iw = " + colStart + " + kw * " + num(g.dw) + ";\n"
+         "if (iw < 0 || iw >= " + num(g.w) + ") continue;\n"
          "long long idx = ih * " + num(g.w) + " + iw;\n" + T + " v = " +
          at(x, "xb + idx") + ";\n"
-         "if (bi < 0 || v > best || v != v) { best = v; bi = idx; }\n}\n}\n";
+         "if (bi < 0 || v > best || v != v) { best = v; bi = idx; }\n}\n}\n" +
+         (withIndex ? "" : "(void)bi;\n");
 }
 
 /// The clamped window of avg_pool2d: hs..he, ws..we, and div, the divisor.
@@ -162,12 +180,12 @@ std::string poolingCode(const Node *n,
   // is the one the compiler checks for completeness.
   if (n->op == OpKind::MaxPool2d) {
     PoolGeometry g = poolGeometry(x0->type.shape, n->attrs, true, "max_pool2d");
-    return forward(g, maxSearch(g, a, T) + "Y[o] = best;\n");
+    return forward(g, maxSearch(g, a, T, false) + "Y[o] = best;\n");
   }
   if (n->op == OpKind::MaxPool2dBackward) {
     const Node *x = n->operands[1];
     PoolGeometry g = poolGeometry(x->type.shape, n->attrs, true, "max_pool2d");
-    return backward(g, maxSearch(g, b, T) + "(void)best;\nif (bi >= 0) DX[xb + bi] += " +
+    return backward(g, maxSearch(g, b, T, true) + "(void)best;\nif (bi >= 0) DX[xb + bi] += " +
                            at(a, "o") + ";\n");
   }
   if (n->op == OpKind::AvgPool2d) {
