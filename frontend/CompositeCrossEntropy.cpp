@@ -78,16 +78,16 @@ Node *crossEntropy(GraphBuilder &b, const std::vector<BuildOperand> &x,
   if (red != "none") {
     ret = op(OpKind::Sum, {V(smooth)});
     if (red == "mean") {
-      // The weight of the counted positions: nll_loss of -1 everywhere
-      // (pow(lp, 0) is 1 even where lp is -inf), outside autograd.
-      Node *ones = op(OpKind::Pow, {V(lp), L(0)}, {}, "", true);
-      std::vector<BuildOperand> wOps = {V(op(OpKind::Neg, {V(ones)}, {}, "", true)),
-                                        x[1]};
+      // The weight of the counted positions: nll_loss of lp 0 - 1 = -1
+      // everywhere (log_softmax is finite for finite logits). Its
+      // derivative is exactly 0, so it needs no no_grad region (which
+      // would keep forward mode's finite-difference check from moving it).
+      Node *minusOne = op(OpKind::Sub, {V(op(OpKind::Mul, {V(lp), L(0)})), L(1)});
+      std::vector<BuildOperand> wOps = {V(minusOne), x[1]};
       if (weighted) wOps.push_back(x[2]);
       Node *total = op(OpKind::NllLoss, wOps,
                        {{"reduction", std::string("sum")},
-                        {"ignore_index", ignore}},
-                       "", true);
+                        {"ignore_index", ignore}});
       ret = op(OpKind::Div, {V(ret), V(total)});
     }
   }
