@@ -401,8 +401,10 @@ def batch_normalization(c, n, a):
     attrs = {"training": training, "eps": a.get("epsilon", 1e-5),
              # float32's 0.9 is 0.899999976: 1 - m to 7 digits is PyTorch's.
              "momentum": float("%.7g" % (1.0 - a.get("momentum", 0.9)))}
+    # Named as its ONNX output Y, so that the statistics are Y.running_mean
+    # and Y.running_var.
     node = c.emit("batch_norm", [x] + stats + [c.tensor(n.input[1]), c.tensor(n.input[2])],
-                  attrs)
+                  attrs, name=n.output[0])
     if len(n.output) == 1 or not any(n.output[1:]):
         return node
     if not training:

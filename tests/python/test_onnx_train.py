@@ -134,6 +134,42 @@ class OnnxTraining(unittest.TestCase):
         graph = check(self, m, (x, t), ["x", "t"], 13)
         self.assertIn("batch_norm", ops_of(graph))
 
+    def test_batch_norm_running_outputs(self):
+        """A training-mode BatchNormalization whose running statistics are
+        graph outputs: gradc's values under gradc's names, PyTorch's
+        update."""
+        from onnx import TensorProto, helper
+        x = np.random.RandomState(3).randn(6, 3, 4).astype(np.float32)
+        scale, bias = np.array([0.5, 1.0, 2.0], np.float32), np.array([0.1, 0, -0.2], np.float32)
+        mean, var = np.array([0.2, -0.1, 0.0], np.float32), np.array([1.0, 2.0, 0.5], np.float32)
+        inits = [helper.make_tensor(n, TensorProto.FLOAT, [3], v)
+                 for n, v in (("s", scale), ("b", bias), ("m", mean), ("v", var))]
+        node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y", "rm", "rv"],
+                                training_mode=1, momentum=0.9)
+        outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [6, 3, 4]),
+                helper.make_tensor_value_info("rm", TensorProto.FLOAT, [3]),
+                helper.make_tensor_value_info("rv", TensorProto.FLOAT, [3])]
+        g = helper.make_graph([node], "bn", [helper.make_tensor_value_info(
+            "x", TensorProto.FLOAT, [6, 3, 4])], outs, initializer=inits)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "bn.onnx")
+            onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)]), path)
+            graph = gradc.import_onnx(path, trainable=["s", "b"])
+        self.assertEqual(graph["outputs"], ["y", "y.running_mean", "y.running_var"])
+        r = gradc.compile(graph).run(inputs={"x": x}, backward=[])
+        bn = nn.BatchNorm1d(3, momentum=0.1)
+        with torch.no_grad():
+            bn.weight.copy_(torch.from_numpy(scale))
+            bn.bias.copy_(torch.from_numpy(bias))
+            bn.running_mean.copy_(torch.from_numpy(mean))
+            bn.running_var.copy_(torch.from_numpy(var))
+        y = bn.train()(torch.from_numpy(x)).detach().numpy()
+        self.assertLessEqual(rel_err(r.outputs[graph["outputs"][0]], y), RTOL)
+        self.assertLessEqual(rel_err(r.outputs[graph["outputs"][1]], bn.running_mean.numpy()),
+                             RTOL)
+        self.assertLessEqual(rel_err(r.outputs[graph["outputs"][2]], bn.running_var.numpy()),
+                             RTOL)
+
     def test_weighted_losses(self):
         torch.manual_seed(34)
         m = Weighted()
