@@ -225,6 +225,20 @@ class ExportTraining(unittest.TestCase):
         self.assertLessEqual(rel_err(r.outputs["new.1.running_var"], m[1].running_var.numpy()),
                              RTOL)
 
+    def test_batch_norm_without_running_statistics(self):
+        """track_running_stats=False: the batch's statistics even in eval
+        mode, no extra outputs."""
+        torch.manual_seed(26)
+        m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, affine=False,
+                                                          track_running_stats=False),
+                          _Weighted(torch.randn(5, 4))).eval()
+        x = torch.randn(5, 3)
+        graph, _ = compare(self, m, (x,))
+        self.assertEqual(graph["outputs"], ["output"])
+        bn = [n for n in graph["nodes"] if n["op"] == "batch_norm"]
+        self.assertEqual(len(bn[0]["inputs"]), 1)  # trailing absent tensors left out
+        self.assertTrue(bn[0]["attrs"]["training"])
+
     def test_functional_dropout(self):
         def f(x):
             return F.dropout(x, 0.5) + F.dropout(x, p=0.2, training=False)
@@ -281,6 +295,18 @@ class ExportTraining(unittest.TestCase):
         frac = kept[h != 0].mean()
         self.assertGreater(frac, 0.6)
         self.assertLess(frac, 0.9)
+
+
+class _Weighted(nn.Module):
+    """sum(x * r) for a fixed r (a batch norm's output has no gradient
+    under a plain sum or a mean of squares)."""
+
+    def __init__(self, r):
+        super().__init__()
+        self.register_buffer("r", r)
+
+    def forward(self, x):
+        return (x * self.r).sum()
 
 
 class _MeanSquare(nn.Module):
