@@ -64,7 +64,7 @@ static std::string nllPositions(const NllLayout &L, const ValueRef &t,
        " : 0.0;\n";
   c += "  long long xi = (i * " + num(L.classes) + " + (use ? ti : 0)) * " +
        num(L.inner) + " + s;\n";
-  c += body + "}\n";
+  c += body + "  (void)xi; (void)w;\n}\n"; // a pass may need neither
   return c;
 }
 
