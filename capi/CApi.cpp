@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "gradc/gradc.h"
 
+#include "codegen/EntryStatus.h"
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
@@ -214,6 +215,14 @@ template <typename Body> gradc_status call(Body body) {
 
 } // namespace
 
+namespace {
+/// A nonzero status of an entry point (an index out of range) as the
+/// error gradc_last_error() reports.
+void checkStatus(const gradc_graph &graph, unsigned long long status) {
+  if (status) throw gradc::Error(gradc::describeStatus(graph.compiled->info(), status));
+}
+} // namespace
+
 extern "C" {
 
 const char *gradc_version(void) { return GRADC_VERSION_STRING; }
@@ -373,8 +382,9 @@ gradc_status gradc_run(gradc_session *session, const void *const *inputs,
     std::vector<void *> g = gradPointers(*s.graph, grads);
     std::vector<const void *> sd = seedPointers(s, seeds, false);
     s.haveContext = false;
-    s.graph->compiled->fused()(in.data(), out.data(), g.data(), sd.data(),
-                               flags & GRADC_ACCUMULATE, s.scratch.data());
+    checkStatus(*s.graph, s.graph->compiled->fused()(in.data(), out.data(), g.data(),
+                                                     sd.data(), flags & GRADC_ACCUMULATE,
+                                                     s.scratch.data()));
     return GRADC_OK;
   });
 }
@@ -386,8 +396,9 @@ gradc_status gradc_forward(gradc_session *session, const void *const *inputs,
     std::vector<const void *> in = inputPointers(*s.graph, inputs);
     std::vector<void *> out = outputPointers(s, outputs);
     char *scratch = static_cast<char *>(s.scratch.data());
-    s.graph->compiled->forward()(in.data(), out.data(), scratch,
-                                 scratch + s.workspaceOffset);
+    s.haveContext = false;
+    checkStatus(*s.graph, s.graph->compiled->forward()(in.data(), out.data(), scratch,
+                                                       scratch + s.workspaceOffset));
     s.haveContext = true;
     return GRADC_OK;
   });
@@ -405,9 +416,9 @@ gradc_status gradc_backward(gradc_session *session, void *const *grads,
     std::vector<void *> g = gradPointers(*s.graph, grads);
     std::vector<const void *> sd = seedPointers(s, seeds, true);
     char *scratch = static_cast<char *>(s.scratch.data());
-    s.graph->compiled->backward()(scratch, g.data(), sd.data(),
-                                  flags & GRADC_ACCUMULATE,
-                                  scratch + s.workspaceOffset);
+    checkStatus(*s.graph, s.graph->compiled->backward()(scratch, g.data(), sd.data(),
+                                                        flags & GRADC_ACCUMULATE,
+                                                        scratch + s.workspaceOffset));
     return GRADC_OK;
   });
 }

@@ -477,7 +477,9 @@ void ClassEmitter::emitCalls(std::ostringstream &os) {
      << "  /// \\p seeds' roots. With \\p accumulate the gradients are added to the\n"
      << "  /// grad buffers (.grad accumulates), else they overwrite them (as\n"
      << "  /// after x.grad = None). Ends any forward() context.\n"
-     << "  void run(const Seeds &seeds, bool accumulate = false) {\n"
+     << "  /// Returns 0, or the entry point's status when an index read from\n"
+     << "  /// the data is out of range (see the sites listed above).\n"
+     << "  unsigned long long run(const Seeds &seeds, bool accumulate = false) {\n"
      << pointerArray(inputs_, true, "in", true)
      << pointerArray(outputs_, false, "out", false)
      << pointerArray(grads_, false, "grads", false)
@@ -496,18 +498,22 @@ void ClassEmitter::emitCalls(std::ostringstream &os) {
   };
   os << seedList() << "};\n"
      << "    (void)seeds;\n"
-     << "    ::" << p << "_fwd_bwd(in, out, grads, sp, accumulate ? 1ULL : 0ULL, mem_);\n"
-     << "    has_context_ = false;\n  }\n"
+     << "    has_context_ = false;\n"
+     << "    return ::" << p << "_fwd_bwd(in, out, grads, sp, accumulate ? 1ULL : 0ULL, mem_);\n"
+     << "  }\n"
      << "  /// run() with default_seeds().\n"
-     << "  void run(bool accumulate = false) { run(default_seeds(), accumulate); }\n\n"
+     << "  unsigned long long run(bool accumulate = false) {\n"
+     << "    return run(default_seeds(), accumulate);\n  }\n\n"
      << "  /// The forward pass: outputs, plus a context that any number of\n"
      << "  /// backward() calls use (retain_graph=True).\n"
-     << "  void forward() {\n"
+     << "  /// Returns 0, or the status of a failed index check (then there is\n"
+     << "  /// no context).\n"
+     << "  unsigned long long forward() {\n"
      << pointerArray(inputs_, true, "in", true)
      << pointerArray(outputs_, false, "out", false)
-     << "    ::" << p << "_forward(in, out, mem_ + " << contextOffset_
+     << "    unsigned long long st = ::" << p << "_forward(in, out, mem_ + " << contextOffset_
      << "ULL, mem_ + " << workspaceOffset_ << "ULL);\n"
-     << "    has_context_ = true;\n  }\n\n"
+     << "    has_context_ = st == 0;\n    return st;\n  }\n\n"
      << "  /// Backward from \\p seeds' roots on the last forward()'s context;\n"
      << "  /// \\p accumulate as in run(). Returns false, doing nothing, if there\n"
      << "  /// is no context (no forward() yet, or a run() since).\n"

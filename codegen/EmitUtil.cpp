@@ -54,6 +54,14 @@ namespace {
 // Max/min that propagate NaN like PyTorch.
 template <typename T> inline T gc_max(T a, T b) { return (a > b || a != a) ? a : b; }
 template <typename T> inline T gc_min(T a, T b) { return (a < b || a != a) ? a : b; }
+// The status an entry point returns when a check fails (an index out of
+// range): the 1-based check site in bits 48-63, the offending value in bits
+// 0-47, saturated to that range (codegen/EntryStatus.h decodes it).
+inline unsigned long long gc_index_status(unsigned long long site, long long v) {
+  const long long lim = 140737488355327LL;
+  v = v > lim ? lim : v < -lim - 1 ? -lim - 1 : v;
+  return (site << 48) | ((unsigned long long)v & 0xFFFFFFFFFFFFULL);
+}
 // tanh of a float in a form loops vectorize (tanhf does not): for
 // a = |x| < 0.5 the Taylor series to x^17 (truncation under 1e-9
 // relative), else 1 - 2 / (e^2a + 1) with expf, which -fveclib maps to a

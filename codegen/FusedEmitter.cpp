@@ -191,6 +191,10 @@ private:
     case OpKind::LayerNormXhat: case OpKind::Conv1d:
     case OpKind::GroupNorm: case OpKind::GroupNormBackward:
     case OpKind::GroupNormXhat:
+    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+    case OpKind::Select: case OpKind::OneHot:
+    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       break;
     }
     if (pl == e.places.end())
@@ -317,7 +321,7 @@ private:
   }
 
   std::string opaque(const EntryPlan &e, const KernelPlan &k, KernelParams &params,
-                     bool &callsBlas) const {
+                     bool &callsBlas, bool &usesStatus) {
     const Node *n = k.head;
     std::ostringstream unused;
     OpEmitter ops(unused, [&](const Node *x) -> ValueRef {
@@ -327,9 +331,25 @@ private:
       if (!b.literal.empty()) return {"", b.literal};
       return {params.use(b), ""};
     });
+    ops.setStatusSites([this](const Node *x, const std::string &what, int64_t bound) {
+      return statusSite(x, what, bound);
+    });
     std::string code = ops.emit(n, 0);
     callsBlas = ops.callsBlas();
+    usesStatus = ops.usesStatus();
     return code;
+  }
+
+  /// The 1-based number of the check of `n` (one per node and kind of
+  /// value), registered in ModuleInfo::statusSites on first use.
+  int statusSite(const Node *n, const std::string &what, int64_t bound) {
+    auto key = std::make_pair(n, what);
+    auto it = sites_.find(key);
+    if (it != sites_.end()) return it->second;
+    info_.statusSites.push_back({n->displayName(), what, bound});
+    int site = static_cast<int>(info_.statusSites.size());
+    sites_[key] = site;
+    return site;
   }
 
   /// Defines kernel k's function (unless an identical one exists) and
@@ -342,9 +362,9 @@ private:
     // GEMM kernels always call CBLAS; an opaque matmul does unless a shape
     // is degenerate or an operand constant (then a plain loop), which its
     // emitter records.
-    bool callsBlas = k.kind == KernelPlan::Gemm;
+    bool callsBlas = k.kind == KernelPlan::Gemm, usesStatus = false;
     if (k.kind == KernelPlan::Gemm) body += gemm(e, k, params, usesFlags);
-    if (k.kind == KernelPlan::Opaque) body += opaque(e, k, params, callsBlas);
+    if (k.kind == KernelPlan::Opaque) body += opaque(e, k, params, callsBlas, usesStatus);
     if (callsBlas) info_.callsBlas = true;
     if (k.head) body += extraCopies(e, k.head, params, usesFlags);
     if (!k.loop.empty()) {
@@ -376,6 +396,9 @@ private:
     const char *attrs = small ? "inline __attribute__((always_inline)) "
                               : "__attribute__((noinline)) ";
     std::string signature = params.signature(usesFlags);
+    // A kernel with checks records a failure in the entry point's status.
+    if (usesStatus)
+      signature += std::string(signature.empty() ? "" : ", ") + "unsigned long long *st";
     std::string fn = std::string(attrs) + "void " + name + "(" + signature + ") {\n" +
                      align + body + "}\n\n";
     // Kernels shared by the fused and the split entry points are emitted once
@@ -397,7 +420,10 @@ private:
     }
     int unit = e.entry == Entry::Fused ? 0 : 1;
     if (unitDefined_[unit].insert(name).second) unitOrder_[unit].push_back(name);
-    return name + "(" + params.arguments(usesFlags) + ");\n";
+    if (!usesStatus) return name + "(" + params.arguments(usesFlags) + ");\n";
+    // Nothing after a failed check runs: its results would be unspecified.
+    std::string args = params.arguments(usesFlags);
+    return name + "(" + args + (args.empty() ? "" : ", ") + "&st);\n  if (st) return st;\n";
   }
 
   // --- Entry points ------------------------------------------------------
@@ -434,18 +460,18 @@ private:
     bool fused = e.entry == Entry::Fused, fwd = e.entry == Entry::Forward;
     std::string s;
     if (fused)
-      s = "extern \"C\" void " + P + "_fwd_bwd(const void *const *in, void *const *out, "
+      s = "extern \"C\" unsigned long long " + P + "_fwd_bwd(const void *const *in, void *const *out, "
           "void *const *grads, const void *const *seeds, unsigned long long flags, "
           "void *workspace) {\n  char *ws = (char *)workspace;\n";
     else if (fwd)
-      s = "extern \"C\" void " + P + "_forward(const void *const *in, void *const *out, "
+      s = "extern \"C\" unsigned long long " + P + "_forward(const void *const *in, void *const *out, "
           "void *context, void *workspace) {\n  char *ctx = (char *)context;\n"
           "  char *ws = (char *)workspace;\n  const unsigned long long flags = 0;\n";
     else
-      s = "extern \"C\" void " + P + "_backward(const void *context, void *const *grads, "
+      s = "extern \"C\" unsigned long long " + P + "_backward(const void *context, void *const *grads, "
           "const void *const *seeds, unsigned long long flags, void *workspace) {\n"
           "  char *ctx = (char *)context;\n  char *ws = (char *)workspace;\n";
-    s += "  (void)ws; (void)flags;\n";
+    s += "  (void)ws; (void)flags;\n  unsigned long long st = 0;\n";
     if (!fused) s += "  (void)ctx;\n";
     // Values copied at the start: saved inputs, zeros for null seeds.
     std::map<int, std::string> after; // kernel id -> copies after it
@@ -499,7 +525,7 @@ private:
       s += "  " + kernel(e, k);
       s += after[k.id];
     }
-    return s + "}\n\n";
+    return s + "  return st;\n}\n\n";
   }
 
   std::string sizeFunctions() const {
@@ -521,6 +547,7 @@ private:
   std::ostringstream constants_;
   std::string kernels_;
   std::map<std::string, std::string> defined_; // text -> kernel name
+  std::map<std::pair<const Node *, std::string>, int> sites_; // check -> site
   std::map<std::string, KernelText> pieces_;   // kernel name -> its code
   // Kernels of the fused unit (0) and of the forward/backward unit (1), in
   // the order of their first call.

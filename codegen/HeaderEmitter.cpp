@@ -63,7 +63,16 @@ std::string emitCDeclarations(const ModuleInfo &info) {
        << escapeComment(info.inputs[info.gradInputs[j]].name) << "' "
        << info.inputs[info.gradInputs[j]].type.str() << "\n";
   os << "// flags bit 0: accumulate into grads instead of overwriting.\n"
-     << "// Workspaces and contexts must be 64-byte aligned.\n\n";
+     << "// Workspaces and contexts must be 64-byte aligned.\n"
+     << "// Each entry point returns 0, or a status when a value read from the\n"
+     << "// data is out of range (no buffer is touched outside its bounds):\n"
+     << "// bits 48-63 the check site, bits 0-47 the value (two's complement).\n";
+  for (size_t k = 0; k < info.statusSites.size(); ++k) {
+    const StatusSite &site = info.statusSites[k];
+    os << "//   site " << k + 1 << ": " << site.what << " in [0, " << site.bound
+       << ") in node '" << escapeComment(site.node) << "'\n";
+  }
+  os << "\n";
   os << "#define " << P << "_NUM_INPUTS " << info.inputs.size() << "\n"
      << "#define " << P << "_NUM_OUTPUTS " << info.outputs.size() << "\n"
      << "#define " << P << "_NUM_GRADS " << info.gradInputs.size() << "\n"
@@ -72,12 +81,12 @@ std::string emitCDeclarations(const ModuleInfo &info) {
      << "ULL\n#define " << P << "_WORKSPACE_BYTES " << info.workspaceBytes
      << "ULL\n\n";
   os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
-     << "void " << p << "_fwd_bwd(const void *const *inputs, void *const *outputs, "
+     << "unsigned long long " << p << "_fwd_bwd(const void *const *inputs, void *const *outputs, "
      << "void *const *grads, const void *const *seeds, unsigned long long flags, "
      << "void *workspace);\n"
-     << "void " << p << "_forward(const void *const *inputs, void *const *outputs, "
+     << "unsigned long long " << p << "_forward(const void *const *inputs, void *const *outputs, "
      << "void *context, void *workspace);\n"
-     << "void " << p << "_backward(const void *context, void *const *grads, "
+     << "unsigned long long " << p << "_backward(const void *context, void *const *grads, "
      << "const void *const *seeds, unsigned long long flags, void *workspace);\n"
      << "unsigned long long " << p << "_fused_workspace_bytes(void);\n"
      << "unsigned long long " << p << "_context_bytes(void);\n"

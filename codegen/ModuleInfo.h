@@ -3,15 +3,19 @@
 // The ABI of a generated translation unit (DESIGN.md, "Generated code and
 // its ABI"). With P = symbolPrefix:
 //
-//   void P_fwd_bwd(const void *const *inputs, void *const *outputs,
-//                  void *const *grads, const void *const *seeds,
-//                  unsigned long long flags, void *workspace);
-//   void P_forward(const void *const *inputs, void *const *outputs,
-//                  void *context, void *workspace);
-//   void P_backward(const void *context, void *const *grads,
-//                   const void *const *seeds, unsigned long long flags,
-//                   void *workspace);
+//   unsigned long long P_fwd_bwd(const void *const *inputs,
+//                  void *const *outputs, void *const *grads,
+//                  const void *const *seeds, unsigned long long flags,
+//                  void *workspace);
+//   unsigned long long P_forward(const void *const *inputs,
+//                  void *const *outputs, void *context, void *workspace);
+//   unsigned long long P_backward(const void *context, void *const *grads,
+//                  const void *const *seeds, unsigned long long flags,
+//                  void *workspace);
 //
+// Each returns 0, or the status of the first check that failed (an index
+// out of range: codegen/EntryStatus.h); the outputs are then unspecified,
+// but no buffer was read or written outside its bounds.
 // inputs: one per graph input, in declaration order. outputs: one per
 // output. grads: one per requires_grad input, in input order; a null entry
 // skips that gradient. seeds: one per output; null means "not a backward
@@ -47,6 +51,15 @@ struct TensorArg {
   std::string gradFn;        ///< Outputs: PyTorch grad_fn name, if any.
 };
 
+/// A place in the generated code that checks what only the data reveals
+/// (an index against its range). A failing check makes the entry point
+/// return a status naming its site (codegen/EntryStatus.h).
+struct StatusSite {
+  std::string node;  ///< The node's name as the user wrote it.
+  std::string what;  ///< What is checked: "index", "target", "class".
+  int64_t bound = 0; ///< Valid values are [0, bound).
+};
+
 /// Description of a generated module: its symbols and argument layout.
 struct ModuleInfo {
   std::string graphName;
@@ -60,6 +73,8 @@ struct ModuleInfo {
   /// The code calls CBLAS (cblas_sgemm/cblas_dgemm: a matrix product), so
   /// the BLAS library must be loadable.
   bool callsBlas = false;
+  /// The check sites; site k (1-based) of a status is statusSites[k - 1].
+  std::vector<StatusSite> statusSites;
 
   std::string fusedSymbol() const { return symbolPrefix + "_fwd_bwd"; }
   std::string forwardSymbol() const { return symbolPrefix + "_forward"; }
@@ -67,11 +82,15 @@ struct ModuleInfo {
 };
 
 /// Signatures of the entry points, for hosts that call them.
-using FusedFn = void (*)(const void *const *, void *const *, void *const *,
-                         const void *const *, unsigned long long, void *);
-using ForwardFn = void (*)(const void *const *, void *const *, void *, void *);
-using BackwardFn = void (*)(const void *, void *const *, const void *const *,
-                            unsigned long long, void *);
+/// Each returns a status: 0, or a failed check (codegen/EntryStatus.h).
+using FusedFn = unsigned long long (*)(const void *const *, void *const *,
+                                       void *const *, const void *const *,
+                                       unsigned long long, void *);
+using ForwardFn = unsigned long long (*)(const void *const *, void *const *,
+                                         void *, void *);
+using BackwardFn = unsigned long long (*)(const void *, void *const *,
+                                          const void *const *,
+                                          unsigned long long, void *);
 
 } // namespace gradc
 

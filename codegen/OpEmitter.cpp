@@ -212,6 +212,10 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not elementwise");
   }
@@ -545,8 +549,9 @@ std::string OpEmitter::crossEntropyRows(const Node *n, const Node *x,
 }
 
 std::string OpEmitter::crossEntropy(const Node *n) {
-  // loss_i = mx + log(s) - x_i[t_i]; out-of-range targets give NaN (PyTorch
-  // raises an error); rows with t_i == ignore_index are left out.
+  // loss_i = mx + log(s) - x_i[t_i]; rows with t_i == ignore_index are
+  // left out; a target out of range reads no logit and is reported
+  // through the status (PyTorch raises an error).
   const Node *x = n->operands[0], *t = n->operands[1];
   CrossEntropyLayout L(n, x);
   DType dt = x->type.dtype;
@@ -555,24 +560,34 @@ std::string OpEmitter::crossEntropy(const Node *n) {
   std::string xt = xv.isSplat() ? xv.literal
                                 : xv.ptr + "[i * " + num(L.classes) + " + ti]";
   std::string body =
-      "  double li = ignored ? 0.0 : !valid ? __builtin_nan(\"\") : "
-      "(double)mx + log(s) - (double)" + xt + ";\n  if (!ignored) ++cnt;\n";
+      "  double li = ignored || !valid ? 0.0 : "
+      "(double)mx + log(s) - (double)" + xt + ";\n  if (!ignored) ++cnt;\n"
+      "  bad |= !ignored && !valid;\n";
   if (L.reduction == "none")
     body += "  " + ptrOf(n) + "[i] = (" + T + ")li;\n";
   else
     body += "  acc += li;\n";
   std::string fin = L.reduction == "mean" ? "acc / (double)cnt" : "acc";
-  std::string code = "double acc = 0; long long cnt = 0;\n" +
+  std::string code = "double acc = 0; long long cnt = 0; bool bad = false;\n" +
                      crossEntropyRows(n, x, t, body);
   if (L.reduction != "none")
     code += ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n";
+  // A target out of [0, C) that is not ignore_index: the status names it
+  // (PyTorch raises an error); the row reads no logits.
+  ValueRef tv = valueOf_(t);
+  code += reportBadIndex(n, "target", L.classes, "bad", L.rows,
+                         [&](const std::string &q) {
+                           return tv.isSplat() ? tv.literal : tv.ptr + "[" + q + "]";
+                         },
+                         "v == " + num(L.ignore)); // ignore_index is no error
   return code + "(void)acc; (void)cnt;\n";
 }
 
 std::string OpEmitter::crossEntropyBackward(const Node *n) {
   // dx_ik = (exp(x_ik - mx) / s - [k == t_i]) * scale_i with scale_i = g
   // (sum), g / count (mean) or g_i (none); 0 for ignored rows, NaN for
-  // rows with an out-of-range target.
+  // rows with an out-of-range target (the forward has reported it: a
+  // backward runs only on a context the forward completed).
   const Node *g = n->operands[0], *x = n->operands[1], *t = n->operands[2];
   CrossEntropyLayout L(n, x);
   DType dt = x->type.dtype;
@@ -637,6 +652,9 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::Slice:
       code = slice(n);
       break;
+    case OpKind::Select:
+      code = select(n);
+      break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
@@ -668,6 +686,10 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::LayerNormBackward: case OpKind::LayerNormXhat:
     case OpKind::Conv1d: case OpKind::GroupNorm:
     case OpKind::GroupNormBackward: case OpKind::GroupNormXhat:
+    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+    case OpKind::OneHot:
+    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       // The op list calls it a shape op; an empty kernel would be wrong.
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
@@ -705,6 +727,7 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::GroupNorm:
     case OpKind::GroupNormBackward:
     case OpKind::GroupNormXhat:
+    case OpKind::Select:
       code = normalizationCode(n, valueOf_);
       break;
     case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
@@ -716,6 +739,14 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     case OpKind::NllLoss: code = nllLoss(n); break;
     case OpKind::NllLossBackward: code = nllLossBackward(n); break;
     case OpKind::Cumsum: code = cumsum(n); break;
+    case OpKind::Embedding: code = embedding(n); break;
+    case OpKind::IndexSelect: code = indexSelect(n); break;
+    case OpKind::IndexSelectBackward: code = indexSelectBackward(n); break;
+    case OpKind::Gather: code = gather(n); break;
+    case OpKind::GatherBackward: code = gatherBackward(n); break;
+    case OpKind::OneHot: code = oneHot(n); break;
+    case OpKind::Arange: case OpKind::Full:
+    case OpKind::ZerosLike: case OpKind::OnesLike: code = factory(n); break;
     case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
     case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
     case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:

@@ -42,6 +42,29 @@ public:
   /// loaded), as recorded by the emitter rather than found in the text.
   bool callsBlas() const { return callsBlas_; }
 
+  /// Registers check sites: called with the node, what is checked and the
+  /// bound, it returns the site's 1-based number (codegen/EntryStatus.h).
+  using SiteFn = std::function<int(const Node *, const std::string &, int64_t)>;
+  void setStatusSites(SiteFn fn) { siteOf_ = std::move(fn); }
+  /// True once emit() has written a check: the kernel then takes the
+  /// status slot `st` (an unsigned long long *) and its caller returns the
+  /// status when it is set.
+  bool usesStatus() const { return usesStatus_; }
+
+  /// The one helper an op's template calls to check data-dependent values
+  /// (docs/architecture.md, "Adding an op"). It returns the statements
+  /// that, run after a loop which set the bool `flag` when some value was
+  /// out of [0, bound), find the first such value (re-reading it with
+  /// `valueAt(i)`, i < count) and record it in the status slot. The loop
+  /// itself must keep its reads and writes in bounds (clamp or skip).
+  /// `exempt`, if given, is a condition on `v` that is no error (a
+  /// target equal to ignore_index).
+  std::string reportBadIndex(const Node *n, const std::string &what,
+                             int64_t bound, const std::string &flag,
+                             int64_t count,
+                             const std::function<std::string(const std::string &)> &valueAt,
+                             const std::string &exempt = "");
+
 private:
   std::string elementwise(const Node *n);
   std::string reduce(const Node *n);
@@ -82,6 +105,19 @@ private:
   /// (codegen/ScanEmitter.cpp).
   std::string cumsum(const Node *n);
 
+  /// Indexing ops and their backward scatter-adds
+  /// (codegen/IndexEmitter.cpp).
+  std::string embedding(const Node *n);
+  std::string indexSelect(const Node *n);
+  std::string indexSelectBackward(const Node *n);
+  std::string gather(const Node *n);
+  std::string gatherBackward(const Node *n);
+  std::string select(const Node *n);
+  std::string oneHot(const Node *n);
+
+  /// arange, full, zeros_like, ones_like (codegen/FactoryEmitter.cpp).
+  std::string factory(const Node *n);
+
   /// Reads operand `x` at the multi-index `vars` of an iteration space of
   /// shape `space` (x broadcasts to it), or at `flat` when x has that shape.
   std::string at(const Node *x, const Shape &space,
@@ -90,6 +126,8 @@ private:
 
   std::ostringstream &constants_;
   bool callsBlas_ = false;
+  bool usesStatus_ = false;
+  SiteFn siteOf_;
   std::function<ValueRef(const Node *)> valueOf_;
 };
 

@@ -102,7 +102,12 @@ std::string OpEmitter::statReduction(const Node *n) {
     break;
   }
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  case OpKind::AdaptiveAvgPool2d: case OpKind::AdaptiveAvgPool2dBackward: case OpKind::AvgPool2d: case OpKind::AvgPool2dBackward: case OpKind::Conv1d: case OpKind::Conv2d: case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward: case OpKind::Grad: case OpKind::GroupNorm: case OpKind::GroupNormBackward: case OpKind::GroupNormXhat: case OpKind::LayerNorm: case OpKind::LayerNormBackward: case OpKind::LayerNormXhat: case OpKind::MaxPool2d: case OpKind::MaxPool2dBackward:
+  case OpKind::AdaptiveAvgPool2d: case OpKind::AdaptiveAvgPool2dBackward: case OpKind::AvgPool2d: case OpKind::AvgPool2dBackward: case OpKind::Conv1d: case OpKind::Conv2d: case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward: case OpKind::Grad: case OpKind::GroupNorm: case OpKind::GroupNormBackward: case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
+  case OpKind::LayerNorm: case OpKind::LayerNormBackward: case OpKind::LayerNormXhat: case OpKind::MaxPool2d: case OpKind::MaxPool2dBackward:
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
   case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:

@@ -219,6 +219,20 @@ DslValue DslLowerer::evalCall(const Expr &e, bool root) {
   if ((*op == OpKind::Max || *op == OpKind::Min) && pos.size() >= 2 &&
       pos[1].kind == DslValue::Tensor)
     op = *op == OpKind::Max ? OpKind::Maximum : OpKind::Minimum;
+  // torch.arange(end), arange(start, end[, step]): one number is the end.
+  if (*op == OpKind::Arange && pos.size() == 1) {
+    DslValue zero = pos[0];
+    zero.isInt = true;
+    zero.fitsInt64 = true;
+    zero.ival = 0;
+    zero.num = 0;
+    pos.insert(pos.begin(), zero);
+  }
+  // torch.gather(x, dim, index) and torch.index_select(x, dim, index) put
+  // the dim between the tensors: the index is the second operand.
+  if ((*op == OpKind::Gather || *op == OpKind::IndexSelect) && pos.size() == 3 &&
+      pos[1].kind == DslValue::Number && pos[2].kind == DslValue::Tensor)
+    std::swap(pos[1], pos[2]);
   return callOp(*op, fname, std::move(pos), e, loc, root);
 }
 
@@ -407,6 +421,10 @@ DslLowerer::CallArgs DslLowerer::bindArgs(const CallShape &shape,
                            : " (it takes: " + joined(known) + ")"));
     if (attrs.count(k.name))
       fail(k.loc, spelled + "() got multiple values for '" + k.name + "'");
+    if (k.name == "dtype") { // dtype=torch.long, dtype=f64, dtype="i32"
+      attrs["dtype"] = std::string(dtypeName(dtypeOf(*k.value)));
+      continue;
+    }
     DslValue v = eval(*k.value, false);
     if (v.kind != DslValue::None)
       attrs[k.name] = toAttr(v, "'" + k.name + "'");

@@ -439,16 +439,20 @@ DslValue DslLowerer::evalSubscript(const Expr &e, bool root) {
   // Every index is a slice a:b:c of the dimension at its position; full
   // slices (:) leave their dimension alone. Each other slice is one slice
   // node, applied in order; the last gets the statement's name.
+  // An integer index selects (x[0], x[:, -1]): one select node per integer,
+  // applied after the slices from the last dim down, so that each dim
+  // number still means the position written.
   struct Cut {
     int64_t dim;
     const Expr *slice;
   };
-  std::vector<Cut> cuts;
+  std::vector<Cut> cuts, picks;
   for (size_t i = 1; i < e.items.size(); ++i) {
     const Expr &s = *e.items[i];
-    if (s.kind != Expr::Slice)
-      fail(s.start, "integer indexing is not supported (gradc has no select "
-                    "op); write a slice like x[i:i+1] and .squeeze(dim) it");
+    if (s.kind != Expr::Slice) {
+      picks.push_back({static_cast<int64_t>(i - 1), &s});
+      continue;
+    }
     bool full = true;
     for (const ExprPtr &b : s.items)
       if (b && b->kind != Expr::None) full = false;
@@ -465,9 +469,16 @@ DslValue DslLowerer::evalSubscript(const Expr &e, bool root) {
       if (v.kind == DslValue::None) continue;
       attrs[keys[k]] = toInt(v, std::string("slice ") + keys[k]);
     }
-    bool last = c + 1 == cuts.size();
+    bool last = c + 1 == cuts.size() && picks.empty();
     cur = tensor(makeOp(OpKind::Slice, {cur}, attrs, cuts[c].slice->loc,
                         root && last),
+                 e.start);
+  }
+  for (size_t c = picks.size(); c-- > 0;) {
+    DslValue v = eval(*picks[c].slice, false);
+    AttrMap attrs{{"dim", picks[c].dim}, {"index", toInt(v, "an index")}};
+    cur = tensor(makeOp(OpKind::Select, {cur}, attrs, picks[c].slice->start,
+                        root && c == 0),
                  e.start);
   }
   return cur;

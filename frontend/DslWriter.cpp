@@ -87,7 +87,11 @@ const char *infixOp(OpKind k, int &prec) {
   case OpKind::LayerNorm: case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat: return nullptr;
+  case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike: return nullptr;
   }
 }
 
@@ -427,6 +431,28 @@ Text Writer::expr(const Node &n) {
     if (*st != 1) idx += ":" + std::to_string(*st);
     return {wrap(operand(n, 0), kPostfix) + "[" + idx + "]", kPostfix};
   }
+  case OpKind::Full:
+    // The DSL's full([2, 3], v) declares an input initialized to v (which
+    // a caller may override), not this constant.
+    inexpressible(n, "the full op has no DSL form (full(...) declares an "
+                     "input there); write an input with that value instead");
+  case OpKind::Gather: case OpKind::IndexSelect: {
+    // PyTorch's order: x.gather(dim, index), x.index_select(dim, index).
+    const int64_t *d = intAttr(n, "dim");
+    if (!tensorFirst || literal(n, 1) || !d || n.attrs.size() != 1) break;
+    return {wrap(operand(n, 0), kPostfix) + "." + name + "(" + std::to_string(*d) +
+                ", " + operand(n, 1).s + ")",
+            kPostfix};
+  }
+  case OpKind::Select: {
+    // x[:, 2] selects index 2 of dim 1.
+    const int64_t *d = intAttr(n, "dim"), *i = intAttr(n, "index");
+    if (!tensorFirst || !d || !i || n.attrs.size() != 2 || *d < 0 || *d > 64) break;
+    std::string idx;
+    for (int64_t k = 0; k < *d; ++k) idx += ":, ";
+    return {wrap(operand(n, 0), kPostfix) + "[" + idx + std::to_string(*i) + "]",
+            kPostfix};
+  }
   case OpKind::Concat: {
     std::string list = "[";
     for (size_t i = 0; i < n.operands.size(); ++i)
@@ -466,6 +492,9 @@ Text Writer::expr(const Node &n) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::ZerosLike: case OpKind::OnesLike:
     break;
   }
   return {call(n, name, 0, {}, true), kPostfix};

@@ -480,7 +480,11 @@ NodeSpec Loader::readNode(const json &j, const std::string &where) const {
   if (op.is_string())
     n.composite = findDecomposition(op.get_ref<const std::string &>());
   if (!n.composite) n.op = readOp(op, where);
-  const json &ins = required(j, "inputs", where);
+  // An op without operands (arange, full) may leave "inputs" out.
+  static const json kNoInputs = json::array();
+  bool noOperands = !n.composite && opInfo(n.op).maxArity == 0;
+  const json &ins = noOperands && !j.contains("inputs") ? kNoInputs
+                                                        : required(j, "inputs", where);
   if (!ins.is_array())
     fail(where + ".inputs", "expected a list of names and numbers, got " +
                                 describe(ins));

@@ -157,6 +157,9 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
       st[d] *= getInt(v->attrs, "step", 1);
       break;
     }
+    case OpKind::Select: // drops dim
+      st.erase(st.begin() + getInt(v->attrs, "dim", 0));
+      break;
     case OpKind::Squeeze: { // drops the listed (default: all) size-1 dims
       std::vector<int64_t> listed = getInts(v->attrs, "dim", {}), s2;
       bool all = !v->attrs.count("dim");
@@ -211,6 +214,10 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
     case OpKind::LayerNormXhat: case OpKind::Conv1d:
     case OpKind::GroupNorm: case OpKind::GroupNormBackward:
     case OpKind::GroupNormXhat:
+    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+    case OpKind::OneHot:
+    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       break;
     }
   }
@@ -345,6 +352,10 @@ std::string gradFnName(const Node &n) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     return info.gradFn;
   }
 }

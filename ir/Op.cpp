@@ -3,6 +3,8 @@
 
 #include "ir/ConvGeometry.h"
 #include "ir/Error.h"
+#include "ir/FactoryShapes.h"
+#include "ir/IndexShapes.h"
 #include "ir/NormShapes.h"
 #include "ir/PoolGeometry.h"
 

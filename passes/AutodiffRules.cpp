@@ -194,6 +194,10 @@ void unaryRule(Ctx &c) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw noRule(y);
   }
   c.set(0, r);
@@ -297,6 +301,10 @@ void binaryRule(Ctx &c) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw noRule(c.y);
   }
 }
@@ -413,6 +421,10 @@ void reduceRule(Ctx &c) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::Select: case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     // A reduction without a rule must not get a zero gradient silently.
     throw noRule(c.y);
   }
@@ -446,6 +458,15 @@ void shapeRule(Ctx &c) {
                    {"start", y->attrs.at("start")}, {"end", y->attrs.at("end")},
                    {"step", y->attrs.at("step")}}));
     return;
+  case OpKind::Select: { // g goes back to row `index` of dim, zeros elsewhere
+    int64_t d = getInt(y->attrs, "dim", 0), i = getInt(y->attrs, "index", 0);
+    Shape kept = g->type.shape;
+    kept.insert(kept.begin() + d, 1);
+    c.set(0, b.op(OpKind::SliceBackward, {b.reshape(g, kept)},
+                  {{"shape", x->type.shape}, {"dim", d}, {"start", i},
+                   {"end", i + 1}, {"step", int64_t(1)}}));
+    return;
+  }
   case OpKind::Concat: { // each operand gets its slice of g
     int64_t d = getInt(y->attrs, "dim", 0), off = 0;
     for (size_t i = 0; i < y->operands.size(); ++i) {
@@ -489,6 +510,10 @@ void shapeRule(Ctx &c) {
   case OpKind::LayerNormXhat: case OpKind::Conv1d:
   case OpKind::GroupNorm: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+  case OpKind::OneHot:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
     throw noRule(y);
   }
 }
@@ -646,6 +671,36 @@ void specialRule(Ctx &c) {
     return;
   case OpKind::Argmax: case OpKind::Argmin: // integer result: no gradient
     return;
+  case OpKind::OneHot: // integer result: no gradient
+  case OpKind::Arange: case OpKind::Full: // constants: no gradient
+  case OpKind::ZerosLike: case OpKind::OnesLike:
+    return;
+  case OpKind::Embedding: {
+    // y[p, :] = w[idx[p], :], so dw[r, :] = sum over p with idx[p] = r of
+    // g[p, :]: index_select's scatter-add on the flattened index, the row
+    // padding_idx left at zero as in PyTorch.
+    Node *idx = c.a(), *w = c.bOp();
+    if (!c.need(1)) return;
+    int64_t n = idx->type.numel(), dim = w->type.shape[1];
+    AttrMap a = {{"dim", int64_t(0)}, {"input_size", w->type.shape}};
+    if (y->attrs.count("padding_idx")) a["padding_idx"] = y->attrs.at("padding_idx");
+    c.grads[1] = b.op(OpKind::IndexSelectBackward,
+                      {b.reshape(g, {n, dim}), b.reshape(idx, {n})}, a);
+    return;
+  }
+  case OpKind::IndexSelect: // dx[.., index[j], ..] += g[.., j, ..]
+    if (c.need(0))
+      c.grads[0] = b.op(OpKind::IndexSelectBackward, {g, c.bOp()},
+                        {{"dim", y->attrs.at("dim")},
+                         {"input_size", c.a()->type.shape}});
+    return;
+  case OpKind::Gather: // y[i] = x[i with dim -> index[i]]: dx[..] += g[i]
+    if (c.need(0))
+      c.grads[0] = b.op(OpKind::GatherBackward, {g, c.bOp()},
+                        {{"dim", y->attrs.at("dim")},
+                         {"input_size", c.a()->type.shape}});
+    return;
+
   case OpKind::Triu: case OpKind::Tril: // the same mask on g
     c.set(0, b.op(y->op, {g}, y->attrs));
     return;
@@ -777,6 +832,8 @@ void specialRule(Ctx &c) {
   case OpKind::LayerNormBackward:
   case OpKind::LayerNormXhat: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
+  case OpKind::Select:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     throw noRule(y);
   // The convolution and pooling backward helpers, differentiated again
   // when a gradient is (passes/HelperVjpRules).

@@ -143,6 +143,58 @@ Node *sliceRule(Ctx &c) {
   return c.b.op(OpKind::Slice, {t}, at);
 }
 
+// --- Indexing ---------------------------------------------------------
+// Each op is linear in its float operand x (indices are data, not
+// variables), so its tangent is the op applied to dx:
+//   embedding:      dy[p, :] = dw[idx[p], :]
+//   index_select:   dy = index_select(dx, dim, index)
+//   gather:         dy = gather(dx, dim, index)
+//   select:         dy = select(dx, dim, index)
+//   the backward scatter-adds: dy = scatter-add of dg at the same places.
+// With a batch of K directions the tangent has a leading K dim: dims move
+// by s, an input_size gains K in front, and gather's index is broadcast
+// over K (gather wants an index of the input's rank).
+
+/// embedding: index_select of dw's rows (dim s) by the flattened index,
+/// reshaped to [K?, *idx.shape, D].
+Node *embeddingRule(Ctx &c) {
+  Node *dw = c.dx[1];
+  if (!dw) return nullptr;
+  Node *idx = c.x(0);
+  Node *flat = c.b.reshape(idx, {idx->type.numel()});
+  Node *rows = c.b.op(OpKind::IndexSelect, {dw, flat}, {{"dim", c.s()}});
+  Node *dy = c.b.reshape(rows, c.lead(c.y->type.shape));
+  if (!c.y->attrs.count("padding_idx")) return dy;
+  // The row padding_idx is a constant as far as the VJP goes (it gets no
+  // gradient); its tangent is 0 too, so both modes give one Jacobian.
+  Shape col = idx->type.shape;
+  col.push_back(1);
+  Node *pad = c.b.scalar(static_cast<double>(getInt(c.y->attrs, "padding_idx", 0)),
+                         idx->type.dtype);
+  Node *keep = c.b.op(OpKind::Ne, {c.b.reshape(idx, col), pad});
+  return c.b.op(OpKind::Where, {keep, dy, c.zero()});
+}
+
+/// index_select, gather, select and the two scatter-adds: the same op on
+/// the tangent of operand 0.
+Node *indexingRule(Ctx &c) {
+  Node *t = c.dx[0];
+  if (!t) return nullptr;
+  AttrMap at = c.y->attrs;
+  at["dim"] = getInt(c.y->attrs, "dim", 0) + c.s();
+  if (at.count("input_size"))
+    at["input_size"] = c.lead(getInts(c.y->attrs, "input_size", {}));
+  if (c.y->op == OpKind::Select) return c.b.op(OpKind::Select, {t}, at);
+  Node *index = c.x(1);
+  bool gatherLike = c.y->op == OpKind::Gather || c.y->op == OpKind::GatherBackward;
+  if (gatherLike && c.K) {
+    Shape one = index->type.shape;
+    one.insert(one.begin(), 1);
+    index = c.b.expandTo(c.b.reshape(index, one), c.lead(index->type.shape));
+  }
+  return c.b.op(c.y->op, {t, index}, at);
+}
+
 /// concat: dy = concat(dx_i), zeros for operands without a tangent.
 Node *concatRule(Ctx &c) {
   bool any = false;
@@ -412,6 +464,19 @@ Node *rule(Ctx &c) {
     if (y->operands.size() > 1) ops.push_back(c.x(1));
     return b.mul(c.liftY(0), b.op(OpKind::Dropout, ops, y->attrs));
   }
+  // Indexing: linear in the float operand, so each tangent is the same op
+  // on the tangent (indices have none).
+  case OpKind::Embedding: return embeddingRule(c);
+  case OpKind::IndexSelect:
+  case OpKind::Gather:
+  case OpKind::Select:
+  case OpKind::IndexSelectBackward:
+  case OpKind::GatherBackward: return indexingRule(c);
+  case OpKind::OneHot: return nullptr; // integer result: no tangent
+  case OpKind::Arange:
+  case OpKind::Full:
+  case OpKind::ZerosLike:
+  case OpKind::OnesLike: return nullptr; // constants: no tangent
   // Activations, elementwise math, statistics, masks (JvpRulesMath.cpp).
   case OpKind::Gelu:
   case OpKind::Silu:

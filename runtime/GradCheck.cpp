@@ -91,7 +91,11 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
     case OpKind::LayerNorm: case OpKind::LayerNormBackward:
     case OpKind::LayerNormXhat: case OpKind::Conv1d:
     case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-    case OpKind::GroupNormXhat: {
+    case OpKind::GroupNormXhat:
+    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+    case OpKind::Select: case OpKind::OneHot:
+    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike: {
       std::vector<Node *> ops;
       for (const Node *o : n->operands) ops.push_back(map.at(o));
       Node *m = r->addNode(n->op, ops, n->attrs, n->name);

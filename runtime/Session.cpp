@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "codegen/EntryStatus.h"
 #include "ir/Error.h"
 #include "ir/Limits.h"
 #include "runtime/InputInit.h"
@@ -180,10 +181,17 @@ void Session::fillPointers() {
   for (Tensor &t : grads_) gradPtrs_.push_back(t.data());
 }
 
+void Session::check(unsigned long long status) const {
+  // An index out of range: the generated code stayed in bounds and says
+  // where (codegen/EntryStatus.h).
+  if (status) throw Error(describeStatus(g_.info(), status));
+}
+
 void Session::forward() {
   checkInputsSet();
   fillPointers();
-  g_.forward()(inPtrs_.data(), outPtrs_.data(), ctx_.data(), ws_.data());
+  haveContext_ = false;
+  check(g_.forward()(inPtrs_.data(), outPtrs_.data(), ctx_.data(), ws_.data()));
   haveContext_ = true;
 }
 
@@ -196,7 +204,8 @@ void Session::backward(const std::vector<Root> &roots) {
   for (size_t j = 0; j < grads_.size(); ++j)
     if (!gradValid_[j]) grads_[j].fill(0);
   fillPointers();
-  g_.backward()(ctx_.data(), gradPtrs_.data(), seeds, kFlagAccumulate, ws_.data());
+  check(g_.backward()(ctx_.data(), gradPtrs_.data(), seeds, kFlagAccumulate,
+                      ws_.data()));
   for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
 }
 
@@ -207,8 +216,8 @@ void Session::runFused(const std::vector<Root> &roots, bool accumulate) {
     for (size_t j = 0; j < grads_.size(); ++j)
       if (!gradValid_[j]) grads_[j].fill(0);
   fillPointers();
-  g_.fused()(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(), seeds,
-             accumulate ? kFlagAccumulate : 0, fusedWs_.data());
+  check(g_.fused()(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(), seeds,
+                   accumulate ? kFlagAccumulate : 0, fusedWs_.data()));
   if (!roots.empty())
     for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
 }

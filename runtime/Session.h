@@ -71,6 +71,9 @@ public:
 
 private:
   void checkInputsSet() const;
+  /// Throws gradc::Error naming the node and the value for a nonzero
+  /// status of an entry point (an index out of range).
+  void check(unsigned long long status) const;
   /// Validates roots and fills the seed pointer array (seedPtrs_).
   const void *const *seedPointers(const std::vector<Root> &roots);
   /// Fills the input, output and gradient pointer arrays.

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Error.h"
 #include "runtime/ThreadPool.h"
+#include "codegen/EntryStatus.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
 #include "tools/RunSetup.h"
@@ -155,13 +156,15 @@ int benchCommand(int argc, char **argv) {
   CallBuffers b = prepareCall(r);
   FusedFn fn = r.compiled->fused();
   auto call = [&] {
-    fn(b.in.data(), b.out.data(), b.gradPtrs.data(), b.seedPtrs.data(), 0,
-       b.workspace.data());
+    return fn(b.in.data(), b.out.data(), b.gradPtrs.data(), b.seedPtrs.data(), 0,
+              b.workspace.data());
   };
 
   // Warm up (page faults, caches, thread wake-ups) and size a batch so one
   // sample lasts at least ~20 us.
-  for (int i = 0; i < 3; ++i) call();
+  for (int i = 0; i < 3; ++i)
+    if (unsigned long long st = call()) // an index out of range: say where
+      throw Error(describeStatus(r.compiled->info(), st));
   double t0 = nowNs();
   call();
   double once = std::max(nowNs() - t0, 1.0);

@@ -1,6 +1,8 @@
 //===- python/src/PyGraph.cpp - A compiled graph for Python ---------------===//
 #include "python/src/PyGraph.h"
 
+#include "codegen/EntryStatus.h"
+
 #include "ir/Error.h"
 #include "ir/Limits.h"
 #include "python/src/Arrays.h"
@@ -243,13 +245,15 @@ RunResult PyGraph::run(py::handle inputs, py::handle seeds,
   for (size_t i = 0; i < inputs_.size(); ++i) inPtrs_[i] = inputs_[i].data();
   RunResult r;
   r.outputs = newOutputs();
+  unsigned long long status = 0;
   {
     // Other Python threads may run meanwhile; this graph stays busy_.
     py::gil_scoped_release release;
-    compiled_->fused()(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(),
-                       seedPtrs_.data(), accumulate ? kFlagAccumulate : 0,
-                       fusedWs_.data());
+    status = compiled_->fused()(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(),
+                                seedPtrs_.data(), accumulate ? kFlagAccumulate : 0,
+                                fusedWs_.data());
   }
+  checkStatus(status);
   // The forward/backward context is not touched by the fused call, but a
   // later backward() must follow a forward() of the current inputs.
   haveContext_ = false;
@@ -267,11 +271,14 @@ py::dict PyGraph::forward(py::handle inputs) {
   checkInputsSet();
   for (size_t i = 0; i < inputs_.size(); ++i) inPtrs_[i] = inputs_[i].data();
   py::dict out = newOutputs();
+  unsigned long long status = 0;
+  haveContext_ = false;
   {
     py::gil_scoped_release release;
-    compiled_->forward()(inPtrs_.data(), outPtrs_.data(), ctx_.data(),
-                         ws_.data());
+    status = compiled_->forward()(inPtrs_.data(), outPtrs_.data(), ctx_.data(),
+                                  ws_.data());
   }
+  checkStatus(status);
   haveContext_ = true;
   return out;
 }
@@ -289,11 +296,13 @@ void PyGraph::backward(py::handle outputs, py::handle seeds) {
       std::memset(grads_[j].mutable_data(), 0, grads_[j].nbytes());
     gradPtrs_[j] = grads_[j].mutable_data();
   }
+  unsigned long long status = 0;
   {
     py::gil_scoped_release release;
-    compiled_->backward()(ctx_.data(), gradPtrs_.data(), seedPtrs_.data(),
-                          kFlagAccumulate, ws_.data());
+    status = compiled_->backward()(ctx_.data(), gradPtrs_.data(), seedPtrs_.data(),
+                                   kFlagAccumulate, ws_.data());
   }
+  checkStatus(status);
   for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
   for (py::array &a : seedArrays_) a = py::array();
 }
@@ -361,20 +370,27 @@ std::vector<double> PyGraph::timeFused(py::handle backward, py::handle seeds,
   newOutputs();
   std::vector<double> ns(static_cast<size_t>(iters));
   FusedFn fn = compiled_->fused();
-  unsigned long long flags = accumulate ? kFlagAccumulate : 0;
+  unsigned long long flags = accumulate ? kFlagAccumulate : 0, status = 0;
   {
     py::gil_scoped_release release;
     for (double &t : ns) {
       auto t0 = std::chrono::steady_clock::now();
-      fn(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(), seedPtrs_.data(),
-         flags, fusedWs_.data());
+      status |= fn(inPtrs_.data(), outPtrs_.data(), gradPtrs_.data(),
+                   seedPtrs_.data(), flags, fusedWs_.data());
       auto t1 = std::chrono::steady_clock::now();
       t = std::chrono::duration<double, std::nano>(t1 - t0).count();
     }
   }
+  checkStatus(status);
   for (size_t j = 0; j < gradValid_.size(); ++j) gradValid_[j] = true;
   haveContext_ = false;
   return ns;
+}
+
+void PyGraph::checkStatus(unsigned long long status) const {
+  // An index out of range: the compiled code stayed in bounds and the
+  // status says where (codegen/EntryStatus.h).
+  if (status) throw Error(describeStatus(info_, status));
 }
 
 static py::list describe(const std::vector<TensorArg> &args, bool outputs) {

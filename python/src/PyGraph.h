@@ -110,6 +110,8 @@ private:
 
   std::unique_ptr<CompiledGraph> compiled_;
   const ModuleInfo &info_;
+  /// Throws gradc::Error for a nonzero status of an entry point.
+  void checkStatus(unsigned long long status) const;
   std::vector<py::array> inputs_;  ///< Current value of each input.
   std::vector<bool> inputSet_;
   std::vector<py::array> grads_;   ///< One per gradInputs entry.

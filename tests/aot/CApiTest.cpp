@@ -330,3 +330,44 @@ TEST(CApi, ErrorsArePerThread) {
 }
 
 } // namespace
+
+namespace {
+
+// An embedding whose index comes from the caller: an index out of range is
+// GRADC_ERROR with a message naming the node and the value, from
+// gradc_run and gradc_forward, and the session works again afterwards.
+TEST(CApi, AnIndexOutOfRangeIsAnError) {
+  const char *json = R"({"name": "emb", "inputs": [
+      {"name": "idx", "dtype": "i64", "shape": [2]},
+      {"name": "w", "shape": [3, 2], "requires_grad": true}],
+    "nodes": [{"name": "e", "op": "embedding", "inputs": ["idx", "w"]},
+              {"name": "out", "op": "sum", "inputs": ["e"]}],
+    "outputs": ["out"]})";
+  Graph graph;
+  gradc_options o = uncached();
+  ASSERT_EQ(gradc_compile_string(json, GRADC_FORMAT_JSON, "emb.json", &o, &graph.g),
+            GRADC_OK)
+      << gradc_last_error();
+  Session session;
+  ASSERT_EQ(gradc_session_create(graph.g, &session.s), GRADC_OK) << gradc_last_error();
+  long long idx[2] = {2, 3};
+  float w[6] = {1, 2, 3, 4, 5, 6}, out = 0, gw[6] = {0};
+  const void *inputs[2] = {idx, w};
+  void *outputs[1] = {&out};
+  void *grads[1] = {gw};
+  EXPECT_EQ(gradc_run(session.s, inputs, outputs, grads, nullptr, 0), GRADC_ERROR);
+  EXPECT_STREQ(gradc_last_error(), "index 3 out of range [0, 3) in node 'e'");
+  EXPECT_EQ(gradc_forward(session.s, inputs, outputs), GRADC_ERROR);
+  EXPECT_STREQ(gradc_last_error(), "index 3 out of range [0, 3) in node 'e'");
+  // No context after the failed forward.
+  EXPECT_EQ(gradc_backward(session.s, grads, nullptr, 0), GRADC_ERROR);
+  idx[1] = 0;
+  ASSERT_EQ(gradc_run(session.s, inputs, outputs, grads, nullptr, 0), GRADC_OK)
+      << gradc_last_error();
+  EXPECT_FLOAT_EQ(out, 5 + 6 + 1 + 2);
+  EXPECT_FLOAT_EQ(gw[0], 1);
+  EXPECT_FLOAT_EQ(gw[2], 0);
+  EXPECT_FLOAT_EQ(gw[4], 1);
+}
+
+} // namespace

@@ -57,7 +57,7 @@ check losses.json Losses train  # null operands, running statistics, dropout
 # The default names: the graph's name made an identifier, no namespace.
 "$gradc" compile elsewhere/seed.json -o default
 test -f default/seed.h && test -f default/seed.cpp && test ! -e default/seed.o
-grep -q "^void seed_fwd_bwd(" default/seed.h
+grep -q "^unsigned long long seed_fwd_bwd(" default/seed.h
 # Bad names are errors, not bad code.
 if "$gradc" compile elsewhere/seed.json -o bad --class "not a name" 2> err.txt; then
   echo "a bad class name was accepted"; exit 1

@@ -242,7 +242,7 @@ TEST(DslDiagnostics, CallErrors) {
       "d = x.reshape(x)\n"
       "e = x.transpose(0, 1, 2)\n"
       "f = cat(x, x)\n"
-      "g = x[0]\n"
+      "g = x[5]\n"
       "h = x.shape\n"
       "i = y.sum()\n"
       "j = x + ones(2)\n"
@@ -257,7 +257,8 @@ TEST(DslDiagnostics, CallErrors) {
   EXPECT_HAS(e, "6:23: error: transpose() got too many positional arguments "
                 "(after the operands it takes: dim0, dim1)");
   EXPECT_HAS(e, "7:9: error: cat() takes a list of tensors first");
-  EXPECT_HAS(e, "8:7: error: integer indexing is not supported");
+  EXPECT_HAS(e, "8:7: error: select: index 5 out of range for dimension 0 "
+                "of size 2");
   EXPECT_HAS(e, "9:7: error: unsupported attribute '.shape' (only .T is "
                 "supported)");
   EXPECT_HAS(e, "10:5: error: use of undefined name 'y'");

@@ -93,6 +93,8 @@ private:
   void addOp(GraphBuilder &b) {
     std::vector<std::string> ops = userOpNames();
     OpKind k = *lookupOp(ops[pick(ops.size())]);
+    // The full op has no DSL form (full(...) declares an input there).
+    if (k == OpKind::Full) return;
     const OpInfo &info = opInfo(k);
     int arity = info.maxArity < 0 ? 1 + static_cast<int>(pick(3))
                                   : info.maxArity;
@@ -115,6 +117,7 @@ private:
     std::vector<TensorType> types;
     for (const BuildOperand &o : operands)
       types.push_back(o.node ? o.node->type : TensorType{lit, {}});
+    if (types.empty()) types.push_back({lit, {}}); // arange: no operands
     int64_t r = std::max<int64_t>(types[0].rank(), 1);
     auto dim = [&] { return range(-r, r - 1); };
     AttrMap a;
@@ -163,6 +166,11 @@ private:
       if (chance(0.7)) a["end"] = range(-4, 4);
       if (chance(0.5)) a["step"] = range(1, 3);
       break;
+    case OpKind::Arange:
+      a["end"] = chance(0.5) ? Attr(range(0, 4)) : Attr(0.5 * double(range(0, 6)));
+      if (chance(0.5)) a["start"] = range(-2, 0);
+      if (chance(0.3)) a["dtype"] = std::string("f64");
+      break;
     case OpKind::Clamp: // one bound or both
       if (chance(0.7)) a["min"] = -0.5;
       if (!a.count("min") || chance(0.5)) a["max"] = 0.5;
@@ -201,6 +209,10 @@ private:
     case OpKind::LayerNormXhat: case OpKind::Conv1d:
     case OpKind::GroupNorm: case OpKind::GroupNormBackward:
     case OpKind::GroupNormXhat:
+    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
+    case OpKind::Select: case OpKind::OneHot:
+    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+    case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
       break;
     }
     try {

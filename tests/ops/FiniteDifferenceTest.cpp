@@ -510,6 +510,103 @@ void maskedFillCase(Case &c) {
   }
 }
 
+// --- indexing ----------------------------------------------------------
+// Indices are random in range, in i64 or i32; repeated indices make the
+// backward scatter-adds sum.
+
+DType indexType(Case &c) { return c.coin() ? DType::I64 : DType::I32; }
+
+/// embedding of a random index shape; padding_idx (when set) is a row no
+/// index names, so its zero gradient is also the true derivative.
+void embeddingCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    int64_t rows = c.randInt(2, 5), dim = c.randInt(1, 4);
+    bool pad = c.coin();
+    Node *idx = c.labels(c.shape(0, 2), pad ? rows - 1 : rows, false, indexType(c));
+    AttrMap a;
+    if (pad) a["padding_idx"] = c.coin() ? rows - 1 : int64_t(-1);
+    c.output(c.op(OpKind::Embedding, {V(idx), V(c.input({rows, dim}))}, a));
+  }
+}
+
+/// index_select along a random dim with a random count of indices.
+void indexSelectCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3);
+    int64_t r = static_cast<int64_t>(s.size()), d = c.randInt(-r, r - 1);
+    int64_t n = s[d < 0 ? d + r : d];
+    Node *idx = c.labels({c.randInt(0, 5)}, n, false, indexType(c));
+    c.output(c.op(OpKind::IndexSelect, {V(c.input(s)), V(idx)}, {{"dim", d}}));
+  }
+}
+
+/// gather along a random dim with an index no larger than the input.
+void gatherCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3);
+    int64_t r = static_cast<int64_t>(s.size()), d = c.randInt(-r, r - 1);
+    Shape is = s;
+    for (int64_t k = 0; k < r; ++k)
+      is[k] = k == (d < 0 ? d + r : d) ? c.randInt(1, 5) : c.randInt(1, s[k]);
+    Node *idx = c.labels(is, s[d < 0 ? d + r : d], false, indexType(c));
+    c.output(c.op(OpKind::Gather, {V(c.input(s)), V(idx)}, {{"dim", d}}));
+  }
+}
+
+/// select at a random (possibly negative) index of a random dim.
+void selectCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Shape s = c.shape(1, 3);
+    int64_t r = static_cast<int64_t>(s.size()), d = c.randInt(-r, r - 1);
+    int64_t n = s[d < 0 ? d + r : d];
+    c.output(c.op(OpKind::Select, {V(c.input(s))},
+                  {{"dim", d}, {"index", c.randInt(-n, n - 1)}}));
+  }
+}
+
+/// one_hot has no gradient: an i64 output beside a differentiable one.
+void oneHotCase(Case &c) {
+  int64_t classes = c.randInt(1, 5);
+  Node *t = c.labels(c.shape(0, 2), classes, false, indexType(c));
+  c.output(c.op(OpKind::OneHot, {V(t)}, {{"num_classes", classes}}));
+  c.output(c.op(OpKind::Mul, {V(c.input(c.shape(0, 2))), L(2)}));
+}
+
+// --- tensor factories -------------------------------------------------
+// No gradient of their own: each is used in a product with an input, so
+// the input's gradient carries the factory's values.
+
+/// arange with integer or float bounds, either sign of step; a float one
+/// in the case's dtype scales an input.
+void arangeCase(Case &c) {
+  c.output(c.op(OpKind::Arange, {}, {{"end", int64_t(4)}}));
+  c.output(c.op(OpKind::Arange, {},
+                {{"start", int64_t(5)}, {"end", int64_t(-1)}, {"step", int64_t(-2)}}));
+  Node *x = c.input({5});
+  AttrMap a = {{"start", 0.5}, {"end", 1.75}, {"step", 0.25},
+               {"dtype", std::string(dtypeName(x->type.dtype))}};
+  c.output(c.op(OpKind::Mul, {V(x), V(c.op(OpKind::Arange, {}, a))}));
+}
+
+/// full in the case's dtype scales an input; an integer one is i64.
+void fullCase(Case &c) {
+  Shape s = c.shape(0, 3);
+  Node *x = c.input(s);
+  Node *f = c.op(OpKind::Full, {}, {{"size", s}, {"fill_value", 0.75},
+                                    {"dtype", std::string(dtypeName(x->type.dtype))}});
+  c.output(c.op(OpKind::Mul, {V(x), V(f)}));
+  c.output(c.op(OpKind::Full, {}, {{"size", s}, {"fill_value", int64_t(3)}}));
+}
+
+template <OpKind K> void fillLikeCase(Case &c) {
+  for (int v = 0; v < kVariants; ++v) {
+    Node *x = c.input(c.shape(0, 3));
+    // x * ones_like(x) + zeros_like(x): x's gradient passes, the fill's
+    // operand gets none through it.
+    c.output(c.op(OpKind::Add, {V(x), V(c.op(K, {V(x)}))}));
+  }
+}
+
 struct OpCaseRow {
   const char *name;
   void (*build)(Case &);
@@ -574,6 +671,15 @@ const OpCaseRow kCases[] = {
     {"softmax", softmaxCase<OpKind::Softmax>},
     {"log_softmax", softmaxCase<OpKind::LogSoftmax>},
     {"cross_entropy", crossEntropyCase},
+    {"embedding", embeddingCase},
+    {"index_select", indexSelectCase},
+    {"gather", gatherCase},
+    {"select", selectCase},
+    {"one_hot", oneHotCase},
+    {"arange", arangeCase},
+    {"full", fullCase},
+    {"zeros_like", fillLikeCase<OpKind::ZerosLike>},
+    {"ones_like", fillLikeCase<OpKind::OnesLike>},
     {"mse_loss", mseCase},
     {"nll_loss", nllLossCase},
     {"cross_entropy_weight_smoothing", crossEntropyFullCase},
@@ -681,6 +787,13 @@ TEST(OpCoverage, EveryUserOpHasTestsAndDocs) {
     std::set<std::string> used;
     for (const auto &n : g->nodes()) used.insert(n->info().name);
     fd.insert(used.begin(), used.end());
+    // The full op has no DSL form: full(...) declares an input there
+    // (docs/ops.md); its graph must say so rather than write something else.
+    if (std::string(row.name) == "full") {
+      EXPECT_THROW(writeDslGraph(*g), gradc::Error);
+      dsl.insert("full");
+      continue;
+    }
     std::string text = writeDslGraph(*g);
     std::unique_ptr<Graph> back = parseDslGraph(text, "case.grad");
     if (printGraph(*back) == printGraph(*g))

@@ -198,7 +198,10 @@ TEST(CrossEntropy, ValuesIgnoreIndexAndReductions) {
   }
 }
 
-TEST(CrossEntropy, AllIgnoredMeanIsNaNAndBadTargetIsNaN) {
+TEST(CrossEntropy, AllIgnoredMeanIsNaNAndABadTargetIsAnError) {
+  // Every row ignored: mean over no rows is 0/0 = NaN, as in PyTorch. A
+  // target outside [0, C) that is not ignore_index stops the run with an
+  // error naming the node and the target (PyTorch raises one too).
   for (double bad : {-100.0, 7.0}) {
     GraphBuilder b("ce");
     Node *x = b.addInput("x", {DType::F32, {2, 3}}, true, {});
@@ -209,8 +212,17 @@ TEST(CrossEntropy, AllIgnoredMeanIsNaNAndBadTargetIsNaN) {
     Session s(*cg);
     s.setInput("x", Tensor::fromDoubles(DType::F32, {2, 3}, {1, 2, 3, 4, 5, 6}));
     s.setInput("t", Tensor::fromDoubles(DType::I64, {2}, {bad, bad}));
-    s.runFused({{"l"}}, false);
-    EXPECT_TRUE(std::isnan(s.output("l").get(0))) << bad;
+    if (bad == -100.0) {
+      s.runFused({{"l"}}, false);
+      EXPECT_TRUE(std::isnan(s.output("l").get(0)));
+    } else {
+      try {
+        s.runFused({{"l"}}, false);
+        ADD_FAILURE() << "target 7 of 3 classes was accepted";
+      } catch (const Error &e) {
+        EXPECT_EQ(std::string(e.what()), "target 7 out of range [0, 3) in node 'l'");
+      }
+    }
   }
 }
 

@@ -128,5 +128,16 @@ class BadInput(unittest.TestCase):
             gradc.compile({"name": float("nan")})
 
 
+    def test_class_target_out_of_range(self):
+        # The compiled code finds it (no read outside the logits) and
+        # run()/forward() raise gradc.Error naming the node and the value.
+        for bad in (2, -5):
+            with self.assertRaisesRegex(gradc.Error,
+                                        "target %d out of range \\[0, 2\\) in node 'loss'" % bad):
+                self.run_ok(t=np.array([0, bad, 1]))
+            with self.assertRaisesRegex(gradc.Error, "out of range"):
+                self.g.forward(inputs={"x": self.x, "t": np.array([0, bad, 1])})
+        self.run_ok()  # and the graph still runs
+
 if __name__ == "__main__":
     unittest.main()

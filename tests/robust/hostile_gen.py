@@ -30,7 +30,8 @@ ALL_OPS = UNARY + BINARY + COMPARE + REDUCE + [
     "unsqueeze", "concat", "cat", "slice", "matmul", "softmax", "log_softmax",
     "cross_entropy", "mse_loss", "conv2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "layer_norm", "conv1d", "group_norm", "clamp", "triu",
-    "tril", "cumsum", "masked_fill", "nll_loss", "l1_loss", "smooth_l1_loss",
+    "tril", "cumsum", "masked_fill", "embedding", "index_select", "gather",
+    "select", "one_hot", "nll_loss", "l1_loss", "smooth_l1_loss",
     "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "batch_norm", "dropout"]
 
@@ -443,7 +444,8 @@ def mutate_doc(doc, rnd):
         n = rnd.choice(nodes)
         n.setdefault("attrs", {})[rnd.choice(
             ["dim", "keepdim", "shape", "dim0", "dim1", "dims", "start",
-             "end", "step", "reduction", "exponent", "bogus"])] = rnd.choice(weird)
+             "end", "step", "reduction", "exponent", "index", "num_classes",
+             "padding_idx", "bogus"])] = rnd.choice(weird)
     elif choice == 3 and inputs:
         rnd.choice(inputs)["shape"] = rnd.choice(
             [[], [1], [0], [7, 7], [2, 3, 4], [-3], [2**40], [2**62, 4],

@@ -235,7 +235,7 @@ TEST(CompiledGraph, SplitUnitShareOutKernelsAndKeepTheEntryPoint) {
   std::vector<std::string> parts = splitFusedUnit(m, 3, 1024);
   ASSERT_EQ(parts.size(), 3u);
   // The entry point and the size functions are in the first part only.
-  const std::string entry = "void " + m.info.fusedSymbol() + "(";
+  const std::string entry = "unsigned long long " + m.info.fusedSymbol() + "(";
   EXPECT_NE(parts[0].find(entry), std::string::npos);
   EXPECT_NE(parts[0].find(m.info.symbolPrefix + "_fused_workspace_bytes"), std::string::npos);
   // Every kernel is defined in exactly one part; a kernel the first part

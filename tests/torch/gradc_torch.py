@@ -33,6 +33,12 @@ def _dims(attrs, key="dim"):
     return [d] if isinstance(d, int) else d
 
 
+def _dtype(attrs):
+    """The dtype attribute of a factory, or None (PyTorch infers it)."""
+    d = attrs.get("dtype")
+    return None if d is None else dict(DTYPES, bool=torch.bool)[d]
+
+
 def _scalar_like(v, ref):
     return torch.tensor(v, dtype=ref.dtype)
 
@@ -171,6 +177,16 @@ OPS = {
     "concat": lambda a, k: torch.cat(a, dim=k.get("dim", 0)),
     "cat": lambda a, k: torch.cat(a, dim=k.get("dim", 0)),
     "slice": _slice,
+    "embedding": lambda a, k: F.embedding(a[0].long(), a[1], k.get("padding_idx")),
+    "index_select": lambda a, k: torch.index_select(a[0], k.get("dim", 0), a[1].long()),
+    "gather": lambda a, k: torch.gather(a[0], k.get("dim", 0), a[1].long()),
+    "select": lambda a, k: a[0].select(k.get("dim", 0), k["index"]),
+    "one_hot": lambda a, k: F.one_hot(a[0].long(), k["num_classes"]),
+    "arange": lambda a, k: torch.arange(k.get("start", 0), k["end"], k.get("step", 1),
+                                        dtype=_dtype(k)),
+    "full": lambda a, k: torch.full(k["size"], k["fill_value"], dtype=_dtype(k)),
+    "zeros_like": lambda a, k: torch.zeros_like(a[0], dtype=_dtype(k)),
+    "ones_like": lambda a, k: torch.ones_like(a[0], dtype=_dtype(k)),
     "matmul": lambda a, k: torch.matmul(a[0], a[1]),
     "softmax": lambda a, k: torch.softmax(a[0], k["dim"]),
     "log_softmax": lambda a, k: torch.log_softmax(a[0], k["dim"]),

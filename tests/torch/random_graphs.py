@@ -18,7 +18,7 @@ import gradc_torch as gt  # noqa: E402  (exits 77 without torch)
 import torch  # noqa: E402
 
 
-VIEW_OPS = {"reshape", "transpose", "permute", "expand", "squeeze", "unsqueeze",
+VIEW_OPS = {"select", "reshape", "transpose", "permute", "expand", "squeeze", "unsqueeze",
             "slice"}
 
 
@@ -114,7 +114,7 @@ class Gen:
         r = self.rng
         kind = r.choice(["unary", "unary", "activation", "domain", "binary", "binary", "pow",
                          "where", "reduce", "reduce", "statistic", "shape", "shape", "matmul",
-                         "softmax", "loss"])
+                         "softmax", "loss", "index"])
         getattr(self, "op_" + kind)()
 
     def op_unary(self):
@@ -383,6 +383,58 @@ class Gen:
         else:
             w = self.input([k, r.randint(1, 4)])
         self.node("matmul", [v[0], w[0]], shape=_matmul_shape(s, w[1]))
+
+    def op_index(self):
+        """embedding, index_select, gather, select, one_hot on random
+        in-range indices (repeated ones make the backward sum)."""
+        r = self.rng
+        k = r.choice(["embedding", "index_select", "gather", "select", "one_hot", "factory"])
+        if k == "factory":  # a factory's values multiply or shift a value
+            v = self.pick(1)
+            f = r.choice(["zeros_like", "ones_like", "full", "arange"])
+            if f in ("zeros_like", "ones_like"):
+                c = self.node(f, [v[0]], shape=v[1], pool=False)
+            elif f == "full":
+                c = self.node("full", [], {"size": v[1], "fill_value": r.choice([0.5, -2.0]),
+                                           "dtype": self.dtype}, shape=v[1], pool=False)
+            else:
+                n = v[1][-1]
+                c = self.node("arange", [], {"start": 0.5, "end": 0.5 + 0.25 * n, "step": 0.25,
+                                             "dtype": self.dtype}, shape=[n], pool=False)
+            self.node(r.choice(["mul", "add"]), [v[0], c[0]], shape=v[1])
+            return
+        if k == "embedding":
+            w = self.pick(2)
+            if len(w[1]) != 2:
+                w = self.input([r.randint(1, 5), r.randint(1, 4)])
+            t = self.labels(self.shape(0, 2), w[1][0], False)
+            attrs = None
+            if r.random() < 0.4:  # padding_idx: that row gets no gradient
+                attrs = {"padding_idx": r.randrange(-w[1][0], w[1][0])}
+            self.node("embedding", [t, w[0]], attrs, shape=self.graph["inputs"][-1]["shape"] + [w[1][1]])
+            return
+        if k == "one_hot":
+            c = r.randint(1, 5)
+            t = self.labels(self.shape(0, 2), c, False)
+            self.node("one_hot", [t], {"num_classes": c},
+                      shape=self.graph["inputs"][-1]["shape"] + [c], pool=False)
+            return
+        v = self.pick(1)
+        s, rank = v[1], len(v[1])
+        d = r.randrange(rank)
+        dim = d - rank * r.randint(0, 1)
+        if k == "select":
+            self.node("select", [v[0]], {"dim": dim, "index": r.randrange(-s[d], s[d])},
+                      shape=s[:d] + s[d + 1:])
+            return
+        if k == "index_select":
+            n = r.randint(0, 5)
+            t = self.labels([n], s[d], False)
+            self.node("index_select", [v[0], t], {"dim": dim}, shape=s[:d] + [n] + s[d + 1:])
+            return
+        shape = [r.randint(1, 5) if i == d else r.randint(1, s[i]) for i in range(rank)]
+        t = self.labels(shape, s[d], False)
+        self.node("gather", [v[0], t], {"dim": dim}, shape=shape)
 
     def op_softmax(self):
         v = self.pick(1)

@@ -89,7 +89,7 @@ bool close(const std::vector<double> &a, const std::vector<double> &b, double sc
 int selfCheck(const std::vector<double> &fused) {
   Model m;
   fillInputs(m);
-  m.forward();
+  if (m.forward() != 0) return std::fprintf(stderr, "forward() returned a status\n"), 1;
   if (!m.backward()) return std::fprintf(stderr, "backward without context\n"), 1;
   if (!close(grads(m), fused, 1)) return std::fprintf(stderr, "forward+backward != run\n"), 1;
   if (!m.backward(true) || !close(grads(m), fused, 2))
@@ -120,7 +120,9 @@ int main(int argc, char **argv) {
     std::printf("}\n");
     return 0;
   }
-  m.run();
+  // 0: no index read from the data was out of range.
+  if (unsigned long long st = m.run())
+    return std::fprintf(stderr, "run() returned status %llx\n", st), 1;
   std::printf("{\"outputs\": {");
   for (int k = 0; k < Model::kNumOutputs; ++k) {
     std::printf("%s", k ? ", " : "");

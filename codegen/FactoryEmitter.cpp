@@ -1,0 +1,26 @@
+//===- codegen/FactoryEmitter.cpp - arange, full, zeros_like, ones_like ---===//
+#include "codegen/OpEmitter.h"
+
+namespace gradc {
+
+std::string OpEmitter::factory(const Node *n) {
+  // arange: y[i] = start + i * step, computed in double and converted once
+  // (as PyTorch's CPU kernel does for floats; exact for integers).
+  // full, zeros_like, ones_like: one value everywhere.
+  std::string T = dtypeCppName(n->type.dtype), out = ptrOf(n);
+  std::string count = std::to_string(n->type.numel()) + "LL";
+  if (n->op == OpKind::Arange)
+    return "for (long long i = 0; i < " + count + "; ++i) " + out + "[i] = (" + T +
+           ")(" + literal(getFloat(n->attrs, "start", 0), DType::F64) + " + (double)i * " +
+           literal(getFloat(n->attrs, "step", 1), DType::F64) + ");\n";
+  double v = n->op == OpKind::OnesLike ? 1 : 0;
+  if (n->op == OpKind::Full) {
+    const Attr &a = n->attrs.at("fill_value");
+    v = std::holds_alternative<bool>(a) ? (std::get<bool>(a) ? 1 : 0)
+                                        : getFloat(n->attrs, "fill_value", 0);
+  }
+  return "for (long long i = 0; i < " + count + "; ++i) " + out + "[i] = " +
+         literal(v, n->type.dtype) + ";\n";
+}
+
+} // namespace gradc
