@@ -7,9 +7,9 @@
 // (PyTorch's weighted mean: 0 / 0 = NaN when every target is ignored).
 //
 // A position whose target is ignore_index is left out (loss 0, weight 0).
-// So is a target outside [0, C): the code never reads or writes outside a
-// buffer; reporting such a target as an error is the job of the entry
-// points' status for bad indices, which checks class targets.
+// So is a target outside [0, C), which reads and writes nothing; the
+// forward reports it through the entry points' status for bad indices
+// (reportBadIndex), naming the node and the value.
 //
 // _nll_loss_backward writes zeros, then -w[t] scale at each counted
 // position's target class, with scale = g (sum), g / sum of w[t] (mean) or
@@ -64,7 +64,7 @@ static std::string nllPositions(const NllLayout &L, const ValueRef &t,
        " : 0.0;\n";
   c += "  long long xi = (i * " + num(L.classes) + " + (use ? ti : 0)) * " +
        num(L.inner) + " + s;\n";
-  c += body + "}\n";
+  c += body + "  (void)xi; (void)w;\n}\n"; // a pass may need neither
   return c;
 }
 
@@ -75,16 +75,22 @@ std::string OpEmitter::nllLoss(const Node *n) {
   ValueRef xv = valueOf_(x), tv = valueOf_(t);
   ValueRef wv = n->operands.size() > 2 ? valueOf_(n->operands[2]) : ValueRef{};
   bool hasW = n->operands.size() > 2;
-  std::string body = "  double li = use ? -w * (double)" + elemOf(xv, "xi") + " : 0.0;\n";
+  std::string body = "  double li = use ? -w * (double)" + elemOf(xv, "xi") + " : 0.0;\n"
+                     "  bad |= !use && ti != " + num(L.ignore) + ";\n";
   if (L.reduction == "none")
     body += "  " + ptrOf(n) + "[p] = (" + T + ")li;\n";
   else
     body += "  acc += li; wsum += w;\n";
-  std::string code = "{\ndouble acc = 0, wsum = 0;\n" +
+  std::string code = "{\ndouble acc = 0, wsum = 0; bool bad = false;\n" +
                      nllPositions(L, tv, hasW ? &wv : nullptr, body);
   if (L.reduction != "none")
     code += ptrOf(n) + "[0] = (" + T + ")(" +
             (L.reduction == "mean" ? "acc / wsum" : "acc") + ");\n";
+  // A target out of [0, C) that is not ignore_index: the status names the
+  // node and the value (PyTorch raises an error).
+  code += reportBadIndex(n, "target", L.classes, "bad", t->type.numel(),
+                         [&](const std::string &q) { return elemOf(tv, q); },
+                         "v == " + num(L.ignore));
   return code + "(void)acc; (void)wsum;\n}\n";
 }
 

@@ -421,19 +421,6 @@ Node *rule(Ctx &c) {
   case OpKind::SliceBackward: return sliceBackwardRule(c);
   case OpKind::CrossEntropyBackward: return crossEntropyBackwardRule(c);
   case OpKind::Gemm: return productRule(c, OpKind::Gemm); // da b + a db
-  // Indexing: linear in the float operand, so each tangent is the same op
-  // on the tangent (indices have none).
-  case OpKind::Embedding: return embeddingRule(c);
-  case OpKind::IndexSelect:
-  case OpKind::Gather:
-  case OpKind::Select:
-  case OpKind::IndexSelectBackward:
-  case OpKind::GatherBackward: return indexingRule(c);
-  case OpKind::OneHot: return nullptr; // integer result: no tangent
-  case OpKind::Arange:
-  case OpKind::Full:
-  case OpKind::ZerosLike:
-  case OpKind::OnesLike: return nullptr; // constants: no tangent
   // Ops of issue 13's losses and dropout (the composite losses and
   // batch_norm are primitives by then and need no rule of their own).
   case OpKind::NllLoss: {
@@ -477,6 +464,19 @@ Node *rule(Ctx &c) {
     if (y->operands.size() > 1) ops.push_back(c.x(1));
     return b.mul(c.liftY(0), b.op(OpKind::Dropout, ops, y->attrs));
   }
+  // Indexing: linear in the float operand, so each tangent is the same op
+  // on the tangent (indices have none).
+  case OpKind::Embedding: return embeddingRule(c);
+  case OpKind::IndexSelect:
+  case OpKind::Gather:
+  case OpKind::Select:
+  case OpKind::IndexSelectBackward:
+  case OpKind::GatherBackward: return indexingRule(c);
+  case OpKind::OneHot: return nullptr; // integer result: no tangent
+  case OpKind::Arange:
+  case OpKind::Full:
+  case OpKind::ZerosLike:
+  case OpKind::OnesLike: return nullptr; // constants: no tangent
   // Activations, elementwise math, statistics, masks (JvpRulesMath.cpp).
   case OpKind::Gelu:
   case OpKind::Silu:

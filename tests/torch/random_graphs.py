@@ -460,23 +460,13 @@ class Gen:
                 t = self.labels(s[:-1], s[-1], False)
             else:
                 t = self.labels(s[:-1], s[-1], r.random() < 0.3)
-            if r.random() < 0.3:  # nll_loss of log-probabilities, maybe weighted
-                lp = self.node("log_softmax", [v[0]], {"dim": len(s) - 1}, shape=s)
-                ins = [lp[0], t]
-                if r.random() < 0.5:
-                    ins.append(self.input([s[-1]], grad=False)[0])
-                    self.values[ins[-1]]["data"] = [f32(r.uniform(0.5, 2)) for _ in range(s[-1])]
-                self.node("nll_loss", ins, attrs,
-                          shape=s[:-1] if attrs["reduction"] == "none" else [])
-            else:
-                self.node("cross_entropy", [v[0], t], attrs,
-                          shape=s[:-1] if attrs["reduction"] == "none" else [])
+            self.node("cross_entropy", [v[0], t], attrs,
+                      shape=s[:-1] if attrs["reduction"] == "none" else [])
         else:
             a = self.pick()
             b = self.broadcast_partner(a[1]) if r.random() < 0.8 else (0.5, [])
             red = r.choice(["mean", "sum", "none"])
-            self.node(r.choice(["mse_loss", "mse_loss", "l1_loss"]), [a[0], b[0]],
-                      {"reduction": red},
+            self.node("mse_loss", [a[0], b[0]], {"reduction": red},
                       shape=_bshape(a[1], b[1]) if red == "none" else [])
 
 
