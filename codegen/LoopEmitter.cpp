@@ -275,9 +275,7 @@ private:
   /// Whether `r` sums a trailing run of dims in lane accumulators: a
   /// reduction whose reduced dims are all trailing, or an in-place one
   /// whose last dim is reduced (its run total then goes into the result).
-  bool laneReduced(const Reduction &r) const {
-    return r.suffix >= 0 ? r.suffix < rank() : r.tail < rank();
-  }
+  bool laneReduced(const Reduction &r) const { return r.tail < rank(); }
 
   bool useLanes() const {
     if (rank() == 0 || numel() <= kTiny) return false;
@@ -331,7 +329,7 @@ private:
   std::string declareAccumulators(int d, int lanes) const {
     std::string s;
     for (const Reduction &r : reds_)
-      if (d != rank() && laneReduced(r) && (r.suffix >= 0 ? r.suffix : r.tail) == d)
+      if (d != rank() && r.tail == d)
         s += declareAccumulator(r, lanes);
     return s;
   }
@@ -517,7 +515,7 @@ private:
   /// same blocks for any thread count, so the same sums).
   std::string blockedNests(std::string &helpers) {
     int64_t rows = rowsPerBlock(), n0 = dims()[0];
-    int64_t nb = (n0 + rows - 1) / rows, tail = n0 - (nb - 1) * rows;
+    int64_t nb = blockCount(), tail = n0 - (nb - 1) * rows;
     nblocks_ = nb;
     std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
     blockPartials_ = true;

@@ -33,7 +33,7 @@ struct Reduction {
   DimPattern reduced;    ///< Per collapsed dim.
   int suffix = -1;       ///< First dim of a trailing reduced run, or -1.
   /// First dim of the trailing run of reduced dims (rank when the last dim
-  /// is kept). A reduction with suffix < 0 and tail < rank also reduces
+  /// is kept); equal to suffix whenever suffix >= 0. A reduction with suffix < 0 and tail < rank also reduces
   /// dims before a kept one: it sums each trailing run in lanes, then adds
   /// the run's total into its result in place.
   int tail = -1;
