@@ -432,6 +432,30 @@ DslLowerer::CallArgs DslLowerer::bindArgs(const CallShape &shape,
   return out;
 }
 
+DslValue DslLowerer::evalDim(const Expr &e) {
+  if (e.kind == Expr::Name && !e.quoted && !names_.count(e.text)) {
+    DslValue v;
+    v.kind = DslValue::Number;
+    v.loc = e.start;
+    v.isInt = v.fitsInt64 = true;
+    try {
+      v.ival = b_.sizeOf(e.text);
+    } catch (const Error &err) {
+      fail(e.loc, err.what());
+    }
+    v.num = static_cast<double>(v.ival);
+    return v;
+  }
+  if (e.kind == Expr::List || e.kind == Expr::Tuple) {
+    DslValue v;
+    v.kind = DslValue::List;
+    v.loc = e.start;
+    for (const ExprPtr &item : e.items) v.items.push_back(evalDim(*item));
+    return v;
+  }
+  return eval(e, false);
+}
+
 DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,
                                   SourceLoc loc, bool root) {
   if (!root)
@@ -444,7 +468,8 @@ DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,
   bool isRandom = ctor == "randn" || ctor == "rand";
   std::vector<DslValue> args;
   for (size_t i = 1; i < call.items.size(); ++i)
-    args.push_back(eval(*call.items[i], false));
+    args.push_back(isTensor ? eval(*call.items[i], false)
+                            : evalDim(*call.items[i]));
 
   DType dtype = DType::F32;
   bool dtypeGiven = false, requiresGrad = false;
@@ -477,7 +502,7 @@ DslValue DslLowerer::declareInput(const std::string &ctor, const Expr &call,
       dtypeGiven = true;
       continue;
     }
-    DslValue v = eval(*k.value, false);
+    DslValue v = k.name == "size" ? evalDim(*k.value) : eval(*k.value, false);
     if (k.name == "requires_grad") {
       if (v.kind != DslValue::Bool)
         fail(v.loc, "requires_grad must be True or False");

@@ -517,7 +517,8 @@ Node *DslLowerer::makeOp(OpKind op, const std::vector<DslValue> &operands,
 
 std::unique_ptr<Graph> lowerDslProgram(const std::vector<StmtPtr> &program,
                                        const std::string &defaultName,
-                                       Diagnostics &diags) {
+                                       Diagnostics &diags,
+                                       const SizeBinding &sizes) {
   const Stmt *graphStmt = nullptr;
   std::string name = defaultName;
   for (const StmtPtr &s : program) {
@@ -530,6 +531,7 @@ std::unique_ptr<Graph> lowerDslProgram(const std::vector<StmtPtr> &program,
   }
   size_t syntaxErrors = diags.errorCount();
   GraphBuilder builder(name);
+  builder.setSizes(sizes);
   DslLowerer lowerer(builder, diags);
   lowerer.program(program, graphStmt);
   // Without a return, say so, unless a syntax error may have eaten it.

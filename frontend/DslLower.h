@@ -31,7 +31,8 @@ namespace gradc {
 /// returned only when no error was reported in any phase (else nullptr).
 std::unique_ptr<Graph> lowerDslProgram(const std::vector<StmtPtr> &program,
                                        const std::string &defaultName,
-                                       Diagnostics &diags);
+                                       Diagnostics &diags,
+                                       const SizeBinding &sizes = {});
 
 /// The value of a DSL expression during lowering.
 struct DslValue {
@@ -137,6 +138,9 @@ private:
                     SourceLoc loc);
   DslValue declareInput(const std::string &ctor, const Expr &call,
                         SourceLoc loc, bool root);
+  /// An argument of an input declaration: a size variable (a name that is
+  /// not a defined value) becomes its bound extent; lists are walked.
+  DslValue evalDim(const Expr &e);
   DslValue transposeMethod(const std::string &spelled,
                            std::vector<DslValue> positional,
                            const Expr &call, SourceLoc loc, bool root);

@@ -623,13 +623,14 @@ std::string dslDefaultGraphName(const std::string &fileName) {
 }
 
 std::unique_ptr<Graph> parseDslGraph(const std::string &text,
-                                     const std::string &fileName) {
+                                     const std::string &fileName,
+                                     const SizeBinding &sizes) {
   Diagnostics diags(text, fileName);
   std::unique_ptr<Graph> g;
   try {
     std::vector<Token> toks = lexDsl(text, diags);
     std::vector<StmtPtr> prog = parseDslProgram(toks, diags);
-    g = lowerDslProgram(prog, dslDefaultGraphName(fileName), diags);
+    g = lowerDslProgram(prog, dslDefaultGraphName(fileName), diags, sizes);
   } catch (const TooManyErrors &) {
   }
   if (diags.hasErrors() || !g) {

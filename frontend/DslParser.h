@@ -25,6 +25,7 @@
 #include "frontend/DslAst.h"
 #include "frontend/DslLexer.h"
 #include "ir/Graph.h"
+#include "ir/SizeVars.h"
 
 #include <memory>
 #include <string>
@@ -38,8 +39,19 @@ namespace gradc {
 /// formatted like clang: "FILE:LINE:COL: error: MESSAGE\n<source
 /// line>\n<spaces>^\n". No input makes it crash, hang or recurse without
 /// bound.
+/// Size variables in input declarations (`x = input(B, 784)`) take their
+/// values from `sizes`; one that is not bound there is an error at its
+/// location.
 std::unique_ptr<Graph> parseDslGraph(const std::string &text,
-                                     const std::string &fileName);
+                                     const std::string &fileName,
+                                     const SizeBinding &sizes = {});
+
+/// The declared input shapes of a DSL program, size variables unresolved
+/// (frontend/DslSignature.cpp). A program with syntax errors, or a
+/// declaration whose shape is not literal, gives what can be read:
+/// parseDslGraph reports the errors.
+GraphSignature dslGraphSignature(const std::string &text,
+                                 const std::string &fileName);
 
 /// The syntax step alone: turns tokens (from lexDsl) into statements,
 /// reporting syntax errors to `diags`. A statement with a syntax error is

@@ -28,6 +28,14 @@ void GraphBuilder::checkNewName(const std::string &name) const {
     throw Error("the name '" + name + "' is already defined");
 }
 
+int64_t GraphBuilder::sizeOf(const std::string &name) const {
+  auto it = sizes_.find(name);
+  if (it == sizes_.end())
+    throw Error("size '" + name + "' is not bound (bind it with --size " + name +
+                "=N, or supply this input's value)");
+  return it->second;
+}
+
 Node *GraphBuilder::addInput(const std::string &name, TensorType type,
                              bool requiresGrad, const InputInit &init) {
   if (name.empty()) throw Error("an input needs a name");

@@ -11,6 +11,7 @@
 #define GRADC_FRONTEND_GRAPHBUILDER_H
 
 #include "ir/Graph.h"
+#include "ir/SizeVars.h"
 
 #include <optional>
 #include <string>
@@ -51,6 +52,12 @@ public:
   /// A builder with an explicit memory cap in bytes for any one tensor.
   GraphBuilder(const std::string &graphName, uint64_t maxTensorBytes);
 
+  /// The values of size variables that input declarations may name.
+  void setSizes(const SizeBinding &sizes) { sizes_ = sizes; }
+  /// The value bound to size variable `name`. Throws gradc::Error (without
+  /// a location) when it is not bound.
+  int64_t sizeOf(const std::string &name) const;
+
   /// Declares an input. Integer and bool inputs cannot require grad.
   Node *addInput(const std::string &name, TensorType type, bool requiresGrad,
                  const InputInit &init);
@@ -81,6 +88,7 @@ private:
   uint64_t maxTensorBytes_;
   uint64_t maxNodes_; ///< defaultMaxNodes() (GRADC_MAX_NODES)
   std::unordered_set<std::string> outputNames_;
+  SizeBinding sizes_;
 };
 
 /// The `seed` a dropout node gets when its call gives none: a hash of its

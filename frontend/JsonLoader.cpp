@@ -155,9 +155,12 @@ struct Def {
 
 class Loader {
 public:
-  explicit Loader(const std::string &file) : file_(file) {}
+  Loader(const std::string &file, const SizeBinding &sizes)
+      : file_(file), sizes_(sizes) {}
 
   std::unique_ptr<Graph> load(const json &root);
+  /// The declared input shapes, size variables unresolved.
+  GraphSignature signature(const json &root) const;
 
 private:
   [[noreturn]] void fail(const std::string &where,
@@ -202,6 +205,7 @@ private:
                                const std::vector<size_t> &order);
 
   std::string file_;
+  const SizeBinding &sizes_;
   std::vector<InputSpec> inputs_;
   std::vector<std::string> inputPaths_;
   std::vector<NodeSpec> nodes_;
@@ -360,11 +364,26 @@ void Loader::checkIntegerInit(const json &j, DType dtype,
 }
 
 Shape Loader::readShape(const json &j, const std::string &where) const {
-  const std::string want = "expected a list of non-negative integers";
+  const std::string want = "expected a list of non-negative integers and "
+                           "size variable names";
   if (!j.is_array()) fail(where, want + ", got " + describe(j));
   Shape s;
   s.reserve(j.size());
   for (size_t k = 0; k < j.size(); ++k) {
+    if (j[k].is_string()) {
+      const std::string &name = j[k].get_ref<const std::string &>();
+      if (!isSizeVariableName(name))
+        fail(where + "[" + std::to_string(k) + "]",
+             "'" + name + "' is not a size variable name (a letter or '_', "
+             "then letters, digits or '_')");
+      auto b = sizes_.find(name);
+      if (b == sizes_.end())
+        fail(where + "[" + std::to_string(k) + "]",
+             "size '" + name + "' is not bound (bind it with --size " + name +
+                 "=N, or supply this input's value)");
+      s.push_back(b->second);
+      continue;
+    }
     auto v = asInt64(j[k]);
     if (!v || *v < 0)
       fail(where, want + " (element " + std::to_string(k) + " is " +
@@ -375,6 +394,32 @@ Shape Loader::readShape(const json &j, const std::string &where) const {
     fail(where, "the shape " + shapeToString(s) +
                     " has too many elements (the count overflows int64)");
   return s;
+}
+
+GraphSignature Loader::signature(const json &root) const {
+  GraphSignature sig;
+  if (!root.is_object()) return sig; // load() gives the error
+  auto it = root.find("inputs");
+  if (it == root.end() || !it->is_array()) return sig;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json &j = (*it)[i];
+    if (!j.is_object()) continue;
+    auto name = j.find("name"), shape = j.find("shape");
+    if (name == j.end() || !name->is_string() || shape == j.end() ||
+        !shape->is_array())
+      continue;
+    InputSignature in;
+    in.input = name->get<std::string>();
+    in.where = file_ + ": " + element("inputs", i, j) + ".shape";
+    for (const json &d : *shape) {
+      SymDim dim;
+      if (d.is_string()) dim.name = d.get<std::string>();
+      else if (auto v = asInt64(d)) dim.value = *v;
+      in.dims.push_back(dim);
+    }
+    sig.inputs.push_back(std::move(in));
+  }
+  return sig;
 }
 
 InputInit Loader::readInit(const json &j, const Shape &shape,
@@ -724,18 +769,32 @@ std::unique_ptr<Graph> Loader::load(const json &root) {
 } // namespace
 
 std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
-                                     const std::string &fileName) {
+                                     const std::string &fileName,
+                                     const SizeBinding &sizes) {
   uint64_t maxNodes = defaultMaxNodes();
   json root = parseJsonText(text, fileName, /*nonFiniteNumbers=*/false,
                             maxNodes, tooManyNodesMessage(maxNodes));
   try {
-    return Loader(fileName).load(root);
+    return Loader(fileName, sizes).load(root);
   } catch (const json::exception &e) {
     // Every access above is type-checked first; this is a safety net so
     // that no library exception escapes as anything but gradc::Error.
     throw Error::located(fileName + ": error: " +
                          jsonErrorMessage(e.what()));
   }
+}
+
+} // namespace gradc
+
+namespace gradc {
+
+GraphSignature jsonGraphSignature(const std::string &text,
+                                  const std::string &fileName) {
+  uint64_t maxNodes = defaultMaxNodes();
+  json root = parseJsonText(text, fileName, /*nonFiniteNumbers=*/false,
+                            maxNodes, tooManyNodesMessage(maxNodes));
+  SizeBinding none;
+  return Loader(fileName, none).signature(root);
 }
 
 } // namespace gradc

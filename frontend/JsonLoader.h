@@ -29,6 +29,7 @@
 #define GRADC_FRONTEND_JSONLOADER_H
 
 #include "ir/Graph.h"
+#include "ir/SizeVars.h"
 
 #include <memory>
 #include <string>
@@ -37,9 +38,17 @@ namespace gradc {
 
 /// Parses a graph in the JSON format. Throws gradc::Error on any bad input.
 /// `fileName` prefixes every message; the graph is named after its stem when
-/// the file has no top-level "name".
+/// the file has no top-level "name". Size variables in input shapes
+/// (`"shape": ["B", 784]`) take their values from `sizes`; one that is not
+/// bound there is an error naming its JSON path.
 std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
-                                     const std::string &fileName);
+                                     const std::string &fileName,
+                                     const SizeBinding &sizes = {});
+
+/// The declared input shapes of a JSON graph, size variables unresolved.
+/// Malformed entries are skipped: loadJsonGraph reports them.
+GraphSignature jsonGraphSignature(const std::string &text,
+                                  const std::string &fileName);
 
 /// Deepest bracket nesting the loader accepts; deeper text is rejected
 /// before parsing, because the JSON library recurses on nesting.

@@ -29,12 +29,13 @@ GraphFormat graphFormatOf(const std::string &path) {
 
 std::unique_ptr<Graph> parseGraphText(const std::string &text,
                                       const std::string &fileName,
-                                      GraphFormat format) {
+                                      GraphFormat format,
+                                      const SizeBinding &sizes) {
   switch (format) {
   case GraphFormat::Json:
-    return loadJsonGraph(text, fileName);
+    return loadJsonGraph(text, fileName, sizes);
   case GraphFormat::Dsl:
-    return parseDslGraph(text, fileName);
+    return parseDslGraph(text, fileName, sizes);
   case GraphFormat::IR: {
     auto g = parseGraph(text, fileName);
     verifyGraph(*g);
@@ -44,12 +45,42 @@ std::unique_ptr<Graph> parseGraphText(const std::string &text,
   throw InternalError("frontend", "graph format out of range");
 }
 
-std::unique_ptr<Graph> loadGraphFile(const std::string &path) {
+GraphSignature graphTextSignature(const std::string &text,
+                                  const std::string &fileName,
+                                  GraphFormat format) {
+  switch (format) {
+  case GraphFormat::Json:
+    return jsonGraphSignature(text, fileName);
+  case GraphFormat::Dsl:
+    return dslGraphSignature(text, fileName);
+  case GraphFormat::IR: {
+    // IR text declares numeric shapes only.
+    GraphSignature sig;
+    auto g = parseGraph(text, fileName);
+    for (const Node *in : g->inputs()) {
+      InputSignature s{in->name, {}, fileName};
+      for (int64_t d : in->type.shape) s.dims.push_back(SymDim{d, ""});
+      sig.inputs.push_back(std::move(s));
+    }
+    return sig;
+  }
+  }
+  throw InternalError("frontend", "graph format out of range");
+}
+
+std::unique_ptr<Graph> loadGraphFile(const std::string &path,
+                                     const SizeBinding &sizes) {
   GraphFormat f = graphFormatOf(path);
   // A graph file is held whole in memory while it is parsed: no larger
   // than the memory cap, checked before it is read.
   return parseGraphText(readTextFile(path, defaultMaxBytes(), "the graph file"),
-                        path, f);
+                        path, f, sizes);
+}
+
+GraphSignature graphFileSignature(const std::string &path) {
+  GraphFormat f = graphFormatOf(path);
+  return graphTextSignature(
+      readTextFile(path, defaultMaxBytes(), "the graph file"), path, f);
 }
 
 std::string writeGraphText(const Graph &g, GraphFormat format) {

@@ -125,6 +125,23 @@ Tensor *Session::mutableGrad(const std::string &name) {
   return const_cast<Tensor *>(static_cast<const Session *>(this)->grad(name));
 }
 
+void Session::setGrad(const std::string &name, const Tensor &value) {
+  int i = g_.inputIndex(name);
+  if (i < 0) throw Error("the graph has no input named '" + name + "'");
+  const auto &gi = g_.info().gradInputs;
+  for (size_t j = 0; j < gi.size(); ++j) {
+    if (gi[j] != static_cast<size_t>(i)) continue;
+    if (value.type() != grads_[j].type())
+      throw Error("the gradient of '" + name + "' is " + grads_[j].type().str() +
+                  ", not " + value.type().str());
+    std::memcpy(grads_[j].data(), value.data(),
+                static_cast<size_t>(value.type().bytes()));
+    gradValid_[j] = true;
+    return;
+  }
+  throw Error("input '" + name + "' does not require grad: it has no .grad");
+}
+
 void Session::clearGrad(const std::string &name) {
   int i = g_.inputIndex(name);
   if (i < 0) throw Error("the graph has no input named '" + name + "'");

@@ -52,6 +52,10 @@ public:
   /// The same `.grad`, writable in place (an all-reduce across processes,
   /// an optimizer that scales it); nullptr while it is None.
   Tensor *mutableGrad(const std::string &name);
+  /// Sets the `.grad` of a requires_grad input to a copy of `value` (of the
+  /// gradient's type). Throws on an unknown name, an input that does not
+  /// require grad, or a dtype/shape mismatch.
+  void setGrad(const std::string &name, const Tensor &value);
   /// `x.grad = None` for one input.
   void clearGrad(const std::string &name);
   /// `x.grad = None` for every input.

@@ -135,7 +135,7 @@ int benchCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--inputs", "--seeds", "--iters", "--format", "--threads",
                     "--compile-threads", "--jacobian", "--hessian", "--wrt", "--mode"};
-  spec.multi = {"--backward"};
+  spec.multi = {"--backward", "--size"};
   spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache",
                    "--jvp"};
   Args args = parseArgs(argc, argv, 1, spec);

@@ -6,11 +6,13 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 #include "runtime/GradCheck.h"
 #include "runtime/HigherOrderCheck.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
 #include "tools/RunSetup.h"
+#include "tools/SizeFlags.h"
 #include "tools/TensorIO.h"
 
 #include <algorithm>
@@ -88,7 +90,7 @@ int checkCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--inputs", "--seeds", "--eps", "--tolerance",
                     "--max-elements", "--format"};
-  spec.multi = {"--backward"};
+  spec.multi = {"--backward", "--size"};
   spec.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache",
                    "--jvp", "--second"};
   Args args = parseArgs(argc, argv, 1, spec);
@@ -114,7 +116,7 @@ int checkCommand(int argc, char **argv) {
   opts.roots = args.all("--backward");
 
   const std::string &path = args.positional[0];
-  std::unique_ptr<Graph> g = loadGraphFile(path);
+  std::unique_ptr<Graph> g = loadBoundGraph(args, path, defaultMaxBytes());
   std::unique_ptr<Graph> g64 = promoteToFloat64(*g);
   std::map<std::string, TensorType> inTypes, outTypes;
   for (const Node *in : g64->inputs()) inTypes[in->name] = in->type;

@@ -4,11 +4,13 @@
 #include "codegen/Mangle.h"
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
-#include "runtime/Derivatives.h"
+#include "ir/Limits.h"
 #include "runtime/Compiler.h"
+#include "runtime/Derivatives.h"
 #include "runtime/Jit.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
+#include "tools/SizeFlags.h"
 
 #include <fstream>
 #include <iostream>
@@ -67,6 +69,7 @@ static void writeFile(const std::string &path, const std::string &text) {
 int compileCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"-o", "--emit", "--cpu", "--class", "--namespace"};
+  spec.multi = {"--size"};
   spec.switches = {"--help", "-h", "--jvp"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
@@ -92,7 +95,7 @@ int compileCommand(int argc, char **argv) {
   // The entry points follow --class/--namespace, so that builds of one
   // graph under different names link into one program.
   std::string prefix;
-  auto g = loadGraphFile(path);
+  auto g = loadBoundGraph(args, path, defaultMaxBytes());
   // Forward mode: the module of the graph's JVP, named NAME_jvp.
   if (args.has("--jvp")) g = buildJvpGraph(*g);
   if (!ho.className.empty() || !ho.namespaceName.empty())
@@ -119,6 +122,7 @@ int compileCommand(int argc, char **argv) {
 int convertCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"-o"};
+  spec.multi = {"--size"};
   spec.switches = {"--help", "-h"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
@@ -131,7 +135,7 @@ int convertCommand(int argc, char **argv) {
   GraphFormat f = graphFormatOf(out);
   if (f == GraphFormat::IR)
     throw Error("convert writes .json or .grad; for IR use 'gradc dump'");
-  auto g = loadGraphFile(args.positional[0]);
+  auto g = loadBoundGraph(args, args.positional[0], defaultMaxBytes());
   writeFile(out, writeGraphText(*g, f));
   return 0;
 }

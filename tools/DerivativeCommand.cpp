@@ -6,11 +6,13 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 #include "runtime/Derivatives.h"
 #include "runtime/TorchFormat.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
 #include "tools/RunSetup.h"
+#include "tools/SizeFlags.h"
 #include "tools/TensorIO.h"
 
 #include <iostream>
@@ -72,7 +74,7 @@ Setup prepare(const Args &args) {
   if (s.format != "json" && s.format != "torch")
     throw Error("--format must be json or torch, got '" + s.format + "'");
   const std::string &path = args.positional[0];
-  s.graph = loadGraphFile(path);
+  s.graph = loadBoundGraph(args, path, defaultMaxBytes());
   CompileOptions co;
   co.optLevel = optLevelFlag(args);
   co.sourceName = path;
@@ -99,6 +101,7 @@ ArgSpec spec(bool withMode) {
   ArgSpec sp;
   sp.withValue = {"--of", "--wrt", "--inputs", "--format"};
   if (withMode) sp.withValue.insert("--mode");
+  sp.multi = {"--size"};
   sp.switches = {"--help", "-h", "-O0", "-O1", "-O2", "-O3", "--no-cache"};
   return sp;
 }

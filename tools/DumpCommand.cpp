@@ -2,6 +2,7 @@
 #include "codegen/CppEmitter.h"
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 #include "ir/Printer.h"
 #include "passes/BufferPlanning.h"
 #include "passes/Pipeline.h"
@@ -9,6 +10,7 @@
 #include "runtime/Jit.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
+#include "tools/SizeFlags.h"
 
 #include <iostream>
 
@@ -38,6 +40,7 @@ Pipeline instrumentation (printed to stderr):
 int dumpCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--emit", "--print-after", "--dump-dir"};
+  spec.multi = {"--size"};
   spec.switches = {"--print-after-all", "--time-passes", "--help", "-h"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
@@ -53,7 +56,7 @@ int dumpCommand(int argc, char **argv) {
     throw Error("--emit must be one of ir, grad-ir, opt-ir, cpp, llvm, asm; "
                 "got '" + emit + "'");
   const std::string &path = args.positional[0];
-  auto g = loadGraphFile(path);
+  auto g = loadBoundGraph(args, path, defaultMaxBytes());
 
   PassManagerOptions po;
   po.printAfter = args.all("--print-after");

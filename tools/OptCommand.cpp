@@ -7,6 +7,7 @@
 #include "frontend/JsonText.h"
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
+#include "ir/Limits.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -14,6 +15,7 @@
 #include "passes/Pipeline.h"
 #include "tools/Args.h"
 #include "tools/Commands.h"
+#include "tools/SizeFlags.h"
 
 #include <iostream>
 
@@ -75,6 +77,7 @@ void runPasses(Graph &g, const std::vector<std::string> &names) {
 int optCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--passes"};
+  spec.multi = {"--size"};
   spec.switches = {"--split-input-file", "--help", "-h"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
@@ -95,7 +98,7 @@ int optCommand(int argc, char **argv) {
     }
   const std::string &path = args.positional[0];
   if (!args.has("--split-input-file")) {
-    auto g = loadGraphFile(path);
+    auto g = loadBoundGraph(args, path, defaultMaxBytes());
     runPasses(*g, names);
     std::cout << printGraph(*g) << describeBufferPlan(*g);
     return 0;

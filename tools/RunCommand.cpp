@@ -79,7 +79,7 @@ runTangents(const RunSetup &setup, const std::string &path) {
 int runCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--inputs", "--seeds", "--format", "--tangents"};
-  spec.multi = {"--backward"};
+  spec.multi = {"--backward", "--size"};
   spec.switches = {"--accumulate", "--help", "-h", "-O0", "-O1", "-O2", "-O3",
                    "--no-cache"};
   Args args = parseArgs(argc, argv, 1, spec);

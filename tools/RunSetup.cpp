@@ -4,6 +4,7 @@
 #include "frontend/LoadGraph.h"
 #include "ir/Error.h"
 #include "runtime/Derivatives.h"
+#include "tools/SizeFlags.h"
 #include "tools/TensorIO.h"
 
 #include <algorithm>
@@ -23,7 +24,7 @@ RunSetup prepareRun(const Args &args) {
                                               std::to_string(args.positional.size()));
   RunSetup r;
   const std::string &path = args.positional[0];
-  r.graph = loadGraphFile(path);
+  r.graph = loadBoundGraph(args, path, CompileOptions{}.maxBytes, &r.sizes);
   // gradc bench --jvp: the forward-mode graph (primal and tangents of every
   // output in one entry point) is what gets compiled and timed.
   if (args.has("--jvp")) applyForwardMode(*r.graph, ForwardModeOptions{});

@@ -2,6 +2,7 @@
 #ifndef GRADC_TOOLS_RUNSETUP_H
 #define GRADC_TOOLS_RUNSETUP_H
 
+#include "ir/SizeVars.h"
 #include "runtime/Session.h"
 #include "tools/Args.h"
 
@@ -22,6 +23,8 @@ struct RunSetup {
   /// The values read from --inputs (the session holds them too).
   std::map<std::string, Tensor> inputs;
   std::vector<Root> roots;
+  /// The values of the graph's size variables (empty when it has none).
+  SizeBinding sizes;
 };
 
 /// Loads args.positional[0], compiles it (-O0..-O3), applies --inputs and

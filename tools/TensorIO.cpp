@@ -183,6 +183,39 @@ readTensorFile(const std::string &path,
   return r;
 }
 
+std::map<std::string, Shape> readTensorShapes(const std::string &path,
+                                              const std::string &what,
+                                              uint64_t maxBytes) {
+  json j = parseJsonText(readTextFile(path, maxBytes, "the " + what + "s file"),
+                         path, /*nonFiniteNumbers=*/true);
+  std::map<std::string, Shape> r;
+  if (!j.is_object()) return r; // readTensorFile says what is wrong
+  for (const auto &kv : j.items()) {
+    const json &v = kv.value();
+    std::string where = path + ": " + what + " '" + kv.key() + "'";
+    Shape shape;
+    if (v.is_object()) {
+      auto s = v.find("shape");
+      if (s == v.end() || !s->is_array()) continue;
+      for (const json &d : *s) {
+        if (!d.is_number_integer()) break;
+        shape.push_back(d.get<int64_t>());
+      }
+    } else if (v.is_number() || v.is_boolean() || v.is_array()) {
+      std::vector<const json *> data;
+      try {
+        shape = nestedShape(v, data, where);
+      } catch (const Error &) {
+        continue;
+      }
+    } else {
+      continue;
+    }
+    r.emplace(kv.key(), std::move(shape));
+  }
+  return r;
+}
+
 std::string jsonNumber(double v, DType dtype) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v < 0 ? "-Infinity" : "Infinity";

@@ -22,6 +22,14 @@ readTensorFile(const std::string &path,
                const std::map<std::string, TensorType> &types,
                const std::string &what, uint64_t maxBytes = UINT64_MAX);
 
+/// The shape of each value in a tensor file (format as for readTensorFile),
+/// without checking it against a graph: what binds a graph's size
+/// variables. Values whose shape cannot be read are left out
+/// (readTensorFile reports them).
+std::map<std::string, Shape> readTensorShapes(const std::string &path,
+                                              const std::string &what,
+                                              uint64_t maxBytes);
+
 /// A number as JSON text: the shortest form that reads back as the same
 /// value of `dtype`; NaN and infinities as NaN, Infinity, -Infinity (as
 /// Python's json module reads and writes them).

@@ -1,0 +1,219 @@
+//===- tests/runtime/SymbolicSizesTest.cpp - One graph, any batch size ----===//
+//
+// A graph whose inputs declare a size variable B gives, at every bound B,
+// the bits of the same graph written with that number (JSON and DSL, the
+// seed example and an MLP), through GraphFamily and FamilySession; a
+// FamilySession keeps parameters and their accumulating gradients across
+// batches of different sizes; each distinct size is compiled once; and
+// conflicting, negative, unbound or oversized bindings are errors before
+// anything is compiled.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/LoadGraph.h"
+#include "ir/Error.h"
+#include "runtime/FamilySession.h"
+#include "runtime/GraphFamily.h"
+#include "runtime/Session.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+using namespace gradc;
+
+namespace {
+
+const char *kSeed = R"({"name": "seed", "inputs": [
+  {"name": "x", "shape": ["B", 2], "requires_grad": true, "init": "ones"}],
+ "nodes": [
+  {"name": "y", "op": "add", "inputs": ["x", 2]},
+  {"name": "t", "op": "mul", "inputs": ["y", "y"]},
+  {"name": "z", "op": "mul", "inputs": ["t", 3]},
+  {"name": "out", "op": "mean", "inputs": ["z"]}],
+ "outputs": ["y", "z", "out"]})";
+
+const char *kMlpJson = R"({"name": "mlp", "inputs": [
+  {"name": "x", "shape": ["B", 20], "init": {"randn": 3}},
+  {"name": "t", "dtype": "i64", "shape": ["B"], "init": "zeros"},
+  {"name": "w1", "shape": [20, 32], "requires_grad": true, "init": {"randn": 1}},
+  {"name": "b1", "shape": [32], "requires_grad": true, "init": "zeros"},
+  {"name": "w2", "shape": [32, 10], "requires_grad": true, "init": {"randn": 2}}],
+ "nodes": [
+  {"name": "h", "op": "matmul", "inputs": ["x", "w1"]},
+  {"name": "hb", "op": "add", "inputs": ["h", "b1"]},
+  {"name": "r", "op": "relu", "inputs": ["hb"]},
+  {"name": "o", "op": "matmul", "inputs": ["r", "w2"]},
+  {"name": "loss", "op": "cross_entropy", "inputs": ["o", "t"]}],
+ "outputs": ["o", "loss"]})";
+
+const char *kMlpDsl = R"(x = randn(B, 20, seed=3)
+t = zeros(B, dtype=i64)
+w1 = randn(20, 32, seed=1, requires_grad=True)
+b1 = zeros(32, requires_grad=True)
+w2 = randn(32, 10, seed=2, requires_grad=True)
+o = relu(x @ w1 + b1) @ w2
+loss = cross_entropy(o, t)
+return o, loss
+)";
+
+/// `text` with every size variable "B" (JSON) or B (DSL) replaced by `n`.
+std::string withNumber(std::string text, GraphFormat f, int64_t n) {
+  const std::string from = f == GraphFormat::Json ? "\"B\"" : "B";
+  for (size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at))
+    text.replace(at, from.size(), std::to_string(n));
+  return text;
+}
+
+/// Deterministic inputs at size `b`: x normal, t in [0, 10).
+std::map<std::string, Tensor> batch(int64_t b, unsigned seed, bool withT) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> nd;
+  std::map<std::string, Tensor> in;
+  Tensor x(DType::F32, {b, 20});
+  for (int64_t i = 0; i < x.numel(); ++i) x.set(i, nd(gen));
+  in.emplace("x", std::move(x));
+  if (withT) {
+    Tensor t(DType::I64, {b});
+    for (int64_t i = 0; i < b; ++i) t.set(i, static_cast<double>(gen() % 10));
+    in.emplace("t", std::move(t));
+  }
+  return in;
+}
+
+bool sameBits(const Tensor &a, const Tensor &b) {
+  return a.type() == b.type() &&
+         std::memcmp(a.data(), b.data(), static_cast<size_t>(a.type().bytes())) == 0;
+}
+
+/// Runs the family member and the static graph at size b on the same
+/// inputs and expects the same bits in every output and gradient.
+void expectSameAsStatic(const std::string &text, GraphFormat f, int64_t b,
+                        const std::vector<std::string> &outputs,
+                        const std::vector<std::string> &grads, bool mlp) {
+  GraphFamily family(text, "family", f);
+  ASSERT_TRUE(family.symbolic());
+  FamilySession fs(family);
+  auto in = mlp ? batch(b, 11, true) : std::map<std::string, Tensor>{};
+  if (mlp) for (auto &kv : in) fs.setInput(kv.first, kv.second);
+  else fs.setSize("B", b);
+  std::vector<Root> roots{{outputs.back()}};
+  fs.runFused(roots, false);
+  EXPECT_EQ(fs.sizes().at("B"), b);
+
+  Compiler c;
+  auto g = parseGraphText(withNumber(text, f, b), "static", f);
+  auto compiled = c.compile(*g);
+  Session s(*compiled);
+  for (auto &kv : in) s.setInput(kv.first, kv.second);
+  s.runFused(roots, false);
+  for (const std::string &o : outputs)
+    EXPECT_TRUE(sameBits(fs.output(o), s.output(o))) << o << " at B=" << b;
+  for (const std::string &gname : grads) {
+    ASSERT_NE(fs.grad(gname), nullptr);
+    EXPECT_TRUE(sameBits(*fs.grad(gname), *s.grad(gname))) << gname << " at B=" << b;
+  }
+}
+
+} // namespace
+
+TEST(SymbolicSizes, SeedGivesTheStaticBitsAtEverySize) {
+  for (int64_t b : {1, 7, 128, 1000})
+    expectSameAsStatic(kSeed, GraphFormat::Json, b, {"y", "z", "out"}, {"x"}, false);
+}
+
+TEST(SymbolicSizes, MlpGivesTheStaticBitsAtEverySizeInJsonAndDsl) {
+  for (int64_t b : {1, 7, 128, 1000}) {
+    expectSameAsStatic(kMlpJson, GraphFormat::Json, b, {"o", "loss"},
+                       {"w1", "b1", "w2"}, true);
+    expectSameAsStatic(kMlpDsl, GraphFormat::Dsl, b, {"o", "loss"},
+                       {"w1", "b1", "w2"}, true);
+  }
+}
+
+TEST(SymbolicSizes, JsonAndDslDeclareTheSameSignature) {
+  GraphFamily j(kMlpJson, "m.json", GraphFormat::Json);
+  GraphFamily d(kMlpDsl, "m.grad", GraphFormat::Dsl);
+  for (const GraphFamily *f : {&j, &d}) {
+    EXPECT_EQ(f->signature().sizeNames(), std::vector<std::string>{"B"});
+    EXPECT_EQ(f->signature().shapeOf("x"), "[B, 20]");
+    EXPECT_EQ(f->signature().shapeOf("t"), "[B]");
+    EXPECT_EQ(f->signature().shapeOf("w1"), "[20, 32]");
+  }
+}
+
+// A short last batch: the weights and their accumulated gradients carry
+// over to the member of the new size, and each size compiles once.
+TEST(SymbolicSizes, SessionCarriesGradientsAcrossSizesAndCompilesEachSizeOnce) {
+  GraphFamily family(kMlpJson, "m.json", GraphFormat::Json);
+  FamilySession fs(family);
+  std::vector<Root> roots{{"loss"}};
+  Compiler c;
+  auto g5 = c.compile(*parseGraphText(withNumber(kMlpJson, GraphFormat::Json, 5), "s", GraphFormat::Json));
+  auto g3 = c.compile(*parseGraphText(withNumber(kMlpJson, GraphFormat::Json, 3), "s", GraphFormat::Json));
+  Session s5(*g5), s3(*g3);
+  auto a = batch(5, 1, true), b = batch(3, 2, true);
+  for (auto &kv : a) { fs.setInput(kv.first, kv.second); s5.setInput(kv.first, kv.second); }
+  fs.runFused(roots, true);
+  s5.runFused(roots, true);
+  for (auto &kv : b) { fs.setInput(kv.first, kv.second); s3.setInput(kv.first, kv.second); }
+  fs.runFused(roots, true);
+  // The static reference: the second batch's run accumulating onto the
+  // first's gradients.
+  for (const char *p : {"w1", "b1", "w2"}) s3.setGrad(p, *s5.grad(p));
+  s3.runFused(roots, true);
+  for (const char *p : {"w1", "b1", "w2"}) {
+    ASSERT_NE(fs.grad(p), nullptr);
+    EXPECT_TRUE(sameBits(*fs.grad(p), *s3.grad(p))) << p;
+  }
+  EXPECT_EQ(fs.sizes().at("B"), 3);
+  for (auto &kv : a) fs.setInput(kv.first, kv.second);
+  fs.runFused(roots, false);
+  EXPECT_TRUE(sameBits(fs.output("loss"), s5.output("loss")));
+  EXPECT_EQ(family.compileCount(), 2u);
+}
+
+TEST(SymbolicSizes, BadBindingsAreErrorsBeforeAnyCompile) {
+  GraphFamily family(kMlpJson, "m.json", GraphFormat::Json);
+  auto expectError = [&](auto &&f, const std::string &needle) {
+    try {
+      f();
+      ADD_FAILURE() << "no error; expected: " << needle;
+    } catch (const Error &e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  // Two sizes for one name.
+  expectError([&] {
+    FamilySession s(family);
+    s.setInput("x", Tensor(DType::F32, {4, 20}));
+    s.setInput("t", Tensor(DType::I64, {5}));
+    s.runFused({{"loss"}}, false);
+  }, "size 'B' is bound to two values: 4 by input 'x' (dim 0) and 5 by input 't' (dim 0)");
+  // A negative size.
+  expectError([&] { FamilySession(family).setSize("B", -3); },
+              "size 'B' must not be negative, got -3");
+  expectError([&] { parseSizeAssignment("B=-3"); }, "must not be negative");
+  // A fixed dimension that does not match.
+  expectError([&] {
+    FamilySession s(family);
+    s.setInput("x", Tensor(DType::F32, {4, 21}));
+    s.runFused({{"loss"}}, false);
+  }, "dimension 1 must be 20");
+  // Nothing binds B.
+  expectError([&] { FamilySession(family).runFused({{"loss"}}, false); },
+              "size 'B' is not bound: supply 'x' or 't'");
+  // A size whose buffers pass the memory cap.
+  expectError([&] {
+    FamilySession s(family);
+    s.setSize("B", int64_t(1) << 40);
+    s.runFused({{"loss"}}, false);
+  }, "more than the memory limit");
+  // Loading without a binding names the JSON path.
+  expectError([&] { parseGraphText(kMlpJson, "m.json", GraphFormat::Json); },
+              "m.json: inputs[0] (\"x\").shape[0]: size 'B' is not bound");
+  expectError([&] { parseGraphText(kMlpDsl, "m.grad", GraphFormat::Dsl); },
+              "m.grad:1:11: error: size 'B' is not bound");
+  EXPECT_EQ(family.compileCount(), 0u);
+}
