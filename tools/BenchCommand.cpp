@@ -58,6 +58,8 @@ reverse.
 --jacobian OUT --wrt IN / --hessian OUT --wrt IN time the one batched
 sweep that 'gradc jacobian' / 'gradc hessian' compile (its stacked unit
 vectors left at zeros, which costs the same).
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32); the others come from the shapes in --inputs
 )HELP";
 
 namespace {

@@ -55,6 +55,8 @@ gradient a and the finite difference n, floor being 1e-3 of the largest |a|,
 |n| of that input. The verdict allows for the rounding error of the
 difference quotient, noise = 8 eps (1 + sum |terms of L|) / 2h: it compares
 max(0, |a - n| - noise) / max(|a|, |n|, floor) with the tolerance.
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32); the others come from the shapes in --inputs
 )HELP";
 
 static double numberArg(const Args &args, const std::string &flag, double def) {

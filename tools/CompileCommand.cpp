@@ -49,6 +49,8 @@ graph, GRAPH as given here, and the gradc version.
 With --class or --namespace the entry points are named NS_NAME_fwd_bwd
 (namespace parts joined by '_'), so several builds of one graph can be
 linked into one program; otherwise GRAPHNAME_fwd_bwd.
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32): the graph is built at those sizes
 )HELP";
 
 static const char *kConvertHelp =
@@ -57,6 +59,9 @@ static const char *kConvertHelp =
 Translates a graph between the JSON format (.json) and the DSL (.grad);
 the format is chosen by OUT's extension. Converting back and forth lowers
 to the same IR.
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32): the graph is written at those sizes (size
+                  variables are not carried over to OUT)
 )HELP";
 
 static void writeFile(const std::string &path, const std::string &text) {

@@ -34,6 +34,8 @@ sweep with all rows (rev) or columns (fwd) stacked along a batch dimension.
                   auto (default): fwd when IN has fewer elements than OUT
   --format F      json (default): {"jacobian": {"shape", "data"}}; torch
   -O0..-O3        optimization level of the generated code
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32); the others come from the shapes in --inputs
 )HELP";
 
 static const char *kHessianHelp =
@@ -49,6 +51,8 @@ with all numel(IN) directions stacked along a batch dimension.
   --inputs FILE   input values, as for gradc run (else their init)
   --format F      json (default): {"hessian": {"shape", "data"}}; torch
   -O0..-O3        optimization level of the generated code
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32); the others come from the shapes in --inputs
 )HELP";
 
 namespace {

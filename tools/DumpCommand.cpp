@@ -35,6 +35,8 @@ Pipeline instrumentation (printed to stderr):
                       the pass changed nothing)
   --dump-dir DIR      write each stage as DIR/NNN_<pass>.ir
   --time-passes       print how long each pass took
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32): the graph is built at those sizes
 )HELP";
 
 int dumpCommand(int argc, char **argv) {

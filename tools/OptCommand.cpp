@@ -31,6 +31,8 @@ simplify, cse, dce, fusion, recompute, buffer-plan.
   --split-input-file  GRAPH is IR text holding several graphs separated by
                       lines "// -----"; each is run and printed on its own
                       (the cases of one FileCheck test file)
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32): the graph is built at those sizes
 )HELP";
 
 namespace {

@@ -22,7 +22,7 @@ namespace gradc {
 static const char *kRunHelp =
     R"HELP(usage: gradc run GRAPH [--inputs FILE.json] [--seeds FILE.json]
                  [--backward NAME...] [--accumulate] [--tangents FILE.json]
-                 [--format torch|json]
+                 [--format torch|json] [--size NAME=N...]
 
 JIT-compiles GRAPH and runs forward and backward once.
   --inputs FILE   input values: {NAME: nested list | number |
@@ -42,6 +42,8 @@ JIT-compiles GRAPH and runs forward and backward once.
                   json: {"outputs": {NAME: {"shape", "data"}}, "grads": {...}}
   -O0..-O3        optimization level of the generated code (default -O1)
   --no-cache      compile without the on-disk compile cache ($GRADC_CACHE_DIR)
+  --size NAME=N   bind a size variable of the input shapes (repeatable, or
+                  B=64,T=32); the others come from the shapes in --inputs
 )HELP";
 
 static std::vector<std::string> suffixesOf(const TensorArg &a, bool isInput) {
