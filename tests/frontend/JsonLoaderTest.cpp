@@ -243,7 +243,8 @@ TEST(JsonLoader, InitErrors) {
 //===--- Inputs: other errors ---------------------------------------------===//
 
 TEST(JsonLoader, ShapeErrors) {
-  const std::string want = "expected a list of non-negative integers";
+  const std::string want =
+      "expected a list of non-negative integers and size variable names";
   EXPECT_ERROR(withInput(R"("shape": [2, -1])"),
                "g.json: inputs[0] (\"x\").shape: " + want +
                    " (element 1 is -1)");
@@ -251,8 +252,12 @@ TEST(JsonLoader, ShapeErrors) {
                "g.json: inputs[0] (\"x\").shape: " + want +
                    " (element 0 is 2.0)");
   EXPECT_ERROR(withInput(R"("shape": ["2"])"),
-               "g.json: inputs[0] (\"x\").shape: " + want +
-                   " (element 0 is \"2\")");
+               "g.json: inputs[0] (\"x\").shape[0]: '2' is not a size variable "
+               "name (a letter or '_', then letters, digits or '_')");
+  // A size variable that nothing binds names its place.
+  EXPECT_ERROR(withInput(R"("shape": ["B", 2])"),
+               "g.json: inputs[0] (\"x\").shape[0]: size 'B' is not bound (bind "
+               "it with --size B=N, or supply this input's value)");
   EXPECT_ERROR(withInput(R"("shape": 4)"),
                "g.json: inputs[0] (\"x\").shape: " + want + ", got 4");
   EXPECT_ERROR(withInput(R"("shape": [9223372036854775808])"),
@@ -483,7 +488,7 @@ TEST(JsonLoader, HostileNames) {
   EXPECT_EQ(g->nodes()[1]->name, std::string(1, '\0'));
   EXPECT_ERROR(R"({"inputs": [{"name": "a\"b", "shape": [-1]}], "outputs": []})",
                "g.json: inputs[0] (\"a\\\"b\").shape: expected a list of "
-               "non-negative integers (element 0 is -1)");
+               "non-negative integers and size variable names (element 0 is -1)");
 }
 
 //===--- Order: forward references and cycles ------------------------------===//
