@@ -27,9 +27,10 @@ from . import _gradc
 from ._gradc import Error, RunResult
 from ._gradc import CompiledGraph
 from .fx_export import ExportError
+from .sized import SizedGraph
 
 __all__ = ["compile", "compile_jvp", "jvp", "jacobian", "hessian",
-           "export", "import_onnx", "CompiledGraph", "RunResult",
+           "export", "import_onnx", "CompiledGraph", "SizedGraph", "RunResult",
            "Error", "ExportError", "__version__"]
 __version__ = _gradc.__version__
 
@@ -46,26 +47,29 @@ def _compiler(opt_level, cache, cache_dir):
     return c
 
 
-def compile(graph, *, opt_level=1, cache=True, cache_dir=None):
+def compile(graph, *, sizes=None, opt_level=1, cache=True, cache_dir=None):
     """Compiles a graph and returns a CompiledGraph.
 
     graph: a path (str or os.PathLike) to a .json, .grad (DSL) or .gir file,
     or a dict in the JSON graph format (docs/formats.md).
+    sizes: values of size variables (dict name -> int). A graph whose input
+    shapes name size variables ("shape": ["B", 784]) gives a SizedGraph,
+    which binds the other sizes from the shapes of each call's inputs
+    (docs/symbolic-sizes.md).
     opt_level: clang -O level of the generated code (0..3).
     cache: use the on-disk compile cache ($GRADC_CACHE_DIR, else
     ~/.cache/gradc, or cache_dir).
     """
     c = _compiler(opt_level, cache, cache_dir)
-    if isinstance(graph, dict):
-        try:
-            text = _json.dumps(graph, allow_nan=False)
-        except (TypeError, ValueError) as e:
-            raise Error("the graph dict is not JSON: %s" % e) from None
-        return c.compile_text(text, "json", "<dict %s>" % graph.get("name", "graph"))
-    if isinstance(graph, (str, _os.PathLike)):
-        return c.compile_file(_os.fspath(graph))
-    raise TypeError("gradc.compile() takes a path or a dict in the JSON graph "
-                    "format, not %s" % type(graph).__name__)
+    source, kind, name = _source(graph)
+    signature = _gradc.Signature(source, kind, name)
+    if signature.symbolic:
+        return SizedGraph(c, source, kind, name, signature, sizes)
+    if sizes:
+        signature.bind({str(k): int(v) for k, v in dict(sizes).items()}, {})
+    if kind == "file":
+        return c.compile_file(source)
+    return c.compile_text(source, kind, name)
 
 
 def _source(graph):
@@ -186,6 +190,7 @@ def _graph_repr(g):
 # Python-side conveniences on the compiled type.
 CompiledGraph.grads = property(_Grads, doc=_Grads.__doc__)
 CompiledGraph.__repr__ = _graph_repr
+SizedGraph.grads = property(_Grads, doc=_Grads.__doc__)
 
 
 def export(module_or_fn, example_inputs, path=None, **kwargs):

@@ -52,13 +52,28 @@ std::unique_ptr<PyGraph> compileGraph(const PyCompiler &c,
   return std::make_unique<PyGraph>(std::move(compiled));
 }
 
-/// A graph from a file path (kind "file") or from text in format `kind`.
+/// A graph from a file path (kind "file") or from text in format `kind`,
+/// its size variables bound by `sizes`.
 std::unique_ptr<gradc::Graph> loadSource(const std::string &src,
                                          const std::string &kind,
-                                         const std::string &name) {
-  if (kind == "file") return gradc::loadGraphFile(src);
-  return gradc::parseGraphText(src, name, parseFormat(kind));
+                                         const std::string &name,
+                                         const gradc::SizeBinding &sizes = {}) {
+  if (kind == "file") return gradc::loadGraphFile(src, sizes);
+  return gradc::parseGraphText(src, name, parseFormat(kind), sizes);
 }
+
+/// The declared input shapes of a graph (ir/SizeVars.h), for the Python
+/// side's graphs with size variables: it binds sizes through this.
+struct PySignature {
+  gradc::GraphSignature sig;
+
+  /// Binds every size variable from `explicitSizes` (dict name -> int)
+  /// and the shapes of `shapes` (dict input name -> tuple).
+  gradc::SizeBinding bind(const gradc::SizeBinding &explicitSizes,
+                          const std::map<std::string, gradc::Shape> &shapes) const {
+    return gradc::bindSizes(sig, explicitSizes, shapes);
+  }
+};
 
 /// Input values (a dict name -> array, or None) as tensors of the graph's
 /// input types; inputs not given keep their init.
@@ -112,18 +127,21 @@ PYBIND11_MODULE(_gradc, m) {
            py::arg("opt_level") = 1, py::arg("use_cache") = true,
            py::arg("cache_dir") = "")
       .def("compile_file",
-           [](const PyCompiler &c, const std::string &path) {
-             return compileGraph(c, gradc::loadGraphFile(path));
+           [](const PyCompiler &c, const std::string &path,
+              const gradc::SizeBinding &sizes) {
+             return compileGraph(c, gradc::loadGraphFile(path, sizes));
            },
-           py::arg("path"), "Loads and compiles a .json/.grad/.gir file.")
+           py::arg("path"), py::arg("sizes") = gradc::SizeBinding{},
+           "Loads and compiles a .json/.grad/.gir file at the given sizes.")
       .def("compile_text",
            [](const PyCompiler &c, const std::string &text,
-              const std::string &format, const std::string &name) {
+              const std::string &format, const std::string &name,
+              const gradc::SizeBinding &sizes) {
              return compileGraph(
-                 c, gradc::parseGraphText(text, name, parseFormat(format)));
+                 c, gradc::parseGraphText(text, name, parseFormat(format), sizes));
            },
            py::arg("text"), py::arg("format") = "json",
-           py::arg("name") = "<string>",
+           py::arg("name") = "<string>", py::arg("sizes") = gradc::SizeBinding{},
            "Compiles graph text in memory (format: json, grad or gir).")
       .def("compile_jvp",
            [](const PyCompiler &c, const std::string &src,
@@ -167,6 +185,27 @@ PYBIND11_MODULE(_gradc, m) {
            py::arg("source"), py::arg("kind"), py::arg("name"), py::arg("of"),
            py::arg("wrt"), py::arg("inputs"),
            "The Hessian of a one-element OF, shaped [*WRT.shape, *WRT.shape].");
+
+  py::class_<PySignature>(m, "Signature")
+      .def(py::init([](const std::string &src, const std::string &kind,
+                       const std::string &name) {
+             PySignature s;
+             s.sig = kind == "file" ? gradc::graphFileSignature(src)
+                                    : gradc::graphTextSignature(src, name, parseFormat(kind));
+             return s;
+           }),
+           py::arg("source"), py::arg("kind"), py::arg("name") = "<string>",
+           "The declared input shapes of a file (kind 'file') or of text.")
+      .def_property_readonly("symbolic",
+                             [](const PySignature &s) { return s.sig.symbolic(); })
+      .def_property_readonly("size_names",
+                             [](const PySignature &s) { return s.sig.sizeNames(); })
+      .def("shape_of", [](const PySignature &s, const std::string &input) {
+             return s.sig.shapeOf(input);
+           })
+      .def("bind", &PySignature::bind, py::arg("sizes"), py::arg("shapes"),
+           "Binds every size variable; raises gradc.Error on a conflict, a "
+           "negative size or an unbound one.");
 
   py::class_<RunResult>(m, "RunResult")
       .def_readonly("outputs", &RunResult::outputs,
