@@ -14,15 +14,19 @@
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
 #include "runtime/Derivatives.h"
+#include "runtime/GraphFamily.h"
 #include "runtime/Tensor.h"
 
 #include <cstring>
+#include <map>
 #include <new>
 #include <string>
 #include <vector>
 
 struct gradc_graph {
-  std::unique_ptr<gradc::CompiledGraph> compiled;
+  /// The graph's code: `owned`, or a member that a gradc_family owns.
+  std::unique_ptr<gradc::CompiledGraph> owned;
+  const gradc::CompiledGraph *compiled = nullptr;
   std::vector<std::vector<int64_t>> inputShapes, outputShapes;
   std::vector<int> gradIndex; ///< Per input: position in grads, or -1.
 };
@@ -96,12 +100,11 @@ gradc::CompileOptions toCompileOptions(const gradc_options *o,
   return co;
 }
 
-gradc_status compileGraph(std::unique_ptr<gradc::Graph> g,
-                          const gradc::CompileOptions &options,
-                          gradc_graph **out) {
+/// A handle describing `compiled` (owned by the caller of this).
+std::unique_ptr<gradc_graph> describeGraph(const gradc::CompiledGraph &compiled) {
   auto handle = std::make_unique<gradc_graph>();
-  handle->compiled = gradc::Compiler(options).compile(*g);
-  const gradc::ModuleInfo &mi = handle->compiled->info();
+  handle->compiled = &compiled;
+  const gradc::ModuleInfo &mi = compiled.info();
   for (const gradc::TensorArg &a : mi.inputs)
     handle->inputShapes.push_back(a.type.shape);
   for (const gradc::TensorArg &a : mi.outputs)
@@ -109,6 +112,16 @@ gradc_status compileGraph(std::unique_ptr<gradc::Graph> g,
   handle->gradIndex.assign(mi.inputs.size(), -1);
   for (size_t j = 0; j < mi.gradInputs.size(); ++j)
     handle->gradIndex[mi.gradInputs[j]] = static_cast<int>(j);
+  return handle;
+}
+
+gradc_status compileGraph(std::unique_ptr<gradc::Graph> g,
+                          const gradc::CompileOptions &options,
+                          gradc_graph **out) {
+  std::unique_ptr<gradc::CompiledGraph> compiled =
+      gradc::Compiler(options).compile(*g);
+  std::unique_ptr<gradc_graph> handle = describeGraph(*compiled);
+  handle->owned = std::move(compiled);
   *out = handle.release();
   return GRADC_OK;
 }
@@ -286,7 +299,10 @@ gradc_status gradc_compile_string(const char *text, gradc_format format,
   });
 }
 
-void gradc_graph_free(gradc_graph *graph) { delete graph; }
+// A graph a family handed out belongs to the family: freeing it is a no-op.
+void gradc_graph_free(gradc_graph *graph) {
+  if (graph && graph->owned) delete graph;
+}
 
 const char *gradc_graph_name(const gradc_graph *graph) {
   return graph ? graph->compiled->info().graphName.c_str() : "";
@@ -424,3 +440,81 @@ gradc_status gradc_backward(gradc_session *session, void *const *grads,
 }
 
 } // extern "C"
+
+//===--- Graphs with size variables ---------------------------------------===//
+
+struct gradc_family {
+  std::unique_ptr<gradc::GraphFamily> family;
+  std::vector<std::string> sizeNames;
+  /// One handle per binding asked for (the family owns the code).
+  std::map<gradc::SizeBinding, std::unique_ptr<gradc_graph>> graphs;
+};
+
+gradc_status gradc_family_open(const char *path, const gradc_options *options,
+                               gradc_family **family) {
+  return call([&] {
+    checked(path, "path");
+    checked(family, "family");
+    *family = nullptr;
+    auto f = std::make_unique<gradc_family>();
+    f->family = std::make_unique<gradc::GraphFamily>(path, toCompileOptions(options, path));
+    f->sizeNames = f->family->signature().sizeNames();
+    *family = f.release();
+    return GRADC_OK;
+  });
+}
+
+void gradc_family_free(gradc_family *family) { delete family; }
+
+size_t gradc_family_num_sizes(const gradc_family *family) {
+  return family ? family->sizeNames.size() : 0;
+}
+
+const char *gradc_family_size_name(const gradc_family *family, size_t i) {
+  if (!family || i >= family->sizeNames.size()) return nullptr;
+  return family->sizeNames[i].c_str();
+}
+
+gradc_status gradc_family_graph(gradc_family *family, size_t n,
+                                const char *const *names, const int *ranks,
+                                const int64_t *const *shapes, const char *sizes,
+                                const gradc_graph **graph) {
+  return call([&] {
+    checked(family, "family");
+    checked(graph, "graph");
+    *graph = nullptr;
+    if (n && (!names || !ranks || !shapes))
+      throw std::invalid_argument("names, ranks and shapes must not be NULL "
+                                  "when n is not 0");
+    std::map<std::string, gradc::Shape> given;
+    for (size_t i = 0; i < n; ++i) {
+      if (!names[i])
+        throw std::invalid_argument("names[" + std::to_string(i) + "] is NULL");
+      if (ranks[i] < 0 || (ranks[i] > 0 && !shapes[i]))
+        throw std::invalid_argument("the shape of '" + std::string(names[i]) +
+                                    "' (rank " + std::to_string(ranks[i]) +
+                                    ") is missing");
+      given[names[i]] = gradc::Shape(shapes[i], shapes[i] + ranks[i]);
+    }
+    gradc::SizeBinding explicitSizes;
+    if (sizes) {
+      std::string text = sizes;
+      for (size_t at = 0; at <= text.size();) {
+        size_t comma = text.find(',', at);
+        if (comma == std::string::npos) comma = text.size();
+        auto [name, value] = gradc::parseSizeAssignment(text.substr(at, comma - at));
+        explicitSizes[name] = value;
+        at = comma + 1;
+      }
+    }
+    gradc::SizeBinding binding = family->family->bind(explicitSizes, given);
+    std::unique_ptr<gradc_graph> &slot = family->graphs[binding];
+    if (!slot) slot = describeGraph(family->family->member(binding));
+    *graph = slot.get();
+    return GRADC_OK;
+  });
+}
+
+size_t gradc_family_compile_count(const gradc_family *family) {
+  return family ? family->family->compileCount() : 0;
+}

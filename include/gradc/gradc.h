@@ -207,6 +207,41 @@ GRADC_API gradc_status gradc_backward(gradc_session *session,
                                       const void *const *seeds,
                                       unsigned flags);
 
+/* Graphs with size variables ("shape": ["B", 784], docs/symbolic-sizes.md).
+ * A family is a graph file whose input shapes name sizes; it compiles one
+ * graph per binding of its sizes, on first request, and keeps it. */
+typedef struct gradc_family gradc_family;
+
+/** Reads the graph file at path (.json or .grad) and its size variables.
+ *  Nothing is compiled yet. */
+GRADC_API gradc_status gradc_family_open(const char *path,
+                                         const gradc_options *options,
+                                         gradc_family **family);
+/** Frees a family and every graph it handed out (their sessions must be
+ *  freed first). NULL is ignored. */
+GRADC_API void gradc_family_free(gradc_family *family);
+/** Number of size variables, and the name of the i-th (NULL out of
+ *  range), in order of first appearance. */
+GRADC_API size_t gradc_family_num_sizes(const gradc_family *family);
+GRADC_API const char *gradc_family_size_name(const gradc_family *family,
+                                             size_t i);
+/** The graph for the sizes that the shapes of the inputs the caller will
+ *  pass bind: n inputs, names[i] with rank ranks[i] and extents shapes[i].
+ *  sizes ("B=64,T=32", or NULL) binds sizes explicitly. Two values for one
+ *  size, a negative size, a shape that does not fit its declaration, a size
+ *  left unbound, or buffers past the memory cap are GRADC_ERROR, before any
+ *  compile. The graph is compiled on the first request for its sizes and
+ *  the same handle is returned after; it belongs to the family (do not
+ *  gradc_graph_free it). */
+GRADC_API gradc_status gradc_family_graph(gradc_family *family, size_t n,
+                                          const char *const *names,
+                                          const int *ranks,
+                                          const int64_t *const *shapes,
+                                          const char *sizes,
+                                          const gradc_graph **graph);
+/** Number of graphs compiled so far (one per distinct binding). */
+GRADC_API size_t gradc_family_compile_count(const gradc_family *family);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -371,3 +372,64 @@ TEST(CApi, AnIndexOutOfRangeIsAnError) {
 }
 
 } // namespace
+
+// A graph file with a size variable: the graph of each binding comes from
+// the shapes the caller will pass, is compiled once, and runs at its size.
+TEST(CApi, FamilyBindsSizesFromShapes) {
+  std::string path = ::testing::TempDir() + "/capi_family_seed.json";
+  {
+    FILE *f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::string text = kSeedJson;
+    text.replace(text.find("[2, 2]"), 6, "[\"N\", 2]");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  gradc_options o = uncached();
+  gradc_family *family = nullptr;
+  ASSERT_EQ(gradc_family_open(path.c_str(), &o, &family), GRADC_OK) << gradc_last_error();
+  ASSERT_EQ(gradc_family_num_sizes(family), 1u);
+  EXPECT_STREQ(gradc_family_size_name(family, 0), "N");
+  EXPECT_EQ(gradc_family_size_name(family, 1), nullptr);
+  const char *names[1] = {"x"};
+  for (int64_t n : {3, 1, 3}) {
+    int64_t shape[2] = {n, 2};
+    const int64_t *shapes[1] = {shape};
+    int ranks[1] = {2};
+    const gradc_graph *g = nullptr;
+    ASSERT_EQ(gradc_family_graph(family, 1, names, ranks, shapes, nullptr, &g), GRADC_OK)
+        << gradc_last_error();
+    gradc_tensor_info info;
+    ASSERT_EQ(gradc_output_info(g, 0, &info), GRADC_OK);
+    EXPECT_EQ(info.shape[0], n);
+    Session session;
+    ASSERT_EQ(gradc_session_create(g, &session.s), GRADC_OK);
+    std::vector<float> x(2 * n, 1.f), z(2 * n), gx(2 * n), nn(2 * n);
+    float out = 0;
+    const void *in[1] = {x.data()};
+    void *outs[3] = {z.data(), &out, nn.data()};
+    void *grads[1] = {gx.data()};
+    ASSERT_EQ(gradc_run(session.s, in, outs, grads, nullptr, 0), GRADC_OK)
+        << gradc_last_error();
+    EXPECT_FLOAT_EQ(out, 27);
+    // d mean(3 (x + 2)^2) / dx = 6 (x + 2) / numel = 18 / (2 n).
+    for (float v : gx) EXPECT_FLOAT_EQ(v, 18.f / (2 * n));
+    gradc_graph_free(const_cast<gradc_graph *>(g)); // the family's: a no-op
+  }
+  EXPECT_EQ(gradc_family_compile_count(family), 2u);
+  // Errors: explicit and shape sizes disagree; a negative explicit size.
+  int64_t shape[2] = {3, 2};
+  const int64_t *shapes[1] = {shape};
+  int ranks[1] = {2};
+  const gradc_graph *g = nullptr;
+  EXPECT_EQ(gradc_family_graph(family, 1, names, ranks, shapes, "N=4", &g), GRADC_ERROR);
+  EXPECT_NE(std::string(gradc_last_error()).find("size 'N' is bound to two values"),
+            std::string::npos) << gradc_last_error();
+  EXPECT_EQ(gradc_family_graph(family, 0, nullptr, nullptr, nullptr, "N=-1", &g), GRADC_ERROR);
+  EXPECT_NE(std::string(gradc_last_error()).find("must not be negative"), std::string::npos);
+  EXPECT_EQ(gradc_family_graph(family, 0, nullptr, nullptr, nullptr, nullptr, &g), GRADC_ERROR);
+  EXPECT_NE(std::string(gradc_last_error()).find("size 'N' is not bound"), std::string::npos);
+  EXPECT_EQ(gradc_family_compile_count(family), 2u);
+  gradc_family_free(family);
+  std::remove(path.c_str());
+}
