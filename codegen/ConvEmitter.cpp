@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ConvEmitter.h"
+#include "codegen/EmitUtil.h"
 
 #include "codegen/ParallelBlocks.h"
 
@@ -23,12 +24,9 @@ namespace gradc {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
-/// Reads `ref` at index expression `idx` (a splat ignores the index).
-std::string at(const ValueRef &ref, const std::string &idx) {
-  return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
-}
+using emit::at;
 
 /// Defines lo/hi, the range of output columns whose input column
 /// ow * SW + off lies in [0, W), for the current kw.

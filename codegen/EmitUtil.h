@@ -16,6 +16,17 @@ struct ValueRef {
   bool isSplat() const { return ptr.empty(); }
 };
 
+/// Spellings every emitter shares, brought in with `using emit::num;`.
+namespace emit {
+/// An index or extent as a 64-bit literal ("12LL"): generated index
+/// arithmetic is done in long long, so no product of extents overflows int.
+inline std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+/// `ref` read at the index expression `idx` (a splat ignores the index).
+inline std::string at(const ValueRef &ref, const std::string &idx) {
+  return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
+}
+} // namespace emit
+
 /// A C++ literal of `dtype` with value `v` (inf/nan through builtins).
 std::string literal(double v, DType dtype);
 

@@ -25,7 +25,7 @@ constexpr int64_t kInlineMax = 1024; // kernels this small inline into entries
 /// chain took 11.9 s in clang; out of line, 2.4 s.
 constexpr size_t kInlineKernelsMax = 32;
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
 /// The parallel-for the runtime provides (runtime/ThreadPool); weak, so an
 /// ahead-of-time object links without it and then runs serially.

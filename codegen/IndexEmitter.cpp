@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
+#include "codegen/EmitUtil.h"
 
 #include "ir/Error.h"
 
@@ -18,7 +19,7 @@ namespace gradc {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
 int64_t product(const Shape &s, size_t from, size_t to) {
   int64_t p = 1;

@@ -25,7 +25,7 @@ constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
 // arrays together live on the stack, within this many bytes.
 constexpr int64_t kBlockPartialBytes = 256 * 1024;
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
 /// A value read from memory (or a literal) by the loop.
 struct Access {

@@ -23,7 +23,7 @@
 namespace gradc {
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
 /// The [outer, C, inner] view of an nll_loss input, and its attributes.
 struct NllLayout {

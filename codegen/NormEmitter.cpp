@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/NormEmitter.h"
+#include "codegen/EmitUtil.h"
 
 #include "ir/Error.h"
 #include "ir/NormShapes.h"
@@ -14,11 +15,9 @@ namespace gradc {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
-std::string at(const ValueRef &ref, const std::string &idx) {
-  return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
-}
+using emit::at;
 
 /// Opens the row loop and defines mean and rstd of row r of `x`.
 std::string rowStats(const LayerNormLayout &l, const ValueRef &x) {

@@ -1,5 +1,6 @@
 //===- codegen/OpEmitter.cpp - Loop nests for each op ---------------------===//
 #include "codegen/OpEmitter.h"
+#include "codegen/EmitUtil.h"
 
 #include "codegen/CodeWriter.h"
 #include "codegen/ConvEmitter.h"
@@ -14,7 +15,7 @@ namespace gradc {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
 /// Opens `for` loops over `shape` with index variables `<prefix><d>`;
 /// close() emits the braces.

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/PoolEmitter.h"
+#include "codegen/EmitUtil.h"
 
 #include "codegen/ParallelBlocks.h"
 
@@ -20,11 +21,9 @@ namespace gradc {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 
-std::string at(const ValueRef &ref, const std::string &idx) {
-  return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
-}
+using emit::at;
 
 /// Loops over the planes [b0, b1) and their output elements; `o` is the
 /// flat output index, `xb` the offset of the plane in the input. `plane`

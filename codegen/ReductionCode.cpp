@@ -9,7 +9,7 @@
 
 namespace gradc {
 namespace {
-std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+using emit::num;
 bool isExtremum(const Reduction &r) {
   return r.node->op == OpKind::Max || r.node->op == OpKind::Min;
 }
