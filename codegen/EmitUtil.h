@@ -25,6 +25,10 @@ inline std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 inline std::string at(const ValueRef &ref, const std::string &idx) {
   return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";
 }
+/// The libm function `base` for `t`: "expf" for f32, "exp" for f64.
+inline std::string mathFn(const char *base, DType t) {
+  return std::string(base) + (t == DType::F32 ? "f" : "");
+}
 } // namespace emit
 
 /// A C++ literal of `dtype` with value `v` (inf/nan through builtins).

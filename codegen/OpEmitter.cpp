@@ -15,6 +15,7 @@ namespace gradc {
 
 namespace {
 
+using emit::mathFn;
 using emit::num;
 
 /// Opens `for` loops over `shape` with index variables `<prefix><d>`;
@@ -63,10 +64,6 @@ std::string offsetExpr(const Shape &shape, const Shape &space,
   return e.empty() ? "0" : e;
 }
 
-std::string mathFn(const char *base, DType t) {
-  return std::string(base) + (t == DType::F32 ? "f" : "");
-}
-
 std::string accType(DType t) {
   return isFloat(t) ? "double" : "long long";
 }
@@ -95,131 +92,6 @@ std::string OpEmitter::at(const Node *x, const Shape &space,
   if (v.isSplat()) return v.literal;
   if (x->type.shape == space && !flat.empty()) return v.ptr + "[" + flat + "]";
   return v.ptr + "[" + offsetExpr(x->type.shape, space, vars) + "]";
-}
-
-std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
-  DType t = n->operands.empty() ? n->type.dtype : n->operands.back()->type.dtype;
-  std::string T = dtypeCppName(n->type.dtype);
-  auto lit = [&](double v) { return literal(v, t); };
-  auto call = [&](const char *f) { return mathFn(f, t) + "(" + a[0] + ")"; };
-  switch (n->op) {
-  case OpKind::Neg: return "(-" + a[0] + ")";
-  case OpKind::Exp: return call("exp");
-  case OpKind::Log: return call("log");
-  case OpKind::Sqrt: return call("sqrt");
-  case OpKind::Sin: return call("sin");
-  case OpKind::Cos: return call("cos");
-  case OpKind::Tanh: // f32: the vectorizable form in the prelude
-    return t == DType::F32 ? "gc_tanhf(" + a[0] + ")" : call("tanh");
-  case OpKind::Abs:
-    if (isFloat(t)) return call("fabs");
-    return "(" + a[0] + " < 0 ? -" + a[0] + " : " + a[0] + ")";
-  case OpKind::Sigmoid: // 1 / (1 + e^-x)
-    return "(" + lit(1) + " / (" + lit(1) + " + " + mathFn("exp", t) + "(-" +
-           a[0] + ")))";
-  case OpKind::Relu: // NaN stays NaN, as in PyTorch
-    return "(" + a[0] + " < " + lit(0) + " ? " + lit(0) + " : " + a[0] + ")";
-  case OpKind::Sign: // sign(0) = 0, and sign(NaN) = 0 as in PyTorch
-    return "(" + a[0] + " > " + lit(0) + " ? " + lit(1) + " : (" + a[0] +
-           " < " + lit(0) + " ? " + lit(-1) + " : " + lit(0) + "))";
-  case OpKind::Gelu: {
-    const std::string &x = a[0];
-    if (getString(n->attrs, "approximate", "none") == "tanh") {
-      // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-      std::string u = lit(0.7978845608028654) + " * (" + x + " + " + lit(0.044715) +
-                      " * " + x + " * " + x + " * " + x + ")";
-      std::string th = t == DType::F32 ? "gc_tanhf(" + u + ")" : "tanh(" + u + ")";
-      return "(" + x + " * " + lit(0.5) + " * (" + lit(1) + " + " + th + "))";
-    }
-    // x/2 (1 + erf(x / sqrt 2))
-    return "(" + x + " * " + lit(0.5) + " * (" + lit(1) + " + " +
-           mathFn("erf", t) + "(" + x + " * " + lit(0.7071067811865476) + ")))";
-  }
-  case OpKind::Silu: // x / (1 + e^-x)
-    return "(" + a[0] + " / (" + lit(1) + " + " + mathFn("exp", t) + "(-" +
-           a[0] + ")))";
-  case OpKind::LeakyRelu:
-    return "(" + a[0] + " > " + lit(0) + " ? " + a[0] + " : " + a[0] + " * " +
-           lit(getFloat(n->attrs, "negative_slope", 0.01)) + ")";
-  case OpKind::Elu: // alpha (e^x - 1) for x <= 0
-    return "(" + a[0] + " > " + lit(0) + " ? " + a[0] + " : " +
-           lit(getFloat(n->attrs, "alpha", 1)) + " * " + call("expm1") + ")";
-  case OpKind::Softplus: { // log1p(e^(beta x)) / beta; x where beta x > threshold
-    std::string bx = "(" + a[0] + " * " + lit(getFloat(n->attrs, "beta", 1)) + ")";
-    return "(" + bx + " > " + lit(getFloat(n->attrs, "threshold", 20)) + " ? " +
-           a[0] + " : " + mathFn("log1p", t) + "(" + mathFn("exp", t) + "(" + bx +
-           ")) / " + lit(getFloat(n->attrs, "beta", 1)) + ")";
-  }
-  case OpKind::Erf: return call("erf");
-  case OpKind::Log1p: return call("log1p");
-  case OpKind::Expm1: return call("expm1");
-  case OpKind::Rsqrt: return "(" + lit(1) + " / " + call("sqrt") + ")";
-  case OpKind::Reciprocal: return "(" + lit(1) + " / " + a[0] + ")";
-  case OpKind::Clamp: { // NaN stays NaN, as in PyTorch
-    std::string r = a[0];
-    if (n->attrs.count("min"))
-      r = "gc_max<" + T + ">(" + r + ", " + lit(getFloat(n->attrs, "min", 0)) + ")";
-    if (n->attrs.count("max"))
-      r = "gc_min<" + T + ">(" + r + ", " + lit(getFloat(n->attrs, "max", 0)) + ")";
-    return r;
-  }
-  case OpKind::Hardtanh:
-    return "gc_min<" + T + ">(gc_max<" + T + ">(" + a[0] + ", " +
-           lit(getFloat(n->attrs, "min_val", -1)) + "), " +
-           lit(getFloat(n->attrs, "max_val", 1)) + ")";
-  case OpKind::Detach:
-  case OpKind::Expand:
-  case OpKind::Reshape:
-  case OpKind::Squeeze:
-  case OpKind::Unsqueeze:
-    return a[0];
-  case OpKind::Add: return "(" + a[0] + " + " + a[1] + ")";
-  case OpKind::Sub: return "(" + a[0] + " - " + a[1] + ")";
-  case OpKind::Mul: return "(" + a[0] + " * " + a[1] + ")";
-  case OpKind::Div: return "(" + a[0] + " / " + a[1] + ")";
-  case OpKind::Pow: return mathFn("pow", t) + "(" + a[0] + ", " + a[1] + ")";
-  case OpKind::Maximum: return "gc_max<" + T + ">(" + a[0] + ", " + a[1] + ")";
-  case OpKind::Minimum: return "gc_min<" + T + ">(" + a[0] + ", " + a[1] + ")";
-  case OpKind::Lt: return "(" + a[0] + " < " + a[1] + ")";
-  case OpKind::Le: return "(" + a[0] + " <= " + a[1] + ")";
-  case OpKind::Gt: return "(" + a[0] + " > " + a[1] + ")";
-  case OpKind::Ge: return "(" + a[0] + " >= " + a[1] + ")";
-  case OpKind::Eq: return "(" + a[0] + " == " + a[1] + ")";
-  case OpKind::Ne: return "(" + a[0] + " != " + a[1] + ")";
-  case OpKind::Where:
-    return "(" + a[0] + " ? " + a[1] + " : " + a[2] + ")";
-  case OpKind::MaskedFill:
-    // The value takes x's dtype (the last operand is the bool mask).
-    return "(" + a[1] + " ? " + literal(getFloat(n->attrs, "value", 0), n->type.dtype) +
-           " : " + a[0] + ")";
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-  case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-  case OpKind::Cumsum:
-  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-  case OpKind::Transpose: case OpKind::Permute: case OpKind::Concat:
-  case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
-  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-  case OpKind::Grad:
-  case OpKind::Gemm: case OpKind::Conv2d:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::Conv1d:
-  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-  case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
-    throw InternalError("codegen", std::string("'") + n->info().name +
-                                       "' is not elementwise");
-  }
 }
 
 std::string OpEmitter::elementwise(const Node *n) {
@@ -507,113 +379,6 @@ std::string OpEmitter::sliceBackward(const Node *n) {
   if (off.empty()) off = "0";
   return code + loops.code + loops.pad() + ptrOf(n) + "[" + off + "] = " +
          at(gn, s, loops.vars, "") + ";\n" + loops.close();
-}
-
-/// Shared pieces of cross_entropy and its backward: the row layout of the
-/// logits, and code computing mx (row max) and s (sum of exp(x - mx)).
-struct CrossEntropyLayout {
-  int64_t rows, classes, ignore;
-  std::string reduction;
-  CrossEntropyLayout(const Node *n, const Node *logits) {
-    const Shape &s = logits->type.shape;
-    rows = s.size() == 2 ? s[0] : 1;
-    classes = s.back();
-    ignore = getInt(n->attrs, "ignore_index", -100);
-    reduction = getString(n->attrs, "reduction", "mean");
-  }
-};
-
-std::string OpEmitter::crossEntropyRows(const Node *n, const Node *x,
-                                        const Node *t,
-                                        const std::string &body) {
-  // For each row i: ti = target, row = its logits; ignored rows and rows
-  // with an out-of-range target skip the softmax statistics.
-  CrossEntropyLayout L(n, x);
-  DType dt = x->type.dtype;
-  std::string T = dtypeCppName(dt);
-  ValueRef xv = valueOf_(x), tv = valueOf_(t);
-  std::string X = xv.isSplat() ? "" : xv.ptr;
-  auto row = [&](const std::string &k) {
-    return X.empty() ? xv.literal : X + "[i * " + num(L.classes) + " + " + k + "]";
-  };
-  std::string ti = tv.isSplat() ? tv.literal : tv.ptr + "[i]";
-  return "for (long long i = 0; i < " + num(L.rows) + "; ++i) {\n" +
-         "  long long ti = (long long)" + ti + ";\n" +
-         "  bool ignored = ti == " + num(L.ignore) + ";\n" +
-         "  bool valid = !ignored && ti >= 0 && ti < " + num(L.classes) + ";\n" +
-         "  " + T + " mx = " + literal(-INFINITY, dt) + "; double s = 0;\n" +
-         "  if (valid) {\n" +
-         "    for (long long k = 0; k < " + num(L.classes) + "; ++k) mx = gc_max<" +
-         T + ">(mx, " + row("k") + ");\n" +
-         "    for (long long k = 0; k < " + num(L.classes) + "; ++k) s += " +
-         mathFn("exp", dt) + "(" + row("k") + " - mx);\n  }\n" + body + "}\n";
-}
-
-std::string OpEmitter::crossEntropy(const Node *n) {
-  // loss_i = mx + log(s) - x_i[t_i]; rows with t_i == ignore_index are
-  // left out; a target out of range reads no logit and is reported
-  // through the status (PyTorch raises an error).
-  const Node *x = n->operands[0], *t = n->operands[1];
-  CrossEntropyLayout L(n, x);
-  DType dt = x->type.dtype;
-  std::string T = dtypeCppName(dt);
-  ValueRef xv = valueOf_(x);
-  std::string xt = xv.isSplat() ? xv.literal
-                                : xv.ptr + "[i * " + num(L.classes) + " + ti]";
-  std::string body =
-      "  double li = ignored || !valid ? 0.0 : "
-      "(double)mx + log(s) - (double)" + xt + ";\n  if (!ignored) ++cnt;\n"
-      "  bad |= !ignored && !valid;\n";
-  if (L.reduction == "none")
-    body += "  " + ptrOf(n) + "[i] = (" + T + ")li;\n";
-  else
-    body += "  acc += li;\n";
-  std::string fin = L.reduction == "mean" ? "acc / (double)cnt" : "acc";
-  std::string code = "double acc = 0; long long cnt = 0; bool bad = false;\n" +
-                     crossEntropyRows(n, x, t, body);
-  if (L.reduction != "none")
-    code += ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n";
-  // A target out of [0, C) that is not ignore_index: the status names it
-  // (PyTorch raises an error); the row reads no logits.
-  ValueRef tv = valueOf_(t);
-  code += reportBadIndex(n, "target", L.classes, "bad", L.rows,
-                         [&](const std::string &q) {
-                           return tv.isSplat() ? tv.literal : tv.ptr + "[" + q + "]";
-                         },
-                         "v == " + num(L.ignore)); // ignore_index is no error
-  return code + "(void)acc; (void)cnt;\n";
-}
-
-std::string OpEmitter::crossEntropyBackward(const Node *n) {
-  // dx_ik = (exp(x_ik - mx) / s - [k == t_i]) * scale_i with scale_i = g
-  // (sum), g / count (mean) or g_i (none); 0 for ignored rows, NaN for
-  // rows with an out-of-range target (the forward has reported it: a
-  // backward runs only on a context the forward completed).
-  const Node *g = n->operands[0], *x = n->operands[1], *t = n->operands[2];
-  CrossEntropyLayout L(n, x);
-  DType dt = x->type.dtype;
-  std::string T = dtypeCppName(dt);
-  ValueRef xv = valueOf_(x), tv = valueOf_(t);
-  auto row = [&](const std::string &k) {
-    return xv.isSplat() ? xv.literal
-                        : xv.ptr + "[i * " + num(L.classes) + " + " + k + "]";
-  };
-  std::string gi = L.reduction == "none" ? flatAccess(g, "i") : flatAccess(g, "0");
-  std::string code = "long long cnt = 0;\n";
-  if (L.reduction == "mean") {
-    std::string ti = tv.isSplat() ? tv.literal : tv.ptr + "[i]";
-    code += "for (long long i = 0; i < " + num(L.rows) + "; ++i) cnt += (long long)" +
-            ti + " != " + num(L.ignore) + ";\n";
-  }
-  std::string scale = "(double)" + gi;
-  if (L.reduction == "mean") scale += " / (double)cnt";
-  std::string dx = ptrOf(n) + "[i * " + num(L.classes) + " + k]";
-  std::string body =
-      "  double scale = ignored ? 0.0 : !valid ? __builtin_nan(\"\") : " + scale +
-      ";\n  for (long long k = 0; k < " + num(L.classes) + "; ++k) {\n" +
-      "    double p = valid ? (double)" + mathFn("exp", dt) + "(" + row("k") +
-      " - mx) / s : 0.0;\n    " + dx + " = (" + T + ")((p - (k == ti ? 1.0 : 0.0)) * scale);\n  }\n";
-  return code + crossEntropyRows(n, x, t, body) + "(void)cnt;\n";
 }
 
 std::string OpEmitter::emit(const Node *n, int indent) {
