@@ -56,13 +56,15 @@ private:
   EntryPlan entry(Entry e) {
     EntryPlan p;
     p.entry = e;
-    const char *attr = e == Entry::Fused ? kBufAttr : kSplitBufAttr;
     for (const auto &np : g_.nodes()) {
       const Node *n = np.get();
-      if (std::optional<ValuePlace> v = placeOf(n, attr)) {
-        p.places[n] = std::move(*v);
+      const std::optional<ValuePlace> &v =
+          e == Entry::Fused ? n->plan.fused : n->plan.split;
+      if (v) {
+        p.places[n] = *v;
       } else if (kernelOf(n) >= 0) {
-        bad(n, std::string("no '") + attr + "' placement");
+        bad(n, std::string("no ") + (e == Entry::Fused ? "fused" : "split") +
+                   " placement");
       }
     }
     std::map<int, std::vector<const Node *>> groups;

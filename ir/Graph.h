@@ -12,6 +12,7 @@
 
 #include "ir/Attr.h"
 #include "ir/Op.h"
+#include "ir/Place.h"
 #include "ir/Types.h"
 
 #include <memory>
@@ -31,6 +32,7 @@ struct Node {
   TensorType type;
   bool noGrad = false;          ///< Inside a `no_grad` region.
   bool requiresGrad = false;    ///< Result of the requires-grad analysis.
+  NodePlan plan;                ///< Lowering decisions (ir/Place.h).
 
   const OpInfo &info() const { return opInfo(op); }
   /// A name for messages: the user name, or "%<id>" for temporaries.

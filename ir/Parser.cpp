@@ -3,6 +3,7 @@
 
 #include "ir/Error.h"
 #include "ir/Limits.h"
+#include "ir/LoweringPlan.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -346,7 +347,7 @@ private:
     }
     // Lowering decisions in optimized dumps (passes/Lowering.h) are derived
     // data: the pipeline plans a parsed graph again.
-    for (const char *derived : {"kernel", "buf", "buf_split"})
+    for (const char *derived : {kKernelAttr, kBufAttr, kSplitBufAttr})
       attrs.erase(derived);
 
     // Checked as the text is read: a huge file stops at the limit.

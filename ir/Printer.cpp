@@ -2,6 +2,7 @@
 #include "ir/Printer.h"
 
 #include "ir/GradFn.h"
+#include "ir/LoweringPlan.h"
 
 #include <unordered_map>
 
@@ -43,6 +44,10 @@ std::string printGraph(const Graph &g, const PrintOptions &opts) {
     line += ")";
     AttrMap attrs = n.attrs;
     if (n.noGrad) attrs["no_grad"] = true;
+    // The lowering plan, in optimized dumps, as attributes.
+    if (n.plan.kernel >= 0) attrs[kKernelAttr] = static_cast<int64_t>(n.plan.kernel);
+    if (n.plan.fused) attrs[kBufAttr] = n.plan.fused->str();
+    if (n.plan.split) attrs[kSplitBufAttr] = n.plan.split->str();
     if (!attrs.empty()) {
       line += " {";
       bool first = true;

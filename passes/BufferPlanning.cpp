@@ -134,12 +134,6 @@ uint64_t placeSlots(std::vector<Slot> &slots, bool reuse) {
   return placeLinearScan(slots);
 }
 
-std::string join(const std::vector<std::string> &parts) {
-  std::string r;
-  for (const auto &p : parts) r += (r.empty() ? "" : " ") + p;
-  return r;
-}
-
 class Planner {
 public:
   Planner(Graph &g, bool reuse) : g_(g), reuse_(reuse) {}
@@ -215,25 +209,25 @@ private:
   void planFused() {
     std::vector<Slot> slots;
     std::unordered_map<const Node *, size_t> slotOf;
-    std::unordered_map<const Node *, std::vector<std::string>> places;
+    std::unordered_map<const Node *, std::vector<Place>> places;
     std::unordered_set<size_t> donated;
     for (const auto &np : g_.nodes()) {
       Node *v = np.get();
       if (kernelOf(v) < 0) continue;
-      std::vector<std::string> &p = places[v];
+      std::vector<Place> &p = places[v];
       const auto &outs = outputsOf_[v];
       const auto &grads = gradsOf_[v];
       LoweringRole role = loweringRole(v);
       size_t homeOut = outs.size(), homeGrad = grads.size();
       if (registerOnly(v, false)) {
-        p.push_back("reg");
+        p.push_back(Place{Place::Reg, 0, 0});
       } else if (!outs.empty()) {
         homeOut = 0;
-        p.push_back("out#" + std::to_string(outs[0]));
+        p.push_back(Place{Place::Output, 0, static_cast<int>(outs[0])});
       } else if (role == LoweringRole::Gemm && readers_[v].empty() &&
                  !grads.empty()) {
         homeGrad = 0;
-        p.push_back("grad#" + std::to_string(grads[0]));
+        p.push_back(Place{Place::Grad, 0, static_cast<int>(grads[0])});
       } else {
         size_t s = takeOverOperand(v, slots, slotOf, donated);
         if (s == slots.size()) {
@@ -242,12 +236,12 @@ private:
         slots[s].end = std::max(slots[s].end, lastUse(v, false));
         slots[s].owners.push_back(v);
         slotOf[v] = s;
-        p.push_back(""); // offset filled in after placement
+        p.push_back(Place{Place::Workspace, 0, 0}); // offset filled in after placement
       }
       for (size_t i = 0; i < outs.size(); ++i)
-        if (i != homeOut) p.push_back("out#" + std::to_string(outs[i]));
+        if (i != homeOut) p.push_back(Place{Place::Output, 0, static_cast<int>(outs[i])});
       for (size_t i = 0; i < grads.size(); ++i)
-        if (i != homeGrad) p.push_back("grad#" + std::to_string(grads[i]));
+        if (i != homeGrad) p.push_back(Place{Place::Grad, 0, static_cast<int>(grads[i])});
     }
     finishPlan(slots, slotOf, places, false);
   }
@@ -290,7 +284,7 @@ private:
   void planSplit() {
     std::vector<Slot> slots;
     std::unordered_map<const Node *, size_t> slotOf;
-    std::unordered_map<const Node *, std::vector<std::string>> places;
+    std::unordered_map<const Node *, std::vector<Place>> places;
     uint64_t ctx = 0;
     auto saved = [&](const Node *v) {
       if (backward_.count(v)) return false;
@@ -302,40 +296,40 @@ private:
     for (const auto &np : g_.nodes()) {
       Node *v = np.get();
       if (v->op == OpKind::Input && saved(v)) {
-        places[v] = {"ctx+" + std::to_string(ctx)};
+        places[v] = {Place{Place::Context, static_cast<uint64_t>(ctx), 0}};
         ctx += slotBytes(v);
       }
       if (kernelOf(v) < 0) continue;
-      std::vector<std::string> &p = places[v];
+      std::vector<Place> &p = places[v];
       const auto &outs = outputsOf_[v];
       const auto &grads = gradsOf_[v];
       size_t homeOut = outs.size(), homeGrad = grads.size();
       bool fw = !backward_.count(v);
       if (saved(v)) {
-        p.push_back("ctx+" + std::to_string(ctx));
+        p.push_back(Place{Place::Context, static_cast<uint64_t>(ctx), 0});
         ctx += slotBytes(v);
       } else if (registerOnly(v, true)) {
-        p.push_back("reg");
+        p.push_back(Place{Place::Reg, 0, 0});
       } else if (!outs.empty()) {
         homeOut = 0;
-        p.push_back("out#" + std::to_string(outs[0]));
+        p.push_back(Place{Place::Output, 0, static_cast<int>(outs[0])});
       } else if (loweringRole(v) == LoweringRole::Gemm &&
                  readers_[v].empty() && !grads.empty()) {
         homeGrad = 0;
-        p.push_back("grad#" + std::to_string(grads[0]));
+        p.push_back(Place{Place::Grad, 0, static_cast<int>(grads[0])});
       } else {
         slots.push_back(
             {slotBytes(v), position(v, true), lastUse(v, true), {v}, 0});
         slotOf[v] = slots.size() - 1;
-        p.push_back("");
+        p.push_back(Place{Place::Workspace, 0, 0}); // offset filled in after placement
       }
       for (size_t i = 0; i < outs.size(); ++i)
-        if (i != homeOut) p.push_back("out#" + std::to_string(outs[i]));
+        if (i != homeOut) p.push_back(Place{Place::Output, 0, static_cast<int>(outs[i])});
       // The forward entry point has no gradient buffers: the backward copies
       // a forward value's gradient from the context.
       if (!fw)
         for (size_t i = 0; i < grads.size(); ++i)
-          if (i != homeGrad) p.push_back("grad#" + std::to_string(grads[i]));
+          if (i != homeGrad) p.push_back(Place{Place::Grad, 0, static_cast<int>(grads[i])});
     }
     finishPlan(slots, slotOf, places, true);
   }
@@ -344,24 +338,26 @@ private:
   /// workspace slot (live from where its entry point starts: position 0
   /// fused, numKernels_ split, where position() puts the backward), the
   /// slots are placed, and every
-  /// value's places are written to its attribute (kBufAttr or kSplitBufAttr),
+  /// value's places are written to its plan (Node::plan, fused or split),
   /// workspace offsets filled in.
   void finishPlan(std::vector<Slot> &slots,
                   std::unordered_map<const Node *, size_t> &slotOf,
-                  std::unordered_map<const Node *, std::vector<std::string>> &places,
+                  std::unordered_map<const Node *, std::vector<Place>> &places,
                   bool split) {
     for (const Node *s : g_.seeds())
       if (seedFallback_.count(s)) {
         slots.push_back({slotBytes(s), split ? numKernels_ : 0, lastUse(s, split), {s}, 0});
         slotOf[s] = slots.size() - 1;
-        places[s] = {""};
+        places[s] = {Place{Place::Workspace, 0, 0}};
       }
     placeSlots(slots, reuse_);
     for (auto &kv : places) {
       auto it = slotOf.find(kv.first);
       if (it != slotOf.end())
-        kv.second[0] = "ws+" + std::to_string(slots[it->second].offset);
-      const_cast<Node *>(kv.first)->attrs[split ? kSplitBufAttr : kBufAttr] = join(kv.second);
+        kv.second[0] = Place{Place::Workspace, slots[it->second].offset, 0};
+      ValuePlace vp{kv.second[0], {kv.second.begin() + 1, kv.second.end()}};
+      NodePlan &plan = const_cast<Node *>(kv.first)->plan;
+      (split ? plan.split : plan.fused) = std::move(vp);
     }
   }
 
@@ -378,13 +374,12 @@ private:
 
 bool planBuffers(Graph &g, bool reuse) {
   bool hasKernels = false;
-  std::vector<std::pair<std::string, std::string>> before;
+  std::vector<std::pair<std::optional<ValuePlace>, std::optional<ValuePlace>>> before;
   for (const auto &n : g.nodes()) {
     hasKernels |= kernelOf(n.get()) >= 0;
-    before.push_back({getString(n->attrs, kBufAttr, ""),
-                      getString(n->attrs, kSplitBufAttr, "")});
-    n->attrs.erase(kBufAttr);
-    n->attrs.erase(kSplitBufAttr);
+    before.push_back({n->plan.fused, n->plan.split});
+    n->plan.fused.reset();
+    n->plan.split.reset();
   }
   if (!hasKernels) {
     fuseKernels(g, /*fuse=*/false);
@@ -395,8 +390,7 @@ bool planBuffers(Graph &g, bool reuse) {
   size_t i = 0;
   bool changed = false;
   for (const auto &n : g.nodes()) {
-    changed |= before[i].first != getString(n->attrs, kBufAttr, "") ||
-               before[i].second != getString(n->attrs, kSplitBufAttr, "");
+    changed |= before[i].first != n->plan.fused || before[i].second != n->plan.split;
     ++i;
   }
   return changed;
@@ -409,7 +403,7 @@ BufferPlanSizes bufferPlanSizes(const Graph &g) {
     s.kernels = std::max(s.kernels, kernelOf(n) + 1);
     uint64_t bytes = slotBytes(n);
     // Only a value's home takes a slot; extra copies go to caller buffers.
-    std::optional<ValuePlace> f = placeOf(n, kBufAttr), p = placeOf(n, kSplitBufAttr);
+    const std::optional<ValuePlace> &f = n->plan.fused, &p = n->plan.split;
     if (f && f->home.kind == Place::Workspace)
       s.fusedWorkspace = std::max(s.fusedWorkspace, f->home.offset + bytes);
     if (p && p->home.kind == Place::Workspace)
@@ -422,7 +416,7 @@ BufferPlanSizes bufferPlanSizes(const Graph &g) {
 
 std::string describeBufferPlan(const Graph &g) {
   bool planned = false;
-  for (const auto &n : g.nodes()) planned |= n->attrs.count(kBufAttr) > 0;
+  for (const auto &n : g.nodes()) planned |= n->plan.fused.has_value();
   if (!planned) return "";
   BufferPlanSizes s = bufferPlanSizes(g);
   return "// buffer plan: " + std::to_string(s.kernels) +

@@ -39,9 +39,8 @@ public:
   bool run() {
     bool hadPlan = false;
     for (const auto &n : g_.nodes()) {
-      hadPlan |= n->attrs.erase(kKernelAttr) > 0;
-      hadPlan |= n->attrs.erase(kBufAttr) > 0;
-      hadPlan |= n->attrs.erase(kSplitBufAttr) > 0;
+      hadPlan |= n->plan.kernel >= 0 || n->plan.fused || n->plan.split;
+      n->plan = NodePlan{};
     }
     classify();
     if (fuse_) {
@@ -265,7 +264,7 @@ private:
       int pos = index_[n];
       if (computed(n)) {
         int k = rank.at(find(pos));
-        n->attrs[kKernelAttr] = static_cast<int64_t>(k);
+        n->plan.kernel = k;
         key[n] = {k, role_[n] == LoweringRole::Gemm ? 0 : 1, pos};
       } else if (role_[n] == LoweringRole::View) {
         key[n] = {key.at(n->operands[0]).rank, 2, pos};

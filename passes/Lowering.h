@@ -1,8 +1,9 @@
 //===- passes/Lowering.h - How nodes map to loops and buffers --*- C++ -*-===//
 //
 // The vocabulary shared by the lowering passes (fusion, recompute,
-// buffer-plan). Their decisions are recorded in the IR itself, as node
-// attributes that IR dumps show and codegen follows:
+// buffer-plan). Their decisions are recorded in the IR itself, in each
+// node's typed plan (Node::plan, ir/Place.h), which IR dumps show as these
+// attributes and codegen follows:
 //
 //   kernel = K      the node is computed by kernel K (kernels are numbered
 //                   in execution order; a kernel's nodes are contiguous).
@@ -24,11 +25,11 @@
 //                   entry points, where values the backward reads are
 //                   saved in the context.
 //
-// codegen/Schedule reads these attributes back; it is the other half of
-// this contract, and ir/LoweringPlan.h holds what both halves share (the
-// attribute names, the typed Place with its one parser, kernelOf,
-// storageRoot). The IR parser drops them: a parsed graph is planned again
-// by the pipeline.
+// codegen/Schedule reads the plans; it is the other half of this contract,
+// and ir/LoweringPlan.h holds what both halves share beside the plan
+// (kernelOf, slot sizes, storageRoot, the printed attribute names). The IR
+// parser drops the printed attributes: a parsed graph is planned again by
+// the pipeline.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_PASSES_LOWERING_H
@@ -58,7 +59,7 @@ enum class LoweringRole {
 };
 
 /// The role of `n` by its op alone (a transpose is Opaque here; the fusion
-/// pass folds some into GEMM calls, which then have no kernel attribute).
+/// pass folds some into GEMM calls, which then have no kernel).
 LoweringRole loweringRole(const Node *n);
 
 /// True for matmul and for the internal _gemm (a matmul whose operands may

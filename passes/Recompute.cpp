@@ -30,8 +30,8 @@ public:
       removeDeadNodes(g_);
       restoreTopologicalOrder(g_);
       for (const auto &n : g_.nodes()) { // the buffer plan is stale now
-        n->attrs.erase(kBufAttr);
-        n->attrs.erase(kSplitBufAttr);
+        n->plan.fused.reset();
+        n->plan.split.reset();
       }
     }
     return changed;
@@ -134,12 +134,8 @@ private:
         auto it = clone.find(o);
         ops.push_back(it != clone.end() ? it->second : o);
       }
-      AttrMap attrs = c->attrs;
-      attrs.erase(kKernelAttr);
-      attrs.erase(kBufAttr);
-      attrs.erase(kSplitBufAttr);
-      Node *n = g_.addNode(c->op, ops, attrs);
-      n->attrs[kKernelAttr] = static_cast<int64_t>(k);
+      Node *n = g_.addNode(c->op, ops, c->attrs);
+      n->plan.kernel = k;
       clone[c] = n;
     }
     // Only the chain's head is read outside its kernel (the rest are

@@ -193,7 +193,7 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   // rejected after code generation, which for 100k nodes took seconds.
   uint64_t computed = 0;
   for (const auto &n : impl->optimized->nodes())
-    computed += n->attrs.count(kKernelAttr);
+    computed += n->plan.kernel >= 0;
   if (computed * kMinSourceBytesPerNode > opts_.maxSourceBytes)
     throw Error((opts_.sourceName.empty() ? "" : opts_.sourceName + ": ") +
                 "the generated code for this graph would be at least " +

@@ -191,33 +191,36 @@ TEST(Errors, LocatedIsAFlagNotText) {
   EXPECT_TRUE(copy.isLocated());
 }
 
-TEST(LoweringPlan, PlacesPrintAndParseBack) {
+TEST(LoweringPlan, PlansAreTypedAndPrintAsAttributes) {
   Graph g;
   Node *x = g.addInput("x", {DType::F32, {3}});
   Node *y = g.addNode(OpKind::Exp, {x});
   ValuePlace v{{Place::Workspace, 128, 0},
                {{Place::Output, 0, 2}, {Place::Grad, 0, 1}}};
   EXPECT_EQ(v.str(), "ws+128 out#2 grad#1");
-  y->attrs[kBufAttr] = v.str();
-  y->attrs[kSplitBufAttr] = std::string("ctx+64");
-  std::optional<ValuePlace> f = placeOf(y, kBufAttr);
-  ASSERT_TRUE(f);
-  EXPECT_EQ(f->home, v.home);
-  ASSERT_EQ(f->extras.size(), 2u);
-  EXPECT_EQ(f->extras[0], v.extras[0]);
-  EXPECT_EQ(f->extras[1], v.extras[1]);
-  EXPECT_EQ(placeOf(y, kSplitBufAttr)->home, (Place{Place::Context, 64, 0}));
-  EXPECT_FALSE(placeOf(x, kBufAttr));
+  EXPECT_EQ((ValuePlace{{Place::Context, 64, 0}, {}}).str(), "ctx+64");
+  EXPECT_EQ((ValuePlace{{Place::Reg, 0, 0}, {}}).str(), "reg");
   EXPECT_EQ(slotBytes(y), 64u); // 12 bytes, one aligned slot
-  // Only the buffer-plan pass writes placements: a bad one is a bug.
-  y->attrs[kBufAttr] = std::string("ws+12x");
-  EXPECT_THROW(placeOf(y, kBufAttr), InternalError);
-  y->attrs[kKernelAttr] = std::string("three");
-  EXPECT_THROW(kernelOf(y), InternalError);
   // Without a kernel, a computed node reads its operand's storage.
-  y->attrs.erase(kKernelAttr);
+  EXPECT_EQ(kernelOf(y), -1);
   EXPECT_TRUE(isStorageView(y));
   EXPECT_EQ(storageRoot(y), x);
-  y->attrs[kKernelAttr] = int64_t(0);
+  y->plan.kernel = 0;
+  y->plan.fused = v;
+  y->plan.split = ValuePlace{{Place::Context, 64, 0}, {}};
   EXPECT_EQ(storageRoot(y), y);
+  // The printer shows the plan as attributes; the parser drops them (a
+  // parsed graph is planned again) and clones keep them.
+  g.addOutput("y", y);
+  std::string text = printGraph(g);
+  EXPECT_NE(text.find("{buf = \"ws+128 out#2 grad#1\", buf_split = \"ctx+64\", kernel = 0}"),
+            std::string::npos) << text;
+  auto parsed = parseGraph(text, "plan.gir");
+  for (const auto &n : parsed->nodes()) {
+    EXPECT_EQ(n->plan.kernel, -1);
+    EXPECT_FALSE(n->plan.fused);
+    EXPECT_TRUE(n->attrs.empty()) << n->displayName();
+  }
+  auto copy = g.clone();
+  EXPECT_EQ(copy->nodes().back()->plan.fused, v);
 }

@@ -201,8 +201,8 @@ TEST(BufferPlan, PlannedGraphsStillParse) {
   auto g = optimized(kSeed);
   auto again = parseGraph(printGraph(*g), "opt.gir");
   for (const auto &n : again->nodes()) {
-    EXPECT_FALSE(n->attrs.count("kernel"));
-    EXPECT_FALSE(n->attrs.count("buf"));
+    EXPECT_EQ(n->plan.kernel, -1);
+    EXPECT_FALSE(n->plan.fused);
   }
 }
 

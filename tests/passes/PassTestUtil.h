@@ -54,8 +54,12 @@ inline const Node *output(const Graph &g, const std::string &name) {
   return nullptr;
 }
 
-/// A string attribute of `n`, or "" without it.
+/// A string attribute of `n`, or "" without it; "buf" and "buf_split"
+/// are the printed spelling of its lowering plan.
 inline std::string attrText(const Node *n, const std::string &key) {
+  // The lowering plan (Node::plan) in its printed spelling.
+  if (key == "buf") return n->plan.fused ? n->plan.fused->str() : "";
+  if (key == "buf_split") return n->plan.split ? n->plan.split->str() : "";
   return getString(n->attrs, key, "");
 }
 
