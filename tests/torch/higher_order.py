@@ -146,7 +146,16 @@ def make_loss_case(rng, dtype, index):
     while True:
         c = ls.Case(rng, dtype)
         LOSS_BUILDERS[index % len(LOSS_BUILDERS)][1](c)
-        last = c.graph["nodes"][-1]["name"]
+        node = c.graph["nodes"][-1]
+        if node["op"] == "batch_norm" and len(node["inputs"]) == 5 and node["inputs"][3] is None:
+            # A bias without a weight: PyTorch 1.13's second derivatives
+            # with respect to that bias are zero (finite differences and
+            # gradc say otherwise), and its double backward (AF.jvp) fails.
+            # The bias stays, as a constant.
+            for spec in c.graph["inputs"]:
+                if spec["name"] == node["inputs"][4]:
+                    spec["requires_grad"] = False
+        last = node["name"]
         if not any(s["requires_grad"] for s in c.graph["inputs"]):
             continue
         graph = finish(rng, c.graph, last)
@@ -205,8 +214,8 @@ def check_case(exe, graph, values, rng, rtol, d):
     xv = tensor_of(values, x)
     outs = evaluate(graph, values, {})
     floats = [o for o in graph["outputs"] if outs[o].dtype in (torch.float32, torch.float64)]
-    if not floats:
-        return [], False
+    if not floats or outs[floats[0]].numel() == 0:
+        return [], False  # (torch.autograd.functional stacks no empty rows)
     o = floats[0]
     # A scalar objective for the Hessian and the gradient penalty.
     g2 = json.loads(json.dumps(graph))
