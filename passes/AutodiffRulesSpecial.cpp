@@ -328,13 +328,13 @@ void specialRule(VjpCtx &c) {
   case OpKind::LayerNormXhat: case OpKind::GroupNormBackward:
   case OpKind::GroupNormXhat:
   case OpKind::Select:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     throw noRule(y);
-  // The convolution and pooling backward helpers, differentiated again
-  // when a gradient is (passes/HelperVjpRules).
+  // The convolution, pooling and indexing backward helpers, differentiated
+  // again when a gradient is (passes/HelperVjpRules).
   case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
   case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
   case OpKind::AdaptiveAvgPool2dBackward:
+  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
     helperVJP(b, y, g, c.needs, c.grads);
     return;
   }

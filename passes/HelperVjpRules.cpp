@@ -8,7 +8,11 @@
 // <x, IB(g, a)>. The pool backward ops are the adjoints of linear maps
 // (the average pools) or of the gather at each window's maximum, so their
 // own adjoints are those maps; the maximum's position is piecewise
-// constant in x, which gets no gradient.
+// constant in x, which gets no gradient. The indexing backward ops are
+// scatter-adds, y = S(g) with <S(g), a> = <g, S^T(a)>, and S^T reads a at
+// the indexed places: gather for _gather_backward, index_select for
+// _index_select_backward (zero where the index is padding_idx, whose row
+// the scatter skipped). The index itself is an integer: no gradient.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/HelperVjpRules.h"
@@ -41,7 +45,8 @@ AttrMap poolAttrs(const AttrMap &a) {
 bool hasHelperVJP(OpKind k) {
   return k == OpKind::Conv2dInputBackward || k == OpKind::Conv2dWeightBackward ||
          k == OpKind::MaxPool2dBackward || k == OpKind::AvgPool2dBackward ||
-         k == OpKind::AdaptiveAvgPool2dBackward;
+         k == OpKind::AdaptiveAvgPool2dBackward ||
+         k == OpKind::IndexSelectBackward || k == OpKind::GatherBackward;
 }
 
 void helperVJP(GradBuilder &b, Node *y, Node *gy, const std::vector<bool> &needs,
@@ -76,6 +81,31 @@ void helperVJP(GradBuilder &b, Node *y, Node *gy, const std::vector<bool> &needs
   if (y->op == OpKind::AdaptiveAvgPool2dBackward && needs[0]) {
     AttrMap a = {{"output_size", y->attrs.at("output_size")}};
     grads[0] = b.op(OpKind::AdaptiveAvgPool2d, {gy}, a);
+    return;
+  }
+  if (y->op == OpKind::GatherBackward && needs[0]) { // S^T(a) = gather(a)
+    grads[0] = b.op(OpKind::Gather, {gy, y->operands[1]},
+                    {{"dim", y->attrs.at("dim")}});
+    return;
+  }
+  if (y->op == OpKind::IndexSelectBackward && needs[0]) {
+    Node *index = y->operands[1];
+    grads[0] = b.op(OpKind::IndexSelect, {gy, index},
+                    {{"dim", y->attrs.at("dim")}});
+    if (y->attrs.count("padding_idx")) {
+      // The scatter left padding_idx's row alone, so the places of g that
+      // index it do not reach y: their adjoint is 0. The mask [n] is laid
+      // along dim of g's shape.
+      int64_t rank = g->type.rank();
+      int64_t dim = getInt(y->attrs, "dim", 0);
+      if (dim < 0) dim += rank;
+      Shape along(static_cast<size_t>(rank), 1);
+      along[static_cast<size_t>(dim)] = index->type.numel();
+      Node *pad = b.scalar(static_cast<double>(getInt(y->attrs, "padding_idx", 0)),
+                           index->type.dtype);
+      Node *skipped = b.reshape(b.op(OpKind::Eq, {index, pad}), along);
+      grads[0] = b.select(skipped, b.scalar(0, gy->type.dtype), grads[0]);
+    }
     return;
   }
   if (y->op == OpKind::MaxPool2dBackward && needs[0]) {

@@ -1,8 +1,9 @@
 //===- passes/HelperVjpRules.h - VJPs of the NN backward helpers -*- C++ -*-===//
 //
 // Reverse-mode rules for the internal helpers that the backward of
-// convolution and pooling builds (_conv2d_input_backward,
-// _conv2d_weight_backward and the three pool backward ops). They are
+// convolution, pooling and indexing builds (_conv2d_input_backward,
+// _conv2d_weight_backward, the three pool backward ops, _gather_backward
+// and _index_select_backward). They are
 // reached when a gradient is differentiated again in reverse mode (a
 // gradient penalty, grad of grad); each helper is linear in the incoming
 // gradient, so its adjoint is the corresponding forward op.

@@ -23,6 +23,7 @@
 #include "runtime/Blas.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -45,6 +46,10 @@ int defaultThreads() {
   unsigned hw = std::thread::hardware_concurrency();
   return hw ? static_cast<int>(hw) : 1;
 }
+
+/// How long an idle worker spins before it sleeps: long enough to catch
+/// the next loop of a kernel sequence, short against a matrix product.
+constexpr std::chrono::microseconds kSpin{50};
 
 void pause() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -142,11 +147,19 @@ private:
   /// start before startWorkers returns).
   void workerLoop(int self, uint64_t seen) {
     for (;;) {
-      // Spin for a while (~50 us), then sleep until the next job.
-      for (int i = 0; i < 20000 && !stop_.load(std::memory_order_relaxed) &&
+      // Spin for a while, then sleep until the next job. The spin is
+      // bounded by time, not by a count of pauses: one pause takes from a
+      // few to over a hundred cycles depending on the CPU (20000 of them
+      // were 0.55 ms on an EPYC, not the 50 us meant), and a spinning
+      // worker holds a core that the BLAS library's own threads need when
+      // a matrix product follows a parallel loop.
+      auto until = std::chrono::steady_clock::now() + kSpin;
+      for (int i = 0; !stop_.load(std::memory_order_relaxed) &&
                       generation_.load(std::memory_order_acquire) == seen;
-           ++i)
+           ++i) {
         pause();
+        if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) break;
+      }
       if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] {

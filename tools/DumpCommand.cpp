@@ -5,6 +5,7 @@
 #include "ir/Limits.h"
 #include "ir/Printer.h"
 #include "passes/BufferPlanning.h"
+#include "passes/ForwardMode.h"
 #include "passes/Pipeline.h"
 #include "runtime/HostSymbols.h"
 #include "runtime/Jit.h"
@@ -19,7 +20,7 @@ namespace gradc {
 static const char *kDumpHelp =
     R"HELP(usage: gradc dump GRAPH [--emit ir|grad-ir|opt-ir|cpp|llvm|asm]
                   [--print-after PASS | --print-after-all]
-                  [--dump-dir DIR] [--time-passes]
+                  [--dump-dir DIR] [--time-passes] [--jvp]
 
 Prints one stage of the compilation of GRAPH to stdout:
   ir        the graph as written, with grad_fn=<...> on nodes that require
@@ -37,13 +38,16 @@ Pipeline instrumentation (printed to stderr):
   --time-passes       print how long each pass took
   --size NAME=N   bind a size variable of the input shapes (repeatable, or
                   B=64,T=32): the graph is built at those sizes
+--jvp dumps the graph's forward-mode form instead (passes/ForwardMode),
+what 'gradc run --tangents' and 'gradc bench --jvp' compile; on a graph
+whose outputs are gradients that is a Hessian-vector product.
 )HELP";
 
 int dumpCommand(int argc, char **argv) {
   ArgSpec spec;
   spec.withValue = {"--emit", "--print-after", "--dump-dir"};
   spec.multi = {"--size"};
-  spec.switches = {"--print-after-all", "--time-passes", "--help", "-h"};
+  spec.switches = {"--print-after-all", "--time-passes", "--jvp", "--help", "-h"};
   Args args = parseArgs(argc, argv, 1, spec);
   if (args.has("--help") || args.has("-h")) {
     std::cout << kDumpHelp;
@@ -59,6 +63,7 @@ int dumpCommand(int argc, char **argv) {
                 "got '" + emit + "'");
   const std::string &path = args.positional[0];
   auto g = loadBoundGraph(args, path, defaultMaxBytes());
+  if (args.has("--jvp")) applyForwardMode(*g, ForwardModeOptions{});
 
   PassManagerOptions po;
   po.printAfter = args.all("--print-after");

@@ -384,11 +384,14 @@ class Gen:
             w = self.input([k, r.randint(1, 4)])
         self.node("matmul", [v[0], w[0]], shape=_matmul_shape(s, w[1]))
 
-    def op_index(self):
+    INDEX_KINDS = ["embedding", "index_select", "gather", "select", "one_hot", "factory"]
+
+    def op_index(self, kind=None):
         """embedding, index_select, gather, select, one_hot on random
-        in-range indices (repeated ones make the backward sum)."""
+        in-range indices (repeated ones make the backward sum), or a factory
+        op; `kind` picks one of INDEX_KINDS, else it is drawn."""
         r = self.rng
-        k = r.choice(["embedding", "index_select", "gather", "select", "one_hot", "factory"])
+        k = kind or r.choice(self.INDEX_KINDS)
         if k == "factory":  # a factory's values multiply or shift a value
             v = self.pick(1)
             f = r.choice(["zeros_like", "ones_like", "full", "arange"])
