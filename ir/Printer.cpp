@@ -43,6 +43,7 @@ std::string printGraph(const Graph &g, const PrintOptions &opts) {
     line += ")";
     AttrMap attrs = n.attrs;
     if (n.noGrad) attrs["no_grad"] = true;
+    if (!n.gradFn.empty()) attrs["grad_fn"] = n.gradFn;
     if (!attrs.empty()) {
       line += " {";
       bool first = true;
