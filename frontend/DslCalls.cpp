@@ -297,6 +297,10 @@ DslValue DslLowerer::callComposite(const Decomposition &d,
     size_t k = i - arity;
     if (k >= d.dslArgs.size())
       fail(positional[i].loc, spelled + "() got too many positional arguments");
+    if (positional[i].kind == DslValue::None &&
+        std::string(d.name) == "batch_norm" && d.dslArgs[k] == "momentum")
+      fail(positional[i].loc, "batch_norm: momentum=None (a cumulative "
+                              "moving average) is not supported; give a number");
     if (positional[i].kind != DslValue::None)
       attrs[d.dslArgs[k]] =
           toAttr(positional[i], "'" + d.dslArgs[k] + "'");
@@ -317,6 +321,18 @@ DslValue DslLowerer::callComposite(const Decomposition &d,
     if ((slot < arity && given[slot]) || attrs.count(k.name))
       fail(k.loc, spelled + "() got multiple values for '" + k.name + "'");
     DslValue v = eval(*k.value, false);
+    // None would read as "absent", i.e. the default 0.1, where nn.BatchNorm
+    // means a cumulative average (factor 1 / num_batches_tracked), which a
+    // static attribute cannot express (F.batch_norm refuses None too).
+    if (v.kind == DslValue::None && std::string(d.name) == "batch_norm" &&
+        k.name == "momentum")
+      fail(k.loc, "batch_norm" +
+                      (root && !rootName_.empty() ? " '" + rootName_ + "'"
+                                                  : std::string()) +
+                      ": momentum=None (a cumulative moving average) is not "
+                      "supported; give a number. For the cumulative average, "
+                      "use momentum=1.0 (NAME.running_mean/var are then the "
+                      "batch's statistics) and average them on the host");
     if (slot < arity) {
       slots[slot] = v;
       given[slot] = true;
