@@ -19,23 +19,25 @@ Node *square(GraphBuilder &b, const std::vector<BuildOperand> &x,
 
 const std::vector<Decomposition> &decompositions() {
   static const std::vector<Decomposition> table = {
-      {"square", 1, 1, {"input"}, {}, {}, square},
+      {"square", 1, 1, {"input"}, {}, {}, nullptr, square},
       {"cross_entropy", 2, 3, {"input", "target", "weight"},
-       {"reduction", "ignore_index", "label_smoothing"}, {}, crossEntropy},
-      {"l1_loss", 2, 2, {"input", "target"}, {"reduction"}, {}, l1Loss},
+       {"reduction", "ignore_index", "label_smoothing"}, {}, nullptr,
+       crossEntropy},
+      {"l1_loss", 2, 2, {"input", "target"}, {"reduction"}, {}, nullptr,
+       l1Loss},
       {"smooth_l1_loss", 2, 2, {"input", "target"}, {"reduction", "beta"},
-       {}, smoothL1Loss},
+       {}, "SmoothL1LossBackward0", smoothL1Loss},
       {"huber_loss", 2, 2, {"input", "target"}, {"reduction", "delta"}, {},
-       huberLoss},
+       "HuberLossBackward0", huberLoss},
       {"binary_cross_entropy", 2, 3, {"input", "target", "weight"},
-       {"reduction"}, {}, binaryCrossEntropy},
+       {"reduction"}, {}, "BinaryCrossEntropyBackward0", binaryCrossEntropy},
       {"binary_cross_entropy_with_logits", 2, 4,
        {"input", "target", "weight", "pos_weight"}, {"reduction"}, {},
-       binaryCrossEntropyWithLogits},
+       "BinaryCrossEntropyWithLogitsBackward0", binaryCrossEntropyWithLogits},
       {"batch_norm", 1, 5,
        {"input", "running_mean", "running_var", "weight", "bias"},
        {"training", "momentum", "eps"}, {"training", "momentum", "eps"},
-       batchNorm},
+       "NativeBatchNormBackward0", batchNorm},
   };
   return table;
 }
@@ -74,7 +76,13 @@ Node *expandComposite(const Decomposition &d, GraphBuilder &b,
                   "'");
   }
   try {
-    return d.expand(b, padded, attrs, name, noGrad);
+    Node *result = d.expand(b, padded, attrs, name, noGrad);
+    // The result is a node of the expansion (never an operand passed
+    // through), so the name stays on the composite's own value.
+    bool own = true;
+    for (const BuildOperand &o : padded) own &= o.node != result;
+    if (d.gradFn && own) result->gradFn = d.gradFn;
+    return result;
   } catch (const Error &e) {
     // A primitive's complaint, said of the op the user wrote.
     throw Error(std::string(d.name) + ": " + e.what());

@@ -31,6 +31,11 @@ struct Decomposition {
   std::vector<std::string> operands;
   std::vector<std::string> attrs;   ///< Attribute names it accepts.
   std::vector<std::string> dslArgs; ///< DSL positional args after operands.
+  /// The grad_fn PyTorch 1.13 shows for the op's result (it has one fused
+  /// node), recorded on the result node (Node::gradFn); nullptr when the
+  /// primitives' own names already are PyTorch's (square, l1_loss,
+  /// cross_entropy compute exactly those nodes).
+  const char *gradFn;
   /// Adds the primitives computing the op on `operands` to `b`; the node
   /// returned (the result) gets `name`, the others are temporaries, all
   /// inside no_grad when `noGrad`. `operands` has exactly `arity` entries,
@@ -49,7 +54,8 @@ const Decomposition *findDecomposition(const std::string &name);
 /// Expands a call of `d`: checks the operand count, that required operands
 /// are present, and the attribute names (throwing gradc::Error with a
 /// message that names the op), pads missing trailing operands with absent
-/// ones, then adds the primitives through `b`.
+/// ones, then adds the primitives through `b` and gives the result node
+/// the composite's grad_fn.
 Node *expandComposite(const Decomposition &d, GraphBuilder &b,
                       const std::vector<BuildOperand> &operands,
                       const AttrMap &attrs, const std::string &name,

@@ -4,7 +4,8 @@
 // the table, with PyTorch's positional conventions for the non-tensor
 // arguments (x.sum(1) is dim, x.transpose(0, 1) is dim0/dim1, x.reshape(2,
 // 3) is shape, ...), and the constructors that declare graph inputs (ones,
-// zeros, full, randn, rand, tensor, input).
+// zeros, full, randn, rand, tensor, input; torch.full(...) and full(...)
+// inside an expression are the op full instead).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/DslLower.h"
@@ -175,7 +176,19 @@ DslValue DslLowerer::evalCall(const Expr &e, bool root) {
   }
 
   if (!self) {
-    if (isCtor(fname)) return declareInput(fname, e, loc, root);
+    // full is both a constructor and an op. Written bare on a line of its
+    // own (c = full([2, 3], 0.5)) it declares an input like ones(...); as
+    // torch.full(...) (any module path), or inside an expression, it is
+    // the op full: a constant, as torch.full makes one.
+    bool fullOp = fname == "full" && (callee.kind == Expr::Attribute || !root);
+    if (fullOp)
+      for (const Keyword &k : e.keywords)
+        if (k.name == "requires_grad")
+          fail(k.loc, "torch.full(...) and full(...) inside an expression are "
+                      "constants (the op full); declare a trainable input on "
+                      "a line of its own: NAME = full(size, value, "
+                      "requires_grad=True)");
+    if (isCtor(fname) && !fullOp) return declareInput(fname, e, loc, root);
     if (fname == "float") {
       // float("inf"), float("-inf"), float("nan"), as Python spells them.
       if (e.items.size() == 2 && e.keywords.empty() &&
@@ -284,6 +297,10 @@ DslValue DslLowerer::callComposite(const Decomposition &d,
     size_t k = i - arity;
     if (k >= d.dslArgs.size())
       fail(positional[i].loc, spelled + "() got too many positional arguments");
+    if (positional[i].kind == DslValue::None &&
+        std::string(d.name) == "batch_norm" && d.dslArgs[k] == "momentum")
+      fail(positional[i].loc, "batch_norm: momentum=None (a cumulative "
+                              "moving average) is not supported; give a number");
     if (positional[i].kind != DslValue::None)
       attrs[d.dslArgs[k]] =
           toAttr(positional[i], "'" + d.dslArgs[k] + "'");
@@ -304,6 +321,18 @@ DslValue DslLowerer::callComposite(const Decomposition &d,
     if ((slot < arity && given[slot]) || attrs.count(k.name))
       fail(k.loc, spelled + "() got multiple values for '" + k.name + "'");
     DslValue v = eval(*k.value, false);
+    // None would read as "absent", i.e. the default 0.1, where nn.BatchNorm
+    // means a cumulative average (factor 1 / num_batches_tracked), which a
+    // static attribute cannot express (F.batch_norm refuses None too).
+    if (v.kind == DslValue::None && std::string(d.name) == "batch_norm" &&
+        k.name == "momentum")
+      fail(k.loc, "batch_norm" +
+                      (root && !rootName_.empty() ? " '" + rootName_ + "'"
+                                                  : std::string()) +
+                      ": momentum=None (a cumulative moving average) is not "
+                      "supported; give a number. For the cumulative average, "
+                      "use momentum=1.0 (NAME.running_mean/var are then the "
+                      "batch's statistics) and average them on the host");
     if (slot < arity) {
       slots[slot] = v;
       given[slot] = true;

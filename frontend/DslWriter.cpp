@@ -431,11 +431,34 @@ Text Writer::expr(const Node &n) {
     if (*st != 1) idx += ":" + std::to_string(*st);
     return {wrap(operand(n, 0), kPostfix) + "[" + idx + "]", kPostfix};
   }
-  case OpKind::Full:
-    // The DSL's full([2, 3], v) declares an input initialized to v (which
-    // a caller may override), not this constant.
-    inexpressible(n, "the full op has no DSL form (full(...) declares an "
-                     "input there); write an input with that value instead");
+  case OpKind::Full: {
+    // Module-qualified: a bare full([2, 3], v) on a line of its own
+    // declares an input initialized to v, not this constant. A value
+    // named torch would make torch.full a method call: another of the
+    // module prefixes the DSL reads then.
+    std::string fn;
+    for (const char *m : {"torch", "T", "F", "nn", "functional", "math"}) {
+      bool taken = false;
+      for (const Node *o : nodes_) taken |= o->name == m;
+      if (!taken) {
+        fn = std::string(m) + ".full";
+        break;
+      }
+    }
+    if (fn.empty())
+      inexpressible(n, "the full op needs a module prefix (torch.full), and "
+                       "every one is the name of a value");
+    // PyTorch's order: torch.full(size, fill_value, dtype=...).
+    if (n.attrs.count("size") && n.attrs.count("fill_value")) {
+      std::vector<std::string> args = {attrText(n.attrs.at("size")),
+                                       attrText(n.attrs.at("fill_value"))};
+      for (const auto &kv : n.attrs)
+        if (kv.first != "size" && kv.first != "fill_value")
+          args.push_back(kv.first + "=" + attrText(kv.second));
+      return {call(n, fn, 0, args, false), kPostfix};
+    }
+    return {call(n, fn, 0, {}, true), kPostfix};
+  }
   case OpKind::Gather: case OpKind::IndexSelect: {
     // PyTorch's order: x.gather(dim, index), x.index_select(dim, index).
     const int64_t *d = intAttr(n, "dim");

@@ -230,6 +230,8 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
 std::string gradFnName(const Node &n) {
   const OpInfo &info = n.info();
   if (!info.gradFn) return "";
+  // A composite's result shows the composite's node, as PyTorch has one.
+  if (!n.gradFn.empty()) return n.gradFn;
   switch (n.op) {
   case OpKind::Sub:
     // `2 - x` dispatches to rsub(Tensor, Scalar).

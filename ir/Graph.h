@@ -33,6 +33,11 @@ struct Node {
   bool noGrad = false;          ///< Inside a `no_grad` region.
   bool requiresGrad = false;    ///< Result of the requires-grad analysis.
   NodePlan plan;                ///< Lowering decisions (ir/Place.h).
+  /// The grad_fn PyTorch shows for the composite op (frontend/
+  /// Decompositions) whose result this node is, e.g. "HuberLossBackward0"
+  /// on the last primitive of huber_loss; empty: the op's own (ir/GradFn).
+  /// IR text keeps it as the pseudo-attribute `grad_fn`.
+  std::string gradFn;
 
   const OpInfo &info() const { return opInfo(op); }
   /// A name for messages: the user name, or "%<id>" for temporaries.

@@ -345,6 +345,15 @@ private:
       }
       attrs.erase(it);
     }
+    std::string gradFn; // a composite's grad_fn (Node::gradFn)
+    if (auto it = attrs.find("grad_fn"); it != attrs.end()) {
+      try {
+        gradFn = getString(attrs, "grad_fn", "");
+      } catch (const Error &e) {
+        failAt(attrAt["grad_fn"].first, attrAt["grad_fn"].second, e.what());
+      }
+      attrs.erase(it);
+    }
     // Lowering decisions in optimized dumps (passes/Lowering.h) are derived
     // data: the pipeline plans a parsed graph again.
     for (const char *derived : {kKernelAttr, kBufAttr, kSplitBufAttr})
@@ -426,6 +435,7 @@ private:
       failAt(opLine, opCol, e.what());
     }
     n->noGrad = noGrad;
+    n->gradFn = gradFn;
     values_[key] = n;
   }
 

@@ -44,6 +44,7 @@ std::string printGraph(const Graph &g, const PrintOptions &opts) {
     line += ")";
     AttrMap attrs = n.attrs;
     if (n.noGrad) attrs["no_grad"] = true;
+    if (!n.gradFn.empty()) attrs["grad_fn"] = n.gradFn;
     // The lowering plan, in optimized dumps, as attributes.
     if (n.plan.kernel >= 0) attrs[kKernelAttr] = static_cast<int64_t>(n.plan.kernel);
     if (n.plan.fused) attrs[kBufAttr] = n.plan.fused->str();

@@ -100,6 +100,7 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
       for (const Node *o : n->operands) ops.push_back(map.at(o));
       Node *m = r->addNode(n->op, ops, n->attrs, n->name);
       m->noGrad = n->noGrad;
+      m->gradFn = n->gradFn;
       map[n] = m;
     }
     }

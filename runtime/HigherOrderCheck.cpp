@@ -13,6 +13,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace gradc {
@@ -39,18 +40,45 @@ Tensor inputValue(const Node &in, const std::map<std::string, Tensor> &given) {
 std::vector<JvpCheckOutput> checkJvp(const Graph &g, const Compiler &compiler,
                                      const GradCheckOptions &opts) {
   std::unique_ptr<Graph> g64 = prepare(g);
-  // Values forward mode treats as constants must not vary along v.
+  // Values forward mode treats as constants (detach, no_grad) must not
+  // vary along v: finite differences cannot hold them fixed. An output
+  // computed from such a value (batch_norm's NAME.running_mean, say) is
+  // skipped, naming the value; the others are checked.
   std::unordered_set<const Node *> varies;
+  std::unordered_map<const Node *, const Node *> heldIn; // node -> a held value
   for (const auto &np : g64->nodes()) {
     const Node *n = np.get();
     bool v = n->requiresGrad;
-    for (const Node *o : n->operands) v = v || varies.count(o);
-    if (!v) continue;
-    varies.insert(n);
-    if ((n->op == OpKind::Detach || n->noGrad) && !n->operands.empty())
-      throw Error("the JVP check cannot hold '" + n->displayName() +
-                  "' (detach or no_grad) fixed along a direction; check its "
-                  "gradients instead");
+    const Node *held = nullptr;
+    for (const Node *o : n->operands) {
+      v = v || varies.count(o);
+      auto it = heldIn.find(o);
+      if (it != heldIn.end() && !held) held = it->second;
+    }
+    if (v && (n->op == OpKind::Detach || n->noGrad) && !n->operands.empty() && !held)
+      held = n;
+    if (held) heldIn[n] = held;
+    if (v) varies.insert(n);
+  }
+  std::vector<std::string> skipped(g64->outputs().size());
+  bool anyChecked = false;
+  for (size_t k = 0; k < g64->outputs().size(); ++k) {
+    const Node *o = g64->outputs()[k].node;
+    if (!isFloat(o->type.dtype)) continue;
+    auto it = heldIn.find(o);
+    if (it == heldIn.end()) {
+      anyChecked = true;
+      continue;
+    }
+    const Node *held = it->second;
+    if (o->noGrad || o->op == OpKind::Detach || held->name.empty())
+      skipped[k] = "computed in no_grad (or through detach) from values that "
+                   "require grad, which finite differences cannot hold fixed "
+                   "along a direction";
+    else
+      skipped[k] = "computed from '" + held->name + "' (detach or no_grad), "
+                   "which finite differences cannot hold fixed along a "
+                   "direction";
   }
   SplitMix64 rng{opts.seed};
   std::vector<const Node *> wrt;
@@ -67,6 +95,13 @@ std::vector<JvpCheckOutput> checkJvp(const Graph &g, const Compiler &compiler,
     v.emplace(in->name, std::move(t));
   }
   if (wrt.empty()) throw Error("no input requires grad: there is no JVP to check");
+  if (!anyChecked) {
+    for (size_t k = 0; k < skipped.size(); ++k)
+      if (!skipped[k].empty())
+        throw Error("the JVP check has no output to check: '" +
+                    g64->outputs()[k].name + "' is " + skipped[k]);
+    throw Error("the JVP check has no floating-point output to check");
+  }
   // A direction of unit length on average: a step of h then moves x by
   // about h in norm, however many elements it has (fewer kinks crossed,
   // smaller truncation error).
@@ -116,6 +151,11 @@ std::vector<JvpCheckOutput> checkJvp(const Graph &g, const Compiler &compiler,
     std::vector<double> a = js.output(tangentName(o.name)).toDoubles();
     JvpCheckOutput c;
     c.name = o.name;
+    if (!skipped[k].empty()) {
+      c.skipped = skipped[k];
+      rep.push_back(c);
+      continue;
+    }
     double big = 0, fmax = 0;
     std::vector<double> n(a.size());
     for (size_t i = 0; i < a.size(); ++i) {

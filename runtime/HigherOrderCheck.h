@@ -32,14 +32,20 @@ struct JvpCheckOutput {
   double maxExcessError = 0;
   int64_t worstIndex = -1;
   double analytic = 0, numeric = 0; ///< a and n at the worst element.
+  /// Why the output was not checked (empty: it was): it is computed from
+  /// a detach or no_grad value that varies with the inputs, such as
+  /// batch_norm's running statistics.
+  std::string skipped;
 };
 
 /// Checks the JVP of every floating-point output of `g` along random
 /// tangents (seeded by opts.seed, normal values scaled to a unit norm on
 /// average) at opts.inputs, with the step
-/// h = opts.eps * max(1, max |x|). Throws gradc::Error when a detach or
-/// no_grad value depends on a requires_grad input (finite differences
-/// cannot hold it fixed along a direction) or no input requires grad.
+/// h = opts.eps * max(1, max |x|). An output computed from a detach or
+/// no_grad value that depends on a requires_grad input (finite differences
+/// cannot hold it fixed along a direction) is skipped, with the reason in
+/// JvpCheckOutput::skipped. Throws gradc::Error when no input requires
+/// grad or no output is left to check.
 std::vector<JvpCheckOutput> checkJvp(const Graph &g, const Compiler &compiler,
                                      const GradCheckOptions &opts);
 

@@ -45,7 +45,9 @@ PyTorch's gradient treats them.
                     sample; default 256, 0 checks every element): each
                     element costs two forward runs
   --jvp             also check forward mode: the JVP of every output along
-                    random tangents against (f(x + h v) - f(x - h v)) / 2h
+                    random tangents against (f(x + h v) - f(x - h v)) / 2h;
+                    outputs computed from detach or no_grad values (such
+                    as batch_norm's NAME.running_mean) are skipped
   --second          also check second derivatives: the gradients of every
                     one-element root (as grad nodes) are checked in turn,
                     Hessian-vector products against differences of them
@@ -168,9 +170,13 @@ int checkCommand(int argc, char **argv) {
     if (args.has("--jvp")) {
       out += ", \"jvp\": {";
       for (size_t i = 0; i < jvp.size(); ++i)
-        out += (i ? ", " : "") + jsonString(jvp[i].name) + ": {\"max_rel_error\": " +
-               jsonNumber(jvp[i].maxRelError, DType::F64) + ", \"max_excess_error\": " +
-               jsonNumber(jvp[i].maxExcessError, DType::F64) + "}";
+        out += (i ? ", " : "") + jsonString(jvp[i].name) +
+               (jvp[i].skipped.empty()
+                    ? ": {\"max_rel_error\": " +
+                          jsonNumber(jvp[i].maxRelError, DType::F64) +
+                          ", \"max_excess_error\": " +
+                          jsonNumber(jvp[i].maxExcessError, DType::F64) + "}"
+                    : ": {\"skipped\": " + jsonString(jvp[i].skipped) + "}");
       out += "}";
     }
     if (second) {
@@ -213,7 +219,10 @@ int checkCommand(int argc, char **argv) {
               << "); " << c.checked << " of " << c.elements << " elements\n";
   }
   for (const JvpCheckOutput &c : jvp)
-    std::cout << "  jvp of " << c.name << ": worst relative error "
+    if (!c.skipped.empty())
+      std::cout << "  jvp of " << c.name << ": skipped, " << c.skipped << "\n";
+    else
+      std::cout << "  jvp of " << c.name << ": worst relative error "
               << fmt(c.maxRelError) << ", beyond rounding noise "
               << fmt(c.maxExcessError) << " (forward mode " << fmt(c.analytic)
               << ", finite difference " << fmt(c.numeric) << ")\n";

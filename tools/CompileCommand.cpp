@@ -58,7 +58,9 @@ static const char *kConvertHelp =
 
 Translates a graph between the JSON format (.json) and the DSL (.grad);
 the format is chosen by OUT's extension. Converting back and forth lowers
-to the same IR.
+to the same IR, except that composite ops (huber_loss, batch_norm, ...)
+are written as their primitives, whose last one then shows its own
+grad_fn instead of the composite's.
   --size NAME=N   bind a size variable of the input shapes (repeatable, or
                   B=64,T=32): the graph is written at those sizes (size
                   variables are not carried over to OUT)

@@ -27,6 +27,16 @@ TEST(DslDiagnostics, UndefinedNameWithCaret) {
             "        ^\n");
 }
 
+TEST(DslDiagnostics, FullOpIsNotATrainableInput) {
+  EXPECT_HAS(errors("x = ones(2)\ny = x + torch.full([2], 1.0, requires_grad=True)\nreturn y\n"),
+             "t.grad:2:30: error: torch.full(...) and full(...) inside an expression are "
+             "constants (the op full); declare a trainable input on a line of its own: "
+             "NAME = full(size, value, requires_grad=True)");
+  // The other constructors still declare inputs only.
+  EXPECT_HAS(errors("x = ones(2)\ny = x + ones(2)\nreturn y\n"),
+             "t.grad:2:9: error: ones(...) declares a graph input");
+}
+
 TEST(DslDiagnostics, CaretKeepsTabs) {
   EXPECT_EQ(errors("x = ones(2)\nwith no_grad:\n\ty = x +\tq\nreturn x\n"),
             "t.grad:3:10: error: use of undefined name 'q'\n"

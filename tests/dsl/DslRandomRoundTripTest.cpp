@@ -93,8 +93,6 @@ private:
   void addOp(GraphBuilder &b) {
     std::vector<std::string> ops = userOpNames();
     OpKind k = *lookupOp(ops[pick(ops.size())]);
-    // The full op has no DSL form (full(...) declares an input there).
-    if (k == OpKind::Full) return;
     const OpInfo &info = opInfo(k);
     int arity = info.maxArity < 0 ? 1 + static_cast<int>(pick(3))
                                   : info.maxArity;
@@ -171,6 +169,12 @@ private:
       if (chance(0.5)) a["start"] = range(-2, 0);
       if (chance(0.3)) a["dtype"] = std::string("f64");
       break;
+    case OpKind::Full: // torch.full(size, fill_value): int, float or bool
+      a["size"] = chance(0.3) ? std::vector<int64_t>{} : std::vector<int64_t>{range(0, 3), 2};
+      a["fill_value"] = chance(0.3) ? Attr(range(-3, 3))
+                        : chance(0.5) ? Attr(literal()) : Attr(chance(0.5));
+      if (chance(0.3)) a["dtype"] = std::string("f64");
+      break;
     case OpKind::Clamp: // one bound or both
       if (chance(0.7)) a["min"] = -0.5;
       if (!a.count("min") || chance(0.5)) a["max"] = 0.5;
@@ -212,7 +216,7 @@ private:
     case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
     case OpKind::Select: case OpKind::OneHot:
     case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-    case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
+    case OpKind::ZerosLike: case OpKind::OnesLike:
       break;
     }
     try {

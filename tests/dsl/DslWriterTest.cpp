@@ -141,6 +141,53 @@ TEST(DslWriter, SameIRAsJsonWithAttributes) {
                                  "return loss, s, m\n");
 }
 
+// torch.full(...) (and full(...) inside an expression) is the op full; a
+// bare full(...) on a line of its own declares an input. JSON -> DSL -> IR
+// gives the JSON's IR, with a module prefix no value shadows.
+TEST(DslWriter, FullOpRoundTripsAsTorchFull) {
+  const char *json = R"({
+    "name": "f",
+    "inputs": [{"name": "x", "shape": [2, 3], "requires_grad": true, "init": 0.5}],
+    "nodes": [
+      {"name": "m", "op": "full", "attrs": {"size": [2, 3], "fill_value": 2.0}},
+      {"name": "i", "op": "full", "attrs": {"size": 3, "fill_value": 7}},
+      {"name": "b", "op": "full", "attrs": {"size": [], "fill_value": true}},
+      {"name": "d", "op": "full", "attrs": {"size": [1], "fill_value": 1.5, "dtype": "f64"}},
+      {"name": "%0", "op": "full", "attrs": {"size": [2, 3], "fill_value": -1.0}},
+      {"name": "y", "op": "mul", "inputs": ["x", "%0"]}
+    ],
+    "outputs": ["y", "m", "i", "b", "d"]
+  })";
+  auto g = loadJsonGraph(json, "f.json");
+  EXPECT_EQ(expectRoundTrip(*g), "graph f\n\n"
+                                 "x = full([2, 3], 0.5, requires_grad=True)\n\n"
+                                 "m = torch.full([2, 3], 2.0)\n"
+                                 "i = torch.full([3], 7)\n"
+                                 "b = torch.full([], True)\n"
+                                 "d = torch.full([1], 1.5, dtype=\"f64\")\n"
+                                 "y = x * torch.full([2, 3], -1.0)\n"
+                                 "return y, m, i, b, d\n");
+  // As PyTorch writes it; the bare full on its own line stays an input.
+  EXPECT_EQ(printGraph(*g), ir("graph f\n"
+                               "x = full((2, 3), 0.5, requires_grad=True)\n"
+                               "m = torch.full((2, 3), 2.0)\n"
+                               "i = T.full(3, 7)\n"
+                               "b = torch.full((), True)\n"
+                               "d = torch.full(size=[1], fill_value=1.5, dtype=torch.float64)\n"
+                               "y = x * full((2, 3), -1.0)\n"
+                               "return y, m, i, b, d\n"));
+  // A value named torch: the writer takes the next module prefix.
+  const char *shadow = R"({
+    "name": "s",
+    "inputs": [{"name": "torch", "shape": [2], "init": "ones"}],
+    "nodes": [{"name": "%0", "op": "full", "attrs": {"size": [2], "fill_value": 3.0}},
+              {"name": "y", "op": "add", "inputs": ["torch", "%0"]}],
+    "outputs": ["y"]
+  })";
+  std::string text = expectRoundTrip(*loadJsonGraph(shadow, "s.json"));
+  EXPECT_NE(text.find("T.full([2], 3.0)"), std::string::npos) << text;
+}
+
 TEST(DslWriter, ManyPrograms) {
   const char *inputs = "a = ones(2, 2, requires_grad=True)\n"
                        "b = randn(2, 2, seed=7, dtype=f64)\n"

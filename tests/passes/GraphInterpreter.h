@@ -3,7 +3,8 @@
 // An oracle for the optimization tests that shares no code with codegen: it
 // walks a joint graph (after autodiff, before any optimization) node by node
 // in double precision, with plain index arithmetic for broadcasting,
-// reductions, views and matrix products.
+// reductions, views, matrix products, indexing (gathers and their
+// scatter-add backward ops) and the tensor factories.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_TESTS_PASSES_GRAPHINTERPRETER_H
@@ -23,9 +24,12 @@ struct InterpreterResult {
 };
 
 /// Evaluates `g` with `inputs` (one per input, row-major) and `seeds` (one
-/// per output; nullopt: zeros). Returns nullopt if `g` uses an op the
-/// interpreter does not know.
-std::optional<InterpreterResult>
+/// per output; nullopt: zeros). Index operands hold integers (as doubles).
+/// Throws std::logic_error naming the op if `g` uses one the interpreter
+/// does not evaluate (convolutions, pooling, normalization, the fused
+/// losses, the statistics reductions, dropout), or naming the node for an
+/// index out of range.
+InterpreterResult
 interpretGraph(const Graph &g, const std::vector<std::vector<double>> &inputs,
                const std::vector<std::optional<std::vector<double>>> &seeds);
 

@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace gradc;
 
 namespace {
@@ -161,6 +163,43 @@ TEST(Derivatives, JvpCheckRefusesDetachedValuesThatVary) {
               {"name": "s", "op": "mul", "inputs": ["a", "x"]}],
     "outputs": ["s"]})", "d.json", GraphFormat::Json);
   EXPECT_THROW(checkJvp(*g, compiler(), GradCheckOptions{}), Error);
+}
+
+// batch_norm's running statistics are no_grad values of the input: their
+// JVPs are skipped with the reason, the other outputs are still checked
+// (and would fail if forward mode were wrong: sq's tangent is not zero).
+TEST(Derivatives, JvpCheckSkipsRunningStatistics) {
+  const char *text = R"({"name": "b",
+    "inputs": [{"name": "x", "dtype": "f64", "shape": [4, 3], "requires_grad": true, "init": {"randn": 1}},
+               {"name": "w", "dtype": "f64", "shape": [3], "requires_grad": true, "init": {"randn": 2}},
+               {"name": "rm", "dtype": "f64", "shape": [3], "init": "zeros"},
+               {"name": "rv", "dtype": "f64", "shape": [3], "init": "ones"}],
+    "nodes": [{"name": "bn", "op": "batch_norm", "inputs": ["x", "rm", "rv", "w"],
+               "attrs": {"training": true}},
+              {"name": "sq", "op": "mul", "inputs": ["bn", "bn"]}],
+    "outputs": ["sq", "bn.running_mean", "bn.running_var"]})";
+  auto g = parseGraphText(text, "b.json", GraphFormat::Json);
+  std::vector<JvpCheckOutput> jvp = checkJvp(*g, compiler(), GradCheckOptions{});
+  ASSERT_EQ(jvp.size(), 3u);
+  EXPECT_EQ(jvp[0].name, "sq");
+  EXPECT_EQ(jvp[0].skipped, "");
+  EXPECT_LT(jvp[0].maxExcessError, 1e-6);
+  EXPECT_GT(std::fabs(jvp[0].analytic), 1e-3); // a real tangent was compared
+  for (size_t k = 1; k < 3; ++k) {
+    EXPECT_NE(jvp[k].skipped.find("no_grad"), std::string::npos) << jvp[k].skipped;
+    EXPECT_EQ(jvp[k].maxExcessError, 0);
+  }
+  // Nothing left to check: an error that names an output and the reason.
+  std::string only = text;
+  only.replace(only.find("\"sq\", \"bn.running_mean\""), 6, "");
+  auto g2 = parseGraphText(only, "b.json", GraphFormat::Json);
+  try {
+    checkJvp(*g2, compiler(), GradCheckOptions{});
+    ADD_FAILURE() << "no error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("'bn.running_mean' is computed in no_grad"),
+              std::string::npos) << e.what();
+  }
 }
 
 } // namespace

@@ -331,6 +331,30 @@ def gradc_grad_fns(gradc, graph, workdir):
     return names
 
 
+def gradc_printed_grad_fns(gradc, graph, inputs, workdir):
+    """grad_fn names `gradc run --format torch` prints after each output
+    (the optimized, compiled graph), by output name; None where it prints
+    none."""
+    paths = {}
+    for key, obj in (("graph", graph), ("inputs", inputs)):
+        paths[key] = os.path.join(workdir, key + "_printed.json")
+        with open(paths[key], "w") as f:
+            json.dump(obj, f)
+    p = subprocess.run([gradc, "run", paths["graph"], "--format", "torch",
+                        "--inputs", paths["inputs"]],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("gradc run --format torch failed: " + p.stderr.strip())
+    names, current = {}, None
+    for line in p.stdout.splitlines():
+        if line.startswith("# "):
+            current = line[2:]
+            names[current] = None
+        elif current is not None and "grad_fn=<" in line:
+            names[current] = line[line.index("grad_fn=<") + 9:line.index(">", line.index("grad_fn=<"))]
+    return names
+
+
 def compare(label, got, want, rtol):
     """got: {"shape", "data"} from gradc; want: a tensor. Returns an error
     message or None. The error of a tensor is max |got - want| over
@@ -365,10 +389,13 @@ def tensor_json(t):
     return {"shape": list(t.shape), "data": t.double().reshape(-1).tolist()}
 
 
-def check_graph(gradc, graph, inputs, seeds, rtol, check_grad_fns=True):
+def check_graph(gradc, graph, inputs, seeds, rtol, check_grad_fns=True,
+                check_printed=False):
     """Runs one graph both ways; returns a list of error messages. The roots
     are the outputs that require grad in PyTorch; seeds of other outputs
-    are dropped; scalar roots without a seed get 1."""
+    are dropped; scalar roots without a seed get 1. `check_grad_fns`
+    compares the grad_fn names of gradc's IR dump, `check_printed` also
+    those `gradc run --format torch` prints for the outputs."""
     outs, _, _ = run_torch(graph, inputs, {}, [])
     roots = [o for o in graph["outputs"] if outs[o].requires_grad]
     use_seeds = {r: s for r, s in seeds.items() if r in roots}
@@ -376,6 +403,7 @@ def check_graph(gradc, graph, inputs, seeds, rtol, check_grad_fns=True):
     with tempfile.TemporaryDirectory() as d:
         res = run_gradc(gradc, graph, inputs, use_seeds, roots, d)
         fns = gradc_grad_fns(gradc, graph, d) if check_grad_fns else {}
+        printed = gradc_printed_grad_fns(gradc, graph, inputs, d) if check_printed else {}
     errors = []
     for name, t in outs.items():
         e = compare("output " + name, res["outputs"][name], t.detach(), rtol)
@@ -394,6 +422,12 @@ def check_graph(gradc, graph, inputs, seeds, rtol, check_grad_fns=True):
         for name, fn in torch_fns.items():
             if fns.get(name) != fn:
                 errors.append("grad_fn of %s: gradc %s, PyTorch %s" % (name, fns.get(name), fn))
+    if check_printed:
+        for name, t in outs.items():
+            want = type(t.grad_fn).__name__ if t.grad_fn is not None else None
+            if printed.get(name) != want:
+                errors.append("printed grad_fn of output %s: gradc %s, PyTorch %s"
+                              % (name, printed.get(name), want))
     return errors
 
 
