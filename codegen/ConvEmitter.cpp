@@ -145,7 +145,11 @@ std::string weightBackward(const Node *n,
 //   dw[group]    += g[n, group] (OG x P) @ col^T (P x K)        (weight)
 //   dcol          = w[group]^T (K x OG) @ g[n, group] (OG x P),
 //   dx[n, group] += col2im(dcol)                                (input)
-// as OpenBLAS GEMM calls; col lives on the stack (kConvColumnBytes at most).
+// as OpenBLAS GEMM calls. col lives on the stack up to kConvColumnBytes;
+// a larger one (up to kConvHeapColumnBytes) is allocated on the heap, once
+// per range of blocks a thread runs: a few page faults per call cost far
+// less than the direct loops, which took 10-200x oneDNN's time on a
+// ResNet-style 64->64 3x3 layer at 56x56 (docs/performance.md).
 
 std::string gemmCall(bool f32, bool ta, bool tb, int64_t m, int64_t nn, int64_t k,
                      const std::string &a, int64_t lda, const std::string &b,
@@ -205,7 +209,12 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   std::string cT = "const " + T + " *", mT = T + " *";
   int64_t K = g.cg() * g.kh * g.kw, P = g.oh * g.ow, OG = g.og();
   std::string id = "conv" + std::to_string(n->id);
-  std::string col = T + " col[" + std::to_string(K * P) + "];\n";
+  bool heap = K * P * (f32 ? 4 : 8) > kConvColumnBytes;
+  std::string col =
+      heap ? T + " *col = (" + T + " *)calloc(" + std::to_string(K * P) + "ULL, sizeof(" +
+                 T + "));\nif (!col) __builtin_trap(); // out of memory\n"
+           : T + " col[" + std::to_string(K * P) + "];\n";
+  std::string freeCol = heap ? "free(col);\n" : "";
   std::string groups = "for (long long gi = 0; gi < " + num(g.groups) + "; ++gi) {\n";
   // im2col: zeros where the tap reads padding, the input elsewhere.
   auto im2col = [&](const std::string &x) {
@@ -237,7 +246,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                        im2col("X") +
                        gemmCall(f32, false, false, OG, P, K, "W + " + wOff, K, "col",
                                 P, "0", "Y + " + yOff, P) +
-                       "}\n" + bias + "}\n";
+                       "}\n" + bias + "}\n" + freeCol;
     return parallelBlocks(id, g.n, pointers, body);
   }
   if (n->op == OpKind::Conv2dWeightBackward) {
@@ -252,7 +261,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
         "; n < n1; ++n) {\n" + groups + im2col("X") +
         gemmCall(f32, false, true, OG, K, P, "G + " + yOff, P, "col", P, "1",
                  "dw + " + wOff, K) +
-        "}\n}\n}\n";
+        "}\n}\n}\n" + freeCol;
     // Partial sums in block order: the same result for any thread count.
     return T + " " + id + "_part[" + std::to_string(blocks * wsize) + "];\n" +
            parallelBlocks(id, blocks,
@@ -274,7 +283,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
       gemmCall(f32, true, false, K, P, OG, "W + " + wOff, K, "G + " + yOff, P, "0",
                "col", P) +
       columnLoops(g, "", "D[xi] += col[cr + oh * " + num(g.ow) + " + ow];\n") +
-      "}\n}\n";
+      "}\n}\n" + freeCol;
   return parallelBlocks(id, g.n,
                         {{cT, "G", vo(n->operands[0]).ptr},
                          {cT, "W", vo(n->operands[1]).ptr},
@@ -283,14 +292,14 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
 }
 
 /// True when the GEMM form applies: every tensor operand in memory and one
-/// column matrix within kConvColumnBytes.
+/// column matrix within kConvHeapColumnBytes.
 bool gemmFits(const Node *n, const ConvGeometry &g,
               const std::function<ValueRef(const Node *)> &vo) {
   for (size_t i = 0; i < 2; ++i)
     if (vo(n->operands[i]).isSplat()) return false;
   int64_t bytes = g.cg() * g.kh * g.kw * g.oh * g.ow *
                   (n->type.dtype == DType::F32 ? 4 : 8);
-  return bytes > 0 && bytes <= kConvColumnBytes;
+  return bytes > 0 && bytes <= kConvHeapColumnBytes;
 }
 
 } // namespace
