@@ -20,10 +20,11 @@
 // difference over the largest magnitude of the im2col result).
 //
 //   conv_candidates [--threads N] [--repeats R] [--min-sample-ms T]
-//                   [--layer NAME] [--csv]
+//                   [--layer NAME] [--blas-threads M] [--csv]
 //
 // --threads sets gradc's thread pool, OpenBLAS and oneDNN's OpenMP to the
-// same count. Each cell is the median of R samples, each sample the mean
+// same count; --blas-threads then sets OpenBLAS alone (to see how gradc's
+// threads and OpenBLAS's share the cores). Each cell is the median of R samples, each sample the mean
 // of enough calls to last T ms, with the fastest and slowest sample in
 // brackets. Run it shielded from other load (docs/performance.md).
 //
@@ -446,7 +447,8 @@ private:
 // --- driver --------------------------------------------------------------
 
 struct Options {
-  int threads = 0; // 0: gradc's default
+  int threads = 0;     // 0: gradc's default
+  int blasThreads = 0; // 0: as threads
   int repeats = 9;
   double minSampleMs = 20;
   std::string layer;
@@ -465,11 +467,12 @@ Options parseArgs(int argc, char **argv) {
     else if (a == "--repeats") o.repeats = std::max(1, std::stoi(value()));
     else if (a == "--min-sample-ms") o.minSampleMs = std::stod(value());
     else if (a == "--layer") o.layer = value();
+    else if (a == "--blas-threads") o.blasThreads = std::stoi(value());
     else if (a == "--csv") o.csv = true;
     else
       throw std::runtime_error("unknown argument '" + a +
                                "' (--threads N --repeats R --min-sample-ms T "
-                               "--layer NAME --csv)");
+                               "--layer NAME --blas-threads M --csv)");
   }
   return o;
 }
@@ -558,15 +561,17 @@ int main(int argc, char **argv) {
     Options opt = parseArgs(argc, argv);
     if (opt.threads > 0) setThreads(opt.threads);
     else setThreads(numThreads());
+    if (opt.blasThreads > 0) openblas_set_num_threads(opt.blasThreads);
     Compiler compiler([] {
       CompileOptions o;
       o.useCache = false;
       return o;
     }());
-    std::printf("threads: %d (gradc pool, OpenBLAS, OpenMP of oneDNN %d.%d.%d); %d samples "
-                "of >= %.0f ms each\n",
+    std::printf("threads: %d (gradc pool, OpenMP of oneDNN %d.%d.%d), OpenBLAS %d; %d "
+                "samples of >= %.0f ms each\n",
                 numThreads(), dnnl::version()->major, dnnl::version()->minor,
-                dnnl::version()->patch, opt.repeats, opt.minSampleMs);
+                dnnl::version()->patch,
+                opt.blasThreads > 0 ? opt.blasThreads : numThreads(), opt.repeats, opt.minSampleMs);
     std::vector<std::string> csv;
     bool any = false;
     for (const Layer &l : kLayers) {
