@@ -17,7 +17,8 @@
 //              here the straightforward way, as a reference.
 //
 // Before timing, the results of the three are compared (largest absolute
-// difference over the largest magnitude of the im2col result).
+// difference over the largest magnitude of the im2col result), and a hash
+// of gradc's and oneDNN's result bits printed (to compare thread counts).
 //
 //   conv_candidates [--threads N] [--repeats R] [--min-sample-ms T]
 //                   [--layer NAME] [--blas-threads M] [--csv]
@@ -30,6 +31,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/LoadGraph.h"
+#include "runtime/Blas.h"
 #include "runtime/Compiler.h"
 #include "runtime/Tensor.h"
 #include "runtime/ThreadPool.h"
@@ -114,6 +116,22 @@ double maxRelDiff(const std::vector<float> &a, const std::vector<float> &ref) {
     scale = std::max(scale, std::fabs(double(ref[i])));
   }
   return scale > 0 ? diff / scale : diff;
+}
+
+/// FNV-1a over the bytes of a result, folded to 32 bits: equal hashes on
+/// different thread counts show the bits did not depend on them.
+unsigned bitsHash(const std::vector<float> &v) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  const unsigned char *b = reinterpret_cast<const unsigned char *>(v.data());
+  for (size_t i = 0; i < v.size() * sizeof(float); ++i) h = (h ^ b[i]) * 0x100000001b3ULL;
+  return static_cast<unsigned>(h ^ (h >> 32));
+}
+
+std::string bitsHashes(const Results &r) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "y %08x dx %08x dw %08x db %08x", bitsHash(r.y),
+                bitsHash(r.dx), bitsHash(r.dw), bitsHash(r.db));
+  return buf;
 }
 
 /// Median, fastest and slowest of the samples, in milliseconds per call.
@@ -481,6 +499,9 @@ Options parseArgs(int argc, char **argv) {
 /// OpenBLAS gradc loads), OpenBLAS as called here, and the OpenMP runtime
 /// oneDNN was built with (looked up at run time: libdnnl brings it).
 void setThreads(int n) {
+  // gradc loads OpenBLAS at its first GEMM and then applies its own thread
+  // count; loading it now lets --blas-threads, set after this, stick.
+  loadBlas();
   setNumThreads(n);
   openblas_set_num_threads(n);
   using SetFn = void (*)(int);
@@ -524,6 +545,8 @@ void runLayer(const Compiler &compiler, const Layer &l, const Options &opt,
               maxRelDiff(rg.y, ri.y), maxRelDiff(rg.dx, ri.dx), maxRelDiff(rg.dw, ri.dw),
               maxRelDiff(rg.db, ri.db), maxRelDiff(rd.y, ri.y), maxRelDiff(rd.dx, ri.dx),
               maxRelDiff(rd.dw, ri.dw), maxRelDiff(rd.db, ri.db));
+  std::printf("  hashes of the result bits: gradc %s; oneDNN %s\n", bitsHashes(rg).c_str(),
+              bitsHashes(rd).c_str());
   std::printf("  %-17s %-26s %-26s %-26s %-26s %s\n", "pass (ms)", "gradc", "oneDNN primitive",
               "oneDNN + reorders", "im2col + OpenBLAS", "gradc / best");
   for (int p = 0; p < 3; ++p) {

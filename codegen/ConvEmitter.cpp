@@ -186,14 +186,17 @@ std::string columnLoops(const ConvGeometry &g, const std::string &outside,
 /// Blocks of images the weight gradient is split into: each block sums its
 /// images into its own partial gradient and the partials are added in
 /// block order, so the result is the same for any thread count. At most
-/// kWeightBlocks, and the partials together within kWeightPartialBytes of
-/// stack; one block (a serial sum) when a single partial is larger.
+/// kWeightBlocks, and the partials together within kWeightPartialHeapBytes;
+/// they live on the stack up to kWeightPartialBytes, else on the heap (a
+/// ResNet-style 64->64 3x3 weight is 144 KiB: kept to one block by the
+/// stack bound, its images did not split over threads).
 constexpr int64_t kWeightBlocks = 8;
 constexpr int64_t kWeightPartialBytes = 256 * 1024;
+constexpr int64_t kWeightPartialHeapBytes = 16 * 1024 * 1024;
 
 int64_t weightBlocks(int64_t images, int64_t weightBytes) {
   int64_t blocks = std::min<int64_t>(images, kWeightBlocks);
-  while (blocks > 1 && blocks * weightBytes > kWeightPartialBytes) --blocks;
+  while (blocks > 1 && blocks * weightBytes > kWeightPartialHeapBytes) --blocks;
   return std::max<int64_t>(blocks, 1);
 }
 
@@ -252,6 +255,8 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   if (n->op == OpKind::Conv2dWeightBackward) {
     int64_t wsize = n->type.numel();
     int64_t blocks = weightBlocks(g.n, wsize * (f32 ? 4 : 8));
+    bool heapPart = blocks * wsize * (f32 ? 4 : 8) > kWeightPartialBytes;
+    std::string part = id + "_part", count = std::to_string(blocks * wsize);
     std::string per = num((g.n + blocks - 1) / blocks);
     std::string body =
         col + "for (long long blk = b0; blk < b1; ++blk) {\n" + mT + "dw = PART + blk * " +
@@ -263,7 +268,10 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                  "dw + " + wOff, K) +
         "}\n}\n}\n" + freeCol;
     // Partial sums in block order: the same result for any thread count.
-    return T + " " + id + "_part[" + std::to_string(blocks * wsize) + "];\n" +
+    return (heapPart ? T + " *" + part + " = (" + T + " *)calloc(" + count +
+                           "ULL, sizeof(" + T + "));\nif (!" + part +
+                           ") __builtin_trap(); // out of memory\n"
+                     : T + " " + part + "[" + count + "];\n") +
            parallelBlocks(id, blocks,
                           {{cT, "G", vo(n->operands[0]).ptr},
                            {cT, "X", vo(n->operands[1]).ptr},
@@ -272,7 +280,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
            "for (long long i = 0; i < " + num(wsize) + "; ++i) {\n" + T + " s = " + id +
            "_part[i];\nfor (long long blk = 1; blk < " + num(blocks) +
            "; ++blk) s += " + id + "_part[blk * " + num(wsize) + " + i];\n" + out +
-           "[i] = s;\n}\n";
+           "[i] = s;\n}\n" + (heapPart ? "free(" + part + ");\n" : "");
   }
   // Input backward: dcol = w^T g, then scatter-add into dx, image by image.
   int64_t image = g.c * g.h * g.w;
