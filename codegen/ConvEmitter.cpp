@@ -148,7 +148,7 @@ std::string weightBackward(const Node *n,
 // as OpenBLAS GEMM calls. col lives on the stack up to kConvColumnBytes;
 // a larger one (up to kConvHeapColumnBytes) is allocated on the heap, once
 // per range of blocks a thread runs: a few page faults per call cost far
-// less than the direct loops, which took 10-200x oneDNN's time on a
+// less than the direct loops, which took 8-116x oneDNN's time on a
 // ResNet-style 64->64 3x3 layer at 56x56 (docs/performance.md).
 
 std::string gemmCall(bool f32, bool ta, bool tb, int64_t m, int64_t nn, int64_t k,
@@ -203,8 +203,10 @@ int64_t weightBlocks(int64_t images, int64_t weightBytes) {
 /// The im2col + GEMM form, parallel over the images of the batch: each
 /// image is independent in the forward and input-gradient convolutions;
 /// the weight gradient sums over images, in fixed blocks (weightBlocks).
-/// The GEMMs of one image are small enough that OpenBLAS runs each on the
-/// calling thread, so the two levels of threads do not compete.
+/// The GEMMs of one image of a small layer (LeNet's) are small enough that
+/// OpenBLAS runs each on the calling thread; those of a large layer it
+/// splits over its own threads too, and the two levels then compete
+/// (docs/performance.md, "Convolution candidates").
 std::string gemmForm(const Node *n, const ConvGeometry &g,
                      const std::function<ValueRef(const Node *)> &vo) {
   bool f32 = n->type.dtype == DType::F32;
