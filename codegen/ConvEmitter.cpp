@@ -143,7 +143,11 @@ std::string weightBackward(const Node *n,
 //   dw[group]    += g[n, group] (OG x P) @ col^T (P x K)        (weight)
 //   dcol          = w[group]^T (K x OG) @ g[n, group] (OG x P),
 //   dx[n, group] += col2im(dcol)                                (input)
-// as OpenBLAS GEMM calls; col lives on the stack (kConvColumnBytes at most).
+// as OpenBLAS GEMM calls. col lives on the stack up to kConvColumnBytes;
+// a larger one (up to kConvHeapColumnBytes) is allocated on the heap, once
+// per range of blocks a thread runs: a few page faults per call cost far
+// less than the direct loops, which took 8-116x oneDNN's time on a
+// ResNet-style 64->64 3x3 layer at 56x56 (docs/performance.md).
 
 std::string gemmCall(bool f32, bool ta, bool tb, int64_t m, int64_t nn, int64_t k,
                      const std::string &a, int64_t lda, const std::string &b,
@@ -180,22 +184,27 @@ std::string columnLoops(const ConvGeometry &g, const std::string &outside,
 /// Blocks of images the weight gradient is split into: each block sums its
 /// images into its own partial gradient and the partials are added in
 /// block order, so the result is the same for any thread count. At most
-/// kWeightBlocks, and the partials together within kWeightPartialBytes of
-/// stack; one block (a serial sum) when a single partial is larger.
+/// kWeightBlocks, and the partials together within kWeightPartialHeapBytes;
+/// they live on the stack up to kWeightPartialBytes, else on the heap (a
+/// ResNet-style 64->64 3x3 weight is 144 KiB: kept to one block by the
+/// stack bound, its images did not split over threads).
 constexpr int64_t kWeightBlocks = 8;
 constexpr int64_t kWeightPartialBytes = 256 * 1024;
+constexpr int64_t kWeightPartialHeapBytes = 16 * 1024 * 1024;
 
 int64_t weightBlocks(int64_t images, int64_t weightBytes) {
   int64_t blocks = std::min<int64_t>(images, kWeightBlocks);
-  while (blocks > 1 && blocks * weightBytes > kWeightPartialBytes) --blocks;
+  while (blocks > 1 && blocks * weightBytes > kWeightPartialHeapBytes) --blocks;
   return std::max<int64_t>(blocks, 1);
 }
 
 /// The im2col + GEMM form, parallel over the images of the batch: each
 /// image is independent in the forward and input-gradient convolutions;
 /// the weight gradient sums over images, in fixed blocks (weightBlocks).
-/// The GEMMs of one image are small enough that OpenBLAS runs each on the
-/// calling thread, so the two levels of threads do not compete.
+/// The GEMMs of one image of a small layer (LeNet's) are small enough that
+/// OpenBLAS runs each on the calling thread; those of a large layer it
+/// splits over its own threads too, and the two levels then compete
+/// (docs/performance.md, "Convolution candidates").
 std::string gemmForm(const Node *n, const ConvGeometry &g,
                      const std::function<ValueRef(const Node *)> &vo) {
   bool f32 = n->type.dtype == DType::F32;
@@ -203,7 +212,12 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   std::string cT = "const " + T + " *", mT = T + " *";
   int64_t K = g.cg() * g.kh * g.kw, P = g.oh * g.ow, OG = g.og();
   std::string id = "conv" + std::to_string(n->id);
-  std::string col = T + " col[" + std::to_string(K * P) + "];\n";
+  bool heap = K * P * (f32 ? 4 : 8) > kConvColumnBytes;
+  std::string col =
+      heap ? T + " *col = (" + T + " *)calloc(" + std::to_string(K * P) + "ULL, sizeof(" +
+                 T + "));\nif (!col) __builtin_trap(); // out of memory\n"
+           : T + " col[" + std::to_string(K * P) + "];\n";
+  std::string freeCol = heap ? "free(col);\n" : "";
   std::string groups = "for (long long gi = 0; gi < " + num(g.groups) + "; ++gi) {\n";
   // im2col: zeros where the tap reads padding, the input elsewhere.
   auto im2col = [&](const std::string &x) {
@@ -235,12 +249,14 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                        im2col("X") +
                        gemmCall(f32, false, false, OG, P, K, "W + " + wOff, K, "col",
                                 P, "0", "Y + " + yOff, P) +
-                       "}\n" + bias + "}\n";
+                       "}\n" + bias + "}\n" + freeCol;
     return parallelBlocks(id, g.n, pointers, body);
   }
   if (n->op == OpKind::Conv2dWeightBackward) {
     int64_t wsize = n->type.numel();
     int64_t blocks = weightBlocks(g.n, wsize * (f32 ? 4 : 8));
+    bool heapPart = blocks * wsize * (f32 ? 4 : 8) > kWeightPartialBytes;
+    std::string part = id + "_part", count = std::to_string(blocks * wsize);
     std::string per = num((g.n + blocks - 1) / blocks);
     std::string body =
         col + "for (long long blk = b0; blk < b1; ++blk) {\n" + mT + "dw = PART + blk * " +
@@ -250,9 +266,12 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
         "; n < n1; ++n) {\n" + groups + im2col("X") +
         gemmCall(f32, false, true, OG, K, P, "G + " + yOff, P, "col", P, "1",
                  "dw + " + wOff, K) +
-        "}\n}\n}\n";
+        "}\n}\n}\n" + freeCol;
     // Partial sums in block order: the same result for any thread count.
-    return T + " " + id + "_part[" + std::to_string(blocks * wsize) + "];\n" +
+    return (heapPart ? T + " *" + part + " = (" + T + " *)calloc(" + count +
+                           "ULL, sizeof(" + T + "));\nif (!" + part +
+                           ") __builtin_trap(); // out of memory\n"
+                     : T + " " + part + "[" + count + "];\n") +
            parallelBlocks(id, blocks,
                           {{cT, "G", vo(n->operands[0]).ptr},
                            {cT, "X", vo(n->operands[1]).ptr},
@@ -261,7 +280,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
            "for (long long i = 0; i < " + num(wsize) + "; ++i) {\n" + T + " s = " + id +
            "_part[i];\nfor (long long blk = 1; blk < " + num(blocks) +
            "; ++blk) s += " + id + "_part[blk * " + num(wsize) + " + i];\n" + out +
-           "[i] = s;\n}\n";
+           "[i] = s;\n}\n" + (heapPart ? "free(" + part + ");\n" : "");
   }
   // Input backward: dcol = w^T g, then scatter-add into dx, image by image.
   int64_t image = g.c * g.h * g.w;
@@ -272,7 +291,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
       gemmCall(f32, true, false, K, P, OG, "W + " + wOff, K, "G + " + yOff, P, "0",
                "col", P) +
       columnLoops(g, "", "D[xi] += col[cr + oh * " + num(g.ow) + " + ow];\n") +
-      "}\n}\n";
+      "}\n}\n" + freeCol;
   return parallelBlocks(id, g.n,
                         {{cT, "G", vo(n->operands[0]).ptr},
                          {cT, "W", vo(n->operands[1]).ptr},
@@ -281,14 +300,14 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
 }
 
 /// True when the GEMM form applies: every tensor operand in memory and one
-/// column matrix within kConvColumnBytes.
+/// column matrix within kConvHeapColumnBytes.
 bool gemmFits(const Node *n, const ConvGeometry &g,
               const std::function<ValueRef(const Node *)> &vo) {
   for (size_t i = 0; i < 2; ++i)
     if (vo(n->operands[i]).isSplat()) return false;
   int64_t bytes = g.cg() * g.kh * g.kw * g.oh * g.ow *
                   (n->type.dtype == DType::F32 ? 4 : 8);
-  return bytes > 0 && bytes <= kConvColumnBytes;
+  return bytes > 0 && bytes <= kConvHeapColumnBytes;
 }
 
 } // namespace

@@ -23,14 +23,18 @@ namespace gradc {
 /// its buffer; `valueOf` tells how each operand and the result are read
 /// and written.
 /// Sets `callsBlas` when the code calls CBLAS (the im2col + GEMM form, used
-/// when one image's column matrix fits in kConvColumnBytes of stack).
+/// when one image's column matrix is within kConvHeapColumnBytes).
 std::string convolutionCode(const Node *n,
                             const std::function<ValueRef(const Node *)> &valueOf,
                             bool &callsBlas);
 
 /// The largest column matrix (one image, one group) the GEMM form keeps on
-/// the stack; larger convolutions use the direct loop nests.
+/// the stack; a larger one is allocated on the heap.
 inline constexpr int64_t kConvColumnBytes = 128 * 1024;
+
+/// The largest column matrix the GEMM form allocates (per thread); larger
+/// convolutions, and those with a splat operand, use the direct loop nests.
+inline constexpr int64_t kConvHeapColumnBytes = 64 * 1024 * 1024;
 
 } // namespace gradc
 

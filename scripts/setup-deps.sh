@@ -10,6 +10,9 @@ packages=(
   libopenmpi-dev openmpi-bin
   libclang-rt-19-dev
 )
+# oneDNN (PyTorch's own CPU convolution): bench/conv_candidates compares
+# gradc's convolutions with it; the build skips that benchmark without it.
+packages+=(libdnnl-dev)
 # The Python package (python/, built when pybind11 is found) and the ONNX
 # reader behind `gradc import`.
 packages+=(pybind11-dev python3-pybind11 python3-numpy python3-onnx)
