@@ -229,8 +229,6 @@ def dropout(c, x, p, training, inplace):
     graph draws the same mask (not PyTorch's: its generator differs). With
     export(..., dropout_seed=NAME), the i64 scalar input NAME is every
     dropout's run-time seed operand (a new mask per value)."""
-    if inplace:
-        raise c.error("in-place dropout is not supported")
     if not training or p == 0:
         return x
     inputs = [c.t(x)]

@@ -203,4 +203,4 @@ def m_batch_norm(c, mod, q, args, kwargs):
     # eval with momentum=None only reads the running statistics: any
     # momentum attribute does.
     momentum = mod.momentum if (mod.training or mod.momentum is not None) else 0.1
-    return batch_norm(c, q, args[0], rm, rv, w, b, training, momentum, mod.eps)
+    return batch_norm(c, c.public(q), args[0], rm, rv, w, b, training, momentum, mod.eps)

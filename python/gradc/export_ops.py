@@ -26,8 +26,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .export_builders import (amax, attr_op, binary, identity, index_reduce, m_activation,
-                              reduce, softmax, stat_reduce, unary)
+from .export_builders import (amax, attr_op, binary, extremum, identity, index_reduce,
+                              m_activation, reduce, softmax, stat_reduce, unary)
 from . import export_layers as L
 from . import export_losses as X
 from . import export_shapes as S
@@ -98,6 +98,10 @@ FUNCTIONS = {
     torch.tanh: unary("tanh"), F.tanh: unary("tanh"),
     torch.sigmoid: unary("sigmoid"), F.sigmoid: unary("sigmoid"),
     torch.relu: unary("relu"), F.relu: unary("relu", "inplace=False"),
+    # in-place forms: the op, then later uses read its result (export_inplace.py)
+    torch.relu_: unary("relu"), F.relu_: unary("relu"), torch.sigmoid_: unary("sigmoid"),
+    torch.tanh_: unary("tanh"), F.leaky_relu_: _LEAKY, F.elu_: attr_op("elu", "alpha=1.0"),
+    F.hardtanh_: attr_op("hardtanh", "min_val=-1.0 max_val=1.0"),
     F.silu: unary("silu", "inplace=False"), F.gelu: _GELU,
     F.leaky_relu: _LEAKY, F.elu: attr_op("elu", "alpha=1.0 inplace=False"),
     F.softplus: attr_op("softplus", "beta=1 threshold=20"),
@@ -118,6 +122,7 @@ FUNCTIONS = {
     F.embedding: L.f_embedding, F.dropout: L.f_dropout,
     # reductions, softmax, losses
     torch.sum: reduce("sum"), torch.mean: reduce("mean"),
+    torch.max: extremum("max", "maximum"), torch.min: extremum("min", "minimum"),
     torch.amax: amax("max"), torch.amin: amax("min"),
     torch.logsumexp: _LOGSUMEXP, torch.var: stat_reduce("var"), torch.std: stat_reduce("std"),
     torch.norm: _NORM, torch.cumsum: _CUMSUM,
@@ -136,7 +141,8 @@ FUNCTIONS = {
     torch.reshape: S.reshape, torch.flatten: S.flatten, torch.transpose: S.transpose,
     torch.t: S.t2, torch.permute: S.permute, torch.squeeze: S.squeeze,
     torch.unsqueeze: S.unsqueeze, torch.cat: S.cat, torch.concat: S.cat, torch.split: S.split,
-    operator.getitem: S.getitem,
+    torch.chunk: S.chunk, torch.stack: S.stack, torch.unbind: S.unbind, torch.narrow: S.narrow,
+    operator.getitem: S.getitem, getattr: S.attribute,
 }
 
 METHODS = {
@@ -151,7 +157,8 @@ METHODS = {
     "square": unary("square"),
     "clamp": _CLAMP, "clip": _CLAMP,
     "clamp_min": attr_op("clamp", "min"), "clamp_max": attr_op("clamp", "max"),
-    "sum": reduce("sum"), "mean": reduce("mean"), "max": reduce("max"), "min": reduce("min"),
+    "sum": reduce("sum"), "mean": reduce("mean"),
+    "max": extremum("max", "maximum"), "min": extremum("min", "minimum"),
     "amax": amax("max"), "amin": amax("min"),
     "logsumexp": _LOGSUMEXP, "var": stat_reduce("var"), "std": stat_reduce("std"),
     "norm": _NORM, "cumsum": _CUMSUM,
@@ -160,10 +167,13 @@ METHODS = {
     "masked_fill": L.masked_fill, "triu": _TRIU, "tril": _TRIL,
     "reshape": S.reshape, "view": S.reshape, "flatten": S.flatten, "transpose": S.transpose,
     "t": S.t2, "permute": S.permute, "expand": S.expand, "squeeze": S.squeeze,
-    "unsqueeze": S.unsqueeze, "split": S.split, "contiguous": identity("input memory_format=None"),
+    "unsqueeze": S.unsqueeze, "split": S.split, "chunk": S.chunk, "unbind": S.unbind,
+    "narrow": S.narrow, "view_as": S.as_shape("reshape"), "reshape_as": S.as_shape("reshape"),
+    "expand_as": S.as_shape("expand"), "contiguous": identity("input memory_format=None"),
     "clone": identity("input memory_format=None"),
     "index_select": S.index_select, "gather": S.gather, "select": S.select,
     "float": S.same_dtype, "double": S.same_dtype, "to": S.same_dtype, "type_as": S.same_dtype,
+    "type": S.same_dtype, "cpu": S.device_noop, "cuda": S.device_noop,
 }
 
 # PyTorch operations whose gradc op does not exist yet: the error names it.
@@ -172,4 +182,5 @@ NOT_YET = {
     nn.BatchNorm3d: "batch_norm over 5-D inputs",
     nn.MaxPool1d: "max_pool1d", F.max_pool1d: "max_pool1d",
     nn.AvgPool1d: "avg_pool1d", F.avg_pool1d: "avg_pool1d",
+    nn.LSTM: "lstm", nn.GRU: "gru", nn.RNN: "rnn",
 }

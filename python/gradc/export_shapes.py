@@ -9,7 +9,8 @@ from .export_builders import bind, varargs
 
 __all__ = ["reshape", "flatten", "flatten_to", "transpose", "t2", "permute", "expand",
            "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem", "select",
-           "index_select", "gather", "one_hot", "fill_like"]
+           "index_select", "gather", "one_hot", "fill_like", "chunk", "stack", "unbind",
+           "narrow", "as_shape", "attribute", "device_noop"]
 
 
 def reshape(c, args, kwargs):
@@ -202,3 +203,69 @@ def fill_like(op):
             attrs["dtype"] = name
         return c.emit(op, [c.t(a["input"])], attrs)
     return h
+
+
+def chunk(c, args, kwargs):
+    """x.chunk(n, dim): pieces of ceil(size / n) along dim (fewer than n
+    when they run out, as PyTorch's)."""
+    a = bind(c, args, kwargs, "input chunks dim=0")
+    x = c.t(a["input"])
+    size = c.shape(x)[a["dim"]]
+    step = max(1, -(-size // a["chunks"]))
+    return split(c, (x, step, a["dim"]), {})
+
+
+def stack(c, args, kwargs):
+    """torch.stack: each operand unsqueezed at dim, then concatenated."""
+    a = bind(c, args, kwargs, "tensors dim=0")
+    xs = [c.t(x) for x in a["tensors"]]
+    rank = len(c.shape(xs[0])) + 1
+    dim = a["dim"] % rank
+    parts = [c.emit("unsqueeze", [x], {"dim": dim}) for x in xs]
+    for p, x in zip(parts, xs):
+        c.em.shapes[p] = c.shape(x)[:dim] + (1,) + c.shape(x)[dim:]
+    return c.emit("concat", parts, {"dim": dim})
+
+
+def unbind(c, args, kwargs):
+    """x.unbind(dim): a tuple of selects."""
+    a = bind(c, args, kwargs, "input dim=0")
+    x = c.t(a["input"])
+    return tuple(c.emit("select", [x], {"dim": a["dim"], "index": i})
+                 for i in range(c.shape(x)[a["dim"]]))
+
+
+def narrow(c, args, kwargs):
+    a = bind(c, args, kwargs, "input dim start length")
+    start = a["start"]
+    return c.emit("slice", [c.t(a["input"])], {"dim": a["dim"], "start": start,
+                                               "end": start + a["length"]})
+
+
+def as_shape(op):
+    """x.view_as(y), x.reshape_as(y), x.expand_as(y): y gives the shape."""
+    def h(c, args, kwargs):
+        a = bind(c, args, kwargs, "input other")
+        return c.emit(op, [c.t(a["input"])], {"shape": list(c.shape(c.t(a["other"], "other")))})
+    return h
+
+
+def attribute(c, args, kwargs):
+    """getattr on a traced value: x.T, x.mT, x.data; `.values` and
+    `.indices` of x.max(dim). (x.shape, x.dtype are sizes: never here.)"""
+    x, name = args[0], args[1]
+    if not isinstance(x, str):
+        return getattr(x, name)
+    rank = len(c.shape(x))
+    if name == "T":
+        return c.emit("permute", [x], {"dims": list(range(rank))[::-1]}) if rank > 1 else x
+    if name == "mT":
+        return c.emit("transpose", [x], {"dim0": -2, "dim1": -1})
+    if name == "data":
+        return c.emit("detach", [x])
+    raise c.error("the tensor attribute '%s' is not supported" % name)
+
+
+def device_noop(c, args, kwargs):
+    """x.cpu(), x.cuda(): gradc has one device; the value is the same."""
+    return c.t(args[0])

@@ -181,89 +181,6 @@ def describe_target(root, node):
     return node.op
 
 
-def _make_tracer(fx):
-    """An fx Tracer that also unpacks proxies (`B, T, C = x.size()`).
-
-    torch.fx finds the UNPACK_SEQUENCE instruction of the caller by
-    indexing the bytecode with f_lasti // 2, which Python 3.11's inline
-    caches broke; this looks the instruction up by its offset instead.
-    """
-    import dis
-    import inspect
-
-    class Tracer(fx.Tracer):
-        def iter(self, obj):
-            frame = inspect.currentframe()
-            caller = frame.f_back.f_back if frame and frame.f_back else None
-            if caller is not None:
-                for inst in dis.get_instructions(caller.f_code):
-                    if inst.offset == caller.f_lasti:
-                        if inst.opname == "UNPACK_SEQUENCE":
-                            return (obj[i] for i in range(inst.argval))
-                        break
-            return super().iter(obj)
-
-    return Tracer()
-
-
-# Tensor factories that take sizes, not tensors: fx cannot see a call like
-# torch.arange(0, T) with a traced T; during tracing they are wrapped so
-# that such a call becomes a graph node (as torch.fx.wrap does for globals).
-# Random factories always become nodes, so that the export refuses them
-# instead of freezing one draw into the graph.
-_FACTORIES = ("arange", "ones", "zeros", "full", "eye")
-_RANDOM_FACTORIES = ("rand", "randn", "randint", "rand_like", "randn_like", "randint_like",
-                     "normal", "bernoulli", "multinomial", "randperm")
-
-
-def _has_proxy(fx, values):
-    """A traced value among values, also inside a size tuple
-    (torch.full((B, 1), v) with a traced B)."""
-    return any(isinstance(v, fx.Proxy) or
-               (isinstance(v, (tuple, list)) and _has_proxy(fx, v)) for v in values)
-
-
-class _WrappedFactories:
-    def __init__(self, torch, fx, tracer):
-        self.torch, self.fx, self.tracer, self.saved = torch, fx, tracer, {}
-
-    def __enter__(self):
-        torch, fx, tracer = self.torch, self.fx, self.tracer
-        for name in _FACTORIES + _RANDOM_FACTORIES:
-            orig = getattr(torch, name)
-            self.saved[name] = orig
-            always = name in _RANDOM_FACTORIES
-
-            def wrapper(*args, _orig=orig, _always=always, **kwargs):
-                if _always or _has_proxy(fx, list(args) + list(kwargs.values())):
-                    return tracer.create_proxy("call_function", _orig, args, kwargs)
-                return _orig(*args, **kwargs)
-            setattr(torch, name, wrapper)
-        return self
-
-    def __exit__(self, *exc):
-        for name, orig in self.saved.items():
-            setattr(self.torch, name, orig)
-
-
-def _trace(torch, fn):
-    """A GraphModule of fn, with source lines recorded on every node."""
-    import torch.fx as fx
-    tracer = _make_tracer(fx)
-    tracer.record_stack_traces = True
-    # Buffers (a causal mask) as get_attr nodes, not baked-in tensors, so
-    # that slicing them with traced sizes works and they become inputs.
-    tracer.proxy_buffer_attributes = True
-    name = type(fn).__name__ if isinstance(fn, torch.nn.Module) else getattr(fn, "__name__", "graph")
-    try:
-        with _WrappedFactories(torch, fx, tracer):
-            graph = tracer.trace(fn)
-    except Exception as e:  # fx explains data-dependent control flow etc.
-        raise ExportError("torch.fx cannot trace %s: %s" % (name, e)) from None
-    # tracer.root is the module itself, or an empty one for a function.
-    return fx.GraphModule(tracer.root, graph, name)
-
-
 def _concrete_values(torch, gm, example_inputs):
     """Runs gm on the example inputs and returns {fx node: its value}."""
     import torch.fx as fx
@@ -294,22 +211,27 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     passing a new value; without it the masks are fixed.
     """
     import torch
-    from . import export_context
+    from . import export_context, export_trace
 
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
     example_inputs = tuple(example_inputs)
     if not (isinstance(module_or_fn, torch.nn.Module) or callable(module_or_fn)):
-        raise TypeError("export() takes an nn.Module or a function")
+        raise TypeError("export() takes an nn.Module, a function or a module's method")
 
-    gm = _trace(torch, module_or_fn)
-    # The example run must leave the module as it was: batch_norm in
-    # training mode updates its buffers in place (the exported inits are
-    # the values before the step), dropout draws from the global generator.
-    saved = [(b, b.detach().clone()) for b in gm.buffers()]
+    # Tracing computes every value on the examples, and so does the example
+    # run after it; both must leave the module as it was: batch_norm in
+    # training mode updates its buffers in place (the exported inits are the
+    # values before the step), dropout draws from the global generator.
+    saved = [(b, b.detach().clone()) for m in export_trace.owners(module_or_fn)
+             for b in m.buffers()]
     with torch.random.fork_rng(devices=[]):
         try:
-            values = _concrete_values(torch, gm, example_inputs)
+            # On copies: an in-place op of the callable must not change them.
+            gm, prefix = export_trace.trace(module_or_fn, _copies(torch, example_inputs))
+            values = _concrete_values(torch, gm, _copies(torch, example_inputs))
+        except export_trace.TraceFailure as e:
+            raise ExportError(str(e)) from None
         finally:
             with torch.no_grad():
                 for b, v in saved:
@@ -319,9 +241,9 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
         if not isinstance(dropout_seed, str) or not dropout_seed:
             raise TypeError("dropout_seed is the name of an input (a str)")
         em.dropout_seed = dropout_seed
-    params = dict(gm.named_parameters()) if isinstance(module_or_fn, torch.nn.Module) else {}
-    buffers = dict(gm.named_buffers()) if isinstance(module_or_fn, torch.nn.Module) else {}
-    ctx = export_context.Context(em, gm, params, buffers, values)
+    params = dict(gm.named_parameters())
+    buffers = dict(gm.named_buffers())
+    ctx = export_context.Context(em, gm, params, buffers, values, prefix)
 
     # Arguments first, in signature order, then parameters as they are used.
     env = {}
@@ -359,6 +281,10 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     if path is not None:
         _write_atomically(os.fspath(path), text)
     return graph
+
+
+def _copies(torch, values):
+    return tuple(v.detach().clone() if isinstance(v, torch.Tensor) else v for v in values)
 
 
 def _graph_name(gm):
