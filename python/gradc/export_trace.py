@@ -16,7 +16,8 @@ shapes are static, so each can be decided with the example inputs:
 - a function that calls modules it closes over or reads as globals
   (`def step(x, y): return F.cross_entropy(model(x), y)`): those modules
   are installed under the function's root, so their parameters become
-  inputs (one such module: under its own parameter names, `fc1.weight`);
+  inputs (under the function's name for the module, `model.fc1.weight`, or,
+  when one of them has parameters, under its own names, `fc1.weight`);
 - a bound method of a module (`model.training_step`), traced as that
   module's method.
 """
@@ -216,6 +217,18 @@ class _Patches:
                   else len(tracer.concrete(p, "len()")))
         self._set(fx.Proxy, "__index__", integer("index"))
         self._set(fx.Proxy, "__int__", integer("int"))
+        # fx's __iter__ reads the caller's bytecode at f_lasti // 2, which
+        # Python 3.11 broke: the tracer's iter() decides instead.
+        self._set(fx.Proxy, "__iter__", lambda p: tracer.iter(p) if p.tracer is tracer
+                  else iter(tracer.concrete(p, "iteration")))
+
+        # A size in a message (f"length {t}") prints its example value.
+        def fmt(p, spec):
+            v = tracer.values.get(p.node, _UNKNOWN) if p.tracer is tracer else _UNKNOWN
+            if v is _UNKNOWN or isinstance(v, torch.Tensor):
+                return format(repr(p), spec)
+            return format(v, spec)
+        self._set(fx.Proxy, "__format__", fmt)
         return self
 
     def __exit__(self, *exc):
@@ -274,8 +287,11 @@ def trace(fn, example_inputs):
             raise TraceFailure("export() takes an nn.Module, a function or a module's method, "
                                "got %s" % type(fn).__name__)
         extra = _closure_modules(fn)
-        if len(extra) == 1:
-            prefix = extra[0][0] + "."
+        # One module with parameters (the model; a loss module has none):
+        # its parameters keep their own names.
+        owning = [name for name, m in extra if any(True for _ in m.parameters())]
+        if len(owning) == 1:
+            prefix = owning[0] + "."
     tracer = _Tracer(example_inputs, extra)
     if method is not None:
         tracer.traced_func_name = method

@@ -479,15 +479,25 @@ def constant(c, n, a):
 
 
 def cast(c, n, a):
-    x = c.get(n.input[0])
+    """Cast: the identity when the dtype does not change (torch.onnx writes
+    such Casts around many ops); a constant is converted at import time;
+    anything else is refused (gradc has no conversion op)."""
     to = _DTYPES.get(a.get("to"))
     if n.input[0] in c.consts:  # casting a constant: fold it
+        if to is None:
+            raise c.error("Cast to an element type gradc does not have (%s)" % a.get("to"))
         return c.consts[n.input[0]].astype({"f32": "float32", "f64": "float64", "i32": "int32",
-                                           "i64": "int64", "bool": "bool"}.get(to, "float32"))
-    have = next((d["dtype"] for d in c.inputs if d["name"] == x), None)
+                                           "i64": "int64", "bool": "bool"}[to])
+    x = c.get(n.input[0])
+    have = c.dtype(n.input[0])
     if to is not None and have == to:
         return x
-    raise c.error("Cast to another dtype is not supported")
+    if have is None:
+        raise c.error("Cast of '%s', whose element type is not known (run onnx shape "
+                      "inference), is not supported" % n.input[0])
+    raise c.error("Cast from %s to %s is not supported: gradc has no dtype conversion op "
+                  "(only a Cast to the same type, the identity, and a Cast of a constant)"
+                  % (have, to or "element type %s" % a.get("to")))
 
 
 OPS = {

@@ -1,0 +1,517 @@
+"""gradc.export of models written the way tutorials and users write them:
+the tutorial CNN with x.view(x.size(0), -1), torchvision-style residual
+blocks with in-place ReLUs and `out += identity`, nanoGPT-style attention
+with a causal-mask buffer, a tied LM head and an assert on the length,
+hand-written attention and LayerNorm, a loss in a function that closes over
+the model. Each exports, compiles, and its loss and every parameter
+gradient equal loss.backward() in PyTorch (f32, 1e-4 relative). Then what
+cannot be exported, each refused with the op or module and the line."""
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:
+    print("PyTorch is not installed: skipped")
+    sys.exit(77)
+
+import gradc
+
+RTOL = 1e-4
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12)) if b.size else 0.0
+
+
+# -- convolutional networks ------------------------------------------------------
+class TutorialNet(nn.Module):
+    """The CIFAR-10 network of PyTorch's 60-minute tutorial, flattening with
+    x.view(x.size(0), -1), its loss a module."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+        self.criterion = nn.CrossEntropyLoss()
+
+    def forward(self, x, labels):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = x.view(x.size(0), -1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.criterion(self.fc3(x), labels)
+
+
+class SequentialNet(nn.Module):
+    """nn.Sequential with in-place ReLUs, nn.Flatten, nn.Dropout (compared in
+    eval mode), AdaptiveAvgPool2d((1, 1)); torch.flatten(x, 1) and x.shape[0]."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(inplace=True))
+        self.pool = nn.AdaptiveAvgPool2d((1, 1))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(16, 32),
+                                        nn.ReLU(inplace=True), nn.Dropout(), nn.Linear(32, 10))
+        self.side = nn.Linear(16, 10)
+
+    def forward(self, x, y):
+        n = x.shape[0]
+        h = self.pool(self.features(x))
+        logits = self.classifier(h) + self.side(torch.flatten(h, 1)) / n
+        return F.cross_entropy(logits, y)
+
+
+class GapNet(nn.Module):
+    """F.relu(x, inplace=True), global average pooling written two ways
+    (x.mean(dim=(2, 3)) and nn.AdaptiveAvgPool2d(1)), torch.cat on dim 1."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 12, 3)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(24, 5)
+
+    def forward(self, x, y):
+        h = F.relu(self.conv(x), inplace=True)
+        a = h.mean(dim=(2, 3))
+        b = self.gap(h).view(h.size(0), -1)
+        return F.cross_entropy(self.fc(torch.cat([a, b], dim=1)), y)
+
+
+class BasicBlock(nn.Module):
+    """torchvision's ResNet BasicBlock, as written there."""
+
+    def __init__(self, inplanes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inplanes != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False),
+                                            nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        identity = x
+        out = self.conv1(x)
+        out = self.bn1(out)
+        out = self.relu(out)
+        out = self.conv2(out)
+        out = self.bn2(out)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        out = self.relu(out)
+        return out
+
+
+class TinyResNet(nn.Module):
+    def __init__(self, classes=4):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8),
+                                  nn.ReLU(inplace=True))
+        self.layer1 = BasicBlock(8, 8)
+        self.layer2 = BasicBlock(8, 16, stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(16, classes)
+
+    def forward(self, x, y):
+        x = self.layer2(self.layer1(self.stem(x)))
+        x = torch.flatten(self.avgpool(x), 1)
+        return F.cross_entropy(self.fc(x), y)
+
+
+# -- transformers -------------------------------------------------------------------
+class CausalSelfAttention(nn.Module):
+    """nanoGPT's attention: a fused c_attn, heads by view/transpose with B,
+    T, C from x.size(), a float causal buffer sliced [:, :, :T, :T] and
+    compared with 0 in masked_fill, attention dropout."""
+
+    def __init__(self, C, nh, T):
+        super().__init__()
+        self.c_attn = nn.Linear(C, 3 * C)
+        self.c_proj = nn.Linear(C, C)
+        self.attn_dropout = nn.Dropout(0.1)
+        self.resid_dropout = nn.Dropout(0.1)
+        self.n_head, self.n_embd = nh, C
+        self.register_buffer("bias", torch.tril(torch.ones(T, T)).view(1, 1, T, T))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        att = self.attn_dropout(att)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+
+
+class GPTBlock(nn.Module):
+    def __init__(self, C, nh, T):
+        super().__init__()
+        self.ln_1, self.ln_2 = nn.LayerNorm(C), nn.LayerNorm(C)
+        self.attn = CausalSelfAttention(C, nh, T)
+        self.mlp = nn.ModuleDict(dict(c_fc=nn.Linear(C, 4 * C), c_proj=nn.Linear(4 * C, C),
+                                      act=nn.GELU(approximate="tanh")))
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        m = self.mlp
+        return x + m.c_proj(m.act(m.c_fc(self.ln_2(x))))
+
+
+class NanoGPT(nn.Module):
+    """nanoGPT's model: token and position embeddings (positions from
+    torch.arange on idx.device), an assert on the length, blocks in a
+    ModuleList, the LM head tied to the token embedding, and
+    F.cross_entropy(logits.view(-1, V), targets.view(-1), ignore_index=-1);
+    returns (logits, loss)."""
+
+    def __init__(self, V=29, C=32, nh=4, T=16, L=2):
+        super().__init__()
+        self.block_size = T
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(V, C), wpe=nn.Embedding(T, C), drop=nn.Dropout(0.1),
+            h=nn.ModuleList([GPTBlock(C, nh, T) for _ in range(L)]), ln_f=nn.LayerNorm(C)))
+        self.lm_head = nn.Linear(C, V, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+
+    def forward(self, idx, targets=None):
+        device = idx.device
+        b, t = idx.size()
+        assert t <= self.block_size, f"Cannot forward sequence of length {t}"
+        pos = torch.arange(0, t, dtype=torch.long, device=device)
+        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        for block in self.transformer.h:
+            x = block(x)
+        logits = self.lm_head(self.transformer.ln_f(x))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
+                                   ignore_index=-1)
+        return logits, loss
+
+
+class HandAttention(nn.Module):
+    """Attention from raw parameters: x @ w.t(), chunk, reshape/permute,
+    x.softmax(-1) and torch.softmax(x, dim=-1), F.linear, .float(),
+    .reshape(-1), a hand-written LayerNorm (mean and var with keepdim) and a
+    numerically stable softmax with x.max(-1, keepdim=True)[0]."""
+
+    def __init__(self, C=16, nh=2):
+        super().__init__()
+        self.nh = nh
+        self.w_qkv = nn.Parameter(torch.randn(3 * C, C) * 0.2)
+        self.w_o = nn.Parameter(torch.randn(C, C) * 0.2)
+        self.b_o = nn.Parameter(torch.zeros(C))
+        self.gamma = nn.Parameter(torch.ones(C) + 0.1 * torch.randn(C))
+        self.beta = nn.Parameter(0.1 * torch.randn(C))
+
+    def norm(self, x, eps=1e-5):
+        mu = x.mean(-1, keepdim=True)
+        var = x.var(-1, keepdim=True, unbiased=False)
+        return (x - mu) / torch.sqrt(var + eps) * self.gamma + self.beta
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = (self.norm(x) @ self.w_qkv.t()).chunk(3, dim=-1)
+        q = q.reshape(B, T, self.nh, -1).permute(0, 2, 1, 3)
+        k = k.reshape(B, T, self.nh, -1).permute(0, 2, 3, 1)
+        v = v.reshape(B, T, self.nh, -1).permute(0, 2, 1, 3)
+        s = q @ k / math.sqrt(C // self.nh)
+        a1 = s.softmax(-1)
+        a2 = torch.softmax(s, dim=-1)
+        e = torch.exp(s - s.max(-1, keepdim=True)[0])
+        a3 = e / e.sum(-1, keepdim=True)
+        y = ((a1 + a2 + a3) / 3 @ v).permute(0, 2, 1, 3).contiguous().reshape(B, T, C)
+        out = F.linear(y, self.w_o, self.b_o).float()
+        return out.reshape(-1).pow(2).mean()
+
+
+class SizeLoops(nn.Module):
+    """Python over sizes: the tutorial's num_flat_features loop over
+    x.size()[1:], len(x), range(x.size(1)) with torch.stack, x.dim() in an
+    if, and an in-place chain where an alias sees the write."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(12, 8)
+        self.out = nn.Linear(8, 3)
+
+    def forward(self, x, y):
+        if x.dim() == 3:
+            n = 1
+            for s in x.size()[1:]:
+                n *= s
+            x = x.view(-1, n)
+        rows = [x[:, i] * (i + 1) for i in range(x.size(1))]
+        x = torch.stack(rows, dim=1) / len(x)
+        h = self.fc(x)
+        kept = h            # an alias of h: sees the in-place writes
+        h.add_(0.25)
+        h.relu_()
+        h = h + kept.tanh()
+        return F.mse_loss(self.out(h), y)
+
+
+def compare(test, fn, args, params, loss_output="output", rtol=RTOL):
+    """Exports fn(*args); runs it in gradc with the loss `loss_output` as
+    the root; checks the loss against PyTorch's and every gradient of
+    `params` (name -> parameter) against loss.backward()."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "model.json")
+        graph = gradc.export(fn, args, path)
+        g = gradc.compile(path)
+    names = [i["name"] for i in graph["inputs"]]
+    for n, p in params.items():
+        if p.requires_grad:
+            test.assertIn(n, names)
+    feed = {i["name"]: a.detach().numpy() for i, a in zip(graph["inputs"], args)}
+    r = g.run(inputs=feed, backward=[loss_output])
+    for p in params.values():
+        p.grad = None
+    out = fn(*args)
+    if isinstance(out, tuple):
+        loss = out[graph["outputs"].index(loss_output)]
+    else:
+        loss = out
+    loss.backward()
+    test.assertLessEqual(rel_err(r.outputs[loss_output], loss.detach().numpy()), rtol)
+    for n, p in params.items():
+        if p.requires_grad:
+            test.assertLessEqual(rel_err(r.grads[n], p.grad.numpy()), rtol, n)
+    return graph, r
+
+
+class UserModels(unittest.TestCase):
+    def test_tutorial_cnn(self):
+        torch.manual_seed(10)
+        m = TutorialNet()
+        x, y = torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))
+        graph, _ = compare(self, m, (x, y), dict(m.named_parameters()))
+        self.assertEqual([i["name"] for i in graph["inputs"]][:3], ["x", "labels", "conv1.weight"])
+
+    def test_sequential_inplace_flatten_dropout_eval(self):
+        torch.manual_seed(11)
+        m = SequentialNet().eval()
+        x, y = torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,))
+        graph, _ = compare(self, m, (x, y), dict(m.named_parameters()))
+        ops = {n["op"] for n in graph["nodes"]}
+        self.assertNotIn("dropout", ops)
+        self.assertEqual(graph["outputs"], ["output"])  # eval: no running statistics
+
+    def test_global_average_pooling_two_ways(self):
+        torch.manual_seed(12)
+        m = GapNet()
+        x, y = torch.randn(3, 3, 9, 9), torch.randint(0, 5, (3,))
+        graph, _ = compare(self, m, (x, y), dict(m.named_parameters()))
+        ops = [n["op"] for n in graph["nodes"]]
+        self.assertIn("adaptive_avg_pool2d", ops)
+        self.assertIn("mean", ops)
+        self.assertIn("concat", ops)
+
+    def test_resnet_batchnorm_training_and_residual_add(self):
+        torch.manual_seed(13)
+        m = TinyResNet()
+        x, y = torch.randn(4, 3, 8, 8), torch.randint(0, 4, (4,))
+        before = {n: b.clone() for n, b in m.named_buffers()}
+        graph, r = compare(self, m, (x, y), dict(m.named_parameters()))
+        # The export left the buffers as they were; compare() ran one
+        # PyTorch step, whose in-place update the extra outputs reproduce.
+        for name in ("stem.1", "layer1.bn2", "layer2.downsample.1"):
+            for stat in ("running_mean", "running_var"):
+                out = "new.%s.%s" % (name, stat)
+                self.assertIn(out, graph["outputs"])
+                now = dict(m.named_buffers())[name + "." + stat]
+                self.assertFalse(torch.equal(now, before[name + "." + stat]))
+                self.assertLessEqual(rel_err(r.outputs[out], now.numpy()), RTOL, out)
+
+    def test_nanogpt(self):
+        torch.manual_seed(14)
+        m = NanoGPT().eval()
+        idx, tgt = torch.randint(0, 29, (2, 16)), torch.randint(0, 29, (2, 16))
+        tgt[0, :3] = -1  # ignored positions
+        params = dict(m.named_parameters())
+        self.assertNotIn("lm_head.weight", params)  # tied: listed once
+        graph, r = compare(self, m, (idx, tgt), params, loss_output="output1")
+        self.assertEqual(graph["outputs"], ["output0", "output1"])
+        names = [i["name"] for i in graph["inputs"]]
+        self.assertNotIn("lm_head.weight", names)
+        logits, _ = m(idx, tgt)
+        self.assertLessEqual(rel_err(r.outputs["output0"], logits.detach().numpy()), RTOL)
+
+    def test_nanogpt_too_long_is_the_assert(self):
+        m = NanoGPT(T=4).eval()
+        with self.assertRaises(gradc.Error) as e:
+            gradc.export(m, (torch.randint(0, 29, (1, 6)), torch.randint(0, 29, (1, 6))))
+        self.assertIn("Cannot forward sequence of length 6", str(e.exception))
+
+    def test_hand_written_attention_and_layer_norm(self):
+        torch.manual_seed(15)
+        m = HandAttention()
+        compare(self, m, (torch.randn(2, 5, 16),), dict(m.named_parameters()))
+
+    def test_sizes_in_python_and_inplace_aliases(self):
+        torch.manual_seed(16)
+        m = SizeLoops()
+        x, y = torch.randn(5, 3, 4), torch.randn(5, 3)
+        compare(self, m, (x, y), dict(m.named_parameters()))
+
+    def test_loss_in_a_function_closing_over_the_model(self):
+        torch.manual_seed(17)
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(inplace=True), nn.Linear(16, 4))
+        criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+
+        def step(x, y):
+            return criterion(model(x), y)
+
+        x, y = torch.randn(8, 6), torch.randint(0, 4, (8,))
+        graph, _ = compare(self, step, (x, y), dict(model.named_parameters()))
+        # One module with parameters: they keep their own names.
+        self.assertEqual([i["name"] for i in graph["inputs"]],
+                         ["x", "y", "0.weight", "0.bias", "2.weight", "2.bias"])
+
+        # Two modules: each under the name the function uses.
+        head = nn.Linear(4, 2)
+
+        def two(x):
+            return head(model(x)).pow(2).sum()
+        graph = gradc.export(two, (x,))
+        self.assertEqual(sorted(i["name"] for i in graph["inputs"] if i.get("requires_grad")),
+                         ["head.bias", "head.weight", "model.0.bias", "model.0.weight",
+                          "model.2.bias", "model.2.weight"])
+
+    def test_method_of_a_module(self):
+        torch.manual_seed(18)
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(5, 3)
+
+            def forward(self, x):
+                return self.fc(x)
+
+            def training_step(self, x, y):
+                return F.cross_entropy(self(x), y)
+
+        m = Classifier()
+        x, y = torch.randn(4, 5), torch.randint(0, 3, (4,))
+        compare(self, m.training_step, (x, y), dict(m.named_parameters()))
+
+    def test_export_leaves_inputs_and_buffers_alone(self):
+        m = TinyResNet()
+        x, y = torch.randn(2, 3, 8, 8), torch.randint(0, 4, (2,))
+        x0 = x.clone()
+        before = {n: b.clone() for n, b in m.named_buffers()}
+        gradc.export(m, (x, y))
+        self.assertTrue(torch.equal(x, x0))
+        for n, b in m.named_buffers():
+            self.assertTrue(torch.equal(b, before[n]), n)
+
+        def inplace_on_argument(x):
+            x.relu_()
+            return x.sum()
+        z = torch.randn(3, 3)
+        z0 = z.clone()
+        graph = gradc.export(inplace_on_argument, (z,))
+        self.assertTrue(torch.equal(z, z0))
+        r = gradc.compile(graph).run(inputs={"x": z.numpy()}, backward=[])
+        self.assertAlmostEqual(float(r.outputs["output"]), float(z.relu().sum()), places=4)
+
+
+class Refusals(unittest.TestCase):
+    def check(self, fn, args, *parts):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.json")
+            with self.assertRaises(gradc.Error) as e:
+                gradc.export(fn, args, path)
+            self.assertEqual(os.listdir(d), [])  # nothing half-written
+        for p in parts:
+            self.assertIn(p, str(e.exception))
+        return str(e.exception)
+
+    def test_lstm(self):
+        class Tagger(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.emb = nn.Embedding(10, 8)
+                self.lstm = nn.LSTM(8, 8, batch_first=True)
+                self.fc = nn.Linear(8, 3)
+
+            def forward(self, idx):
+                h, _ = self.lstm(self.emb(idx))  # the LSTM line
+                return self.fc(h).sum()
+        self.check(Tagger(), (torch.randint(0, 10, (2, 5)),),
+                   "'lstm' (torch.nn.LSTM)", "no 'lstm' op", "test_export_zoo.py:",
+                   "the LSTM line")
+
+    def test_multihead_attention(self):
+        class Enc(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+            def forward(self, x):
+                y, _ = self.attn(x, x, x, need_weights=False)
+                return y.sum()
+        self.check(Enc(), (torch.randn(2, 3, 8),), "'attn' (torch.nn.MultiheadAttention)",
+                   "scaled_dot_product_attention", "in forward: y, _ = self.attn(x, x, x")
+
+    def test_unknown_function_and_method(self):
+        def f(x):
+            return torch.einsum("ij,jk->ik", x, x).sum()
+        self.check(f, (torch.randn(3, 3),), "(torch.einsum): gradc has no mapping",
+                   "in f: return torch.einsum")
+
+        def g(x):
+            return x.cumprod(0).sum()
+        self.check(g, (torch.randn(3),), "(Tensor.cumprod): gradc has no mapping")
+
+    def test_control_flow_on_values(self):
+        def f(x):
+            if x.sum() > 0:
+                return x.exp().sum()
+            return x.sum()
+        self.check(f, (torch.randn(3),), "cannot trace f", "tensor's values")
+
+    def test_write_through_a_view_read_later(self):
+        def f(x):
+            y = x * 2
+            v = y.view(-1)
+            v.relu_()     # changes y too
+            return (y * 3).sum()
+        self.check(f, (torch.randn(2, 3),), "writes through a view", "'mul'",
+                   "in f: v.relu_()")
+
+    def test_dtype_conversion(self):
+        def f(x):
+            return x.double().sum()
+        self.check(f, (torch.randn(3),), "dtype conversions (torch.float32 to torch.float64)")
+
+
+if __name__ == "__main__":
+    unittest.main()
