@@ -154,6 +154,32 @@ def split(c, n, a):
     return tuple(out)
 
 
+def slice_(c, n, a):
+    """Slice of a tensor with constant starts, ends, axes and steps (what
+    torch.onnx writes for x[:, :T], chunk, narrow): one gradc slice per
+    axis. Both ONNX and gradc count negative bounds from the end and clamp;
+    the clamp here only keeps ONNX's INT64_MAX-style ends small."""
+    x = c.tensor(n.input[0])
+    shape = c.shape(x)
+    starts = [int(v) for v in c.const(n.input[1], "Slice's starts")]
+    ends = [int(v) for v in c.const(n.input[2], "Slice's ends")]
+    axes = ([int(v) for v in c.const(n.input[3], "Slice's axes")]
+            if len(n.input) > 3 and n.input[3] else list(range(len(starts))))
+    steps = ([int(v) for v in c.const(n.input[4], "Slice's steps")]
+             if len(n.input) > 4 and n.input[4] else [1] * len(starts))
+    for start, end, axis, step in zip(starts, ends, axes, steps):
+        if step <= 0:
+            raise c.error("Slice with step %d is not supported (gradc's slice steps forward)"
+                          % step)
+        axis %= len(shape)
+        size = shape[axis]
+        start, end = max(min(start, size), -size), max(min(end, size), -size)
+        if (start, end, step) == (0, size, 1):
+            continue
+        x = c.emit("slice", [x], {"dim": axis, "start": start, "end": end, "step": step})
+    return x
+
+
 def _pairs(c, pads, rank):
     """ONNX pads [x1_begin, x2_begin, ..., x1_end, x2_end, ...] as gradc's
     symmetric per-dim padding (gradc pads both sides alike)."""
@@ -526,6 +552,7 @@ OPS = {
     "CumSum": cumsum, "ReduceLogSumExp": reduce("logsumexp", 18),
     "ArgMax": arg("argmax"), "ArgMin": arg("argmin"),
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
+    "Slice": slice_,
     "SoftmaxCrossEntropyLoss": softmax_cross_entropy, "NegativeLogLikelihoodLoss": nll_loss,
     "BatchNormalization": batch_normalization, "OneHot": one_hot,
 }
