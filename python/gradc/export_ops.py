@@ -119,7 +119,7 @@ FUNCTIONS = {
     F.max_pool2d: L.f_max_pool2d, F.avg_pool2d: L.f_avg_pool2d,
     F.adaptive_avg_pool2d: L.f_adaptive_avg_pool2d,
     F.layer_norm: L.f_layer_norm, F.group_norm: L.f_group_norm,
-    F.embedding: L.f_embedding, F.dropout: L.f_dropout,
+    F.embedding: L.f_embedding, F.dropout: L.f_dropout, F.normalize: S.normalize,
     # reductions, softmax, losses
     torch.sum: reduce("sum"), torch.mean: reduce("mean"),
     torch.max: extremum("max", "maximum"), torch.min: extremum("min", "minimum"),
@@ -174,6 +174,8 @@ METHODS = {
     "index_select": S.index_select, "gather": S.gather, "select": S.select,
     "float": S.same_dtype, "double": S.same_dtype, "to": S.same_dtype, "type_as": S.same_dtype,
     "type": S.same_dtype, "cpu": S.device_noop, "cuda": S.device_noop,
+    "bool": S.same_dtype, "new_zeros": S.new_full(0), "new_ones": S.new_full(1),
+    "new_full": S.new_full(None),
 }
 
 # PyTorch operations whose gradc op does not exist yet: the error names it.

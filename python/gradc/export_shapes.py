@@ -5,12 +5,14 @@ ones_like. Sizes are static, so each becomes a gradc op with the sizes the
 example run gave.
 """
 
+import torch
+
 from .export_builders import bind, varargs
 
 __all__ = ["reshape", "flatten", "flatten_to", "transpose", "t2", "permute", "expand",
            "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem", "select",
            "index_select", "gather", "one_hot", "fill_like", "chunk", "stack", "unbind",
-           "narrow", "as_shape", "attribute", "device_noop"]
+           "narrow", "as_shape", "attribute", "device_noop", "new_full", "normalize"]
 
 
 def reshape(c, args, kwargs):
@@ -98,13 +100,53 @@ def where(c, args, kwargs):
 
 
 def same_dtype(c, args, kwargs):
-    """x.float(), x.to(dtype), x.type_as(y): only when nothing changes."""
+    """x.float(), x.to(dtype), x.type_as(y), x.bool(): nothing when the
+    dtype does not change; a bool mask to a float dtype is where(x, 1, 0)
+    (exact: `(a == b).float().mean()`); anything to bool is x != 0. Other
+    conversions have no gradc op."""
     x = c.t(args[0])
     want = c.values[c.node].dtype
     have = c.values[c.node.args[0]].dtype
-    if want != have:
-        raise c.error("dtype conversions (%s to %s) are not supported" % (have, want))
-    return x
+    if want == have:
+        return x
+    name = _DTYPE.get(str(want).replace("torch.", ""))
+    if have == torch.bool and name in ("f32", "f64"):
+        one = c.emit("full", [], {"size": [], "fill_value": 1.0, "dtype": name})
+        zero = c.emit("full", [], {"size": [], "fill_value": 0.0, "dtype": name})
+        return c.emit("where", [x, one, zero])
+    if want == torch.bool:
+        return c.emit("ne", [x, 0])
+    raise c.error("dtype conversions (%s to %s) are not supported: gradc has no conversion "
+                  "op (only a bool mask to a float type, and anything to bool)" % (have, want))
+
+
+def new_full(fill):
+    """x.new_zeros(size), x.new_ones(size), x.new_full(size, v): a `full`
+    of x's dtype (or the one given); x gives nothing else."""
+    def h(c, args, kwargs):
+        x, rest = args[0], list(args[1:])
+        value = c.values[c.node]
+        if fill is None:  # new_full(size, fill_value)
+            v = rest.pop() if len(rest) > 1 else kwargs.get("fill_value")
+        else:
+            v = fill
+        name = _DTYPE.get(str(value.dtype).replace("torch.", ""))
+        if name is None:
+            raise c.error("dtype %s is not supported" % value.dtype)
+        return c.emit("full", [], {"size": list(value.shape), "fill_value": v, "dtype": name})
+    return h
+
+
+def normalize(c, args, kwargs):
+    """F.normalize(x, p=2, dim=1, eps): x / clamp_min(norm(x, dim, keepdim), eps),
+    PyTorch's own formula (so its gradient too)."""
+    a = bind(c, args, kwargs, "input p=2.0 dim=1 eps=1e-12 out=None")
+    if a["p"] != 2 or a["out"] is not None:
+        raise c.error("normalize with p other than 2 or out= is not supported")
+    x = c.t(a["input"])
+    n = c.emit("norm", [x], {"p": 2, "dim": [a["dim"]], "keepdim": True})
+    n = c.emit("clamp", [n], {"min": a["eps"]})
+    return c.emit("div", [x, c.emit("expand", [n], {"shape": list(c.shape(x))})])
 
 
 def _tensor_index(c, x, i):

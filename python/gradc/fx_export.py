@@ -186,14 +186,24 @@ def _concrete_values(torch, gm, example_inputs):
     import torch.fx as fx
     values = {}
 
+    current = [None]
+
     class Recorder(fx.Interpreter):
         def run_node(self, n):
+            current[0] = n
             v = super().run_node(n)
             values[n] = v
             return v
 
-    with torch.no_grad():
-        Recorder(gm).run(*example_inputs)
+    try:
+        with torch.no_grad():
+            Recorder(gm).run(*example_inputs)
+    except Exception as e:  # the callable fails on its examples (a size mismatch)
+        n = current[0]
+        what = "'%s' (%s)" % (n.name, describe_target(gm, n)) if n is not None else "the graph"
+        first = str(e).split("\n\nWhile executing")[0].strip()
+        raise ExportError("cannot export %s: running it on the example inputs failed: %s%s"
+                          % (what, first, _where(n) if n is not None else "")) from None
     return values
 
 

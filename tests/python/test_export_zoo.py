@@ -139,6 +139,33 @@ class TinyResNet(nn.Module):
         return F.cross_entropy(self.fc(x), y)
 
 
+class MnistNet(nn.Module):
+    """pytorch/examples' MNIST network (on 16x16 images): dropouts as
+    modules, F.max_pool2d(x, 2), torch.flatten(x, 1), log_softmax and
+    nll_loss; also returns the accuracy, (argmax == target).float().mean()."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(2304, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x, target):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = torch.flatten(x, 1)
+        x = self.dropout2(F.relu(self.fc1(x)))
+        output = F.log_softmax(self.fc2(x), dim=1)
+        loss = F.nll_loss(output, target)
+        acc = (output.argmax(dim=1) == target).float().mean()
+        return loss, acc
+
+
 # -- transformers -------------------------------------------------------------------
 class CausalSelfAttention(nn.Module):
     """nanoGPT's attention: a fused c_attn, heads by view/transpose with B,
@@ -251,6 +278,34 @@ class HandAttention(nn.Module):
         return out.reshape(-1).pow(2).mean()
 
 
+class AnnotatedAttention(nn.Module):
+    """The Annotated Transformer's style: a sinusoidal positional encoding
+    buffer sliced by x.size(1), torch.matmul with k.transpose(-2, -1) /
+    math.sqrt(d), an integer mask input compared in masked_fill(mask == 0,
+    -1e9); then x.new_zeros, F.normalize, (h > 0).float() and norm(dim=-1)."""
+
+    def __init__(self, d=16, max_len=10):
+        super().__init__()
+        pe = torch.zeros(max_len, d)
+        position = torch.arange(0, max_len).unsqueeze(1).float()
+        div_term = torch.exp(torch.arange(0, d, 2).float() * (-math.log(10000.0) / d))
+        pe[:, 0::2] = torch.sin(position * div_term)
+        pe[:, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe.unsqueeze(0))
+        self.lin = nn.Linear(d, d)
+        self.d = d
+
+    def forward(self, x, mask):
+        x = x * math.sqrt(self.d) + self.pe[:, :x.size(1)]
+        scores = torch.matmul(x, x.transpose(-2, -1)) / math.sqrt(self.d)
+        scores = scores.masked_fill(mask == 0, -1e9)
+        p = F.softmax(scores, dim=-1)
+        h = self.lin(torch.matmul(p, x))
+        h = torch.cat([x.new_zeros(x.size(0), 1, self.d), h], dim=1)
+        return (F.normalize(h, dim=-1).pow(2).sum() * 0.1 + (h > 0).float().mean()
+                + h.norm(dim=-1).mean())
+
+
 class SizeLoops(nn.Module):
     """Python over sizes: the tutorial's num_flat_features loop over
     x.size()[1:], len(x), range(x.size(1)) with torch.stack, x.dim() in an
@@ -332,6 +387,20 @@ class UserModels(unittest.TestCase):
         self.assertIn("adaptive_avg_pool2d", ops)
         self.assertIn("mean", ops)
         self.assertIn("concat", ops)
+
+    def test_mnist_example_with_accuracy(self):
+        torch.manual_seed(19)
+        m = MnistNet().eval()
+        x, y = torch.randn(6, 1, 16, 16), torch.randint(0, 10, (6,))
+        graph, r = compare(self, m, (x, y), dict(m.named_parameters()), loss_output="output0")
+        _, acc = m(x, y)
+        self.assertEqual(float(r.outputs["output1"]), float(acc))
+
+    def test_annotated_transformer_style(self):
+        torch.manual_seed(20)
+        m = AnnotatedAttention()
+        x, mask = torch.randn(2, 7, 16), torch.ones(2, 7, 7).tril().int()
+        compare(self, m, (x, mask), dict(m.named_parameters()))
 
     def test_resnet_batchnorm_training_and_residual_add(self):
         torch.manual_seed(13)
