@@ -15,7 +15,10 @@ and prints medians; python - cpp is the binding's overhead. Run:
       [--workloads mlp64,lenet64] [--threads 1] [--repeats 5]
 
 --threads sets both sides' thread count (GRADC_NUM_THREADS for gradc's
-loops and OpenBLAS, torch.set_num_threads in the child); with --repeats,
+loops and OpenBLAS; torch.set_num_threads and OPENBLAS_NUM_THREADS in the
+child); --omp-passive makes PyTorch's idle OpenMP threads sleep (with two
+threads on a loaded 2-core machine, their spinning starves the OpenBLAS
+thread of the same step: steps 10x slower); with --repeats,
 each cell is the median of the runs' medians, with the smallest and the
 largest.
 """
@@ -183,13 +186,19 @@ def torch_only(keys, threads):
               sys.stdout)
 
 
-def torch_run(keys, threads):
-    """PyTorch's step times of every workload, measured in a child."""
+def torch_run(keys, threads, omp_passive):
+    """PyTorch's step times of every workload, measured in a child whose
+    OpenBLAS has the same thread bound as gradc's (PyTorch's GEMMs are
+    OpenBLAS calls here); `omp_passive`: its OpenMP threads sleep instead of
+    spinning when idle (OMP_WAIT_POLICY=PASSIVE)."""
     import os
     import subprocess
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    if omp_passive:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     child = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only",
                             "--workloads", ",".join(keys), "--threads", str(threads)],
-                           capture_output=True, text=True, check=True)
+                           capture_output=True, text=True, check=True, env=env)
     return json.loads(child.stdout)
 
 
@@ -225,6 +234,8 @@ def main():
                     help="threads for gradc (GRADC_NUM_THREADS) and PyTorch (default 2)")
     ap.add_argument("--repeats", type=int, default=1,
                     help="whole measurements; cells are the median of their medians")
+    ap.add_argument("--omp-passive", action="store_true",
+                    help="PyTorch's OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE)")
     ap.add_argument("--torch-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     keys = args.workloads.split(",")
@@ -240,10 +251,11 @@ def main():
     # Every PyTorch run first, before this process starts gradc's (and
     # OpenBLAS's) worker threads: idle workers that still spin would take a
     # core from the child's threads.
-    torch_runs = [torch_run(keys, args.threads) for _ in range(args.repeats)]
+    torch_runs = [torch_run(keys, args.threads, args.omp_passive) for _ in range(args.repeats)]
     rows = summarize([gradc_run(keys, t) for t in torch_runs])
     if args.json:
-        json.dump({"threads": args.threads, "load_average": os.getloadavg(), "rows": rows},
+        json.dump({"threads": args.threads, "omp_passive": args.omp_passive,
+                   "load_average": os.getloadavg(), "rows": rows},
                   sys.stdout, indent=1)
         print()
         return

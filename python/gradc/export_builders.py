@@ -88,8 +88,8 @@ def binary(op, swap=False):
 def reduce(op):
     def h(c, args, kwargs):
         a = bind(c, args, kwargs, "input dim=None keepdim=False dtype=None")
-        if a["dtype"] is not None:
-            raise c.error("a dtype argument is not supported")
+        if not _no_conversion(c, a["dtype"]):
+            raise c.error("a dtype argument that converts is not supported")
         attrs = {}
         if a["dim"] is not None:
             attrs["dim"] = list(a["dim"]) if isinstance(a["dim"], (tuple, list)) else a["dim"]
@@ -155,10 +155,20 @@ def softmax(op):
         a = bind(c, args, kwargs, "input dim=None _stacklevel=3 dtype=None")
         if a["dim"] is None:
             raise c.error("%s needs an explicit dim" % op)
-        if a["dtype"] is not None:
-            raise c.error("a dtype argument is not supported")
+        if not _no_conversion(c, a["dtype"]):
+            raise c.error("a dtype argument that converts is not supported")
         return c.emit(op, [c.t(a["input"])], {"dim": a["dim"]})
     return h
+
+
+def _no_conversion(c, dtype):
+    """A `dtype` argument is absent or the operand's own dtype (F.softmax(x,
+    -1, dtype=torch.float32) of f32 x): nothing to convert."""
+    if dtype is None:
+        return True
+    first = c.node.args[0] if c.node is not None and c.node.args else None
+    have = getattr(c.values.get(first), "dtype", None)
+    return have is not None and have == dtype
 
 
 def identity(spec="input"):

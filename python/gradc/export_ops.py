@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from .export_builders import (amax, attr_op, binary, extremum, identity, index_reduce,
                               m_activation, reduce, softmax, stat_reduce, unary)
+from . import export_activations as A
 from . import export_layers as L
 from . import export_losses as X
 from . import export_shapes as S
@@ -55,6 +56,7 @@ MODULES = {
     nn.Conv1d: L.m_conv("conv1d"), nn.Conv2d: L.m_conv("conv2d"),
     nn.MaxPool2d: L.m_max_pool2d, nn.AvgPool2d: L.m_avg_pool2d,
     nn.AdaptiveAvgPool2d: L.m_adaptive_avg_pool2d,
+    nn.AdaptiveMaxPool2d: L.m_adaptive_max_pool2d,
     nn.LayerNorm: L.m_layer_norm, nn.GroupNorm: L.m_group_norm,
     nn.Embedding: L.m_embedding,
     nn.ReLU: m_activation("relu"), nn.Sigmoid: m_activation("sigmoid"),
@@ -113,11 +115,12 @@ FUNCTIONS = {
     # linear algebra, convolution, pooling, normalization
     operator.matmul: binary("matmul"), torch.matmul: binary("matmul"),
     torch.mm: binary("matmul"), torch.bmm: binary("matmul"),
-    F.linear: L.f_linear,
+    F.linear: L.f_linear, torch.addmm: L.addmm,
     F.conv1d: L.f_conv("conv1d"), torch.conv1d: L.f_conv("conv1d"),
     F.conv2d: L.f_conv("conv2d"), torch.conv2d: L.f_conv("conv2d"),
     F.max_pool2d: L.f_max_pool2d, F.avg_pool2d: L.f_avg_pool2d,
     F.adaptive_avg_pool2d: L.f_adaptive_avg_pool2d,
+    F.adaptive_max_pool2d: L.f_adaptive_max_pool2d,
     F.layer_norm: L.f_layer_norm, F.group_norm: L.f_group_norm,
     F.embedding: L.f_embedding, F.dropout: L.f_dropout, F.normalize: S.normalize,
     # reductions, softmax, losses
@@ -164,7 +167,7 @@ METHODS = {
     "norm": _NORM, "cumsum": _CUMSUM,
     "argmax": index_reduce("argmax"), "argmin": index_reduce("argmin"),
     "softmax": softmax("softmax"), "log_softmax": softmax("log_softmax"),
-    "masked_fill": L.masked_fill, "triu": _TRIU, "tril": _TRIL,
+    "masked_fill": L.masked_fill, "addmm": L.addmm, "triu": _TRIU, "tril": _TRIL,
     "reshape": S.reshape, "view": S.reshape, "flatten": S.flatten, "transpose": S.transpose,
     "t": S.t2, "permute": S.permute, "expand": S.expand, "squeeze": S.squeeze,
     "unsqueeze": S.unsqueeze, "split": S.split, "chunk": S.chunk, "unbind": S.unbind,
@@ -177,6 +180,12 @@ METHODS = {
     "bool": S.same_dtype, "new_zeros": S.new_full(0), "new_ones": S.new_full(1),
     "new_full": S.new_full(None),
 }
+
+# Activations written as formulas (export_activations.py).
+_A_FUNCTIONS, _A_METHODS, _A_MODULES = A.tables(torch, nn, F, operator)
+FUNCTIONS.update(_A_FUNCTIONS)
+METHODS.update(_A_METHODS)
+MODULES.update(_A_MODULES)
 
 # PyTorch operations whose gradc op does not exist yet: the error names it.
 NOT_YET = {

@@ -115,7 +115,10 @@ def same_dtype(c, args, kwargs):
         zero = c.emit("full", [], {"size": [], "fill_value": 0.0, "dtype": name})
         return c.emit("where", [x, one, zero])
     if want == torch.bool:
-        return c.emit("ne", [x, 0])
+        # A zero of x's own dtype (gradc compares operands of one dtype).
+        zero = c.emit("full", [], {"size": [], "fill_value": 0,
+                                   "dtype": _DTYPE[str(have).replace("torch.", "")]})
+        return c.emit("ne", [x, zero])
     raise c.error("dtype conversions (%s to %s) are not supported: gradc has no conversion "
                   "op (only a bool mask to a float type, and anything to bool)" % (have, want))
 

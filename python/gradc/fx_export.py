@@ -303,9 +303,14 @@ def _graph_name(gm):
 
 
 def _name_outputs(em, result):
-    """Names the result `output` or `output0`, `output1`, ... by renaming
-    the nodes that compute it (an input or a repeated value gets a copy)."""
-    if isinstance(result, (tuple, list)):
+    """Names the result `output` or `output0`, `output1`, ... (a dict: its
+    keys) by renaming the nodes that compute it (an input or a repeated
+    value gets a copy)."""
+    if isinstance(result, dict):  # {"loss": loss, "logits": logits}: named by the keys
+        if not all(isinstance(k, str) and k for k in result):
+            raise ExportError("a dict result needs non-empty str keys")
+        values, names = list(result.values()), list(result)
+    elif isinstance(result, (tuple, list)):
         values, names = list(result), ["output%d" % i for i in range(len(result))]
     else:
         values, names = [result], ["output"]

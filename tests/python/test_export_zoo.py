@@ -306,6 +306,32 @@ class AnnotatedAttention(nn.Module):
                 + h.norm(dim=-1).mean())
 
 
+class Activations(nn.Module):
+    """Activation modules and functions gradc writes as formulas (Hardswish,
+    Hardsigmoid, Mish, SELU, LogSigmoid, Softsign, per-channel PReLU),
+    global max pooling, GPT-2's Conv1D (torch.addmm), ~mask, a softmax with
+    the dtype it has, and a dict result."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 6, 3, padding=1)
+        self.prelu = nn.PReLU(6)
+        self.acts = nn.Sequential(nn.Hardswish(), nn.Mish())
+        self.gmp = nn.AdaptiveMaxPool2d(1)
+        self.w = nn.Parameter(torch.randn(6, 5) * 0.3)
+        self.b = nn.Parameter(torch.randn(5) * 0.1)
+        self.selu, self.logsig, self.softsign = nn.SELU(), nn.LogSigmoid(), nn.Softsign()
+
+    def forward(self, x, mask):
+        h = self.acts(self.prelu(self.conv(x)))
+        g = self.gmp(h).flatten(1) + F.hardsigmoid(h).mean(dim=(2, 3))
+        z = torch.addmm(self.b, g, self.w)
+        z = self.selu(z) + self.logsig(z) + self.softsign(z) + F.mish(z)
+        z = z.masked_fill(~mask, 0.0)
+        p = F.softmax(z, dim=-1, dtype=torch.float32)
+        return {"loss": (p * z).sum(), "probs": p}
+
+
 class SizeLoops(nn.Module):
     """Python over sizes: the tutorial's num_flat_features loop over
     x.size()[1:], len(x), range(x.size(1)) with torch.stack, x.dim() in an
@@ -349,7 +375,9 @@ def compare(test, fn, args, params, loss_output="output", rtol=RTOL):
     for p in params.values():
         p.grad = None
     out = fn(*args)
-    if isinstance(out, tuple):
+    if isinstance(out, dict):
+        loss = out[loss_output]
+    elif isinstance(out, tuple):
         loss = out[graph["outputs"].index(loss_output)]
     else:
         loss = out
@@ -442,6 +470,15 @@ class UserModels(unittest.TestCase):
         torch.manual_seed(15)
         m = HandAttention()
         compare(self, m, (torch.randn(2, 5, 16),), dict(m.named_parameters()))
+
+    def test_activations_as_formulas_and_a_dict_result(self):
+        torch.manual_seed(21)
+        m = Activations()
+        x, mask = torch.randn(3, 2, 5, 5), torch.rand(3, 5) > 0.3
+        graph, r = compare(self, m, (x, mask), dict(m.named_parameters()), loss_output="loss")
+        self.assertEqual(graph["outputs"], ["loss", "probs"])
+        want = m(x, mask)["probs"].detach().numpy()
+        self.assertLessEqual(rel_err(r.outputs["probs"], want), RTOL)
 
     def test_sizes_in_python_and_inplace_aliases(self):
         torch.manual_seed(16)
