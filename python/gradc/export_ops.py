@@ -69,6 +69,7 @@ MODULES = {
     nn.Softmax: lambda c, m, q, a, k: softmax("softmax")(c, a, {"dim": m.dim}),
     nn.LogSoftmax: lambda c, m, q, a, k: softmax("log_softmax")(c, a, {"dim": m.dim}),
     nn.Identity: lambda c, m, q, a, k: a[0],
+    nn.ZeroPad2d: S.m_pad, nn.ConstantPad1d: S.m_pad, nn.ConstantPad2d: S.m_pad,
     nn.Dropout: L.m_dropout,
     nn.Flatten: lambda c, m, q, a, k: S.flatten_to(c, a[0], m.start_dim, m.end_dim),
     nn.MSELoss: X.m_mse_loss, nn.CrossEntropyLoss: X.m_cross_entropy,
@@ -123,6 +124,7 @@ FUNCTIONS = {
     F.adaptive_max_pool2d: L.f_adaptive_max_pool2d,
     F.layer_norm: L.f_layer_norm, F.group_norm: L.f_group_norm,
     F.embedding: L.f_embedding, F.dropout: L.f_dropout, F.normalize: S.normalize,
+    F.pad: S.pad,
     # reductions, softmax, losses
     torch.sum: reduce("sum"), torch.mean: reduce("mean"),
     torch.max: extremum("max", "maximum"), torch.min: extremum("min", "minimum"),

@@ -12,7 +12,7 @@ from .export_builders import bind, varargs
 __all__ = ["reshape", "flatten", "flatten_to", "transpose", "t2", "permute", "expand",
            "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem", "select",
            "index_select", "gather", "one_hot", "fill_like", "chunk", "stack", "unbind",
-           "narrow", "as_shape", "attribute", "device_noop", "new_full", "normalize"]
+           "narrow", "as_shape", "attribute", "device_noop", "new_full", "normalize", "pad", "m_pad"]
 
 
 def reshape(c, args, kwargs):
@@ -314,3 +314,51 @@ def attribute(c, args, kwargs):
 def device_noop(c, args, kwargs):
     """x.cpu(), x.cuda(): gradc has one device; the value is the same."""
     return c.t(args[0])
+
+
+def pad_constant(c, x, pad, value):
+    """F.pad(x, pad, value=v) in constant mode: per padded dim (the last
+    first, as PyTorch pairs them), a concat of `full` blocks of v around x;
+    a negative pad is a slice. Its gradient is the slice of g: exact."""
+    x = c.t(x)
+    shape = list(c.shape(x))
+    dtype = c.em.dtypes.get(x)
+    if len(pad) % 2 or len(pad) // 2 > len(shape):
+        raise c.error("pad %r does not fit a %d-D tensor" % (list(pad), len(shape)))
+    for k in range(len(pad) // 2):
+        dim = len(shape) - 1 - k
+        before, after = int(pad[2 * k]), int(pad[2 * k + 1])
+        if before < 0 or after < 0:
+            x = c.emit("slice", [x], {"dim": dim, "start": max(-before, 0),
+                                      "end": shape[dim] - max(-after, 0)})
+            shape[dim] -= max(-before, 0) + max(-after, 0)
+            c.em.shapes[x] = tuple(shape)
+            before, after = max(before, 0), max(after, 0)
+        parts = []
+        for n in (before, None, after):
+            if n is None:
+                parts.append(x)
+            elif n > 0:
+                size = shape[:dim] + [n] + shape[dim + 1:]
+                parts.append(c.emit("full", [], {"size": size, "fill_value": value,
+                                                 "dtype": dtype}))
+        if len(parts) > 1:
+            x = c.emit("concat", parts, {"dim": dim})
+        shape[dim] += before + after
+        c.em.shapes[x] = tuple(shape)
+        c.em.dtypes[x] = dtype
+    return x
+
+
+def pad(c, args, kwargs):
+    a = bind(c, args, kwargs, "input pad mode='constant' value=None")
+    if a["mode"] != "constant":
+        raise c.error("pad mode '%s' is not supported (only 'constant')" % a["mode"])
+    if isinstance(a["value"], str):
+        raise c.error("a tensor pad value is not supported")
+    return pad_constant(c, a["input"], list(a["pad"]), a["value"] or 0.0)
+
+
+def m_pad(c, mod, q, args, kwargs):
+    """nn.ZeroPad2d, nn.ConstantPad1d/2d/3d."""
+    return pad_constant(c, args[0], list(mod.padding), float(getattr(mod, "value", 0.0)))

@@ -332,6 +332,21 @@ class Activations(nn.Module):
         return {"loss": (p * z).sum(), "probs": p}
 
 
+class CausalConv(nn.Module):
+    """A TCN-style causal Conv1d: F.pad(x, (k - 1, 0)) on the left, a
+    negative pad that crops, nn.ZeroPad2d, a constant pad value."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 4, 3, dilation=2)
+        self.pad2d = nn.ZeroPad2d((1, 2, 0, 1))
+
+    def forward(self, x):
+        h = torch.tanh(self.conv(F.pad(x, (4, 0))))
+        h = F.pad(h, (-1, 1, 1, 1), value=0.5)
+        return (self.pad2d(h.unsqueeze(1)) ** 2).mean()
+
+
 class SizeLoops(nn.Module):
     """Python over sizes: the tutorial's num_flat_features loop over
     x.size()[1:], len(x), range(x.size(1)) with torch.stack, x.dim() in an
@@ -479,6 +494,13 @@ class UserModels(unittest.TestCase):
         self.assertEqual(graph["outputs"], ["loss", "probs"])
         want = m(x, mask)["probs"].detach().numpy()
         self.assertLessEqual(rel_err(r.outputs["probs"], want), RTOL)
+
+    def test_causal_conv_with_pads(self):
+        torch.manual_seed(22)
+        m = CausalConv()
+        x = torch.randn(2, 3, 9, requires_grad=True)
+        graph, r = compare(self, m, (x,), dict(m.named_parameters(), x=x))
+        self.assertIn("concat", {n["op"] for n in graph["nodes"]})
 
     def test_sizes_in_python_and_inplace_aliases(self):
         torch.manual_seed(16)
