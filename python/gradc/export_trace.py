@@ -105,7 +105,9 @@ class _Tracer(fx.Tracer):
     def _evaluate(self, node):
         if node.op == "placeholder":
             k, self.placeholders = self.placeholders, self.placeholders + 1
-            return self.examples[k] if k < len(self.examples) else _UNKNOWN
+            if k < len(self.examples):
+                return self.examples[k]
+            return node.args[0] if node.args else _UNKNOWN  # a default left
         if node.op == "output":
             return _UNKNOWN
         missing = []
@@ -272,6 +274,30 @@ def owners(fn):
     return [m for _, m in _closure_modules(fn)]
 
 
+def _defaults_left(root, method, fn, given):
+    """{name: default} of the parameters after the `given` positional ones
+    that have defaults (`targets=None` when only idx is given): traced with
+    that value, so `if targets is not None:` takes the branch PyTorch
+    would. None when there are none."""
+    if isinstance(root, torch.nn.Module):
+        f = getattr(type(root), method or "forward")
+        skip = 1  # self
+    else:
+        f, skip = fn, 0
+    try:
+        params = list(inspect.signature(f).parameters.values())[skip:]
+    except (TypeError, ValueError):
+        return None
+    left = {}
+    for p in params[given:]:
+        if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            break
+        if p.default is p.empty:
+            return None  # a required argument is missing: export() says so
+        left[p.name] = p.default
+    return left or None
+
+
 def trace(fn, example_inputs):
     """(GraphModule of fn with source lines on every node, prefix) where
     prefix is the root path of a function's single closure module, to be
@@ -299,7 +325,8 @@ def trace(fn, example_inputs):
             else getattr(fn, "__name__", "graph"))
     try:
         with _Patches(tracer):
-            graph = tracer.trace(root)
+            graph = tracer.trace(root, concrete_args=_defaults_left(root, method, fn,
+                                                                   len(example_inputs)))
     except Exception as e:  # fx explains data-dependent control flow etc.
         raise TraceFailure("torch.fx cannot trace %s: %s" % (name, e)) from None
     # tracer.root is the module itself, or the function's root.

@@ -258,10 +258,14 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     # Arguments first, in signature order, then parameters as they are used.
     env = {}
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
-    if len(placeholders) != len(example_inputs):
+    # Parameters left to their defaults (forward(self, idx, targets=None)
+    # given idx alone) were traced with the default's value (export_trace).
+    given = list(example_inputs) + [n.args[0] for n in placeholders[len(example_inputs):]
+                                    if n.args]
+    if len(placeholders) != len(given) or len(example_inputs) > len(placeholders):
         raise ExportError("the callable takes %d arguments, example_inputs has %d"
                           % (len(placeholders), len(example_inputs)))
-    for n, x in zip(placeholders, example_inputs):
+    for n, x in zip(placeholders, given):
         em.node = n
         if not isinstance(x, torch.Tensor):
             env[n] = x  # a number or other constant argument: baked in
@@ -317,6 +321,9 @@ def _name_outputs(em, result):
     renamed = {}
     node_of = {d["name"]: d for d in em.nodes}
     for v, want in zip(values, names):
+        if v is None and len(values) > 1:  # (logits, None): no output there
+            names = [x for x in names if x != want]
+            continue
         if not isinstance(v, str):
             raise ExportError("the result must be a tensor or a tuple of tensors, got %r" % (v,))
         if want in em.names and want not in renamed.values():

@@ -475,6 +475,19 @@ class UserModels(unittest.TestCase):
         logits, _ = m(idx, tgt)
         self.assertLessEqual(rel_err(r.outputs["output0"], logits.detach().numpy()), RTOL)
 
+    def test_nanogpt_without_targets(self):
+        """forward(idx, targets=None) given idx alone: traced with
+        targets=None, so the logits are the one output (the loss is None)."""
+        torch.manual_seed(23)
+        m = NanoGPT().eval()
+        idx = torch.randint(0, 29, (2, 16))
+        graph = gradc.export(m, (idx,))
+        self.assertEqual(graph["outputs"], ["output0"])
+        self.assertEqual([i["name"] for i in graph["inputs"] if not i.get("requires_grad")],
+                         ["idx", "transformer.h.0.attn.bias", "transformer.h.1.attn.bias"])
+        r = gradc.compile(graph).run(inputs={"idx": idx.numpy()}, backward=[])
+        self.assertLessEqual(rel_err(r.outputs["output0"], m(idx)[0].detach().numpy()), RTOL)
+
     def test_nanogpt_too_long_is_the_assert(self):
         m = NanoGPT(T=4).eval()
         with self.assertRaises(gradc.Error) as e:
