@@ -19,6 +19,7 @@ class Context:
         self.em, self.gm, self.params, self.buffers, self.values = em, gm, params, buffers, values
         self.prefix = prefix  # dropped from state names (a function's one module)
         self.node = None
+        self.env = {}  # fx node -> gradc value, as the walk has it
         self.const_nodes = set()  # fx nodes folded to constants
         self.aliases = Aliases(gm)  # in-place writes (export_inplace.py)
 
@@ -110,7 +111,7 @@ def convert(c, node, env):
 
 
 def _convert(c, node, env):
-    c.node = node
+    c.node, c.env = node, env
     value = c.values.get(node)
     if node.op == "get_attr":
         return c.state(node.target)

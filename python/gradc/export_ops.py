@@ -74,7 +74,8 @@ MODULES = {
     nn.Flatten: lambda c, m, q, a, k: S.flatten_to(c, a[0], m.start_dim, m.end_dim),
     nn.MSELoss: X.m_mse_loss, nn.CrossEntropyLoss: X.m_cross_entropy,
     nn.NLLLoss: X.m_nll_loss, nn.BCELoss: X.m_bce, nn.BCEWithLogitsLoss: X.m_bce_logits,
-    nn.L1Loss: X.m_l1_loss, nn.SmoothL1Loss: X.m_smooth_l1_loss, nn.HuberLoss: X.m_huber_loss,
+    nn.KLDivLoss: X.m_kl_div, nn.L1Loss: X.m_l1_loss, nn.SmoothL1Loss: X.m_smooth_l1_loss,
+    nn.HuberLoss: X.m_huber_loss,
     nn.BatchNorm1d: X.m_batch_norm, nn.BatchNorm2d: X.m_batch_norm,
 }
 
@@ -138,6 +139,7 @@ FUNCTIONS = {
     F.nll_loss: X.f_nll_loss, F.l1_loss: X.f_l1_loss, F.smooth_l1_loss: X.f_smooth_l1_loss,
     F.huber_loss: X.f_huber_loss, F.binary_cross_entropy: X.f_bce,
     F.binary_cross_entropy_with_logits: X.f_bce_logits, F.batch_norm: X.f_batch_norm,
+    F.kl_div: X.f_kl_div,
     # indexing
     torch.index_select: S.index_select, torch.gather: S.gather, torch.select: S.select,
     F.one_hot: S.one_hot, torch.zeros_like: S.fill_like("zeros_like"),

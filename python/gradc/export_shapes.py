@@ -12,7 +12,8 @@ from .export_builders import bind, varargs
 __all__ = ["reshape", "flatten", "flatten_to", "transpose", "t2", "permute", "expand",
            "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem", "select",
            "index_select", "gather", "one_hot", "fill_like", "chunk", "stack", "unbind",
-           "narrow", "as_shape", "attribute", "device_noop", "new_full", "normalize", "pad", "m_pad"]
+           "narrow", "as_shape", "attribute", "device_noop", "new_full", "normalize", "pad",
+           "m_pad"]
 
 
 def reshape(c, args, kwargs):
@@ -114,6 +115,17 @@ def same_dtype(c, args, kwargs):
         one = c.emit("full", [], {"size": [], "fill_value": 1.0, "dtype": name})
         zero = c.emit("full", [], {"size": [], "fill_value": 0.0, "dtype": name})
         return c.emit("where", [x, one, zero])
+    src = c.node.args[0]
+    if (name in ("f32", "f64") and getattr(src, "op", None) == "call_function"
+            and src.target is torch.nn.functional.one_hot):
+        # F.one_hot(y, C).float(): compare y with 0..C-1 instead, exactly.
+        y = c.t(c.resolve(src.args[0], c.env))
+        idx = c.emit("unsqueeze", [y], {"dim": -1})
+        classes = c.emit("arange", [], {"end": c.values[src].shape[-1],
+                                        "dtype": c.em.dtypes.get(y) or "i64"})
+        one = c.emit("full", [], {"size": [], "fill_value": 1.0, "dtype": name})
+        zero = c.emit("full", [], {"size": [], "fill_value": 0.0, "dtype": name})
+        return c.emit("where", [c.emit("eq", [idx, classes]), one, zero])
     if want == torch.bool:
         # A zero of x's own dtype (gradc compares operands of one dtype).
         zero = c.emit("full", [], {"size": [], "fill_value": 0,

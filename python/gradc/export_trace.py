@@ -19,7 +19,9 @@ shapes are static, so each can be decided with the example inputs:
   inputs (under the function's name for the module, `model.fc1.weight`, or,
   when one of them has parameters, under its own names, `fc1.weight`);
 - a bound method of a module (`model.training_step`), traced as that
-  module's method.
+  module's method;
+- a module without parameters made inside forward
+  (`nn.CrossEntropyLoss()(out, y)`): its forward is traced in place.
 """
 
 import dis
@@ -94,6 +96,15 @@ class _Tracer(fx.Tracer):
 
     def call_module(self, m, forward, args, kwargs):
         if self.evaluating:  # computing a concrete value: a plain call
+            return forward(*args, **kwargs)
+        try:
+            self.path_of_module(m)
+        except NameError:
+            # A module made inside forward (nn.CrossEntropyLoss()(out, y)):
+            # without state, its forward is traced like the caller's code.
+            if any(True for _ in m.parameters()):
+                raise NameError("a %s with parameters is created inside the traced code; "
+                                "make it an attribute of the model" % type(m).__name__)
             return forward(*args, **kwargs)
         return super().call_module(m, forward, args, kwargs)
 

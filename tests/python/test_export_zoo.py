@@ -166,6 +166,95 @@ class MnistNet(nn.Module):
         return loss, acc
 
 
+class VGGish(nn.Module):
+    """torchvision's VGG layout in small: nn.ReLU(True), AdaptiveAvgPool2d
+    to 2x2, x.view(x.size(0), -1), a classifier with Dropout."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(True),
+                                      nn.MaxPool2d(2, 2), nn.Conv2d(8, 8, 3, padding=1),
+                                      nn.ReLU(True))
+        self.avgpool = nn.AdaptiveAvgPool2d((2, 2))
+        self.classifier = nn.Sequential(nn.Linear(32, 16), nn.ReLU(True), nn.Dropout(),
+                                        nn.Linear(16, 5))
+    def forward(self, x, y):
+        x = self.avgpool(self.features(x)); x = x.view(x.size(0), -1)
+        return F.cross_entropy(self.classifier(x), y)
+
+
+class SE(nn.Module):
+    """Squeeze-and-excitation: b, c, _, _ = x.size(), y.expand_as(x)."""
+
+    def __init__(self, c, r=2):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Sequential(nn.Linear(c, c // r, bias=False), nn.ReLU(inplace=True),
+                                nn.Linear(c // r, c, bias=False), nn.Sigmoid())
+    def forward(self, x):
+        b, c, _, _ = x.size()
+        y = self.pool(x).view(b, c)
+        y = self.fc(y).view(b, c, 1, 1)
+        return x * y.expand_as(x)
+
+
+class MobileSE(nn.Module):
+    """MobileNet's depthwise-separable block (groups = channels, BatchNorm2d
+    in training, ReLU6(inplace=True)), an SE block, a DenseNet-style cat,
+    x.mean([2, 3])."""
+
+    def __init__(self):
+        super().__init__()
+        self.dw = nn.Sequential(nn.Conv2d(4, 4, 3, 1, 1, groups=4, bias=False), nn.BatchNorm2d(4),
+                                nn.ReLU6(inplace=True), nn.Conv2d(4, 8, 1, bias=False),
+                                nn.BatchNorm2d(8), nn.ReLU6(inplace=True))
+        self.se = SE(8); self.fc = nn.Linear(8 + 8, 3)
+    def forward(self, x, y):
+        h = self.se(self.dw(x))
+        dense = torch.cat([h, self.dw(x)], 1)
+        return F.cross_entropy(self.fc(dense.mean([2, 3])), y)
+
+
+class TextCNN(nn.Module):
+    """Kim's TextCNN: an embedding with padding_idx, conv over
+    x.transpose(1, 2), max over time with .max(dim=2)[0], F.dropout with
+    training=self.training, class weights as a literal tensor."""
+
+    def __init__(self, V=30, E=8):
+        super().__init__()
+        self.emb = nn.Embedding(V, E, padding_idx=0)
+        self.convs = nn.ModuleList([nn.Conv1d(E, 6, k) for k in (2, 3)])
+        self.fc = nn.Linear(12, 4)
+    def forward(self, tokens, y):
+        x = self.emb(tokens).transpose(1, 2)
+        pooled = [F.relu(conv(x)).max(dim=2)[0] for conv in self.convs]
+        x = F.dropout(torch.cat(pooled, 1), 0.5, training=self.training)
+        return F.cross_entropy(self.fc(x), y, weight=torch.tensor([1., 2., 1., .5]))
+
+
+class Distill(nn.Module):
+    """Knowledge distillation: F.kl_div of temperature-scaled log_softmax
+    and softmax ('batchmean'), a KLDivLoss made inside forward
+    (log_target), weighted cross-entropy, a masked mean, and MSE against
+    F.one_hot(y, 5).float()."""
+
+    def __init__(self):
+        super().__init__()
+        self.s = nn.Linear(6, 5)
+        self.register_buffer("cw", torch.tensor([1., 2., 1., 1., .5]))
+    def forward(self, x, teacher_logits, y, mask):
+        s = self.s(x)
+        T = 2.0
+        kd = F.kl_div(F.log_softmax(s / T, dim=-1), F.softmax(teacher_logits / T, dim=-1),
+                      reduction="batchmean") * T * T
+        ce = F.cross_entropy(s, y, weight=self.cw)
+        pooled = (s * mask.unsqueeze(-1)).sum(0) / mask.sum(0, keepdim=True)
+        mse = F.mse_loss(torch.sigmoid(s), F.one_hot(y, 5).float())
+        kl = nn.KLDivLoss(reduction="sum", log_target=True)(F.log_softmax(s, -1),
+                                                             F.log_softmax(teacher_logits, -1))
+        return kd + ce + pooled.pow(2).mean() + mse + kl
+
+
 # -- transformers -------------------------------------------------------------------
 class CausalSelfAttention(nn.Module):
     """nanoGPT's attention: a fused c_attn, heads by view/transpose with B,
@@ -514,6 +603,34 @@ class UserModels(unittest.TestCase):
         x = torch.randn(2, 3, 9, requires_grad=True)
         graph, r = compare(self, m, (x,), dict(m.named_parameters(), x=x))
         self.assertIn("concat", {n["op"] for n in graph["nodes"]})
+
+    def test_vgg_layout(self):
+        torch.manual_seed(24)
+        m = VGGish().eval()
+        x, y = torch.randn(2, 3, 8, 8), torch.randint(0, 5, (2,))
+        compare(self, m, (x, y), dict(m.named_parameters()))
+
+    def test_mobilenet_block_with_squeeze_excitation(self):
+        torch.manual_seed(25)
+        m = MobileSE()
+        x, y = torch.randn(3, 4, 6, 6), torch.randint(0, 3, (3,))
+        graph, _ = compare(self, m, (x, y), dict(m.named_parameters()))
+        conv = [n for n in graph["nodes"] if n["op"] == "conv2d"]
+        self.assertEqual(conv[0]["attrs"]["groups"], 4)
+
+    def test_text_cnn(self):
+        torch.manual_seed(26)
+        m = TextCNN().eval()
+        tokens, y = torch.randint(0, 30, (3, 7)), torch.randint(0, 4, (3,))
+        tokens[0, -2:] = 0  # padding
+        compare(self, m, (tokens, y), dict(m.named_parameters()))
+
+    def test_distillation_losses(self):
+        torch.manual_seed(27)
+        m = Distill()
+        args = (torch.randn(4, 6), torch.randn(4, 5), torch.randint(0, 5, (4,)),
+                (torch.rand(4) > 0.3).float())
+        compare(self, m, args, dict(m.named_parameters()))
 
     def test_sizes_in_python_and_inplace_aliases(self):
         torch.manual_seed(16)
