@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from .export_builders import (amax, attr_op, binary, extremum, identity, index_reduce,
                               m_activation, reduce, softmax, stat_reduce, unary)
 from . import export_activations as A
+from .export_attention import m_multihead_attention
 from . import export_layers as L
 from . import export_losses as X
 from . import export_shapes as S
@@ -52,7 +53,7 @@ _TRIU, _TRIL = attr_op("triu", "diagonal=0"), attr_op("tril", "diagonal=0")
 
 
 MODULES = {
-    nn.Linear: L.m_linear,
+    nn.Linear: L.m_linear, nn.MultiheadAttention: m_multihead_attention,
     nn.Conv1d: L.m_conv("conv1d"), nn.Conv2d: L.m_conv("conv2d"),
     nn.MaxPool2d: L.m_max_pool2d, nn.AvgPool2d: L.m_avg_pool2d,
     nn.AdaptiveAvgPool2d: L.m_adaptive_avg_pool2d,
@@ -175,7 +176,7 @@ METHODS = {
     "reshape": S.reshape, "view": S.reshape, "flatten": S.flatten, "transpose": S.transpose,
     "t": S.t2, "permute": S.permute, "expand": S.expand, "squeeze": S.squeeze,
     "unsqueeze": S.unsqueeze, "split": S.split, "chunk": S.chunk, "unbind": S.unbind,
-    "narrow": S.narrow, "view_as": S.as_shape("reshape"), "reshape_as": S.as_shape("reshape"),
+    "narrow": S.narrow, "unflatten": S.unflatten, "view_as": S.as_shape("reshape"), "reshape_as": S.as_shape("reshape"),
     "expand_as": S.as_shape("expand"), "contiguous": identity("input memory_format=None"),
     "clone": identity("input memory_format=None"),
     "index_select": S.index_select, "gather": S.gather, "select": S.select,
@@ -193,7 +194,6 @@ MODULES.update(_A_MODULES)
 
 # PyTorch operations whose gradc op does not exist yet: the error names it.
 NOT_YET = {
-    nn.MultiheadAttention: "scaled_dot_product_attention",
     nn.BatchNorm3d: "batch_norm over 5-D inputs",
     nn.MaxPool1d: "max_pool1d", F.max_pool1d: "max_pool1d",
     nn.AvgPool1d: "avg_pool1d", F.avg_pool1d: "avg_pool1d",

@@ -13,7 +13,7 @@ __all__ = ["reshape", "flatten", "flatten_to", "transpose", "t2", "permute", "ex
            "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem", "select",
            "index_select", "gather", "one_hot", "fill_like", "chunk", "stack", "unbind",
            "narrow", "as_shape", "attribute", "device_noop", "new_full", "normalize", "pad",
-           "m_pad"]
+           "m_pad", "unflatten"]
 
 
 def reshape(c, args, kwargs):
@@ -374,3 +374,9 @@ def pad(c, args, kwargs):
 def m_pad(c, mod, q, args, kwargs):
     """nn.ZeroPad2d, nn.ConstantPad1d/2d/3d."""
     return pad_constant(c, args[0], list(mod.padding), float(getattr(mod, "value", 0.0)))
+
+
+def unflatten(c, args, kwargs):
+    """x.unflatten(dim, sizes) (nn.Unflatten): a reshape to the shape
+    PyTorch computed."""
+    return c.emit("reshape", [c.t(args[0])], {"shape": list(c.out_shape())})

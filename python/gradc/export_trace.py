@@ -108,6 +108,15 @@ class _Tracer(fx.Tracer):
             return forward(*args, **kwargs)
         return super().call_module(m, forward, args, kwargs)
 
+    def is_leaf_module(self, m, qualname):
+        """torch.nn modules the export has a row for (or names as missing)
+        are leaves; others (nn.TransformerEncoderLayer) are traced through,
+        down to modules and functions that have rows."""
+        if not super().is_leaf_module(m, qualname):
+            return False
+        from .export_ops import MODULES, NOT_YET
+        return any(cls in MODULES or cls in NOT_YET for cls in type(m).__mro__)
+
     def getattr(self, attr, attr_val, parameter_proxy_cache):
         if self.evaluating:
             return attr_val

@@ -256,6 +256,39 @@ class Distill(nn.Module):
 
 
 # -- transformers -------------------------------------------------------------------
+class TorchAttention(nn.Module):
+    """nn.MultiheadAttention (sequence-first or batch_first) with a bool
+    causal attn_mask and a key_padding_mask, using its averaged weights."""
+
+    def __init__(self, batch_first):
+        super().__init__()
+        self.batch_first = batch_first
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+
+    def forward(self, x, pad):
+        T = x.size(1) if self.batch_first else x.size(0)
+        causal = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        y, w = self.attn(x, x, x, attn_mask=causal, key_padding_mask=pad)
+        return y.pow(2).sum() + (w * w).sum()
+
+
+class TorchTransformer(nn.Module):
+    """nn.TransformerEncoderLayer (batch_first, ReLU) and an
+    nn.TransformerEncoder of two pre-norm GELU layers, traced through to
+    their attention, linear, dropout and norm modules."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.1, batch_first=True)
+        self.encoder = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(8, 2, 16, 0.0, activation="gelu", norm_first=True), 2)
+
+    def forward(self, x, y):
+        h = self.layer(x)
+        h = self.encoder(h.transpose(0, 1)).transpose(0, 1)
+        return F.mse_loss(h, y)
+
+
 class CausalSelfAttention(nn.Module):
     """nanoGPT's attention: a fused c_attn, heads by view/transpose with B,
     T, C from x.size(), a float causal buffer sliced [:, :, :T, :T] and
@@ -632,6 +665,24 @@ class UserModels(unittest.TestCase):
                 (torch.rand(4) > 0.3).float())
         compare(self, m, args, dict(m.named_parameters()))
 
+    def test_torch_multihead_attention(self):
+        for batch_first in (True, False):
+            with self.subTest(batch_first=batch_first):
+                torch.manual_seed(28)
+                m = TorchAttention(batch_first)
+                x = torch.randn(2, 5, 8) if batch_first else torch.randn(5, 2, 8)
+                pad = torch.zeros(2, 5, dtype=torch.bool)
+                pad[1, -1] = True
+                compare(self, m, (x, pad), dict(m.named_parameters()))
+
+    def test_torch_transformer_encoder(self):
+        torch.manual_seed(29)
+        m = TorchTransformer().eval()
+        x, y = torch.randn(2, 5, 8), torch.randn(2, 5, 8)
+        graph, _ = compare(self, m, (x, y), dict(m.named_parameters()))
+        self.assertIn("encoder.layers.1.self_attn.in_proj_weight",
+                      [i["name"] for i in graph["inputs"]])
+
     def test_sizes_in_python_and_inplace_aliases(self):
         torch.manual_seed(16)
         m = SizeLoops()
@@ -727,17 +778,17 @@ class Refusals(unittest.TestCase):
                    "'lstm' (torch.nn.LSTM)", "no 'lstm' op", "test_export_zoo.py:",
                    "the LSTM line")
 
-    def test_multihead_attention(self):
+    def test_multihead_attention_options(self):
         class Enc(nn.Module):
             def __init__(self):
                 super().__init__()
-                self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+                self.attn = nn.MultiheadAttention(8, 2, add_bias_kv=True)
 
             def forward(self, x):
-                y, _ = self.attn(x, x, x, need_weights=False)
-                return y.sum()
-        self.check(Enc(), (torch.randn(2, 3, 8),), "'attn' (torch.nn.MultiheadAttention)",
-                   "scaled_dot_product_attention", "in forward: y, _ = self.attn(x, x, x")
+                return self.attn(x, x, x)[0].sum()  # the attention line
+        self.check(Enc(), (torch.randn(3, 2, 8),),
+                   "'attn' (torch.nn.MultiheadAttention): MultiheadAttention with add_bias_kv",
+                   "the attention line")
 
     def test_unknown_function_and_method(self):
         def f(x):
