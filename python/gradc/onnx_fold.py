@@ -61,6 +61,8 @@ FOLD = {
     "Squeeze": lambda np, x, *r: np.squeeze(x, tuple(_ints(r[0])) if len(r) > 1 else None),
     "Equal": lambda np, x, y, a: np.equal(x, y),
     "Not": lambda np, x, a: np.logical_not(x),
+    "Or": lambda np, x, y, a: np.logical_or(x, y),
+    "And": lambda np, x, y, a: np.logical_and(x, y),
     "Add": lambda np, x, y, a: np.add(x, y),
     "Sub": lambda np, x, y, a: np.subtract(x, y),
     "Mul": lambda np, x, y, a: np.multiply(x, y),

@@ -180,6 +180,26 @@ def slice_(c, n, a):
     return x
 
 
+def expand(c, n, a):
+    """Expand of a tensor to a constant shape: ONNX broadcasts both ways
+    (a 1 in `shape` keeps the input's size), so the result's shape is the
+    broadcast of the two; gradc's expand to that shape (its gradient sums
+    back)."""
+    x = c.tensor(n.input[0])
+    have = list(c.shape(x))
+    want = [int(v) for v in c.const(n.input[1], "Expand's shape")]
+    rank = max(len(have), len(want))
+    have, want = [1] * (rank - len(have)) + have, [1] * (rank - len(want)) + want
+    out = []
+    for h, w in zip(have, want):
+        if h != 1 and w != 1 and h != w:
+            raise c.error("cannot expand shape %s to %s" % (c.shape(x), want))
+        out.append(h if w == 1 else w)
+    if out == list(c.shape(x)):
+        return x
+    return c.emit("expand", [x], {"shape": out})
+
+
 def _pairs(c, pads, rank):
     """ONNX pads [x1_begin, x2_begin, ..., x1_end, x2_end, ...] as gradc's
     symmetric per-dim padding (gradc pads both sides alike)."""
@@ -494,6 +514,28 @@ def where(c, n, a):
     return c.emit("where", [c.tensor(n.input[0]), c.get(n.input[1]), c.get(n.input[2])])
 
 
+def _bool(c, value):
+    return c.emit("full", [], {"size": [], "fill_value": int(value), "dtype": "bool"})
+
+
+def logical(op):
+    """Or, And, Xor, Not of bool tensors (torch.onnx merges attention masks
+    with Or): gradc has no logical ops, so where and comparisons of bools,
+    exactly: a or b = where(a, true, b), a and b = where(a, b, false),
+    a xor b = a != b, not a = a == false."""
+    def h(c, n, a):
+        x = c.tensor(n.input[0])
+        if op == "not":
+            return c.emit("eq", [x, _bool(c, False)])
+        y = c.tensor(n.input[1])
+        if op == "or":
+            return c.emit("where", [x, _bool(c, True), y])
+        if op == "and":
+            return c.emit("where", [x, y, _bool(c, False)])
+        return c.emit("ne", [x, y])
+    return h
+
+
 def identity(c, n, a):
     return c.get(n.input[0])
 
@@ -552,7 +594,8 @@ OPS = {
     "CumSum": cumsum, "ReduceLogSumExp": reduce("logsumexp", 18),
     "ArgMax": arg("argmax"), "ArgMin": arg("argmin"),
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
-    "Slice": slice_,
+    "Slice": slice_, "Expand": expand, "Or": logical("or"), "And": logical("and"),
+    "Xor": logical("xor"), "Not": logical("not"),
     "SoftmaxCrossEntropyLoss": softmax_cross_entropy, "NegativeLogLikelihoodLoss": nll_loss,
     "BatchNormalization": batch_normalization, "OneHot": one_hot,
 }

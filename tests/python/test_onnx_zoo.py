@@ -5,7 +5,8 @@ gradient of the imported graph equal loss.backward() in PyTorch (f32,
 Casts to the type a value already has (`.float()`), Slices of tensors with
 bounds computed from Shape (`chunk`), SoftmaxCrossEntropyLoss with an
 ignore_index, training-mode BatchNormalization, a tied embedding read by a
-Gather and a MatMul."""
+Gather and a MatMul, nn.MultiheadAttention's masks merged by Or and
+broadcast by Expand."""
 import os
 import sys
 import tempfile
@@ -23,7 +24,8 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradc  # noqa: E402
-from test_export_zoo import GapNet, HandAttention, NanoGPT, TinyResNet, TutorialNet  # noqa: E402
+from test_export_zoo import (GapNet, HandAttention, MobileSE, NanoGPT, TinyResNet,  # noqa: E402
+                             TorchAttention, TutorialNet)
 
 RTOL = 1e-4
 
@@ -103,6 +105,25 @@ class OnnxUserModels(unittest.TestCase):
             with self.subTest(opset=opset):
                 ops = check(self, m, (torch.randn(2, 5, 16),), ["x"], opset)
                 self.assertTrue({"Cast", "Slice", "Shape"} <= ops)
+
+    def test_torch_multihead_attention(self):
+        """torch.onnx writes the masks' merge as Or, the padding mask's
+        broadcast as Expand."""
+        torch.manual_seed(45)
+        m = TorchAttention(True)
+        x, pad = torch.randn(2, 5, 8), torch.zeros(2, 5, dtype=torch.bool)
+        pad[1, -1] = True
+        for opset in (14, 17):
+            with self.subTest(opset=opset):
+                ops = check(self, m, (x, pad), ["x", "pad"], opset)
+                self.assertTrue({"Or", "Expand"} <= ops)
+
+    def test_mobilenet_block_training_mode(self):
+        torch.manual_seed(46)
+        m = MobileSE().train()
+        x, y = torch.randn(3, 4, 6, 6), torch.randint(0, 3, (3,))
+        ops = check(self, m, (x, y), ["x", "y"], 15, training=True)
+        self.assertTrue({"BatchNormalization", "Expand", "Clip"} <= ops)
 
     def test_nanogpt(self):
         torch.manual_seed(44)
