@@ -139,7 +139,7 @@ def new_full(fill):
     """x.new_zeros(size), x.new_ones(size), x.new_full(size, v): a `full`
     of x's dtype (or the one given); x gives nothing else."""
     def h(c, args, kwargs):
-        x, rest = args[0], list(args[1:])
+        rest = list(args[1:])  # args[0] gives only the dtype (in the result)
         value = c.values[c.node]
         if fill is None:  # new_full(size, fill_value)
             v = rest.pop() if len(rest) > 1 else kwargs.get("fill_value")

@@ -1,4 +1,4 @@
-"""The user-style models of test_export_zoo.py through torch.onnx.export
+"""The user-style models of zoo_models.py (test_export_zoo.py) through torch.onnx.export
 and gradc's ONNX import (opsets 13 to 17): the loss and every parameter
 gradient of the imported graph equal loss.backward() in PyTorch (f32,
 1e-4 relative). These graphs hold what torch.onnx writes for such code:
@@ -24,7 +24,7 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradc  # noqa: E402
-from test_export_zoo import (GapNet, HandAttention, MobileSE, NanoGPT, TinyResNet,  # noqa: E402
+from zoo_models import (GapNet, HandAttention, MobileSE, NanoGPT, TinyResNet,  # noqa: E402
                              TorchAttention, TutorialNet)
 
 RTOL = 1e-4
