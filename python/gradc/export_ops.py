@@ -30,6 +30,7 @@ from .export_builders import (amax, attr_op, binary, extremum, identity, index_r
                               m_activation, reduce, softmax, stat_reduce, unary)
 from . import export_activations as A
 from .export_attention import m_multihead_attention
+from .export_einsum import einsum
 from . import export_layers as L
 from . import export_losses as X
 from . import export_shapes as S
@@ -118,7 +119,7 @@ FUNCTIONS = {
     # linear algebra, convolution, pooling, normalization
     operator.matmul: binary("matmul"), torch.matmul: binary("matmul"),
     torch.mm: binary("matmul"), torch.bmm: binary("matmul"),
-    F.linear: L.f_linear, torch.addmm: L.addmm,
+    F.linear: L.f_linear, torch.addmm: L.addmm, torch.einsum: einsum,
     F.conv1d: L.f_conv("conv1d"), torch.conv1d: L.f_conv("conv1d"),
     F.conv2d: L.f_conv("conv2d"), torch.conv2d: L.f_conv("conv2d"),
     F.max_pool2d: L.f_max_pool2d, F.avg_pool2d: L.f_avg_pool2d,

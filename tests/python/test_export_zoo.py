@@ -24,7 +24,8 @@ except ImportError:
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradc  # noqa: E402
 from zoo_models import (  # noqa: E402
-    Activations, AnnotatedAttention, CausalConv, Distill, GapNet, HandAttention, MnistNet,
+    Activations, AnnotatedAttention, CausalConv, Distill, EinsumAttention, GapNet,
+    HandAttention, MnistNet,
     MobileSE, NanoGPT, SequentialNet, SizeLoops, TextCNN, TinyResNet, TorchAttention,
     TorchTransformer, TutorialNet, VGGish)
 
@@ -224,6 +225,12 @@ class UserModels(unittest.TestCase):
         self.assertIn("encoder.layers.1.self_attn.in_proj_weight",
                       [i["name"] for i in graph["inputs"]])
 
+    def test_einsum_attention(self):
+        torch.manual_seed(30)
+        m = EinsumAttention()
+        graph, _ = compare(self, m, (torch.randn(2, 5, 16),), dict(m.named_parameters()))
+        self.assertNotIn("einsum", {n["op"] for n in graph["nodes"]})
+
     def test_sizes_in_python_and_inplace_aliases(self):
         torch.manual_seed(16)
         m = SizeLoops()
@@ -333,9 +340,14 @@ class Refusals(unittest.TestCase):
 
     def test_unknown_function_and_method(self):
         def f(x):
-            return torch.einsum("ij,jk->ik", x, x).sum()
-        self.check(f, (torch.randn(3, 3),), "(torch.einsum): gradc has no mapping",
-                   "in f: return torch.einsum")
+            return torch.kron(x, x).sum()
+        self.check(f, (torch.randn(3, 3),), "(torch.kron): gradc has no mapping",
+                   "in f: return torch.kron")
+
+        def diagonal(x):
+            return torch.einsum("ii->i", x).sum()
+        self.check(diagonal, (torch.randn(3, 3),),
+                   "(torch.einsum): einsum with a repeated index in one term ('ii')")
 
         def g(x):
             return x.cumprod(0).sum()

@@ -469,3 +469,25 @@ class SizeLoops(nn.Module):
         h.relu_()
         h = h + kept.tanh()
         return F.mse_loss(self.out(h), y)
+
+
+class EinsumAttention(nn.Module):
+    """Attention written with torch.einsum (spaces in the equations, as in
+    many repositories): 'b h i d, b h j d -> b h i j' and back, a
+    projection by 'b n d, e d -> b n e'."""
+
+    def __init__(self, C=16, nh=2):
+        super().__init__()
+        self.nh = nh
+        self.to_qkv = nn.Linear(C, 3 * C, bias=False)
+        self.w_out = nn.Parameter(torch.randn(C, C) * 0.2)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        q, k, v = self.to_qkv(x).chunk(3, dim=-1)
+        q, k, v = (t.reshape(B, N, self.nh, -1).transpose(1, 2) for t in (q, k, v))
+        sim = torch.einsum("b h i d, b h j d -> b h i j", q, k) * (C // self.nh) ** -0.5
+        attn = sim.softmax(dim=-1)
+        out = torch.einsum("b h i j, b h j d -> b h i d", attn, v)
+        out = out.transpose(1, 2).reshape(B, N, C)
+        return torch.einsum("b n d, e d -> b n e", out, self.w_out).pow(2).mean()
