@@ -3,6 +3,8 @@ convert(), which turns one torch.fx node into gradc nodes through the
 tables of export_ops.py (or folds it to a constant).
 """
 
+import operator
+
 import torch
 
 from .export_inplace import Aliases, mutated
@@ -117,8 +119,10 @@ def _convert(c, node, env):
         return c.state(node.target)
     # Non-tensor results (x.size(), x.shape[0], arithmetic on sizes) are
     # static: the example run gave them.
-    if not isinstance(value, (torch.Tensor, tuple, list)) or (
-            isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor) for v in value)):
+    writes = node.op == "call_function" and node.target is operator.setitem
+    if not writes and (not isinstance(value, (torch.Tensor, tuple, list)) or (
+            isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor)
+                                                         for v in value))):
         return tuple(value) if isinstance(value, torch.Size) else value
     # A tensor computed only from sizes and such constants (torch.arange(T),
     # torch.ones(T, T).tril()) is folded to its value.
@@ -142,6 +146,8 @@ def _convert(c, node, env):
         if handler is None:
             raise _unsupported(c, node.target)
         out = handler(c, args, kwargs)
+    if writes:  # x[idx] = v: the new x (export_inplace.py makes later uses read it)
+        value = c.values[node.args[0]]
     if isinstance(out, str) and isinstance(value, torch.Tensor):
         c.em.shapes[out] = tuple(value.shape)
         if out not in c.em.dtypes:

@@ -57,7 +57,8 @@ def mutated(gm, node):
         if name.endswith("_") and not name.startswith("_") and (
                 mod.startswith("torch") or mod == ""):
             return node.args[0]  # torch.relu_, F.relu_
-        if name in ("iadd", "isub", "imul", "itruediv") and mod in ("_operator", "operator"):
+        if name in ("iadd", "isub", "imul", "itruediv", "setitem") and mod in ("_operator",
+                                                                                "operator"):
             return node.args[0]
         if callable(node.target) and _signature_inplace(node.target, node.args, node.kwargs):
             return node.args[0]

@@ -151,7 +151,7 @@ FUNCTIONS = {
     torch.t: S.t2, torch.permute: S.permute, torch.squeeze: S.squeeze,
     torch.unsqueeze: S.unsqueeze, torch.cat: S.cat, torch.concat: S.cat, torch.split: S.split,
     torch.chunk: S.chunk, torch.stack: S.stack, torch.unbind: S.unbind, torch.narrow: S.narrow,
-    operator.getitem: S.getitem, getattr: S.attribute,
+    operator.getitem: S.getitem, getattr: S.attribute, operator.setitem: S.setitem,
 }
 
 METHODS = {

@@ -13,7 +13,7 @@ __all__ = ["reshape", "flatten", "flatten_to", "transpose", "t2", "permute", "ex
            "squeeze", "unsqueeze", "cat", "split", "where", "same_dtype", "getitem", "select",
            "index_select", "gather", "one_hot", "fill_like", "chunk", "stack", "unbind",
            "narrow", "as_shape", "attribute", "device_noop", "new_full", "normalize", "pad",
-           "m_pad", "unflatten"]
+           "m_pad", "unflatten", "setitem"]
 
 
 def reshape(c, args, kwargs):
@@ -380,3 +380,53 @@ def unflatten(c, args, kwargs):
     """x.unflatten(dim, sizes) (nn.Unflatten): a reshape to the shape
     PyTorch computed."""
     return c.emit("reshape", [c.t(args[0])], {"shape": list(c.out_shape())})
+
+
+def setitem(c, args, kwargs):
+    """x[idx] = v, an in-place write (export_inplace.py makes later uses of
+    x read the result): with a bool mask tensor and a number,
+    masked_fill(x, mask, v); with ints and slices and a number, masked_fill
+    with the constant mask of the positions; with ints and slices and a
+    tensor, where(mask, v placed at the positions, x), v placed by
+    writing it into zeros of x's shape with pads."""
+    x, idx, v = args
+    x = c.t(x)
+    if isinstance(idx, str):  # x[mask] = v
+        if c.em.dtypes.get(idx) != "bool":
+            raise c.error("x[t] = v with an integer tensor t is not supported")
+        if isinstance(v, str):
+            raise c.error("x[mask] = tensor is not supported (only a number)")
+        return c.emit("masked_fill", [x, idx], {"value": _finite(c, v)})
+    shape = c.values[c.node.args[0]].shape
+    probe = torch.zeros(shape, dtype=torch.bool)
+    try:
+        probe[idx] = True
+    except (IndexError, TypeError):
+        raise c.error("index %r is not supported in x[...] = v" % (idx,)) from None
+    mask = c.em.add_input(c.em.fresh(c.node.name + "_mask"), probe, False, True, fresh=True)
+    if not isinstance(v, str):
+        return c.emit("masked_fill", [x, mask], {"value": _finite(c, v)})
+    # A tensor value: its elements in the masked positions, in order. The
+    # positions form a box (ints and slices), so v broadcast to the box's
+    # shape and padded into x's shape lands there.
+    box = probe[idx].shape
+    placed = c.emit("expand", [v], {"shape": list(box)}) if c.shape(v) != tuple(box) else v
+    full = torch.zeros(shape)
+    full[idx] = torch.arange(1, probe.sum().item() + 1, dtype=full.dtype).reshape(box)
+    order = full[probe].long() - 1
+    flat = c.emit("reshape", [placed], {"shape": [-1]})
+    zeros = c.emit("full", [], {"size": [1], "fill_value": 0.0, "dtype": c.em.dtypes.get(x)})
+    table = c.emit("concat", [zeros, flat], {"dim": 0})
+    pos = torch.zeros(shape, dtype=torch.long)
+    pos[probe] = order + 1
+    where = c.em.add_input(c.em.fresh(c.node.name + "_positions"), pos, False, True, fresh=True)
+    spread = c.emit("reshape", [c.emit("index_select", [table, c.emit(
+        "reshape", [where], {"shape": [-1]})], {"dim": 0})], {"shape": list(shape)})
+    return c.emit("where", [mask, spread, x])
+
+
+def _finite(c, v):
+    if isinstance(v, float) and v in (float("inf"), float("-inf")):
+        big = torch.finfo(c.values[c.node.args[0]].dtype).max
+        return big if v > 0 else -big
+    return v

@@ -26,6 +26,7 @@ shapes are static, so each can be decided with the example inputs:
 
 import dis
 import inspect
+import operator
 import types
 
 import torch
@@ -243,6 +244,12 @@ class _Patches:
         # Python 3.11 broke: the tracer's iter() decides instead.
         self._set(fx.Proxy, "__iter__", lambda p: tracer.iter(p) if p.tracer is tracer
                   else iter(tracer.concrete(p, "iteration")))
+
+        # x[idx] = v: fx 1.13 records no item assignment; a setitem node
+        # (export_shapes.setitem, an in-place write).
+        def setitem(p, idx, v):
+            tracer.create_proxy("call_function", operator.setitem, (p, idx, v), {})
+        self._set(fx.Proxy, "__setitem__", setitem)
 
         # A size in a message (f"length {t}") prints its example value.
         def fmt(p, spec):

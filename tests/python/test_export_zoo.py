@@ -231,6 +231,23 @@ class UserModels(unittest.TestCase):
         graph, _ = compare(self, m, (torch.randn(2, 5, 16),), dict(m.named_parameters()))
         self.assertNotIn("einsum", {n["op"] for n in graph["nodes"]})
 
+    def test_item_assignment(self):
+        """x[mask] = 0, x[:, 0] = v, x[1:, 2:4] = y, x[0] = y[0, 0]:
+        in-place writes, later uses read the result."""
+        def f(x, y):
+            h = x * 2
+            kept = h
+            h[h < 0] = 0.0
+            h[:, 0] = float("-inf")
+            h[1:, 2:4] = y
+            h[0] = y[0, 0]
+            return torch.softmax(kept, dim=-1).pow(2).sum() + (h[:, 1:] ** 2).sum()
+        torch.manual_seed(31)
+        x = torch.randn(3, 5, requires_grad=True)
+        y = torch.randn(2, 2, requires_grad=True)
+        graph, _ = compare(self, f, (x, y), {"x": x, "y": y})
+        self.assertIn("masked_fill", {n["op"] for n in graph["nodes"]})
+
     def test_sizes_in_python_and_inplace_aliases(self):
         torch.manual_seed(16)
         m = SizeLoops()
