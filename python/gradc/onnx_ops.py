@@ -536,6 +536,37 @@ def logical(op):
     return h
 
 
+class _EinsumContext:
+    """The few calls export_einsum.einsum makes, on the importer."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def emit(self, op, inputs, attrs=None):
+        return self.c.emit(op, inputs, attrs)
+
+    def t(self, v, what="operand"):
+        return v
+
+    def shape(self, v):
+        return self.c.shape(v)
+
+    def error(self, message):
+        return self.c.error(message)
+
+
+def einsum(c, n, a):
+    """Einsum of one or two tensors, as gradc.export writes torch.einsum
+    (export_einsum.py: permute, sum, reshape, a batched matmul)."""
+    try:  # in the package, or as a script beside it (the CLI's importer)
+        from .export_einsum import einsum as build
+    except ImportError:
+        from export_einsum import einsum as build
+    ops = [c.tensor(i) for i in n.input]
+    return build(_EinsumContext(c), (a["equation"].decode() if isinstance(a["equation"], bytes)
+                                     else a["equation"],) + tuple(ops), {})
+
+
 def identity(c, n, a):
     return c.get(n.input[0])
 
@@ -548,8 +579,9 @@ def constant(c, n, a):
 
 def cast(c, n, a):
     """Cast: the identity when the dtype does not change (torch.onnx writes
-    such Casts around many ops); a constant is converted at import time;
-    anything else is refused (gradc has no conversion op)."""
+    such Casts around many ops); a constant is converted at import time; a
+    bool to a float type is where(x, 1, 0) and anything to bool x != 0
+    (both exact); anything else is refused (gradc has no conversion op)."""
     to = _DTYPES.get(a.get("to"))
     if n.input[0] in c.consts:  # casting a constant: fold it
         if to is None:
@@ -563,9 +595,17 @@ def cast(c, n, a):
     if have is None:
         raise c.error("Cast of '%s', whose element type is not known (run onnx shape "
                       "inference), is not supported" % n.input[0])
+    x = c.tensor(n.input[0])
+    if have == "bool" and to in ("f32", "f64"):  # a mask as numbers: where(x, 1, 0)
+        one = c.emit("full", [], {"size": [], "fill_value": 1.0, "dtype": to})
+        zero = c.emit("full", [], {"size": [], "fill_value": 0.0, "dtype": to})
+        return c.emit("where", [x, one, zero])
+    if to == "bool":  # x != 0, against a zero of x's own type
+        zero = c.emit("full", [], {"size": [], "fill_value": 0, "dtype": have})
+        return c.emit("ne", [x, zero])
     raise c.error("Cast from %s to %s is not supported: gradc has no dtype conversion op "
-                  "(only a Cast to the same type, the identity, and a Cast of a constant)"
-                  % (have, to or "element type %s" % a.get("to")))
+                  "(only a Cast to the same type, the identity, of a constant, of a bool "
+                  "to a float type, and to bool)" % (have, to or "element type %s" % a.get("to")))
 
 
 OPS = {
@@ -595,7 +635,7 @@ OPS = {
     "ArgMax": arg("argmax"), "ArgMin": arg("argmin"),
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
     "Slice": slice_, "Expand": expand, "Or": logical("or"), "And": logical("and"),
-    "Xor": logical("xor"), "Not": logical("not"),
+    "Xor": logical("xor"), "Not": logical("not"), "Einsum": einsum,
     "SoftmaxCrossEntropyLoss": softmax_cross_entropy, "NegativeLogLikelihoodLoss": nll_loss,
     "BatchNormalization": batch_normalization, "OneHot": one_hot,
 }

@@ -6,7 +6,7 @@ Casts to the type a value already has (`.float()`), Slices of tensors with
 bounds computed from Shape (`chunk`), SoftmaxCrossEntropyLoss with an
 ignore_index, training-mode BatchNormalization, a tied embedding read by a
 Gather and a MatMul, nn.MultiheadAttention's masks merged by Or and
-broadcast by Expand."""
+broadcast by Expand, a Cast of a bool to float, Einsum."""
 import os
 import sys
 import tempfile
@@ -24,8 +24,8 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradc  # noqa: E402
-from zoo_models import (GapNet, HandAttention, MobileSE, NanoGPT, TinyResNet,  # noqa: E402
-                             TorchAttention, TutorialNet)
+from zoo_models import (GapNet, HandAttention, MnistNet, MobileSE, NanoGPT,  # noqa: E402
+                        TinyResNet, TorchAttention, TutorialNet)
 
 RTOL = 1e-4
 
@@ -124,6 +124,29 @@ class OnnxUserModels(unittest.TestCase):
         x, y = torch.randn(3, 4, 6, 6), torch.randint(0, 3, (3,))
         ops = check(self, m, (x, y), ["x", "y"], 15, training=True)
         self.assertTrue({"BatchNormalization", "Expand", "Clip"} <= ops)
+
+    def test_mnist_with_accuracy(self):
+        """The accuracy's (argmax == y).float() is a Cast from bool: where."""
+        torch.manual_seed(47)
+        m = MnistNet().eval()
+        x, y = torch.randn(6, 1, 16, 16), torch.randint(0, 10, (6,))
+        graph, _ = roundtrip(m, (x, y), ["x", "y"], ["loss", "acc"], 15)
+        r = gradc.compile(graph).run(inputs={"x": x.numpy(), "y": y.numpy()}, backward=[])
+        self.assertEqual(float(r.outputs["acc"]), float(m(x, y)[1]))
+        check(self, m, (x, y), ["x", "y"], 15, outputs=("loss", "acc"))
+
+    def test_einsum(self):
+        class Contract(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = torch.nn.Parameter(torch.randn(4, 5))
+
+            def forward(self, x, y):
+                return ((torch.einsum("bij,bjk->bik", x, y) ** 2).sum()
+                        + torch.einsum("bnd,de->bne", x, self.w).pow(2).mean())
+        torch.manual_seed(48)
+        ops = check(self, Contract(), (torch.randn(2, 3, 4), torch.randn(2, 4, 5)), ["x", "y"], 15)
+        self.assertIn("Einsum", ops)
 
     def test_nanogpt(self):
         torch.manual_seed(44)
