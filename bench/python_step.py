@@ -12,6 +12,15 @@ a transformer block), measures per call:
 and prints medians; python - cpp is the binding's overhead. Run:
 
   PYTHONPATH=build/python /usr/bin/python3 bench/python_step.py [--json]
+      [--workloads mlp64,lenet64] [--threads 1] [--repeats 5]
+
+--threads sets both sides' thread count (GRADC_NUM_THREADS for gradc's
+loops and OpenBLAS; torch.set_num_threads and OPENBLAS_NUM_THREADS in the
+child); --omp-passive makes PyTorch's idle OpenMP threads sleep (with two
+threads on a loaded 2-core machine, their spinning starves the OpenBLAS
+thread of the same step: steps 10x slower); with --repeats,
+each cell is the median of the runs' medians, with the smallest and the
+largest.
 """
 import argparse
 import json
@@ -151,53 +160,115 @@ def seed_torch_step():
     return step
 
 
-# The workloads: (row maker, its PyTorch step, iterations).
-WORKLOADS = [
-    (lambda: seed_row(20000), seed_torch_step, 20000),
-    (lambda: mlp_row((32, 64, 64, 10), 16, 5000),
-     lambda: torch_step(*mlp_model((32, 64, 64, 10), 16)), 5000),
-    (lambda: mlp_row((784, 512, 512, 10), 128, 300),
-     lambda: torch_step(*mlp_model((784, 512, 512, 10), 128)), 300),
-    (lambda: model_row("LeNet-5, batch 32", lambda: lenet_model(32), 200),
-     lambda: torch_step(*lenet_model(32)), 200),
-    (lambda: model_row("transformer block, 8x32x64", lambda: block_model(8), 200),
-     lambda: torch_step(*block_model(8)), 200),
-]
+# The workloads by key: (row maker, its PyTorch step, iterations).
+WORKLOADS = {
+    "seed": (lambda: seed_row(20000), seed_torch_step, 20000),
+    "mlp-small": (lambda: mlp_row((32, 64, 64, 10), 16, 5000),
+                  lambda: torch_step(*mlp_model((32, 64, 64, 10), 16)), 5000),
+    "mlp": (lambda: mlp_row((784, 512, 512, 10), 128, 300),
+            lambda: torch_step(*mlp_model((784, 512, 512, 10), 128)), 300),
+    "mlp64": (lambda: mlp_row((784, 512, 512, 10), 64, 500),
+              lambda: torch_step(*mlp_model((784, 512, 512, 10), 64)), 500),
+    "lenet": (lambda: model_row("LeNet-5, batch 32", lambda: lenet_model(32), 200),
+              lambda: torch_step(*lenet_model(32)), 200),
+    "lenet64": (lambda: model_row("LeNet-5, batch 64", lambda: lenet_model(64), 150),
+                lambda: torch_step(*lenet_model(64)), 150),
+    "block": (lambda: model_row("transformer block, 8x32x64", lambda: block_model(8), 200),
+              lambda: torch_step(*block_model(8)), 200),
+}
+DEFAULT = "seed,mlp-small,mlp,lenet,block"
 
 
-def torch_only():
+def torch_only(keys, threads):
     """Child process: PyTorch's step times, one per workload (JSON)."""
-    torch.set_num_threads(2)
-    json.dump([per_call_us(make(), max(n // 10, 50)) for _, make, n in WORKLOADS], sys.stdout)
+    torch.set_num_threads(threads)
+    json.dump([per_call_us(WORKLOADS[k][1](), max(WORKLOADS[k][2] // 10, 50)) for k in keys],
+              sys.stdout)
+
+
+def torch_run(keys, threads, omp_passive):
+    """PyTorch's step times of every workload, measured in a child whose
+    OpenBLAS has the same thread bound as gradc's (PyTorch's GEMMs are
+    OpenBLAS calls here); `omp_passive`: its OpenMP threads sleep instead of
+    spinning when idle (OMP_WAIT_POLICY=PASSIVE)."""
+    import os
+    import subprocess
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    if omp_passive:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only",
+                            "--workloads", ",".join(keys), "--threads", str(threads)],
+                           capture_output=True, text=True, check=True, env=env)
+    return json.loads(child.stdout)
+
+
+def gradc_run(keys, torch_us):
+    """gradc's times of every workload, here, with PyTorch's beside them."""
+    rows = [WORKLOADS[k][0]() for k in keys]
+    for r, t in zip(rows, torch_us):
+        r["torch_us"] = t
+        r["speedup_vs_torch"] = t / r["python_us"]
+    return rows
+
+
+def summarize(runs):
+    """Per workload and field: the median of the runs' medians and their
+    smallest and largest."""
+    out = []
+    for per_run in zip(*runs):
+        row = {"workload": per_run[0]["workload"], "runs": len(per_run)}
+        for f in ("cpp_us", "python_us", "overhead_us", "torch_us", "speedup_vs_torch"):
+            vals = [r[f] for r in per_run]
+            row[f] = statistics.median(vals)
+            row[f + "_range"] = [min(vals), max(vals)]
+        out.append(row)
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--workloads", default=DEFAULT,
+                    help="comma-separated keys of %s (default %s)" % (sorted(WORKLOADS), DEFAULT))
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads for gradc (GRADC_NUM_THREADS) and PyTorch (default 2)")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="whole measurements; cells are the median of their medians")
+    ap.add_argument("--omp-passive", action="store_true",
+                    help="PyTorch's OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE)")
     ap.add_argument("--torch-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    keys = args.workloads.split(",")
+    unknown = [k for k in keys if k not in WORKLOADS]
+    if unknown:
+        ap.error("unknown workloads %s (known: %s)" % (unknown, ", ".join(sorted(WORKLOADS))))
     if args.torch_only:
-        torch_only()
+        torch_only(keys, args.threads)
         return
     import os
-    import subprocess
-    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only"],
-                           capture_output=True, text=True, check=True)
-    torch_us = json.loads(child.stdout)
-    rows = [make_row() for make_row, _, _ in WORKLOADS]
-    for r, t in zip(rows, torch_us):
-        r["torch_us"] = t
-        r["speedup_vs_torch"] = t / r["python_us"]
+    # Read by gradc's thread pool (and its OpenBLAS bound) at the first run.
+    os.environ["GRADC_NUM_THREADS"] = str(args.threads)
+    # Every PyTorch run first, before this process starts gradc's (and
+    # OpenBLAS's) worker threads: idle workers that still spin would take a
+    # core from the child's threads.
+    torch_runs = [torch_run(keys, args.threads, args.omp_passive) for _ in range(args.repeats)]
+    rows = summarize([gradc_run(keys, t) for t in torch_runs])
     if args.json:
-        json.dump(rows, sys.stdout, indent=1)
+        json.dump({"threads": args.threads, "omp_passive": args.omp_passive,
+                   "load_average": os.getloadavg(), "rows": rows},
+                  sys.stdout, indent=1)
         print()
         return
-    print("%-30s %10s %10s %10s %10s %8s" % ("workload (medians)", "C++ us", "Python us",
-                                             "overhead", "PyTorch us", "speedup"))
+    print("%d thread(s), %d run(s): median of run medians [smallest, largest]"
+          % (args.threads, args.repeats))
     for r in rows:
-        print("%-30s %10.2f %10.2f %10.2f %10.1f %7.1fx" % (
-            r["workload"], r["cpp_us"], r["python_us"], r["overhead_us"], r["torch_us"],
-            r["speedup_vs_torch"]))
+        print("%s" % r["workload"])
+        for f, label in (("cpp_us", "C++ call us"), ("python_us", "g.run() us"),
+                         ("overhead_us", "overhead us"), ("torch_us", "PyTorch step us"),
+                         ("speedup_vs_torch", "PyTorch / g.run()")):
+            lo, hi = r[f + "_range"]
+            print("  %-18s %10.2f  [%.2f, %.2f]" % (label, r[f], lo, hi))
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ handlers of most rows, so that a row of export_ops.py is one line.
 import operator
 
 __all__ = ["bind", "varargs", "unary", "binary", "reduce", "amax", "softmax", "identity",
-           "m_activation", "stat_reduce", "index_reduce", "attr_op"]
+           "m_activation", "stat_reduce", "index_reduce", "attr_op", "extremum", "MaxResult"]
 
 
 # -- argument binding ---------------------------------------------------------
@@ -50,9 +50,7 @@ def varargs(rest):
 # -- handler builders ---------------------------------------------------------
 def unary(op, extra=""):
     def h(c, args, kwargs):
-        a = bind(c, args, kwargs, "input " + extra)
-        if a.get("inplace"):
-            raise c.error("in-place operations are not supported")
+        a = bind(c, args, kwargs, "input " + extra)  # inplace: export_context.py
         return c.emit(op, [c.t(a["input"])])
     return h
 
@@ -90,16 +88,49 @@ def binary(op, swap=False):
 def reduce(op):
     def h(c, args, kwargs):
         a = bind(c, args, kwargs, "input dim=None keepdim=False dtype=None")
-        if a["dtype"] is not None:
-            raise c.error("a dtype argument is not supported")
+        if not _no_conversion(c, a["dtype"]):
+            raise c.error("a dtype argument that converts is not supported")
         attrs = {}
         if a["dim"] is not None:
             attrs["dim"] = list(a["dim"]) if isinstance(a["dim"], (tuple, list)) else a["dim"]
         if a["keepdim"]:
             attrs["keepdim"] = True
+        x = c.t(a["input"])
         if op in ("max", "min") and "dim" in attrs:
-            raise c.error("%s with a dim returns values and indices; use amax/amin" % op)
-        return c.emit(op, [c.t(a["input"])], attrs)
+            if isinstance(attrs["dim"], list):
+                raise c.error("%s over a list of dims is not PyTorch's; use amax/amin" % op)
+            # (values, indices), torch.max(x, dim)'s named tuple: gradc's
+            # max with one dim is its values, argmax its indices.
+            arg = c.emit("arg" + op, [x], dict(attrs))
+            return MaxResult(c.emit(op, [x], attrs), arg)
+        return c.emit(op, [x], attrs)
+    return h
+
+
+class MaxResult(tuple):
+    """torch.max(x, dim)'s result: (values, indices), by name too."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def extremum(op, elementwise):
+    """torch.max / torch.min: of two tensors (elementwise), or a reduction."""
+    red = reduce(op)
+
+    def h(c, args, kwargs):
+        other = args[1] if len(args) > 1 else kwargs.get("other")
+        if isinstance(other, str):
+            return c.emit(elementwise, [c.t(args[0]), other])
+        return red(c, args, kwargs)
     return h
 
 
@@ -124,10 +155,20 @@ def softmax(op):
         a = bind(c, args, kwargs, "input dim=None _stacklevel=3 dtype=None")
         if a["dim"] is None:
             raise c.error("%s needs an explicit dim" % op)
-        if a["dtype"] is not None:
-            raise c.error("a dtype argument is not supported")
+        if not _no_conversion(c, a["dtype"]):
+            raise c.error("a dtype argument that converts is not supported")
         return c.emit(op, [c.t(a["input"])], {"dim": a["dim"]})
     return h
+
+
+def _no_conversion(c, dtype):
+    """A `dtype` argument is absent or the operand's own dtype (F.softmax(x,
+    -1, dtype=torch.float32) of f32 x): nothing to convert."""
+    if dtype is None:
+        return True
+    first = c.node.args[0] if c.node is not None and c.node.args else None
+    have = getattr(c.values.get(first), "dtype", None)
+    return have is not None and have == dtype
 
 
 def identity(spec="input"):
@@ -162,15 +203,15 @@ def attr_op(op, spec="", fixed=None):
     attributes of the same names: `attr_op("leaky_relu", "negative_slope=0.01
     inplace=False")` turns F.leaky_relu(x, 0.2) into leaky_relu
     {negative_slope: 0.2}. Arguments left at None are left out (gradc's
-    default is PyTorch's); `inplace=True` and a `dtype` are refused; `fixed`
+    default is PyTorch's); a `dtype` is refused; `inplace` is left to the
+    walk (export_context.py makes later uses read the result); `fixed`
     adds attributes (F.relu6 is hardtanh {min_val: 0, max_val: 6}); `out`
     must be None."""
     defaults = _defaults(spec)
 
     def h(c, args, kwargs):
         a = bind(c, args, kwargs, "input " + spec)
-        if a.pop("inplace", False):
-            raise c.error("in-place operations are not supported")
+        a.pop("inplace", False)
         if a.pop("dtype", None) is not None:
             raise c.error("a dtype argument is not supported")
         if a.pop("out", None) is not None:
@@ -188,8 +229,6 @@ def m_activation(op, names="", fixed=None):
     """An activation module whose attributes `names` (space separated) are
     the gradc op's: nn.LeakyReLU(0.2) -> leaky_relu {negative_slope: 0.2}."""
     def h(c, mod, q, args, kwargs):
-        if getattr(mod, "inplace", False):
-            raise c.error("in-place modules are not supported")
         attrs = dict(fixed or {})
         for n in names.split():
             attrs[n] = getattr(mod, n)

@@ -3,8 +3,11 @@ convert(), which turns one torch.fx node into gradc nodes through the
 tables of export_ops.py (or folds it to a constant).
 """
 
+import operator
+
 import torch
 
+from .export_inplace import Aliases, mutated
 from .export_ops import FUNCTIONS, METHODS, MODULES, NOT_YET, RANDOM
 
 __all__ = ["Context", "convert", "Folded"]
@@ -14,10 +17,13 @@ class Context:
     """What handlers see: the emitter, the traced module, and each fx
     node's concrete value from the example run."""
 
-    def __init__(self, em, gm, params, buffers, values):
+    def __init__(self, em, gm, params, buffers, values, prefix=""):
         self.em, self.gm, self.params, self.buffers, self.values = em, gm, params, buffers, values
+        self.prefix = prefix  # dropped from state names (a function's one module)
         self.node = None
+        self.env = {}  # fx node -> gradc value, as the walk has it
         self.const_nodes = set()  # fx nodes folded to constants
+        self.aliases = Aliases(gm)  # in-place writes (export_inplace.py)
 
     # -- helpers for handlers ------------------------------------------------
     def emit(self, op, inputs, attrs=None):
@@ -36,20 +42,34 @@ class Context:
         v = self.values[self.node]
         return tuple(v.shape)
 
+    def public(self, qualname):
+        """The name a module path or state gets in the graph: its qualified
+        name, without the root of a function's single module (`model.`)."""
+        if self.prefix and qualname.startswith(self.prefix):
+            return qualname[len(self.prefix):]
+        return qualname
+
     def state(self, qualname):
         """The input for a parameter or buffer, added on first use."""
-        if qualname in self.em.shapes:
-            return qualname
+        name = self.public(qualname)
+        if name in self.em.shapes:
+            return name
         if qualname in self.params:
             p = self.params[qualname]
-            return self.em.add_input(qualname, p, p.requires_grad, True)
+            return self.em.add_input(name, p, p.requires_grad, True)
         if qualname in self.buffers:
-            return self.em.add_input(qualname, self.buffers[qualname], False, True)
+            return self.em.add_input(name, self.buffers[qualname], False, True)
         obj = self.gm
         for part in qualname.split("."):
             obj = getattr(obj, part)
-        if isinstance(obj, torch.Tensor):  # a plain tensor attribute: a constant
-            return self.em.add_input(qualname, obj, False, True)
+        if isinstance(obj, torch.Tensor):
+            # A tied weight (lm_head.weight = wte.weight): named_parameters()
+            # lists it once; every use is that one input.
+            for table in (self.params, self.buffers):
+                for q, t in table.items():
+                    if t is obj:
+                        return self.state(q)
+            return self.em.add_input(name, obj, False, True)  # a plain tensor: a constant
         return obj
 
     def resolve(self, a, env):
@@ -81,15 +101,28 @@ class Context:
 
 
 def convert(c, node, env):
-    """The gradc value of one fx node."""
-    c.node = node
+    """The gradc value of one fx node; an in-place operation also makes
+    later uses of the tensor it wrote read its result (export_inplace.py)."""
+    out = _convert(c, node, env)
+    if node.op in ("call_function", "call_method", "call_module"):
+        c.aliases.record(node, out, env)
+        target = mutated(c.gm, node)
+        if target is not None and target in env:
+            c.aliases.write(c, node, target, out, env)
+    return out
+
+
+def _convert(c, node, env):
+    c.node, c.env = node, env
     value = c.values.get(node)
     if node.op == "get_attr":
         return c.state(node.target)
     # Non-tensor results (x.size(), x.shape[0], arithmetic on sizes) are
     # static: the example run gave them.
-    if not isinstance(value, (torch.Tensor, tuple, list)) or (
-            isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor) for v in value)):
+    writes = node.op == "call_function" and node.target is operator.setitem
+    if not writes and (not isinstance(value, (torch.Tensor, tuple, list)) or (
+            isinstance(value, (tuple, list)) and not any(isinstance(v, torch.Tensor)
+                                                         for v in value))):
         return tuple(value) if isinstance(value, torch.Size) else value
     # A tensor computed only from sizes and such constants (torch.arange(T),
     # torch.ones(T, T).tril()) is folded to its value.
@@ -108,9 +141,13 @@ def convert(c, node, env):
     else:
         table = FUNCTIONS if node.op == "call_function" else METHODS
         handler = table.get(node.target)
+        if handler is None and node.op == "call_method" and node.target.endswith("_"):
+            handler = METHODS.get(node.target[:-1])  # x.relu_(): relu, then the write
         if handler is None:
             raise _unsupported(c, node.target)
         out = handler(c, args, kwargs)
+    if writes:  # x[idx] = v: the new x (export_inplace.py makes later uses read it)
+        value = c.values[node.args[0]]
     if isinstance(out, str) and isinstance(value, torch.Tensor):
         c.em.shapes[out] = tuple(value.shape)
         if out not in c.em.dtypes:
@@ -169,9 +206,13 @@ def _factory(c, node, value, env):
         else:
             return None
         attrs["dtype"] = dtype
+        if not torch.equal(value, torch.arange(*args, dtype=value.dtype)):
+            return None  # written in place later: its value
         return "arange", attrs
     if node.target in (torch.zeros, torch.ones, torch.full) and value.numel() > 0:
         fill = value.reshape(-1)[0].item()
+        if not bool((value == fill).all()):
+            return None  # written in place later (torch.ones(T, T).tril_()): its value
         return "full", {"size": list(value.shape), "fill_value": fill, "dtype": dtype}
     return None
 

@@ -17,7 +17,8 @@ from .export_builders import bind
 __all__ = ["f_linear", "m_linear", "f_conv", "m_conv", "f_max_pool2d", "m_max_pool2d",
            "f_avg_pool2d", "m_avg_pool2d", "f_adaptive_avg_pool2d", "m_adaptive_avg_pool2d",
            "f_layer_norm", "m_layer_norm", "f_group_norm", "m_group_norm", "f_embedding",
-           "m_embedding", "f_dropout", "m_dropout", "masked_fill"]
+           "m_embedding", "f_dropout", "m_dropout", "masked_fill", "addmm",
+           "f_adaptive_max_pool2d", "m_adaptive_max_pool2d"]
 
 
 def _ints(v):
@@ -35,6 +36,19 @@ def linear(c, x, w, b):
     wt = c.emit("transpose", [c.t(w)], {"dim0": 0, "dim1": 1}) if len(c.shape(w)) == 2 else w
     y = c.emit("matmul", [c.t(x), wt])
     return c.emit("add", [y, b]) if b is not None else y
+
+
+def addmm(c, args, kwargs):
+    """torch.addmm(b, m1, m2, beta=1, alpha=1) = beta b + alpha (m1 @ m2)
+    (GPT-2's Conv1D layer)."""
+    a = bind(c, args, kwargs, "input mat1 mat2 beta=1 alpha=1")
+    y = c.emit("matmul", [c.t(a["mat1"]), c.t(a["mat2"])])
+    if a["alpha"] != 1:
+        y = c.emit("mul", [y, a["alpha"]])
+    b = a["input"]
+    if a["beta"] != 1:
+        b = c.emit("mul", [b, a["beta"]]) if isinstance(b, str) else b * a["beta"]
+    return c.emit("add", [b, y]) if a["beta"] != 0 else y
 
 
 def f_linear(c, args, kwargs):
@@ -140,6 +154,26 @@ def m_adaptive_avg_pool2d(c, mod, q, args, kwargs):
     return adaptive_avg_pool2d(c, args[0])
 
 
+def adaptive_max_pool2d(c, x, return_indices):
+    """Global max pooling only (an output of 1x1): the max over the last
+    two dims, keepdim (its gradient goes to the maximum, as PyTorch's)."""
+    if return_indices:
+        raise c.error("adaptive_max_pool2d with return_indices is not supported")
+    if tuple(c.out_shape()[-2:]) != (1, 1):
+        raise c.error("adaptive_max_pool2d is supported to an output of 1x1 only "
+                      "(gradc has no adaptive_max_pool2d op)")
+    return c.emit("max", [c.t(x)], {"dim": [-2, -1], "keepdim": True})
+
+
+def f_adaptive_max_pool2d(c, args, kwargs):
+    a = bind(c, args, kwargs, "input output_size return_indices=False")
+    return adaptive_max_pool2d(c, a["input"], a["return_indices"])
+
+
+def m_adaptive_max_pool2d(c, mod, q, args, kwargs):
+    return adaptive_max_pool2d(c, args[0], mod.return_indices)
+
+
 # -- normalization ---------------------------------------------------------------------
 def _affine_norm(c, op, x, w, b, attrs):
     """op(x, w, b); a bias without a weight is op(x) + b (gradc's norms take
@@ -229,8 +263,6 @@ def dropout(c, x, p, training, inplace):
     graph draws the same mask (not PyTorch's: its generator differs). With
     export(..., dropout_seed=NAME), the i64 scalar input NAME is every
     dropout's run-time seed operand (a new mask per value)."""
-    if inplace:
-        raise c.error("in-place dropout is not supported")
     if not training or p == 0:
         return x
     inputs = [c.t(x)]

@@ -20,7 +20,7 @@ from .export_builders import bind
 __all__ = ["f_cross_entropy", "m_cross_entropy", "f_mse_loss", "m_mse_loss", "f_nll_loss",
            "m_nll_loss", "f_bce", "m_bce", "f_bce_logits", "m_bce_logits", "f_l1_loss",
            "m_l1_loss", "f_smooth_l1_loss", "m_smooth_l1_loss", "f_huber_loss", "m_huber_loss",
-           "f_batch_norm", "m_batch_norm"]
+           "f_batch_norm", "m_batch_norm", "f_kl_div", "m_kl_div"]
 
 _LEGACY = "size_average=None reduce=None"
 
@@ -203,4 +203,42 @@ def m_batch_norm(c, mod, q, args, kwargs):
     # eval with momentum=None only reads the running statistics: any
     # momentum attribute does.
     momentum = mod.momentum if (mod.training or mod.momentum is not None) else 0.1
-    return batch_norm(c, q, args[0], rm, rv, w, b, training, momentum, mod.eps)
+    return batch_norm(c, c.public(q), args[0], rm, rv, w, b, training, momentum, mod.eps)
+
+
+# -- kl_div ------------------------------------------------------------------------------------
+def kl_div(c, x, target, reduction, log_target):
+    """F.kl_div(input, target) as PyTorch computes it: pointwise
+    xlogy(t, t) - t * input (t * (log t - input), 0 where t = 0), or
+    exp(t) (t - input) for log_target; then the reduction ('batchmean':
+    the sum over the batch size). The gradient to input is -t (exp(t))."""
+    x, t = c.t(x), c.t(target, "target")
+    if log_target:
+        point = c.emit("mul", [c.emit("exp", [t]), c.emit("sub", [t, x])])
+    else:
+        dtype = c.em.dtypes.get(t)
+        zero = c.emit("full", [], {"size": [], "fill_value": 0.0, "dtype": dtype})
+        tlogt = c.emit("where", [c.emit("eq", [t, zero]), zero,
+                                 c.emit("mul", [t, c.emit("log", [t])])])
+        point = c.emit("sub", [tlogt, c.emit("mul", [t, x])])
+    if reduction == "none":
+        return point
+    if reduction == "sum":
+        return c.emit("sum", [point])
+    if reduction == "mean":
+        return c.emit("mean", [point])
+    if reduction == "batchmean":
+        shape = c.shape(x)
+        return c.emit("div", [c.emit("sum", [point]), float(shape[0] if shape else 1)])
+    raise c.error("reduction '%s' is not supported" % reduction)
+
+
+def f_kl_div(c, args, kwargs):
+    a = bind(c, args, kwargs, "input target size_average=None reduce=None reduction='mean' "
+             "log_target=False")
+    _no_legacy(c, a)
+    return kl_div(c, a["input"], a["target"], a["reduction"], a["log_target"])
+
+
+def m_kl_div(c, mod, q, args, kwargs):
+    return kl_div(c, args[0], args[1], mod.reduction, mod.log_target)

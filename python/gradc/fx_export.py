@@ -181,102 +181,29 @@ def describe_target(root, node):
     return node.op
 
 
-def _make_tracer(fx):
-    """An fx Tracer that also unpacks proxies (`B, T, C = x.size()`).
-
-    torch.fx finds the UNPACK_SEQUENCE instruction of the caller by
-    indexing the bytecode with f_lasti // 2, which Python 3.11's inline
-    caches broke; this looks the instruction up by its offset instead.
-    """
-    import dis
-    import inspect
-
-    class Tracer(fx.Tracer):
-        def iter(self, obj):
-            frame = inspect.currentframe()
-            caller = frame.f_back.f_back if frame and frame.f_back else None
-            if caller is not None:
-                for inst in dis.get_instructions(caller.f_code):
-                    if inst.offset == caller.f_lasti:
-                        if inst.opname == "UNPACK_SEQUENCE":
-                            return (obj[i] for i in range(inst.argval))
-                        break
-            return super().iter(obj)
-
-    return Tracer()
-
-
-# Tensor factories that take sizes, not tensors: fx cannot see a call like
-# torch.arange(0, T) with a traced T; during tracing they are wrapped so
-# that such a call becomes a graph node (as torch.fx.wrap does for globals).
-# Random factories always become nodes, so that the export refuses them
-# instead of freezing one draw into the graph.
-_FACTORIES = ("arange", "ones", "zeros", "full", "eye")
-_RANDOM_FACTORIES = ("rand", "randn", "randint", "rand_like", "randn_like", "randint_like",
-                     "normal", "bernoulli", "multinomial", "randperm")
-
-
-def _has_proxy(fx, values):
-    """A traced value among values, also inside a size tuple
-    (torch.full((B, 1), v) with a traced B)."""
-    return any(isinstance(v, fx.Proxy) or
-               (isinstance(v, (tuple, list)) and _has_proxy(fx, v)) for v in values)
-
-
-class _WrappedFactories:
-    def __init__(self, torch, fx, tracer):
-        self.torch, self.fx, self.tracer, self.saved = torch, fx, tracer, {}
-
-    def __enter__(self):
-        torch, fx, tracer = self.torch, self.fx, self.tracer
-        for name in _FACTORIES + _RANDOM_FACTORIES:
-            orig = getattr(torch, name)
-            self.saved[name] = orig
-            always = name in _RANDOM_FACTORIES
-
-            def wrapper(*args, _orig=orig, _always=always, **kwargs):
-                if _always or _has_proxy(fx, list(args) + list(kwargs.values())):
-                    return tracer.create_proxy("call_function", _orig, args, kwargs)
-                return _orig(*args, **kwargs)
-            setattr(torch, name, wrapper)
-        return self
-
-    def __exit__(self, *exc):
-        for name, orig in self.saved.items():
-            setattr(self.torch, name, orig)
-
-
-def _trace(torch, fn):
-    """A GraphModule of fn, with source lines recorded on every node."""
-    import torch.fx as fx
-    tracer = _make_tracer(fx)
-    tracer.record_stack_traces = True
-    # Buffers (a causal mask) as get_attr nodes, not baked-in tensors, so
-    # that slicing them with traced sizes works and they become inputs.
-    tracer.proxy_buffer_attributes = True
-    name = type(fn).__name__ if isinstance(fn, torch.nn.Module) else getattr(fn, "__name__", "graph")
-    try:
-        with _WrappedFactories(torch, fx, tracer):
-            graph = tracer.trace(fn)
-    except Exception as e:  # fx explains data-dependent control flow etc.
-        raise ExportError("torch.fx cannot trace %s: %s" % (name, e)) from None
-    # tracer.root is the module itself, or an empty one for a function.
-    return fx.GraphModule(tracer.root, graph, name)
-
-
 def _concrete_values(torch, gm, example_inputs):
     """Runs gm on the example inputs and returns {fx node: its value}."""
     import torch.fx as fx
     values = {}
 
+    current = [None]
+
     class Recorder(fx.Interpreter):
         def run_node(self, n):
+            current[0] = n
             v = super().run_node(n)
             values[n] = v
             return v
 
-    with torch.no_grad():
-        Recorder(gm).run(*example_inputs)
+    try:
+        with torch.no_grad():
+            Recorder(gm).run(*example_inputs)
+    except Exception as e:  # the callable fails on its examples (a size mismatch)
+        n = current[0]
+        what = "'%s' (%s)" % (n.name, describe_target(gm, n)) if n is not None else "the graph"
+        first = str(e).split("\n\nWhile executing")[0].strip()
+        raise ExportError("cannot export %s: running it on the example inputs failed: %s%s"
+                          % (what, first, _where(n) if n is not None else "")) from None
     return values
 
 
@@ -294,22 +221,27 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     passing a new value; without it the masks are fixed.
     """
     import torch
-    from . import export_context
+    from . import export_context, export_trace
 
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
     example_inputs = tuple(example_inputs)
     if not (isinstance(module_or_fn, torch.nn.Module) or callable(module_or_fn)):
-        raise TypeError("export() takes an nn.Module or a function")
+        raise TypeError("export() takes an nn.Module, a function or a module's method")
 
-    gm = _trace(torch, module_or_fn)
-    # The example run must leave the module as it was: batch_norm in
-    # training mode updates its buffers in place (the exported inits are
-    # the values before the step), dropout draws from the global generator.
-    saved = [(b, b.detach().clone()) for b in gm.buffers()]
+    # Tracing computes every value on the examples, and so does the example
+    # run after it; both must leave the module as it was: batch_norm in
+    # training mode updates its buffers in place (the exported inits are the
+    # values before the step), dropout draws from the global generator.
+    saved = [(b, b.detach().clone()) for m in export_trace.owners(module_or_fn)
+             for b in m.buffers()]
     with torch.random.fork_rng(devices=[]):
         try:
-            values = _concrete_values(torch, gm, example_inputs)
+            # On copies: an in-place op of the callable must not change them.
+            gm, prefix = export_trace.trace(module_or_fn, _copies(torch, example_inputs))
+            values = _concrete_values(torch, gm, _copies(torch, example_inputs))
+        except export_trace.TraceFailure as e:
+            raise ExportError(str(e)) from None
         finally:
             with torch.no_grad():
                 for b, v in saved:
@@ -319,17 +251,21 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
         if not isinstance(dropout_seed, str) or not dropout_seed:
             raise TypeError("dropout_seed is the name of an input (a str)")
         em.dropout_seed = dropout_seed
-    params = dict(gm.named_parameters()) if isinstance(module_or_fn, torch.nn.Module) else {}
-    buffers = dict(gm.named_buffers()) if isinstance(module_or_fn, torch.nn.Module) else {}
-    ctx = export_context.Context(em, gm, params, buffers, values)
+    params = dict(gm.named_parameters())
+    buffers = dict(gm.named_buffers())
+    ctx = export_context.Context(em, gm, params, buffers, values, prefix)
 
     # Arguments first, in signature order, then parameters as they are used.
     env = {}
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
-    if len(placeholders) != len(example_inputs):
+    # Parameters left to their defaults (forward(self, idx, targets=None)
+    # given idx alone) were traced with the default's value (export_trace).
+    given = list(example_inputs) + [n.args[0] for n in placeholders[len(example_inputs):]
+                                    if n.args]
+    if len(placeholders) != len(given) or len(example_inputs) > len(placeholders):
         raise ExportError("the callable takes %d arguments, example_inputs has %d"
                           % (len(placeholders), len(example_inputs)))
-    for n, x in zip(placeholders, example_inputs):
+    for n, x in zip(placeholders, given):
         em.node = n
         if not isinstance(x, torch.Tensor):
             env[n] = x  # a number or other constant argument: baked in
@@ -361,21 +297,33 @@ def export(module_or_fn, example_inputs, path=None, *, name=None, input_init=Fal
     return graph
 
 
+def _copies(torch, values):
+    return tuple(v.detach().clone() if isinstance(v, torch.Tensor) else v for v in values)
+
+
 def _graph_name(gm):
     n = re.sub(r"[^A-Za-z0-9_]", "_", type(gm).__name__ if type(gm).__name__ != "GraphModule" else "graph")
     return n or "graph"
 
 
 def _name_outputs(em, result):
-    """Names the result `output` or `output0`, `output1`, ... by renaming
-    the nodes that compute it (an input or a repeated value gets a copy)."""
-    if isinstance(result, (tuple, list)):
+    """Names the result `output` or `output0`, `output1`, ... (a dict: its
+    keys) by renaming the nodes that compute it (an input or a repeated
+    value gets a copy)."""
+    if isinstance(result, dict):  # {"loss": loss, "logits": logits}: named by the keys
+        if not all(isinstance(k, str) and k for k in result):
+            raise ExportError("a dict result needs non-empty str keys")
+        values, names = list(result.values()), list(result)
+    elif isinstance(result, (tuple, list)):
         values, names = list(result), ["output%d" % i for i in range(len(result))]
     else:
         values, names = [result], ["output"]
     renamed = {}
     node_of = {d["name"]: d for d in em.nodes}
     for v, want in zip(values, names):
+        if v is None and len(values) > 1:  # (logits, None): no output there
+            names = [x for x in names if x != want]
+            continue
         if not isinstance(v, str):
             raise ExportError("the result must be a tensor or a tuple of tensors, got %r" % (v,))
         if want in em.names and want not in renamed.values():

@@ -2,8 +2,9 @@
 
 torch.onnx writes some shapes and masks as small subgraphs over constants
 (F.pad's pads are a ConstantOfShape, Concat, Reshape, Slice, Transpose and
-Cast). gradc's shapes are static, so such a node is computed here with
-numpy, and its result is a constant like an initializer. A node that reads a
+Cast; chunk's bounds a Shape, Gather, Add, Div and Mul). gradc's shapes are
+static, so such a node is computed here with numpy, and its result is a
+constant like an initializer. A node that reads a
 trainable initializer is never folded: its gradient would be lost.
 """
 
@@ -37,6 +38,13 @@ def _unsqueeze(np, x, axes):
     return x
 
 
+def _div(np, x, y):
+    """ONNX Div: integer division truncates toward zero (C's), floats divide."""
+    if np.issubdtype(np.result_type(x, y), np.integer):
+        return np.fix(np.true_divide(x, y)).astype(np.result_type(x, y))
+    return np.true_divide(x, y)
+
+
 def _constant_of_shape(np, shape, value=None):
     v = value if value is not None else np.zeros(1, "float32")
     return np.full(_ints(shape), v.reshape(-1)[0], dtype=v.dtype)
@@ -53,9 +61,13 @@ FOLD = {
     "Squeeze": lambda np, x, *r: np.squeeze(x, tuple(_ints(r[0])) if len(r) > 1 else None),
     "Equal": lambda np, x, y, a: np.equal(x, y),
     "Not": lambda np, x, a: np.logical_not(x),
+    "Or": lambda np, x, y, a: np.logical_or(x, y),
+    "And": lambda np, x, y, a: np.logical_and(x, y),
     "Add": lambda np, x, y, a: np.add(x, y),
     "Sub": lambda np, x, y, a: np.subtract(x, y),
     "Mul": lambda np, x, y, a: np.multiply(x, y),
+    "Div": lambda np, x, y, a: _div(np, x, y),
+    "Neg": lambda np, x, a: np.negative(x),
     "Where": lambda np, m, x, y, a: np.where(m, x, y),
     "Expand": lambda np, x, s, a: x * np.ones(_ints(s), x.dtype),
     "Range": lambda np, s, e, d, a: np.arange(s, e, d, dtype=np.result_type(s, e, d)),

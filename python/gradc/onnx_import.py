@@ -66,6 +66,7 @@ class Converter:
         self.values = {}     # ONNX value name -> gradc name or Python number
         self.consts = {}     # ONNX value name -> numpy array (initializers, Constants)
         self.shapes = {}     # gradc name -> shape (tuple), where known
+        self.elem_types = {}  # ONNX value name -> gradc dtype, where known (inference)
         self.onnx_node = None
         self.used_trainable = set()
 
@@ -153,6 +154,16 @@ class Converter:
             raise self.error("%s must be a constant (an initializer or a Constant node)" % what)
         return self.consts[name]
 
+    def dtype(self, name):
+        """The gradc dtype of ONNX value `name` (a constant's, or from shape
+        inference), or None when it is not known."""
+        if name in self.consts:
+            return _DTYPES.get(_np_code(self.np, self.consts[name].dtype))
+        if name in self.elem_types:
+            return self.elem_types[name]
+        v = self.values.get(name)
+        return next((d["dtype"] for d in self.inputs if d["name"] == v), None)
+
     def shape(self, v):
         if not isinstance(v, str):
             return ()
@@ -187,6 +198,10 @@ class Converter:
             s = _static_shape(vi, self.sizes, None)
             if s is not None:
                 self.shapes.setdefault(vi.name, s)
+        for vi in list(g.value_info) + list(g.output) + list(g.input):
+            dt = _DTYPES.get(vi.type.tensor_type.elem_type)
+            if dt is not None:
+                self.elem_types[vi.name] = dt
         for i in g.input:
             if i.name in self.consts:
                 continue  # older exporters list initializers as inputs too

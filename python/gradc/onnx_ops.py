@@ -154,6 +154,52 @@ def split(c, n, a):
     return tuple(out)
 
 
+def slice_(c, n, a):
+    """Slice of a tensor with constant starts, ends, axes and steps (what
+    torch.onnx writes for x[:, :T], chunk, narrow): one gradc slice per
+    axis. Both ONNX and gradc count negative bounds from the end and clamp;
+    the clamp here only keeps ONNX's INT64_MAX-style ends small."""
+    x = c.tensor(n.input[0])
+    shape = c.shape(x)
+    starts = [int(v) for v in c.const(n.input[1], "Slice's starts")]
+    ends = [int(v) for v in c.const(n.input[2], "Slice's ends")]
+    axes = ([int(v) for v in c.const(n.input[3], "Slice's axes")]
+            if len(n.input) > 3 and n.input[3] else list(range(len(starts))))
+    steps = ([int(v) for v in c.const(n.input[4], "Slice's steps")]
+             if len(n.input) > 4 and n.input[4] else [1] * len(starts))
+    for start, end, axis, step in zip(starts, ends, axes, steps):
+        if step <= 0:
+            raise c.error("Slice with step %d is not supported (gradc's slice steps forward)"
+                          % step)
+        axis %= len(shape)
+        size = shape[axis]
+        start, end = max(min(start, size), -size), max(min(end, size), -size)
+        if (start, end, step) == (0, size, 1):
+            continue
+        x = c.emit("slice", [x], {"dim": axis, "start": start, "end": end, "step": step})
+    return x
+
+
+def expand(c, n, a):
+    """Expand of a tensor to a constant shape: ONNX broadcasts both ways
+    (a 1 in `shape` keeps the input's size), so the result's shape is the
+    broadcast of the two; gradc's expand to that shape (its gradient sums
+    back)."""
+    x = c.tensor(n.input[0])
+    have = list(c.shape(x))
+    want = [int(v) for v in c.const(n.input[1], "Expand's shape")]
+    rank = max(len(have), len(want))
+    have, want = [1] * (rank - len(have)) + have, [1] * (rank - len(want)) + want
+    out = []
+    for h, w in zip(have, want):
+        if h != 1 and w != 1 and h != w:
+            raise c.error("cannot expand shape %s to %s" % (c.shape(x), want))
+        out.append(h if w == 1 else w)
+    if out == list(c.shape(x)):
+        return x
+    return c.emit("expand", [x], {"shape": out})
+
+
 def _pairs(c, pads, rank):
     """ONNX pads [x1_begin, x2_begin, ..., x1_end, x2_end, ...] as gradc's
     symmetric per-dim padding (gradc pads both sides alike)."""
@@ -468,6 +514,59 @@ def where(c, n, a):
     return c.emit("where", [c.tensor(n.input[0]), c.get(n.input[1]), c.get(n.input[2])])
 
 
+def _bool(c, value):
+    return c.emit("full", [], {"size": [], "fill_value": int(value), "dtype": "bool"})
+
+
+def logical(op):
+    """Or, And, Xor, Not of bool tensors (torch.onnx merges attention masks
+    with Or): gradc has no logical ops, so where and comparisons of bools,
+    exactly: a or b = where(a, true, b), a and b = where(a, b, false),
+    a xor b = a != b, not a = a == false."""
+    def h(c, n, a):
+        x = c.tensor(n.input[0])
+        if op == "not":
+            return c.emit("eq", [x, _bool(c, False)])
+        y = c.tensor(n.input[1])
+        if op == "or":
+            return c.emit("where", [x, _bool(c, True), y])
+        if op == "and":
+            return c.emit("where", [x, y, _bool(c, False)])
+        return c.emit("ne", [x, y])
+    return h
+
+
+class _EinsumContext:
+    """The few calls export_einsum.einsum makes, on the importer."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def emit(self, op, inputs, attrs=None):
+        return self.c.emit(op, inputs, attrs)
+
+    def t(self, v, what="operand"):
+        return v
+
+    def shape(self, v):
+        return self.c.shape(v)
+
+    def error(self, message):
+        return self.c.error(message)
+
+
+def einsum(c, n, a):
+    """Einsum of one or two tensors, as gradc.export writes torch.einsum
+    (export_einsum.py: permute, sum, reshape, a batched matmul)."""
+    try:  # in the package, or as a script beside it (the CLI's importer)
+        from .export_einsum import einsum as build
+    except ImportError:
+        from export_einsum import einsum as build
+    ops = [c.tensor(i) for i in n.input]
+    return build(_EinsumContext(c), (a["equation"].decode() if isinstance(a["equation"], bytes)
+                                     else a["equation"],) + tuple(ops), {})
+
+
 def identity(c, n, a):
     return c.get(n.input[0])
 
@@ -479,15 +578,34 @@ def constant(c, n, a):
 
 
 def cast(c, n, a):
-    x = c.get(n.input[0])
+    """Cast: the identity when the dtype does not change (torch.onnx writes
+    such Casts around many ops); a constant is converted at import time; a
+    bool to a float type is where(x, 1, 0) and anything to bool x != 0
+    (both exact); anything else is refused (gradc has no conversion op)."""
     to = _DTYPES.get(a.get("to"))
     if n.input[0] in c.consts:  # casting a constant: fold it
+        if to is None:
+            raise c.error("Cast to an element type gradc does not have (%s)" % a.get("to"))
         return c.consts[n.input[0]].astype({"f32": "float32", "f64": "float64", "i32": "int32",
-                                           "i64": "int64", "bool": "bool"}.get(to, "float32"))
-    have = next((d["dtype"] for d in c.inputs if d["name"] == x), None)
+                                           "i64": "int64", "bool": "bool"}[to])
+    x = c.get(n.input[0])
+    have = c.dtype(n.input[0])
     if to is not None and have == to:
         return x
-    raise c.error("Cast to another dtype is not supported")
+    if have is None:
+        raise c.error("Cast of '%s', whose element type is not known (run onnx shape "
+                      "inference), is not supported" % n.input[0])
+    x = c.tensor(n.input[0])
+    if have == "bool" and to in ("f32", "f64"):  # a mask as numbers: where(x, 1, 0)
+        one = c.emit("full", [], {"size": [], "fill_value": 1.0, "dtype": to})
+        zero = c.emit("full", [], {"size": [], "fill_value": 0.0, "dtype": to})
+        return c.emit("where", [x, one, zero])
+    if to == "bool":  # x != 0, against a zero of x's own type
+        zero = c.emit("full", [], {"size": [], "fill_value": 0, "dtype": have})
+        return c.emit("ne", [x, zero])
+    raise c.error("Cast from %s to %s is not supported: gradc has no dtype conversion op "
+                  "(only a Cast to the same type, the identity, of a constant, of a bool "
+                  "to a float type, and to bool)" % (have, to or "element type %s" % a.get("to")))
 
 
 OPS = {
@@ -516,6 +634,8 @@ OPS = {
     "CumSum": cumsum, "ReduceLogSumExp": reduce("logsumexp", 18),
     "ArgMax": arg("argmax"), "ArgMin": arg("argmin"),
     "Identity": identity, "Dropout": dropout, "Constant": constant, "Cast": cast,
+    "Slice": slice_, "Expand": expand, "Or": logical("or"), "And": logical("and"),
+    "Xor": logical("xor"), "Not": logical("not"), "Einsum": einsum,
     "SoftmaxCrossEntropyLoss": softmax_cross_entropy, "NegativeLogLikelihoodLoss": nll_loss,
     "BatchNormalization": batch_normalization, "OneHot": one_hot,
 }
