@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 using namespace gradc;
@@ -187,8 +188,13 @@ TEST(CompiledGraph, BlasIsLoadedOnlyForMatrixProducts) {
   Node *p = b.addOp(OpKind::Matmul, {BuildOperand::of(a), BuildOperand::of(c)}, {}, "p", false);
   b.addOp(OpKind::Sum, {BuildOperand::of(p)}, {}, "out", false);
   b.addOutput("out");
+  const char *timeoutBefore = std::getenv("OPENBLAS_THREAD_TIMEOUT");
   auto mm = compiler.compile(*b.finish());
   EXPECT_TRUE(blasLoaded());
+  // OpenBLAS's idle workers sleep after 2^18 cycles, not 2^28, so that they
+  // leave the cores to gradc's pool between GEMMs; a value set already wins.
+  if (!timeoutBefore)
+    EXPECT_STREQ(std::getenv("OPENBLAS_THREAD_TIMEOUT"), "18");
   Session s(*mm);
   s.runFused({{"out"}}, false);
   // d(sum(a @ c))/da[i][k] = sum_j c[k][j].
