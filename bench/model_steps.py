@@ -17,8 +17,8 @@ source tree after building:
   /usr/bin/python3 bench/model_steps.py [--threads 1,2] [--repeat 3] [--json]
 
 For a measurement shielded from other load run it under `chrt -f 50`; give
-PyTorch OMP_WAIT_POLICY=PASSIVE on two threads (--omp-passive), or its idle
-OpenMP threads spin and slow both.
+PyTorch OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=18 on two
+threads (--omp-passive), or its idle threads spin and slow it.
 """
 import argparse
 import json
@@ -100,7 +100,10 @@ def peak_rss_mib(binary, steps, threads):
 def run_torch(model, data, threads, passive):
     env = dict(os.environ)
     if passive:
+        # Idle OpenMP and OpenBLAS threads sleep instead of spinning (gradc's
+        # runtime sets the same OpenBLAS timeout for itself).
         env["OMP_WAIT_POLICY"] = "PASSIVE"
+        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "18")
     p = subprocess.run([sys.executable, "-c", TORCH_STEP,
                         os.path.join(ROOT, "examples", model), model, data, str(threads)],
                        capture_output=True, text=True, env=env, check=True)
@@ -114,7 +117,8 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--omp-passive", action="store_true")
+    ap.add_argument("--omp-passive", action="store_true",
+                    help="PyTorch's idle OpenMP and OpenBLAS threads sleep")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     results = []

@@ -23,7 +23,15 @@ with gradc's message. See docs/python.md.
 import json as _json
 import os as _os
 
-from . import _gradc
+# OpenBLAS's idle workers spin for 2^OPENBLAS_THREAD_TIMEOUT cycles before
+# they sleep (2^28 by default), taking a core from gradc's own thread pool
+# between GEMMs; gradc's runtime asks for 2^18 when it loads OpenBLAS
+# (runtime/Blas.cpp), which only takes effect if nothing in the process
+# loaded it first. NumPy does, when the extension below imports it: set the
+# same value before that, unless the user chose one.
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "18")
+
+from . import _gradc  # noqa: E402
 from ._gradc import Error, RunResult
 from ._gradc import CompiledGraph
 from .fx_export import ExportError
