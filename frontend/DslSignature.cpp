@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/DslParser.h"
 
+#include <limits>
+
 namespace gradc {
 namespace {
 
@@ -21,15 +23,21 @@ bool declaresShape(const std::string &ctor) {
 }
 
 /// Appends the dimensions an argument spells: a number, a name, or a list
-/// of them. Anything else is left for lowering to report.
+/// of them. Anything else is a malformed dim (-1), left for lowering to
+/// report.
 void readDims(const Expr &e, std::vector<SymDim> &dims, bool nested) {
-  if (e.kind == Expr::Number && e.isInt && !e.negative && !e.overflow) {
+  if (e.kind == Expr::Number && e.isInt && !e.negative && !e.overflow &&
+      e.uval <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     dims.push_back(SymDim{static_cast<int64_t>(e.uval), ""});
   } else if (e.kind == Expr::Name && !e.quoted) {
     dims.push_back(SymDim{0, e.text});
   } else if (!nested && (e.kind == Expr::List || e.kind == Expr::Tuple)) {
-    for (const ExprPtr &item : e.items)
+    for (const ExprPtr &item : e.items) {
       if (item) readDims(*item, dims, true);
+      else dims.push_back(SymDim{-1, ""});
+    }
+  } else {
+    dims.push_back(SymDim{-1, ""});
   }
 }
 

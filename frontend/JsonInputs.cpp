@@ -152,9 +152,13 @@ GraphSignature Loader::signature(const json &root) const {
     in.input = name->get<std::string>();
     in.where = file_ + ": " + element("inputs", i, j) + ".shape";
     for (const json &d : *shape) {
-      SymDim dim;
-      if (d.is_string()) dim.name = d.get<std::string>();
-      else if (auto v = asInt64(d)) dim.value = *v;
+      // Only well-formed dims count; the rest are left for load() to report.
+      SymDim dim{-1, ""};
+      auto v = asInt64(d);
+      if (d.is_string() && isSizeVariableName(d.get<std::string>()))
+        dim.name = d.get<std::string>();
+      else if (v && *v >= 0)
+        dim.value = *v;
       in.dims.push_back(dim);
     }
     sig.inputs.push_back(std::move(in));

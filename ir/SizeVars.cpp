@@ -9,7 +9,8 @@
 namespace gradc {
 
 std::string SymDim::str() const {
-  return symbolic() ? name : std::to_string(value);
+  if (symbolic()) return name;
+  return value < 0 ? "?" : std::to_string(value);
 }
 
 bool GraphSignature::symbolic() const {
@@ -112,7 +113,7 @@ SizeBinding bindSizes(const GraphSignature &sig, const SizeBinding &explicitSize
     for (size_t k = 0; k < in.dims.size(); ++k) {
       const SymDim &d = in.dims[k];
       if (!d.symbolic()) {
-        if (shape[k] != d.value)
+        if (d.value >= 0 && shape[k] != d.value)
           throw Error("input '" + in.input + "' has shape " + shapeText(shape) +
                       ", but the graph declares " + declared + ": dimension " +
                       std::to_string(k) + " must be " + std::to_string(d.value));

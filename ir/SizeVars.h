@@ -25,13 +25,14 @@
 
 namespace gradc {
 
-/// One dimension of a declared input shape: a number, or a size variable.
+/// One dimension of a declared input shape: a number, a size variable, or
+/// something malformed that loading the graph reports (value -1).
 struct SymDim {
-  int64_t value = 0; ///< The extent when `name` is empty.
+  int64_t value = 0; ///< The extent when `name` is empty; -1: malformed.
   std::string name;  ///< The size variable, or empty for a number.
 
   bool symbolic() const { return !name.empty(); }
-  /// "784" or "B".
+  /// "784", "B", or "?" for a malformed one.
   std::string str() const;
 };
 
