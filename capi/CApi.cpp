@@ -496,17 +496,18 @@ gradc_status gradc_family_graph(gradc_family *family, size_t n,
                                     ") is missing");
       given[names[i]] = gradc::Shape(shapes[i], shapes[i] + ranks[i]);
     }
-    gradc::SizeBinding explicitSizes;
+    // "B=64,T=32", read as the command line's --size reads it.
+    std::vector<std::string> items;
     if (sizes) {
       std::string text = sizes;
       for (size_t at = 0; at <= text.size();) {
         size_t comma = text.find(',', at);
         if (comma == std::string::npos) comma = text.size();
-        auto [name, value] = gradc::parseSizeAssignment(text.substr(at, comma - at));
-        explicitSizes[name] = value;
+        items.push_back(text.substr(at, comma - at));
         at = comma + 1;
       }
     }
+    gradc::SizeBinding explicitSizes = gradc::parseSizeAssignments(items);
     gradc::SizeBinding binding = family->family->bind(explicitSizes, given);
     std::unique_ptr<gradc_graph> &slot = family->graphs[binding];
     if (!slot) slot = describeGraph(family->family->member(binding));

@@ -624,12 +624,15 @@ std::string dslDefaultGraphName(const std::string &fileName) {
 
 std::unique_ptr<Graph> parseDslGraph(const std::string &text,
                                      const std::string &fileName,
-                                     const SizeBinding &sizes) {
+                                     const SizeBinder &bind) {
   Diagnostics diags(text, fileName);
   std::unique_ptr<Graph> g;
   try {
     std::vector<Token> toks = lexDsl(text, diags);
     std::vector<StmtPtr> prog = parseDslProgram(toks, diags);
+    // A program with syntax errors is only lowered to report more of them.
+    SizeBinding sizes;
+    if (bind && !diags.hasErrors()) sizes = bind(dslProgramSignature(prog, fileName));
     g = lowerDslProgram(prog, dslDefaultGraphName(fileName), diags, sizes);
   } catch (const TooManyErrors &) {
   }

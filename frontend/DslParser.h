@@ -40,16 +40,21 @@ namespace gradc {
 /// line>\n<spaces>^\n". No input makes it crash, hang or recurse without
 /// bound.
 /// Size variables in input declarations (`x = input(B, 784)`) take their
-/// values from `sizes`; one that is not bound there is an error at its
-/// location.
+/// values from what `bind` returns for the program's signature (not called
+/// when the program has syntax errors); one left unbound is an error at
+/// its location.
 std::unique_ptr<Graph> parseDslGraph(const std::string &text,
                                      const std::string &fileName,
-                                     const SizeBinding &sizes = {});
+                                     const SizeBinder &bind = nullptr);
 
-/// The declared input shapes of a DSL program, size variables unresolved
-/// (frontend/DslSignature.cpp). A program with syntax errors, or a
-/// declaration whose shape is not literal, gives what can be read:
-/// parseDslGraph reports the errors.
+/// The declared input shapes of a parsed DSL program, size variables
+/// unresolved (frontend/DslSignature.cpp). A declaration whose shape is not
+/// literal gives what can be read: lowering reports the errors.
+GraphSignature dslProgramSignature(const std::vector<StmtPtr> &program,
+                                   const std::string &fileName);
+
+/// The same from program text (a program with too many syntax errors gives
+/// what was read before them).
 GraphSignature dslGraphSignature(const std::string &text,
                                  const std::string &fileName);
 

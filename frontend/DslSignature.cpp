@@ -77,18 +77,23 @@ void readDeclarations(const std::vector<StmtPtr> &stmts,
 
 } // namespace
 
+GraphSignature dslProgramSignature(const std::vector<StmtPtr> &program,
+                                   const std::string &fileName) {
+  GraphSignature sig;
+  readDeclarations(program, fileName, sig);
+  return sig;
+}
+
 GraphSignature dslGraphSignature(const std::string &text,
                                  const std::string &fileName) {
-  GraphSignature sig;
   Diagnostics diags(text, fileName);
   try {
     std::vector<Token> toks = lexDsl(text, diags);
-    std::vector<StmtPtr> prog = parseDslProgram(toks, diags);
-    readDeclarations(prog, fileName, sig);
+    return dslProgramSignature(parseDslProgram(toks, diags), fileName);
   } catch (const TooManyErrors &) {
     // Too many syntax errors: lowering reports them when the file loads.
+    return {};
   }
-  return sig;
 }
 
 } // namespace gradc

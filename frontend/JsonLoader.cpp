@@ -392,11 +392,14 @@ using jsonload::json;
 
 std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
                                      const std::string &fileName,
-                                     const SizeBinding &sizes) {
+                                     const SizeBinder &bind) {
   uint64_t maxNodes = defaultMaxNodes();
   json root = parseJsonText(text, fileName, /*nonFiniteNumbers=*/false,
                             maxNodes, tooManyNodesMessage(maxNodes));
   try {
+    const SizeBinding none;
+    const SizeBinding sizes =
+        bind ? bind(jsonload::Loader(fileName, none).signature(root)) : none;
     return jsonload::Loader(fileName, sizes).load(root);
   } catch (const json::exception &e) {
     // Every access above is type-checked first; this is a safety net so

@@ -39,11 +39,11 @@ namespace gradc {
 /// Parses a graph in the JSON format. Throws gradc::Error on any bad input.
 /// `fileName` prefixes every message; the graph is named after its stem when
 /// the file has no top-level "name". Size variables in input shapes
-/// (`"shape": ["B", 784]`) take their values from `sizes`; one that is not
-/// bound there is an error naming its JSON path.
+/// (`"shape": ["B", 784]`) take their values from what `bind` returns for
+/// the file's signature; one left unbound is an error naming its JSON path.
 std::unique_ptr<Graph> loadJsonGraph(const std::string &text,
                                      const std::string &fileName,
-                                     const SizeBinding &sizes = {});
+                                     const SizeBinder &bind = nullptr);
 
 /// The declared input shapes of a JSON graph, size variables unresolved.
 /// Malformed entries are skipped: loadJsonGraph reports them.

@@ -27,22 +27,48 @@ GraphFormat graphFormatOf(const std::string &path) {
                               ".json, .grad or .gir file)");
 }
 
+namespace {
+
+/// The signature of a graph in IR text: numeric shapes only.
+GraphSignature irSignature(const Graph &g, const std::string &fileName) {
+  GraphSignature sig;
+  for (const Node *in : g.inputs()) {
+    InputSignature s{in->name, {}, fileName};
+    for (int64_t d : in->type.shape) s.dims.push_back(SymDim{d, ""});
+    sig.inputs.push_back(std::move(s));
+  }
+  return sig;
+}
+
+} // namespace
+
 std::unique_ptr<Graph> parseGraphText(const std::string &text,
                                       const std::string &fileName,
-                                      GraphFormat format,
-                                      const SizeBinding &sizes) {
+                                      GraphFormat format, const SizeBinder &bind) {
   switch (format) {
   case GraphFormat::Json:
-    return loadJsonGraph(text, fileName, sizes);
+    return loadJsonGraph(text, fileName, bind);
   case GraphFormat::Dsl:
-    return parseDslGraph(text, fileName, sizes);
+    return parseDslGraph(text, fileName, bind);
   case GraphFormat::IR: {
     auto g = parseGraph(text, fileName);
+    // No size variables to bind; the binder still sees the signature, so
+    // that sizes given for a graph without any are reported.
+    if (bind) bind(irSignature(*g, fileName));
     verifyGraph(*g);
     return g;
   }
   }
   throw InternalError("frontend", "graph format out of range");
+}
+
+std::unique_ptr<Graph> parseGraphText(const std::string &text,
+                                      const std::string &fileName,
+                                      GraphFormat format,
+                                      const SizeBinding &sizes) {
+  SizeBinder fixed;
+  if (!sizes.empty()) fixed = [&sizes](const GraphSignature &) { return sizes; };
+  return parseGraphText(text, fileName, format, fixed);
 }
 
 GraphSignature graphTextSignature(const std::string &text,
@@ -53,28 +79,25 @@ GraphSignature graphTextSignature(const std::string &text,
     return jsonGraphSignature(text, fileName);
   case GraphFormat::Dsl:
     return dslGraphSignature(text, fileName);
-  case GraphFormat::IR: {
-    // IR text declares numeric shapes only.
-    GraphSignature sig;
-    auto g = parseGraph(text, fileName);
-    for (const Node *in : g->inputs()) {
-      InputSignature s{in->name, {}, fileName};
-      for (int64_t d : in->type.shape) s.dims.push_back(SymDim{d, ""});
-      sig.inputs.push_back(std::move(s));
-    }
-    return sig;
-  }
+  case GraphFormat::IR:
+    return irSignature(*parseGraph(text, fileName), fileName);
   }
   throw InternalError("frontend", "graph format out of range");
 }
 
-std::unique_ptr<Graph> loadGraphFile(const std::string &path,
-                                     const SizeBinding &sizes) {
+std::unique_ptr<Graph> loadGraphFile(const std::string &path, const SizeBinder &bind) {
   GraphFormat f = graphFormatOf(path);
   // A graph file is held whole in memory while it is parsed: no larger
   // than the memory cap, checked before it is read.
   return parseGraphText(readTextFile(path, defaultMaxBytes(), "the graph file"),
-                        path, f, sizes);
+                        path, f, bind);
+}
+
+std::unique_ptr<Graph> loadGraphFile(const std::string &path,
+                                     const SizeBinding &sizes) {
+  SizeBinder fixed;
+  if (!sizes.empty()) fixed = [&sizes](const GraphSignature &) { return sizes; };
+  return loadGraphFile(path, fixed);
 }
 
 GraphSignature graphFileSignature(const std::string &path) {

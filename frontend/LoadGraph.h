@@ -24,6 +24,11 @@ std::unique_ptr<Graph> parseGraphText(const std::string &text,
                                       const std::string &fileName,
                                       GraphFormat format,
                                       const SizeBinding &sizes = {});
+/// The same with the sizes chosen by `bind` from the text's signature,
+/// read in the same parse (ir/SizeVars.h).
+std::unique_ptr<Graph> parseGraphText(const std::string &text,
+                                      const std::string &fileName,
+                                      GraphFormat format, const SizeBinder &bind);
 
 /// The declared input shapes of graph text, with their size variables.
 GraphSignature graphTextSignature(const std::string &text,
@@ -35,6 +40,8 @@ GraphSignature graphTextSignature(const std::string &text,
 /// graph may have at most defaultMaxNodes() nodes (GRADC_MAX_NODES).
 std::unique_ptr<Graph> loadGraphFile(const std::string &path,
                                      const SizeBinding &sizes = {});
+/// The same with the sizes chosen by `bind` from the file's signature.
+std::unique_ptr<Graph> loadGraphFile(const std::string &path, const SizeBinder &bind);
 
 /// The declared input shapes of a graph file, with their size variables
 /// (ir/SizeVars.h); bind them, then load the file with the binding.

@@ -67,6 +67,16 @@ std::pair<std::string, int64_t> parseSizeAssignment(const std::string &text) {
   return {name, v};
 }
 
+SizeBinding parseSizeAssignments(const std::vector<std::string> &items) {
+  SizeBinding sizes;
+  for (const std::string &item : items) {
+    auto [name, value] = parseSizeAssignment(item);
+    if (!sizes.emplace(name, value).second)
+      throw Error("--size gives '" + name + "' twice");
+  }
+  return sizes;
+}
+
 namespace {
 
 /// Where a binding came from, for messages.
@@ -74,8 +84,6 @@ struct Source {
   int64_t value;
   std::string from; ///< "--size B=64" or "input 'x' (dim 0)".
 };
-
-std::string shapeText(const Shape &s) { return shapeToString(s); }
 
 } // namespace
 
@@ -107,14 +115,14 @@ SizeBinding bindSizes(const GraphSignature &sig, const SizeBinding &explicitSize
     const Shape &shape = it->second;
     const std::string declared = sig.shapeOf(in.input);
     if (shape.size() != in.dims.size())
-      throw Error("input '" + in.input + "' has shape " + shapeText(shape) +
+      throw Error("input '" + in.input + "' has shape " + shapeToString(shape) +
                   ", but the graph declares " + declared + " (rank " +
                   std::to_string(in.dims.size()) + ")");
     for (size_t k = 0; k < in.dims.size(); ++k) {
       const SymDim &d = in.dims[k];
       if (!d.symbolic()) {
         if (d.value >= 0 && shape[k] != d.value)
-          throw Error("input '" + in.input + "' has shape " + shapeText(shape) +
+          throw Error("input '" + in.input + "' has shape " + shapeToString(shape) +
                       ", but the graph declares " + declared + ": dimension " +
                       std::to_string(k) + " must be " + std::to_string(d.value));
         continue;

@@ -18,6 +18,7 @@
 #include "ir/Types.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -58,12 +59,22 @@ struct GraphSignature {
   std::string shapeOf(const std::string &input) const;
 };
 
+/// Chooses the sizes of a graph file from its signature. A frontend calls it
+/// once, after reading the input declarations and before building
+/// anything, so that a file is parsed once whether or not it has size
+/// variables (a null binder binds nothing).
+using SizeBinder = std::function<SizeBinding(const GraphSignature &)>;
+
 /// True when `name` can name a size variable: a C-style identifier.
 bool isSizeVariableName(const std::string &name);
 
 /// Parses one `NAME=VALUE` assignment (the argument of `--size`). Throws
 /// gradc::Error for a malformed one or a negative value.
 std::pair<std::string, int64_t> parseSizeAssignment(const std::string &text);
+
+/// Parses `NAME=VALUE` assignments (parseSizeAssignment) into a binding.
+/// Throws gradc::Error for a name given twice, as for a malformed one.
+SizeBinding parseSizeAssignments(const std::vector<std::string> &items);
 
 /// Binds every size variable of `sig`. `explicitSizes` come first (names
 /// that the graph does not declare are an error); then each supplied tensor

@@ -227,8 +227,8 @@ GRADC_API const char *gradc_family_size_name(const gradc_family *family,
                                              size_t i);
 /** The graph for the sizes that the shapes of the inputs the caller will
  *  pass bind: n inputs, names[i] with rank ranks[i] and extents shapes[i].
- *  sizes ("B=64,T=32", or NULL) binds sizes explicitly. Two values for one
- *  size, a negative size, a shape that does not fit its declaration, a size
+ *  sizes ("B=64,T=32", or NULL) binds sizes explicitly. A name given twice
+ *  there, two values for one size, a negative size, a shape that does not fit its declaration, a size
  *  left unbound, or buffers past the memory cap are GRADC_ERROR, before any
  *  compile. The graph is compiled on the first request for its sizes and
  *  the same handle is returned after; it belongs to the family (do not
