@@ -107,27 +107,25 @@ private:
   BufferRef placeRef(const Place &p, DType t) const {
     BufferRef b;
     b.elemType = dtypeCppName(t);
+    b.key = p.str(); // one spelling per buffer: ws+OFF, ctx+OFF, out#K, grad#J
     switch (p.kind) {
     case Place::Workspace:
-      b.key = "ws+" + std::to_string(p.offset);
       b.arg = "ws + " + std::to_string(p.offset) + "ULL";
       b.aligned = true;
       break;
     case Place::Context:
-      b.key = "ctx+" + std::to_string(p.offset);
       b.arg = "ctx + " + std::to_string(p.offset) + "ULL";
       b.aligned = true;
       break;
     case Place::Output:
-      b.key = "out#" + std::to_string(p.index);
       b.arg = "out[" + std::to_string(p.index) + "]";
       break;
     case Place::Grad:
-      b.key = "grad#" + std::to_string(p.index);
       b.arg = "grads ? grads[" + std::to_string(p.index) + "] : nullptr";
       b.nullable = true;
       break;
-    default:
+    case Place::None:
+    case Place::Reg:
       throw InternalError("codegen", "a register value has no buffer");
     }
     return b;
