@@ -193,8 +193,9 @@ TEST(CompiledGraph, BlasIsLoadedOnlyForMatrixProducts) {
   EXPECT_TRUE(blasLoaded());
   // OpenBLAS's idle workers sleep after 2^18 cycles, not 2^28, so that they
   // leave the cores to gradc's pool between GEMMs; a value set already wins.
-  if (!timeoutBefore)
+  if (!timeoutBefore) {
     EXPECT_STREQ(std::getenv("OPENBLAS_THREAD_TIMEOUT"), "18");
+  }
   Session s(*mm);
   s.runFused({{"out"}}, false);
   // d(sum(a @ c))/da[i][k] = sum_j c[k][j].
