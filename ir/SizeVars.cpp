@@ -79,6 +79,13 @@ SizeBinding parseSizeAssignments(const std::vector<std::string> &items) {
 
 namespace {
 
+/// "B, T": names for messages.
+std::string commaList(const std::vector<std::string> &names) {
+  std::string s;
+  for (const std::string &n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
 /// Where a binding came from, for messages.
 struct Source {
   int64_t value;
@@ -96,14 +103,8 @@ SizeBinding bindSizes(const GraphSignature &sig, const SizeBinding &explicitSize
     for (const std::string &n : names) declared |= n == kv.first;
     if (!declared)
       throw Error("--size " + kv.first + "=" + std::to_string(kv.second) +
-                  ": the graph has no size variable '" + kv.first + "'" +
-                  (names.empty() ? std::string(" (it has none)")
-                                 : " (it has: " + [&] {
-                                     std::string s;
-                                     for (const std::string &n : names)
-                                       s += (s.empty() ? "" : ", ") + n;
-                                     return s;
-                                   }() + ")"));
+                  ": the graph has no size variable '" + kv.first + "' (it has" +
+                  (names.empty() ? " none" : ": " + commaList(names)) + ")");
     if (kv.second < 0)
       throw Error("size '" + kv.first + "' must not be negative, got " +
                   std::to_string(kv.second));
