@@ -2,6 +2,7 @@
 #include "runtime/Blas.h"
 
 #include "ir/Error.h"
+#include "runtime/ThreadPool.h"
 
 #include <dlfcn.h>
 
@@ -69,8 +70,13 @@ bool tryLoad(Library &lib) {
     lib.dgemm = dgemm;
     lib.setThreads =
         reinterpret_cast<SetThreads>(dlsym(handle, "openblas_set_num_threads"));
-    if (lib.setThreads && lib.pendingThreads > 0)
-      lib.setThreads(lib.pendingThreads);
+    // Unless setBlasThreads() said otherwise, BLAS gets as many threads as
+    // gradc's own pool (GRADC_NUM_THREADS or the cores): left alone, OpenBLAS
+    // takes every core, and under GRADC_NUM_THREADS=1 its second worker spun
+    // in sched_yield beside the single-threaded kernels (a quarter of the
+    // GPT step's CPU time went to it).
+    if (lib.setThreads)
+      lib.setThreads(lib.pendingThreads > 0 ? lib.pendingThreads : numThreads());
     lib.loaded.store(true, std::memory_order_release);
     return true;
   }
