@@ -46,6 +46,11 @@ public:
     --depth_;
     line("}" + after);
   }
+  /// Indents what follows one level without a brace: the body of a
+  /// brace-less `for` or `if` written on lines of its own. dedent() ends it.
+  void indent() { ++depth_; }
+  /// Ends what indent() began.
+  void dedent() { --depth_; }
   /// Writes an empty line (no indentation: no trailing spaces).
   void blank() { out_ += "\n"; }
   /// Writes one line a level less deep than the current scope: an access

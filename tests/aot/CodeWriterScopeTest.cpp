@@ -62,3 +62,13 @@ TEST(CodeWriterScope, LinesKeepTheirOwnRelativeIndentation) {
   w.close();
   EXPECT_EQ(w.str(), "{\n  if (a) {\n    b();\n  }\n}\n");
 }
+
+TEST(CodeWriterScope, IndentWithoutBraceForABracelessBody) {
+  CodeWriter w;
+  w.line("for (long long o = 0; o < 2LL; ++o)");
+  w.indent();
+  w.line("y[o] = 0;");
+  w.dedent();
+  w.line("done();");
+  EXPECT_EQ(w.str(), "for (long long o = 0; o < 2LL; ++o)\n  y[o] = 0;\ndone();\n");
+}
