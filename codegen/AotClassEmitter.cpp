@@ -604,7 +604,6 @@ std::string ClassEmitter::run() {
   return w.str();
 }
 
-/// The C layer: argument list comment, macros and prototypes.
 } // namespace
 
 std::string emitAotClass(const ModuleInfo &info, const HeaderOptions &options,
