@@ -29,6 +29,8 @@ struct Library {
   Dgemm dgemm = nullptr;
   SetThreads setThreads = nullptr; ///< Optional (OpenBLAS only).
   int pendingThreads = 0;          ///< setBlasThreads() before the load.
+  /// The count BLAS was given (0 until loaded); blasSerialEnd() restores it.
+  std::atomic<int> threads{0};
 };
 
 Library &library() {
@@ -75,8 +77,11 @@ bool tryLoad(Library &lib) {
     // takes every core, and under GRADC_NUM_THREADS=1 its second worker spun
     // in sched_yield beside the single-threaded kernels (a quarter of the
     // GPT step's CPU time went to it).
-    if (lib.setThreads)
-      lib.setThreads(lib.pendingThreads > 0 ? lib.pendingThreads : numThreads());
+    if (lib.setThreads) {
+      int n = lib.pendingThreads > 0 ? lib.pendingThreads : numThreads();
+      lib.setThreads(n);
+      lib.threads.store(n, std::memory_order_relaxed);
+    }
     lib.loaded.store(true, std::memory_order_release);
     return true;
   }
@@ -117,8 +122,24 @@ void setBlasThreads(int n) {
   Library &lib = library();
   std::lock_guard<std::mutex> lock(lib.mutex);
   lib.pendingThreads = n < 1 ? 1 : n;
-  if (lib.loaded.load(std::memory_order_relaxed) && lib.setThreads)
+  if (lib.loaded.load(std::memory_order_relaxed) && lib.setThreads) {
     lib.setThreads(lib.pendingThreads);
+    lib.threads.store(lib.pendingThreads, std::memory_order_relaxed);
+  }
+}
+
+void blasSerialBegin() {
+  Library &lib = library();
+  if (lib.loaded.load(std::memory_order_acquire) && lib.setThreads &&
+      lib.threads.load(std::memory_order_relaxed) > 1)
+    lib.setThreads(1);
+}
+
+void blasSerialEnd() {
+  Library &lib = library();
+  int n = lib.threads.load(std::memory_order_relaxed);
+  if (lib.loaded.load(std::memory_order_acquire) && lib.setThreads && n > 1)
+    lib.setThreads(n);
 }
 
 bool blasLoaded() { return library().loaded.load(std::memory_order_acquire); }

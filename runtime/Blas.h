@@ -26,6 +26,18 @@ void setBlasThreads(int n);
 /// Whether loadBlas() has succeeded in this process.
 bool blasLoaded();
 
+/// While gradc's thread pool runs a job on several threads, BLAS calls made
+/// inside its blocks stay on their calling thread: OpenBLAS would otherwise
+/// split each GEMM over its own threads too, and the two pools oversubscribe
+/// the cores (a ResNet-style convolution took 1.4x longer on two threads).
+/// OpenBLAS has no per-call thread count, so this sets its global count to
+/// one until blasSerialEnd() restores it (a few ns each; nothing if BLAS is
+/// not loaded or already on one thread). Not nested: the pool runs one job
+/// at a time.
+void blasSerialBegin();
+/// Ends blasSerialBegin(): BLAS gets its thread count back.
+void blasSerialEnd();
+
 } // namespace gradc
 
 extern "C" {

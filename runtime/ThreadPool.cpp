@@ -85,6 +85,9 @@ public:
       fn(args, 0, blocks);
       return;
     }
+    // GEMMs inside the blocks stay on their thread while the job runs
+    // (runtime/Blas.h): one pool at a time on the cores.
+    blasSerialBegin();
     uint64_t gen = (generation_.load(std::memory_order_relaxed) + 1) & 0xffffffffu;
     Job &job = jobs_[gen & 1];
     job.fn.store(fn, std::memory_order_relaxed);
@@ -106,6 +109,7 @@ public:
       if (spins < 4000) pause();
       else std::this_thread::yield();
     }
+    blasSerialEnd();
     busy_.unlock();
   }
 
