@@ -173,48 +173,104 @@ std::string weightBackward(const Node *n,
 //   dw[group]    += g[n, group] (OG x P) @ col^T (P x K)        (weight)
 //   dcol          = w[group]^T (K x OG) @ g[n, group] (OG x P),
 //   dx[n, group] += col2im(dcol)                                (input)
-// as OpenBLAS GEMM calls. col lives on the stack up to kConvColumnBytes;
-// a larger one (up to kConvHeapColumnBytes) is allocated on the heap, once
-// per range of blocks a thread runs: a few page faults per call cost far
-// less than the direct loops, which took 8-116x oneDNN's time on a
-// ResNet-style 64->64 3x3 layer at 56x56 (docs/performance.md).
+// as BLAS GEMM calls. The columns are built a tile of output rows at a
+// time (tileRows): each GEMM then reads a column matrix that its thread
+// just wrote and that still sits in the core's L2 cache, instead of one of
+// several MiB (a ResNet-style 64->64 3x3 layer at 56x56: 7 MiB per image)
+// written out to L3 and read back. A GEMM over a tile computes the same
+// sums as one over the whole image (the tile splits P, which is not summed
+// over, except in the weight gradient, where the tiles add in a fixed
+// order), so the tiling is the same on any thread count. col lives on the
+// stack up to kConvColumnBytes, else on the heap, allocated once per range
+// of blocks a thread runs.
 
-std::string gemmCall(bool f32, bool ta, bool tb, int64_t m, int64_t nn, int64_t k,
-                     const std::string &a, int64_t lda, const std::string &b,
-                     int64_t ldb, const std::string &beta, const std::string &c,
-                     int64_t ldc) {
+/// "n" as a C++ integer literal: GEMM sizes and leading dimensions.
+std::string dim(int64_t v) { return std::to_string(v); }
+
+std::string gemmCall(bool f32, bool ta, bool tb, const std::string &m,
+                     const std::string &nn, const std::string &k,
+                     const std::string &a, const std::string &lda,
+                     const std::string &b, const std::string &ldb,
+                     const std::string &beta, const std::string &c,
+                     const std::string &ldc) {
   return std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
-         (ta ? "112" : "111") + ", " + (tb ? "112" : "111") + ", " +
-         std::to_string(m) + ", " + std::to_string(nn) + ", " + std::to_string(k) +
-         ", 1, " + a + ", " + std::to_string(lda) + ", " + b + ", " +
-         std::to_string(ldb) + ", " + beta + ", " + c + ", " + std::to_string(ldc) +
-         ");";
+         (ta ? "112" : "111") + ", " + (tb ? "112" : "111") + ", " + m + ", " + nn +
+         ", " + k + ", 1, " + a + ", " + lda + ", " + b + ", " + ldb + ", " + beta +
+         ", " + c + ", " + ldc + ");";
 }
 
+/// Output rows per tile of the column matrix: as many as keep one tile's
+/// column matrix (K rows of rows * OW) within kConvTileBytes, at least one,
+/// then evened out over the tiles that makes.
+int64_t tileRows(const ConvGeometry &g, int64_t elemBytes) {
+  int64_t rowBytes = g.cg() * g.kh * g.kw * g.ow * elemBytes;
+  int64_t rows =
+      std::max<int64_t>(1, kConvTileBytes / std::max<int64_t>(rowBytes, 1));
+  if (rows >= g.oh) return g.oh;
+  int64_t tiles = (g.oh + rows - 1) / rows;
+  return (g.oh + tiles - 1) / tiles;
+}
+
+/// Opens the loop over the tiles of output rows [r0, r1), R rows each (the
+/// last may be shorter), with tp = (r1 - r0) * OW columns in the tile.
+void openTiles(CodeWriter &w, const ConvGeometry &g, int64_t R) {
+  int64_t tiles = (g.oh + R - 1) / R;
+  w.open(loop("t", "0", num(tiles)));
+  w.line("long long r0 = t * " + num(R) + ";");
+  w.line("long long r1 = r0 + " + num(R) + " < " + num(g.oh) + " ? r0 + " + num(R) +
+         " : " + num(g.oh) + ";");
+  w.line("long long tp = (r1 - r0) * " + num(g.ow) + ";");
+}
+
+/// The padded input rows of a tile: output rows [r0, r1) read input rows
+/// r0 * SH - PT + [0, TR), each row W wide plus the padding on both sides
+/// (WP columns).
+int64_t tileInputRows(const ConvGeometry &g, int64_t R) {
+  return (R - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+}
+int64_t paddedWidth(const ConvGeometry &g) { return g.w + g.padLeft + g.padRight; }
+
 /// Loops over the rows (c, kh, kw) of the column matrix and the output rows
-/// oh whose input row is inside; `inside` runs for columns [lo, hi), with
-/// cr the row's offset in col and xi the input offset of column ow.
-void columnLoops(CodeWriter &w, const ConvGeometry &g, const std::string &outside,
-                 const std::string &inside) {
+/// oh of the tile [r0, r1); `body` sees cb (where output row oh starts in
+/// col) and pb (where its tap's padded input row starts in xp, so that
+/// column ow reads xp[pb + ow * SW]). Both have constant trip counts and
+/// no padding checks: the padding is in xp.
+void columnLoops(CodeWriter &w, const ConvGeometry &g, int64_t TR,
+                 const std::string &body) {
+  int64_t WP = paddedWidth(g);
   w.line(loop("c", "0", num(g.cg())));
   w.line(loop("kh", "0", num(g.kh)));
   w.open(loop("kw", "0", num(g.kw)));
-  w.line("long long cr = ((c * " + num(g.kh) + " + kh) * " + num(g.kw) + " + kw) * " +
-         num(g.oh * g.ow) + ";");
-  w.line("long long ci = gi * " + num(g.cg()) + " + c;");
-  columnRange(w, g);
-  w.open(loop("oh", "0", num(g.oh)));
-  w.line("long long ih = oh * " + num(g.sh) + " - " + num(g.padTop) + " + kh * " +
-         num(g.dh) + ";");
-  w.line("bool rowIn = ih >= 0 && ih < " + num(g.h) + ";");
+  w.line("long long cr = ((c * " + num(g.kh) + " + kh) * " + num(g.kw) +
+         " + kw) * tp;");
+  w.open(loop("oh", "r0", "r1"));
+  w.line("long long cb = cr + (oh - r0) * " + num(g.ow) + ";");
+  w.line("long long pb = (c * " + num(TR) + " + (oh - r0) * " + num(g.sh) +
+         " + kh * " + num(g.dh) + ") * " + num(WP) + " + kw * " + num(g.dw) + ";");
+  w.lines(body);
+  w.close();
+  w.close();
+}
+
+/// Loops over the padded input rows r of the tile whose input row ih lies
+/// inside the input (for channel c of group gi); `body` sees xr (where row
+/// ih starts in the input) and pr (where row r starts in xp, after the
+/// left padding).
+void paddedRows(CodeWriter &w, const ConvGeometry &g, int64_t TR,
+                const std::string &outside, const std::string &inside) {
+  int64_t WP = paddedWidth(g);
+  w.line(loop("c", "0", num(g.cg())));
+  w.open(loop("r", "0", num(TR)));
+  w.line("long long ih = r0 * " + num(g.sh) + " - " + num(g.padTop) + " + r;");
+  w.line("long long pr = (c * " + num(TR) + " + r) * " + num(WP) + " + " +
+         num(g.padLeft) + ";");
+  w.open("if (ih < 0 || ih >= " + num(g.h) + ")");
   w.lines(outside);
-  w.line("if (!rowIn) continue;");
-  w.open(loop("ow", "lo", "hi"));
-  w.line("long long xi = ((n * " + num(g.c) + " + ci) * " + num(g.h) + " + ih) * " +
-         num(g.w) + " + ow * " + num(g.sw) + " + off;");
+  w.line("continue;");
+  w.close();
+  w.line("long long xr = ((n * " + num(g.c) + " + gi * " + num(g.cg()) + " + c) * " +
+         num(g.h) + " + ih) * " + num(g.w) + ";");
   w.lines(inside);
-  w.close();
-  w.close();
   w.close();
 }
 
@@ -238,42 +294,60 @@ int64_t weightBlocks(int64_t images, int64_t weightBytes) {
 /// The im2col + GEMM form, parallel over the images of the batch: each
 /// image is independent in the forward and input-gradient convolutions;
 /// the weight gradient sums over images, in fixed blocks (weightBlocks).
-/// The GEMMs of one image of a small layer (LeNet's) are small enough that
-/// OpenBLAS runs each on the calling thread; those of a large layer it
-/// splits over its own threads too, and the two levels then compete
-/// (docs/performance.md, "Convolution candidates").
+/// The GEMMs inside the blocks run on their block's thread: the thread
+/// pool keeps BLAS on one thread while it runs a job on several
+/// (runtime/Blas.h), so the two pools do not compete for the cores.
 std::string gemmForm(const Node *n, const ConvGeometry &g,
                      const std::function<ValueRef(const Node *)> &vo) {
   bool f32 = n->type.dtype == DType::F32;
+  int64_t elem = f32 ? 4 : 8;
   std::string T = dtypeCppName(n->type.dtype);
   std::string cT = "const " + T + " *", mT = T + " *";
   int64_t K = g.cg() * g.kh * g.kw, P = g.oh * g.ow, OG = g.og();
+  int64_t R = tileRows(g, elem), colSize = K * R * g.ow;
+  // xp: the tile's input rows with their padding, so that im2col and
+  // col2im copy whole output rows with constant offsets and trip counts.
+  int64_t TR = tileInputRows(g, R), WP = paddedWidth(g);
+  int64_t padSize = g.cg() * TR * WP;
   std::string id = "conv" + std::to_string(n->id);
-  bool heap = K * P * (f32 ? 4 : 8) > kConvColumnBytes;
-  // The column matrix of the thread running a range of blocks.
+  bool heap = (colSize + padSize) * elem > kConvColumnBytes;
+  // The column matrix of the thread running a range of blocks (calloc, the
+  // allocator the generated code declares; a tile's matrix is small, so
+  // its zeroing costs little).
   auto allocColumn = [&](CodeWriter &w) {
     if (!heap) {
-      w.line(T + " col[" + std::to_string(K * P) + "];");
+      w.line(T + " col[" + dim(colSize) + "];");
+      w.line(T + " xp[" + dim(padSize) + "];");
       return;
     }
-    w.line(T + " *col = (" + T + " *)calloc(" + std::to_string(K * P) +
+    w.line(T + " *col = (" + T + " *)calloc(" + dim(colSize + padSize) +
            "ULL, sizeof(" + T + "));");
     w.line("if (!col) __builtin_trap(); // out of memory");
+    w.line(T + " *xp = col + " + dim(colSize) + ";");
   };
   auto freeColumn = [&](CodeWriter &w) {
     if (heap) w.line("free(col);");
   };
   std::string groups = loop("gi", "0", num(g.groups));
-  // im2col: zeros where the tap reads padding, the input elsewhere.
-  auto im2col = [&](CodeWriter &w, const std::string &x) {
-    columnLoops(w, g,
-                loop("ow", "0", num(g.ow)) +
-                    " if (!rowIn || ow < lo || ow >= hi) col[cr + oh * " +
-                    num(g.ow) + " + ow] = (" + T + ")0;",
-                "col[cr + oh * " + num(g.ow) + " + ow] = " + x + "[xi];");
+  std::string zero = "(" + T + ")0";
+  // im2col of the tile: first the tile's input rows into xp with zeros in
+  // the padding, then each column row is a copy of OW elements of xp.
+  std::string padL = num(g.padLeft), padR = num(g.padRight), Wn = num(g.w);
+  auto im2col = [&](CodeWriter &w) {
+    paddedRows(w, g, TR,
+               loop("i", "-" + padL, Wn + " + " + padR) + " xp[pr + i] = " + zero +
+                   ";",
+               loop("i", "-" + padL, "0") + " xp[pr + i] = " + zero + ";\n" +
+                   loop("i", "0", Wn) + " xp[pr + i] = X[xr + i];\n" +
+                   loop("i", Wn, Wn + " + " + padR) + " xp[pr + i] = " + zero + ";");
+    columnLoops(w, g, TR,
+                loop("ow", "0", num(g.ow)) + " col[cb + ow] = xp[pb + ow * " +
+                    num(g.sw) + "];");
   };
-  std::string wOff = "gi * " + num(OG * K);
-  std::string yOff = "(n * " + num(g.o) + " + gi * " + num(OG) + ") * " + num(P);
+  std::string wOff = "W + gi * " + num(OG * K);
+  // Where the tile's first column sits in image n's rows of group gi.
+  std::string tileOff = "(n * " + num(g.o) + " + gi * " + num(OG) + ") * " + num(P) +
+                        " + r0 * " + num(g.ow);
   std::string out = vo(n).ptr;
   CodeWriter body;
   allocColumn(body);
@@ -283,9 +357,11 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                                           {mT, "Y", out}};
     body.open(loop("n", "b0", "b1"));
     body.open(groups);
-    im2col(body, "X");
-    body.line(gemmCall(f32, false, false, OG, P, K, "W + " + wOff, K, "col", P, "0",
-                       "Y + " + yOff, P));
+    openTiles(body, g, R);
+    im2col(body);
+    body.line(gemmCall(f32, false, false, dim(OG), "tp", dim(K), wOff, dim(K), "col",
+                       "tp", "0", "Y + " + tileOff, dim(P)));
+    body.close();
     body.close();
     if (n->operands.size() == 3) {
       ValueRef b = vo(n->operands[2]);
@@ -303,20 +379,22 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   }
   if (n->op == OpKind::Conv2dWeightBackward) {
     int64_t wsize = n->type.numel();
-    int64_t blocks = weightBlocks(g.n, wsize * (f32 ? 4 : 8));
-    bool heapPart = blocks * wsize * (f32 ? 4 : 8) > kWeightPartialBytes;
-    std::string part = id + "_part", count = std::to_string(blocks * wsize);
+    int64_t blocks = weightBlocks(g.n, wsize * elem);
+    bool heapPart = blocks * wsize * elem > kWeightPartialBytes;
+    std::string part = id + "_part", count = dim(blocks * wsize);
     std::string per = num((g.n + blocks - 1) / blocks);
     body.open(loop("blk", "b0", "b1"));
     body.line(mT + "dw = PART + blk * " + num(wsize) + ";");
-    body.line(loop("i", "0", num(wsize)) + " dw[i] = (" + T + ")0;");
+    body.line(loop("i", "0", num(wsize)) + " dw[i] = " + zero + ";");
     body.line("long long n1 = (blk + 1) * " + per + ";");
     body.line("if (n1 > " + num(g.n) + ") n1 = " + num(g.n) + ";");
     body.open(loop("n", "blk * " + per, "n1"));
     body.open(groups);
-    im2col(body, "X");
-    body.line(gemmCall(f32, false, true, OG, K, P, "G + " + yOff, P, "col", P, "1",
-                       "dw + " + wOff, K));
+    openTiles(body, g, R);
+    im2col(body);
+    body.line(gemmCall(f32, false, true, dim(OG), dim(K), "tp", "G + " + tileOff,
+                       dim(P), "col", "tp", "1", "dw + gi * " + num(OG * K), dim(K)));
+    body.close();
     body.close();
     body.close();
     body.close();
@@ -344,15 +422,25 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
     if (heapPart) w.line("free(" + part + ");");
     return w.str();
   }
-  // Input backward: dcol = w^T g, then scatter-add into dx, image by image.
+  // Input backward: dcol = w^T g, then scatter-add into dx, tile by tile
+  // (in order: neighbouring tiles' taps read the same input rows).
   int64_t image = g.c * g.h * g.w;
   body.open(loop("n", "b0", "b1"));
-  body.line(loop("i", "0", num(image)) + " D[n * " + num(image) + " + i] = (" + T +
-            ")0;");
+  body.line(loop("i", "0", num(image)) + " D[n * " + num(image) + " + i] = " + zero +
+            ";");
   body.open(groups);
-  body.line(gemmCall(f32, true, false, K, P, OG, "W + " + wOff, K, "G + " + yOff, P,
-                     "0", "col", P));
-  columnLoops(body, g, "", "D[xi] += col[cr + oh * " + num(g.ow) + " + ow];");
+  openTiles(body, g, R);
+  body.line(gemmCall(f32, true, false, dim(K), "tp", dim(OG), wOff, dim(K),
+                     "G + " + tileOff, dim(P), "0", "col", "tp"));
+  // col2im: add the column rows into the padded rows xp, then the rows
+  // inside the input into dx (neighbouring tiles share input rows).
+  body.line(loop("i", "0", num(padSize)) + " xp[i] = " + zero + ";");
+  columnLoops(body, g, TR,
+              loop("ow", "0", num(g.ow)) + " xp[pb + ow * " + num(g.sw) +
+                  "] += col[cb + ow];");
+  paddedRows(body, g, TR, "",
+             loop("i", "0", Wn) + " D[xr + i] += xp[pr + i];");
+  body.close();
   body.close();
   body.close();
   freeColumn(body);
@@ -363,14 +451,18 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                         body.str());
 }
 
-/// True when the GEMM form applies: every tensor operand in memory and one
-/// column matrix within kConvHeapColumnBytes.
+/// True when the GEMM form applies: every tensor operand in memory and the
+/// column matrix and padded input rows of one tile within
+/// kConvHeapColumnBytes.
 bool gemmFits(const Node *n, const ConvGeometry &g,
               const std::function<ValueRef(const Node *)> &vo) {
   for (size_t i = 0; i < 2; ++i)
     if (vo(n->operands[i]).isSplat()) return false;
-  int64_t bytes = g.cg() * g.kh * g.kw * g.oh * g.ow *
-                  (n->type.dtype == DType::F32 ? 4 : 8);
+  int64_t elem = n->type.dtype == DType::F32 ? 4 : 8;
+  int64_t R = tileRows(g, elem);
+  int64_t bytes = (g.cg() * g.kh * g.kw * R * g.ow +
+                   g.cg() * tileInputRows(g, R) * paddedWidth(g)) *
+                  elem;
   return bytes > 0 && bytes <= kConvHeapColumnBytes;
 }
 

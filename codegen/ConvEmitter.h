@@ -5,7 +5,9 @@
 // whose innermost loop runs along an output row with the padding handled
 // by computing, once per kernel tap, the range of output columns that read
 // inside the input, so no element outside a buffer is ever touched and the
-// inner loop has no branch.
+// inner loop has no branch; and, where it applies (nearly always), the
+// im2col + GEMM form: column matrices built a tile of output rows at a time
+// from padded copies of the tile's input rows, and BLAS GEMMs on them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_CODEGEN_CONVEMITTER_H
@@ -23,7 +25,7 @@ namespace gradc {
 /// its buffer; `valueOf` tells how each operand and the result are read
 /// and written.
 /// Sets `callsBlas` when the code calls CBLAS (the im2col + GEMM form, used
-/// when one image's column matrix is within kConvHeapColumnBytes).
+/// when one tile's column matrix is within kConvHeapColumnBytes).
 std::string convolutionCode(const Node *n,
                             const std::function<ValueRef(const Node *)> &valueOf,
                             bool &callsBlas);
@@ -35,6 +37,11 @@ inline constexpr int64_t kConvColumnBytes = 128 * 1024;
 /// The largest column matrix the GEMM form allocates (per thread); larger
 /// convolutions, and those with a splat operand, use the direct loop nests.
 inline constexpr int64_t kConvHeapColumnBytes = 64 * 1024 * 1024;
+
+/// The GEMM form builds the column matrix a tile of whole output rows at a
+/// time, the tile's matrix within this bound (one output row at least), so
+/// it stays in the core's L2 cache between im2col and the GEMM.
+inline constexpr int64_t kConvTileBytes = 512 * 1024;
 
 } // namespace gradc
 
