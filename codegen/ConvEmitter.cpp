@@ -244,14 +244,20 @@ std::string rowLoop(const std::string &v, const std::string &from, int64_t n,
   return head + loop(v, from, to);
 }
 
+/// Whether the convolution has no padding: im2col then reads the input
+/// and col2im adds into dx in place, without the padded copy xp.
+bool unpadded(const ConvGeometry &g) {
+  return g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0;
+}
+
 /// Loops over the rows (c, kh, kw) of the column matrix and the output rows
 /// oh of the tile [r0, r1); `body` sees cb (where output row oh starts in
-/// col) and pb (where its tap's padded input row starts in xp, so that
-/// column ow reads xp[pb + ow * SW]). Both have constant trip counts and
-/// no padding checks: the padding is in xp.
+/// col) and pb (where its tap's input row starts, so that column ow reads
+/// element pb + ow * SW: of xp, or of the input itself when unpadded).
+/// Both have constant trip counts and no padding checks: the padding is in
+/// xp.
 void columnLoops(CodeWriter &w, const ConvGeometry &g, int64_t TR,
                  const std::string &body) {
-  int64_t WP = paddedWidth(g);
   w.line(loop("c", "0", num(g.cg())));
   w.line(loop("kh", "0", num(g.kh)));
   w.open(loop("kw", "0", num(g.kw)));
@@ -259,8 +265,14 @@ void columnLoops(CodeWriter &w, const ConvGeometry &g, int64_t TR,
          " + kw) * tp;");
   w.open(loop("oh", "r0", "r1"));
   w.line("long long cb = cr + (oh - r0) * " + num(g.ow) + ";");
-  w.line("long long pb = (c * " + num(TR) + " + (oh - r0) * " + num(g.sh) +
-         " + kh * " + num(g.dh) + ") * " + num(WP) + " + kw * " + num(g.dw) + ";");
+  std::string row = "oh * " + num(g.sh) + " + kh * " + num(g.dh);
+  if (unpadded(g))
+    w.line("long long pb = ((n * " + num(g.c) + " + gi * " + num(g.cg()) +
+           " + c) * " + num(g.h) + " + " + row + ") * " + num(g.w) + " + kw * " +
+           num(g.dw) + ";");
+  else
+    w.line("long long pb = (c * " + num(TR) + " + " + row + " - r0 * " + num(g.sh) +
+           ") * " + num(paddedWidth(g)) + " + kw * " + num(g.dw) + ";");
   w.lines(body);
   w.close();
   w.close();
@@ -322,7 +334,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   // xp: the tile's input rows with their padding, so that im2col and
   // col2im copy whole output rows with constant offsets and trip counts.
   int64_t TR = tileInputRows(g, R), WP = paddedWidth(g);
-  int64_t padSize = g.cg() * TR * WP;
+  int64_t padSize = unpadded(g) ? 0 : g.cg() * TR * WP;
   std::string id = "conv" + std::to_string(n->id);
   bool heap = (colSize + padSize) * elem > kConvColumnBytes;
   // The column matrix of the thread running a range of blocks (calloc, the
@@ -331,13 +343,13 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   auto allocColumn = [&](CodeWriter &w) {
     if (!heap) {
       w.line(T + " col[" + dim(colSize) + "];");
-      w.line(T + " xp[" + dim(padSize) + "];");
+      if (padSize) w.line(T + " xp[" + dim(padSize) + "];");
       return;
     }
     w.line(T + " *col = (" + T + " *)calloc(" + dim(colSize + padSize) +
            "ULL, sizeof(" + T + "));");
     w.line("if (!col) __builtin_trap(); // out of memory");
-    w.line(T + " *xp = col + " + dim(colSize) + ";");
+    if (padSize) w.line(T + " *xp = col + " + dim(colSize) + ";");
   };
   auto freeColumn = [&](CodeWriter &w) {
     if (heap) w.line("free(col);");
@@ -348,6 +360,12 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   // the padding, then each column row is a copy of OW elements of xp.
   std::string padL = num(g.padLeft), padR = num(g.padRight), Wn = num(g.w);
   auto im2col = [&](CodeWriter &w) {
+    if (unpadded(g)) {
+      columnLoops(w, g, TR,
+                  rowLoop("ow", "0", g.ow, num(g.ow)) + " col[cb + ow] = X[pb + ow * " +
+                      num(g.sw) + "];");
+      return;
+    }
     paddedRows(w, g, TR,
                rowLoop("i", "-" + padL, WP, Wn + " + " + padR) + " xp[pr + i] = " +
                    zero + ";",
@@ -370,24 +388,33 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
     std::vector<BlockPointer> pointers = {{cT, "X", vo(n->operands[0]).ptr},
                                           {cT, "W", vo(n->operands[1]).ptr},
                                           {mT, "Y", out}};
-    body.open(loop("n", "b0", "b1"));
-    body.open(groups);
-    openTiles(body, g, R);
-    im2col(body);
-    body.line(gemmCall(f32, false, false, dim(OG), "tp", dim(K), wOff, dim(K), "col",
-                       "tp", "0", "Y + " + tileOff, dim(P)));
-    body.close();
-    body.close();
+    // The bias fills the tile's rows of y first and the GEMM adds to it
+    // (beta 1): one pass over y fewer than adding the bias afterwards.
+    std::string beta = "0";
+    ValueRef b;
     if (n->operands.size() == 3) {
-      ValueRef b = vo(n->operands[2]);
+      b = vo(n->operands[2]);
       if (!b.isSplat()) {
         pointers.push_back({cT, "B", b.ptr});
         b.ptr = "B";
       }
-      body.line(loop("o", "0", num(g.o)));
-      body.line(loop("i", "0", num(P)) + " Y[(n * " + num(g.o) + " + o) * " + num(P) +
-                " + i] += " + at(b, "o") + ";");
+      beta = "1";
     }
+    body.open(loop("n", "b0", "b1"));
+    body.open(groups);
+    openTiles(body, g, R);
+    if (beta == "1") {
+      body.open(loop("o", "0", num(OG)));
+      body.line(T + " bo = " + at(b, "gi * " + num(OG) + " + o") + ";");
+      body.line(mT + "yr = Y + " + tileOff + " + o * " + num(P) + ";");
+      body.line(loop("i", "0", "tp") + " yr[i] = bo;");
+      body.close();
+    }
+    im2col(body);
+    body.line(gemmCall(f32, false, false, dim(OG), "tp", dim(K), wOff, dim(K), "col",
+                       "tp", beta, "Y + " + tileOff, dim(P)));
+    body.close();
+    body.close();
     body.close();
     freeColumn(body);
     return parallelBlocks(id, g.n, pointers, body.str());
@@ -448,13 +475,20 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   body.line(gemmCall(f32, true, false, dim(K), "tp", dim(OG), wOff, dim(K),
                      "G + " + tileOff, dim(P), "0", "col", "tp"));
   // col2im: add the column rows into the padded rows xp, then the rows
-  // inside the input into dx (neighbouring tiles share input rows).
-  body.line(loop("i", "0", num(padSize)) + " xp[i] = " + zero + ";");
-  columnLoops(body, g, TR,
-              rowLoop("ow", "0", g.ow, num(g.ow)) + " xp[pb + ow * " + num(g.sw) +
-                  "] += col[cb + ow];");
-  paddedRows(body, g, TR, "",
-             rowLoop("i", "0", g.w, Wn) + " D[xr + i] += xp[pr + i];");
+  // inside the input into dx (neighbouring tiles share input rows); into
+  // dx directly when there is no padding.
+  if (unpadded(g)) {
+    columnLoops(body, g, TR,
+                rowLoop("ow", "0", g.ow, num(g.ow)) + " D[pb + ow * " + num(g.sw) +
+                    "] += col[cb + ow];");
+  } else {
+    body.line(loop("i", "0", num(padSize)) + " xp[i] = " + zero + ";");
+    columnLoops(body, g, TR,
+                rowLoop("ow", "0", g.ow, num(g.ow)) + " xp[pb + ow * " + num(g.sw) +
+                    "] += col[cb + ow];");
+    paddedRows(body, g, TR, "",
+               rowLoop("i", "0", g.w, Wn) + " D[xr + i] += xp[pr + i];");
+  }
   body.close();
   body.close();
   body.close();
