@@ -233,11 +233,15 @@ int64_t paddedWidth(const ConvGeometry &g) { return g.w + g.padLeft + g.padRight
 /// Row copies of at most this many elements are unrolled in full (rowLoop).
 constexpr int64_t kUnrollRow = 16;
 
-/// `loop(v, 0, n)` over one row of n elements (a constant), fully unrolled
-/// when n <= kUnrollRow: gradc compiles at -O1, where a loop of a few
-/// dozen iterations stays a loop with a scalar remainder (the col2im of
+/// `loop(v, from, to)` over one row of n elements (a constant), fully
+/// unrolled when n <= kUnrollRow: gradc compiles at -O1, where a loop of a
+/// few iterations stays a loop with a scalar remainder (the col2im of
 /// LeNet's conv2, rows of 10, took 8.5 us per image), whereas unrolled the
 /// SLP vectorizer turns it into a few vector operations (1.6 us, as -O2).
+/// Longer rows stay loops: unrolled, col2im's adds of rows shifted by one
+/// element into the same row stall on store forwarding (rows of 56: 20x
+/// slower in a micro-benchmark), and even plain copies of 56 made the
+/// ResNet-style layer's forward slower (1.4x -> 1.6x oneDNN).
 std::string rowLoop(const std::string &v, const std::string &from, int64_t n,
                     const std::string &to) {
   std::string head = n <= kUnrollRow ? "#pragma clang loop unroll(full)\n" : "";
