@@ -7,7 +7,9 @@
 // are combined in block order, and with one thread (or while the pool is
 // busy with another caller) the blocks simply run in order on the caller.
 //
-// The same setting bounds the threads OpenBLAS uses for GEMM calls.
+// The same setting bounds the threads OpenBLAS uses for GEMM calls; while
+// the pool runs a job on several threads, GEMMs called from its blocks run
+// on their calling thread (runtime/Blas.h, blasSerialBegin).
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_RUNTIME_THREADPOOL_H
