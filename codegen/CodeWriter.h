@@ -19,10 +19,13 @@ public:
   /// `indent`: spaces before the outermost lines.
   explicit CodeWriter(int indent = 0) : base_(indent) {}
 
-  /// Writes one line (without its newline) at the current depth.
+  /// Writes one line (without its newline) at the current depth; an empty
+  /// line gets no indentation (no trailing blanks in the output).
   void line(const std::string &text) {
-    out_ += pad() + text + "\n";
+    out_ += (text.empty() ? "" : pad()) + text + "\n";
   }
+  /// Writes an empty line.
+  void blank() { out_ += "\n"; }
   /// Writes every line of `block` (lines separated by '\n', a trailing
   /// newline optional) at the current depth.
   void lines(const std::string &block) {
@@ -40,11 +43,41 @@ public:
     line(header.empty() ? "{" : header + " {");
     ++depth_;
   }
-  /// Closes the innermost scope.
-  void close() {
-    --depth_;
-    line("}");
+  /// Opens a scope whose first line is `text` exactly: a line that ends
+  /// in its own "{" or holds the brace and a first statement
+  /// ("{ const float r = x;"), so the line breaks stay where they were.
+  void openLine(const std::string &text) {
+    line(text);
+    ++depth_;
   }
+  /// Closes the innermost scope; `trailer` follows the brace on its line
+  /// (" while (c);", or a statement's end kept on the closing line).
+  void close(const std::string &trailer = "") {
+    --depth_;
+    line("}" + trailer);
+  }
+  /// Closes the innermost scope and opens its sibling on the same line:
+  /// "} " + `header` + " {" (reopen("else") writes "} else {").
+  void reopen(const std::string &header) {
+    --depth_;
+    line("} " + header + " {");
+    ++depth_;
+  }
+  /// Open scopes (0 once every open has its close).
+  int depth() const { return depth_; }
+  /// RAII scope: opens with `header` (as open()) on construction and
+  /// closes on destruction, so a nest's braces cannot go unbalanced.
+  class Scope {
+  public:
+    Scope(CodeWriter &w, const std::string &header = "") : w_(w) { w_.open(header); }
+    ~Scope() { w_.close(); }
+    Scope(const Scope &) = delete;
+    Scope &operator=(const Scope &) = delete;
+
+  private:
+    CodeWriter &w_;
+  };
+
   /// The text written so far.
   const std::string &str() const { return out_; }
 
