@@ -13,11 +13,19 @@
 
 namespace gradc {
 
+/// Indentation per scope of the code in a kernel function (loop nests,
+/// reductions, the kernel's own braces): none. The scopes are still the
+/// writer's; the text stays as compact as it always was, and with it the
+/// compile cache's keys and the sizes UnitSplit balances a unit's parts by.
+/// (An op's own statements inside a kernel keep OpEmitter's two spaces.)
+constexpr int kKernelStep = 0;
+
 /// Accumulates C++ source, indenting each line by the open scopes.
 class CodeWriter {
 public:
-  /// `indent`: spaces before the outermost lines.
-  explicit CodeWriter(int indent = 0) : base_(indent) {}
+  /// `indent`: spaces before the outermost lines; `step`: spaces per open
+  /// scope (kKernelStep for kernel code).
+  explicit CodeWriter(int indent = 0, int step = 2) : base_(indent), step_(step) {}
 
   /// Writes one line (without its newline) at the current depth; an empty
   /// line gets no indentation (no trailing blanks in the output).
@@ -82,10 +90,11 @@ public:
   const std::string &str() const { return out_; }
 
 private:
-  std::string pad() const { return std::string(base_ + 2 * depth_, ' '); }
+  std::string pad() const { return std::string(base_ + step_ * depth_, ' '); }
 
   std::string out_;
   int base_;
+  int step_;
   int depth_ = 0;
 };
 
