@@ -1,6 +1,7 @@
 //===- codegen/FusedEmitter.cpp - Kernels and entry points ----------------===//
 #include "codegen/FusedEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 #include "codegen/LoopEmitter.h"
 #include "codegen/Mangle.h"
@@ -219,22 +220,22 @@ private:
   /// Copies of a GEMM's or opaque op's result to its extra places.
   std::string extraCopies(const EntryPlan &e, const Node *n, KernelParams &params,
                           bool &usesFlags) const {
-    std::string s;
+    CodeWriter w(0, kKernelStep);
     const ValuePlace &vp = e.places.at(n);
-    if (vp.extras.empty()) return s;
+    if (vp.extras.empty()) return w.str();
     std::string src = params.use(placeRef(vp.home, n->type.dtype));
     for (const Place &p : vp.extras) {
       std::string dst = params.use(placeRef(p, n->type.dtype), true);
       std::string loop = "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) ";
       if (p.kind == Place::Grad) {
         usesFlags = true;
-        s += "if (" + dst + ") { if (flags & 1ULL) { " + loop + dst + "[i] += " +
-             src + "[i]; } else { " + loop + dst + "[i] = " + src + "[i]; } }\n";
+        w.line("if (" + dst + ") { if (flags & 1ULL) { " + loop + dst + "[i] += " + src +
+               "[i]; } else { " + loop + dst + "[i] = " + src + "[i]; } }");
       } else {
-        s += loop + dst + "[i] = " + src + "[i];\n";
+        w.line(loop + dst + "[i] = " + src + "[i];");
       }
     }
-    return s;
+    return w.str();
   }
 
   std::string gemm(const EntryPlan &e, const KernelPlan &k, KernelParams &params,
@@ -296,13 +297,7 @@ private:
       return x.empty() ? std::string("0") : x;
     };
     std::vector<std::string> vars;
-    std::string open, close;
-    for (size_t d = 0; d < batch.size(); ++d) {
-      vars.push_back("q" + std::to_string(d));
-      open += "for (long long " + vars.back() + " = 0; " + vars.back() + " < " +
-              num(batch[d]) + "; ++" + vars.back() + ") {\n";
-      close += "}\n";
-    }
+    for (size_t d = 0; d < batch.size(); ++d) vars.push_back("q" + std::to_string(d));
     std::string call = std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
                        (op[0].trans ? "112" : "111") + ", " + (op[1].trans ? "112" : "111") +
                        ", " + std::to_string(M) + ", " + std::to_string(N) + ", " +
@@ -312,10 +307,15 @@ private:
                        batchOffset(bb, vars) + ") * " + num(K * N) + ", " +
                        std::to_string(op[1].ld) + ", " + beta + ", " + c + " + (" +
                        batchOffset(batch, vars) + ") * " + num(M * N) + ", " +
-                       std::to_string(N) + ");\n";
-    std::string s = open + call + close;
-    if (toGrad) s = "if (" + c + ") {\n" + s + "}\n";
-    return s;
+                       std::to_string(N) + ");";
+    CodeWriter w(0, kKernelStep);
+    if (toGrad) w.open("if (" + c + ")"); // a null gradient is not wanted
+    for (size_t d = 0; d < batch.size(); ++d)
+      w.open("for (long long " + vars[d] + " = 0; " + vars[d] + " < " + num(batch[d]) +
+             "; ++" + vars[d] + ")");
+    w.line(call);
+    while (w.depth() > 0) w.close();
+    return w.str();
   }
 
   std::string opaque(const EntryPlan &e, const KernelPlan &k, KernelParams &params,
@@ -351,8 +351,8 @@ private:
   }
 
   /// Defines kernel k's function (unless an identical one exists) and
-  /// returns the statement calling it.
-  std::string kernel(const EntryPlan &e, const KernelPlan &k) {
+  /// writes the statement calling it to the entry point `w`.
+  void kernel(CodeWriter &w, const EntryPlan &e, const KernelPlan &k) {
     KernelParams params;
     std::string helpers, body;
     bool usesFlags = false;
@@ -373,18 +373,11 @@ private:
     }
     // Alignment helps vector loops; tiny loops do not need the lines.
     bool tiny = k.kind == KernelPlan::Loop && numElements(k.domain) <= kInlineMax;
-    std::string align;
-    for (const auto &p : params.params())
-      if (p.ref.aligned && !tiny)
-        align += p.name + " = (" + (p.written ? "" : "const ") + p.ref.elemType +
-                 " *)__builtin_assume_aligned(" + p.name + ", 64);\n";
-    std::string desc = "// kernel " + std::to_string(k.id) + ": " +
-                       (k.kind == KernelPlan::Gemm ? "gemm" : k.kind == KernelPlan::Opaque
-                                                                 ? std::string(k.head->info().name)
-                                                                 : "loop") +
-                       " over " + shapeToString(k.domain.empty() && k.head ? k.head->type.shape
-                                                                            : k.domain) +
-                       ", " + std::to_string(k.loop.size() + (k.head ? 1 : 0)) + " node(s)\n";
+    CodeWriter fw(0, kKernelStep);
+    std::string signature = params.signature(usesFlags);
+    // A kernel with checks records a failure in the entry point's status.
+    if (usesStatus)
+      signature += std::string(signature.empty() ? "" : ", ") + "unsigned long long *st";
     bool small = tiny && e.kernels.size() <= kInlineKernelsMax;
     // Small loops inline into their entry point; every other kernel is kept
     // out of line, so that compile time grows linearly with the graph (see
@@ -393,12 +386,22 @@ private:
     // off the fused one's critical path.
     const char *attrs = small ? "inline __attribute__((always_inline)) "
                               : "__attribute__((noinline)) ";
-    std::string signature = params.signature(usesFlags);
-    // A kernel with checks records a failure in the entry point's status.
-    if (usesStatus)
-      signature += std::string(signature.empty() ? "" : ", ") + "unsigned long long *st";
-    std::string fn = std::string(attrs) + "void " + name + "(" + signature + ") {\n" +
-                     align + body + "}\n\n";
+    fw.open(std::string(attrs) + "void " + name + "(" + signature + ")");
+    for (const auto &p : params.params())
+      if (p.ref.aligned && !tiny)
+        fw.line(p.name + " = (" + (p.written ? "" : "const ") + p.ref.elemType +
+                " *)__builtin_assume_aligned(" + p.name + ", 64);");
+    fw.lines(body);
+    fw.close();
+    fw.blank();
+    std::string fn = fw.str();
+    std::string desc = "// kernel " + std::to_string(k.id) + ": " +
+                       (k.kind == KernelPlan::Gemm ? "gemm" : k.kind == KernelPlan::Opaque
+                                                                 ? std::string(k.head->info().name)
+                                                                 : "loop") +
+                       " over " + shapeToString(k.domain.empty() && k.head ? k.head->type.shape
+                                                                            : k.domain) +
+                       ", " + std::to_string(k.loop.size() + (k.head ? 1 : 0)) + " node(s)\n";
     // Kernels shared by the fused and the split entry points are emitted once
     // in the whole translation unit, and once in each unit that calls them.
     std::string key = helpers + fn.substr(fn.find(name + "(") + name.size());
@@ -418,15 +421,19 @@ private:
     }
     int unit = e.entry == Entry::Fused ? 0 : 1;
     if (unitDefined_[unit].insert(name).second) unitOrder_[unit].push_back(name);
-    if (!usesStatus) return name + "(" + params.arguments(usesFlags) + ");\n";
-    // Nothing after a failed check runs: its results would be unspecified.
     std::string args = params.arguments(usesFlags);
-    return name + "(" + args + (args.empty() ? "" : ", ") + "&st);\n  if (st) return st;\n";
+    if (!usesStatus) {
+      w.line(name + "(" + args + ");");
+      return;
+    }
+    // Nothing after a failed check runs: its results would be unspecified.
+    w.line(name + "(" + args + (args.empty() ? "" : ", ") + "&st);");
+    w.line("if (st) return st;");
   }
 
   // --- Entry points ------------------------------------------------------
-  /// Copies `n` elements of a leaf or stored value into an output or a
-  /// gradient (accumulating as the flags say; skipped if null).
+  /// The statement copying `n` elements of a leaf or stored value into an
+  /// output or a gradient (accumulating as the flags say; skipped if null).
   std::string interfaceCopy(const EntryPlan &e, const Node *root, const Place &dst) const {
     BufferRef src = storage(e, root);
     BufferRef d = placeRef(dst, root->type.dtype);
@@ -438,10 +445,10 @@ private:
       from = "((" + src.arg + ") ? " + from + " : (" + T + ")0)";
     std::string loop = "for (long long i = 0; i < " + num(root->type.numel()) + "; ++i) ";
     std::string ptr = "((" + T + " *)(" + d.arg + "))";
-    if (dst.kind != Place::Grad) return "{ " + loop + ptr + "[i] = " + from + "; }\n";
+    if (dst.kind != Place::Grad) return "{ " + loop + ptr + "[i] = " + from + "; }";
     return "if (grads && grads[" + std::to_string(dst.index) + "]) { " + T + " *g = " + ptr +
            "; if (flags & 1ULL) { " + loop + "g[i] += " + from + "; } else { " + loop +
-           "g[i] = " + from + "; } }\n";
+           "g[i] = " + from + "; } }";
   }
 
   bool stores(const EntryPlan &e, const Node *root, const Place &p) const {
@@ -456,41 +463,51 @@ private:
   std::string entry(const EntryPlan &e) {
     const std::string &P = info_.symbolPrefix;
     bool fused = e.entry == Entry::Fused, fwd = e.entry == Entry::Forward;
-    std::string s;
-    if (fused)
-      s = "extern \"C\" unsigned long long " + P + "_fwd_bwd(const void *const *in, void *const *out, "
-          "void *const *grads, const void *const *seeds, unsigned long long flags, "
-          "void *workspace) {\n  char *ws = (char *)workspace;\n";
-    else if (fwd)
-      s = "extern \"C\" unsigned long long " + P + "_forward(const void *const *in, void *const *out, "
-          "void *context, void *workspace) {\n  char *ctx = (char *)context;\n"
-          "  char *ws = (char *)workspace;\n  const unsigned long long flags = 0;\n";
-    else
-      s = "extern \"C\" unsigned long long " + P + "_backward(const void *context, void *const *grads, "
-          "const void *const *seeds, unsigned long long flags, void *workspace) {\n"
-          "  char *ctx = (char *)context;\n  char *ws = (char *)workspace;\n";
-    s += "  (void)ws; (void)flags;\n  unsigned long long st = 0;\n";
-    if (!fused) s += "  (void)ctx;\n";
+    CodeWriter w;
+    if (fused) {
+      w.open("extern \"C\" unsigned long long " + P + "_fwd_bwd(const void *const *in, "
+             "void *const *out, void *const *grads, const void *const *seeds, "
+             "unsigned long long flags, void *workspace)");
+      w.line("char *ws = (char *)workspace;");
+    } else if (fwd) {
+      w.open("extern \"C\" unsigned long long " + P + "_forward(const void *const *in, "
+             "void *const *out, void *context, void *workspace)");
+      w.line("char *ctx = (char *)context;");
+      w.line("char *ws = (char *)workspace;");
+      w.line("const unsigned long long flags = 0;");
+    } else {
+      w.open("extern \"C\" unsigned long long " + P + "_backward(const void *context, "
+             "void *const *grads, const void *const *seeds, unsigned long long flags, "
+             "void *workspace)");
+      w.line("char *ctx = (char *)context;");
+      w.line("char *ws = (char *)workspace;");
+    }
+    w.line("(void)ws; (void)flags;");
+    w.line("unsigned long long st = 0;");
+    if (!fused) w.line("(void)ctx;");
     // Values copied at the start: saved inputs, zeros for null seeds.
-    std::map<int, std::string> after; // kernel id -> copies after it
-    std::string start;
+    std::map<int, std::vector<std::string>> after; // kernel id -> copies after it
+    std::vector<std::string> start;
     for (const auto &np : g_.nodes()) { // graph order: deterministic text
       const Node *n = np.get();
       auto found = e.places.find(n);
       if (found == e.places.end()) continue;
       const ValuePlace &place = found->second;
       if (n->op == OpKind::Input && fwd)
-        start += "  { const char *src = (const char *)in[" + std::to_string(inputIndex_.at(n)) +
-                 "]; char *dst = ctx + " + std::to_string(place.home.offset) +
-                 "ULL; for (long long i = 0; i < " + num(n->type.bytes()) +
-                 "; ++i) dst[i] = src[i]; }\n";
+        start.push_back("{ const char *src = (const char *)in[" +
+                        std::to_string(inputIndex_.at(n)) + "]; char *dst = ctx + " +
+                        std::to_string(place.home.offset) +
+                        "ULL; for (long long i = 0; i < " + num(n->type.bytes()) +
+                        "; ++i) dst[i] = src[i]; }");
       if (n->op == OpKind::Seed && !fwd) {
         std::string T = dtypeCppName(n->type.dtype), k = std::to_string(seedIndex_.at(n));
         std::string z = "(ws + " + std::to_string(place.home.offset) + "ULL)";
-        start += "  const " + T + " *s" + std::to_string(n->id) + " = (const " + T +
-                 " *)(seeds ? seeds[" + k + "] : nullptr);\n  if (!s" + std::to_string(n->id) +
-                 ") { " + T + " *z = (" + T + " *)" + z + "; for (long long i = 0; i < " +
-                 num(n->type.numel()) + "; ++i) z[i] = 0; s" + std::to_string(n->id) + " = z; }\n";
+        std::string sv = "s" + std::to_string(n->id);
+        start.push_back("const " + T + " *" + sv + " = (const " + T + " *)(seeds ? seeds[" +
+                        k + "] : nullptr);");
+        start.push_back("if (!" + sv + ") { " + T + " *z = (" + T + " *)" + z +
+                        "; for (long long i = 0; i < " + num(n->type.numel()) +
+                        "; ++i) z[i] = 0; " + sv + " = z; }");
       }
     }
     // Outputs and gradients no kernel stores: leaves, or (split) values of
@@ -508,9 +525,9 @@ private:
     };
     auto copy = [&](const Node *root, const Place &p) {
       if (here.count(root) && stores(e, root, p)) return;
-      std::string c = "  " + interfaceCopy(e, root, p);
-      if (here.count(root)) after[kernelId(root)] += c;
-      else start += c;
+      std::string c = interfaceCopy(e, root, p);
+      if (here.count(root)) after[kernelId(root)].push_back(c);
+      else start.push_back(c);
     };
     if (e.entry != Entry::Backward)
       for (size_t k = 0; k < g_.outputs().size(); ++k)
@@ -518,23 +535,28 @@ private:
     if (!fwd)
       for (size_t j = 0; j < g_.gradients().size(); ++j)
         copy(storageRoot(g_.gradients()[j].value), {Place::Grad, 0, static_cast<int>(j)});
-    s += start;
+    for (const std::string &c : start) w.line(c);
     for (const KernelPlan &k : e.kernels) {
-      s += "  " + kernel(e, k);
-      s += after[k.id];
+      kernel(w, e, k);
+      for (const std::string &c : after[k.id]) w.line(c);
     }
-    return s + "  return st;\n}\n\n";
+    w.line("return st;");
+    w.close();
+    w.blank();
+    return w.str();
   }
 
   std::string sizeFunctions() const {
     const std::string &P = info_.symbolPrefix;
+    CodeWriter w;
     auto fn = [&](const char *name, uint64_t v) {
-      return "extern \"C\" unsigned long long " + P + name + "(void) { return " +
-             std::to_string(v) + "ULL; }\n";
+      w.line("extern \"C\" unsigned long long " + P + name + "(void) { return " +
+             std::to_string(v) + "ULL; }");
     };
-    return fn("_fused_workspace_bytes", info_.fusedWorkspaceBytes) +
-           fn("_context_bytes", info_.contextBytes) +
-           fn("_workspace_bytes", info_.workspaceBytes);
+    fn("_fused_workspace_bytes", info_.fusedWorkspaceBytes);
+    fn("_context_bytes", info_.contextBytes);
+    fn("_workspace_bytes", info_.workspaceBytes);
+    return w.str();
   }
 
   const Graph &g_;
