@@ -121,11 +121,11 @@ std::string OpEmitter::nllLossBackward(const Node *n) {
   if (L.reduction == "none") {
     scale = "(double)" + elemOf(gv, "p");
   } else {
-    if (L.reduction == "mean") w.lines(nllPositions(L, tv, wp, "wsum += w;\n"));
+    if (L.reduction == "mean") w.lines(nllPositions(L, tv, wp, "wsum += w;"));
     scale = "(double)" + elemOf(gv, "0") + (L.reduction == "mean" ? " / wsum" : "");
   }
   w.lines(nllPositions(L, tv, wp,
-                       "if (use) " + out + "[xi] = (" + T + ")(-w * " + scale + ");\n"));
+                       "if (use) " + out + "[xi] = (" + T + ")(-w * " + scale + ");"));
   w.line("(void)wsum;");
   w.close();
   return w.str();
