@@ -120,14 +120,15 @@ int checkCommand(int argc, char **argv) {
   opts.roots = args.all("--backward");
 
   const std::string &path = args.positional[0];
-  std::unique_ptr<Graph> g = loadBoundGraph(args, path, defaultMaxBytes());
+  std::optional<TensorFile> inputs;
+  if (args.has("--inputs")) inputs.emplace(args.get("--inputs"), "input", defaultMaxBytes());
+  std::unique_ptr<Graph> g =
+      loadBoundGraph(args, path, nullptr, inputs ? &*inputs : nullptr);
   std::unique_ptr<Graph> g64 = promoteToFloat64(*g);
   std::map<std::string, TensorType> inTypes, outTypes;
   for (const Node *in : g64->inputs()) inTypes[in->name] = in->type;
   for (const GraphOutput &o : g64->outputs()) outTypes[o.name] = o.node->type;
-  if (args.has("--inputs"))
-    opts.inputs = readTensorFile(args.get("--inputs"), inTypes, "input",
-                                 defaultMaxBytes());
+  if (inputs) opts.inputs = inputs->tensors(inTypes);
   if (args.has("--seeds"))
     opts.seeds = readTensorFile(args.get("--seeds"), outTypes, "seed",
                                 defaultMaxBytes());
