@@ -390,11 +390,15 @@ private:
     return s;
   }
   std::vector<std::string> gradSinks() const {
-    std::vector<std::string> g;
-    for (auto &kv : sinks_)
+    // In parameter order: sinks_ is keyed by pointer, and its order would
+    // make the text (and the compile cache's key) vary between builds.
+    std::unordered_set<std::string> grad;
+    for (const auto &kv : sinks_)
       for (const Sink &k : kv.second)
-        if (k.grad && std::find(g.begin(), g.end(), k.name) == g.end())
-          g.push_back(k.name);
+        if (k.grad) grad.insert(k.name);
+    std::vector<std::string> g;
+    for (const auto &p : params_.params())
+      if (grad.count(p.name)) g.push_back(p.name);
     return g;
   }
 
