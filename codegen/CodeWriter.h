@@ -58,11 +58,23 @@ public:
     line(text);
     ++depth_;
   }
-  /// Closes the innermost scope; `trailer` follows the brace on its line
-  /// (" while (c);", or a statement's end kept on the closing line).
-  void close(const std::string &trailer = "") {
+  /// Indents what follows one level without a brace: the body of a
+  /// brace-less `for` or `if` written on lines of its own. dedent() ends it.
+  void indent() { ++depth_; }
+  /// Ends what indent() began.
+  void dedent() { --depth_; }
+  /// Writes one line a level less deep than the current scope: an access
+  /// specifier ("public:") or a label sits at its class's or function's
+  /// own depth, not at its members'.
+  void outdented(const std::string &text) {
+    int depth = depth_ > 0 ? depth_ - 1 : 0;
+    out_ += std::string(base_ + step_ * depth, ' ') + text + "\n";
+  }
+  /// Closes the innermost scope; `after` follows the brace on its line
+  /// (";" after a struct, " while (c);" after a do).
+  void close(const std::string &after = "") {
     --depth_;
-    line("}" + trailer);
+    line("}" + after);
   }
   /// Closes the innermost scope and opens its sibling on the same line:
   /// "} " + `header` + " {" (reopen("else") writes "} else {").
