@@ -23,14 +23,6 @@ TEST(CodeWriter, IndentsByOpenScopes) {
   EXPECT_EQ(w.depth(), 0);
 }
 
-TEST(CodeWriter, LinesKeepTheirRelativeIndentation) {
-  CodeWriter w;
-  w.open("if (a)");
-  w.lines("for (;;) {\n  break;\n}\n");
-  w.close();
-  EXPECT_EQ(w.str(), "if (a) {\n  for (;;) {\n    break;\n  }\n}\n");
-}
-
 TEST(CodeWriter, ReopenOpenLineAndTrailer) {
   CodeWriter w;
   w.open("if (p)");
@@ -58,16 +50,17 @@ TEST(CodeWriter, KernelStepWritesFlushLeft) {
   EXPECT_EQ(w.str(), "void k() {\nfor (;;) {\nbreak;\n}\n}\n");
 }
 
-TEST(CodeWriter, BlankLinesCarryNoIndentation) {
+TEST(CodeWriter, ScopeGuardClosesAndAnEmptyLineIsBare) {
+  // An empty line() in a scope (as lines() writes for an empty line of a
+  // block) carries no indentation either.
   CodeWriter w;
   {
     CodeWriter::Scope s(w, "struct A");
     w.line("int x;");
     w.line("");
-    w.blank();
     w.line("int y;");
   }
-  EXPECT_EQ(w.str(), "struct A {\n  int x;\n\n\n  int y;\n}\n");
+  EXPECT_EQ(w.str(), "struct A {\n  int x;\n\n  int y;\n}\n");
   EXPECT_EQ(w.depth(), 0);
 }
 
