@@ -10,6 +10,19 @@
 namespace gradc {
 namespace {
 
+/// A comparison of two values of type T (1 or 0), or nullopt for any other
+/// op.
+template <typename T>
+std::optional<double> compare(OpKind op, T a, T b) {
+  if (op == OpKind::Lt) return a < b;
+  if (op == OpKind::Le) return a <= b;
+  if (op == OpKind::Gt) return a > b;
+  if (op == OpKind::Ge) return a >= b;
+  if (op == OpKind::Eq) return a == b;
+  if (op == OpKind::Ne) return a != b;
+  return std::nullopt; // not folded
+}
+
 /// One elementwise op on values of type T, spelled as the generated code
 /// spells it (codegen/ElementwiseExpr.cpp), or nullopt. Only the ops named
 /// here fold; every other op (the activations, which read attributes,
@@ -38,13 +51,7 @@ std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   if (op == OpKind::Pow) return std::pow(a, b);
   if (op == OpKind::Maximum) return (a > b || a != a) ? a : b;
   if (op == OpKind::Minimum) return (a < b || a != a) ? a : b;
-  if (op == OpKind::Lt) return a < b;
-  if (op == OpKind::Le) return a <= b;
-  if (op == OpKind::Gt) return a > b;
-  if (op == OpKind::Ge) return a >= b;
-  if (op == OpKind::Eq) return a == b;
-  if (op == OpKind::Ne) return a != b;
-  return std::nullopt; // not folded
+  return compare(op, a, b);
 }
 
 /// Integer ops wrap around as the generated code's do on real hardware;
@@ -66,13 +73,7 @@ std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   if (op == OpKind::Mul) return wrap(U(a) * U(b));
   if (op == OpKind::Maximum) return double(a > b ? a : b);
   if (op == OpKind::Minimum) return double(a < b ? a : b);
-  if (op == OpKind::Lt) return a < b;
-  if (op == OpKind::Le) return a <= b;
-  if (op == OpKind::Gt) return a > b;
-  if (op == OpKind::Ge) return a >= b;
-  if (op == OpKind::Eq) return a == b;
-  if (op == OpKind::Ne) return a != b;
-  return std::nullopt; // not folded
+  return compare(op, a, b);
 }
 
 /// The splat value `n` evaluates to when all its operands are splats.
