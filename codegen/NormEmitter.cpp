@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/NormEmitter.h"
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 #include "ir/Error.h"
@@ -19,17 +20,25 @@ using emit::num;
 
 using emit::at;
 
-/// Opens the row loop and defines mean and rstd of row r of `x`.
-std::string rowStats(const LayerNormLayout &l, const ValueRef &x) {
+/// `for (long long v = 0; v < n; ++v)`: a loop header.
+std::string loop(const std::string &v, int64_t n) {
+  return "for (long long " + v + " = 0; " + v + " < " + num(n) + "; ++" + v + ")";
+}
+
+/// Opens the row loop and defines mean and rstd of row r of `x`; the
+/// caller writes the rest of the row and closes the loop.
+void openRowWithStats(CodeWriter &w, const LayerNormLayout &l, const ValueRef &x) {
   // (Shared by group_norm, whose rows are (sample, group).)
   std::string X = at(x, "r * " + num(l.cols) + " + j");
-  return "for (long long r = 0; r < " + num(l.rows) + "; ++r) {\n"
-         "double mean = 0, var = 0;\n"
-         "for (long long j = 0; j < " + num(l.cols) + "; ++j) mean += (double)" + X +
-         ";\nmean /= " + std::to_string(l.cols) + ".0;\n"
-         "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double d = (double)" +
-         X + " - mean; var += d * d; }\nvar /= " + std::to_string(l.cols) + ".0;\n"
-         "double rstd = 1.0 / sqrt(var + " + literal(l.eps, DType::F64) + ");\n";
+  std::string cols = std::to_string(l.cols) + ".0";
+  w.open(loop("r", l.rows));
+  w.line("double mean = 0, var = 0;");
+  w.line(loop("j", l.cols) + " mean += (double)" + X + ";");
+  w.line("mean /= " + cols + ";");
+  w.line(loop("j", l.cols) + " { double d = (double)" + X +
+         " - mean; var += d * d; }");
+  w.line("var /= " + cols + ";");
+  w.line("double rstd = 1.0 / sqrt(var + " + literal(l.eps, DType::F64) + ");");
 }
 
 } // namespace
@@ -67,8 +76,11 @@ std::string normalizationCode(const Node *n,
     std::string v = "((double)" + at(vo(x), e) + " - mean) * rstd";
     if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), pj);
     if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), pj);
-    return rowStats(l, vo(x)) + "for (long long j = 0; j < " + num(l.cols) +
-           "; ++j) " + out + "[" + e + "] = (" + T + ")(" + v + ");\n}\n";
+    CodeWriter w;
+    openRowWithStats(w, l, vo(x));
+    w.line(loop("j", l.cols) + " " + out + "[" + e + "] = (" + T + ")(" + v + ");");
+    w.close();
+    return w.str();
   }
   if (n->op == OpKind::LayerNormBackward || n->op == OpKind::GroupNormBackward) {
     // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w.
@@ -77,13 +89,17 @@ std::string normalizationCode(const Node *n,
     std::string gw = "(double)" + at(vo(g), e);
     if (n->operands.size() == 3) gw += " * (double)" + at(vo(n->operands[2]), pj);
     std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
-    return rowStats(l, vo(x)) + "double a = 0, b = 0;\n"
-           "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
-           "; a += gw; b += gw * " + xh + "; }\na /= " + std::to_string(l.cols) +
-           ".0; b /= " + std::to_string(l.cols) + ".0;\n"
-           "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
-           "; " + out + "[" + e + "] = (" + T + ")(rstd * (gw - a - " + xh +
-           " * b)); }\n}\n";
+    std::string cols = std::to_string(l.cols) + ".0";
+    CodeWriter w;
+    openRowWithStats(w, l, vo(x));
+    w.line("double a = 0, b = 0;");
+    w.line(loop("j", l.cols) + " { double gw = " + gw + "; a += gw; b += gw * " + xh +
+           "; }");
+    w.line("a /= " + cols + "; b /= " + cols + ";");
+    w.line(loop("j", l.cols) + " { double gw = " + gw + "; " + out + "[" + e +
+           "] = (" + T + ")(rstd * (gw - a - " + xh + " * b)); }");
+    w.close();
+    return w.str();
   }
   throw InternalError("codegen", std::string("'") + n->info().name +
                                      "' is not a normalization op");
