@@ -11,9 +11,10 @@
 // VJP rule, not in the rule of every other class.
 //
 // A switch over OpKind itself stays exhaustive where every op needs an
-// answer of its own (the code template of the loop ops, the JVP rules, the
-// shape rules); everywhere else a stage asks a row-derived property
-// (opInfo(k).cls, isElementwise, ...) first.
+// answer of its own (the elementwise code templates, the JVP rules);
+// everywhere else a stage asks a row-derived property (opInfo(k).cls,
+// isElementwise, ...) first, and a stage for which doing nothing is correct
+// (folding, rewrites) names the ops it handles.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_IR_OPCLASSES_H
