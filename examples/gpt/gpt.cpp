@@ -2,7 +2,7 @@
 //
 //   gpt [--text FILE] [--batch 16] [--block 64] [--embd 128] [--heads 4]
 //       [--layers 2] [--steps 50] [--lr 1e-3] [--weight-decay 0.01]
-//       [--seed 1] [--dump DIR] [--require-loss-drop]
+//       [--seed 1] [--dump DIR] [--emit-cpp FILE] [--require-loss-drop]
 //
 // The model, on the characters of a text (examples/gpt/text.txt, written
 // for this example):
@@ -19,7 +19,8 @@
 //
 // Each step prints the batch's loss. --dump DIR writes the initial
 // parameters, every batch and the losses for compare_torch.py, which replays
-// the training in PyTorch. --require-loss-drop exits 1 unless the mean loss
+// the training in PyTorch. --emit-cpp FILE writes the generated C++ of the
+// training step (to read what the compiler made of it). --require-loss-drop exits 1 unless the mean loss
 // of the last ten steps is below that of the first ten.
 #include "frontend/GraphBuilder.h"
 #include "ir/Error.h"
@@ -51,7 +52,7 @@ struct Config {
   int64_t batch = 16, block = 64, embd = 128, heads = 4, layers = 2, steps = 50, seed = 1;
   double lr = 1e-3, weightDecay = 0.01;
   bool requireDrop = false;
-  std::string text = GRADC_GPT_TEXT, dump;
+  std::string text = GRADC_GPT_TEXT, dump, emitCpp;
 };
 
 Config parse(int argc, char **argv) {
@@ -80,6 +81,7 @@ Config parse(int argc, char **argv) {
     else if (a == "--weight-decay") c.weightDecay = std::atof(value().c_str());
     else if (a == "--text") c.text = value();
     else if (a == "--dump") c.dump = value();
+    else if (a == "--emit-cpp") c.emitCpp = value();
     else if (a == "--require-loss-drop") c.requireDrop = true;
     else throw gradc::Error("unknown option '" + a + "'");
   }
@@ -218,6 +220,11 @@ int run(const Config &c) {
               (long long)c.layers, (long long)c.embd, (long long)c.heads, (long long)c.block,
               (long long)c.batch, (long long)vocab, compiled->times().totalMs(),
               compiled->times().cacheHit ? " (compile cache)" : "");
+  if (!c.emitCpp.empty()) {
+    std::ofstream f(c.emitCpp);
+    f << compiled->cppSource();
+    if (!f) throw gradc::Error("cannot write " + c.emitCpp);
+  }
   gradc::Session s(*compiled);
   gradc::SplitMix64 rng{static_cast<uint64_t>(c.seed)};
   std::vector<Param> spec = parameters(c, vocab);
