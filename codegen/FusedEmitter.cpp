@@ -276,6 +276,12 @@ private:
     int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
     Shape ba(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
     Shape batch = *broadcastShapes(ba, bb);
+    if (!op[0].trans && ba == batch && numElements(bb) == 1) {
+      // b shared by the batch (x @ W): a's rows are contiguous across it,
+      // so one product of M = batch * M rows replaces a call per element.
+      M *= numElements(batch);
+      ba.clear(), bb.clear(), batch.clear();
+    }
     const ValuePlace &vp = e.places.at(m);
     std::string c = params.use(placeRef(vp.home, m->type.dtype), true);
     bool f32 = m->type.dtype == DType::F32;
