@@ -23,10 +23,11 @@ using emit::at;
 std::string rowStats(const LayerNormLayout &l, const ValueRef &x) {
   // (Shared by group_norm, whose rows are (sample, group).)
   std::string X = at(x, "r * " + num(l.cols) + " + j");
+  std::string fold = emit::reassociableLoop();
   return "for (long long r = 0; r < " + num(l.rows) + "; ++r) {\n"
-         "double mean = 0, var = 0;\n"
+         "double mean = 0, var = 0;\n" + fold +
          "for (long long j = 0; j < " + num(l.cols) + "; ++j) mean += (double)" + X +
-         ";\nmean /= " + std::to_string(l.cols) + ".0;\n"
+         ";\nmean /= " + std::to_string(l.cols) + ".0;\n" + fold +
          "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double d = (double)" +
          X + " - mean; var += d * d; }\nvar /= " + std::to_string(l.cols) + ".0;\n"
          "double rstd = 1.0 / sqrt(var + " + literal(l.eps, DType::F64) + ");\n";
@@ -77,7 +78,7 @@ std::string normalizationCode(const Node *n,
     std::string gw = "(double)" + at(vo(g), e);
     if (n->operands.size() == 3) gw += " * (double)" + at(vo(n->operands[2]), pj);
     std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
-    return rowStats(l, vo(x)) + "double a = 0, b = 0;\n"
+    return rowStats(l, vo(x)) + "double a = 0, b = 0;\n" + emit::reassociableLoop() +
            "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
            "; a += gw; b += gw * " + xh + "; }\na /= " + std::to_string(l.cols) +
            ".0; b /= " + std::to_string(l.cols) + ".0;\n"

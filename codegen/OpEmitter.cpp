@@ -294,7 +294,7 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
          num(inner) + "; ++q) {\n  long long base = o * " + num(len * inner) +
          " + q;\n  " + T + " mx = " + literal(-INFINITY, t) + ";\n  for (long long k = 0; k < " +
          num(len) + "; ++k) mx = gc_max<" + T + ">(mx, " + X("k") + ");\n" +
-         "  double sum = 0;\n  for (long long k = 0; k < " + num(len) +
+         "  double sum = 0;\n" + emit::reassociableLoop() + "  for (long long k = 0; k < " + num(len) +
          "; ++k) sum += " + ex + "(" + X("k") + " - mx);\n" +
          (log ? "  " + T + " lse = mx + (" + T + ")" + lg + "((" + T + ")sum);\n" +
                     "  for (long long k = 0; k < " + num(len) + "; ++k) " + Y +
