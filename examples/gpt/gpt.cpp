@@ -182,6 +182,30 @@ std::unique_ptr<gradc::Graph> buildGraph(const Config &c, int64_t vocab) {
   return b.finish();
 }
 
+/// AdamW's hyperparameters at one step: the bias corrections 1 - beta^t.
+struct AdamW {
+  float lr, weightDecay, b1, b2, eps, bc1, bc2;
+};
+
+/// One AdamW step on n parameters, as torch.optim.AdamW computes it
+/// (single-tensor form): p *= 1 - lr wd; m = b1 m + (1 - b1) g;
+/// v = b2 v + (1 - b2) g^2; p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).
+/// The per-tensor constants are computed once, to the same float values;
+/// with the pointers known not to alias (and sqrt without errno, see
+/// CMakeLists.txt), the loop vectorizes.
+void adamwStep(float *__restrict p, float *__restrict m, float *__restrict v,
+               const float *__restrict g, int64_t n, const AdamW &h) {
+  const float decay = 1 - h.lr * h.weightDecay, step = h.lr / h.bc1;
+  const float rootBc2 = std::sqrt(h.bc2);
+  for (int64_t i = 0; i < n; ++i) {
+    p[i] *= decay;
+    m[i] = h.b1 * m[i] + (1 - h.b1) * g[i];
+    v[i] = h.b2 * v[i] + (1 - h.b2) * g[i] * g[i];
+    float denom = std::sqrt(v[i]) / rootBc2 + h.eps;
+    p[i] -= step * m[i] / denom;
+  }
+}
+
 void writeRaw(const std::string &path, const gradc::Tensor &t) {
   std::ofstream f(path, std::ios::binary);
   for (double d : t.toDoubles()) {
@@ -260,24 +284,13 @@ int run(const Config &c) {
     s.setInput("idx", idx);
     s.setInput("targets", tgt);
     s.runFused({{"loss"}}, /*accumulate=*/false);
-    // AdamW as torch.optim.AdamW (single-tensor form): p *= 1 - lr wd;
-    // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-    // p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-    float lr = static_cast<float>(c.lr), wd = static_cast<float>(c.weightDecay);
-    float bc1 = 1 - std::pow(b1, static_cast<float>(step + 1));
-    float bc2 = 1 - std::pow(b2, static_cast<float>(step + 1));
-    for (size_t k = 0; k < spec.size(); ++k) {
-      const float *g = static_cast<const float *>(s.grad(spec[k].name)->data());
-      float *p = static_cast<float *>(params[k].data());
-      float *m = static_cast<float *>(m1[k].data()), *v = static_cast<float *>(m2[k].data());
-      for (int64_t i = 0; i < params[k].numel(); ++i) {
-        p[i] *= 1 - lr * wd;
-        m[i] = b1 * m[i] + (1 - b1) * g[i];
-        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-        float denom = std::sqrt(v[i]) / std::sqrt(bc2) + eps;
-        p[i] -= lr / bc1 * m[i] / denom;
-      }
-    }
+    AdamW h{static_cast<float>(c.lr), static_cast<float>(c.weightDecay), b1, b2, eps,
+            1 - std::pow(b1, static_cast<float>(step + 1)),
+            1 - std::pow(b2, static_cast<float>(step + 1))};
+    for (size_t k = 0; k < spec.size(); ++k)
+      adamwStep(static_cast<float *>(params[k].data()), static_cast<float *>(m1[k].data()),
+                static_cast<float *>(m2[k].data()),
+                static_cast<const float *>(s.grad(spec[k].name)->data()), params[k].numel(), h);
     stepMs += std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - t0).count();
     double loss = s.output("loss").get(0);
