@@ -288,20 +288,23 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
   auto X = [&](const std::string &k) {
     return xs.empty() ? valueOf_(x).literal : xs + "[base + " + k + " * " + num(inner) + "]";
   };
-  std::string Y = ptrOf(n);
+  std::string Y = ptrOf(n), Yk = Y + "[base + k * " + num(inner) + "]";
+  // softmax stores each exp as it sums them, then scales: one exp per element.
+  std::string e = ex + "(" + X("k") + " - mx)";
+  std::string fold = log ? "sum += " + e + ";"
+                         : "{ " + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
   // Subtract the row maximum first so exp never overflows.
   return "for (long long o = 0; o < " + num(outer) + "; ++o) for (long long q = 0; q < " +
          num(inner) + "; ++q) {\n  long long base = o * " + num(len * inner) +
          " + q;\n  " + T + " mx = " + literal(-INFINITY, t) + ";\n  for (long long k = 0; k < " +
          num(len) + "; ++k) mx = gc_max<" + T + ">(mx, " + X("k") + ");\n" +
          "  double sum = 0;\n" + emit::reassociableLoop() + "  for (long long k = 0; k < " + num(len) +
-         "; ++k) sum += " + ex + "(" + X("k") + " - mx);\n" +
+         "; ++k) " + fold + "\n" +
          (log ? "  " + T + " lse = mx + (" + T + ")" + lg + "((" + T + ")sum);\n" +
                     "  for (long long k = 0; k < " + num(len) + "; ++k) " + Y +
                     "[base + k * " + num(inner) + "] = " + X("k") + " - lse;\n"
               : "  " + T + " inv = (" + T + ")(1.0 / sum);\n  for (long long k = 0; k < " +
-                    num(len) + "; ++k) " + Y + "[base + k * " + num(inner) + "] = " +
-                    ex + "(" + X("k") + " - mx) * inv;\n") +
+                    num(len) + "; ++k) " + Yk + " *= inv;\n") +
          "}\n";
 }
 
