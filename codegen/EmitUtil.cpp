@@ -36,6 +36,16 @@ std::string literal(double v, DType dtype) {
   return "0";
 }
 
+std::string batchIndices(const Shape &batch, const std::string &flat) {
+  std::string r, div;
+  for (size_t d = batch.size(); d-- > 0;) {
+    r += std::string(r.empty() ? "const long long " : ", ") + "q" + std::to_string(d) + " = " +
+         flat + div + " % " + emit::num(batch[d]);
+    div += " / " + emit::num(batch[d]);
+  }
+  return r.empty() ? r : r + ";\n";
+}
+
 const char *const kPrelude = R"CPP(
 extern "C" {
 float expf(float); float logf(float); float sqrtf(float); float fabsf(float);

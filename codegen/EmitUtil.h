@@ -37,6 +37,20 @@ inline std::string mathFn(const char *base, DType t) {
 inline const char *reassociableLoop() { return "#pragma clang loop vectorize(enable)\n"; }
 } // namespace emit
 
+/// Whether a product of this size runs on the calling thread inside
+/// OpenBLAS: it threads only when M N K exceeds 4 * 65536 (its default
+/// GEMM_MULTITHREAD_THRESHOLD times SMP_THRESHOLD_MIN). A batch of such
+/// products (attention's per-head GEMMs) is spread over gradc's thread
+/// pool instead, or one core would do them all while the others wait.
+inline bool blasRunsSerially(int64_t m, int64_t n, int64_t k) {
+  return static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <= 262144.0;
+}
+
+/// Declarations of the row-major indices q0, q1, ... of the element
+/// numbered `flat` of `batch` (the last index varies fastest), e.g.
+/// "const long long q1 = bi % 4LL, q0 = bi / 4LL % 16LL;".
+std::string batchIndices(const Shape &batch, const std::string &flat);
+
 /// A C++ literal of `dtype` with value `v` (inf/nan through builtins).
 std::string literal(double v, DType dtype);
 

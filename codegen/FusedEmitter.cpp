@@ -5,6 +5,7 @@
 #include "codegen/LoopEmitter.h"
 #include "codegen/Mangle.h"
 #include "codegen/OpEmitter.h"
+#include "codegen/ParallelBlocks.h"
 #include "codegen/Schedule.h"
 #include "ir/Error.h"
 #include "ir/GradFn.h"
@@ -309,17 +310,26 @@ private:
               num(batch[d]) + "; ++" + vars.back() + ") {\n";
       close += "}\n";
     }
+    // Small products of a batch run on the thread pool, in blocks of the
+    // batch (emit::blasRunsSerially); their pointers are then A, B, C.
+    bool pool = !toGrad && numElements(batch) > 1 && blasRunsSerially(M, N, K);
+    std::string T = dtypeCppName(m->type.dtype);
+    std::vector<BlockPointer> ptrs = {{"const " + T + " *", "A", op[0].ptr},
+                                      {"const " + T + " *", "B", op[1].ptr}, {T + " *", "C", c}};
     std::string call = std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
                        (op[0].trans ? "112" : "111") + ", " + (op[1].trans ? "112" : "111") +
                        ", " + std::to_string(M) + ", " + std::to_string(N) + ", " +
                        std::to_string(K) + ", " + (f32 ? "1.0f" : "1.0") + ", " +
-                       op[0].ptr + " + (" + batchOffset(ba, vars) + ") * " + num(M * K) +
-                       ", " + std::to_string(op[0].ld) + ", " + op[1].ptr + " + (" +
-                       batchOffset(bb, vars) + ") * " + num(K * N) + ", " +
-                       std::to_string(op[1].ld) + ", " + beta + ", " + c + " + (" +
-                       batchOffset(batch, vars) + ") * " + num(M * N) + ", " +
-                       std::to_string(N) + ");\n";
-    std::string s = open + call + close;
+                       (pool ? "A" : op[0].ptr) + " + (" + batchOffset(ba, vars) + ") * " +
+                       num(M * K) + ", " + std::to_string(op[0].ld) + ", " +
+                       (pool ? "B" : op[1].ptr) + " + (" + batchOffset(bb, vars) + ") * " +
+                       num(K * N) + ", " + std::to_string(op[1].ld) + ", " + beta + ", " +
+                       (pool ? "C" : c) + " + (" + batchOffset(batch, vars) + ") * " +
+                       num(M * N) + ", " + std::to_string(N) + ");\n";
+    std::string s = pool ? parallelBlocks("gemm" + std::to_string(m->id), numElements(batch), ptrs,
+                                          "for (long long bi = b0; bi < b1; ++bi) {\n" +
+                                              batchIndices(batch, "bi") + call + "}\n")
+                         : open + call + close;
     if (toGrad) s = "if (" + c + ") {\n" + s + "}\n";
     return s;
   }
