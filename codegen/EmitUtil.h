@@ -46,6 +46,14 @@ inline bool blasRunsSerially(int64_t m, int64_t n, int64_t k) {
   return static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <= 262144.0;
 }
 
+/// Whether `rows` independent rows of `cols` elements each (a softmax, a
+/// layer norm) are worth running in blocks on the thread pool: at least
+/// two rows and 32768 elements, below which handing them to another
+/// thread costs about what it saves.
+inline bool rowsOnThreadPool(int64_t rows, int64_t cols) {
+  return rows > 1 && rows * cols >= 32768;
+}
+
 /// Declarations of the row-major indices q0, q1, ... of the element
 /// numbered `flat` of `batch` (the last index varies fastest), e.g.
 /// "const long long q1 = bi % 4LL, q0 = bi / 4LL % 16LL;".

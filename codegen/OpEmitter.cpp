@@ -5,6 +5,7 @@
 #include "codegen/CodeWriter.h"
 #include "codegen/ConvEmitter.h"
 #include "codegen/NormEmitter.h"
+#include "codegen/ParallelBlocks.h"
 #include "codegen/PoolEmitter.h"
 #include "ir/Error.h"
 
@@ -284,17 +285,25 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
   for (int64_t k = d + 1; k < static_cast<int64_t>(s.size()); ++k) inner *= s[k];
   DType t = n->type.dtype;
   std::string T = dtypeCppName(t), ex = mathFn("exp", t), lg = mathFn("log", t);
-  std::string xs = valueOf_(x).isSplat() ? "" : ptrOf(x);
+  std::string xs = valueOf_(x).isSplat() ? "" : ptrOf(x), Y = ptrOf(n);
+  // Large enough, the rows run in blocks on the thread pool (X, Y there).
+  bool pool = !xs.empty() && rowsOnThreadPool(outer, len * inner);
+  std::vector<BlockPointer> ptrs = {{"const " + T + " *", "X", xs}, {T + " *", "Y", Y}};
+  if (pool) {
+    xs = "X";
+    Y = "Y";
+  }
   auto X = [&](const std::string &k) {
     return xs.empty() ? valueOf_(x).literal : xs + "[base + " + k + " * " + num(inner) + "]";
   };
-  std::string Y = ptrOf(n), Yk = Y + "[base + k * " + num(inner) + "]";
+  std::string Yk = Y + "[base + k * " + num(inner) + "]";
   // softmax stores each exp as it sums them, then scales: one exp per element.
   std::string e = ex + "(" + X("k") + " - mx)";
   std::string fold = log ? "sum += " + e + ";"
                          : "{ " + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
   // Subtract the row maximum first so exp never overflows.
-  return "for (long long o = 0; o < " + num(outer) + "; ++o) for (long long q = 0; q < " +
+  std::string rows = pool ? "b0; o < b1" : "0; o < " + num(outer);
+  std::string code = "for (long long o = " + rows + "; ++o) for (long long q = 0; q < " +
          num(inner) + "; ++q) {\n  long long base = o * " + num(len * inner) +
          " + q;\n  " + T + " mx = " + literal(-INFINITY, t) + ";\n  for (long long k = 0; k < " +
          num(len) + "; ++k) mx = gc_max<" + T + ">(mx, " + X("k") + ");\n" +
@@ -306,6 +315,7 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
               : "  " + T + " inv = (" + T + ")(1.0 / sum);\n  for (long long k = 0; k < " +
                     num(len) + "; ++k) " + Yk + " *= inv;\n") +
          "}\n";
+  return pool ? parallelBlocks("softmax" + std::to_string(n->id), outer, ptrs, code) : code;
 }
 
 std::string OpEmitter::mseLoss(const Node *n) {
