@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/NormEmitter.h"
 #include "codegen/EmitUtil.h"
+#include "codegen/ParallelBlocks.h"
 
 #include "ir/Error.h"
 #include "ir/NormShapes.h"
@@ -19,12 +20,14 @@ using emit::num;
 
 using emit::at;
 
-/// Opens the row loop and defines mean and rstd of row r of `x`.
-std::string rowStats(const LayerNormLayout &l, const ValueRef &x) {
+/// Opens the row loop (rows [b0, b1) of a block when `pool`) and defines
+/// mean and rstd of row r of `x`.
+std::string rowStats(const LayerNormLayout &l, const ValueRef &x, bool pool) {
   // (Shared by group_norm, whose rows are (sample, group).)
   std::string X = at(x, "r * " + num(l.cols) + " + j");
   std::string fold = emit::reassociableLoop();
-  return "for (long long r = 0; r < " + num(l.rows) + "; ++r) {\n"
+  return "for (long long r = " + (pool ? std::string("b0; r < b1") : "0; r < " + num(l.rows)) +
+         "; ++r) {\n"
          "double mean = 0, var = 0;\n" + fold +
          "for (long long j = 0; j < " + num(l.cols) + "; ++j) mean += (double)" + X +
          ";\nmean /= " + std::to_string(l.cols) + ".0;\n" + fold +
@@ -36,10 +39,23 @@ std::string rowStats(const LayerNormLayout &l, const ValueRef &x) {
 } // namespace
 
 std::string normalizationCode(const Node *n,
-                              const std::function<ValueRef(const Node *)> &vo) {
+                              const std::function<ValueRef(const Node *)> &valueOf) {
   if (n->type.numel() == 0) return "";
   std::string T = dtypeCppName(n->type.dtype);
-  std::string out = vo(n).ptr;
+  // Large enough, the rows run in blocks on the thread pool; the buffers
+  // are then the block function's P0 (the result), P1, ...
+  bool pool = false;
+  std::vector<BlockPointer> ptrs;
+  auto vo = [&](const Node *m) {
+    ValueRef r = valueOf(m);
+    if (!pool || r.isSplat()) return r;
+    for (const BlockPointer &p : ptrs)
+      if (p.value == r.ptr) return ValueRef{p.name, ""};
+    std::string c = ptrs.empty() ? "" : "const ";
+    ptrs.push_back(
+        {c + dtypeCppName(m->type.dtype) + " *", "P" + std::to_string(ptrs.size()), r.ptr});
+    return ValueRef{ptrs.back().name, ""};
+  };
   // The row layout, and the index of the affine parameters of element j
   // of row r: j for layer_norm, the channel for group_norm.
   bool group = n->op == OpKind::GroupNorm || n->op == OpKind::GroupNormBackward ||
@@ -59,6 +75,8 @@ std::string normalizationCode(const Node *n,
     l = layerNormLayout(input->type.shape, n->attrs);
   }
   if (l.rows == 0 || l.cols == 0) return "";
+  pool = rowsOnThreadPool(l.rows, l.cols);
+  std::string out = vo(n).ptr, id = "norm" + std::to_string(n->id);
   // An if chain, not a switch: OpEmitter::emit's switch over every op kind
   // is the one the compiler checks for completeness.
   if (n->op == OpKind::LayerNorm || n->op == OpKind::LayerNormXhat ||
@@ -68,8 +86,9 @@ std::string normalizationCode(const Node *n,
     std::string v = "((double)" + at(vo(x), e) + " - mean) * rstd";
     if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), pj);
     if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), pj);
-    return rowStats(l, vo(x)) + "for (long long j = 0; j < " + num(l.cols) +
-           "; ++j) " + out + "[" + e + "] = (" + T + ")(" + v + ");\n}\n";
+    std::string code = rowStats(l, vo(x), pool) + "for (long long j = 0; j < " + num(l.cols) +
+                       "; ++j) " + out + "[" + e + "] = (" + T + ")(" + v + ");\n}\n";
+    return pool ? parallelBlocks(id, l.rows, ptrs, code) : code;
   }
   if (n->op == OpKind::LayerNormBackward || n->op == OpKind::GroupNormBackward) {
     // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w.
@@ -78,13 +97,14 @@ std::string normalizationCode(const Node *n,
     std::string gw = "(double)" + at(vo(g), e);
     if (n->operands.size() == 3) gw += " * (double)" + at(vo(n->operands[2]), pj);
     std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
-    return rowStats(l, vo(x)) + "double a = 0, b = 0;\n" + emit::reassociableLoop() +
-           "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
-           "; a += gw; b += gw * " + xh + "; }\na /= " + std::to_string(l.cols) +
-           ".0; b /= " + std::to_string(l.cols) + ".0;\n"
-           "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
-           "; " + out + "[" + e + "] = (" + T + ")(rstd * (gw - a - " + xh +
-           " * b)); }\n}\n";
+    std::string code =
+        rowStats(l, vo(x), pool) + "double a = 0, b = 0;\n" + emit::reassociableLoop() +
+        "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
+        "; a += gw; b += gw * " + xh + "; }\na /= " + std::to_string(l.cols) +
+        ".0; b /= " + std::to_string(l.cols) + ".0;\n"
+        "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
+        "; " + out + "[" + e + "] = (" + T + ")(rstd * (gw - a - " + xh + " * b)); }\n}\n";
+    return pool ? parallelBlocks(id, l.rows, ptrs, code) : code;
   }
   throw InternalError("codegen", std::string("'") + n->info().name +
                                      "' is not a normalization op");
