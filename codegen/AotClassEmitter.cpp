@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/AotClassEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 #include "codegen/Mangle.h"
 #include "ir/Error.h"
@@ -18,7 +19,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <sstream>
 
 namespace gradc {
 namespace {
@@ -136,14 +136,15 @@ public:
 
 private:
   void layout();
-  void emitDoc(std::ostringstream &os);
-  void emitStatic(std::ostringstream &os);
-  void emitSpec(std::ostringstream &os, const Member &m, const char *role);
-  void emitInstance(std::ostringstream &os);
-  void emitAccessors(std::ostringstream &os);
-  void emitCalls(std::ostringstream &os);
+  void emitDoc(CodeWriter &w);
+  void emitStatic(CodeWriter &w);
+  void emitSpec(CodeWriter &w, const Member &m, const char *role);
+  void emitInstance(CodeWriter &w);
+  void emitAccessors(CodeWriter &w);
+  void emitCalls(CodeWriter &w);
   std::string pointerArray(const std::vector<Member> &ms, bool isConst,
                            const std::string &name, bool bindable) const;
+  std::string seedList() const;
 
   const Node *sourceNode(const std::string &name) const {
     return source_ ? source_->findNode(name) : nullptr;
@@ -218,8 +219,8 @@ void ClassEmitter::layout() {
   totalBytes_ = std::max<uint64_t>(off, kAlign);
 }
 
-void ClassEmitter::emitDoc(std::ostringstream &os) {
-  auto line = [&](const std::string &s) { os << "///" << (s.empty() ? "" : " ") << s << "\n"; };
+void ClassEmitter::emitDoc(CodeWriter &w) {
+  auto line = [&](const std::string &s) { w.line("///" + (s.empty() ? "" : " " + s)); };
   line("Graph '" + escapeComment(info_.graphName) + "'" +
        (opts_.sourceName.empty() ? "" : " (" + escapeComment(opts_.sourceName) + ")") +
        ", compiled ahead of time by gradc " GRADC_VERSION_STRING ".");
@@ -264,97 +265,98 @@ void ClassEmitter::emitDoc(std::ostringstream &os) {
   line("seed of its shape, as with z.backward(gradient) in PyTorch.");
 }
 
-void ClassEmitter::emitSpec(std::ostringstream &os, const Member &m,
-                            const char *role) {
+void ClassEmitter::emitSpec(CodeWriter &w, const Member &m, const char *role) {
   const TensorType &t = m.arg->type;
-  os << "  /// " << role << " '" << escapeComment(m.arg->name) << "': "
-     << typeText(t) << (m.arg->requiresGrad ? ", requires grad" : "") << ".\n"
-     << "  using " << m.type << " = " << m.cppType() << ";\n"
-     << "  static constexpr std::array<long long, " << t.shape.size() << "> "
-     << m.shape << "{{" << shapeList(t.shape) << "}};\n"
-     << "  static constexpr TensorSpec " << m.spec << "{"
-     << cppString(m.arg->name) << ", DType::" << dtypeEnumerator(t.dtype)
-     << ", " << t.shape.size() << ", " << m.shape << ".data(), " << t.numel()
-     << "LL, " << t.bytes() << "ULL, " << (m.arg->requiresGrad ? "true" : "false")
-     << "};\n";
+  std::string rank = std::to_string(t.shape.size());
+  w.line(std::string("/// ") + role + " '" + escapeComment(m.arg->name) + "': " +
+         typeText(t) + (m.arg->requiresGrad ? ", requires grad" : "") + ".");
+  w.line("using " + m.type + " = " + m.cppType() + ";");
+  w.line("static constexpr std::array<long long, " + rank + "> " + m.shape + "{{" +
+         shapeList(t.shape) + "}};");
+  w.line("static constexpr TensorSpec " + m.spec + "{" + cppString(m.arg->name) +
+         ", DType::" + dtypeEnumerator(t.dtype) + ", " + rank + ", " + m.shape +
+         ".data(), " + std::to_string(t.numel()) + "LL, " + std::to_string(t.bytes()) +
+         "ULL, " + (m.arg->requiresGrad ? "true" : "false") + "};");
 }
 
-void ClassEmitter::emitStatic(std::ostringstream &os) {
-  os << "public:\n"
-     << "  /// Element type of a tensor.\n"
-     << "  enum class DType { F32, F64, I32, I64, Bool };\n"
-     << "  /// Static description of one tensor argument.\n"
-     << "  struct TensorSpec {\n"
-     << "    const char *name;        ///< As written in the graph.\n"
-     << "    DType dtype;\n"
-     << "    int rank;\n"
-     << "    const long long *shape;  ///< `rank` extents, outermost first.\n"
-     << "    long long numel;\n"
-     << "    unsigned long long bytes;\n"
-     << "    bool requires_grad;\n"
-     << "  };\n\n"
-     << "  static constexpr const char *kGraphName = " << cppString(info_.graphName)
-     << ";\n"
-     << "  static constexpr const char *kGradcVersion = \"" GRADC_VERSION_STRING
-        "\";\n"
-     << "  static constexpr int kNumInputs = " << inputs_.size() << ";\n"
-     << "  static constexpr int kNumOutputs = " << outputs_.size() << ";\n"
-     << "  static constexpr int kNumGrads = " << grads_.size() << ";\n"
-     << "  /// Scratch bytes of the fused entry point (run()).\n"
-     << "  static constexpr unsigned long long kFusedWorkspaceBytes = "
-     << info_.fusedWorkspaceBytes << "ULL;\n"
-     << "  /// Bytes forward() saves for backward().\n"
-     << "  static constexpr unsigned long long kContextBytes = "
-     << info_.contextBytes << "ULL;\n"
-     << "  /// Scratch bytes of forward() and backward().\n"
-     << "  static constexpr unsigned long long kWorkspaceBytes = "
-     << info_.workspaceBytes << "ULL;\n"
-     << "  /// Bytes of the input, output, gradient and seed buffers, each\n"
-     << "  /// rounded up to 64.\n"
-     << "  static constexpr unsigned long long kArgumentBytes = "
-     << argumentBytes_ << "ULL;\n"
-     << "  /// Bytes one object allocates in all.\n"
-     << "  static constexpr unsigned long long kAllocationBytes = "
-     << totalBytes_ << "ULL;\n\n";
-  for (const Member &m : inputs_) emitSpec(os, m, "Input");
-  for (const Member &m : outputs_) emitSpec(os, m, "Output");
+void ClassEmitter::emitStatic(CodeWriter &w) {
+  auto bytes = [](uint64_t v) { return std::to_string(v) + "ULL;"; };
+  w.outdented("public:");
+  w.line("/// Element type of a tensor.");
+  w.line("enum class DType { F32, F64, I32, I64, Bool };");
+  w.line("/// Static description of one tensor argument.");
+  w.open("struct TensorSpec");
+  w.line("const char *name;        ///< As written in the graph.");
+  w.line("DType dtype;");
+  w.line("int rank;");
+  w.line("const long long *shape;  ///< `rank` extents, outermost first.");
+  w.line("long long numel;");
+  w.line("unsigned long long bytes;");
+  w.line("bool requires_grad;");
+  w.close(";");
+  w.blank();
+  w.line("static constexpr const char *kGraphName = " + cppString(info_.graphName) + ";");
+  w.line("static constexpr const char *kGradcVersion = \"" GRADC_VERSION_STRING "\";");
+  w.line("static constexpr int kNumInputs = " + std::to_string(inputs_.size()) + ";");
+  w.line("static constexpr int kNumOutputs = " + std::to_string(outputs_.size()) + ";");
+  w.line("static constexpr int kNumGrads = " + std::to_string(grads_.size()) + ";");
+  w.line("/// Scratch bytes of the fused entry point (run()).");
+  w.line("static constexpr unsigned long long kFusedWorkspaceBytes = " +
+         bytes(info_.fusedWorkspaceBytes));
+  w.line("/// Bytes forward() saves for backward().");
+  w.line("static constexpr unsigned long long kContextBytes = " + bytes(info_.contextBytes));
+  w.line("/// Scratch bytes of forward() and backward().");
+  w.line("static constexpr unsigned long long kWorkspaceBytes = " +
+         bytes(info_.workspaceBytes));
+  w.line("/// Bytes of the input, output, gradient and seed buffers, each");
+  w.line("/// rounded up to 64.");
+  w.line("static constexpr unsigned long long kArgumentBytes = " + bytes(argumentBytes_));
+  w.line("/// Bytes one object allocates in all.");
+  w.line("static constexpr unsigned long long kAllocationBytes = " + bytes(totalBytes_));
+  w.blank();
+  for (const Member &m : inputs_) emitSpec(w, m, "Input");
+  for (const Member &m : outputs_) emitSpec(w, m, "Output");
   auto specArray = [&](const char *name, const std::vector<Member> &ms,
                        const std::vector<Member> *from) {
-    os << "  static constexpr std::array<TensorSpec, " << ms.size() << "> "
-       << name << "{{";
+    std::string list;
     for (size_t i = 0; i < ms.size(); ++i)
-      os << (i ? ", " : "")
-         << (from ? (*from)[info_.gradInputs[i]].spec : ms[i].spec);
-    os << "}};\n";
+      list += (i ? ", " : "") + (from ? (*from)[info_.gradInputs[i]].spec : ms[i].spec);
+    w.line("static constexpr std::array<TensorSpec, " + std::to_string(ms.size()) +
+           "> " + name + "{{" + list + "}};");
   };
-  os << "  /// Every input, output and gradient (in the entry points' order).\n";
+  w.line("/// Every input, output and gradient (in the entry points' order).");
   specArray("kInputs", inputs_, nullptr);
   specArray("kOutputs", outputs_, nullptr);
   specArray("kGrads", grads_, &inputs_);
-  os << "\n  /// Backward roots and their seeds (cotangents): one pointer per\n"
-     << "  /// output that can be a root; null means not a root.\n"
-     << "  struct Seeds {\n";
+  w.blank();
+  w.line("/// Backward roots and their seeds (cotangents): one pointer per");
+  w.line("/// output that can be a root; null means not a root.");
+  w.open("struct Seeds");
   for (const Member &m : seeds_)
-    os << "    const " << m.cppType() << " *" << m.seedField
-       << " = nullptr; ///< Seed of '" << escapeComment(m.arg->name) << "', "
-       << typeText(m.arg->type) << ".\n";
-  os << "  };\n\n"
-     << "  /// out.backward() for every scalar output that requires grad: those\n"
-     << "  /// roots with seed 1.\n"
-     << "  static Seeds default_seeds() {\n"
-     << "    Seeds s;\n";
+    w.line("const " + m.cppType() + " *" + m.seedField + " = nullptr; ///< Seed of '" +
+           escapeComment(m.arg->name) + "', " + typeText(m.arg->type) + ".");
+  w.close(";");
+  w.blank();
+  w.line("/// out.backward() for every scalar output that requires grad: those");
+  w.line("/// roots with seed 1.");
+  w.open("static Seeds default_seeds()");
+  w.line("Seeds s;");
   for (const Member &m : seeds_)
-    if (m.arg->type.numel() == 1)
-      os << "    static const " << m.cppType() << " one_" << m.index
-         << " = 1;\n    s." << m.seedField << " = &one_" << m.index << ";\n";
-  os << "    return s;\n  }\n\n";
+    if (m.arg->type.numel() == 1) {
+      std::string one = "one_" + std::to_string(m.index);
+      w.line("static const " + m.cppType() + " " + one + " = 1;");
+      w.line("s." + m.seedField + " = &" + one + ";");
+    }
+  w.line("return s;");
+  w.close();
+  w.blank();
 }
 
 std::string ClassEmitter::pointerArray(const std::vector<Member> &ms,
                                        bool isConst, const std::string &name,
                                        bool bindable) const {
   // Arrays of length zero are not C++; the entry points do not read them.
-  std::string r = std::string("    ") + (isConst ? "const void *const " : "void *const ") +
+  std::string r = std::string(isConst ? "const void *const " : "void *const ") +
                   name + "[" + std::to_string(std::max<size_t>(ms.size(), 1)) + "] = {";
   if (ms.empty()) r += "nullptr";
   for (size_t i = 0; i < ms.size(); ++i) {
@@ -364,193 +366,212 @@ std::string ClassEmitter::pointerArray(const std::vector<Member> &ms,
                         std::to_string(i) + "] : " + own
                   : own;
   }
-  return r + "};\n";
+  return r + "};";
 }
 
-void ClassEmitter::emitInstance(std::ostringstream &os) {
-  os << "  /// Allocates and initializes the buffers (see the class comment).\n"
-     << "  /// Throws std::bad_alloc if memory is short.\n"
-     << "  " << cls_ << "()\n"
-     << "      : mem_(static_cast<char *>(::operator new(\n"
-     << "            kAllocationBytes, std::align_val_t(64)))) {\n"
-     << "    std::memset(mem_, 0, kAllocationBytes);\n"
-     << "    reset_inputs();\n";
+/// The seeds of every output, in output order ("nullptr" where an output
+/// cannot be a root).
+std::string ClassEmitter::seedList() const {
+  if (outputs_.empty()) return "nullptr";
+  std::string r;
+  for (size_t k = 0; k < outputs_.size(); ++k) {
+    r += k ? ", " : "";
+    std::string field;
+    for (const Member &m : seeds_)
+      if (m.index == static_cast<int>(k)) field = m.seedField;
+    r += field.empty() ? "nullptr" : "seeds." + field;
+  }
+  return r;
+}
+
+void ClassEmitter::emitInstance(CodeWriter &w) {
+  w.line("/// Allocates and initializes the buffers (see the class comment).");
+  w.line("/// Throws std::bad_alloc if memory is short.");
+  w.line(cls_ + "()");
+  // A constructor's initializer on continuation lines.
+  w.line("    : mem_(static_cast<char *>(::operator new(");
+  w.open("          kAllocationBytes, std::align_val_t(64))))");
+  w.line("std::memset(mem_, 0, kAllocationBytes);");
+  w.line("reset_inputs();");
   for (const Member &m : seeds_)
-    if (m.arg->type.numel() == 1)
-      os << "    *" << m.accessor << "() = 1;\n";
-  os << "  }\n"
-     << "  ~" << cls_ << "() { release(); }\n"
-     << "  " << cls_ << "(const " << cls_ << " &) = delete;\n"
-     << "  " << cls_ << " &operator=(const " << cls_ << " &) = delete;\n"
-     << "  /// Takes over \\p other's buffers; \\p other is left empty and may\n"
-     << "  /// only be destroyed or assigned to.\n"
-     << "  " << cls_ << "(" << cls_ << " &&other) noexcept { swap(other); }\n"
-     << "  " << cls_ << " &operator=(" << cls_ << " &&other) noexcept {\n"
-     << "    if (this != &other) { release(); swap(other); }\n"
-     << "    return *this;\n  }\n\n"
-     << "  /// Sets inputs with a constant init back to it, the others to zero,\n"
-     << "  /// and reads every input from its own buffer again.\n"
-     << "  void reset_inputs() {\n";
+    if (m.arg->type.numel() == 1) w.line("*" + m.accessor + "() = 1;");
+  w.close();
+  w.line("~" + cls_ + "() { release(); }");
+  w.line(cls_ + "(const " + cls_ + " &) = delete;");
+  w.line(cls_ + " &operator=(const " + cls_ + " &) = delete;");
+  w.line("/// Takes over \\p other's buffers; \\p other is left empty and may");
+  w.line("/// only be destroyed or assigned to.");
+  w.line(cls_ + "(" + cls_ + " &&other) noexcept { swap(other); }");
+  w.open(cls_ + " &operator=(" + cls_ + " &&other) noexcept");
+  w.line("if (this != &other) { release(); swap(other); }");
+  w.line("return *this;");
+  w.close();
+  w.blank();
+  w.line("/// Sets inputs with a constant init back to it, the others to zero,");
+  w.line("/// and reads every input from its own buffer again.");
+  w.open("void reset_inputs()");
   for (const Member &m : inputs_) {
-    os << "    bound_[" << m.index << "] = nullptr;\n";
+    w.line("bound_[" + std::to_string(m.index) + "] = nullptr;");
     const Node *n = sourceNode(m.arg->name);
     std::string kind = n ? getString(n->attrs, "init", "") : "";
     double v = 0;
     if (kind == "ones") v = 1;
     else if (kind == "value") v = getFloat(n->attrs, "init_value", 0);
-    os << "    { " << m.cppType() << " *p = " << m.accessor
-       << "(); for (long long i = 0; i < " << m.arg->type.numel()
-       << "LL; ++i) p[i] = " << literal(v, m.arg->type.dtype) << "; }\n";
+    w.line("{ " + m.cppType() + " *p = " + m.accessor + "(); for (long long i = 0; i < " +
+           std::to_string(m.arg->type.numel()) + "LL; ++i) p[i] = " +
+           literal(v, m.arg->type.dtype) + "; }");
   }
-  os << "  }\n\n";
+  w.close();
+  w.blank();
 }
 
-void ClassEmitter::emitAccessors(std::ostringstream &os) {
+void ClassEmitter::emitAccessors(CodeWriter &w) {
   auto ptr = [](const Member &m) {
     return "(mem_ + " + std::to_string(m.offset) + "ULL)";
   };
-  for (const Member &m : inputs_) {
+  // `T *name() { ... }` and its const twin, reading the buffer of `m`.
+  auto mutableAccessor = [&](const Member &m) {
     const std::string t = m.cppType();
-    os << "  /// The own buffer of input '" << escapeComment(m.arg->name) << "' ("
-       << typeText(m.arg->type) << "): write its value here.\n"
-       << "  " << t << " *" << m.accessor << "() { return reinterpret_cast<" << t
-       << " *>" << ptr(m) << "; }\n"
-       << "  const " << t << " *" << m.accessor
-       << "() const { return reinterpret_cast<const " << t << " *>" << ptr(m)
-       << "; }\n"
-       << "  /// Reads input '" << escapeComment(m.arg->name)
-       << "' from \\p data (" << m.arg->type.numel()
-       << " elements, row-major) instead,\n"
-       << "  /// without a copy, until reset_inputs(); null: the own buffer.\n"
-       << "  void " << m.setter << "(const " << t << " *data) { bound_["
-       << m.index << "] = data; }\n";
+    w.line(t + " *" + m.accessor + "() { return reinterpret_cast<" + t + " *>" + ptr(m) +
+           "; }");
+  };
+  auto constAccessor = [&](const Member &m) {
+    const std::string t = m.cppType();
+    w.line("const " + t + " *" + m.accessor + "() const { return reinterpret_cast<const " +
+           t + " *>" + ptr(m) + "; }");
+  };
+  for (const Member &m : inputs_) {
+    w.line("/// The own buffer of input '" + escapeComment(m.arg->name) + "' (" +
+           typeText(m.arg->type) + "): write its value here.");
+    mutableAccessor(m);
+    constAccessor(m);
+    w.line("/// Reads input '" + escapeComment(m.arg->name) + "' from \\p data (" +
+           std::to_string(m.arg->type.numel()) + " elements, row-major) instead,");
+    w.line("/// without a copy, until reset_inputs(); null: the own buffer.");
+    w.line("void " + m.setter + "(const " + m.cppType() + " *data) { bound_[" +
+           std::to_string(m.index) + "] = data; }");
   }
   for (const Member &m : outputs_) {
-    const std::string t = m.cppType();
-    os << "  /// Output '" << escapeComment(m.arg->name) << "' ("
-       << typeText(m.arg->type) << "), after run() or forward().\n"
-       << "  const " << t << " *" << m.accessor
-       << "() const { return reinterpret_cast<const " << t << " *>" << ptr(m)
-       << "; }\n";
+    w.line("/// Output '" + escapeComment(m.arg->name) + "' (" + typeText(m.arg->type) +
+           "), after run() or forward().");
+    constAccessor(m);
   }
   for (const Member &m : grads_) {
-    const std::string t = m.cppType();
-    os << "  /// d(roots)/d '" << escapeComment(m.arg->name) << "' ("
-       << typeText(m.arg->type) << "): x.grad after run() or backward().\n"
-       << "  " << t << " *" << m.accessor << "() { return reinterpret_cast<" << t
-       << " *>" << ptr(m) << "; }\n"
-       << "  const " << t << " *" << m.accessor
-       << "() const { return reinterpret_cast<const " << t << " *>" << ptr(m)
-       << "; }\n";
+    w.line("/// d(roots)/d '" + escapeComment(m.arg->name) + "' (" +
+           typeText(m.arg->type) + "): x.grad after run() or backward().");
+    mutableAccessor(m);
+    constAccessor(m);
   }
   for (const Member &m : seeds_) {
-    const std::string t = m.cppType();
-    os << "  /// A buffer for a seed of '" << escapeComment(m.arg->name) << "' ("
-       << typeText(m.arg->type) << "; starts at "
-       << (m.arg->type.numel() == 1 ? "1" : "0")
-       << "): fill it and pass it as Seeds::" << m.seedField << ".\n"
-       << "  " << t << " *" << m.accessor << "() { return reinterpret_cast<" << t
-       << " *>" << ptr(m) << "; }\n";
+    w.line("/// A buffer for a seed of '" + escapeComment(m.arg->name) + "' (" +
+           typeText(m.arg->type) + "; starts at " +
+           (m.arg->type.numel() == 1 ? "1" : "0") + "): fill it and pass it as Seeds::" +
+           m.seedField + ".");
+    mutableAccessor(m);
   }
   auto generic = [&](const char *name, const std::vector<Member> &ms,
                      bool isConst) {
-    os << "  " << (isConst ? "const void *" : "void *") << name << "(int i)"
-       << (isConst ? " const" : "") << " {\n"
-       << "    static constexpr unsigned long long offsets[] = {";
+    std::string offsets;
     for (size_t i = 0; i < ms.size(); ++i)
-      os << (i ? ", " : "") << ms[i].offset << "ULL";
-    os << (ms.empty() ? "0" : "") << "};\n"
-       << "    return i >= 0 && i < " << ms.size()
-       << " ? mem_ + offsets[i] : nullptr;\n  }\n";
+      offsets += (i ? ", " : "") + std::to_string(ms[i].offset) + "ULL";
+    w.open(std::string(isConst ? "const void *" : "void *") + name + "(int i)" +
+           (isConst ? " const" : ""));
+    w.line("static constexpr unsigned long long offsets[] = {" +
+           (ms.empty() ? std::string("0") : offsets) + "};");
+    w.line("return i >= 0 && i < " + std::to_string(ms.size()) +
+           " ? mem_ + offsets[i] : nullptr;");
+    w.close();
   };
-  os << "  /// Buffers by position (kInputs / kOutputs / kGrads order); null\n"
-     << "  /// when out of range.\n";
+  w.line("/// Buffers by position (kInputs / kOutputs / kGrads order); null");
+  w.line("/// when out of range.");
   generic("input_data", inputs_, false);
   generic("output_data", outputs_, true);
   generic("grad_data", grads_, false);
-  os << "\n";
+  w.blank();
 }
 
-void ClassEmitter::emitCalls(std::ostringstream &os) {
+void ClassEmitter::emitCalls(CodeWriter &w) {
   const std::string &p = info_.symbolPrefix;
-  os << "  /// Forward and backward in one call of the fused entry point, from\n"
-     << "  /// \\p seeds' roots. With \\p accumulate the gradients are added to the\n"
-     << "  /// grad buffers (.grad accumulates), else they overwrite them (as\n"
-     << "  /// after x.grad = None). Ends any forward() context.\n"
-     << "  /// Returns 0, or the entry point's status when an index read from\n"
-     << "  /// the data is out of range (see the sites listed above).\n"
-     << "  unsigned long long run(const Seeds &seeds, bool accumulate = false) {\n"
-     << pointerArray(inputs_, true, "in", true)
-     << pointerArray(outputs_, false, "out", false)
-     << pointerArray(grads_, false, "grads", false)
-     << "    const void *const sp[" << std::max<size_t>(outputs_.size(), 1)
-     << "] = {";
-  auto seedList = [&] {
-    std::string r;
-    for (size_t k = 0; k < outputs_.size(); ++k) {
-      r += k ? ", " : "";
-      std::string field;
-      for (const Member &m : seeds_)
-        if (m.index == static_cast<int>(k)) field = m.seedField;
-      r += field.empty() ? "nullptr" : "seeds." + field;
-    }
-    return outputs_.empty() ? std::string("nullptr") : r;
-  };
-  os << seedList() << "};\n"
-     << "    (void)seeds;\n"
-     << "    has_context_ = false;\n"
-     << "    return ::" << p << "_fwd_bwd(in, out, grads, sp, accumulate ? 1ULL : 0ULL, mem_);\n"
-     << "  }\n"
-     << "  /// run() with default_seeds().\n"
-     << "  unsigned long long run(bool accumulate = false) {\n"
-     << "    return run(default_seeds(), accumulate);\n  }\n\n"
-     << "  /// The forward pass: outputs, plus a context that any number of\n"
-     << "  /// backward() calls use (retain_graph=True).\n"
-     << "  /// Returns 0, or the status of a failed index check (then there is\n"
-     << "  /// no context).\n"
-     << "  unsigned long long forward() {\n"
-     << pointerArray(inputs_, true, "in", true)
-     << pointerArray(outputs_, false, "out", false)
-     << "    unsigned long long st = ::" << p << "_forward(in, out, mem_ + " << contextOffset_
-     << "ULL, mem_ + " << workspaceOffset_ << "ULL);\n"
-     << "    has_context_ = st == 0;\n    return st;\n  }\n\n"
-     << "  /// Backward from \\p seeds' roots on the last forward()'s context;\n"
-     << "  /// \\p accumulate as in run(). Returns false, doing nothing, if there\n"
-     << "  /// is no context (no forward() yet, or a run() since).\n"
-     << "  bool backward(const Seeds &seeds, bool accumulate = false) {\n"
-     << "    if (!has_context_) return false;\n"
-     << pointerArray(grads_, false, "grads", false)
-     << "    const void *const sp[" << std::max<size_t>(outputs_.size(), 1)
-     << "] = {" << seedList() << "};\n"
-     << "    (void)seeds;\n"
-     << "    ::" << p << "_backward(mem_ + " << contextOffset_
-     << "ULL, grads, sp, accumulate ? 1ULL : 0ULL, mem_ + " << workspaceOffset_
-     << "ULL);\n"
-     << "    return true;\n  }\n"
-     << "  /// backward() with default_seeds().\n"
-     << "  bool backward(bool accumulate = false) {\n"
-     << "    return backward(default_seeds(), accumulate);\n  }\n\n"
-     << "  /// Whether backward() has a context to work on.\n"
-     << "  bool has_context() const { return has_context_; }\n\n"
-     << "  /// Sets every gradient buffer to zero (optimizer.zero_grad()).\n"
-     << "  void zero_grads() {\n";
+  std::string ctx = "mem_ + " + std::to_string(contextOffset_) + "ULL";
+  std::string ws = "mem_ + " + std::to_string(workspaceOffset_) + "ULL";
+  std::string seedArray = "const void *const sp[" +
+                          std::to_string(std::max<size_t>(outputs_.size(), 1)) +
+                          "] = {" + seedList() + "};";
+  w.line("/// Forward and backward in one call of the fused entry point, from");
+  w.line("/// \\p seeds' roots. With \\p accumulate the gradients are added to the");
+  w.line("/// grad buffers (.grad accumulates), else they overwrite them (as");
+  w.line("/// after x.grad = None). Ends any forward() context.");
+  w.line("/// Returns 0, or the entry point's status when an index read from");
+  w.line("/// the data is out of range (see the sites listed above).");
+  w.open("unsigned long long run(const Seeds &seeds, bool accumulate = false)");
+  w.line(pointerArray(inputs_, true, "in", true));
+  w.line(pointerArray(outputs_, false, "out", false));
+  w.line(pointerArray(grads_, false, "grads", false));
+  w.line(seedArray);
+  w.line("(void)seeds;");
+  w.line("has_context_ = false;");
+  w.line("return ::" + p + "_fwd_bwd(in, out, grads, sp, accumulate ? 1ULL : 0ULL, mem_);");
+  w.close();
+  w.line("/// run() with default_seeds().");
+  w.open("unsigned long long run(bool accumulate = false)");
+  w.line("return run(default_seeds(), accumulate);");
+  w.close();
+  w.blank();
+  w.line("/// The forward pass: outputs, plus a context that any number of");
+  w.line("/// backward() calls use (retain_graph=True).");
+  w.line("/// Returns 0, or the status of a failed index check (then there is");
+  w.line("/// no context).");
+  w.open("unsigned long long forward()");
+  w.line(pointerArray(inputs_, true, "in", true));
+  w.line(pointerArray(outputs_, false, "out", false));
+  w.line("unsigned long long st = ::" + p + "_forward(in, out, " + ctx + ", " + ws + ");");
+  w.line("has_context_ = st == 0;");
+  w.line("return st;");
+  w.close();
+  w.blank();
+  w.line("/// Backward from \\p seeds' roots on the last forward()'s context;");
+  w.line("/// \\p accumulate as in run(). Returns false, doing nothing, if there");
+  w.line("/// is no context (no forward() yet, or a run() since).");
+  w.open("bool backward(const Seeds &seeds, bool accumulate = false)");
+  w.line("if (!has_context_) return false;");
+  w.line(pointerArray(grads_, false, "grads", false));
+  w.line(seedArray);
+  w.line("(void)seeds;");
+  w.line("::" + p + "_backward(" + ctx + ", grads, sp, accumulate ? 1ULL : 0ULL, " + ws +
+         ");");
+  w.line("return true;");
+  w.close();
+  w.line("/// backward() with default_seeds().");
+  w.open("bool backward(bool accumulate = false)");
+  w.line("return backward(default_seeds(), accumulate);");
+  w.close();
+  w.blank();
+  w.line("/// Whether backward() has a context to work on.");
+  w.line("bool has_context() const { return has_context_; }");
+  w.blank();
+  w.line("/// Sets every gradient buffer to zero (optimizer.zero_grad()).");
+  w.open("void zero_grads()");
   for (const Member &m : grads_)
-    os << "    std::memset(mem_ + " << m.offset << "ULL, 0, "
-       << m.arg->type.bytes() << "ULL);\n";
-  os << "  }\n\n"
-     << "private:\n"
-     << "  void release() {\n"
-     << "    if (mem_) ::operator delete(mem_, std::align_val_t(64));\n"
-     << "    mem_ = nullptr;\n  }\n"
-     << "  void swap(" << cls_ << " &other) noexcept {\n"
-     << "    std::swap(mem_, other.mem_);\n"
-     << "    for (int i = 0; i < " << std::max<size_t>(inputs_.size(), 1)
-     << "; ++i) std::swap(bound_[i], other.bound_[i]);\n"
-     << "    std::swap(has_context_, other.has_context_);\n  }\n\n"
-     << "  char *mem_ = nullptr;\n"
-     << "  const void *bound_[" << std::max<size_t>(inputs_.size(), 1)
-     << "] = {};\n"
-     << "  bool has_context_ = false;\n";
+    w.line("std::memset(mem_ + " + std::to_string(m.offset) + "ULL, 0, " +
+           std::to_string(m.arg->type.bytes()) + "ULL);");
+  w.close();
+  w.blank();
+  std::string boundCount = std::to_string(std::max<size_t>(inputs_.size(), 1));
+  w.outdented("private:");
+  w.open("void release()");
+  w.line("if (mem_) ::operator delete(mem_, std::align_val_t(64));");
+  w.line("mem_ = nullptr;");
+  w.close();
+  w.open("void swap(" + cls_ + " &other) noexcept");
+  w.line("std::swap(mem_, other.mem_);");
+  w.line("for (int i = 0; i < " + boundCount +
+         "; ++i) std::swap(bound_[i], other.bound_[i]);");
+  w.line("std::swap(has_context_, other.has_context_);");
+  w.close();
+  w.blank();
+  w.line("char *mem_ = nullptr;");
+  w.line("const void *bound_[" + boundCount + "] = {};");
+  w.line("bool has_context_ = false;");
 }
 
 std::string ClassEmitter::run() {
@@ -561,23 +582,28 @@ std::string ClassEmitter::run() {
                 "' is also the name of one of its members; choose another "
                 "with --class");
   layout();
-  std::ostringstream os;
-  os << "#include <array>\n#include <cstring>\n#include <new>\n#include <utility>\n\n";
-  if (!opts_.namespaceName.empty())
-    os << "namespace " << opts_.namespaceName << " {\n\n";
-  emitDoc(os);
-  os << "class " << cls_ << " {\n";
-  emitStatic(os);
-  emitInstance(os);
-  emitAccessors(os);
-  emitCalls(os);
-  os << "};\n";
-  if (!opts_.namespaceName.empty())
-    os << "\n} // namespace " << opts_.namespaceName << "\n";
-  return os.str();
+  CodeWriter w;
+  w.lines("#include <array>\n#include <cstring>\n#include <new>\n#include <utility>");
+  w.blank();
+  // A namespace does not indent what it holds.
+  if (!opts_.namespaceName.empty()) {
+    w.line("namespace " + opts_.namespaceName + " {");
+    w.blank();
+  }
+  emitDoc(w);
+  w.open("class " + cls_);
+  emitStatic(w);
+  emitInstance(w);
+  emitAccessors(w);
+  emitCalls(w);
+  w.close(";");
+  if (!opts_.namespaceName.empty()) {
+    w.blank();
+    w.line("} // namespace " + opts_.namespaceName);
+  }
+  return w.str();
 }
 
-/// The C layer: argument list comment, macros and prototypes.
 } // namespace
 
 std::string emitAotClass(const ModuleInfo &info, const HeaderOptions &options,

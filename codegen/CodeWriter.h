@@ -40,10 +40,25 @@ public:
     line(header.empty() ? "{" : header + " {");
     ++depth_;
   }
-  /// Closes the innermost scope.
-  void close() {
+  /// Closes the innermost scope; `after` follows the brace on its line
+  /// (";" after a struct, " while (c);" after a do).
+  void close(const std::string &after = "") {
     --depth_;
-    line("}");
+    line("}" + after);
+  }
+  /// Indents what follows one level without a brace: the body of a
+  /// brace-less `for` or `if` written on lines of its own. dedent() ends it.
+  void indent() { ++depth_; }
+  /// Ends what indent() began.
+  void dedent() { --depth_; }
+  /// Writes an empty line (no indentation: no trailing spaces).
+  void blank() { out_ += "\n"; }
+  /// Writes one line a level less deep than the current scope: an access
+  /// specifier ("public:") or a label sits at its class's or function's
+  /// own depth, not at its members'.
+  void outdented(const std::string &text) {
+    int depth = depth_ > 0 ? depth_ - 1 : 0;
+    out_ += std::string(base_ + 2 * depth, ' ') + text + "\n";
   }
   /// The text written so far.
   const std::string &str() const { return out_; }

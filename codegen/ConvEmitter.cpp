@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ConvEmitter.h"
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 #include "codegen/ParallelBlocks.h"
@@ -30,37 +31,57 @@ using emit::at;
 
 /// Defines lo/hi, the range of output columns whose input column
 /// ow * SW + off lies in [0, W), for the current kw.
-std::string columnRange(const ConvGeometry &g) {
-  return "long long off = kw * " + num(g.dw) + " - " + num(g.padLeft) +
-         ";\nlong long lo = off >= 0 ? 0 : (-off + " + num(g.sw - 1) + ") / " +
-         num(g.sw) + ";\nlong long hi = " + num(g.w - 1) + " - off < 0 ? 0 : (" +
-         num(g.w - 1) + " - off) / " + num(g.sw) + " + 1;\nif (hi > " + num(g.ow) +
-         ") hi = " + num(g.ow) + ";\nif (lo > hi) lo = hi;\n";
+void columnRange(CodeWriter &w, const ConvGeometry &g) {
+  w.line("long long off = kw * " + num(g.dw) + " - " + num(g.padLeft) + ";");
+  w.line("long long lo = off >= 0 ? 0 : (-off + " + num(g.sw - 1) + ") / " +
+         num(g.sw) + ";");
+  w.line("long long hi = " + num(g.w - 1) + " - off < 0 ? 0 : (" + num(g.w - 1) +
+         " - off) / " + num(g.sw) + " + 1;");
+  w.line("if (hi > " + num(g.ow) + ") hi = " + num(g.ow) + ";");
+  w.line("if (lo > hi) lo = hi;");
 }
 
 /// The input row of output row oh for the current kh, and `continue` when
 /// it lies in the padding.
-std::string rowCheck(const ConvGeometry &g) {
-  return "long long ih = oh * " + num(g.sh) + " - " + num(g.padTop) + " + kh * " +
-         num(g.dh) + ";\nif (ih < 0 || ih >= " + num(g.h) + ") continue;\n";
+void rowCheck(CodeWriter &w, const ConvGeometry &g) {
+  w.line("long long ih = oh * " + num(g.sh) + " - " + num(g.padTop) + " + kh * " +
+         num(g.dh) + ";");
+  w.line("if (ih < 0 || ih >= " + num(g.h) + ") continue;");
+}
+
+/// `for (long long v = from; v < to; ++v)`: a loop header.
+std::string loop(const std::string &v, const std::string &from,
+                 const std::string &to) {
+  return "for (long long " + v + " = " + from + "; " + v + " < " + to + "; ++" + v +
+         ")";
 }
 
 /// Loops over n, o (with gi, the group) and c, the input channel ci and the
 /// taps kh, kw, around `body` (which sees lo, hi, off, and the weight wv).
+/// Headers without a brace are perfect nests: they share one scope.
 std::string tapLoops(const ConvGeometry &g, const ValueRef &w,
                      const std::string &perChannel, const std::string &body,
                      const std::string &T) {
-  return "for (long long n = 0; n < " + num(g.n) + "; ++n)\n"
-         "for (long long o = 0; o < " + num(g.o) + "; ++o) {\n"
-         "long long gi = o / " + num(g.og()) + ";\n" + perChannel +
-         "for (long long c = 0; c < " + num(g.cg()) + "; ++c) {\n"
-         "long long ci = gi * " + num(g.cg()) + " + c;\n"
-         "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh)\n"
-         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n" +
-         T + " wv = " + at(w, "((o * " + num(g.cg()) + " + c) * " + num(g.kh) +
-                              " + kh) * " + num(g.kw) + " + kw") + ";\n" +
-         columnRange(g) + "for (long long oh = 0; oh < " + num(g.oh) + "; ++oh) {\n" +
-         rowCheck(g) + body + "}\n}\n}\n}\n";
+  CodeWriter c;
+  c.line(loop("n", "0", num(g.n)));
+  c.open(loop("o", "0", num(g.o)));
+  c.line("long long gi = o / " + num(g.og()) + ";");
+  c.lines(perChannel);
+  c.open(loop("c", "0", num(g.cg())));
+  c.line("long long ci = gi * " + num(g.cg()) + " + c;");
+  c.line(loop("kh", "0", num(g.kh)));
+  c.open(loop("kw", "0", num(g.kw)));
+  c.line(T + " wv = " + at(w, "((o * " + num(g.cg()) + " + c) * " + num(g.kh) +
+                                  " + kh) * " + num(g.kw) + " + kw") + ";");
+  columnRange(c, g);
+  c.open(loop("oh", "0", num(g.oh)));
+  rowCheck(c, g);
+  c.lines(body);
+  c.close();
+  c.close();
+  c.close();
+  c.close();
+  return c.str();
 }
 
 std::string xIndex(const ConvGeometry &g) {
@@ -84,11 +105,11 @@ std::string forward(const Node *n, const std::function<ValueRef(const Node *)> &
   std::string bias = n->operands.size() == 3
                          ? at(vo(n->operands[2]), "o")
                          : "(" + T + ")0";
-  std::string init = "for (long long i = 0; i < " + num(g.oh * g.ow) + "; ++i) " +
-                     y + "[(n * " + num(g.o) + " + o) * " + num(g.oh * g.ow) +
-                     " + i] = " + bias + ";\n";
-  std::string body = "for (long long ow = lo; ow < hi; ++ow) " + y + "[" +
-                     yIndex(g) + "] += wv * " + at(x, xIndex(g)) + ";\n";
+  std::string init = loop("i", "0", num(g.oh * g.ow)) + " " + y + "[(n * " +
+                     num(g.o) + " + o) * " + num(g.oh * g.ow) + " + i] = " + bias +
+                     ";";
+  std::string body = loop("ow", "lo", "hi") + " " + y + "[" + yIndex(g) +
+                     "] += wv * " + at(x, xIndex(g)) + ";";
   return tapLoops(g, w, init, body, T);
 }
 
@@ -102,11 +123,12 @@ std::string inputBackward(const Node *n,
   std::string T = dtypeCppName(n->type.dtype);
   std::string dx = vo(n).ptr;
   ValueRef gy = vo(gn), w = vo(wn);
-  std::string zero = "for (long long i = 0; i < " + num(n->type.numel()) +
-                     "; ++i) " + dx + "[i] = (" + T + ")0;\n";
-  std::string body = "for (long long ow = lo; ow < hi; ++ow) " + dx + "[" +
-                     xIndex(g) + "] += wv * " + at(gy, yIndex(g)) + ";\n";
-  return zero + tapLoops(g, w, "", body, T);
+  std::string body = loop("ow", "lo", "hi") + " " + dx + "[" + xIndex(g) +
+                     "] += wv * " + at(gy, yIndex(g)) + ";";
+  CodeWriter c;
+  c.line(loop("i", "0", num(n->type.numel())) + " " + dx + "[i] = (" + T + ")0;");
+  c.lines(tapLoops(g, w, "", body, T));
+  return c.str();
 }
 
 /// dw[o, c, kh, kw] = sum over n, oh, ow of g[n, o, oh, ow] x[n, ci, ih, iw],
@@ -119,19 +141,27 @@ std::string weightBackward(const Node *n,
   std::string T = dtypeCppName(n->type.dtype);
   std::string dw = vo(n).ptr;
   ValueRef gy = vo(gn), x = vo(xn);
-  return "for (long long o = 0; o < " + num(g.o) + "; ++o) {\n"
-         "long long gi = o / " + num(g.og()) + ";\n"
-         "for (long long c = 0; c < " + num(g.cg()) + "; ++c) {\n"
-         "long long ci = gi * " + num(g.cg()) + " + c;\n"
-         "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh)\n"
-         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n" +
-         columnRange(g) + "double acc = 0;\n"
-         "for (long long n = 0; n < " + num(g.n) + "; ++n)\n"
-         "for (long long oh = 0; oh < " + num(g.oh) + "; ++oh) {\n" + rowCheck(g) +
-         "for (long long ow = lo; ow < hi; ++ow) acc += (double)" +
-         at(gy, yIndex(g)) + " * (double)" + at(x, xIndex(g)) + ";\n}\n" + dw +
-         "[((o * " + num(g.cg()) + " + c) * " + num(g.kh) + " + kh) * " +
-         num(g.kw) + " + kw] = (" + T + ")acc;\n}\n}\n}\n";
+  CodeWriter w;
+  w.open(loop("o", "0", num(g.o)));
+  w.line("long long gi = o / " + num(g.og()) + ";");
+  w.open(loop("c", "0", num(g.cg())));
+  w.line("long long ci = gi * " + num(g.cg()) + " + c;");
+  w.line(loop("kh", "0", num(g.kh)));
+  w.open(loop("kw", "0", num(g.kw)));
+  columnRange(w, g);
+  w.line("double acc = 0;");
+  w.line(loop("n", "0", num(g.n)));
+  w.open(loop("oh", "0", num(g.oh)));
+  rowCheck(w, g);
+  w.line(loop("ow", "lo", "hi") + " acc += (double)" + at(gy, yIndex(g)) +
+         " * (double)" + at(x, xIndex(g)) + ";");
+  w.close();
+  w.line(dw + "[((o * " + num(g.cg()) + " + c) * " + num(g.kh) + " + kh) * " +
+         num(g.kw) + " + kw] = (" + T + ")acc;");
+  w.close();
+  w.close();
+  w.close();
+  return w.str();
 }
 
 // --- im2col + GEMM ------------------------------------------------------
@@ -158,27 +188,34 @@ std::string gemmCall(bool f32, bool ta, bool tb, int64_t m, int64_t nn, int64_t 
          std::to_string(m) + ", " + std::to_string(nn) + ", " + std::to_string(k) +
          ", 1, " + a + ", " + std::to_string(lda) + ", " + b + ", " +
          std::to_string(ldb) + ", " + beta + ", " + c + ", " + std::to_string(ldc) +
-         ");\n";
+         ");";
 }
 
 /// Loops over the rows (c, kh, kw) of the column matrix and the output rows
 /// oh whose input row is inside; `inside` runs for columns [lo, hi), with
 /// cr the row's offset in col and xi the input offset of column ow.
-std::string columnLoops(const ConvGeometry &g, const std::string &outside,
-                        const std::string &inside) {
-  return "for (long long c = 0; c < " + num(g.cg()) + "; ++c)\n"
-         "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh)\n"
-         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
-         "long long cr = ((c * " + num(g.kh) + " + kh) * " + num(g.kw) + " + kw) * " +
-         num(g.oh * g.ow) + ";\n"
-         "long long ci = gi * " + num(g.cg()) + " + c;\n" + columnRange(g) +
-         "for (long long oh = 0; oh < " + num(g.oh) + "; ++oh) {\n"
-         "long long ih = oh * " + num(g.sh) + " - " + num(g.padTop) + " + kh * " +
-         num(g.dh) + ";\nbool rowIn = ih >= 0 && ih < " + num(g.h) + ";\n" + outside +
-         "if (!rowIn) continue;\n"
-         "for (long long ow = lo; ow < hi; ++ow) {\n"
-         "long long xi = ((n * " + num(g.c) + " + ci) * " + num(g.h) + " + ih) * " +
-         num(g.w) + " + ow * " + num(g.sw) + " + off;\n" + inside + "}\n}\n}\n";
+void columnLoops(CodeWriter &w, const ConvGeometry &g, const std::string &outside,
+                 const std::string &inside) {
+  w.line(loop("c", "0", num(g.cg())));
+  w.line(loop("kh", "0", num(g.kh)));
+  w.open(loop("kw", "0", num(g.kw)));
+  w.line("long long cr = ((c * " + num(g.kh) + " + kh) * " + num(g.kw) + " + kw) * " +
+         num(g.oh * g.ow) + ";");
+  w.line("long long ci = gi * " + num(g.cg()) + " + c;");
+  columnRange(w, g);
+  w.open(loop("oh", "0", num(g.oh)));
+  w.line("long long ih = oh * " + num(g.sh) + " - " + num(g.padTop) + " + kh * " +
+         num(g.dh) + ";");
+  w.line("bool rowIn = ih >= 0 && ih < " + num(g.h) + ";");
+  w.lines(outside);
+  w.line("if (!rowIn) continue;");
+  w.open(loop("ow", "lo", "hi"));
+  w.line("long long xi = ((n * " + num(g.c) + " + ci) * " + num(g.h) + " + ih) * " +
+         num(g.w) + " + ow * " + num(g.sw) + " + off;");
+  w.lines(inside);
+  w.close();
+  w.close();
+  w.close();
 }
 
 /// Blocks of images the weight gradient is split into: each block sums its
@@ -213,44 +250,56 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   int64_t K = g.cg() * g.kh * g.kw, P = g.oh * g.ow, OG = g.og();
   std::string id = "conv" + std::to_string(n->id);
   bool heap = K * P * (f32 ? 4 : 8) > kConvColumnBytes;
-  std::string col =
-      heap ? T + " *col = (" + T + " *)calloc(" + std::to_string(K * P) + "ULL, sizeof(" +
-                 T + "));\nif (!col) __builtin_trap(); // out of memory\n"
-           : T + " col[" + std::to_string(K * P) + "];\n";
-  std::string freeCol = heap ? "free(col);\n" : "";
-  std::string groups = "for (long long gi = 0; gi < " + num(g.groups) + "; ++gi) {\n";
+  // The column matrix of the thread running a range of blocks.
+  auto allocColumn = [&](CodeWriter &w) {
+    if (!heap) {
+      w.line(T + " col[" + std::to_string(K * P) + "];");
+      return;
+    }
+    w.line(T + " *col = (" + T + " *)calloc(" + std::to_string(K * P) +
+           "ULL, sizeof(" + T + "));");
+    w.line("if (!col) __builtin_trap(); // out of memory");
+  };
+  auto freeColumn = [&](CodeWriter &w) {
+    if (heap) w.line("free(col);");
+  };
+  std::string groups = loop("gi", "0", num(g.groups));
   // im2col: zeros where the tap reads padding, the input elsewhere.
-  auto im2col = [&](const std::string &x) {
-    return columnLoops(g,
-                       "for (long long ow = 0; ow < " + num(g.ow) +
-                           "; ++ow) if (!rowIn || ow < lo || ow >= hi) col[cr + oh * " +
-                           num(g.ow) + " + ow] = (" + T + ")0;\n",
-                       "col[cr + oh * " + num(g.ow) + " + ow] = " + x + "[xi];\n");
+  auto im2col = [&](CodeWriter &w, const std::string &x) {
+    columnLoops(w, g,
+                loop("ow", "0", num(g.ow)) +
+                    " if (!rowIn || ow < lo || ow >= hi) col[cr + oh * " +
+                    num(g.ow) + " + ow] = (" + T + ")0;",
+                "col[cr + oh * " + num(g.ow) + " + ow] = " + x + "[xi];");
   };
   std::string wOff = "gi * " + num(OG * K);
   std::string yOff = "(n * " + num(g.o) + " + gi * " + num(OG) + ") * " + num(P);
   std::string out = vo(n).ptr;
+  CodeWriter body;
+  allocColumn(body);
   if (n->op == OpKind::Conv2d || n->op == OpKind::Conv1d) {
     std::vector<BlockPointer> pointers = {{cT, "X", vo(n->operands[0]).ptr},
                                           {cT, "W", vo(n->operands[1]).ptr},
                                           {mT, "Y", out}};
-    std::string bias;
+    body.open(loop("n", "b0", "b1"));
+    body.open(groups);
+    im2col(body, "X");
+    body.line(gemmCall(f32, false, false, OG, P, K, "W + " + wOff, K, "col", P, "0",
+                       "Y + " + yOff, P));
+    body.close();
     if (n->operands.size() == 3) {
       ValueRef b = vo(n->operands[2]);
       if (!b.isSplat()) {
         pointers.push_back({cT, "B", b.ptr});
         b.ptr = "B";
       }
-      bias = "for (long long o = 0; o < " + num(g.o) + "; ++o)\n"
-             "for (long long i = 0; i < " + num(P) + "; ++i) Y[(n * " + num(g.o) +
-             " + o) * " + num(P) + " + i] += " + at(b, "o") + ";\n";
+      body.line(loop("o", "0", num(g.o)));
+      body.line(loop("i", "0", num(P)) + " Y[(n * " + num(g.o) + " + o) * " + num(P) +
+                " + i] += " + at(b, "o") + ";");
     }
-    std::string body = col + "for (long long n = b0; n < b1; ++n) {\n" + groups +
-                       im2col("X") +
-                       gemmCall(f32, false, false, OG, P, K, "W + " + wOff, K, "col",
-                                P, "0", "Y + " + yOff, P) +
-                       "}\n" + bias + "}\n" + freeCol;
-    return parallelBlocks(id, g.n, pointers, body);
+    body.close();
+    freeColumn(body);
+    return parallelBlocks(id, g.n, pointers, body.str());
   }
   if (n->op == OpKind::Conv2dWeightBackward) {
     int64_t wsize = n->type.numel();
@@ -258,45 +307,60 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
     bool heapPart = blocks * wsize * (f32 ? 4 : 8) > kWeightPartialBytes;
     std::string part = id + "_part", count = std::to_string(blocks * wsize);
     std::string per = num((g.n + blocks - 1) / blocks);
-    std::string body =
-        col + "for (long long blk = b0; blk < b1; ++blk) {\n" + mT + "dw = PART + blk * " +
-        num(wsize) + ";\nfor (long long i = 0; i < " + num(wsize) + "; ++i) dw[i] = (" +
-        T + ")0;\nlong long n1 = (blk + 1) * " + per + ";\nif (n1 > " + num(g.n) +
-        ") n1 = " + num(g.n) + ";\nfor (long long n = blk * " + per +
-        "; n < n1; ++n) {\n" + groups + im2col("X") +
-        gemmCall(f32, false, true, OG, K, P, "G + " + yOff, P, "col", P, "1",
-                 "dw + " + wOff, K) +
-        "}\n}\n}\n" + freeCol;
+    body.open(loop("blk", "b0", "b1"));
+    body.line(mT + "dw = PART + blk * " + num(wsize) + ";");
+    body.line(loop("i", "0", num(wsize)) + " dw[i] = (" + T + ")0;");
+    body.line("long long n1 = (blk + 1) * " + per + ";");
+    body.line("if (n1 > " + num(g.n) + ") n1 = " + num(g.n) + ";");
+    body.open(loop("n", "blk * " + per, "n1"));
+    body.open(groups);
+    im2col(body, "X");
+    body.line(gemmCall(f32, false, true, OG, K, P, "G + " + yOff, P, "col", P, "1",
+                       "dw + " + wOff, K));
+    body.close();
+    body.close();
+    body.close();
+    freeColumn(body);
+    CodeWriter w;
+    if (heapPart) {
+      w.line(T + " *" + part + " = (" + T + " *)calloc(" + count + "ULL, sizeof(" + T +
+             "));");
+      w.line("if (!" + part + ") __builtin_trap(); // out of memory");
+    } else {
+      w.line(T + " " + part + "[" + count + "];");
+    }
+    w.lines(parallelBlocks(id, blocks,
+                           {{cT, "G", vo(n->operands[0]).ptr},
+                            {cT, "X", vo(n->operands[1]).ptr},
+                            {mT, "PART", part}},
+                           body.str()));
     // Partial sums in block order: the same result for any thread count.
-    return (heapPart ? T + " *" + part + " = (" + T + " *)calloc(" + count +
-                           "ULL, sizeof(" + T + "));\nif (!" + part +
-                           ") __builtin_trap(); // out of memory\n"
-                     : T + " " + part + "[" + count + "];\n") +
-           parallelBlocks(id, blocks,
-                          {{cT, "G", vo(n->operands[0]).ptr},
-                           {cT, "X", vo(n->operands[1]).ptr},
-                           {mT, "PART", id + "_part"}},
-                          body) +
-           "for (long long i = 0; i < " + num(wsize) + "; ++i) {\n" + T + " s = " + id +
-           "_part[i];\nfor (long long blk = 1; blk < " + num(blocks) +
-           "; ++blk) s += " + id + "_part[blk * " + num(wsize) + " + i];\n" + out +
-           "[i] = s;\n}\n" + (heapPart ? "free(" + part + ");\n" : "");
+    w.open(loop("i", "0", num(wsize)));
+    w.line(T + " s = " + part + "[i];");
+    w.line(loop("blk", "1", num(blocks)) + " s += " + part + "[blk * " + num(wsize) +
+           " + i];");
+    w.line(out + "[i] = s;");
+    w.close();
+    if (heapPart) w.line("free(" + part + ");");
+    return w.str();
   }
   // Input backward: dcol = w^T g, then scatter-add into dx, image by image.
   int64_t image = g.c * g.h * g.w;
-  std::string body =
-      col + "for (long long n = b0; n < b1; ++n) {\n"
-            "for (long long i = 0; i < " + num(image) + "; ++i) D[n * " + num(image) +
-      " + i] = (" + T + ")0;\n" + groups +
-      gemmCall(f32, true, false, K, P, OG, "W + " + wOff, K, "G + " + yOff, P, "0",
-               "col", P) +
-      columnLoops(g, "", "D[xi] += col[cr + oh * " + num(g.ow) + " + ow];\n") +
-      "}\n}\n" + freeCol;
+  body.open(loop("n", "b0", "b1"));
+  body.line(loop("i", "0", num(image)) + " D[n * " + num(image) + " + i] = (" + T +
+            ")0;");
+  body.open(groups);
+  body.line(gemmCall(f32, true, false, K, P, OG, "W + " + wOff, K, "G + " + yOff, P,
+                     "0", "col", P));
+  columnLoops(body, g, "", "D[xi] += col[cr + oh * " + num(g.ow) + " + ow];");
+  body.close();
+  body.close();
+  freeColumn(body);
   return parallelBlocks(id, g.n,
                         {{cT, "G", vo(n->operands[0]).ptr},
                          {cT, "W", vo(n->operands[1]).ptr},
                          {mT, "D", out}},
-                        body);
+                        body.str());
 }
 
 /// True when the GEMM form applies: every tensor operand in memory and one

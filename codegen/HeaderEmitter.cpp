@@ -8,11 +8,11 @@
 #include "codegen/HeaderEmitter.h"
 
 #include "codegen/AotClassEmitter.h"
+#include "codegen/CodeWriter.h"
 #include "codegen/Mangle.h"
 #include "ir/Error.h"
 
 #include <set>
-#include <sstream>
 
 namespace gradc {
 namespace {
@@ -43,56 +43,59 @@ bool isCppKeyword(const std::string &s) {
   return words.count(s) > 0;
 }
 
-/// A C++ string literal for arbitrary bytes. Octal escapes (at most three
-/// digits) cannot swallow the characters that follow, unlike \x.
+/// The C layer: argument list comment, macros and prototypes.
 std::string emitCDeclarations(const ModuleInfo &info) {
   const std::string &p = info.symbolPrefix;
   std::string P = upper(p);
-  std::ostringstream os;
-  os << "// Arguments (row-major buffers of the listed dtype and shape):\n";
+  CodeWriter w;
+  w.line("// Arguments (row-major buffers of the listed dtype and shape):");
   for (size_t i = 0; i < info.inputs.size(); ++i)
-    os << "//   inputs[" << i << "]  '" << escapeComment(info.inputs[i].name)
-       << "' " << info.inputs[i].type.str()
-       << (info.inputs[i].requiresGrad ? " (requires_grad)" : "") << "\n";
+    w.line("//   inputs[" + std::to_string(i) + "]  '" + escapeComment(info.inputs[i].name) +
+           "' " + info.inputs[i].type.str() +
+           (info.inputs[i].requiresGrad ? " (requires_grad)" : ""));
   for (size_t k = 0; k < info.outputs.size(); ++k)
-    os << "//   outputs[" << k << "] '" << escapeComment(info.outputs[k].name)
-       << "' " << info.outputs[k].type.str() << "; seeds[" << k
-       << "] has the same type (null: not a backward root)\n";
+    w.line("//   outputs[" + std::to_string(k) + "] '" +
+           escapeComment(info.outputs[k].name) + "' " + info.outputs[k].type.str() +
+           "; seeds[" + std::to_string(k) + "] has the same type (null: not a backward root)");
   for (size_t j = 0; j < info.gradInputs.size(); ++j)
-    os << "//   grads[" << j << "]   d/d '"
-       << escapeComment(info.inputs[info.gradInputs[j]].name) << "' "
-       << info.inputs[info.gradInputs[j]].type.str() << "\n";
-  os << "// flags bit 0: accumulate into grads instead of overwriting.\n"
-     << "// Workspaces and contexts must be 64-byte aligned.\n"
-     << "// Each entry point returns 0, or a status when a value read from the\n"
-     << "// data is out of range (no buffer is touched outside its bounds):\n"
-     << "// bits 48-63 the check site, bits 0-47 the value (two's complement).\n";
+    w.line("//   grads[" + std::to_string(j) + "]   d/d '" +
+           escapeComment(info.inputs[info.gradInputs[j]].name) + "' " +
+           info.inputs[info.gradInputs[j]].type.str());
+  w.line("// flags bit 0: accumulate into grads instead of overwriting.");
+  w.line("// Workspaces and contexts must be 64-byte aligned.");
+  w.line("// Each entry point returns 0, or a status when a value read from the");
+  w.line("// data is out of range (no buffer is touched outside its bounds):");
+  w.line("// bits 48-63 the check site, bits 0-47 the value (two's complement).");
   for (size_t k = 0; k < info.statusSites.size(); ++k) {
     const StatusSite &site = info.statusSites[k];
-    os << "//   site " << k + 1 << ": " << site.what << " in [0, " << site.bound
-       << ") in node '" << escapeComment(site.node) << "'\n";
+    w.line("//   site " + std::to_string(k + 1) + ": " + site.what + " in [0, " +
+           std::to_string(site.bound) + ") in node '" + escapeComment(site.node) + "'");
   }
-  os << "\n";
-  os << "#define " << P << "_NUM_INPUTS " << info.inputs.size() << "\n"
-     << "#define " << P << "_NUM_OUTPUTS " << info.outputs.size() << "\n"
-     << "#define " << P << "_NUM_GRADS " << info.gradInputs.size() << "\n"
-     << "#define " << P << "_FUSED_WORKSPACE_BYTES " << info.fusedWorkspaceBytes
-     << "ULL\n#define " << P << "_CONTEXT_BYTES " << info.contextBytes
-     << "ULL\n#define " << P << "_WORKSPACE_BYTES " << info.workspaceBytes
-     << "ULL\n\n";
-  os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
-     << "unsigned long long " << p << "_fwd_bwd(const void *const *inputs, void *const *outputs, "
-     << "void *const *grads, const void *const *seeds, unsigned long long flags, "
-     << "void *workspace);\n"
-     << "unsigned long long " << p << "_forward(const void *const *inputs, void *const *outputs, "
-     << "void *context, void *workspace);\n"
-     << "unsigned long long " << p << "_backward(const void *context, void *const *grads, "
-     << "const void *const *seeds, unsigned long long flags, void *workspace);\n"
-     << "unsigned long long " << p << "_fused_workspace_bytes(void);\n"
-     << "unsigned long long " << p << "_context_bytes(void);\n"
-     << "unsigned long long " << p << "_workspace_bytes(void);\n"
-     << "#ifdef __cplusplus\n}\n#endif\n";
-  return os.str();
+  w.blank();
+  auto define = [&](const std::string &name, const std::string &value) {
+    w.line("#define " + P + "_" + name + " " + value);
+  };
+  define("NUM_INPUTS", std::to_string(info.inputs.size()));
+  define("NUM_OUTPUTS", std::to_string(info.outputs.size()));
+  define("NUM_GRADS", std::to_string(info.gradInputs.size()));
+  define("FUSED_WORKSPACE_BYTES", std::to_string(info.fusedWorkspaceBytes) + "ULL");
+  define("CONTEXT_BYTES", std::to_string(info.contextBytes) + "ULL");
+  define("WORKSPACE_BYTES", std::to_string(info.workspaceBytes) + "ULL");
+  w.blank();
+  // The prototypes with C linkage; an extern "C" block does not indent.
+  w.lines("#ifdef __cplusplus\nextern \"C\" {\n#endif");
+  w.line("unsigned long long " + p + "_fwd_bwd(const void *const *inputs, void *const "
+         "*outputs, void *const *grads, const void *const *seeds, unsigned long long "
+         "flags, void *workspace);");
+  w.line("unsigned long long " + p + "_forward(const void *const *inputs, void *const "
+         "*outputs, void *context, void *workspace);");
+  w.line("unsigned long long " + p + "_backward(const void *context, void *const *grads, "
+         "const void *const *seeds, unsigned long long flags, void *workspace);");
+  w.line("unsigned long long " + p + "_fused_workspace_bytes(void);");
+  w.line("unsigned long long " + p + "_context_bytes(void);");
+  w.line("unsigned long long " + p + "_workspace_bytes(void);");
+  w.lines("#ifdef __cplusplus\n}\n#endif");
+  return w.str();
 }
 
 /// Splits "a::b" into {"a", "b"}; throws on an unusable component.
@@ -143,25 +146,30 @@ std::string emitHeader(const ModuleInfo &info, const HeaderOptions &options,
   const std::string cls =
       options.className.empty() ? info.symbolPrefix : options.className;
   std::string guard = "GRADC_GENERATED_" + upper(info.symbolPrefix) + "_H";
-  std::ostringstream os;
-  os << "// Generated by gradc " GRADC_VERSION_STRING " from graph '"
-     << escapeComment(info.graphName) << "'";
-  if (!options.sourceName.empty())
-    os << " (" << escapeComment(options.sourceName) << ")";
-  os << ". Do not edit.\n"
-     << "//\n"
-     << "// The entry points below are defined in " << cls << ".cpp (or "
-     << cls << ".o); the\n"
-     << "// code calls cblas_sgemm/cblas_dgemm and libm: link -lopenblas -lm.\n"
-     << "// C++ programs use the class "
-     << (options.namespaceName.empty() ? "" : options.namespaceName + "::")
-     << cls << " further down.\n"
-     << "#ifndef " << guard << "\n#define " << guard << "\n\n";
-  os << emitCDeclarations(info);
-  os << "\n#ifdef __cplusplus\n\n"
-     << emitAotClass(info, options, source)
-     << "\n#endif // __cplusplus\n#endif // " << guard << "\n";
-  return os.str();
+  CodeWriter w;
+  w.line("// Generated by gradc " GRADC_VERSION_STRING " from graph '" +
+         escapeComment(info.graphName) + "'" +
+         (options.sourceName.empty() ? "" : " (" + escapeComment(options.sourceName) + ")") +
+         ". Do not edit.");
+  w.line("//");
+  w.line("// The entry points below are defined in " + cls + ".cpp (or " + cls +
+         ".o); the");
+  w.line("// code calls cblas_sgemm/cblas_dgemm and libm: link -lopenblas -lm.");
+  w.line("// C++ programs use the class " +
+         (options.namespaceName.empty() ? "" : options.namespaceName + "::") + cls +
+         " further down.");
+  w.line("#ifndef " + guard);
+  w.line("#define " + guard);
+  w.blank();
+  w.lines(emitCDeclarations(info));
+  w.blank();
+  w.line("#ifdef __cplusplus");
+  w.blank();
+  w.lines(emitAotClass(info, options, source));
+  w.blank();
+  w.line("#endif // __cplusplus");
+  w.line("#endif // " + guard);
+  return w.str();
 }
 
 } // namespace gradc

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 #include "ir/Error.h"
@@ -32,6 +33,20 @@ std::string inRange(const std::string &v, int64_t bound) {
   return "((unsigned long long)(" + v + ") < " + std::to_string(bound) + "ULL)";
 }
 
+/// `for (long long v = 0; v < n; ++v)`: a loop header.
+std::string loop(const std::string &v, int64_t n) {
+  return "for (long long " + v + " = 0; " + v + " < " + num(n) + "; ++" + v + ")";
+}
+
+/// Reads index `v` from the data into r, notes in `bad` whether it lies
+/// in [0, bound) and replaces it by 0 when not (the read stays inside).
+void checkedIndex(CodeWriter &w, const std::string &v, int64_t bound) {
+  w.line("long long r = (long long)" + v + ";");
+  w.line("bool ok = " + inRange("r", bound) + ";");
+  w.line("bad |= !ok;");
+  w.line("r = ok ? r : 0;");
+}
+
 } // namespace
 
 std::string OpEmitter::reportBadIndex(
@@ -47,11 +62,16 @@ std::string OpEmitter::reportBadIndex(
   usesStatus_ = true;
   // The cold path: find the first offending value again and record it
   // unless an earlier check already failed.
-  return "if (" + flag + ") {\n  for (long long q = 0; q < " + num(count) +
-         "; ++q) {\n    long long v = (long long)" + valueAt("q") + ";\n" +
-         "    if (!" + inRange("v", bound) + (exempt.empty() ? "" : " && !(" + exempt + ")") +
-         ") { if (!*st) *st = gc_index_status(" +
-         std::to_string(site) + "ULL, v); break; }\n  }\n}\n";
+  CodeWriter w;
+  w.open("if (" + flag + ")");
+  w.open(loop("q", count));
+  w.line("long long v = (long long)" + valueAt("q") + ";");
+  w.line("if (!" + inRange("v", bound) + (exempt.empty() ? "" : " && !(" + exempt + ")") +
+         ") { if (!*st) *st = gc_index_status(" + std::to_string(site) +
+         "ULL, v); break; }");
+  w.close();
+  w.close();
+  return w.str();
 }
 
 std::string OpEmitter::embedding(const Node *n) {
@@ -64,14 +84,18 @@ std::string OpEmitter::embedding(const Node *n) {
     return wv.isSplat() ? wv.literal : wv.ptr + "[" + r + " * " + num(dim) + " + k]";
   };
   std::string read = rows > 0 ? src("r") : "(" + T + ")0";
-  std::string code = "bool bad = false;\nfor (long long p = 0; p < " + num(count) +
-                     "; ++p) {\n  long long r = (long long)" + flatAccess(idx, "p") +
-                     ";\n  bool ok = " + inRange("r", rows) + ";\n  bad |= !ok;\n" +
-                     "  r = ok ? r : 0;\n  for (long long k = 0; k < " + num(dim) +
-                     "; ++k) " + ptrOf(n) + "[p * " + num(dim) + " + k] = " + read +
-                     ";\n}\n";
-  return code + reportBadIndex(n, "index", rows, "bad", count,
-                               [&](const std::string &q) { return flatAccess(idx, q); });
+  // Kernel parameters are numbered in the order of first use: the result
+  // before the index, as the code has always numbered them.
+  std::string out = ptrOf(n);
+  CodeWriter c;
+  c.line("bool bad = false;");
+  c.open(loop("p", count));
+  checkedIndex(c, flatAccess(idx, "p"), rows);
+  c.line(loop("k", dim) + " " + out + "[p * " + num(dim) + " + k] = " + read + ";");
+  c.close();
+  c.lines(reportBadIndex(n, "index", rows, "bad", count,
+                         [&](const std::string &q) { return flatAccess(idx, q); }));
+  return c.str();
 }
 
 std::string OpEmitter::indexSelect(const Node *n) {
@@ -86,15 +110,22 @@ std::string OpEmitter::indexSelect(const Node *n) {
   std::string read = N == 0 ? "(" + T + ")0"
                      : xv.isSplat() ? xv.literal
                                     : xv.ptr + "[(o * " + num(N) + " + r) * " + num(inner) + " + i]";
-  std::string code = "bool bad = false;\nfor (long long j = 0; j < " + num(m) +
-                     "; ++j) {\n  long long r = (long long)" + flatAccess(idx, "j") +
-                     ";\n  bool ok = " + inRange("r", N) + ";\n  bad |= !ok;\n  r = ok ? r : 0;\n" +
-                     "  for (long long o = 0; o < " + num(outer) + "; ++o)\n" +
-                     "    for (long long i = 0; i < " + num(inner) + "; ++i)\n      " +
-                     ptrOf(n) + "[(o * " + num(m) + " + j) * " + num(inner) + " + i] = " +
-                     read + ";\n}\n";
-  return code + reportBadIndex(n, "index", N, "bad", m,
-                               [&](const std::string &q) { return flatAccess(idx, q); });
+  std::string out = ptrOf(n); // (numbered before the index, as in embedding)
+  CodeWriter c;
+  c.line("bool bad = false;");
+  c.open(loop("j", m));
+  checkedIndex(c, flatAccess(idx, "j"), N);
+  c.line(loop("o", outer));
+  c.indent();
+  c.line(loop("i", inner));
+  c.indent();
+  c.line(out + "[(o * " + num(m) + " + j) * " + num(inner) + " + i] = " + read + ";");
+  c.dedent();
+  c.dedent();
+  c.close();
+  c.lines(reportBadIndex(n, "index", N, "bad", m,
+                         [&](const std::string &q) { return flatAccess(idx, q); }));
+  return c.str();
 }
 
 std::string OpEmitter::indexSelectBackward(const Node *n) {
@@ -113,13 +144,18 @@ std::string OpEmitter::indexSelectBackward(const Node *n) {
   ValueRef gv = valueOf_(g);
   std::string gi = gv.isSplat() ? gv.literal
                                 : gv.ptr + "[(o * " + num(m) + " + j) * " + num(inner) + " + i]";
-  return "for (long long e = 0; e < " + num(n->type.numel()) + "; ++e) " + out +
-         "[e] = (" + T + ")0;\nfor (long long o = 0; o < " + num(outer) +
-         "; ++o)\n  for (long long j = 0; j < " + num(m) + "; ++j) {\n" +
-         "    long long r = (long long)" + flatAccess(idx, "j") + ";\n    if (!" +
-         inRange("r", N) + skip + ") continue;\n    for (long long i = 0; i < " +
-         num(inner) + "; ++i) " + out + "[(o * " + num(N) + " + r) * " + num(inner) +
-         " + i] += " + gi + ";\n  }\n";
+  CodeWriter c;
+  c.line(loop("e", n->type.numel()) + " " + out + "[e] = (" + T + ")0;");
+  c.line(loop("o", outer));
+  c.indent();
+  c.open(loop("j", m));
+  c.line("long long r = (long long)" + flatAccess(idx, "j") + ";");
+  c.line("if (!" + inRange("r", N) + skip + ") continue;");
+  c.line(loop("i", inner) + " " + out + "[(o * " + num(N) + " + r) * " + num(inner) +
+         " + i] += " + gi + ";");
+  c.close();
+  c.dedent();
+  return c.str();
 }
 
 namespace {
@@ -128,21 +164,27 @@ namespace {
 /// they pick in a row-major tensor of shape `xs`, where the index value `r`
 /// replaces the coordinate of `dim`.
 struct GatherLoops {
-  std::string open, close, idxOff, xOff;
+  std::vector<std::string> headers;
+  std::string idxOff, xOff;
   GatherLoops(const Shape &is, const Shape &xs, int64_t dim) {
     std::vector<int64_t> ist = rowMajorStrides(is), xst = rowMajorStrides(xs);
     for (size_t k = 0; k < is.size(); ++k) {
       std::string v = "i" + std::to_string(k);
-      std::string pad(2 * k, ' ');
-      open += pad + "for (long long " + v + " = 0; " + v + " < " + num(is[k]) +
-              "; ++" + v + ") {\n";
-      close = pad + "}\n" + close;
+      headers.push_back(loop(v, is[k]));
       idxOff += (idxOff.empty() ? "" : " + ") + v + " * " + num(ist[k]);
       xOff += (xOff.empty() ? "" : " + ") +
               (static_cast<int64_t>(k) == dim ? std::string("r") : v) + " * " + num(xst[k]);
     }
     if (idxOff.empty()) idxOff = "0";
     if (xOff.empty()) xOff = "0";
+  }
+  /// Opens one scope per dimension of the index.
+  void open(CodeWriter &w) const {
+    for (const std::string &h : headers) w.open(h);
+  }
+  /// Closes the scopes open() opened.
+  void close(CodeWriter &w) const {
+    for (size_t k = 0; k < headers.size(); ++k) w.close();
   }
 };
 
@@ -159,12 +201,16 @@ std::string OpEmitter::gather(const Node *n) {
   ValueRef xv = valueOf_(x);
   std::string read = N == 0 ? "(" + T + ")0"
                      : xv.isSplat() ? xv.literal : xv.ptr + "[" + L.xOff + "]";
-  std::string code = "bool bad = false;\n" + L.open + "  long long r = (long long)" +
-                     flatAccess(idx, L.idxOff) + ";\n  bool ok = " + inRange("r", N) +
-                     ";\n  bad |= !ok;\n  r = ok ? r : 0;\n  " + ptrOf(n) + "[" +
-                     L.idxOff + "] = " + read + ";\n" + L.close;
-  return code + reportBadIndex(n, "index", N, "bad", idx->type.numel(),
-                               [&](const std::string &q) { return flatAccess(idx, q); });
+  std::string out = ptrOf(n); // (numbered before the index, as in embedding)
+  CodeWriter c;
+  c.line("bool bad = false;");
+  L.open(c);
+  checkedIndex(c, flatAccess(idx, L.idxOff), N);
+  c.line(out + "[" + L.idxOff + "] = " + read + ";");
+  L.close(c);
+  c.lines(reportBadIndex(n, "index", N, "bad", idx->type.numel(),
+                         [&](const std::string &q) { return flatAccess(idx, q); }));
+  return c.str();
 }
 
 std::string OpEmitter::gatherBackward(const Node *n) {
@@ -175,10 +221,16 @@ std::string OpEmitter::gatherBackward(const Node *n) {
   int64_t N = xs.empty() ? 1 : xs[d];
   GatherLoops L(is, xs, d);
   std::string T = dtypeCppName(n->type.dtype), out = ptrOf(n);
-  return "for (long long e = 0; e < " + num(n->type.numel()) + "; ++e) " + out +
-         "[e] = (" + T + ")0;\n" + L.open + "  long long r = (long long)" +
-         flatAccess(idx, L.idxOff) + ";\n  if (" + inRange("r", N) + ") " + out + "[" +
-         L.xOff + "] += " + flatAccess(g, L.idxOff) + ";\n" + L.close;
+  // Kernel parameters are numbered in the order of first use: the
+  // gradient before the index, as the code has always numbered them.
+  std::string gAt = flatAccess(g, L.idxOff);
+  CodeWriter c;
+  c.line(loop("e", n->type.numel()) + " " + out + "[e] = (" + T + ")0;");
+  L.open(c);
+  c.line("long long r = (long long)" + flatAccess(idx, L.idxOff) + ";");
+  c.line("if (" + inRange("r", N) + ") " + out + "[" + L.xOff + "] += " + gAt + ";");
+  L.close(c);
+  return c.str();
 }
 
 std::string OpEmitter::select(const Node *n) {
@@ -192,8 +244,13 @@ std::string OpEmitter::select(const Node *n) {
   std::string read = xv.isSplat() ? xv.literal
                                   : xv.ptr + "[(o * " + num(N) + " + " + num(at) + ") * " +
                                         num(inner) + " + i]";
-  return "for (long long o = 0; o < " + num(outer) + "; ++o)\n  for (long long i = 0; i < " +
-         num(inner) + "; ++i) " + ptrOf(n) + "[o * " + num(inner) + " + i] = " + read + ";\n";
+  CodeWriter c;
+  c.line(loop("o", outer));
+  c.indent();
+  c.line(loop("i", inner) + " " + ptrOf(n) + "[o * " + num(inner) + " + i] = " + read +
+         ";");
+  c.dedent();
+  return c.str();
 }
 
 std::string OpEmitter::oneHot(const Node *n) {
@@ -201,13 +258,18 @@ std::string OpEmitter::oneHot(const Node *n) {
   const Node *t = n->operands[0];
   int64_t C = n->type.shape.back(), count = t->type.numel();
   std::string out = ptrOf(n);
-  std::string code = "for (long long e = 0; e < " + num(n->type.numel()) + "; ++e) " + out +
-                     "[e] = 0;\nbool bad = false;\nfor (long long p = 0; p < " + num(count) +
-                     "; ++p) {\n  long long c = (long long)" + flatAccess(t, "p") +
-                     ";\n  bool ok = " + inRange("c", C) + ";\n  bad |= !ok;\n  if (ok) " +
-                     out + "[p * " + num(C) + " + c] = 1;\n}\n";
-  return code + reportBadIndex(n, "class", C, "bad", count,
-                               [&](const std::string &q) { return flatAccess(t, q); });
+  CodeWriter c;
+  c.line(loop("e", n->type.numel()) + " " + out + "[e] = 0;");
+  c.line("bool bad = false;");
+  c.open(loop("p", count));
+  c.line("long long c = (long long)" + flatAccess(t, "p") + ";");
+  c.line("bool ok = " + inRange("c", C) + ";");
+  c.line("bad |= !ok;");
+  c.line("if (ok) " + out + "[p * " + num(C) + " + c] = 1;");
+  c.close();
+  c.lines(reportBadIndex(n, "class", C, "bad", count,
+                         [&](const std::string &q) { return flatAccess(t, q); }));
+  return c.str();
 }
 
 } // namespace gradc

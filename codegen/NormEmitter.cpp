@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/NormEmitter.h"
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 #include "codegen/ParallelBlocks.h"
 
@@ -20,20 +21,28 @@ using emit::num;
 
 using emit::at;
 
+/// `for (long long v = 0; v < n; ++v)`: a loop header.
+std::string loop(const std::string &v, int64_t n) {
+  return "for (long long " + v + " = 0; " + v + " < " + num(n) + "; ++" + v + ")";
+}
+
 /// Opens the row loop (rows [b0, b1) of a block when `pool`) and defines
-/// mean and rstd of row r of `x`.
-std::string rowStats(const LayerNormLayout &l, const ValueRef &x, bool pool) {
+/// mean and rstd of row r of `x`; the caller writes the rest of the row
+/// and closes the loop.
+void openRowWithStats(CodeWriter &w, const LayerNormLayout &l, const ValueRef &x, bool pool) {
   // (Shared by group_norm, whose rows are (sample, group).)
   std::string X = at(x, "r * " + num(l.cols) + " + j");
-  std::string fold = emit::reassociableLoop();
-  return "for (long long r = " + (pool ? std::string("b0; r < b1") : "0; r < " + num(l.rows)) +
-         "; ++r) {\n"
-         "double mean = 0, var = 0;\n" + fold +
-         "for (long long j = 0; j < " + num(l.cols) + "; ++j) mean += (double)" + X +
-         ";\nmean /= " + std::to_string(l.cols) + ".0;\n" + fold +
-         "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double d = (double)" +
-         X + " - mean; var += d * d; }\nvar /= " + std::to_string(l.cols) + ".0;\n"
-         "double rstd = 1.0 / sqrt(var + " + literal(l.eps, DType::F64) + ");\n";
+  std::string cols = std::to_string(l.cols) + ".0";
+  w.open(pool ? "for (long long r = b0; r < b1; ++r)" : loop("r", l.rows));
+  w.line("double mean = 0, var = 0;");
+  w.lines(emit::reassociableLoop());
+  w.line(loop("j", l.cols) + " mean += (double)" + X + ";");
+  w.line("mean /= " + cols + ";");
+  w.lines(emit::reassociableLoop());
+  w.line(loop("j", l.cols) + " { double d = (double)" + X +
+         " - mean; var += d * d; }");
+  w.line("var /= " + cols + ";");
+  w.line("double rstd = 1.0 / sqrt(var + " + literal(l.eps, DType::F64) + ");");
 }
 
 } // namespace
@@ -77,6 +86,9 @@ std::string normalizationCode(const Node *n,
   if (l.rows == 0 || l.cols == 0) return "";
   pool = rowsOnThreadPool(l.rows, l.cols);
   std::string out = vo(n).ptr, id = "norm" + std::to_string(n->id);
+  auto done = [&](const CodeWriter &w) {
+    return pool ? parallelBlocks(id, l.rows, ptrs, w.str()) : w.str();
+  };
   // An if chain, not a switch: OpEmitter::emit's switch over every op kind
   // is the one the compiler checks for completeness.
   if (n->op == OpKind::LayerNorm || n->op == OpKind::LayerNormXhat ||
@@ -86,9 +98,11 @@ std::string normalizationCode(const Node *n,
     std::string v = "((double)" + at(vo(x), e) + " - mean) * rstd";
     if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), pj);
     if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), pj);
-    std::string code = rowStats(l, vo(x), pool) + "for (long long j = 0; j < " + num(l.cols) +
-                       "; ++j) " + out + "[" + e + "] = (" + T + ")(" + v + ");\n}\n";
-    return pool ? parallelBlocks(id, l.rows, ptrs, code) : code;
+    CodeWriter w;
+    openRowWithStats(w, l, vo(x), pool);
+    w.line(loop("j", l.cols) + " " + out + "[" + e + "] = (" + T + ")(" + v + ");");
+    w.close();
+    return done(w);
   }
   if (n->op == OpKind::LayerNormBackward || n->op == OpKind::GroupNormBackward) {
     // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w.
@@ -97,14 +111,18 @@ std::string normalizationCode(const Node *n,
     std::string gw = "(double)" + at(vo(g), e);
     if (n->operands.size() == 3) gw += " * (double)" + at(vo(n->operands[2]), pj);
     std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
-    std::string code =
-        rowStats(l, vo(x), pool) + "double a = 0, b = 0;\n" + emit::reassociableLoop() +
-        "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
-        "; a += gw; b += gw * " + xh + "; }\na /= " + std::to_string(l.cols) +
-        ".0; b /= " + std::to_string(l.cols) + ".0;\n"
-        "for (long long j = 0; j < " + num(l.cols) + "; ++j) { double gw = " + gw +
-        "; " + out + "[" + e + "] = (" + T + ")(rstd * (gw - a - " + xh + " * b)); }\n}\n";
-    return pool ? parallelBlocks(id, l.rows, ptrs, code) : code;
+    std::string cols = std::to_string(l.cols) + ".0";
+    CodeWriter w;
+    openRowWithStats(w, l, vo(x), pool);
+    w.line("double a = 0, b = 0;");
+    w.lines(emit::reassociableLoop());
+    w.line(loop("j", l.cols) + " { double gw = " + gw + "; a += gw; b += gw * " + xh +
+           "; }");
+    w.line("a /= " + cols + "; b /= " + cols + ";");
+    w.line(loop("j", l.cols) + " { double gw = " + gw + "; " + out + "[" + e +
+           "] = (" + T + ")(rstd * (gw - a - " + xh + " * b)); }");
+    w.close();
+    return done(w);
   }
   throw InternalError("codegen", std::string("'") + n->info().name +
                                      "' is not a normalization op");

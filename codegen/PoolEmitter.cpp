@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/PoolEmitter.h"
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 #include "codegen/ParallelBlocks.h"
@@ -15,6 +16,7 @@
 #include "ir/PoolGeometry.h"
 
 #include <cmath>
+#include <functional>
 #include <vector>
 
 namespace gradc {
@@ -25,17 +27,31 @@ using emit::num;
 
 using emit::at;
 
+/// Writes statements into the writer it is given.
+using Writes = std::function<void(CodeWriter &)>;
+
+/// `for (long long v = from; v < to; ++v)`: a loop header.
+std::string loop(const std::string &v, const std::string &from,
+                 const std::string &to) {
+  return "for (long long " + v + " = " + from + "; " + v + " < " + to + "; ++" + v +
+         ")";
+}
+
 /// Loops over the planes [b0, b1) and their output elements; `o` is the
 /// flat output index, `xb` the offset of the plane in the input. `plane`
 /// runs first for each plane (a backward op clears its plane there).
-std::string outputLoops(const PoolGeometry &g, const std::string &body,
-                        const std::string &plane = "") {
-  return "for (long long p = b0; p < b1; ++p) {\n"
-         "const long long xb = p * " + num(g.h * g.w) + ";\n" + plane +
-         "for (long long oh = 0; oh < " + num(g.oh) + "; ++oh)\n"
-         "for (long long ow = 0; ow < " + num(g.ow) + "; ++ow) {\n"
-         "long long o = (p * " + num(g.oh) + " + oh) * " + num(g.ow) + " + ow;\n" +
-         body + "}\n}\n";
+/// Headers without a brace are perfect nests: they share one scope.
+void outputLoops(CodeWriter &w, const PoolGeometry &g, const Writes &body,
+                 const Writes &plane = nullptr) {
+  w.open(loop("p", "b0", "b1"));
+  w.line("const long long xb = p * " + num(g.h * g.w) + ";");
+  if (plane) plane(w);
+  w.line(loop("oh", "0", num(g.oh)));
+  w.open(loop("ow", "0", num(g.ow)));
+  w.line("long long o = (p * " + num(g.oh) + " + oh) * " + num(g.ow) + " + ow;");
+  body(w);
+  w.close();
+  w.close();
 }
 
 /// Whether every window lies inside the input (no padding, and the last
@@ -51,85 +67,89 @@ bool windowsInside(const PoolGeometry &g) {
 /// or a NaN replaces the current pick (so the first maximum, or the last
 /// NaN), starting from the first element inside the input. `withIndex`
 /// false: the forward, which needs only the value.
-std::string maxSearch(const PoolGeometry &g, const ValueRef &x, const std::string &T,
-                      bool withIndex) {
+void maxSearch(CodeWriter &w, const PoolGeometry &g, const ValueRef &x,
+               const std::string &T, bool withIndex) {
   std::string rowStart = "oh * " + num(g.sh) + " - " + num(g.ph);
   std::string colStart = "ow * " + num(g.sw) + " - " + num(g.pw);
   if (windowsInside(g)) {
     // Every tap is inside: start from the window's first element and keep
     // the search free of branches (selects), which clang vectorizes along
     // ow. The loops over the taps have constant bounds and unroll.
-    std::string first = "(" + rowStart + ") * " + num(g.w) + " + " + colStart;
-    std::string s = "const long long i0 = " + first + ";\n" + T + " best = " +
-                    at(x, "xb + i0") + ";\n";
-    if (withIndex) s += "long long bi = i0;\n";
-    s += "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh)\n"
-         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
-         "const long long idx = i0 + kh * " + num(g.dh * g.w) + " + kw * " +
-         num(g.dw) + ";\nconst " + T + " v = " + at(x, "xb + idx") + ";\n"
-         "const bool take = v > best || v != v;\n"
-         "best = take ? v : best;\n";
-    if (withIndex) s += "bi = take ? idx : bi;\n";
-    return s + "}\n";
+    w.line("const long long i0 = (" + rowStart + ") * " + num(g.w) + " + " + colStart +
+           ";");
+    w.line(T + " best = " + at(x, "xb + i0") + ";");
+    if (withIndex) w.line("long long bi = i0;");
+    w.line(loop("kh", "0", num(g.kh)));
+    w.open(loop("kw", "0", num(g.kw)));
+    w.line("const long long idx = i0 + kh * " + num(g.dh * g.w) + " + kw * " +
+           num(g.dw) + ";");
+    w.line("const " + T + " v = " + at(x, "xb + idx") + ";");
+    w.line("const bool take = v > best || v != v;");
+    w.line("best = take ? v : best;");
+    if (withIndex) w.line("bi = take ? idx : bi;");
+    w.close();
+    return;
   }
-  return "long long bi = -1; " + T + " best = 0;\n"
-         "for (long long kh = 0; kh < " + num(g.kh) + "; ++kh) {\n"
-         "long long ih = " + rowStart + " + kh * " + num(g.dh) + ";\n"
-         "if (ih < 0 || ih >= " + num(g.h) + ") continue;\n"
-         "for (long long kw = 0; kw < " + num(g.kw) + "; ++kw) {\n"
-         "long long iw = " + colStart + " + kw * " + num(g.dw) + ";\n"
-         "if (iw < 0 || iw >= " + num(g.w) + ") continue;\n"
-         "long long idx = ih * " + num(g.w) + " + iw;\n" + T + " v = " +
-         at(x, "xb + idx") + ";\n"
-         "if (bi < 0 || v > best || v != v) { best = v; bi = idx; }\n}\n}\n" +
-         (withIndex ? "" : "(void)bi;\n");
+  w.line("long long bi = -1; " + T + " best = 0;");
+  w.open(loop("kh", "0", num(g.kh)));
+  w.line("long long ih = " + rowStart + " + kh * " + num(g.dh) + ";");
+  w.line("if (ih < 0 || ih >= " + num(g.h) + ") continue;");
+  w.open(loop("kw", "0", num(g.kw)));
+  w.line("long long iw = " + colStart + " + kw * " + num(g.dw) + ";");
+  w.line("if (iw < 0 || iw >= " + num(g.w) + ") continue;");
+  w.line("long long idx = ih * " + num(g.w) + " + iw;");
+  w.line(T + " v = " + at(x, "xb + idx") + ";");
+  w.line("if (bi < 0 || v > best || v != v) { best = v; bi = idx; }");
+  w.close();
+  w.close();
+  if (!withIndex) w.line("(void)bi;");
 }
 
 /// The clamped window of avg_pool2d: hs..he, ws..we, and div, the divisor.
-std::string avgWindow(const PoolGeometry &g, bool countPad) {
-  return "long long hs = oh * " + num(g.sh) + " - " + num(g.ph) + ", ws = ow * " +
-         num(g.sw) + " - " + num(g.pw) + ";\n"
-         "long long he = hs + " + num(g.kh) + ", we = ws + " + num(g.kw) + ";\n"
-         "if (he > " + num(g.h + g.ph) + ") he = " + num(g.h + g.ph) + ";\n"
-         "if (we > " + num(g.w + g.pw) + ") we = " + num(g.w + g.pw) + ";\n"
-         "long long padded = (he - hs) * (we - ws);\n"
-         "if (hs < 0) hs = 0;\nif (ws < 0) ws = 0;\n"
-         "if (he > " + num(g.h) + ") he = " + num(g.h) + ";\n"
-         "if (we > " + num(g.w) + ") we = " + num(g.w) + ";\n"
-         "double div = " + (countPad ? std::string("(double)padded")
-                                     : std::string("(double)((he - hs) * (we - ws))")) +
-         ";\n(void)padded;\n";
+void avgWindow(CodeWriter &w, const PoolGeometry &g, bool countPad) {
+  w.line("long long hs = oh * " + num(g.sh) + " - " + num(g.ph) + ", ws = ow * " +
+         num(g.sw) + " - " + num(g.pw) + ";");
+  w.line("long long he = hs + " + num(g.kh) + ", we = ws + " + num(g.kw) + ";");
+  w.line("if (he > " + num(g.h + g.ph) + ") he = " + num(g.h + g.ph) + ";");
+  w.line("if (we > " + num(g.w + g.pw) + ") we = " + num(g.w + g.pw) + ";");
+  w.line("long long padded = (he - hs) * (we - ws);");
+  w.line("if (hs < 0) hs = 0;");
+  w.line("if (ws < 0) ws = 0;");
+  w.line("if (he > " + num(g.h) + ") he = " + num(g.h) + ";");
+  w.line("if (we > " + num(g.w) + ") we = " + num(g.w) + ";");
+  w.line(std::string("double div = ") +
+         (countPad ? "(double)padded" : "(double)((he - hs) * (we - ws))") + ";");
+  w.line("(void)padded;");
 }
 
 /// The adaptive window of (oh, ow) and its element count.
-std::string adaptiveWindow(const PoolGeometry &g) {
-  return "long long hs = oh * " + num(g.h) + " / " + num(g.oh) +
-         ", he = ((oh + 1) * " + num(g.h) + " + " + num(g.oh - 1) + ") / " +
-         num(g.oh) + ";\nlong long ws = ow * " + num(g.w) + " / " + num(g.ow) +
-         ", we = ((ow + 1) * " + num(g.w) + " + " + num(g.ow - 1) + ") / " +
-         num(g.ow) + ";\ndouble div = (double)((he - hs) * (we - ws));\n";
+void adaptiveWindow(CodeWriter &w, const PoolGeometry &g) {
+  w.line("long long hs = oh * " + num(g.h) + " / " + num(g.oh) + ", he = ((oh + 1) * " +
+         num(g.h) + " + " + num(g.oh - 1) + ") / " + num(g.oh) + ";");
+  w.line("long long ws = ow * " + num(g.w) + " / " + num(g.ow) + ", we = ((ow + 1) * " +
+         num(g.w) + " + " + num(g.ow - 1) + ") / " + num(g.ow) + ";");
+  w.line("double div = (double)((he - hs) * (we - ws));");
 }
 
 /// Sums the window hs..he x ws..we of the input plane into acc.
-std::string windowSum(const PoolGeometry &g, const ValueRef &x) {
-  return "double acc = 0;\n"
-         "for (long long ih = hs; ih < he; ++ih)\n"
-         "for (long long iw = ws; iw < we; ++iw) acc += (double)" +
-         at(x, "xb + ih * " + num(g.w) + " + iw") + ";\n";
+void windowSum(CodeWriter &w, const PoolGeometry &g, const ValueRef &x) {
+  w.line("double acc = 0;");
+  w.line(loop("ih", "hs", "he"));
+  w.line(loop("iw", "ws", "we") + " acc += (double)" +
+         at(x, "xb + ih * " + num(g.w) + " + iw") + ";");
 }
 
 /// Adds share to every element of the window of the result plane.
-std::string windowScatter(const PoolGeometry &g, const std::string &dx,
-                          const std::string &T) {
-  return "for (long long ih = hs; ih < he; ++ih)\n"
-         "for (long long iw = ws; iw < we; ++iw) " + dx + "[xb + ih * " +
-         num(g.w) + " + iw] += (" + T + ")share;\n";
+void windowScatter(CodeWriter &w, const PoolGeometry &g, const std::string &dx,
+                   const std::string &T) {
+  w.line(loop("ih", "hs", "he"));
+  w.line(loop("iw", "ws", "we") + " " + dx + "[xb + ih * " + num(g.w) +
+         " + iw] += (" + T + ")share;");
 }
 
 /// Clears the result plane at xb (a backward op's, the input's shape).
-std::string zeroPlane(const PoolGeometry &g, const std::string &T) {
-  return "for (long long i = 0; i < " + num(g.h * g.w) + "; ++i) DX[xb + i] = (" +
-         T + ")0;\n";
+void zeroPlane(CodeWriter &w, const PoolGeometry &g, const std::string &T) {
+  w.line(loop("i", "0", num(g.h * g.w)) + " DX[xb + i] = (" + T + ")0;");
 }
 
 /// `ref` read through the block function's pointer `name`.
@@ -167,48 +187,67 @@ std::string poolingCode(const Node *n,
   bool countPad = getBool(n->attrs, "count_include_pad", true);
   std::string id = "pool" + std::to_string(n->id);
   // Every plane (sample, channel) is independent: they are the blocks.
-  auto forward = [&](const PoolGeometry &g, const std::string &body) {
-    return parallelBlocks(id, g.n * g.c, blockPointers(n, vo, "Y"),
-                          outputLoops(g, body));
+  auto forward = [&](const PoolGeometry &g, const Writes &body) {
+    CodeWriter w;
+    outputLoops(w, g, body);
+    return parallelBlocks(id, g.n * g.c, blockPointers(n, vo, "Y"), w.str());
   };
-  auto backward = [&](const PoolGeometry &g, const std::string &body) {
-    return parallelBlocks(id, g.n * g.c, blockPointers(n, vo, "DX"),
-                          outputLoops(g, body, zeroPlane(g, T)));
+  auto backward = [&](const PoolGeometry &g, const Writes &body) {
+    CodeWriter w;
+    outputLoops(w, g, body, [&](CodeWriter &pw) { zeroPlane(pw, g, T); });
+    return parallelBlocks(id, g.n * g.c, blockPointers(n, vo, "DX"), w.str());
   };
   // An if chain, not a switch: OpEmitter::emit's switch over every op kind
   // is the one the compiler checks for completeness.
   if (n->op == OpKind::MaxPool2d) {
     PoolGeometry g = poolGeometry(x0->type.shape, n->attrs, true, "max_pool2d");
-    return forward(g, maxSearch(g, a, T, false) + "Y[o] = best;\n");
+    return forward(g, [&](CodeWriter &w) {
+      maxSearch(w, g, a, T, false);
+      w.line("Y[o] = best;");
+    });
   }
   if (n->op == OpKind::MaxPool2dBackward) {
     const Node *x = n->operands[1];
     PoolGeometry g = poolGeometry(x->type.shape, n->attrs, true, "max_pool2d");
-    return backward(g, maxSearch(g, b, T, true) + "(void)best;\nif (bi >= 0) DX[xb + bi] += " +
-                           at(a, "o") + ";\n");
+    return backward(g, [&](CodeWriter &w) {
+      maxSearch(w, g, b, T, true);
+      w.line("(void)best;");
+      w.line("if (bi >= 0) DX[xb + bi] += " + at(a, "o") + ";");
+    });
   }
   if (n->op == OpKind::AvgPool2d) {
     PoolGeometry g = poolGeometry(x0->type.shape, n->attrs, false, "avg_pool2d");
-    return forward(g, avgWindow(g, countPad) + windowSum(g, a) +
-                          "Y[o] = hs < he && ws < we ? (" + T + ")(acc / div) : (" + T +
-                          ")0;\n");
+    return forward(g, [&](CodeWriter &w) {
+      avgWindow(w, g, countPad);
+      windowSum(w, g, a);
+      w.line("Y[o] = hs < he && ws < we ? (" + T + ")(acc / div) : (" + T + ")0;");
+    });
   }
   if (n->op == OpKind::AvgPool2dBackward) {
     PoolGeometry g = poolGeometry(getInts(n->attrs, "input_size", {}), n->attrs,
                                   false, "avg_pool2d");
-    return backward(g, avgWindow(g, countPad) + "double share = (double)" +
-                           at(a, "o") + " / div;\n" + windowScatter(g, "DX", T));
+    return backward(g, [&](CodeWriter &w) {
+      avgWindow(w, g, countPad);
+      w.line("double share = (double)" + at(a, "o") + " / div;");
+      windowScatter(w, g, "DX", T);
+    });
   }
   if (n->op == OpKind::AdaptiveAvgPool2d) {
     PoolGeometry g = adaptivePoolGeometry(x0->type.shape, n->attrs);
-    return forward(g, adaptiveWindow(g) + windowSum(g, a) + "Y[o] = (" + T +
-                          ")(acc / div);\n");
+    return forward(g, [&](CodeWriter &w) {
+      adaptiveWindow(w, g);
+      windowSum(w, g, a);
+      w.line("Y[o] = (" + T + ")(acc / div);");
+    });
   }
   if (n->op == OpKind::AdaptiveAvgPool2dBackward) {
     PoolGeometry g = adaptivePoolGeometry(getInts(n->attrs, "input_size", {}),
                                           n->attrs);
-    return backward(g, adaptiveWindow(g) + "double share = (double)" + at(a, "o") +
-                           " / div;\n" + windowScatter(g, "DX", T));
+    return backward(g, [&](CodeWriter &w) {
+      adaptiveWindow(w, g);
+      w.line("double share = (double)" + at(a, "o") + " / div;");
+      windowScatter(w, g, "DX", T);
+    });
   }
   throw InternalError("codegen", std::string("'") + n->info().name +
                                      "' is not a pooling op");

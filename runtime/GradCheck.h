@@ -46,6 +46,13 @@ struct GradCheckOptions {
   std::map<std::string, Tensor> seeds;
   /// Input values; inputs not listed use their declared init.
   std::map<std::string, Tensor> inputs;
+  /// An element whose error beyond rounding noise (maxExcessError's
+  /// measure) exceeds this is measured again with the steps h/16 and
+  /// h/256, and its smallest error counts. A kink of the objective within
+  /// h of the point (relu at 0, a near tie in max_pool) drops out of a
+  /// smaller step; a wrong gradient stays wrong at every step. Infinity
+  /// turns the second look off.
+  double recheckAbove = 1e-5;
 };
 
 /// The result for one requires_grad input.
@@ -66,6 +73,9 @@ struct InputGradCheck {
   /// differences noisy without the gradient being wrong.
   double maxExcessError = 0;
   double maxAbsError = 0;   ///< Worst |a - n|.
+  /// Elements measured again with smaller steps (see recheckAbove), and
+  /// how many of them came within recheckAbove that way.
+  int64_t rechecked = 0, resolvedBySmallerStep = 0;
   int64_t worstIndex = -1;  ///< Flat index of the worst element.
   double analytic = 0;      ///< a at the worst element.
   double numeric = 0;       ///< n at the worst element.

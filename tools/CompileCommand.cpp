@@ -102,7 +102,7 @@ int compileCommand(int argc, char **argv) {
   // The entry points follow --class/--namespace, so that builds of one
   // graph under different names link into one program.
   std::string prefix;
-  auto g = loadBoundGraph(args, path, defaultMaxBytes());
+  auto g = loadBoundGraph(args, path);
   // Forward mode: the module of the graph's JVP, named NAME_jvp.
   if (args.has("--jvp")) g = buildJvpGraph(*g);
   if (!ho.className.empty() || !ho.namespaceName.empty())
@@ -142,7 +142,7 @@ int convertCommand(int argc, char **argv) {
   GraphFormat f = graphFormatOf(out);
   if (f == GraphFormat::IR)
     throw Error("convert writes .json or .grad; for IR use 'gradc dump'");
-  auto g = loadBoundGraph(args, args.positional[0], defaultMaxBytes());
+  auto g = loadBoundGraph(args, args.positional[0]);
   writeFile(out, writeGraphText(*g, f));
   return 0;
 }

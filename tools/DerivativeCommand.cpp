@@ -16,6 +16,7 @@
 #include "tools/TensorIO.h"
 
 #include <iostream>
+#include <optional>
 
 namespace gradc {
 
@@ -78,15 +79,17 @@ Setup prepare(const Args &args) {
   if (s.format != "json" && s.format != "torch")
     throw Error("--format must be json or torch, got '" + s.format + "'");
   const std::string &path = args.positional[0];
-  s.graph = loadBoundGraph(args, path, defaultMaxBytes());
   CompileOptions co;
+  std::optional<TensorFile> inputs;
+  if (args.has("--inputs")) inputs.emplace(args.get("--inputs"), "input", co.maxBytes);
+  s.graph = loadBoundGraph(args, path, nullptr, inputs ? &*inputs : nullptr);
   co.optLevel = optLevelFlag(args);
   co.sourceName = path;
   co.useCache = !args.has("--no-cache");
-  if (args.has("--inputs")) {
+  if (inputs) {
     std::map<std::string, TensorType> types;
     for (const Node *in : s.graph->inputs()) types[in->name] = in->type;
-    s.inputs = readTensorFile(args.get("--inputs"), types, "input", co.maxBytes);
+    s.inputs = inputs->tensors(types);
   }
   s.compiler = std::make_unique<Compiler>(co);
   return s;

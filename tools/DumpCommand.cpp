@@ -62,7 +62,7 @@ int dumpCommand(int argc, char **argv) {
     throw Error("--emit must be one of ir, grad-ir, opt-ir, cpp, llvm, asm; "
                 "got '" + emit + "'");
   const std::string &path = args.positional[0];
-  auto g = loadBoundGraph(args, path, defaultMaxBytes());
+  auto g = loadBoundGraph(args, path);
   if (args.has("--jvp")) applyForwardMode(*g, ForwardModeOptions{});
 
   PassManagerOptions po;

@@ -100,7 +100,7 @@ int optCommand(int argc, char **argv) {
     }
   const std::string &path = args.positional[0];
   if (!args.has("--split-input-file")) {
-    auto g = loadBoundGraph(args, path, defaultMaxBytes());
+    auto g = loadBoundGraph(args, path);
     runPasses(*g, names);
     std::cout << printGraph(*g) << describeBufferPlan(*g);
     return 0;

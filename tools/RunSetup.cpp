@@ -8,6 +8,7 @@
 #include "tools/TensorIO.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace gradc {
 
@@ -24,7 +25,10 @@ RunSetup prepareRun(const Args &args) {
                                               std::to_string(args.positional.size()));
   RunSetup r;
   const std::string &path = args.positional[0];
-  r.graph = loadBoundGraph(args, path, CompileOptions{}.maxBytes, &r.sizes);
+  std::optional<TensorFile> inputsFile;
+  if (args.has("--inputs"))
+    inputsFile.emplace(args.get("--inputs"), "input", CompileOptions{}.maxBytes);
+  r.graph = loadBoundGraph(args, path, &r.sizes, inputsFile ? &*inputsFile : nullptr);
   // gradc bench --jvp: the forward-mode graph (primal and tangents of every
   // output in one entry point) is what gets compiled and timed.
   if (args.has("--jvp")) applyForwardMode(*r.graph, ForwardModeOptions{});
@@ -54,10 +58,10 @@ RunSetup prepareRun(const Args &args) {
   // instead of after the JIT; the file's size is held to the memory cap
   // before a byte of it is parsed.
   std::map<std::string, Tensor> inputs;
-  if (args.has("--inputs")) {
+  if (inputsFile) {
     std::map<std::string, TensorType> types;
     for (const Node *in : r.graph->inputs()) types[in->name] = in->type;
-    inputs = readTensorFile(args.get("--inputs"), types, "input", co.maxBytes);
+    inputs = inputsFile->tensors(types);
   }
   if (args.has("--seeds")) {
     std::map<std::string, TensorType> types;

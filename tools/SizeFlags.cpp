@@ -2,7 +2,6 @@
 #include "tools/SizeFlags.h"
 
 #include "frontend/LoadGraph.h"
-#include "tools/TensorIO.h"
 
 namespace gradc {
 
@@ -12,16 +11,17 @@ SizeBinding sizeFlags(const Args &args) {
 }
 
 std::unique_ptr<Graph> loadBoundGraph(const Args &args, const std::string &path,
-                                      uint64_t maxBytes, SizeBinding *bound) {
+                                      SizeBinding *bound, const TensorFile *inputs) {
   SizeBinding explicitSizes = sizeFlags(args);
   if (bound) bound->clear();
   // Bound while the file is parsed, from the signature of that one parse;
-  // the --inputs file is only read ahead for a graph with size variables.
+  // the inputs file is only read ahead for a graph with size variables
+  // (and then parsed once: the caller reads its tensors from the same
+  // TensorFile).
   return loadGraphFile(path, [&](const GraphSignature &sig) {
     if (!sig.symbolic() && explicitSizes.empty()) return SizeBinding{};
     std::map<std::string, Shape> shapes;
-    if (args.has("--inputs"))
-      shapes = readTensorShapes(args.get("--inputs"), "input", maxBytes);
+    if (inputs) shapes = inputs->shapes();
     SizeBinding sizes = bindSizes(sig, explicitSizes, shapes);
     if (bound) *bound = sizes;
     return sizes;

@@ -5,6 +5,7 @@
 #include "ir/Graph.h"
 #include "ir/SizeVars.h"
 #include "tools/Args.h"
+#include "tools/TensorIO.h"
 
 #include <memory>
 #include <string>
@@ -16,13 +17,13 @@ namespace gradc {
 SizeBinding sizeFlags(const Args &args);
 
 /// Loads the graph file `path` with its size variables bound: from
-/// `--size`, then from the shapes of the `--inputs` file when the command
-/// takes one. A graph without size variables loads as it is (and `--size`
-/// is then an error naming what it has). `bound`, when given, receives the
-/// binding.
+/// `--size`, then from the shapes of `inputs` (the command's `--inputs`
+/// file, read only if the graph has size variables). A graph without size
+/// variables loads as it is (and `--size` is then an error naming what it
+/// has). `bound`, when given, receives the binding.
 std::unique_ptr<Graph> loadBoundGraph(const Args &args, const std::string &path,
-                                      uint64_t maxBytes,
-                                      SizeBinding *bound = nullptr);
+                                      SizeBinding *bound = nullptr,
+                                      const TensorFile *inputs = nullptr);
 
 } // namespace gradc
 

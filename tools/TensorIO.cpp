@@ -111,10 +111,12 @@ void storeElement(Tensor &t, int64_t i, const json &e, const std::string &where)
   t.set(i, e.is_boolean() ? (e.get<bool>() ? 1 : 0) : e.get<double>());
 }
 
-Tensor readOne(const json &v, const TensorType &want, const std::string &where) {
-  std::vector<const json *> data;
-  Shape shape;
-  std::string dataWhere = where;
+/// The shape of one value of a tensor file and its elements in row-major
+/// order; `flat` is set for the {"shape", "data"} form (whose elements are
+/// named by their flat index). Throws gradc::Error naming `where`.
+Shape valueShape(const json &v, const std::string &where,
+                 std::vector<const json *> &data, bool &flat) {
+  flat = false;
   if (v.is_object()) {
     for (const auto &kv : v.items())
       if (kv.key() != "shape" && kv.key() != "data")
@@ -123,6 +125,7 @@ Tensor readOne(const json &v, const TensorType &want, const std::string &where) 
     if (!v.contains("shape") || !v.contains("data"))
       throw Error(where + ": an object value needs \"shape\" and \"data\"");
     if (!v["shape"].is_array()) throw Error(where + ".shape: expected a list");
+    Shape shape;
     for (const json &d : v["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0)
         throw Error(where + ".shape: expected non-negative integers");
@@ -130,13 +133,20 @@ Tensor readOne(const json &v, const TensorType &want, const std::string &where) 
     }
     if (!v["data"].is_array()) throw Error(where + ".data: expected a list");
     for (const json &d : v["data"]) data.push_back(&d);
-    dataWhere = where + ".data";
-  } else if (v.is_number() || v.is_boolean() || v.is_array()) {
-    shape = nestedShape(v, data, where);
-  } else {
-    throw Error(where + ": expected a number, a nested list or "
-                        "{\"shape\": ..., \"data\": ...}");
+    flat = true;
+    return shape;
   }
+  if (v.is_number() || v.is_boolean() || v.is_array())
+    return nestedShape(v, data, where);
+  throw Error(where + ": expected a number, a nested list or "
+                      "{\"shape\": ..., \"data\": ...}");
+}
+
+Tensor readOne(const json &v, const TensorType &want, const std::string &where) {
+  std::vector<const json *> data;
+  bool flat = false;
+  Shape shape = valueShape(v, where, data, flat);
+  std::string dataWhere = flat ? where + ".data" : where;
   if (shape != want.shape)
     throw Error(where + ": shape " + shapeToString(shape) + " does not match " +
                 "the declared " + shapeToString(want.shape));
@@ -144,7 +154,6 @@ Tensor readOne(const json &v, const TensorType &want, const std::string &where) 
     throw Error(where + ": " + std::to_string(data.size()) +
                 " values for shape " + shapeToString(shape));
   Tensor t(want.dtype, want.shape);
-  bool flat = dataWhere != where;
   for (int64_t i = 0; i < t.numel(); ++i)
     storeElement(t, i, *data[i],
                  dataWhere + (flat ? "[" + std::to_string(i) + "]"
@@ -154,66 +163,61 @@ Tensor readOne(const json &v, const TensorType &want, const std::string &where) 
 
 } // namespace
 
+TensorFile::TensorFile(std::string path, std::string what, uint64_t maxBytes)
+    : path_(std::move(path)), what_(std::move(what)), maxBytes_(maxBytes) {}
+
+const nlohmann::json &TensorFile::parsed() const {
+  if (!json_) {
+    json_ = std::make_shared<json>(parseJsonText(
+        readTextFile(path_, maxBytes_, "the " + what_ + "s file"), path_,
+        /*nonFiniteNumbers=*/true));
+    if (!json_->is_object())
+      throw Error(path_ + ": expected an object mapping " + what_ +
+                  " names to values");
+  }
+  return *json_;
+}
+
+std::map<std::string, Shape> TensorFile::shapes() const {
+  std::map<std::string, Shape> r;
+  for (const auto &kv : parsed().items()) {
+    std::vector<const json *> data;
+    bool flat = false;
+    r.emplace(kv.key(), valueShape(kv.value(), where(kv.key()), data, flat));
+  }
+  return r;
+}
+
 std::map<std::string, Tensor>
-readTensorFile(const std::string &path,
-               const std::map<std::string, TensorType> &types,
-               const std::string &what, uint64_t maxBytes) {
-  json j = parseJsonText(readTextFile(path, maxBytes, "the " + what + "s file"),
-                         path, /*nonFiniteNumbers=*/true);
-  if (!j.is_object())
-    throw Error(path + ": expected an object mapping " + what + " names to "
-                "values");
+TensorFile::tensors(const std::map<std::string, TensorType> &types) const {
   std::map<std::string, Tensor> r;
-  for (const auto &kv : j.items()) {
+  for (const auto &kv : parsed().items()) {
     auto it = types.find(kv.key());
     if (it == types.end()) {
       std::string known;
       for (const auto &t : types) known += (known.empty() ? "" : ", ") + t.first;
-      throw Error(path + ": '" + kv.key() + "' is not a" +
-                  (what == "input" ? "n " : " ") + what + " of the graph" +
-                  (known.empty() ? "" : " (" + what + "s: " + known + ")"));
+      throw Error(path_ + ": '" + kv.key() + "' is not a" +
+                  (what_ == "input" ? "n " : " ") + what_ + " of the graph" +
+                  (known.empty() ? "" : " (" + what_ + "s: " + known + ")"));
     }
     try {
-      r.emplace(kv.key(), readOne(kv.value(), it->second,
-                                  path + ": " + what + " '" + kv.key() + "'"));
+      r.emplace(kv.key(), readOne(kv.value(), it->second, where(kv.key())));
     } catch (const nlohmann::json::exception &e) {
-      throw Error(path + ": " + what + " '" + kv.key() + "': " + e.what());
+      throw Error(where(kv.key()) + ": " + e.what());
     }
   }
   return r;
 }
 
-std::map<std::string, Shape> readTensorShapes(const std::string &path,
-                                              const std::string &what,
-                                              uint64_t maxBytes) {
-  json j = parseJsonText(readTextFile(path, maxBytes, "the " + what + "s file"),
-                         path, /*nonFiniteNumbers=*/true);
-  std::map<std::string, Shape> r;
-  if (!j.is_object()) return r; // readTensorFile says what is wrong
-  for (const auto &kv : j.items()) {
-    const json &v = kv.value();
-    std::string where = path + ": " + what + " '" + kv.key() + "'";
-    Shape shape;
-    if (v.is_object()) {
-      auto s = v.find("shape");
-      if (s == v.end() || !s->is_array()) continue;
-      for (const json &d : *s) {
-        if (!d.is_number_integer()) break;
-        shape.push_back(d.get<int64_t>());
-      }
-    } else if (v.is_number() || v.is_boolean() || v.is_array()) {
-      std::vector<const json *> data;
-      try {
-        shape = nestedShape(v, data, where);
-      } catch (const Error &) {
-        continue;
-      }
-    } else {
-      continue;
-    }
-    r.emplace(kv.key(), std::move(shape));
-  }
-  return r;
+std::string TensorFile::where(const std::string &name) const {
+  return path_ + ": " + what_ + " '" + name + "'";
+}
+
+std::map<std::string, Tensor>
+readTensorFile(const std::string &path,
+               const std::map<std::string, TensorType> &types,
+               const std::string &what, uint64_t maxBytes) {
+  return TensorFile(path, what, maxBytes).tensors(types);
 }
 
 std::string jsonNumber(double v, DType dtype) {

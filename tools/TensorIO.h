@@ -4,8 +4,11 @@
 
 #include "runtime/Tensor.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace gradc {
@@ -22,13 +25,33 @@ readTensorFile(const std::string &path,
                const std::map<std::string, TensorType> &types,
                const std::string &what, uint64_t maxBytes = UINT64_MAX);
 
-/// The shape of each value in a tensor file (format as for readTensorFile),
-/// without checking it against a graph: what binds a graph's size
-/// variables. Values whose shape cannot be read are left out
-/// (readTensorFile reports them).
-std::map<std::string, Shape> readTensorShapes(const std::string &path,
-                                              const std::string &what,
-                                              uint64_t maxBytes);
+/// One inputs, seeds or tangents file (format as for readTensorFile),
+/// parsed the first time it is asked for anything and then kept: the shapes
+/// of its values bind a graph's size variables before the graph is built,
+/// and its tensors are read once the graph's types are known, from the one
+/// parse.
+class TensorFile {
+public:
+  /// `what` ("input", "seed") words the messages; a file larger than
+  /// `maxBytes` is refused before it is parsed.
+  TensorFile(std::string path, std::string what, uint64_t maxBytes);
+
+  /// The shape of each value, unchecked against any graph. Throws
+  /// gradc::Error naming the file and the value for one that is malformed.
+  std::map<std::string, Shape> shapes() const;
+
+  /// The values as tensors of `types`, checked as readTensorFile says.
+  std::map<std::string, Tensor>
+  tensors(const std::map<std::string, TensorType> &types) const;
+
+private:
+  const nlohmann::json &parsed() const;
+  std::string where(const std::string &name) const;
+
+  std::string path_, what_;
+  uint64_t maxBytes_;
+  mutable std::shared_ptr<nlohmann::json> json_;
+};
 
 /// A number as JSON text: the shortest form that reads back as the same
 /// value of `dtype`; NaN and infinities as NaN, Infinity, -Infinity (as

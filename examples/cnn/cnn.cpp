@@ -19,6 +19,7 @@
 // parameters, every batch and the losses for compare_torch.py, which
 // replays the training in PyTorch. --require-accuracy-rise exits 1 unless
 // the mean accuracy of the last ten steps exceeds that of the first ten.
+#include "../common/ExampleOptions.h"
 #include "frontend/GraphBuilder.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
@@ -46,29 +47,12 @@ constexpr int64_t kClasses = 10, kSide = 28;
 
 Config parse(int argc, char **argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw gradc::Error(a + " needs a value");
-      return argv[++i];
-    };
-    auto integer = [&]() {
-      std::string v = value();
-      char *end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (*end || n <= 0) throw gradc::Error(a + " needs a positive integer, got " + v);
-      return static_cast<int64_t>(n);
-    };
-    if (a == "--batch") c.batch = integer();
-    else if (a == "--steps") c.steps = integer();
-    else if (a == "--seed") c.seed = integer();
-    else if (a == "--lr") c.lr = std::atof(value().c_str());
-    else if (a == "--momentum") c.momentum = std::atof(value().c_str());
-    else if (a == "--noise") c.noise = std::atof(value().c_str());
-    else if (a == "--dump") c.dump = value();
-    else if (a == "--require-accuracy-rise") c.requireRise = true;
-    else throw gradc::Error("unknown option '" + a + "'");
-  }
+  example::Options()
+      .integer("--batch", c.batch).integer("--steps", c.steps)
+      .integer("--seed", c.seed).real("--lr", c.lr)
+      .real("--momentum", c.momentum).real("--noise", c.noise)
+      .text("--dump", c.dump).flag("--require-accuracy-rise", c.requireRise)
+      .parse(argc, argv);
   return c;
 }
 
@@ -158,20 +142,6 @@ struct Data {
   }
 };
 
-void writeRaw(const std::string &path, const gradc::Tensor &t) {
-  std::ofstream f(path, std::ios::binary);
-  for (double d : t.toDoubles()) {
-    if (t.dtype() == gradc::DType::I64) {
-      int64_t v = static_cast<int64_t>(d);
-      f.write(reinterpret_cast<const char *>(&v), sizeof v);
-    } else {
-      float v = static_cast<float>(d);
-      f.write(reinterpret_cast<const char *>(&v), sizeof v);
-    }
-  }
-  if (!f) throw gradc::Error("cannot write " + path);
-}
-
 int run(const Config &c) {
   gradc::CompileOptions options;
   gradc::Compiler compiler(options);
@@ -187,7 +157,7 @@ int run(const Config &c) {
     gradc::Tensor w(gradc::DType::F32, q.shape);
     double bound = 1.0 / std::sqrt(static_cast<double>(q.fanIn));
     for (int64_t i = 0; i < w.numel(); ++i) w.set(i, bound * (2 * rng.uniform() - 1));
-    if (!c.dump.empty()) writeRaw(c.dump + "/init_" + q.name + ".bin", w);
+    if (!c.dump.empty()) example::writeRaw(c.dump + "/init_" + q.name + ".bin", w);
     bufs.push_back(gradc::Tensor(gradc::DType::F32, q.shape));
     params.push_back(std::move(w));
   }
@@ -199,8 +169,8 @@ int run(const Config &c) {
   for (int64_t step = 0; step < c.steps; ++step) {
     for (int64_t i = 0; i < c.batch; ++i) data.sample(rng, x, t, i);
     if (!c.dump.empty()) {
-      writeRaw(c.dump + "/step" + std::to_string(step) + "_x.bin", x);
-      writeRaw(c.dump + "/step" + std::to_string(step) + "_t.bin", t);
+      example::writeRaw(c.dump + "/step" + std::to_string(step) + "_x.bin", x);
+      example::writeRaw(c.dump + "/step" + std::to_string(step) + "_t.bin", t);
     }
     auto t0 = std::chrono::steady_clock::now();
     for (size_t k = 0; k < spec.size(); ++k) s.setInput(spec[k].name, params[k]);

@@ -10,11 +10,8 @@ otherwise, 77 without PyTorch.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
 try:
     import numpy as np
@@ -24,9 +21,8 @@ except ImportError:
     print("PyTorch is not installed for", sys.executable, "- skipping")
     sys.exit(77)
 
-
-def load(path, dtype, shape):
-    return torch.from_numpy(np.fromfile(path, dtype=dtype).reshape(shape).copy())
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from replay import DumpedRun, compare_losses, load  # noqa: E402
 
 
 def forward(p, x):
@@ -46,23 +42,14 @@ def main():
     ap.add_argument("cnn_args", nargs="*", help="extra options for cnn")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as d:
-        cmd = [args.cnn, "--steps", str(args.steps), "--dump", d] + args.cnn_args
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            print(p.stdout, p.stderr)
-            return 1
-        print(p.stdout.splitlines()[0])
-        m = json.load(open(os.path.join(d, "manifest.json")))
-        params = {}
-        for spec in m["params"]:
-            t = load(os.path.join(d, "init_%s.bin" % spec["name"]), np.float32, spec["shape"])
-            params[spec["name"]] = t.requires_grad_(True)
+    with DumpedRun([args.cnn, "--steps", str(args.steps)] + args.cnn_args) as run:
+        m = run.manifest
+        params = run.params()
         opt = torch.optim.SGD(list(params.values()), lr=m["lr"], momentum=m["momentum"])
         b = m["batch"]
         losses = []
         for step in range(m["steps"]):
-            base = os.path.join(d, "step%d" % step)
+            base = run.path("step%d" % step)
             x = load(base + "_x.bin", np.float32, [b, 1, 28, 28])
             t = load(base + "_t.bin", np.int64, [b])
             opt.zero_grad()
@@ -70,17 +57,7 @@ def main():
             loss.backward()
             opt.step()
             losses.append(loss.item())
-    ours = m["losses"]
-    worst = 0.0
-    print("step  gradc        PyTorch      rel diff")
-    for i, (a, b_) in enumerate(zip(ours, losses)):
-        rel = abs(a - b_) / abs(b_)
-        worst = max(worst, rel)
-        print("%4d  %.9f  %.9f  %.2e" % (i, a, b_, rel))
-    ok = worst <= args.rtol and len(ours) == len(losses) == args.steps
-    print("worst relative difference %.3e (tolerance %.0e): %s; loss %.4f -> %.4f"
-          % (worst, args.rtol, "OK" if ok else "FAILED", ours[0], ours[-1]))
-    return 0 if ok else 1
+    return compare_losses(m["losses"], losses, args.rtol, args.steps)
 
 
 if __name__ == "__main__":

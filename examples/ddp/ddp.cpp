@@ -32,6 +32,7 @@
 // cores / ranks-on-the-machine threads) unless GRADC_NUM_THREADS is set.
 //
 // --require-drop F exits 1 unless the last loss is below F times the first.
+#include "../common/ExampleOptions.h"
 #include "frontend/GraphBuilder.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
@@ -61,34 +62,14 @@ struct Config {
 
 Config parse(int argc, char **argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw gradc::Error(a + " needs a value");
-      return argv[++i];
-    };
-    auto integer = [&]() {
-      std::string v = value();
-      char *end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (*end || n <= 0) throw gradc::Error(a + " needs a positive integer, got " + v);
-      return static_cast<int64_t>(n);
-    };
-    if (a == "--in") c.in = integer();
-    else if (a == "--hidden") c.hidden = integer();
-    else if (a == "--layers") c.layers = integer();
-    else if (a == "--classes") c.classes = integer();
-    else if (a == "--batch") c.batch = integer();
-    else if (a == "--steps") c.steps = integer();
-    else if (a == "--seed") c.seed = integer();
-    else if (a == "--bucket-kib") c.bucketKib = integer();
-    else if (a == "--lr") c.lr = std::atof(value().c_str());
-    else if (a == "--require-drop") c.requireDrop = std::atof(value().c_str());
-    else if (a == "--f64") c.f64 = true;
-    else if (a == "--sum") c.sum = true;
-    else if (a == "--overlap") c.overlap = true;
-    else throw gradc::Error("unknown option '" + a + "'");
-  }
+  example::Options()
+      .integer("--in", c.in).integer("--hidden", c.hidden)
+      .integer("--layers", c.layers).integer("--classes", c.classes)
+      .integer("--batch", c.batch).integer("--steps", c.steps)
+      .integer("--seed", c.seed).integer("--bucket-kib", c.bucketKib)
+      .real("--lr", c.lr).real("--require-drop", c.requireDrop)
+      .flag("--f64", c.f64).flag("--sum", c.sum).flag("--overlap", c.overlap)
+      .parse(argc, argv);
   return c;
 }
 

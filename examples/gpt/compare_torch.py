@@ -10,12 +10,9 @@ status 0 on agreement, 1 otherwise, 77 without PyTorch.
 """
 
 import argparse
-import json
 import math
 import os
-import subprocess
 import sys
-import tempfile
 
 try:
     import numpy as np
@@ -26,8 +23,8 @@ except ImportError:
     sys.exit(77)
 
 
-def load(path, dtype, shape):
-    return torch.from_numpy(np.fromfile(path, dtype=dtype).reshape(shape).copy())
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from replay import DumpedRun, compare_losses, load  # noqa: E402
 
 
 def forward(p, idx, m):
@@ -62,24 +59,15 @@ def main():
     ap.add_argument("gpt_args", nargs="*", help="extra options for gpt")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as d:
-        cmd = [args.gpt, "--steps", str(args.steps), "--dump", d] + args.gpt_args
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            print(p.stdout, p.stderr)
-            return 1
-        print(p.stdout.splitlines()[0])
-        m = json.load(open(os.path.join(d, "manifest.json")))
-        params = {}
-        for spec in m["params"]:
-            t = load(os.path.join(d, "init_%s.bin" % spec["name"]), np.float32, spec["shape"])
-            params[spec["name"]] = t.requires_grad_(True)
+    with DumpedRun([args.gpt, "--steps", str(args.steps)] + args.gpt_args) as run:
+        m = run.manifest
+        params = run.params()
         opt = torch.optim.AdamW(list(params.values()), lr=m["lr"], betas=(0.9, 0.999),
                                 eps=1e-8, weight_decay=m["weight_decay"])
         b, t = m["batch"], m["block"]
         losses = []
         for step in range(m["steps"]):
-            base = os.path.join(d, "step%d" % step)
+            base = run.path("step%d" % step)
             idx = load(base + "_idx.bin", np.int64, [b, t])
             tgt = load(base + "_targets.bin", np.int64, [b, t])
             opt.zero_grad()
@@ -88,17 +76,7 @@ def main():
             loss.backward()
             opt.step()
             losses.append(loss.item())
-    ours = m["losses"]
-    worst = 0.0
-    print("step  gradc        PyTorch      rel diff")
-    for i, (a, b_) in enumerate(zip(ours, losses)):
-        rel = abs(a - b_) / abs(b_)
-        worst = max(worst, rel)
-        print("%4d  %.9f  %.9f  %.2e" % (i, a, b_, rel))
-    ok = worst <= args.rtol and len(ours) == len(losses) == args.steps
-    print("worst relative difference %.3e (tolerance %.0e): %s; loss %.4f -> %.4f"
-          % (worst, args.rtol, "OK" if ok else "FAILED", ours[0], ours[-1]))
-    return 0 if ok else 1
+    return compare_losses(m["losses"], losses, args.rtol, args.steps)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,8 @@ accumulation and SGD step, and checks that the first N losses agree within
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
 try:
     import numpy as np
@@ -24,8 +21,8 @@ except ImportError:
     sys.exit(77)
 
 
-def load(path, dtype, shape):
-    return torch.from_numpy(np.fromfile(path, dtype=dtype).reshape(shape).copy())
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from replay import DumpedRun, compare_losses, load  # noqa: E402
 
 
 def main():
@@ -36,26 +33,17 @@ def main():
     ap.add_argument("mlp_args", nargs="*", help="extra options for mlp")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as d:
-        cmd = [args.mlp, "--steps", str(args.steps), "--dump", d] + args.mlp_args
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            print(p.stdout, p.stderr)
-            return 1
-        print(p.stdout.splitlines()[0])
-        m = json.load(open(os.path.join(d, "manifest.json")))
-        fdt, tdt = (np.float64, torch.float64) if m["dtype"] == "f64" else (np.float32, torch.float32)
-        params = {}
-        for spec in m["params"]:
-            t = load(os.path.join(d, "init_%s.bin" % spec["name"]), fdt, spec["shape"])
-            params[spec["name"]] = t.requires_grad_(True)
+    with DumpedRun([args.mlp, "--steps", str(args.steps)] + args.mlp_args) as run:
+        m = run.manifest
+        fdt = np.float64 if m["dtype"] == "f64" else np.float32
+        params = run.params(fdt)
         mb = m["batch"] // m["micro"]
         layers = m["layers"]
         losses = []
         for step in range(m["steps"]):
             total = 0.0
             for k in range(m["micro"]):
-                base = os.path.join(d, "step%d_micro%d" % (step, k))
+                base = run.path("step%d_micro%d" % (step, k))
                 x = load(base + "_x.bin", fdt, [mb, m["in"]])
                 t = load(base + "_t.bin", np.int64, [mb])
                 h = x
@@ -71,17 +59,7 @@ def main():
                     p_ -= m["lr"] * p_.grad / m["micro"]
                     p_.grad = None
             losses.append(total)
-    ours = m["losses"]
-    worst = 0.0
-    print("step  gradc        PyTorch      rel diff")
-    for i, (a, b) in enumerate(zip(ours, losses)):
-        rel = abs(a - b) / abs(b)
-        worst = max(worst, rel)
-        print("%4d  %.9f  %.9f  %.2e" % (i, a, b, rel))
-    ok = worst <= args.rtol and len(ours) == len(losses) == args.steps
-    print("worst relative difference %.3e (tolerance %.0e): %s; loss %.4f -> %.4f"
-          % (worst, args.rtol, "OK" if ok else "FAILED", ours[0], ours[-1]))
-    return 0 if ok else 1
+    return compare_losses(m["losses"], losses, args.rtol, args.steps)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@
 // and the losses, described by DIR/manifest.json.
 // --require-drop F exits 1 unless the last step's loss is below F times
 // the first one (the loss must fall).
+#include "../common/ExampleOptions.h"
 #include "frontend/GraphBuilder.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
@@ -48,33 +49,14 @@ using Rng = gradc::SplitMix64;
 
 Config parse(int argc, char **argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw gradc::Error(a + " needs a value");
-      return argv[++i];
-    };
-    auto integer = [&]() {
-      std::string v = value();
-      char *end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (*end || n <= 0) throw gradc::Error(a + " needs a positive integer, got " + v);
-      return static_cast<int64_t>(n);
-    };
-    if (a == "--in") c.in = integer();
-    else if (a == "--hidden") c.hidden = integer();
-    else if (a == "--layers") c.layers = integer();
-    else if (a == "--classes") c.classes = integer();
-    else if (a == "--batch") c.batch = integer();
-    else if (a == "--micro") c.micro = integer();
-    else if (a == "--steps") c.steps = integer();
-    else if (a == "--seed") c.seed = integer();
-    else if (a == "--lr") c.lr = std::atof(value().c_str());
-    else if (a == "--require-drop") c.requireDrop = std::atof(value().c_str());
-    else if (a == "--f64") c.f64 = true;
-    else if (a == "--dump") c.dump = value();
-    else throw gradc::Error("unknown option '" + a + "'");
-  }
+  example::Options()
+      .integer("--in", c.in).integer("--hidden", c.hidden)
+      .integer("--layers", c.layers).integer("--classes", c.classes)
+      .integer("--batch", c.batch).integer("--micro", c.micro)
+      .integer("--steps", c.steps).integer("--seed", c.seed)
+      .real("--lr", c.lr).real("--require-drop", c.requireDrop)
+      .flag("--f64", c.f64).text("--dump", c.dump)
+      .parse(argc, argv);
   if (c.batch % c.micro)
     throw gradc::Error("--batch must be a multiple of --micro");
   return c;
@@ -118,23 +100,6 @@ std::unique_ptr<gradc::Graph> buildGraph(const Config &c, gradc::DType dt) {
   return b.finish();
 }
 
-void writeRaw(const std::string &path, const gradc::Tensor &t) {
-  std::ofstream f(path, std::ios::binary);
-  std::vector<double> v = t.toDoubles();
-  for (double d : v) {
-    if (t.dtype() == gradc::DType::F32) {
-      float x = static_cast<float>(d);
-      f.write(reinterpret_cast<const char *>(&x), sizeof x);
-    } else if (t.dtype() == gradc::DType::I64) {
-      int64_t x = static_cast<int64_t>(d);
-      f.write(reinterpret_cast<const char *>(&x), sizeof x);
-    } else {
-      f.write(reinterpret_cast<const char *>(&d), sizeof d);
-    }
-  }
-  if (!f) throw gradc::Error("cannot write " + path);
-}
-
 int run(const Config &c) {
   gradc::DType dt = c.f64 ? gradc::DType::F64 : gradc::DType::F32;
   int64_t m = c.batch / c.micro;
@@ -167,7 +132,7 @@ int run(const Config &c) {
     for (double &v : p) v = rng.normal();
 
   if (!c.dump.empty())
-    for (const auto &p : params) writeRaw(c.dump + "/init_" + p.first + ".bin", p.second);
+    for (const auto &p : params) example::writeRaw(c.dump + "/init_" + p.first + ".bin", p.second);
   std::vector<double> losses;
   gradc::Tensor x(dt, {m, c.in}), t(gradc::DType::I64, {m});
   for (int64_t step = 0; step < c.steps; ++step) {
@@ -183,8 +148,8 @@ int run(const Config &c) {
       if (!c.dump.empty()) {
         std::string base = c.dump + "/step" + std::to_string(step) + "_micro" +
                            std::to_string(k);
-        writeRaw(base + "_x.bin", x);
-        writeRaw(base + "_t.bin", t);
+        example::writeRaw(base + "_x.bin", x);
+        example::writeRaw(base + "_t.bin", t);
       }
       s.setInput("x", x);
       s.setInput("t", t);

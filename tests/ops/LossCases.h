@@ -1,7 +1,7 @@
 //===- tests/ops/LossCases.h - Cases of the losses, batch_norm, dropout ---===//
 //
 // Random finite-difference cases (tests/ops/OpCase.h) of the composite
-// losses, batch_norm and dropout; FiniteDifferenceTest.cpp lists them with
+// losses, batch_norm and dropout; OpCases.cpp lists them with
 // the other ops.
 //
 //===----------------------------------------------------------------------===//

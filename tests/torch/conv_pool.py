@@ -80,8 +80,11 @@ def conv2d_case(c):
 
 def conv2d_large_case(c):
     """A convolution whose column matrix exceeds the 128 KiB the GEMM form
-    keeps on the stack, so the direct loop nests run (forward and both
-    backward convolutions)."""
+    keeps on the stack, so the column matrix and the weight-gradient
+    partials go on the heap (forward and both backward convolutions). The
+    direct loop nests run only for a splat operand (a convolution whose
+    result is summed: its gradient is one value) or a column matrix over
+    64 MiB (codegen/ConvEmitter.h)."""
     r = c.rng
     groups = r.choice([1, 2])
     attrs = {"groups": groups, "padding": r.choice([0, 1, "same"])}
