@@ -47,6 +47,13 @@ std::string batchIndices(const Shape &batch, const std::string &flat) {
 }
 
 const char *const kPrelude = R"CPP(
+// Before a loop whose floating-point sum may run in vector lanes (clang's
+// hint; the JIT predefines no macros, so neither name is defined there).
+#if defined(__clang__) || !defined(__GNUC__)
+#define GC_REASSOCIABLE_LOOP _Pragma("clang loop vectorize(enable)")
+#else
+#define GC_REASSOCIABLE_LOOP
+#endif
 extern "C" {
 float expf(float); float logf(float); float sqrtf(float); float fabsf(float);
 float sinf(float); float cosf(float); float tanhf(float); float powf(float, float);

@@ -32,9 +32,10 @@ inline std::string mathFn(const char *base, DType t) {
 /// A line to put before a loop that folds floating-point values into one
 /// (a sum, a dot product): it lets the vectorizer reassociate the fold
 /// into vector lanes, which clang otherwise keeps in source order, one
-/// element at a time (a serial chain of dependent adds). Compilers other
-/// than clang ignore it.
-inline const char *reassociableLoop() { return "#pragma clang loop vectorize(enable)\n"; }
+/// element at a time (a serial chain of dependent adds). The prelude
+/// defines the macro as clang's loop hint, and as nothing for GCC, which
+/// would warn about the unknown pragma when it compiles AOT output.
+inline const char *reassociableLoop() { return "GC_REASSOCIABLE_LOOP\n"; }
 } // namespace emit
 
 /// Whether a product of this size runs on the calling thread inside
