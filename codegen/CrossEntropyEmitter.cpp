@@ -56,7 +56,7 @@ std::string OpEmitter::crossEntropyRows(const Node *n, const Node *x,
          "  " + T + " mx = " + literal(-INFINITY, dt) + "; double s = 0;\n" +
          "  if (valid) {\n" +
          "    for (long long k = 0; k < " + num(L.classes) + "; ++k) mx = gc_max<" +
-         T + ">(mx, " + row("k") + ");\n" +
+         T + ">(mx, " + row("k") + ");\n" + emit::reassociableLoop() +
          "    for (long long k = 0; k < " + num(L.classes) + "; ++k) s += " +
          mathFn("exp", dt) + "(" + row("k") + " - mx);\n  }\n" + body + "}\n";
 }
