@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 #include <cmath>
@@ -49,16 +50,22 @@ std::string OpEmitter::crossEntropyRows(const Node *n, const Node *x,
     return X.empty() ? xv.literal : X + "[i * " + num(L.classes) + " + " + k + "]";
   };
   std::string ti = tv.isSplat() ? tv.literal : tv.ptr + "[i]";
-  return "for (long long i = 0; i < " + num(L.rows) + "; ++i) {\n" +
-         "  long long ti = (long long)" + ti + ";\n" +
-         "  bool ignored = ti == " + num(L.ignore) + ";\n" +
-         "  bool valid = !ignored && ti >= 0 && ti < " + num(L.classes) + ";\n" +
-         "  " + T + " mx = " + literal(-INFINITY, dt) + "; double s = 0;\n" +
-         "  if (valid) {\n" +
-         "    for (long long k = 0; k < " + num(L.classes) + "; ++k) mx = gc_max<" +
-         T + ">(mx, " + row("k") + ");\n" + emit::reassociableLoop() +
-         "    for (long long k = 0; k < " + num(L.classes) + "; ++k) s += " +
-         mathFn("exp", dt) + "(" + row("k") + " - mx);\n  }\n" + body + "}\n";
+  CodeWriter w;
+  w.open("for (long long i = 0; i < " + num(L.rows) + "; ++i)");
+  w.line("long long ti = (long long)" + ti + ";");
+  w.line("bool ignored = ti == " + num(L.ignore) + ";");
+  w.line("bool valid = !ignored && ti >= 0 && ti < " + num(L.classes) + ";");
+  w.line(T + " mx = " + literal(-INFINITY, dt) + "; double s = 0;");
+  w.open("if (valid)");
+  w.line("for (long long k = 0; k < " + num(L.classes) + "; ++k) mx = gc_max<" + T +
+         ">(mx, " + row("k") + ");");
+  w.lines(emit::reassociableLoop());
+  w.line("for (long long k = 0; k < " + num(L.classes) + "; ++k) s += " +
+         mathFn("exp", dt) + "(" + row("k") + " - mx);");
+  w.close();
+  w.lines(body);
+  w.close();
+  return w.str();
 }
 
 std::string OpEmitter::crossEntropy(const Node *n) {
@@ -72,28 +79,30 @@ std::string OpEmitter::crossEntropy(const Node *n) {
   ValueRef xv = valueOf_(x);
   std::string xt = xv.isSplat() ? xv.literal
                                 : xv.ptr + "[i * " + num(L.classes) + " + ti]";
-  std::string body =
-      "  double li = ignored || !valid ? 0.0 : "
-      "(double)mx + log(s) - (double)" + xt + ";\n  if (!ignored) ++cnt;\n"
-      "  bad |= !ignored && !valid;\n";
+  CodeWriter body;
+  body.line("double li = ignored || !valid ? 0.0 : (double)mx + log(s) - (double)" + xt +
+            ";");
+  body.line("if (!ignored) ++cnt;");
+  body.line("bad |= !ignored && !valid;");
   if (L.reduction == "none")
-    body += "  " + ptrOf(n) + "[i] = (" + T + ")li;\n";
+    body.line(ptrOf(n) + "[i] = (" + T + ")li;");
   else
-    body += "  acc += li;\n";
+    body.line("acc += li;");
   std::string fin = L.reduction == "mean" ? "acc / (double)cnt" : "acc";
-  std::string code = "double acc = 0; long long cnt = 0; bool bad = false;\n" +
-                     crossEntropyRows(n, x, t, body);
-  if (L.reduction != "none")
-    code += ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n";
+  CodeWriter w;
+  w.line("double acc = 0; long long cnt = 0; bool bad = false;");
+  w.lines(crossEntropyRows(n, x, t, body.str()));
+  if (L.reduction != "none") w.line(ptrOf(n) + "[0] = (" + T + ")(" + fin + ");");
   // A target out of [0, C) that is not ignore_index: the status names it
   // (PyTorch raises an error); the row reads no logits.
   ValueRef tv = valueOf_(t);
-  code += reportBadIndex(n, "target", L.classes, "bad", L.rows,
+  w.lines(reportBadIndex(n, "target", L.classes, "bad", L.rows,
                          [&](const std::string &q) {
                            return tv.isSplat() ? tv.literal : tv.ptr + "[" + q + "]";
                          },
-                         "v == " + num(L.ignore)); // ignore_index is no error
-  return code + "(void)acc; (void)cnt;\n";
+                         "v == " + num(L.ignore))); // ignore_index is no error
+  w.line("(void)acc; (void)cnt;");
+  return w.str();
 }
 
 std::string OpEmitter::crossEntropyBackward(const Node *n) {
@@ -111,21 +120,27 @@ std::string OpEmitter::crossEntropyBackward(const Node *n) {
                         : xv.ptr + "[i * " + num(L.classes) + " + " + k + "]";
   };
   std::string gi = L.reduction == "none" ? flatAccess(g, "i") : flatAccess(g, "0");
-  std::string code = "long long cnt = 0;\n";
+  CodeWriter w;
+  w.line("long long cnt = 0;");
   if (L.reduction == "mean") {
     std::string ti = tv.isSplat() ? tv.literal : tv.ptr + "[i]";
-    code += "for (long long i = 0; i < " + num(L.rows) + "; ++i) cnt += (long long)" +
-            ti + " != " + num(L.ignore) + ";\n";
+    w.line("for (long long i = 0; i < " + num(L.rows) + "; ++i) cnt += (long long)" +
+           ti + " != " + num(L.ignore) + ";");
   }
   std::string scale = "(double)" + gi;
   if (L.reduction == "mean") scale += " / (double)cnt";
   std::string dx = ptrOf(n) + "[i * " + num(L.classes) + " + k]";
-  std::string body =
-      "  double scale = ignored ? 0.0 : !valid ? __builtin_nan(\"\") : " + scale +
-      ";\n  for (long long k = 0; k < " + num(L.classes) + "; ++k) {\n" +
-      "    double p = valid ? (double)" + mathFn("exp", dt) + "(" + row("k") +
-      " - mx) / s : 0.0;\n    " + dx + " = (" + T + ")((p - (k == ti ? 1.0 : 0.0)) * scale);\n  }\n";
-  return code + crossEntropyRows(n, x, t, body) + "(void)cnt;\n";
+  CodeWriter body;
+  body.line("double scale = ignored ? 0.0 : !valid ? __builtin_nan(\"\") : " + scale +
+            ";");
+  body.open("for (long long k = 0; k < " + num(L.classes) + "; ++k)");
+  body.line("double p = valid ? (double)" + mathFn("exp", dt) + "(" + row("k") +
+            " - mx) / s : 0.0;");
+  body.line(dx + " = (" + T + ")((p - (k == ti ? 1.0 : 0.0)) * scale);");
+  body.close();
+  w.lines(crossEntropyRows(n, x, t, body.str()));
+  w.line("(void)cnt;");
+  return w.str();
 }
 
 } // namespace gradc

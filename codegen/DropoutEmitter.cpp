@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 #include <cmath>
@@ -33,48 +34,49 @@ std::string OpEmitter::dropout(const Node *n) {
   const double p = getFloat(n->attrs, "p", 0.5);
   const bool training = getBool(n->attrs, "training", true);
   const std::string N = std::to_string(numel) + "LL";
+  CodeWriter w;
   // Identity: not training, or nothing to drop.
-  if (!training || p == 0)
-    return "for (long long f = 0; f < " + N + "; ++f) " + out + "[f] = " + X +
-           ";\n";
-  if (p == 1) // everything dropped (PyTorch returns zeros, not 0 * inf)
-    return "for (long long f = 0; f < " + N + "; ++f) " + out + "[f] = (" + T +
-           ")0;\n";
+  if (!training || p == 0) {
+    w.line("for (long long f = 0; f < " + N + "; ++f) " + out + "[f] = " + X + ";");
+    return w.str();
+  }
+  if (p == 1) { // everything dropped (PyTorch returns zeros, not 0 * inf)
+    w.line("for (long long f = 0; f < " + N + "; ++f) " + out + "[f] = (" + T + ")0;");
+    return w.str();
+  }
   const uint64_t seed = static_cast<uint64_t>(getInt(n->attrs, "seed", 0));
   // Drop where the draw is below p 2^32 (exact in double: p 2^32 < 2^53).
   const unsigned long long threshold =
       static_cast<unsigned long long>(std::ceil(p * 4294967296.0));
-  std::string c = "{\n";
-  c += "  unsigned long long key = " + std::to_string(seed) + "ULL;\n";
+  w.open();
+  w.line("unsigned long long key = " + std::to_string(seed) + "ULL;");
   if (n->operands.size() > 1) {
     ValueRef sv = valueOf_(n->operands[1]);
     std::string S = sv.isSplat() ? sv.literal : sv.ptr + "[0]";
-    c += "  key ^= (unsigned long long)(long long)(" + S +
-         ") * 0x9E3779B97F4A7C15ULL;\n";
+    w.line("key ^= (unsigned long long)(long long)(" + S + ") * 0x9E3779B97F4A7C15ULL;");
   }
-  c += "  const " + T + " scale = " + literal(1.0 / (1.0 - p), n->type.dtype) +
-       ";\n";
-  c += "  for (long long q = 0; q < (" + N + " + 3) / 4; ++q) {\n"
-       "    unsigned c0 = (unsigned)q, c1 = (unsigned)((unsigned long long)q >> 32),"
-       " c2 = 0u, c3 = 0u;\n"
-       "    unsigned k0 = (unsigned)key, k1 = (unsigned)(key >> 32);\n"
-       "    for (int r = 0; r < 10; ++r) {\n"
-       "      unsigned long long m0 = 0xD2511F53ULL * c0, m1 = 0xCD9E8D57ULL * c2;\n"
-       "      unsigned n0 = (unsigned)(m1 >> 32) ^ c1 ^ k0;\n"
-       "      unsigned n2 = (unsigned)(m0 >> 32) ^ c3 ^ k1;\n"
-       "      c1 = (unsigned)m1; c3 = (unsigned)m0; c0 = n0; c2 = n2;\n"
-       "      k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;\n"
-       "    }\n"
-       "    unsigned w[4] = {c0, c1, c2, c3};\n"
-       "    for (int j = 0; j < 4; ++j) {\n"
-       "      long long f = 4 * q + j;\n"
-       "      if (f >= " + N + ") break;\n"
-       "      " + out + "[f] = (unsigned long long)w[j] >= " +
-       std::to_string(threshold) + "ULL ? " + X + " * scale : (" + T + ")0;\n"
-       "    }\n"
-       "  }\n";
-  c += "}\n";
-  return c;
+  w.line("const " + T + " scale = " + literal(1.0 / (1.0 - p), n->type.dtype) + ";");
+  w.open("for (long long q = 0; q < (" + N + " + 3) / 4; ++q)");
+  w.line("unsigned c0 = (unsigned)q, c1 = (unsigned)((unsigned long long)q >> 32),"
+         " c2 = 0u, c3 = 0u;");
+  w.line("unsigned k0 = (unsigned)key, k1 = (unsigned)(key >> 32);");
+  w.open("for (int r = 0; r < 10; ++r)"); // the ten Philox rounds
+  w.line("unsigned long long m0 = 0xD2511F53ULL * c0, m1 = 0xCD9E8D57ULL * c2;");
+  w.line("unsigned n0 = (unsigned)(m1 >> 32) ^ c1 ^ k0;");
+  w.line("unsigned n2 = (unsigned)(m0 >> 32) ^ c3 ^ k1;");
+  w.line("c1 = (unsigned)m1; c3 = (unsigned)m0; c0 = n0; c2 = n2;");
+  w.line("k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;");
+  w.close();
+  w.line("unsigned w[4] = {c0, c1, c2, c3};");
+  w.open("for (int j = 0; j < 4; ++j)"); // four elements per draw
+  w.line("long long f = 4 * q + j;");
+  w.line("if (f >= " + N + ") break;");
+  w.line(out + "[f] = (unsigned long long)w[j] >= " + std::to_string(threshold) +
+         "ULL ? " + X + " * scale : (" + T + ")0;");
+  w.close();
+  w.close();
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc

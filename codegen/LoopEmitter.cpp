@@ -1,6 +1,7 @@
 //===- codegen/LoopEmitter.cpp - One loop nest for a fused kernel ---------===//
 #include "codegen/LoopEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 #include "codegen/LoopSpace.h"
 #include "codegen/ReductionCode.h"
@@ -60,26 +61,31 @@ public:
     resolve();
     LoopCode code;
     if (useLanes()) code.helpers += laneTypedefs(reds_);
-    std::string fast = loops(code.helpers);
+    CodeWriter fast(0, kKernelStep);
+    loops(fast, code.helpers);
     std::vector<std::string> grads = gradSinks();
     if (numel() <= kTiny || grads.empty()) {
-      code.body = fast;
+      code.body = fast.str();
     } else {
       // Null gradient pointers are rare (the host API passes them all). The
       // loops compute such a gradient into a zeroed temporary, freed after:
       // one nest serves both cases, with the same blocks and so the same
       // sums, instead of a second copy of the loops that costs the JIT as
       // much time as the first.
-      std::string pre, post;
+      CodeWriter w(0, kKernelStep);
       for (const std::string &g : grads) {
         std::string T = gradType(g), t = g + "_t";
-        pre += T + " *" + t + " = nullptr;\nif (!" + g + ") {\n" + t + " = (" + T +
-               " *)calloc(" + std::to_string(gradElements(g)) + "ULL, sizeof(" + T +
-               "));\nif (!" + t + ") __builtin_trap(); // out of memory\n" + g + " = " + t +
-               ";\n}\n";
-        post += "free(" + t + ");\n";
+        w.line(T + " *" + t + " = nullptr;");
+        w.open("if (!" + g + ")");
+        w.line(t + " = (" + T + " *)calloc(" + std::to_string(gradElements(g)) +
+               "ULL, sizeof(" + T + "));");
+        w.line("if (!" + t + ") __builtin_trap(); // out of memory");
+        w.line(g + " = " + t + ";");
+        w.close();
       }
-      code.body = pre + fast + post;
+      w.lines(fast.str());
+      for (const std::string &g : grads) w.line("free(" + g + "_t);");
+      code.body = w.str();
     }
     code.usesFlags = usesFlags_;
     return code;
@@ -87,19 +93,19 @@ public:
 
   /// The loop code: in-place reductions set up, the nest (in blocks run
   /// by the thread pool when large), results finished.
-  std::string loops(std::string &helpers) {
-    std::string s = accDecl();
+  void loops(CodeWriter &w, std::string &helpers) {
+    accDecl(w);
     for (const Reduction &r : reds_)
-      if (r.suffix < 0) s += initInPlace(r, *space_);
+      if (r.suffix < 0) w.lines(initInPlace(r, *space_));
     bool blocked = parallel();
-    s += blocked ? blockedNests(helpers) : versions(false);
+    if (blocked) blockedNests(w, helpers);
+    else versions(w, false);
     for (const Reduction &r : reds_)
-      if (blocked && blockPartial(r)) s += combineBlockPartials(r);
+      if (blocked && blockPartial(r)) combineBlockPartials(w, r);
     for (const Reduction &r : reds_)
-      if (r.suffix < 0) s += finishInPlace(r, *space_);
+      if (r.suffix < 0) w.lines(finishInPlace(r, *space_));
     for (const Reduction &r : reds_)
-      if (blocked && r.suffix == 0) s += finishPartials(r, nblocks_);
-    return s;
+      if (blocked && r.suffix == 0) w.lines(finishPartials(r, nblocks_));
   }
 
 private:
@@ -214,17 +220,16 @@ private:
   /// the partial sum a reduction feeds. `staged`: the strip-mined main loop,
   /// where reduction operands go to a vector z<id> added to the lanes after
   /// each strip (a whole-vector update clang turns into SIMD adds).
-  std::string body(const Variant &v, const std::string &lane,
-                   bool staged = false) const {
-    std::string s;
+  void body(CodeWriter &w, const Variant &v, const std::string &lane,
+            bool staged = false) const {
     for (const Node *n : k_.loop) {
       std::vector<std::string> args;
       for (const Operand &o : operands_.at(n))
         args.push_back(o.reg ? "v" + std::to_string(o.reg->id)
                              : read(accesses_[o.access], v));
       if (!isReduction(n->op)) {
-        s += "const " + std::string(dtypeCppName(n->type.dtype)) + " v" +
-             std::to_string(n->id) + " = " + elementwiseExpr(n, args) + ";\n";
+        w.line("const " + std::string(dtypeCppName(n->type.dtype)) + " v" +
+               std::to_string(n->id) + " = " + elementwiseExpr(n, args) + ";");
         continue;
       }
       const Reduction &r = *std::find_if(reds_.begin(), reds_.end(),
@@ -233,18 +238,20 @@ private:
       std::string T = dtypeCppName(n->type.dtype);
       bool mx = n->op == OpKind::Max, mn = n->op == OpKind::Min;
       if (r.suffix == rank()) { // reduces only size-1 dims: the identity
-        s += "{ const " + T + " r = " + reductionResult(r, "(" + r.acc + ")" + x) + ";\n" +
-             storeResult(r, offset(notReduced(r)), "r") + "}\n";
+        w.openLine("{ const " + T + " r = " + reductionResult(r, "(" + r.acc + ")" + x) +
+                   ";");
+        w.lines(storeResult(r, offset(notReduced(r)), "r"));
+        w.close();
       } else if (laneReduced(r) && staged) {
-        s += "z" + std::to_string(n->id) + "[" + lane + "] = " + x + ";\n";
+        w.line("z" + std::to_string(n->id) + "[" + lane + "] = " + x + ";");
       } else if (laneReduced(r)) {
-        s += accumulateLane(r, lane, x);
+        w.lines(accumulateLane(r, lane, x));
       } else {
         std::string h = inPlaceBase(r) + "[" + offset(notReduced(r)) + "]";
         if (mx || mn)
-          s += h + " = gc_" + (mx ? "max" : "min") + "<" + T + ">(" + h + ", " + x + ");\n";
+          w.line(h + " = gc_" + (mx ? "max" : "min") + "<" + T + ">(" + h + ", " + x + ");");
         else
-          s += h + " += " + x + ";\n";
+          w.line(h + " += " + x + ";");
       }
     }
     std::string f = flat();
@@ -255,15 +262,14 @@ private:
       for (const Sink &k : it->second) {
         std::string dst = k.name + "[" + f + "]";
         if (!k.grad) {
-          s += dst + " = " + val + ";\n";
+          w.line(dst + " = " + val + ";");
           continue;
         }
         if (v.substituted) dst = k.name + "_g[" + f + "]";
-        std::string st = dst + " = acc ? " + dst + " + " + val + " : " + val + ";\n";
-        s += v.generic && !v.substituted ? "if (" + k.name + ") " + st : st;
+        std::string st = dst + " = acc ? " + dst + " + " + val + " : " + val + ";";
+        w.line(v.generic && !v.substituted ? "if (" + k.name + ") " + st : st);
       }
     }
-    return s;
   }
 
   static std::vector<bool> notReduced(const Reduction &r) {
@@ -287,12 +293,11 @@ private:
   /// The loop nest over dims [0, rank), dim 0 restricted to [lo, lo + n)
   /// when `lo` is non-empty (a parallel block). `partial`: store each full
   /// reduction's lane sum to part<id>[blk] instead of finishing it.
-  std::string nest(const Variant &v, const std::string &lo, int64_t n0,
-                   bool partial) const {
+  void nest(CodeWriter &w, const Variant &v, const std::string &lo, int64_t n0,
+            bool partial) const {
     int lanes = useLanes() ? kLanes : 1;
-    std::string s;
     for (int d = 0; d <= rank(); ++d) {
-      s += declareAccumulators(d, lanes);
+      declareAccumulators(w, d, lanes);
       if (d == rank()) break;
       std::string iv = "i" + std::to_string(d);
       int64_t n = d == 0 && !lo.empty() ? n0 : dims()[d];
@@ -301,57 +306,55 @@ private:
         int64_t main = n - n % lanes;
         // The strip variable runs over absolute positions: "b + l" lets
         // clang see consecutive accesses ("lo + b + l" defeated it).
-        s += "for (long long b = " + start + "; b < " + start + " + " + num(main) +
-             "; b += " + std::to_string(lanes) + ") {\n" + stageVectors() +
-             "for (int l = 0; l < " + std::to_string(lanes) + "; ++l) {\nconst long long " +
-             iv + " = b + l;\n" + body(v, "l", true) + "}\n" + addStaged() + "}\n";
-        if (n % lanes)
-          s += "for (int l = 0; l < " + std::to_string(n % lanes) +
-               "; ++l) {\nconst long long " + iv + " = " + start + " + " +
-               num(main) + " + l;\n" + body(v, "l") + "}\n";
-        for (int e = d; e >= 0; --e) {
-          if (e < d) s += "}\n";
-          s += finishAccumulators(e, lanes, partial);
+        w.open("for (long long b = " + start + "; b < " + start + " + " + num(main) +
+               "; b += " + std::to_string(lanes) + ")");
+        stageVectors(w);
+        w.open("for (int l = 0; l < " + std::to_string(lanes) + "; ++l)");
+        w.line("const long long " + iv + " = b + l;");
+        body(w, v, "l", true);
+        w.close();
+        addStaged(w);
+        w.close();
+        if (n % lanes) {
+          w.open("for (int l = 0; l < " + std::to_string(n % lanes) + "; ++l)");
+          w.line("const long long " + iv + " = " + start + " + " + num(main) + " + l;");
+          body(w, v, "l");
+          w.close();
         }
-        return s;
+        for (int e = d; e >= 0; --e) {
+          if (e < d) w.close();
+          finishAccumulators(w, e, lanes, partial);
+        }
+        return;
       }
-      s += "for (long long " + iv + " = " + start + "; " + iv + " < " + start +
-           " + " + num(n) + "; ++" + iv + ") {\n";
+      w.open("for (long long " + iv + " = " + start + "; " + iv + " < " + start + " + " +
+             num(n) + "; ++" + iv + ")");
     }
-    s += body(v, "0");
+    body(w, v, "0");
     for (int e = rank() - 1; e >= 0; --e) {
-      s += "}\n";
-      s += finishAccumulators(e, lanes, partial);
+      w.close();
+      finishAccumulators(w, e, lanes, partial);
     }
-    return s;
   }
 
-  std::string declareAccumulators(int d, int lanes) const {
-    std::string s;
+  void declareAccumulators(CodeWriter &w, int d, int lanes) const {
     for (const Reduction &r : reds_)
-      if (d != rank() && r.tail == d)
-        s += declareAccumulator(r, lanes);
-    return s;
+      if (d != rank() && r.tail == d) w.lines(declareAccumulator(r, lanes));
   }
 
   /// One staging vector per lane-reduced value, for a strip.
-  std::string stageVectors() const {
-    std::string s;
+  void stageVectors(CodeWriter &w) const {
     for (const Reduction &r : reds_)
-      if (laneReduced(r)) s += stageVector(r);
-    return s;
+      if (laneReduced(r)) w.lines(stageVector(r));
   }
 
   /// Adds (or takes the max/min of) a strip's staged values into the lanes.
-  std::string addStaged() const {
-    std::string s;
+  void addStaged(CodeWriter &w) const {
     for (const Reduction &r : reds_)
-      if (laneReduced(r)) s += gradc::addStaged(r);
-    return s;
+      if (laneReduced(r)) w.lines(gradc::addStaged(r));
   }
 
-  std::string finishAccumulators(int d, int lanes, bool partial) const {
-    std::string s;
+  void finishAccumulators(CodeWriter &w, int d, int lanes, bool partial) const {
     for (const Reduction &r : reds_) {
       if (r.suffix < 0 && laneReduced(r) && r.tail == d) {
         // The run's total joins the in-place result (finishInPlace
@@ -360,21 +363,21 @@ private:
         std::string h = inPlaceBase(r) + "[" + offset(notReduced(r)) + "]";
         std::string total = "(" + T + ")(" + laneTree(r, "a" + std::to_string(r.node->id),
                                                       0, lanes) + ")";
-        s += h + " = " + combineValues(r, h, total) + ";\n";
+        w.line(h + " = " + combineValues(r, h, total) + ";");
         continue;
       }
       if (r.suffix != d || d == rank()) continue;
       std::string a = "a" + std::to_string(r.node->id);
       std::string tree = laneTree(r, a, 0, lanes);
       if (partial && d == 0) {
-        s += "part" + std::to_string(r.node->id) + "[blk] = " + tree + ";\n";
+        w.line("part" + std::to_string(r.node->id) + "[blk] = " + tree + ";");
         continue;
       }
-      s += "{ const " + std::string(dtypeCppName(r.node->type.dtype)) +
-           " r = " + reductionResult(r, tree) + ";\n" +
-           storeResult(r, offset(notReduced(r)), "r") + "}\n";
+      w.openLine("{ const " + std::string(dtypeCppName(r.node->type.dtype)) + " r = " +
+                 reductionResult(r, tree) + ";");
+      w.lines(storeResult(r, offset(notReduced(r)), "r"));
+      w.close();
     }
-    return s;
   }
 
   // --- Specializations ---------------------------------------------------
@@ -387,48 +390,56 @@ private:
     return s;
   }
   std::vector<std::string> gradSinks() const {
-    std::vector<std::string> g;
-    for (auto &kv : sinks_)
+    // In parameter order: sinks_ is keyed by pointer, and its order would
+    // make the text (and the compile cache's key) vary between builds.
+    std::unordered_set<std::string> grad;
+    for (const auto &kv : sinks_)
       for (const Sink &k : kv.second)
-        if (k.grad && std::find(g.begin(), g.end(), k.name) == g.end())
-          g.push_back(k.name);
+        if (k.grad) grad.insert(k.name);
+    std::vector<std::string> g;
+    for (const auto &p : params_.params())
+      if (grad.count(p.name)) g.push_back(p.name);
     return g;
   }
 
   /// The loop, specialized: gradients all present (else a generic loop
   /// that tests), and each possibly-null seed null or not.
-  std::string accDecl() const {
-    return usesFlags_ ? "const bool acc = (flags & 1ULL) != 0;\n(void)acc;\n" : "";
+  void accDecl(CodeWriter &w) const {
+    if (!usesFlags_) return;
+    w.line("const bool acc = (flags & 1ULL) != 0;");
+    w.line("(void)acc;");
   }
 
   /// The nest. Tiny loops replace null seeds by zeros and null gradients by
   /// a dummy up front (branch-free, cheap to compile); others are
   /// specialized per null seed (gradients are present: see run()).
-  std::string versions(bool inBlock, const std::string &lo = "",
-                       int64_t n0 = 0) const {
-    std::string pre;
+  void versions(CodeWriter &w, bool inBlock, const std::string &lo = "",
+                int64_t n0 = 0) const {
+    std::unordered_set<std::string> loaded;
     for (const Access &a : accesses_) // a scalar seed: one load, up front
-      if (a.scalar && a.seed && pre.find(" " + a.name + "_0 ") == std::string::npos)
-        pre += "const " + a.buf.elemType + " " + a.name + "_0 = " + a.name +
-               " ? " + a.name + "[0] : (" + a.buf.elemType + ")0;\n";
+      if (a.scalar && a.seed && loaded.insert(a.name).second)
+        w.line("const " + a.buf.elemType + " " + a.name + "_0 = " + a.name + " ? " +
+               a.name + "[0] : (" + a.buf.elemType + ")0;");
     if (numel() <= kTiny) {
       for (const std::string &name : nullableSeeds()) {
         const Access &a = *std::find_if(accesses_.begin(), accesses_.end(),
                                         [&](const Access &x) { return x.name == name; });
         std::string n = std::to_string(a.seed->type.numel()), T = a.buf.elemType;
-        pre += "const " + T + " " + name + "_z[" + n + "] = {};\nconst " + T + " *" +
-               name + "_s = " + name + " ? " + name + " : " + name + "_z;\n";
+        w.line("const " + T + " " + name + "_z[" + n + "] = {};");
+        w.line("const " + T + " *" + name + "_s = " + name + " ? " + name + " : " + name +
+               "_z;");
       }
       for (const std::string &g : gradSinks()) {
         std::string T = gradType(g), n = std::to_string(numel());
-        pre += T + " " + g + "_d[" + n + "] = {};\n" + T + " *" + g + "_g = " + g +
-               " ? " + g + " : " + g + "_d;\n";
+        w.line(T + " " + g + "_d[" + n + "] = {};");
+        w.line(T + " *" + g + "_g = " + g + " ? " + g + " : " + g + "_d;");
       }
       Variant v;
       v.substituted = true;
-      return pre + nest(v, lo, n0, inBlock);
+      nest(w, v, lo, n0, inBlock);
+      return;
     }
-    return pre + specialize(nullableSeeds(), 0, Variant{false, false, {}}, lo, n0, inBlock);
+    specialize(w, nullableSeeds(), 0, Variant{false, false, {}}, lo, n0, inBlock);
   }
 
   /// Elements of the gradient buffer parameter `name`: the largest value
@@ -447,20 +458,23 @@ private:
     return "float";
   }
 
-  std::string specialize(const std::vector<std::string> &seeds, size_t i,
-                         Variant v, const std::string &lo, int64_t n0,
-                         bool inBlock) const {
+  void specialize(CodeWriter &w, const std::vector<std::string> &seeds, size_t i,
+                  Variant v, const std::string &lo, int64_t n0, bool inBlock) const {
     if (i == seeds.size() || i >= 2) {
       if (i < seeds.size()) v.generic = true; // more than two: test inline
-      return nest(v, lo, n0, inBlock);
+      nest(w, v, lo, n0, inBlock);
+      return;
     }
     Variant null = v;
     std::string key;
     for (const Access &a : accesses_)
       if (a.name == seeds[i]) key = a.buf.key;
     null.nullSeeds.insert(key);
-    return "if (" + seeds[i] + ") {\n" + specialize(seeds, i + 1, v, lo, n0, inBlock) +
-           "} else {\n" + specialize(seeds, i + 1, null, lo, n0, inBlock) + "}\n";
+    w.open("if (" + seeds[i] + ")");
+    specialize(w, seeds, i + 1, v, lo, n0, inBlock);
+    w.reopen("else");
+    specialize(w, seeds, i + 1, null, lo, n0, inBlock);
+    w.close();
   }
 
   // --- Parallel blocks ---------------------------------------------------
@@ -492,13 +506,15 @@ private:
 
   /// The blocks' partial results of `r` combined, in block order, into its
   /// result buffer (finishInPlace then finishes it as without blocks).
-  std::string combineBlockPartials(const Reduction &r) const {
+  void combineBlockPartials(CodeWriter &w, const Reduction &r) const {
     std::string id = std::to_string(r.node->id), T = dtypeCppName(r.node->type.dtype);
     int64_t kept = keptCount(r, *space_);
-    return "for (long long q = 0; q < " + num(kept) + "; ++q) {\n" + T + " t = pin" +
-           id + "[q];\nfor (long long b = 1; b < " + num(blockCount()) +
-           "; ++b) t = " + combineValues(r, "t", "pin" + id + "[b * " + num(kept) + " + q]") +
-           ";\n" + r.home + "[q] = t;\n}\n";
+    w.open("for (long long q = 0; q < " + num(kept) + "; ++q)");
+    w.line(T + " t = pin" + id + "[q];");
+    w.line("for (long long b = 1; b < " + num(blockCount()) + "; ++b) t = " +
+           combineValues(r, "t", "pin" + id + "[b * " + num(kept) + " + q]") + ";");
+    w.line(r.home + "[q] = t;");
+    w.close();
   }
 
   int64_t blockCount() const {
@@ -513,34 +529,19 @@ private:
 
   /// The nest in fixed blocks of rows, through gradc_parallel_for (the
   /// same blocks for any thread count, so the same sums).
-  std::string blockedNests(std::string &helpers) {
+  void blockedNests(CodeWriter &w, std::string &helpers) {
     int64_t rows = rowsPerBlock(), n0 = dims()[0];
     int64_t nb = blockCount(), tail = n0 - (nb - 1) * rows;
     nblocks_ = nb;
-    std::string blockCode = "const long long lo = blk * " + num(rows) + ";\n";
-    blockPartials_ = true;
-    for (const Reduction &r : reds_)
-      if (blockPartial(r)) {
-        std::string id = std::to_string(r.node->id), T = dtypeCppName(r.node->type.dtype);
-        int64_t kept = keptCount(r, *space_);
-        blockCode += T + " *pr" + id + " = pin" + id + " + blk * " + num(kept) +
-                     ";\nfor (long long q = 0; q < " + num(kept) + "; ++q) pr" + id +
-                     "[q] = " + r.init + ";\n";
-      }
-    if (tail == rows) {
-      blockCode += versions(true, "lo", rows);
-    } else {
-      blockCode += "if (blk < " + num(nb - 1) + ") {\n" + versions(true, "lo", rows) +
-                   "} else {\n" + versions(true, "lo", tail) + "}\n";
-    }
     std::string P = env_.prefix;
     // The blocks run in a function whose buffers are __restrict__
     // parameters (clang honors restrict on parameters, also once inlined,
     // not on local pointers): the thread entry only unpacks the arguments.
-    std::string fields, params, args, init;
+    std::vector<std::string> fields;
+    std::string params, args, init;
     for (const auto &p : params_.params()) {
       std::string ty = std::string(p.written ? "" : "const ") + p.ref.elemType + " *";
-      fields += "  " + ty + p.name + ";\n";
+      fields.push_back(ty + p.name + ";");
       params += ty + "__restrict__ " + p.name + ", ";
       args += "a->" + p.name + ", ";
       init += (init.empty() ? "" : ", ") + p.name;
@@ -548,7 +549,7 @@ private:
     for (const Reduction &r : reds_)
       if (r.suffix == 0) {
         std::string part = "part" + std::to_string(r.node->id);
-        fields += "  " + r.acc + " *" + part + ";\n";
+        fields.push_back(r.acc + " *" + part + ";");
         params += r.acc + " *__restrict__ " + part + ", ";
         args += "a->" + part + ", ";
         init += (init.empty() ? "" : ", ") + part;
@@ -557,37 +558,67 @@ private:
       if (blockPartial(r)) {
         std::string pin = "pin" + std::to_string(r.node->id);
         std::string T = dtypeCppName(r.node->type.dtype);
-        fields += "  " + T + " *" + pin + ";\n";
+        fields.push_back(T + " *" + pin + ";");
         params += T + " *__restrict__ " + pin + ", ";
         args += "a->" + pin + ", ";
         init += (init.empty() ? "" : ", ") + pin;
       }
-    fields += "  unsigned long long flags;\n";
+    fields.push_back("unsigned long long flags;");
     init += (init.empty() ? "" : ", ") + std::string(usesFlags_ ? "flags" : "0ULL");
-    helpers += "struct " + P + "_args {\n" + fields + "};\n";
-    helpers += "static inline __attribute__((always_inline)) void " + P + "_blocks(" +
-               params + "unsigned long long flags, long long b0, long long b1) {\n" +
-               "(void)flags;\n" + accDecl() +
-               "for (long long blk = b0; blk < b1; ++blk) {\n" + blockCode + "}\n}\n";
+    // The argument struct is a declaration, not kernel code: its members
+    // are indented as usual.
+    CodeWriter decl;
+    decl.open("struct " + P + "_args");
+    for (const std::string &f : fields) decl.line(f);
+    decl.close(";");
+    CodeWriter h(0, kKernelStep);
+    h.open("static inline __attribute__((always_inline)) void " + P + "_blocks(" + params +
+           "unsigned long long flags, long long b0, long long b1)");
+    h.line("(void)flags;");
+    accDecl(h);
+    h.open("for (long long blk = b0; blk < b1; ++blk)");
+    h.line("const long long lo = blk * " + num(rows) + ";");
+    blockPartials_ = true;
+    for (const Reduction &r : reds_)
+      if (blockPartial(r)) {
+        std::string id = std::to_string(r.node->id), T = dtypeCppName(r.node->type.dtype);
+        int64_t kept = keptCount(r, *space_);
+        h.line(T + " *pr" + id + " = pin" + id + " + blk * " + num(kept) + ";");
+        h.line("for (long long q = 0; q < " + num(kept) + "; ++q) pr" + id + "[q] = " +
+               r.init + ";");
+      }
+    if (tail == rows) {
+      versions(h, true, "lo", rows);
+    } else {
+      h.open("if (blk < " + num(nb - 1) + ")");
+      versions(h, true, "lo", rows);
+      h.reopen("else");
+      versions(h, true, "lo", tail);
+      h.close();
+    }
+    h.close();
+    h.close();
     // Out of line even where it is also called directly (no thread pool):
     // inlined there, clang would optimize and compile the nest twice.
-    helpers += "static __attribute__((noinline)) void " + P +
-               "_block(void *args, long long b0, long long b1) {\n" +
-               "const " + P + "_args *a = (const " + P + "_args *)args;\n" + P +
-               "_blocks(" + args + "a->flags, b0, b1);\n}\n";
-    std::string s;
+    h.open("static __attribute__((noinline)) void " + P +
+           "_block(void *args, long long b0, long long b1)");
+    h.line("const " + P + "_args *a = (const " + P + "_args *)args;");
+    h.line(P + "_blocks(" + args + "a->flags, b0, b1);");
+    h.close();
+    helpers += decl.str() + h.str();
     for (const Reduction &r : reds_)
       if (r.suffix == 0)
-        s += r.acc + " part" + std::to_string(r.node->id) + "[" + std::to_string(nb) + "];\n";
+        w.line(r.acc + " part" + std::to_string(r.node->id) + "[" + std::to_string(nb) +
+               "];");
     for (const Reduction &r : reds_)
       if (blockPartial(r))
-        s += std::string(dtypeCppName(r.node->type.dtype)) + " pin" +
-             std::to_string(r.node->id) + "[" +
-             std::to_string(nb * keptCount(r, *space_)) + "];\n";
-    s += P + "_args args = {" + init + "};\n";
-    s += "if (gradc_parallel_for) gradc_parallel_for(" + P + "_block, &args, " +
-         num(nb) + ");\nelse " + P + "_block(&args, 0, " + num(nb) + ");\n";
-    return s;
+        w.line(std::string(dtypeCppName(r.node->type.dtype)) + " pin" +
+               std::to_string(r.node->id) + "[" +
+               std::to_string(nb * keptCount(r, *space_)) + "];");
+    w.line(P + "_args args = {" + init + "};");
+    w.line("if (gradc_parallel_for) gradc_parallel_for(" + P + "_block, &args, " + num(nb) +
+           ");");
+    w.line("else " + P + "_block(&args, 0, " + num(nb) + ");");
   }
 
   const KernelPlan &k_;

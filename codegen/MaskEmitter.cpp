@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 namespace gradc {
@@ -19,13 +20,14 @@ std::string OpEmitter::triangle(const Node *n) {
   ValueRef xv = valueOf_(x);
   std::string X = xv.isSplat() ? xv.literal : xv.ptr + "[f]";
   std::string cmp = n->op == OpKind::Triu ? " >= " : " <= ";
-  std::string c = "for (long long f = 0; f < " + std::to_string(n->type.numel()) +
-                  "LL; ++f) {\n";
-  c += "  long long j = f % " + std::to_string(cols) + "LL, i = (f / " +
-       std::to_string(cols) + "LL) % " + std::to_string(rows) + "LL;\n";
-  c += "  " + ptrOf(n) + "[f] = (j - i" + cmp + std::to_string(diag) + "LL) ? " + X +
-       " : (" + dtypeCppName(n->type.dtype) + ")0;\n}\n";
-  return c;
+  CodeWriter w;
+  w.open("for (long long f = 0; f < " + std::to_string(n->type.numel()) + "LL; ++f)");
+  w.line("long long j = f % " + std::to_string(cols) + "LL, i = (f / " +
+         std::to_string(cols) + "LL) % " + std::to_string(rows) + "LL;");
+  w.line(ptrOf(n) + "[f] = (j - i" + cmp + std::to_string(diag) + "LL) ? " + X +
+         " : (" + dtypeCppName(n->type.dtype) + ")0;");
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 namespace gradc {
@@ -51,21 +52,24 @@ std::string elemOf(const ValueRef &v, const std::string &index) {
 } // namespace
 
 /// The loop over (i, s) shared by both kernels: defines ti, use and w,
-/// then runs `body`.
+/// then runs `body` (statements, indented by the loop's scope).
 static std::string nllPositions(const NllLayout &L, const ValueRef &t,
                                 const ValueRef *w, const std::string &body) {
-  std::string c = "for (long long i = 0; i < " + num(L.outer) + "; ++i)\n";
-  c += "for (long long s = 0; s < " + num(L.inner) + "; ++s) {\n";
-  c += "  long long p = i * " + num(L.inner) + " + s;\n";
-  c += "  long long ti = (long long)" + elemOf(t, "p") + ";\n";
-  c += "  bool use = ti != " + num(L.ignore) + " && ti >= 0 && ti < " +
-       num(L.classes) + ";\n";
-  c += "  double w = use ? " + (w ? "(double)" + elemOf(*w, "ti") : std::string("1.0")) +
-       " : 0.0;\n";
-  c += "  long long xi = (i * " + num(L.classes) + " + (use ? ti : 0)) * " +
-       num(L.inner) + " + s;\n";
-  c += body + "  (void)xi; (void)w;\n}\n"; // a pass may need neither
-  return c;
+  CodeWriter c;
+  c.line("for (long long i = 0; i < " + num(L.outer) + "; ++i)");
+  c.open("for (long long s = 0; s < " + num(L.inner) + "; ++s)");
+  c.line("long long p = i * " + num(L.inner) + " + s;");
+  c.line("long long ti = (long long)" + elemOf(t, "p") + ";");
+  c.line("bool use = ti != " + num(L.ignore) + " && ti >= 0 && ti < " +
+         num(L.classes) + ";");
+  c.line("double w = use ? " +
+         (w ? "(double)" + elemOf(*w, "ti") : std::string("1.0")) + " : 0.0;");
+  c.line("long long xi = (i * " + num(L.classes) + " + (use ? ti : 0)) * " +
+         num(L.inner) + " + s;");
+  c.lines(body);
+  c.line("(void)xi; (void)w;"); // a pass may need neither
+  c.close();
+  return c.str();
 }
 
 std::string OpEmitter::nllLoss(const Node *n) {
@@ -75,23 +79,28 @@ std::string OpEmitter::nllLoss(const Node *n) {
   ValueRef xv = valueOf_(x), tv = valueOf_(t);
   ValueRef wv = n->operands.size() > 2 ? valueOf_(n->operands[2]) : ValueRef{};
   bool hasW = n->operands.size() > 2;
-  std::string body = "  double li = use ? -w * (double)" + elemOf(xv, "xi") + " : 0.0;\n"
-                     "  bad |= !use && ti != " + num(L.ignore) + ";\n";
+  CodeWriter body;
+  body.line("double li = use ? -w * (double)" + elemOf(xv, "xi") + " : 0.0;");
+  body.line("bad |= !use && ti != " + num(L.ignore) + ";");
   if (L.reduction == "none")
-    body += "  " + ptrOf(n) + "[p] = (" + T + ")li;\n";
+    body.line(ptrOf(n) + "[p] = (" + T + ")li;");
   else
-    body += "  acc += li; wsum += w;\n";
-  std::string code = "{\ndouble acc = 0, wsum = 0; bool bad = false;\n" +
-                     nllPositions(L, tv, hasW ? &wv : nullptr, body);
+    body.line("acc += li; wsum += w;");
+  CodeWriter w;
+  w.open();
+  w.line("double acc = 0, wsum = 0; bool bad = false;");
+  w.lines(nllPositions(L, tv, hasW ? &wv : nullptr, body.str()));
   if (L.reduction != "none")
-    code += ptrOf(n) + "[0] = (" + T + ")(" +
-            (L.reduction == "mean" ? "acc / wsum" : "acc") + ");\n";
+    w.line(ptrOf(n) + "[0] = (" + T + ")(" +
+           (L.reduction == "mean" ? "acc / wsum" : "acc") + ");");
   // A target out of [0, C) that is not ignore_index: the status names the
   // node and the value (PyTorch raises an error).
-  code += reportBadIndex(n, "target", L.classes, "bad", t->type.numel(),
+  w.lines(reportBadIndex(n, "target", L.classes, "bad", t->type.numel(),
                          [&](const std::string &q) { return elemOf(tv, q); },
-                         "v == " + num(L.ignore));
-  return code + "(void)acc; (void)wsum;\n}\n";
+                         "v == " + num(L.ignore)));
+  w.line("(void)acc; (void)wsum;");
+  w.close();
+  return w.str();
 }
 
 std::string OpEmitter::nllLossBackward(const Node *n) {
@@ -103,22 +112,23 @@ std::string OpEmitter::nllLossBackward(const Node *n) {
   ValueRef wv = hasW ? valueOf_(n->operands[3]) : ValueRef{};
   const ValueRef *wp = hasW ? &wv : nullptr;
   std::string out = ptrOf(n);
-  std::string code = "{\nfor (long long k = 0; k < " + num(x->type.numel()) +
-                     "; ++k) " + out + "[k] = (" + T + ")0;\n";
+  CodeWriter w;
+  w.open();
+  w.line("for (long long k = 0; k < " + num(x->type.numel()) + "; ++k) " + out +
+         "[k] = (" + T + ")0;");
   std::string scale;
+  w.line("double wsum = 0;");
   if (L.reduction == "none") {
     scale = "(double)" + elemOf(gv, "p");
-    code += "double wsum = 0;\n";
   } else {
-    code += "double wsum = 0;\n";
-    if (L.reduction == "mean")
-      code += nllPositions(L, tv, wp, "  wsum += w;\n");
+    if (L.reduction == "mean") w.lines(nllPositions(L, tv, wp, "wsum += w;"));
     scale = "(double)" + elemOf(gv, "0") + (L.reduction == "mean" ? " / wsum" : "");
   }
-  code += nllPositions(L, tv, wp,
-                       "  if (use) " + out + "[xi] = (" + T + ")(-w * " + scale +
-                           ");\n");
-  return code + "(void)wsum;\n}\n";
+  w.lines(nllPositions(L, tv, wp,
+                       "if (use) " + out + "[xi] = (" + T + ")(-w * " + scale + ");"));
+  w.line("(void)wsum;");
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc

@@ -19,32 +19,23 @@ namespace {
 using emit::mathFn;
 using emit::num;
 
-/// Opens `for` loops over `shape` with index variables `<prefix><d>`;
-/// close() emits the braces.
+/// `for` loops over `shape` with index variables `<prefix><d>`, opened on
+/// a writer at construction; close() closes them.
 struct LoopNest {
-  std::string code;
+  CodeWriter &w;
   std::vector<std::string> vars;
-  int depth = 0;
-  int indent;
 
-  LoopNest(const Shape &shape, const std::string &prefix, int ind)
-      : indent(ind) {
+  LoopNest(CodeWriter &writer, const Shape &shape, const std::string &prefix)
+      : w(writer) {
     for (size_t d = 0; d < shape.size(); ++d) {
       std::string v = prefix + std::to_string(d);
       vars.push_back(v);
-      code += pad() + "for (long long " + v + " = 0; " + v + " < " +
-              num(shape[d]) + "; ++" + v + ") {\n";
-      ++depth;
+      w.open("for (long long " + v + " = 0; " + v + " < " + num(shape[d]) + "; ++" +
+             v + ")");
     }
   }
-  std::string pad() const { return std::string(indent + 2 * depth, ' '); }
-  std::string close() {
-    std::string s;
-    while (depth > 0) {
-      --depth;
-      s += pad() + "}\n";
-    }
-    return s;
+  void close() {
+    for (size_t d = 0; d < vars.size(); ++d) w.close();
   }
 };
 
@@ -101,18 +92,21 @@ std::string OpEmitter::elementwise(const Node *n) {
   for (const Node *o : n->operands)
     flat = flat && (valueOf_(o).isSplat() || o->type.shape == s);
   std::string out = ptrOf(n);
+  CodeWriter w;
   if (flat) {
     std::vector<std::string> a;
     for (const Node *o : n->operands) a.push_back(at(o, s, {}, "i"));
-    return "for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " +
-           out + "[i] = " + elementwiseExpr(n, a) + ";\n";
+    w.line("for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + out +
+           "[i] = " + elementwiseExpr(n, a) + ";");
+    return w.str();
   }
-  LoopNest loops(s, "i", 0);
+  LoopNest loops(w, s, "i");
   std::string flatIdx = offsetExpr(s, s, loops.vars);
   std::vector<std::string> a;
   for (const Node *o : n->operands) a.push_back(at(o, s, loops.vars, ""));
-  return loops.code + loops.pad() + out + "[" + flatIdx + "] = " +
-         elementwiseExpr(n, a) + ";\n" + loops.close();
+  w.line(out + "[" + flatIdx + "] = " + elementwiseExpr(n, a) + ";");
+  loops.close();
+  return w.str();
 }
 
 std::string OpEmitter::reduce(const Node *n) {
@@ -139,34 +133,32 @@ std::string OpEmitter::reduce(const Node *n) {
     (r ? red : kept).push_back(xs[d]);
     (r ? redDims : keptDims).push_back(d);
   }
-  LoopNest outer(kept, "k", 0);
-  std::string code = outer.code;
-  std::string pad = outer.pad();
-  code += pad + acc + " acc = " + init + ";\n";
-  LoopNest inner(red, "r", static_cast<int>(pad.size()));
-  code += inner.code;
+  CodeWriter w;
+  LoopNest outer(w, kept, "k");
+  w.line(acc + " acc = " + init + ";");
+  LoopNest inner(w, red, "r");
   // Input multi-index: kept dims from k*, reduced dims from r*.
   std::vector<std::string> vars(xs.size());
   for (size_t j = 0; j < keptDims.size(); ++j) vars[keptDims[j]] = outer.vars[j];
   for (size_t j = 0; j < redDims.size(); ++j) vars[redDims[j]] = inner.vars[j];
   std::string v = at(x, xs, vars, "");
-  std::string ipad = inner.pad();
   if (isMax)
-    code += ipad + "acc = gc_max<" + T + ">(acc, " + v + ");\n";
+    w.line("acc = gc_max<" + T + ">(acc, " + v + ");");
   else if (isMin)
-    code += ipad + "acc = gc_min<" + T + ">(acc, " + v + ");\n";
+    w.line("acc = gc_min<" + T + ">(acc, " + v + ");");
   else
-    code += ipad + "acc += " + v + ";\n";
-  code += inner.close();
+    w.line("acc += " + v + ";");
+  inner.close();
   std::string result = "acc";
   if (n->op == OpKind::Mean) {
     int64_t count = 1;
     for (int64_t r : red) count *= r;
     result = "acc / " + std::to_string(count) + ".0";
   }
-  code += pad + ptrOf(n) + "[" + offsetExpr(kept, kept, outer.vars) +
-          "] = (" + T + ")(" + result + ");\n";
-  return code + outer.close();
+  w.line(ptrOf(n) + "[" + offsetExpr(kept, kept, outer.vars) + "] = (" + T + ")(" +
+         result + ");");
+  outer.close();
+  return w.str();
 }
 
 std::string OpEmitter::permuteLike(const Node *n,
@@ -174,7 +166,8 @@ std::string OpEmitter::permuteLike(const Node *n,
   // out[i0..] = x[i at perm]: output dim k reads input dim perm[k].
   const Node *x = n->operands[0];
   const Shape &s = n->type.shape;
-  LoopNest loops(s, "i", 0);
+  CodeWriter w;
+  LoopNest loops(w, s, "i");
   std::vector<int64_t> xst = rowMajorStrides(x->type.shape);
   std::string off;
   for (size_t k = 0; k < perm.size(); ++k)
@@ -183,26 +176,29 @@ std::string OpEmitter::permuteLike(const Node *n,
   if (off.empty()) off = "0";
   ValueRef xv = valueOf_(x);
   std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
-  return loops.code + loops.pad() + ptrOf(n) + "[" +
-         offsetExpr(s, s, loops.vars) + "] = " + src + ";\n" + loops.close();
+  w.line(ptrOf(n) + "[" + offsetExpr(s, s, loops.vars) + "] = " + src + ";");
+  loops.close();
+  return w.str();
 }
 
 std::string OpEmitter::concat(const Node *n) {
   int64_t d = getInt(n->attrs, "dim", 0);
   std::vector<int64_t> ost = rowMajorStrides(n->type.shape);
-  std::string code;
+  CodeWriter w;
   int64_t off = 0;
   for (const Node *x : n->operands) {
     const Shape &xs = x->type.shape;
-    LoopNest loops(xs, "i", 0);
+    w.open(); // each operand's loop variables in a scope of their own
+    LoopNest loops(w, xs, "i");
     std::string dst = std::to_string(off) + "LL * " + num(ost[d]);
     for (size_t k = 0; k < xs.size(); ++k)
       dst += " + " + loops.vars[k] + " * " + num(ost[k]);
-    code += "{\n" + loops.code + loops.pad() + ptrOf(n) + "[" + dst + "] = " +
-            at(x, xs, loops.vars, "") + ";\n" + loops.close() + "}\n";
+    w.line(ptrOf(n) + "[" + dst + "] = " + at(x, xs, loops.vars, "") + ";");
+    loops.close();
+    w.close();
     off += xs[d];
   }
-  return code;
+  return w.str();
 }
 
 std::string OpEmitter::slice(const Node *n) {
@@ -211,7 +207,8 @@ std::string OpEmitter::slice(const Node *n) {
           step = getInt(n->attrs, "step", 1);
   const Shape &s = n->type.shape;
   std::vector<int64_t> xst = rowMajorStrides(x->type.shape);
-  LoopNest loops(s, "i", 0);
+  CodeWriter w;
+  LoopNest loops(w, s, "i");
   std::string off;
   for (size_t k = 0; k < s.size(); ++k) {
     std::string idx = loops.vars[k];
@@ -221,8 +218,9 @@ std::string OpEmitter::slice(const Node *n) {
   }
   ValueRef xv = valueOf_(x);
   std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
-  return loops.code + loops.pad() + ptrOf(n) + "[" +
-         offsetExpr(s, s, loops.vars) + "] = " + src + ";\n" + loops.close();
+  w.line(ptrOf(n) + "[" + offsetExpr(s, s, loops.vars) + "] = " + src + ";");
+  loops.close();
+  return w.str();
 }
 
 std::string OpEmitter::matmul(const Node *n) {
@@ -246,7 +244,8 @@ std::string OpEmitter::gemm(const Node *n, bool ta, bool tb) {
   Shape batch = *broadcastShapes(ba, bb);
   bool f32 = n->type.dtype == DType::F32;
   ValueRef av = valueOf_(a), bv = valueOf_(b);
-  LoopNest bl(batch, "b", 0);
+  CodeWriter w;
+  LoopNest bl(w, batch, "b");
   std::string ao = "(" + offsetExpr(ba, batch, bl.vars) + ") * " + num(M * K);
   std::string bo = "(" + offsetExpr(bb, batch, bl.vars) + ") * " + num(K * N);
   std::string co = "(" + offsetExpr(batch, batch, bl.vars) + ") * " + num(M * N);
@@ -257,11 +256,12 @@ std::string OpEmitter::gemm(const Node *n, bool ta, bool tb) {
     std::string bi = tb ? "j * " + num(ldb) + " + k" : "k * " + num(ldb) + " + j";
     std::string ae = av.isSplat() ? av.literal : av.ptr + "[" + ao + " + " + ai + "]";
     std::string be = bv.isSplat() ? bv.literal : bv.ptr + "[" + bo + " + " + bi + "]";
-    return bl.code + bl.pad() + "for (long long m = 0; m < " + num(M) +
-           "; ++m) for (long long j = 0; j < " + num(N) + "; ++j) { double acc = 0; " +
-           "for (long long k = 0; k < " + num(K) + "; ++k) acc += (double)" + ae +
-           " * (double)" + be + "; " + ptrOf(n) + "[" + co + " + m * " + num(N) +
-           " + j] = (" + T + ")acc; }\n" + bl.close();
+    w.line("for (long long m = 0; m < " + num(M) + "; ++m) for (long long j = 0; j < " +
+           num(N) + "; ++j) { double acc = 0; for (long long k = 0; k < " + num(K) +
+           "; ++k) acc += (double)" + ae + " * (double)" + be + "; " + ptrOf(n) + "[" +
+           co + " + m * " + num(N) + " + j] = (" + T + ")acc; }");
+    bl.close();
+    return w.str();
   }
   // cblas_?gemm(RowMajor = 101, NoTrans = 111 / Trans = 112, ...).
   std::string call = std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
@@ -271,9 +271,11 @@ std::string OpEmitter::gemm(const Node *n, bool ta, bool tb) {
                      av.ptr + " + " + ao + ", " + std::to_string(lda) + ", " +
                      bv.ptr + " + " + bo + ", " + std::to_string(ldb) + ", " +
                      (f32 ? "0.0f" : "0.0") + ", " + ptrOf(n) + " + " + co + ", " +
-                     std::to_string(N) + ");\n";
+                     std::to_string(N) + ");";
   callsBlas_ = true;
-  return bl.code + bl.pad() + call + bl.close();
+  w.line(call);
+  bl.close();
+  return w.str();
 }
 
 std::string OpEmitter::softmax(const Node *n, bool log) {
@@ -302,20 +304,26 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
   std::string fold = log ? "sum += " + e + ";"
                          : "{ " + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
   // Subtract the row maximum first so exp never overflows.
+  CodeWriter w;
   std::string rows = pool ? "b0; o < b1" : "0; o < " + num(outer);
-  std::string code = "for (long long o = " + rows + "; ++o) for (long long q = 0; q < " +
-         num(inner) + "; ++q) {\n  long long base = o * " + num(len * inner) +
-         " + q;\n  " + T + " mx = " + literal(-INFINITY, t) + ";\n  for (long long k = 0; k < " +
-         num(len) + "; ++k) mx = gc_max<" + T + ">(mx, " + X("k") + ");\n" +
-         "  double sum = 0;\n" + emit::reassociableLoop() + "  for (long long k = 0; k < " + num(len) +
-         "; ++k) " + fold + "\n" +
-         (log ? "  " + T + " lse = mx + (" + T + ")" + lg + "((" + T + ")sum);\n" +
-                    "  for (long long k = 0; k < " + num(len) + "; ++k) " + Y +
-                    "[base + k * " + num(inner) + "] = " + X("k") + " - lse;\n"
-              : "  " + T + " inv = (" + T + ")(1.0 / sum);\n  for (long long k = 0; k < " +
-                    num(len) + "; ++k) " + Yk + " *= inv;\n") +
-         "}\n";
-  return pool ? parallelBlocks("softmax" + std::to_string(n->id), outer, ptrs, code) : code;
+  w.open("for (long long o = " + rows + "; ++o) for (long long q = 0; q < " + num(inner) +
+         "; ++q)");
+  w.line("long long base = o * " + num(len * inner) + " + q;");
+  w.line(T + " mx = " + literal(-INFINITY, t) + ";");
+  std::string rowLoop = "for (long long k = 0; k < " + num(len) + "; ++k) ";
+  w.line(rowLoop + "mx = gc_max<" + T + ">(mx, " + X("k") + ");");
+  w.line("double sum = 0;");
+  w.lines(emit::reassociableLoop());
+  w.line(rowLoop + fold);
+  if (log) {
+    w.line(T + " lse = mx + (" + T + ")" + lg + "((" + T + ")sum);");
+    w.line(rowLoop + Yk + " = " + X("k") + " - lse;");
+  } else {
+    w.line(T + " inv = (" + T + ")(1.0 / sum);");
+    w.line(rowLoop + Yk + " *= inv;");
+  }
+  w.close();
+  return pool ? parallelBlocks("softmax" + std::to_string(n->id), outer, ptrs, w.str()) : w.str();
 }
 
 std::string OpEmitter::mseLoss(const Node *n) {
@@ -323,16 +331,20 @@ std::string OpEmitter::mseLoss(const Node *n) {
   Shape s = *broadcastShapes(a->type.shape, b->type.shape);
   std::string red = getString(n->attrs, "reduction", "mean");
   std::string T = dtypeCppName(n->type.dtype);
-  LoopNest loops(s, "i", 2);
+  std::string fin = red == "mean" ? "acc / " + std::to_string(numElements(s)) + ".0" : "acc";
+  CodeWriter w;
+  w.open();
+  if (red != "none") w.line("double acc = 0;");
+  LoopNest loops(w, s, "i");
   std::string d = "(" + at(a, s, loops.vars, "") + " - " + at(b, s, loops.vars, "") + ")";
   if (red == "none")
-    return "{\n" + loops.code + loops.pad() + ptrOf(n) + "[" +
-           offsetExpr(s, s, loops.vars) + "] = " + d + " * " + d + ";\n" +
-           loops.close() + "}\n";
-  std::string fin = red == "mean" ? "acc / " + std::to_string(numElements(s)) + ".0" : "acc";
-  return "{\n  double acc = 0;\n" + loops.code + loops.pad() + "{ " + T +
-         " e = " + d + "; acc += (double)e * (double)e; }\n" + loops.close() +
-         "  " + ptrOf(n) + "[0] = (" + T + ")(" + fin + ");\n}\n";
+    w.line(ptrOf(n) + "[" + offsetExpr(s, s, loops.vars) + "] = " + d + " * " + d + ";");
+  else
+    w.line("{ " + T + " e = " + d + "; acc += (double)e * (double)e; }");
+  loops.close();
+  if (red != "none") w.line(ptrOf(n) + "[0] = (" + T + ")(" + fin + ");");
+  w.close();
+  return w.str();
 }
 
 /// Loop bounds of a tensor of `shape` seen as [outer, len, inner] around
@@ -360,15 +372,19 @@ std::string OpEmitter::argMask(const Node *n) {
     return xv.isSplat() ? xv.literal
                         : xv.ptr + "[base + " + k + " * " + num(g.inner) + "]";
   };
-  return "for (long long o = 0; o < " + num(g.outer) +
-         "; ++o) for (long long q = 0; q < " + num(g.inner) + "; ++q) {\n" +
-         "  long long base = o * " + num(g.len * g.inner) + " + q;\n" +
-         "  long long best = 0; " + T + " bv = " + X("0LL") + ";\n" +
-         "  for (long long k = 1; k < " + num(g.len) + " && bv == bv; ++k) {\n" +
-         "    " + T + " v = " + X("k") + ";\n" +
-         "    if (v != v || v" + cmp + "bv) { best = k; bv = v; }\n  }\n" +
-         "  for (long long k = 0; k < " + num(g.len) + "; ++k) " + ptrOf(n) +
-         "[base + k * " + num(g.inner) + "] = k == best;\n}\n";
+  CodeWriter w;
+  w.open("for (long long o = 0; o < " + num(g.outer) + "; ++o) for (long long q = 0; q < " +
+         num(g.inner) + "; ++q)");
+  w.line("long long base = o * " + num(g.len * g.inner) + " + q;");
+  w.line("long long best = 0; " + T + " bv = " + X("0LL") + ";");
+  w.open("for (long long k = 1; k < " + num(g.len) + " && bv == bv; ++k)");
+  w.line(T + " v = " + X("k") + ";");
+  w.line("if (v != v || v" + cmp + "bv) { best = k; bv = v; }");
+  w.close();
+  w.line("for (long long k = 0; k < " + num(g.len) + "; ++k) " + ptrOf(n) +
+         "[base + k * " + num(g.inner) + "] = k == best;");
+  w.close();
+  return w.str();
 }
 
 std::string OpEmitter::sliceBackward(const Node *n) {
@@ -379,9 +395,10 @@ std::string OpEmitter::sliceBackward(const Node *n) {
   const Shape &s = gn->type.shape;
   std::vector<int64_t> ost = rowMajorStrides(n->type.shape);
   std::string T = dtypeCppName(n->type.dtype);
-  std::string code = "for (long long i = 0; i < " + num(n->type.numel()) +
-                     "; ++i) " + ptrOf(n) + "[i] = (" + T + ")0;\n";
-  LoopNest loops(s, "i", 0);
+  CodeWriter w;
+  w.line("for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + ptrOf(n) +
+         "[i] = (" + T + ")0;");
+  LoopNest loops(w, s, "i");
   std::string off;
   for (size_t k = 0; k < s.size(); ++k) {
     std::string idx = loops.vars[k];
@@ -390,8 +407,9 @@ std::string OpEmitter::sliceBackward(const Node *n) {
     off += (off.empty() ? "" : " + ") + idx + " * " + num(ost[k]);
   }
   if (off.empty()) off = "0";
-  return code + loops.code + loops.pad() + ptrOf(n) + "[" + off + "] = " +
-         at(gn, s, loops.vars, "") + ";\n" + loops.close();
+  w.line(ptrOf(n) + "[" + off + "] = " + at(gn, s, loops.vars, "") + ";");
+  loops.close();
+  return w.str();
 }
 
 std::string OpEmitter::emit(const Node *n, int indent) {

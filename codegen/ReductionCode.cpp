@@ -1,6 +1,7 @@
 //===- codegen/ReductionCode.cpp - Code of the reductions of a loop -------===//
 #include "codegen/ReductionCode.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 #include "ir/Error.h"
 
@@ -12,6 +13,12 @@ namespace {
 using emit::num;
 bool isExtremum(const Reduction &r) {
   return r.node->op == OpKind::Max || r.node->op == OpKind::Min;
+}
+/// `text` as one statement line of kernel code.
+std::string statement(const std::string &text) {
+  CodeWriter w(0, kKernelStep);
+  w.line(text);
+  return w.str();
 }
 } // namespace
 
@@ -84,24 +91,24 @@ std::string laneVectorType(const std::string &elem) {
 }
 
 std::string laneTypedefs(const std::vector<Reduction> &reds) {
-  std::string s;
+  CodeWriter w(0, kKernelStep);
   std::vector<std::string> done;
   for (const Reduction &r : reds)
     for (const std::string &t : {r.acc, reductionOperandType(r)})
       if (std::find(done.begin(), done.end(), t) == done.end()) {
         done.push_back(t);
-        s += "typedef " + t + " " + laneVectorType(t) + " __attribute__((vector_size(" +
-             std::to_string(kReductionLanes) + " * sizeof(" + t + "))));\n";
+        w.line("typedef " + t + " " + laneVectorType(t) + " __attribute__((vector_size(" +
+               std::to_string(kReductionLanes) + " * sizeof(" + t + "))));");
       }
-  return s;
+  return w.str();
 }
 
 std::string declareAccumulator(const Reduction &r, int lanes) {
   std::string a = "a" + std::to_string(r.node->id);
   if (lanes > 1) // vector + scalar broadcasts the scalar (GCC and clang)
-    return laneVectorType(r.acc) + " " + a + " = " + laneVectorType(r.acc) + "{} + (" +
-           r.acc + ")(" + r.init + ");\n";
-  return r.acc + " " + a + "[1] = {" + r.init + "};\n";
+    return statement(laneVectorType(r.acc) + " " + a + " = " + laneVectorType(r.acc) +
+                     "{} + (" + r.acc + ")(" + r.init + ");");
+  return statement(r.acc + " " + a + "[1] = {" + r.init + "};");
 }
 
 // The strip is staged in a plain array, not a vector indexed by lane: a
@@ -110,8 +117,8 @@ std::string declareAccumulator(const Reduction &r, int lanes) {
 // unrolled form costs compile time), while stores into an array vectorize
 // as an ordinary loop and the array is then read back as one vector.
 std::string stageVector(const Reduction &r) {
-  return reductionOperandType(r) + " z" + std::to_string(r.node->id) + "[" +
-         std::to_string(kReductionLanes) + "];\n";
+  return statement(reductionOperandType(r) + " z" + std::to_string(r.node->id) + "[" +
+                   std::to_string(kReductionLanes) + "];");
 }
 
 std::string addStaged(const Reduction &r) {
@@ -120,20 +127,20 @@ std::string addStaged(const Reduction &r) {
   std::string load = laneVectorType(reductionOperandType(r)) + " " + z +
                      "; __builtin_memcpy(&" + z + ", z" + id + ", sizeof " + z + "); ";
   if (reductionOperandType(r) != r.acc) z = "__builtin_convertvector(" + z + ", " + vec + ")";
-  if (!isExtremum(r)) return "{ " + load + a + " += " + z + "; }\n";
+  if (!isExtremum(r)) return statement("{ " + load + a + " += " + z + "; }");
   // NaN wins, as in gc_max/gc_min: (c > a) | (c != c) selects c.
   const char *cmp = r.node->op == OpKind::Max ? " > " : " < ";
-  return "{ " + load + "const " + vec + " c = " + z + "; " + a + " = ((c" + cmp + a +
-         ") | (c != c)) ? c : " + a + "; }\n";
+  return statement("{ " + load + "const " + vec + " c = " + z + "; " + a + " = ((c" + cmp +
+                   a + ") | (c != c)) ? c : " + a + "; }");
 }
 
 std::string accumulateLane(const Reduction &r, const std::string &lane,
                            const std::string &x) {
   std::string a = "a" + std::to_string(r.node->id) + "[" + lane + "]";
   if (isExtremum(r))
-    return a + " = gc_" + (r.node->op == OpKind::Max ? "max" : "min") + "<" + r.acc +
-           ">(" + a + ", " + x + ");\n";
-  return a + " += (" + r.acc + ")" + x + ";\n";
+    return statement(a + " = gc_" + (r.node->op == OpKind::Max ? "max" : "min") + "<" +
+                     r.acc + ">(" + a + ", " + x + ");");
+  return statement(a + " += (" + r.acc + ")" + x + ";");
 }
 
 std::string combineValues(const Reduction &r, const std::string &x,
@@ -158,21 +165,21 @@ std::string reductionResult(const Reduction &r, const std::string &x) {
 
 std::string storeResult(const Reduction &r, const std::string &idx,
                         const std::string &val) {
-  return r.home + "[" + idx + "] = " + val + ";\n" + storeExtras(r, idx, val);
+  return statement(r.home + "[" + idx + "] = " + val + ";") + storeExtras(r, idx, val);
 }
 
 std::string storeExtras(const Reduction &r, const std::string &idx,
                         const std::string &val) {
-  std::string s;
+  CodeWriter w(0, kKernelStep);
   for (const Sink &k : r.extras) {
     std::string dst = k.name + "[" + idx + "]";
     if (k.grad)
-      s += "if (" + k.name + ") " + dst + " = acc ? " + dst + " + " + val + " : " + val +
-           ";\n";
+      w.line("if (" + k.name + ") " + dst + " = acc ? " + dst + " + " + val + " : " + val +
+             ";");
     else
-      s += dst + " = " + val + ";\n";
+      w.line(dst + " = " + val + ";");
   }
-  return s;
+  return w.str();
 }
 
 int64_t keptCount(const Reduction &r, const LoopSpace &space) {
@@ -184,28 +191,35 @@ int64_t keptCount(const Reduction &r, const LoopSpace &space) {
 }
 
 std::string initInPlace(const Reduction &r, const LoopSpace &space) {
-  return "for (long long q = 0; q < " + num(keptCount(r, space)) + "; ++q) " + r.home +
-         "[q] = " + r.init + ";\n";
+  return statement("for (long long q = 0; q < " + num(keptCount(r, space)) + "; ++q) " +
+                   r.home + "[q] = " + r.init + ";");
 }
 
 std::string finishInPlace(const Reduction &r, const LoopSpace &space) {
   std::string T = dtypeCppName(r.node->type.dtype), n = num(keptCount(r, space));
-  std::string s;
+  CodeWriter w(0, kKernelStep);
   if (r.node->op == OpKind::Mean)
-    s += "for (long long q = 0; q < " + n + "; ++q) " + r.home + "[q] = (" + T +
-         ")((double)" + r.home + "[q] / " + std::to_string(r.count) + ".0);\n";
-  if (!r.extras.empty())
-    s += "for (long long q = 0; q < " + n + "; ++q) {\n" +
-         storeExtras(r, "q", r.home + "[q]") + "}\n";
-  return s;
+    w.line("for (long long q = 0; q < " + n + "; ++q) " + r.home + "[q] = (" + T +
+           ")((double)" + r.home + "[q] / " + std::to_string(r.count) + ".0);");
+  if (!r.extras.empty()) {
+    w.open("for (long long q = 0; q < " + n + "; ++q)");
+    w.lines(storeExtras(r, "q", r.home + "[q]"));
+    w.close();
+  }
+  return w.str();
 }
 
 std::string finishPartials(const Reduction &r, int64_t blocks) {
   std::string p = "part" + std::to_string(r.node->id);
-  std::string s = "{ " + r.acc + " t = " + p + "[0];\nfor (long long q = 1; q < " +
-                  num(blocks) + "; ++q) t = " + combineValues(r, "t", p + "[q]") + ";\n";
-  return s + "const " + std::string(dtypeCppName(r.node->type.dtype)) + " r = " +
-         reductionResult(r, "t") + ";\n" + storeResult(r, "0", "r") + "}\n";
+  CodeWriter w(0, kKernelStep);
+  w.openLine("{ " + r.acc + " t = " + p + "[0];");
+  w.line("for (long long q = 1; q < " + num(blocks) + "; ++q) t = " +
+         combineValues(r, "t", p + "[q]") + ";");
+  w.line("const " + std::string(dtypeCppName(r.node->type.dtype)) + " r = " +
+         reductionResult(r, "t") + ";");
+  w.lines(storeResult(r, "0", "r"));
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc

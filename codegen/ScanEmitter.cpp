@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 
 namespace gradc {
@@ -24,15 +25,18 @@ std::string OpEmitter::cumsum(const Node *n) {
   ValueRef xv = valueOf_(x);
   std::string X = xv.isSplat() ? xv.literal : xv.ptr + "[at]";
   std::string T = dtypeCppName(n->type.dtype);
-  std::string c = "for (long long o = 0; o < " + std::to_string(lines) + L + "; ++o) {\n";
-  c += "  long long base = (o / " + std::to_string(stride) + L + ") * " +
-       std::to_string(stride * size) + L + " + o % " + std::to_string(stride) + L + ";\n";
-  c += "  double acc = 0;\n";
-  c += "  for (long long r = 0; r < " + std::to_string(size) + L + "; ++r) {\n";
-  c += "    long long at = base + r * " + std::to_string(stride) + L + ";\n";
-  c += "    acc += " + X + ";\n";
-  c += "    " + ptrOf(n) + "[at] = (" + T + ")acc;\n  }\n}\n";
-  return c;
+  CodeWriter w;
+  w.open("for (long long o = 0; o < " + std::to_string(lines) + L + "; ++o)");
+  w.line("long long base = (o / " + std::to_string(stride) + L + ") * " +
+         std::to_string(stride * size) + L + " + o % " + std::to_string(stride) + L + ";");
+  w.line("double acc = 0;");
+  w.open("for (long long r = 0; r < " + std::to_string(size) + L + "; ++r)");
+  w.line("long long at = base + r * " + std::to_string(stride) + L + ";");
+  w.line("acc += " + X + ";");
+  w.line(ptrOf(n) + "[at] = (" + T + ")acc;");
+  w.close();
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/OpEmitter.h"
 
+#include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 #include "ir/Error.h"
 
@@ -61,44 +62,65 @@ std::string OpEmitter::statReduction(const Node *n) {
   std::string X = xv.isSplat() ? xv.literal
                                : xv.ptr + "[base + " + offsetOf(red, xs, st, "r") + "]";
   std::string T = dtypeCppName(x->type.dtype), Y = ptrOf(n);
-  std::string c = "for (long long k = 0; k < " + ll(outer) + "; ++k) {\n";
-  c += "  long long base = " + offsetOf(kept, xs, st, "k") + ";\n";
-  c += "  (void)base;\n";
-  std::string loop = "  for (long long r = 0; r < " + ll(inner) + "; ++r) {\n";
+  CodeWriter w;
+  w.open("for (long long k = 0; k < " + ll(outer) + "; ++k)");
+  w.line("long long base = " + offsetOf(kept, xs, st, "k") + ";");
+  w.line("(void)base;");
+  // Opens the walk over the reduced elements r of slice k.
+  const std::string loop = "for (long long r = 0; r < " + ll(inner) + "; ++r)";
   std::string yT = dtypeCppName(n->type.dtype);
   switch (n->op) {
   case OpKind::Logsumexp:
     // m = max (NaN wins); an infinite m shifts by 0 instead (PyTorch).
-    c += "  double m = -1.0 / 0.0;\n" + loop +
-         "    double v = " + X + ";\n    if (v > m || v != v) m = v;\n  }\n";
-    c += "  double sh = (m - m == 0) ? m : 0.0, s = 0;\n" + loop +
-         "    s += exp((double)" + X + " - sh);\n  }\n";
-    c += "  " + Y + "[k] = (" + yT + ")(log(s) + sh);\n";
+    w.line("double m = -1.0 / 0.0;");
+    w.open(loop);
+    w.line("double v = " + X + ";");
+    w.line("if (v > m || v != v) m = v;");
+    w.close();
+    w.line("double sh = (m - m == 0) ? m : 0.0, s = 0;");
+    w.open(loop);
+    w.line("s += exp((double)" + X + " - sh);");
+    w.close();
+    w.line(Y + "[k] = (" + yT + ")(log(s) + sh);");
     break;
   case OpKind::Var:
   case OpKind::Std: {
     int64_t dof = std::max<int64_t>(0, inner - getInt(n->attrs, "correction", 1));
-    c += "  double s = 0;\n" + loop + "    s += " + X + ";\n  }\n";
-    c += "  double mean = s / " + std::to_string(inner) + ".0, q = 0;\n" + loop +
-         "    double d = (double)" + X + " - mean;\n    q += d * d;\n  }\n";
+    w.line("double s = 0;");
+    w.open(loop);
+    w.line("s += " + X + ";");
+    w.close();
+    w.line("double mean = s / " + std::to_string(inner) + ".0, q = 0;");
+    w.open(loop);
+    w.line("double d = (double)" + X + " - mean;");
+    w.line("q += d * d;");
+    w.close();
     std::string v = "q / " + std::to_string(dof) + ".0";
     if (n->op == OpKind::Std) v = "sqrt(" + v + ")";
-    c += "  " + Y + "[k] = (" + yT + ")(" + v + ");\n";
+    w.line(Y + "[k] = (" + yT + ")(" + v + ");");
     break;
   }
   case OpKind::Norm:
-    c += "  double q = 0;\n" + loop + "    double v = " + X + ";\n    q += v * v;\n  }\n";
-    c += "  " + Y + "[k] = (" + yT + ")sqrt(q);\n";
+    w.line("double q = 0;");
+    w.open(loop);
+    w.line("double v = " + X + ";");
+    w.line("q += v * v;");
+    w.close();
+    w.line(Y + "[k] = (" + yT + ")sqrt(q);");
     break;
   case OpKind::Argmax:
   case OpKind::Argmin: {
     // The first extremum; once a NaN is found it stays the answer.
     std::string better = n->op == OpKind::Argmax ? ">" : "<";
-    c += "  " + T + " best = 0; long long at = 0;\n" + loop +
-         "    " + T + " v = " + X + ";\n"
-         "    if (r == 0 || (best == best && (v " + better + " best || v != v))) {\n"
-         "      best = v;\n      at = r;\n    }\n  }\n";
-    c += "  " + Y + "[k] = at;\n";
+    w.line(T + " best = 0; long long at = 0;");
+    w.open(loop);
+    w.line(T + " v = " + X + ";");
+    w.open("if (r == 0 || (best == best && (v " + better + " best || v != v)))");
+    w.line("best = v;");
+    w.line("at = r;");
+    w.close();
+    w.close();
+    w.line(Y + "[k] = at;");
     break;
   }
   case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
@@ -132,7 +154,8 @@ std::string OpEmitter::statReduction(const Node *n) {
     throw InternalError("codegen", std::string("'") + n->info().name +
                                        "' is not a statistical reduction");
   }
-  return c + "}\n";
+  w.close();
+  return w.str();
 }
 
 } // namespace gradc
