@@ -9,6 +9,7 @@
 #include "codegen/ParallelBlocks.h"
 #include "codegen/Schedule.h"
 #include "ir/Error.h"
+#include "ir/OpClasses.h"
 #include "ir/GradFn.h"
 
 #include <map>
@@ -140,64 +141,28 @@ private:
     BufferRef b;
     b.elemType = dtypeCppName(root->type.dtype);
     auto pl = e.places.find(root);
-    switch (root->op) {
-    case OpKind::Constant:
-      if (root->attrs.count("data")) b.global = "c" + std::to_string(root->id);
-      else b.literal = literal(getFloat(root->attrs, "value", 0), root->type.dtype);
-      return b;
-    case OpKind::Input:
-      if (e.entry == Entry::Backward) return placeRef(pl->second.home, root->type.dtype);
-      b.key = "in#" + std::to_string(inputIndex_.at(root));
-      b.arg = "in[" + std::to_string(inputIndex_.at(root)) + "]";
-      return b;
-    case OpKind::Seed:
-      if (pl != e.places.end()) { // zeros in the workspace stand in for null
-        b.key = "seedz#" + std::to_string(root->id);
-        b.arg = "s" + std::to_string(root->id);
+    if (root->info().cls == OpClass::Leaf) {
+      switch (leafOp(root->op)) {
+      case LeafOp::Constant:
+        if (root->attrs.count("data")) b.global = "c" + std::to_string(root->id);
+        else b.literal = literal(getFloat(root->attrs, "value", 0), root->type.dtype);
+        return b;
+      case LeafOp::Input:
+        if (e.entry == Entry::Backward) return placeRef(pl->second.home, root->type.dtype);
+        b.key = "in#" + std::to_string(inputIndex_.at(root));
+        b.arg = "in[" + std::to_string(inputIndex_.at(root)) + "]";
+        return b;
+      case LeafOp::Seed:
+        if (pl != e.places.end()) { // zeros in the workspace stand in for null
+          b.key = "seedz#" + std::to_string(root->id);
+          b.arg = "s" + std::to_string(root->id);
+          return b;
+        }
+        b.key = "seed#" + std::to_string(root->id);
+        b.arg = "seeds ? seeds[" + std::to_string(seedIndex_.at(root)) + "] : nullptr";
+        b.nullable = true;
         return b;
       }
-      b.key = "seed#" + std::to_string(root->id);
-      b.arg = "seeds ? seeds[" + std::to_string(seedIndex_.at(root)) + "] : nullptr";
-      b.nullable = true;
-      return b;
-    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-    case OpKind::Hardtanh:
-    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-    case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-    case OpKind::MaskedFill:
-    case OpKind::Cumsum:
-    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
-    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
-    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
-    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-    case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
-    case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
-    case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
-    case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-    case OpKind::Grad:
-    case OpKind::Gemm: case OpKind::Conv2d:
-    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat: case OpKind::Conv1d:
-    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-    case OpKind::GroupNormXhat:
-    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-    case OpKind::Select: case OpKind::OneHot:
-    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
-      break;
     }
     if (pl == e.places.end())
       throw InternalError("codegen", "value '" + root->displayName() + "' has no placement");

@@ -8,6 +8,7 @@
 #include "codegen/ParallelBlocks.h"
 #include "codegen/PoolEmitter.h"
 #include "ir/Error.h"
+#include "ir/OpClasses.h"
 
 #include <algorithm>
 #include <cmath>
@@ -425,14 +426,14 @@ std::string OpEmitter::emit(const Node *n, int indent) {
     code = reduce(n);
     break;
   case OpClass::Shape:
-    switch (n->op) {
-    case OpKind::Expand:
-    case OpKind::Reshape:
-    case OpKind::Squeeze:
-    case OpKind::Unsqueeze:
+    switch (shapeOp(n->op)) {
+    case ShapeOp::Expand:
+    case ShapeOp::Reshape:
+    case ShapeOp::Squeeze:
+    case ShapeOp::Unsqueeze:
       code = elementwise(n);
       break;
-    case OpKind::Transpose: {
+    case ShapeOp::Transpose: {
       std::vector<int64_t> p;
       for (int64_t i = 0; i < n->type.rank(); ++i) p.push_back(i);
       if (!p.empty())
@@ -440,127 +441,72 @@ std::string OpEmitter::emit(const Node *n, int indent) {
       code = permuteLike(n, p);
       break;
     }
-    case OpKind::Permute:
+    case ShapeOp::Permute:
       code = permuteLike(n, getInts(n->attrs, "dims", {}));
       break;
-    case OpKind::Concat:
+    case ShapeOp::Concat:
       code = concat(n);
       break;
-    case OpKind::Slice:
+    case ShapeOp::Slice:
       code = slice(n);
       break;
-    case OpKind::Select:
+    case ShapeOp::Select:
       code = select(n);
       break;
-    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-    case OpKind::Hardtanh:
-    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-    case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-    case OpKind::MaskedFill:
-    case OpKind::Cumsum:
-    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
-    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
-    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
-    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-    case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-    case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
-    case OpKind::ArgminMask: case OpKind::SliceBackward:
-    case OpKind::Grad:
-    case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm:
-    case OpKind::Conv2d: case OpKind::Conv2dInputBackward:
-    case OpKind::Conv2dWeightBackward: case OpKind::MaxPool2d:
-    case OpKind::AvgPool2d: case OpKind::AdaptiveAvgPool2d:
-    case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
-    case OpKind::AdaptiveAvgPool2dBackward: case OpKind::LayerNorm:
-    case OpKind::LayerNormBackward: case OpKind::LayerNormXhat:
-    case OpKind::Conv1d: case OpKind::GroupNorm:
-    case OpKind::GroupNormBackward: case OpKind::GroupNormXhat:
-    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-    case OpKind::OneHot:
-    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
-      // The op list calls it a shape op; an empty kernel would be wrong.
-      throw InternalError("codegen", std::string("no code template for '") +
-                                         n->info().name + "'");
     }
     break;
   case OpClass::Special:
-    switch (n->op) {
-    case OpKind::Matmul: code = matmul(n); break;
-    case OpKind::Softmax: code = softmax(n, false); break;
-    case OpKind::LogSoftmax: code = softmax(n, true); break;
-    case OpKind::MseLoss: code = mseLoss(n); break;
-    case OpKind::CrossEntropy: code = crossEntropy(n); break;
-    case OpKind::ArgmaxMask:
-    case OpKind::ArgminMask: code = argMask(n); break;
-    case OpKind::SliceBackward: code = sliceBackward(n); break;
-    case OpKind::CrossEntropyBackward: code = crossEntropyBackward(n); break;
-    case OpKind::Gemm: code = matmul(n); break;
-    case OpKind::Conv1d:
-    case OpKind::Conv2d:
-    case OpKind::Conv2dInputBackward:
-    case OpKind::Conv2dWeightBackward:
+    switch (specialOp(n->op)) {
+    case SpecialOp::Matmul: code = matmul(n); break;
+    case SpecialOp::Softmax: code = softmax(n, false); break;
+    case SpecialOp::LogSoftmax: code = softmax(n, true); break;
+    case SpecialOp::MseLoss: code = mseLoss(n); break;
+    case SpecialOp::CrossEntropy: code = crossEntropy(n); break;
+    case SpecialOp::ArgmaxMask:
+    case SpecialOp::ArgminMask: code = argMask(n); break;
+    case SpecialOp::SliceBackward: code = sliceBackward(n); break;
+    case SpecialOp::CrossEntropyBackward: code = crossEntropyBackward(n); break;
+    case SpecialOp::Gemm: code = matmul(n); break;
+    case SpecialOp::Conv1d:
+    case SpecialOp::Conv2d:
+    case SpecialOp::Conv2dInputBackward:
+    case SpecialOp::Conv2dWeightBackward:
       code = convolutionCode(n, valueOf_, callsBlas_);
       break;
-    case OpKind::MaxPool2d:
-    case OpKind::AvgPool2d:
-    case OpKind::AdaptiveAvgPool2d:
-    case OpKind::MaxPool2dBackward:
-    case OpKind::AvgPool2dBackward:
-    case OpKind::AdaptiveAvgPool2dBackward:
+    case SpecialOp::MaxPool2d:
+    case SpecialOp::AvgPool2d:
+    case SpecialOp::AdaptiveAvgPool2d:
+    case SpecialOp::MaxPool2dBackward:
+    case SpecialOp::AvgPool2dBackward:
+    case SpecialOp::AdaptiveAvgPool2dBackward:
       code = poolingCode(n, valueOf_);
       break;
-    case OpKind::LayerNorm:
-    case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat:
-    case OpKind::GroupNorm:
-    case OpKind::GroupNormBackward:
-    case OpKind::GroupNormXhat:
-    case OpKind::Select:
+    case SpecialOp::LayerNorm:
+    case SpecialOp::LayerNormBackward:
+    case SpecialOp::LayerNormXhat:
+    case SpecialOp::GroupNorm:
+    case SpecialOp::GroupNormBackward:
+    case SpecialOp::GroupNormXhat:
       code = normalizationCode(n, valueOf_);
       break;
-    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
-    case OpKind::Norm: case OpKind::Argmax: case OpKind::Argmin:
+    case SpecialOp::Logsumexp: case SpecialOp::Var: case SpecialOp::Std:
+    case SpecialOp::Norm: case SpecialOp::Argmax: case SpecialOp::Argmin:
       code = statReduction(n);
       break;
-    case OpKind::Triu: case OpKind::Tril: code = triangle(n); break;
-    case OpKind::Dropout: code = dropout(n); break;
-    case OpKind::NllLoss: code = nllLoss(n); break;
-    case OpKind::NllLossBackward: code = nllLossBackward(n); break;
-    case OpKind::Cumsum: code = cumsum(n); break;
-    case OpKind::Embedding: code = embedding(n); break;
-    case OpKind::IndexSelect: code = indexSelect(n); break;
-    case OpKind::IndexSelectBackward: code = indexSelectBackward(n); break;
-    case OpKind::Gather: code = gather(n); break;
-    case OpKind::GatherBackward: code = gatherBackward(n); break;
-    case OpKind::OneHot: code = oneHot(n); break;
-    case OpKind::Arange: case OpKind::Full:
-    case OpKind::ZerosLike: case OpKind::OnesLike: code = factory(n); break;
-    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-    case OpKind::Hardtanh:
-    case OpKind::MaskedFill:
-    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
-    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
-    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
-    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-    case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
-    case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
-    case OpKind::Concat: case OpKind::Slice: case OpKind::Grad:
+    case SpecialOp::Triu: case SpecialOp::Tril: code = triangle(n); break;
+    case SpecialOp::Dropout: code = dropout(n); break;
+    case SpecialOp::NllLoss: code = nllLoss(n); break;
+    case SpecialOp::NllLossBackward: code = nllLossBackward(n); break;
+    case SpecialOp::Cumsum: code = cumsum(n); break;
+    case SpecialOp::Embedding: code = embedding(n); break;
+    case SpecialOp::IndexSelect: code = indexSelect(n); break;
+    case SpecialOp::IndexSelectBackward: code = indexSelectBackward(n); break;
+    case SpecialOp::Gather: code = gather(n); break;
+    case SpecialOp::GatherBackward: code = gatherBackward(n); break;
+    case SpecialOp::OneHot: code = oneHot(n); break;
+    case SpecialOp::Arange: case SpecialOp::Full:
+    case SpecialOp::ZerosLike: case SpecialOp::OnesLike: code = factory(n); break;
+    case SpecialOp::Grad:
       throw InternalError("codegen", std::string("no code template for '") +
                                          n->info().name + "'");
     }

@@ -4,6 +4,7 @@
 #include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
 #include "ir/Error.h"
+#include "ir/OpClasses.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,59 +26,20 @@ std::string statement(const std::string &text) {
 void setAccumulator(Reduction &r) {
   DType t = r.node->type.dtype;
   bool isMax = r.node->op == OpKind::Max;
-  switch (r.node->op) {
-  case OpKind::Max: case OpKind::Min:
+  // Exhaustive over the reductions: a new one must say how it accumulates
+  // (not silently as a sum), and reduceOp throws for any other op.
+  switch (reduceOp(r.node->op)) {
+  case ReduceOp::Max: case ReduceOp::Min:
     r.acc = dtypeCppName(t);
     if (isFloat(t)) r.init = literal(isMax ? -INFINITY : INFINITY, t);
     else if (t == DType::I32) r.init = isMax ? "(-2147483647 - 1)" : "2147483647";
     else r.init = isMax ? "(-9223372036854775807LL - 1)" : "9223372036854775807LL";
     return;
-  case OpKind::Sum: case OpKind::Mean:
+  case ReduceOp::Sum: case ReduceOp::Mean:
     r.acc = isFloat(t) ? "double" : "long long";
     r.init = "0";
     return;
-  // A new reduction must say how it accumulates: not silently as a sum.
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-  case OpKind::Hardtanh:
-  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-  case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-  case OpKind::MaskedFill:
-  case OpKind::Cumsum:
-  case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-  case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
-  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
-  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
-  case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
-  case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
-  case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
-  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-  case OpKind::Grad:
-  case OpKind::Gemm: case OpKind::Conv2d:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::Conv1d:
-  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-  case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
-    break;
   }
-  throw InternalError("codegen", std::string("no accumulator for '") +
-                                     r.node->info().name + "'");
 }
 
 std::string reductionOperandType(const Reduction &r) {

@@ -17,6 +17,7 @@
 #include "frontend/GraphBuilder.h"
 #include "ir/Attr.h"
 #include "ir/Error.h"
+#include "ir/OpClasses.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -43,56 +44,28 @@ std::string wrap(const Text &t, int minPrec) {
   return t.prec < minPrec ? "(" + t.s + ")" : t.s;
 }
 
+/// The operator Python spells op `k` with (and its precedence), or nullptr:
+/// every op not in the table is written as a call, which the DSL reads
+/// back as the same node.
 const char *infixOp(OpKind k, int &prec) {
-  switch (k) {
-  case OpKind::Add: prec = kArith; return "+";
-  case OpKind::Sub: prec = kArith; return "-";
-  case OpKind::Mul: prec = kTerm; return "*";
-  case OpKind::Div: prec = kTerm; return "/";
-  case OpKind::Matmul: prec = kTerm; return "@";
-  case OpKind::Pow: prec = kPower; return "**";
-  case OpKind::Lt: prec = kCompare; return "<";
-  case OpKind::Le: prec = kCompare; return "<=";
-  case OpKind::Gt: prec = kCompare; return ">";
-  case OpKind::Ge: prec = kCompare; return ">=";
-  case OpKind::Eq: prec = kCompare; return "==";
-  case OpKind::Ne: prec = kCompare; return "!=";
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-  case OpKind::Hardtanh:
-  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-  case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-  case OpKind::MaskedFill:
-  case OpKind::Cumsum:
-  case OpKind::Detach: case OpKind::Maximum: case OpKind::Minimum:
-  case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
-  case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
-  case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
-  case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
-  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-  case OpKind::Grad:
-  case OpKind::Gemm: case OpKind::Conv2d:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::Conv1d:
-  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-  case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike: return nullptr;
-  }
+  static const struct {
+    OpKind op;
+    int prec;
+    const char *text;
+  } kInfix[] = {
+      {OpKind::Add, kArith, "+"},     {OpKind::Sub, kArith, "-"},
+      {OpKind::Mul, kTerm, "*"},      {OpKind::Div, kTerm, "/"},
+      {OpKind::Matmul, kTerm, "@"},   {OpKind::Pow, kPower, "**"},
+      {OpKind::Lt, kCompare, "<"},    {OpKind::Le, kCompare, "<="},
+      {OpKind::Gt, kCompare, ">"},    {OpKind::Ge, kCompare, ">="},
+      {OpKind::Eq, kCompare, "=="},   {OpKind::Ne, kCompare, "!="},
+  };
+  for (const auto &i : kInfix)
+    if (i.op == k) {
+      prec = i.prec;
+      return i.text;
+    }
+  return nullptr;
 }
 
 std::string ints(const std::vector<int64_t> &v) {
@@ -379,9 +352,11 @@ Text Writer::expr(const Node &n) {
   }
   // Method forms need a tensor receiver: x.sum(), not 2.sum().
   bool tensorFirst = !n.operands.empty() && !literal(n, 0);
-  switch (n.op) {
-  case OpKind::Detach: case OpKind::Sum: case OpKind::Mean:
-  case OpKind::Max: case OpKind::Min: {
+  // Forms of their own for the reductions, the shape ops and a few
+  // others; every other op (and a form whose arguments do not fit) is
+  // written as a call, which the DSL reads back as the same node.
+  OpClass cls = n.info().cls;
+  if (cls == OpClass::Reduce || n.op == OpKind::Detach) {
     // Reductions: the canonical dim list, as dim=K when it has one entry.
     // An empty list only stays on a rank-0 operand, where dim=0 gives it.
     std::vector<std::string> args;
@@ -397,41 +372,63 @@ Text Writer::expr(const Node &n) {
     if (!tensorFirst) return {call(n, name, 0, args, false), kPostfix};
     return {method(n, name, args, false), kPostfix};
   }
-  case OpKind::Reshape: case OpKind::Expand: case OpKind::Permute: {
-    const char *key = n.op == OpKind::Permute ? "dims" : "shape";
-    const auto *l = intList(n, key);
-    if (!tensorFirst || !l || n.attrs.size() != 1) break;
-    std::string a = l->empty() ? "[]" : ints(*l);
-    return {method(n, name, {a}, false), kPostfix};
+  if (cls == OpClass::Shape) {
+    switch (shapeOp(n.op)) {
+    case ShapeOp::Reshape: case ShapeOp::Expand: case ShapeOp::Permute: {
+      const char *key = n.op == OpKind::Permute ? "dims" : "shape";
+      const auto *l = intList(n, key);
+      if (!tensorFirst || !l || n.attrs.size() != 1) break;
+      std::string a = l->empty() ? "[]" : ints(*l);
+      return {method(n, name, {a}, false), kPostfix};
+    }
+    case ShapeOp::Transpose: {
+      const int64_t *d0 = intAttr(n, "dim0"), *d1 = intAttr(n, "dim1");
+      if (!tensorFirst || !d0 || !d1 || n.attrs.size() != 2) break;
+      return {method(n, name, {std::to_string(*d0), std::to_string(*d1)}, false),
+              kPostfix};
+    }
+    case ShapeOp::Squeeze: case ShapeOp::Unsqueeze: {
+      auto it = n.attrs.find("dim");
+      if (!tensorFirst || it == n.attrs.end() || n.attrs.size() != 1) break;
+      const auto *l = std::get_if<std::vector<int64_t>>(&it->second);
+      std::string a = l && l->size() == 1 ? std::to_string((*l)[0])
+                                          : attrText(it->second);
+      return {method(n, name, {a}, false), kPostfix};
+    }
+    case ShapeOp::Slice: {
+      const int64_t *d = intAttr(n, "dim"), *s = intAttr(n, "start"),
+                    *e = intAttr(n, "end"), *st = intAttr(n, "step");
+      if (!tensorFirst || !d || !s || !e || !st || n.attrs.size() != 4 ||
+          *d < 0 || *d > 64)
+        break;
+      // x[:, 1:3] slices dim 1; the shape rule fills in start 0 and step 1.
+      std::string idx;
+      for (int64_t i = 0; i < *d; ++i) idx += ":, ";
+      idx += (*s ? std::to_string(*s) : "") + ":" + std::to_string(*e);
+      if (*st != 1) idx += ":" + std::to_string(*st);
+      return {wrap(operand(n, 0), kPostfix) + "[" + idx + "]", kPostfix};
+    }
+    case ShapeOp::Select: {
+      // x[:, 2] selects index 2 of dim 1.
+      const int64_t *d = intAttr(n, "dim"), *i = intAttr(n, "index");
+      if (!tensorFirst || !d || !i || n.attrs.size() != 2 || *d < 0 || *d > 64) break;
+      std::string idx;
+      for (int64_t k = 0; k < *d; ++k) idx += ":, ";
+      return {wrap(operand(n, 0), kPostfix) + "[" + idx + std::to_string(*i) + "]",
+              kPostfix};
+    }
+    case ShapeOp::Concat: {
+      std::string list = "[";
+      for (size_t i = 0; i < n.operands.size(); ++i)
+        list += (i ? ", " : "") + operand(n, i).s;
+      std::string r = "cat(" + list + "]";
+      for (const auto &kv : n.attrs)
+        r += ", " + kv.first + "=" + attrText(kv.second);
+      return {r + ")", kPostfix};
+    }
+    }
   }
-  case OpKind::Transpose: {
-    const int64_t *d0 = intAttr(n, "dim0"), *d1 = intAttr(n, "dim1");
-    if (!tensorFirst || !d0 || !d1 || n.attrs.size() != 2) break;
-    return {method(n, name, {std::to_string(*d0), std::to_string(*d1)}, false),
-            kPostfix};
-  }
-  case OpKind::Squeeze: case OpKind::Unsqueeze: {
-    auto it = n.attrs.find("dim");
-    if (!tensorFirst || it == n.attrs.end() || n.attrs.size() != 1) break;
-    const auto *l = std::get_if<std::vector<int64_t>>(&it->second);
-    std::string a = l && l->size() == 1 ? std::to_string((*l)[0])
-                                        : attrText(it->second);
-    return {method(n, name, {a}, false), kPostfix};
-  }
-  case OpKind::Slice: {
-    const int64_t *d = intAttr(n, "dim"), *s = intAttr(n, "start"),
-                  *e = intAttr(n, "end"), *st = intAttr(n, "step");
-    if (!tensorFirst || !d || !s || !e || !st || n.attrs.size() != 4 ||
-        *d < 0 || *d > 64)
-      break;
-    // x[:, 1:3] slices dim 1; the shape rule fills in start 0 and step 1.
-    std::string idx;
-    for (int64_t i = 0; i < *d; ++i) idx += ":, ";
-    idx += (*s ? std::to_string(*s) : "") + ":" + std::to_string(*e);
-    if (*st != 1) idx += ":" + std::to_string(*st);
-    return {wrap(operand(n, 0), kPostfix) + "[" + idx + "]", kPostfix};
-  }
-  case OpKind::Full: {
+  if (n.op == OpKind::Full) {
     // Module-qualified: a bare full([2, 3], v) on a line of its own
     // declares an input initialized to v, not this constant. A value
     // named torch would make torch.full a method call: another of the
@@ -459,66 +456,13 @@ Text Writer::expr(const Node &n) {
     }
     return {call(n, fn, 0, {}, true), kPostfix};
   }
-  case OpKind::Gather: case OpKind::IndexSelect: {
+  if (n.op == OpKind::Gather || n.op == OpKind::IndexSelect) {
     // PyTorch's order: x.gather(dim, index), x.index_select(dim, index).
     const int64_t *d = intAttr(n, "dim");
-    if (!tensorFirst || literal(n, 1) || !d || n.attrs.size() != 1) break;
-    return {wrap(operand(n, 0), kPostfix) + "." + name + "(" + std::to_string(*d) +
-                ", " + operand(n, 1).s + ")",
-            kPostfix};
-  }
-  case OpKind::Select: {
-    // x[:, 2] selects index 2 of dim 1.
-    const int64_t *d = intAttr(n, "dim"), *i = intAttr(n, "index");
-    if (!tensorFirst || !d || !i || n.attrs.size() != 2 || *d < 0 || *d > 64) break;
-    std::string idx;
-    for (int64_t k = 0; k < *d; ++k) idx += ":, ";
-    return {wrap(operand(n, 0), kPostfix) + "[" + idx + std::to_string(*i) + "]",
-            kPostfix};
-  }
-  case OpKind::Concat: {
-    std::string list = "[";
-    for (size_t i = 0; i < n.operands.size(); ++i)
-      list += (i ? ", " : "") + operand(n, i).s;
-    std::string r = "cat(" + list + "]";
-    for (const auto &kv : n.attrs)
-      r += ", " + kv.first + "=" + attrText(kv.second);
-    return {r + ")", kPostfix};
-  }
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-  case OpKind::Hardtanh:
-  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-  case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-  case OpKind::MaskedFill:
-  case OpKind::Cumsum:
-  case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
-  case OpKind::Pow: case OpKind::Maximum: case OpKind::Minimum:
-  case OpKind::Lt: case OpKind::Le: case OpKind::Gt: case OpKind::Ge:
-  case OpKind::Eq: case OpKind::Ne: case OpKind::Where: case OpKind::Matmul:
-  case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
-  case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-  case OpKind::Grad:
-  case OpKind::Gemm: case OpKind::Conv2d:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::Conv1d:
-  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-  case OpKind::Arange: case OpKind::ZerosLike: case OpKind::OnesLike:
-    break;
+    if (tensorFirst && !literal(n, 1) && d && n.attrs.size() == 1)
+      return {wrap(operand(n, 0), kPostfix) + "." + name + "(" +
+                  std::to_string(*d) + ", " + operand(n, 1).s + ")",
+              kPostfix};
   }
   return {call(n, name, 0, {}, true), kPostfix};
 }

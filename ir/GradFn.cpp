@@ -1,6 +1,8 @@
 //===- ir/GradFn.cpp - PyTorch grad_fn names ------------------------------===//
 #include "ir/GradFn.h"
 
+#include "ir/OpClasses.h"
+
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
@@ -132,19 +134,21 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
                                 : rowMajorStrides(base->type.shape);
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     const Node *v = *it;
+    if (v->info().has(opprop::Identity)) continue; // detach: the same layout
     const Shape &in = v->operands[0]->type.shape, &out = v->type.shape;
-    switch (v->op) {
-    case OpKind::Transpose:
+    // Every other view is a shape op; shapeOp() throws for one that is not.
+    switch (shapeOp(v->op)) {
+    case ShapeOp::Transpose:
       if (!st.empty())
         std::swap(st[getInt(v->attrs, "dim0", 0)], st[getInt(v->attrs, "dim1", 0)]);
       break;
-    case OpKind::Permute: {
+    case ShapeOp::Permute: {
       std::vector<int64_t> p = getInts(v->attrs, "dims", {}), s2;
       for (int64_t d : p) s2.push_back(st[d]);
       st = s2;
       break;
     }
-    case OpKind::Expand: {
+    case ShapeOp::Expand: {
       size_t lead = out.size() - in.size();
       std::vector<int64_t> s2(out.size(), 0);
       for (size_t d = 0; d < in.size(); ++d)
@@ -152,15 +156,15 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
       st = s2;
       break;
     }
-    case OpKind::Slice: {
+    case ShapeOp::Slice: {
       int64_t d = getInt(v->attrs, "dim", 0);
       st[d] *= getInt(v->attrs, "step", 1);
       break;
     }
-    case OpKind::Select: // drops dim
+    case ShapeOp::Select: // drops dim
       st.erase(st.begin() + getInt(v->attrs, "dim", 0));
       break;
-    case OpKind::Squeeze: { // drops the listed (default: all) size-1 dims
+    case ShapeOp::Squeeze: { // drops the listed (default: all) size-1 dims
       std::vector<int64_t> listed = getInts(v->attrs, "dim", {}), s2;
       bool all = !v->attrs.count("dim");
       for (size_t d = 0; d < in.size(); ++d) {
@@ -171,53 +175,18 @@ std::vector<int64_t> torchStrides(const Node *n, int depth, StrideMemo &memo) {
       st = s2;
       break;
     }
-    case OpKind::Unsqueeze: {
+    case ShapeOp::Unsqueeze: {
       int64_t d = getInt(v->attrs, "dim", 0);
       int64_t r = static_cast<int64_t>(in.size());
       st.insert(st.begin() + d, d >= r ? 1 : in[d] * st[d]);
       break;
     }
-    case OpKind::Reshape: {
+    case ShapeOp::Reshape: {
       auto s2 = viewStrides(in, st, out);
       st = s2 ? *s2 : rowMajorStrides(out);
       break;
     }
-    case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-    case OpKind::Hardtanh:
-    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-    case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-    case OpKind::MaskedFill:
-    case OpKind::Cumsum:
-    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
-    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
-    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
-    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-    case OpKind::Concat: case OpKind::Matmul: case OpKind::Softmax:
-    case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
-    case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-    case OpKind::Grad:
-    case OpKind::Gemm: case OpKind::Conv2d:
-    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat: case OpKind::Conv1d:
-    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-    case OpKind::GroupNormXhat:
-    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-    case OpKind::OneHot:
-    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
+    case ShapeOp::Concat: // not a view: never in the chain
       break;
     }
   }
@@ -232,33 +201,37 @@ std::string gradFnName(const Node &n) {
   if (!info.gradFn) return "";
   // A composite's result shows the composite's node, as PyTorch has one.
   if (!n.gradFn.empty()) return n.gradFn;
-  switch (n.op) {
-  case OpKind::Sub:
+  // Every other op's name is its row's GradFn column; the ops below pick
+  // among several of PyTorch's backward nodes by the call form (scalar
+  // operands, attributes, ranks, the operand's layout).
+  const OpKind k = n.op;
+  if (k == OpKind::Sub) {
     // `2 - x` dispatches to rsub(Tensor, Scalar).
     if (isScalarConstant(n.operands[0]) && !isScalarConstant(n.operands[1]))
       return "RsubBackward1";
     return info.gradFn;
-  case OpKind::Div:
+  }
+  if (k == OpKind::Div) {
     // `2 / x` is reciprocal(x) * 2 in PyTorch.
     if (isScalarConstant(n.operands[0]) && !isScalarConstant(n.operands[1]))
       return "MulBackward0";
     return info.gradFn;
-  case OpKind::Pow:
+  }
+  if (k == OpKind::Pow) {
     // x ** 2 is PowBackward0; x ** y and 2 ** x (Python's __rpow__ makes
     // the 2 a tensor) are PowBackward1. Scalar operands read as Python
     // operators throughout, as in the DSL (`2 - x`, `2 / x`, `2 ** x`).
     if (isScalarConstant(n.operands[1])) return "PowBackward0";
     return "PowBackward1";
-  case OpKind::Sum:
-  case OpKind::Mean: {
+  }
+  if (k == OpKind::Sum || k == OpKind::Mean) {
     // x.sum() is SumBackward0; with a dim (or keepdim, which PyTorch only
     // takes together with a dim) it is SumBackward1.
     std::string base = n.op == OpKind::Sum ? "Sum" : "Mean";
     bool dimForm = n.attrs.count("dim") || getBool(n.attrs, "keepdim", false);
     return base + (dimForm ? "Backward1" : "Backward0");
   }
-  case OpKind::Max:
-  case OpKind::Min: {
+  if (k == OpKind::Max || k == OpKind::Min) {
     std::string base = n.op == OpKind::Max ? "Max" : "Min";
     auto it = n.attrs.find("dim");
     // x.max() is MaxBackward1 (its gradient is spread over ties); with
@@ -273,16 +246,18 @@ std::string gradFnName(const Node &n) {
     if (nd == 1 || n.operands[0]->type.rank() == 0) return base + "Backward0";
     return std::string(n.op == OpKind::Max ? "Amax" : "Amin") + "Backward0";
   }
-  case OpKind::AdaptiveAvgPool2d:
+  if (k == OpKind::AdaptiveAvgPool2d) {
     // PyTorch computes an output of 1x1 as x.mean((-1, -2), keepdim=True).
     return getInts(n.attrs, "output_size", {}) == std::vector<int64_t>{1, 1}
                ? "MeanBackward1"
                : "AdaptiveAvgPool2DBackward0";
-  case OpKind::Norm:
+  }
+  if (k == OpKind::Norm) {
     // torch.norm over two dims is frobenius_norm, computed as a sqrt.
     return getInts(n.attrs, "dim", {}).size() == 2 ? "SqrtBackward0"
                                                    : info.gradFn;
-  case OpKind::NllLoss: {
+  }
+  if (k == OpKind::NllLoss) {
     // Inputs with positions ([N, C, d...]) go through nll_loss2d, on a view
     // as [N, C, H, W] unless there are exactly two; reduction none then
     // views the result back.
@@ -292,11 +267,12 @@ std::string gradFnName(const Node &n) {
       return "ViewBackward0";
     return "NllLoss2DBackward0";
   }
-  case OpKind::Squeeze:
+  if (k == OpKind::Squeeze) {
     return n.attrs.count("dim") && getInts(n.attrs, "dim", {}).size() == 1
                ? "SqueezeBackward1"
                : "SqueezeBackward0";
-  case OpKind::Reshape: {
+  }
+  if (k == OpKind::Reshape) {
     // reshape is a view (_reshape_alias) when the operand's layout allows
     // one, else a copy followed by _unsafe_view.
     StrideMemo memo;
@@ -305,7 +281,7 @@ std::string gradFnName(const Node &n) {
                ? "ReshapeAliasBackward0"
                : "UnsafeViewBackward0";
   }
-  case OpKind::Matmul: {
+  if (k == OpKind::Matmul) {
     // torch.matmul dispatches on the ranks: dot, mv, mm, or a folded
     // bmm/mm followed by a view (or, for 2-D @ batched, a transposed copy).
     int64_t ra = n.operands[0]->type.rank(), rb = n.operands[1]->type.rank();
@@ -322,44 +298,7 @@ std::string gradFnName(const Node &n) {
     }
     return "UnsafeViewBackward0";
   }
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-  case OpKind::Hardtanh:
-  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std:
-  case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-  case OpKind::MaskedFill:
-  case OpKind::Cumsum:
-  case OpKind::Detach: case OpKind::Add: case OpKind::Mul:
-  case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:
-  case OpKind::Le: case OpKind::Gt: case OpKind::Ge: case OpKind::Eq:
-  case OpKind::Ne: case OpKind::Where: case OpKind::Expand:
-  case OpKind::Transpose: case OpKind::Permute: case OpKind::Unsqueeze:
-  case OpKind::Concat: case OpKind::Slice: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::MseLoss:
-  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-  case OpKind::Grad:
-  case OpKind::Gemm: case OpKind::Conv2d:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-  case OpKind::MaxPool2dBackward:
-  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::Conv1d:
-  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-  case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
-    return info.gradFn;
-  }
+  return info.gradFn;
 }
 
 } // namespace gradc

@@ -31,7 +31,8 @@ inline constexpr size_t kNumOps = 0
 #include "ir/Ops.def"
     ;
 
-/// Broad classes of ops, used by passes and codegen to share logic.
+/// Broad classes of ops, used by passes and codegen to share logic; each
+/// has an enum of its ops (ir/OpClasses.h) for switches over one class.
 enum class OpClass {
   Leaf, Unary, Binary, Compare, Ternary, Reduce, Shape, Special
 };

@@ -3,6 +3,7 @@
 
 #include "ir/Error.h"
 #include "ir/Limits.h"
+#include "ir/OpClasses.h"
 #include "ir/LoweringPlan.h"
 
 #include <cerrno>
@@ -364,66 +365,30 @@ private:
       failAt(opLine, opCol, tooManyNodesMessage(maxNodes_));
     Node *n = nullptr;
     try {
-      switch (*op) {
-      case OpKind::Input:
-        if (temp) failAt(nameTok.line, nameTok.col, "an input needs a name");
-        n = g.addInput(name, type, attrs);
-        break;
-      case OpKind::Constant: {
-        double v = getFloat(attrs, "value", 0.0);
-        std::vector<double> data = getFloats(attrs, "data");
-        if (!data.empty() && static_cast<int64_t>(data.size()) != type.numel())
-          failAt(opLine, opCol, "constant data has " +
-                                    std::to_string(data.size()) +
-                                    " elements but the type has " +
-                                    std::to_string(type.numel()));
-        n = g.addConstant(type, v, data);
-        n->name = name;
-        break;
-      }
-      case OpKind::Seed:
-        n = g.addSeed(getString(attrs, "output", ""), type);
-        n->name = name;
-        break;
-      case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-      case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-      case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-      case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-      case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-      case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-      case OpKind::Hardtanh:
-      case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-      case OpKind::Argmax: case OpKind::Argmin:
-      case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-      case OpKind::MaskedFill:
-      case OpKind::Cumsum:
-      case OpKind::Detach: case OpKind::Add: case OpKind::Sub:
-      case OpKind::Mul: case OpKind::Div: case OpKind::Pow:
-      case OpKind::Maximum: case OpKind::Minimum: case OpKind::Lt:
-      case OpKind::Le: case OpKind::Gt: case OpKind::Ge: case OpKind::Eq:
-      case OpKind::Ne: case OpKind::Where: case OpKind::Sum:
-      case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-      case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
-      case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
-      case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-      case OpKind::Softmax: case OpKind::LogSoftmax:
-      case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
-      case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-      case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-      case OpKind::Grad:
-      case OpKind::Gemm: case OpKind::Conv2d:
-      case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-      case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-      case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-      case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-      case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-      case OpKind::LayerNormXhat: case OpKind::Conv1d:
-      case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-      case OpKind::GroupNormXhat:
-      case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-      case OpKind::Select: case OpKind::OneHot:
-      case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-      case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
+      if (opInfo(*op).cls == OpClass::Leaf) {
+        switch (leafOp(*op)) {
+        case LeafOp::Input:
+          if (temp) failAt(nameTok.line, nameTok.col, "an input needs a name");
+          n = g.addInput(name, type, attrs);
+          break;
+        case LeafOp::Constant: {
+          double v = getFloat(attrs, "value", 0.0);
+          std::vector<double> data = getFloats(attrs, "data");
+          if (!data.empty() && static_cast<int64_t>(data.size()) != type.numel())
+            failAt(opLine, opCol, "constant data has " +
+                                      std::to_string(data.size()) +
+                                      " elements but the type has " +
+                                      std::to_string(type.numel()));
+          n = g.addConstant(type, v, data);
+          n->name = name;
+          break;
+        }
+        case LeafOp::Seed:
+          n = g.addSeed(getString(attrs, "output", ""), type);
+          n->name = name;
+          break;
+        }
+      } else { // every other op: its row's shape rule gives the type
         n = g.addNode(*op, operands, attrs, name);
         if (n->type != type)
           failAt(typeLine, typeCol,

@@ -5,6 +5,7 @@
 // backward helpers. Notation as in AutodiffRules.cpp.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/OpClasses.h"
 #include "passes/HelperVjpRules.h"
 #include "passes/VjpContext.h"
 
@@ -168,23 +169,23 @@ void statReductionRule(VjpCtx &c) {
 void specialRule(VjpCtx &c) {
   GradBuilder &b = c.b;
   Node *y = c.y, *g = c.g;
-  switch (y->op) {
-  case OpKind::Matmul:
+  switch (specialOp(y->op)) {
+  case SpecialOp::Matmul:
     matmulRule(c);
     return;
-  case OpKind::Logsumexp: // dx = g exp(x - y), g and y broadcast back
-  case OpKind::Var:       // dx = g 2 (x - mean) / (N - correction)
-  case OpKind::Std:       // dx = g (x - mean) / ((N - correction) y), 0 where y = 0
-  case OpKind::Norm:      // dx = x g / y, 0 where y = 0
+  case SpecialOp::Logsumexp: // dx = g exp(x - y), g and y broadcast back
+  case SpecialOp::Var:    // dx = g 2 (x - mean) / (N - correction)
+  case SpecialOp::Std:    // dx = g (x - mean) / ((N - correction) y), 0 where y = 0
+  case SpecialOp::Norm:   // dx = x g / y, 0 where y = 0
     statReductionRule(c);
     return;
-  case OpKind::Argmax: case OpKind::Argmin: // integer result: no gradient
+  case SpecialOp::Argmax: case SpecialOp::Argmin: // integer result: no gradient
     return;
-  case OpKind::OneHot: // integer result: no gradient
-  case OpKind::Arange: case OpKind::Full: // constants: no gradient
-  case OpKind::ZerosLike: case OpKind::OnesLike:
+  case SpecialOp::OneHot: // integer result: no gradient
+  case SpecialOp::Arange: case SpecialOp::Full: // constants: no gradient
+  case SpecialOp::ZerosLike: case SpecialOp::OnesLike:
     return;
-  case OpKind::Embedding: {
+  case SpecialOp::Embedding: {
     // y[p, :] = w[idx[p], :], so dw[r, :] = sum over p with idx[p] = r of
     // g[p, :]: index_select's scatter-add on the flattened index, the row
     // padding_idx left at zero as in PyTorch.
@@ -197,23 +198,23 @@ void specialRule(VjpCtx &c) {
                       {b.reshape(g, {n, dim}), b.reshape(idx, {n})}, a);
     return;
   }
-  case OpKind::IndexSelect: // dx[.., index[j], ..] += g[.., j, ..]
+  case SpecialOp::IndexSelect: // dx[.., index[j], ..] += g[.., j, ..]
     if (c.need(0))
       c.grads[0] = b.op(OpKind::IndexSelectBackward, {g, c.bOp()},
                         {{"dim", y->attrs.at("dim")},
                          {"input_size", c.a()->type.shape}});
     return;
-  case OpKind::Gather: // y[i] = x[i with dim -> index[i]]: dx[..] += g[i]
+  case SpecialOp::Gather: // y[i] = x[i with dim -> index[i]]: dx[..] += g[i]
     if (c.need(0))
       c.grads[0] = b.op(OpKind::GatherBackward, {g, c.bOp()},
                         {{"dim", y->attrs.at("dim")},
                          {"input_size", c.a()->type.shape}});
     return;
 
-  case OpKind::Triu: case OpKind::Tril: // the same mask on g
+  case SpecialOp::Triu: case SpecialOp::Tril: // the same mask on g
     c.set(0, b.op(y->op, {g}, y->attrs));
     return;
-  case OpKind::Dropout: {
+  case SpecialOp::Dropout: {
     // y = x m / (1 - p) with a 0/1 mask m fixed by (seed, index), so
     // dx = g m / (1 - p): dropout of g with the same attributes and run-time
     // seed, which recomputes the forward's mask, not a new draw.
@@ -222,7 +223,7 @@ void specialRule(VjpCtx &c) {
     c.set(0, b.op(OpKind::Dropout, ops, y->attrs));
     return;
   }
-  case OpKind::Cumsum: {
+  case SpecialOp::Cumsum: {
     // dx_i = sum_{j >= i} g_j (a cumsum from the end), computed as
     // g_i + sum(g) - cumsum(g)_i so that no flip op is needed.
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
@@ -230,19 +231,19 @@ void specialRule(VjpCtx &c) {
     c.set(0, b.add(g, b.sub(total, b.op(OpKind::Cumsum, {g}, y->attrs))));
     return;
   }
-  case OpKind::Softmax: { // dx = y (g - sum(g y, dim))
+  case SpecialOp::Softmax: { // dx = y (g - sum(g y, dim))
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
     Node *s = b.op(OpKind::Sum, {b.mul(g, y)}, red);
     c.set(0, b.mul(y, b.sub(g, s)));
     return;
   }
-  case OpKind::LogSoftmax: { // dx = g - exp(y) sum(g, dim)
+  case SpecialOp::LogSoftmax: { // dx = g - exp(y) sum(g, dim)
     AttrMap red = {{"dim", y->attrs.at("dim")}, {"keepdim", true}};
     Node *s = b.op(OpKind::Sum, {g}, red);
     c.set(0, b.sub(g, b.mul(b.op(OpKind::Exp, {y}), s)));
     return;
   }
-  case OpKind::NllLoss: {
+  case SpecialOp::NllLoss: {
     // y = -sum_i w[t_i] x[i, t_i] r (r = 1, or 1 / sum_i w[t_i] for mean;
     // per row for none): dx[i, c] = -w[t_i] r g_i [c == t_i], written by
     // _nll_loss_backward. PyTorch has no gradient for the class weights.
@@ -258,7 +259,7 @@ void specialRule(VjpCtx &c) {
     }
     return;
   }
-  case OpKind::NllLossBackward: {
+  case SpecialOp::NllLossBackward: {
     // dx = g J with J = d nll_loss / d input fixed by target and weight:
     // linear in g, and its adjoint G -> <G, J> (per row for none) is
     // nll_loss(G) with the same attributes. No dependence on the input's
@@ -268,7 +269,7 @@ void specialRule(VjpCtx &c) {
     if (c.need(0)) c.grads[0] = b.op(OpKind::NllLoss, ops, y->attrs);
     return;
   }
-  case OpKind::CrossEntropy: {
+  case SpecialOp::CrossEntropy: {
     // loss_i = logsumexp(x_i) - x_i[t_i] over the rows whose target is not
     // ignore_index; reduced by mean (over those rows) or sum. Hence
     // dx_i = (softmax(x_i) - onehot(t_i)) * s_i with s_i = g / count (mean),
@@ -278,7 +279,7 @@ void specialRule(VjpCtx &c) {
                         y->attrs);
     return;
   }
-  case OpKind::MseLoss: {
+  case SpecialOp::MseLoss: {
     // d mean((a - b)^2) / da = norm (a - b) g with norm = 2 / N (mean) or
     // 2 (sum, none), as PyTorch's mse_loss_backward computes it; db = -da.
     Node *a = c.a(), *bb = c.bOp();
@@ -291,64 +292,47 @@ void specialRule(VjpCtx &c) {
     if (c.need(1)) c.set(1, b.neg(t));
     return;
   }
-  case OpKind::Conv1d:
-  case OpKind::Conv2d:
+  case SpecialOp::Conv1d:
+  case SpecialOp::Conv2d:
     conv2dRule(c);
     return;
-  case OpKind::LayerNorm:
+  case SpecialOp::LayerNorm:
     layerNormRule(c);
     return;
-  case OpKind::GroupNorm:
+  case SpecialOp::GroupNorm:
     groupNormRule(c);
     return;
-  case OpKind::MaxPool2d:
+  case SpecialOp::MaxPool2d:
     // dx = g sent to the element each window picked (the first maximum),
     // summed where windows overlap: MaxPool2DWithIndicesBackward0.
     c.set(0, b.op(OpKind::MaxPool2dBackward, {g, c.a()}, y->attrs));
     return;
-  case OpKind::AvgPool2d: { // dx = g / divisor spread over each window
+  case SpecialOp::AvgPool2d: { // dx = g / divisor spread over each window
     AttrMap a = y->attrs;
     a["input_size"] = c.a()->type.shape;
     c.set(0, b.op(OpKind::AvgPool2dBackward, {g}, a));
     return;
   }
-  case OpKind::AdaptiveAvgPool2d: { // the same with adaptive windows
+  case SpecialOp::AdaptiveAvgPool2d: { // the same with adaptive windows
     AttrMap a = y->attrs;
     a["input_size"] = c.a()->type.shape;
     c.set(0, b.op(OpKind::AdaptiveAvgPool2dBackward, {g}, a));
     return;
   }
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-  case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-  case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-  case OpKind::Hardtanh:
-  case OpKind::MaskedFill:
-  case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-  case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
-  case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
-  case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
-  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-  case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
-  case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
-  case OpKind::Concat: case OpKind::Slice: case OpKind::ArgmaxMask:
-  case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::Grad:
-  case OpKind::CrossEntropyBackward: case OpKind::Gemm:
-  case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Select:
+  case SpecialOp::ArgmaxMask:
+  case SpecialOp::ArgminMask: case SpecialOp::SliceBackward:
+  case SpecialOp::Grad:
+  case SpecialOp::CrossEntropyBackward: case SpecialOp::Gemm:
+  case SpecialOp::LayerNormBackward:
+  case SpecialOp::LayerNormXhat: case SpecialOp::GroupNormBackward:
+  case SpecialOp::GroupNormXhat:
     throw noRule(y);
   // The convolution, pooling and indexing backward helpers, differentiated
   // again when a gradient is (passes/HelperVjpRules).
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2dBackward: case OpKind::AvgPool2dBackward:
-  case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
+  case SpecialOp::Conv2dInputBackward: case SpecialOp::Conv2dWeightBackward:
+  case SpecialOp::MaxPool2dBackward: case SpecialOp::AvgPool2dBackward:
+  case SpecialOp::AdaptiveAvgPool2dBackward:
+  case SpecialOp::IndexSelectBackward: case SpecialOp::GatherBackward:
     helperVJP(b, y, g, c.needs, c.grads);
     return;
   }

@@ -10,135 +10,70 @@
 namespace gradc {
 namespace {
 
+/// A comparison of two values of type T (1 or 0), or nullopt for any other
+/// op.
+template <typename T>
+std::optional<double> compare(OpKind op, T a, T b) {
+  if (op == OpKind::Lt) return a < b;
+  if (op == OpKind::Le) return a <= b;
+  if (op == OpKind::Gt) return a > b;
+  if (op == OpKind::Ge) return a >= b;
+  if (op == OpKind::Eq) return a == b;
+  if (op == OpKind::Ne) return a != b;
+  return std::nullopt; // not folded
+}
+
 /// One elementwise op on values of type T, spelled as the generated code
-/// spells it (codegen/OpEmitter.cpp, elementwiseExpr).
+/// spells it (codegen/ElementwiseExpr.cpp), or nullopt. Only the ops named
+/// here fold; every other op (the activations, which read attributes,
+/// among them) is left to the generated code: not folding is never a wrong
+/// answer, so a new op needs nothing here.
 template <typename T>
 std::optional<double> evalFloat(OpKind op, const std::vector<double> &v) {
   T a = v.empty() ? T(0) : static_cast<T>(v[0]);
   T b = v.size() > 1 ? static_cast<T>(v[1]) : T(0);
-  switch (op) {
-  case OpKind::Neg: return -a;
-  case OpKind::Exp: return std::exp(a);
-  case OpKind::Log: return std::log(a);
-  case OpKind::Sqrt: return std::sqrt(a);
-  case OpKind::Abs: return std::fabs(a);
-  case OpKind::Sin: return std::sin(a);
-  case OpKind::Cos: return std::cos(a);
-  case OpKind::Tanh: return std::tanh(a);
-  case OpKind::Sigmoid: return T(1) / (T(1) + std::exp(-a));
-  case OpKind::Relu: return a < T(0) ? T(0) : a;
-  case OpKind::Sign: return a > T(0) ? T(1) : (a < T(0) ? T(-1) : a);
-  case OpKind::Detach: return a;
-  case OpKind::Add: return a + b;
-  case OpKind::Sub: return a - b;
-  case OpKind::Mul: return a * b;
-  case OpKind::Div: return a / b;
-  case OpKind::Pow: return std::pow(a, b);
-  case OpKind::Maximum: return (a > b || a != a) ? a : b;
-  case OpKind::Minimum: return (a < b || a != a) ? a : b;
-  case OpKind::Lt: return a < b;
-  case OpKind::Le: return a <= b;
-  case OpKind::Gt: return a > b;
-  case OpKind::Ge: return a >= b;
-  case OpKind::Eq: return a == b;
-  case OpKind::Ne: return a != b;
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  // The activations read attributes; they are not folded.
-  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-  case OpKind::Hardtanh:
-  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-  case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-  case OpKind::MaskedFill:
-  case OpKind::Cumsum:
-  case OpKind::Where: case OpKind::Sum: case OpKind::Mean: case OpKind::Max:
-  case OpKind::Min: case OpKind::Reshape: case OpKind::Expand:
-  case OpKind::Transpose: case OpKind::Permute: case OpKind::Squeeze:
-  case OpKind::Unsqueeze: case OpKind::Concat: case OpKind::Slice:
-  case OpKind::Matmul: case OpKind::Softmax: case OpKind::LogSoftmax:
-  case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss: case OpKind::ArgmaxMask:
-  case OpKind::ArgminMask: case OpKind::SliceBackward:
-  case OpKind::Grad:
-  case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward: case OpKind::Gemm: case OpKind::Conv2d:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::Conv1d:
-  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-  case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike:
-    return std::nullopt;
-  }
+  if (op == OpKind::Neg) return -a;
+  if (op == OpKind::Exp) return std::exp(a);
+  if (op == OpKind::Log) return std::log(a);
+  if (op == OpKind::Sqrt) return std::sqrt(a);
+  if (op == OpKind::Abs) return std::fabs(a);
+  if (op == OpKind::Sin) return std::sin(a);
+  if (op == OpKind::Cos) return std::cos(a);
+  if (op == OpKind::Tanh) return std::tanh(a);
+  if (op == OpKind::Sigmoid) return T(1) / (T(1) + std::exp(-a));
+  if (op == OpKind::Relu) return a < T(0) ? T(0) : a;
+  if (op == OpKind::Sign) return a > T(0) ? T(1) : (a < T(0) ? T(-1) : a);
+  if (op == OpKind::Detach) return a;
+  if (op == OpKind::Add) return a + b;
+  if (op == OpKind::Sub) return a - b;
+  if (op == OpKind::Mul) return a * b;
+  if (op == OpKind::Div) return a / b;
+  if (op == OpKind::Pow) return std::pow(a, b);
+  if (op == OpKind::Maximum) return (a > b || a != a) ? a : b;
+  if (op == OpKind::Minimum) return (a < b || a != a) ? a : b;
+  return compare(op, a, b);
 }
 
 /// Integer ops wrap around as the generated code's do on real hardware;
-/// computing in uint64_t keeps the C++ here free of signed overflow.
+/// computing in uint64_t keeps the C++ here free of signed overflow. As
+/// evalFloat, the ops not named here do not fold.
 template <typename T>
 std::optional<double> evalInt(OpKind op, const std::vector<double> &v) {
   T a = v.empty() ? T(0) : static_cast<T>(v[0]);
   T b = v.size() > 1 ? static_cast<T>(v[1]) : T(0);
   using U = std::make_unsigned_t<T>;
   auto wrap = [](U x) { return static_cast<double>(static_cast<T>(x)); };
-  switch (op) {
-  case OpKind::Neg: return wrap(U(0) - U(a));
-  case OpKind::Abs: return a < 0 ? wrap(U(0) - U(a)) : double(a);
-  case OpKind::Relu: return a < 0 ? 0.0 : double(a);
-  case OpKind::Sign: return a > 0 ? 1.0 : (a < 0 ? -1.0 : 0.0);
-  case OpKind::Detach: return double(a);
-  case OpKind::Add: return wrap(U(a) + U(b));
-  case OpKind::Sub: return wrap(U(a) - U(b));
-  case OpKind::Mul: return wrap(U(a) * U(b));
-  case OpKind::Maximum: return double(a > b ? a : b);
-  case OpKind::Minimum: return double(a < b ? a : b);
-  case OpKind::Lt: return a < b;
-  case OpKind::Le: return a <= b;
-  case OpKind::Gt: return a > b;
-  case OpKind::Ge: return a >= b;
-  case OpKind::Eq: return a == b;
-  case OpKind::Ne: return a != b;
-  case OpKind::Input: case OpKind::Constant: case OpKind::Seed:
-  // The activations read attributes; they are not folded.
-  case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-  case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-  case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-  case OpKind::Hardtanh:
-  case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-  case OpKind::Argmax: case OpKind::Argmin:
-  case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-  case OpKind::MaskedFill:
-  case OpKind::Cumsum:
-  case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Sin:
-  case OpKind::Cos: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Div:
-  case OpKind::Pow: case OpKind::Where: case OpKind::Sum: case OpKind::Mean:
-  case OpKind::Max: case OpKind::Min: case OpKind::Reshape:
-  case OpKind::Expand: case OpKind::Transpose: case OpKind::Permute:
-  case OpKind::Squeeze: case OpKind::Unsqueeze: case OpKind::Concat:
-  case OpKind::Slice: case OpKind::Matmul: case OpKind::Softmax:
-  case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss: case OpKind::MseLoss:
-  case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-  case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-  case OpKind::Grad:
-  case OpKind::Gemm: case OpKind::Conv2d:
-  case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-  case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-  case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-  case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-  case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-  case OpKind::LayerNormXhat: case OpKind::Conv1d:
-  case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-  case OpKind::GroupNormXhat:
-  case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-  case OpKind::Select: case OpKind::OneHot:
-  case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-  case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike: return std::nullopt;
-  }
+  if (op == OpKind::Neg) return wrap(U(0) - U(a));
+  if (op == OpKind::Abs) return a < 0 ? wrap(U(0) - U(a)) : double(a);
+  if (op == OpKind::Relu) return a < 0 ? 0.0 : double(a);
+  if (op == OpKind::Sign) return a > 0 ? 1.0 : (a < 0 ? -1.0 : 0.0);
+  if (op == OpKind::Detach) return double(a);
+  if (op == OpKind::Add) return wrap(U(a) + U(b));
+  if (op == OpKind::Sub) return wrap(U(a) - U(b));
+  if (op == OpKind::Mul) return wrap(U(a) * U(b));
+  if (op == OpKind::Maximum) return double(a > b ? a : b);
+  if (op == OpKind::Minimum) return double(a < b ? a : b);
+  return compare(op, a, b);
 }
 
 /// The splat value `n` evaluates to when all its operands are splats.

@@ -2,6 +2,7 @@
 #include "runtime/GradCheck.h"
 
 #include "ir/Error.h"
+#include "ir/OpClasses.h"
 #include "passes/ExpandGrad.h"
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
@@ -45,64 +46,29 @@ std::unique_ptr<Graph> rebuild(const Graph &g, const RebuildSpec &spec) {
       map[n] = r->addInput(cutName(n), t, {});
       continue;
     }
-    switch (n->op) {
-    case OpKind::Seed:
-      throw Error("the graph is already differentiated; check a source graph");
-    case OpKind::Input: {
-      AttrMap attrs = n->attrs;
-      if (spec.forwardOnly) attrs.erase("requires_grad");
-      map[n] = r->addInput(n->name, t, attrs);
-      break;
-    }
-    case OpKind::Constant:
-      map[n] = r->addConstant(t, getFloat(n->attrs, "value", 0),
-                              n->attrs.count("data") ? getFloats(n->attrs, "data")
-                                                     : std::vector<double>{});
-      break;
-    case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-    case OpKind::Abs: case OpKind::Sin: case OpKind::Cos: case OpKind::Tanh:
-    case OpKind::Sigmoid: case OpKind::Relu: case OpKind::Sign:
-    case OpKind::Gelu: case OpKind::Silu: case OpKind::LeakyRelu: case OpKind::Elu:
-    case OpKind::Softplus: case OpKind::Erf: case OpKind::Log1p: case OpKind::Expm1:
-    case OpKind::Rsqrt: case OpKind::Reciprocal: case OpKind::Clamp:
-    case OpKind::Hardtanh:
-    case OpKind::Logsumexp: case OpKind::Var: case OpKind::Std: case OpKind::Norm:
-    case OpKind::Argmax: case OpKind::Argmin:
-    case OpKind::Triu: case OpKind::Tril: case OpKind::Dropout:
-    case OpKind::MaskedFill:
-    case OpKind::Cumsum:
-    case OpKind::Detach: case OpKind::Add: case OpKind::Sub: case OpKind::Mul:
-    case OpKind::Div: case OpKind::Pow: case OpKind::Maximum:
-    case OpKind::Minimum: case OpKind::Lt: case OpKind::Le: case OpKind::Gt:
-    case OpKind::Ge: case OpKind::Eq: case OpKind::Ne: case OpKind::Where:
-    case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::Min:
-    case OpKind::Reshape: case OpKind::Expand: case OpKind::Transpose:
-    case OpKind::Permute: case OpKind::Squeeze: case OpKind::Unsqueeze:
-    case OpKind::Concat: case OpKind::Slice: case OpKind::Matmul:
-    case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::CrossEntropy: case OpKind::NllLoss:
-    case OpKind::MseLoss: case OpKind::ArgmaxMask: case OpKind::ArgminMask:
-    case OpKind::SliceBackward: case OpKind::CrossEntropyBackward: case OpKind::NllLossBackward:
-    case OpKind::Grad:
-    case OpKind::Gemm: case OpKind::Conv2d:
-    case OpKind::Conv2dInputBackward: case OpKind::Conv2dWeightBackward:
-    case OpKind::MaxPool2d: case OpKind::AvgPool2d:
-    case OpKind::AdaptiveAvgPool2d: case OpKind::MaxPool2dBackward:
-    case OpKind::AvgPool2dBackward: case OpKind::AdaptiveAvgPool2dBackward:
-    case OpKind::LayerNorm: case OpKind::LayerNormBackward:
-    case OpKind::LayerNormXhat: case OpKind::Conv1d:
-    case OpKind::GroupNorm: case OpKind::GroupNormBackward:
-    case OpKind::GroupNormXhat:
-    case OpKind::Embedding: case OpKind::IndexSelect: case OpKind::Gather:
-    case OpKind::Select: case OpKind::OneHot:
-    case OpKind::IndexSelectBackward: case OpKind::GatherBackward:
-    case OpKind::Arange: case OpKind::Full: case OpKind::ZerosLike: case OpKind::OnesLike: {
+    if (n->info().cls != OpClass::Leaf) { // the same op on the mapped operands
       std::vector<Node *> ops;
       for (const Node *o : n->operands) ops.push_back(map.at(o));
       Node *m = r->addNode(n->op, ops, n->attrs, n->name);
       m->noGrad = n->noGrad;
       m->gradFn = n->gradFn;
       map[n] = m;
+      continue;
     }
+    switch (leafOp(n->op)) {
+    case LeafOp::Seed:
+      throw Error("the graph is already differentiated; check a source graph");
+    case LeafOp::Input: {
+      AttrMap attrs = n->attrs;
+      if (spec.forwardOnly) attrs.erase("requires_grad");
+      map[n] = r->addInput(n->name, t, attrs);
+      break;
+    }
+    case LeafOp::Constant:
+      map[n] = r->addConstant(t, getFloat(n->attrs, "value", 0),
+                              n->attrs.count("data") ? getFloats(n->attrs, "data")
+                                                     : std::vector<double>{});
+      break;
     }
   }
   for (const GraphOutput &o : g.outputs()) r->addOutput(o.name, map.at(o.node));
