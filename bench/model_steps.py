@@ -9,8 +9,9 @@ count, alternating --repeat times:
            RSS
   torch    the same step in PyTorch eager (the example's compare_torch.py
            model, torch.optim.SGD / AdamW, the same initial parameters and
-           batches), torch.set_num_threads(threads), in a process of its own,
-           mean over the same steps, and its peak RSS
+           batches), torch.set_num_threads(threads) and OPENBLAS_NUM_THREADS
+           =threads, in a process of its own, mean over the same steps, and
+           its peak RSS
 and prints medians, spreads and the ratio torch / gradc. Run from the
 source tree after building:
 
@@ -99,6 +100,10 @@ def peak_rss_mib(binary, steps, threads):
 
 def run_torch(model, data, threads, passive):
     env = dict(os.environ)
+    # torch.set_num_threads() sizes PyTorch's own pool, not the OpenBLAS that
+    # its matrix products call: left alone, OpenBLAS takes every core, and
+    # the "one thread" PyTorch step ran its GEMMs on two.
+    env["OPENBLAS_NUM_THREADS"] = str(threads)
     if passive:
         # Idle OpenMP and OpenBLAS threads sleep instead of spinning (gradc's
         # runtime sets the same OpenBLAS timeout for itself).

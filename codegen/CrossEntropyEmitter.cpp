@@ -59,6 +59,7 @@ std::string OpEmitter::crossEntropyRows(const Node *n, const Node *x,
   w.open("if (valid)");
   w.line("for (long long k = 0; k < " + num(L.classes) + "; ++k) mx = gc_max<" + T +
          ">(mx, " + row("k") + ");");
+  w.lines(emit::reassociableLoop());
   w.line("for (long long k = 0; k < " + num(L.classes) + "; ++k) s += " +
          mathFn("exp", dt) + "(" + row("k") + " - mx);");
   w.close();

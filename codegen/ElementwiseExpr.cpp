@@ -50,9 +50,10 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
       std::string th = t == DType::F32 ? "gc_tanhf(" + u + ")" : "tanh(" + u + ")";
       return "(" + x + " * " + lit(0.5) + " * (" + lit(1) + " + " + th + "))";
     }
-    // x/2 (1 + erf(x / sqrt 2))
+    // x/2 (1 + erf(x / sqrt 2)); f32 erf is the prelude's vectorizable form
     return "(" + x + " * " + lit(0.5) + " * (" + lit(1) + " + " +
-           mathFn("erf", t) + "(" + x + " * " + lit(0.7071067811865476) + ")))";
+           (t == DType::F32 ? std::string("gc_erff") : std::string("erf")) + "(" + x +
+           " * " + lit(0.7071067811865476) + ")))";
   }
   case OpKind::Silu: // x / (1 + e^-x)
     return "(" + a[0] + " / (" + lit(1) + " + " + mathFn("exp", t) + "(-" +
@@ -69,7 +70,8 @@ std::string elementwiseExpr(const Node *n, const std::vector<std::string> &a) {
            a[0] + " : " + mathFn("log1p", t) + "(" + mathFn("exp", t) + "(" + bx +
            ")) / " + lit(getFloat(n->attrs, "beta", 1)) + ")";
   }
-  case OpKind::Erf: return call("erf");
+  case OpKind::Erf: // f32: the vectorizable form in the prelude
+    return t == DType::F32 ? "gc_erff(" + a[0] + ")" : call("erf");
   case OpKind::Log1p: return call("log1p");
   case OpKind::Expm1: return call("expm1");
   case OpKind::Rsqrt: return "(" + lit(1) + " / " + call("sqrt") + ")";

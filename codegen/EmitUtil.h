@@ -29,7 +29,36 @@ inline std::string at(const ValueRef &ref, const std::string &idx) {
 inline std::string mathFn(const char *base, DType t) {
   return std::string(base) + (t == DType::F32 ? "f" : "");
 }
+/// A line to put before a loop that folds floating-point values into one
+/// (a sum, a dot product): it lets the vectorizer reassociate the fold
+/// into vector lanes, which clang otherwise keeps in source order, one
+/// element at a time (a serial chain of dependent adds). The prelude
+/// defines the macro as clang's loop hint, and as nothing for GCC, which
+/// would warn about the unknown pragma when it compiles AOT output.
+inline const char *reassociableLoop() { return "GC_REASSOCIABLE_LOOP\n"; }
 } // namespace emit
+
+/// Whether a product of this size runs on the calling thread inside
+/// OpenBLAS: it threads only when M N K exceeds 4 * 65536 (its default
+/// GEMM_MULTITHREAD_THRESHOLD times SMP_THRESHOLD_MIN). A batch of such
+/// products (attention's per-head GEMMs) is spread over gradc's thread
+/// pool instead, or one core would do them all while the others wait.
+inline bool blasRunsSerially(int64_t m, int64_t n, int64_t k) {
+  return static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <= 262144.0;
+}
+
+/// Whether `rows` independent rows of `cols` elements each (a softmax, a
+/// layer norm) are worth running in blocks on the thread pool: at least
+/// two rows and 32768 elements, below which handing them to another
+/// thread costs about what it saves.
+inline bool rowsOnThreadPool(int64_t rows, int64_t cols) {
+  return rows > 1 && rows * cols >= 32768;
+}
+
+/// Declarations of the row-major indices q0, q1, ... of the element
+/// numbered `flat` of `batch` (the last index varies fastest), e.g.
+/// "const long long q1 = bi % 4LL, q0 = bi / 4LL % 16LL;".
+std::string batchIndices(const Shape &batch, const std::string &flat);
 
 /// A C++ literal of `dtype` with value `v` (inf/nan through builtins).
 std::string literal(double v, DType dtype);

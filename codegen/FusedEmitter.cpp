@@ -6,6 +6,7 @@
 #include "codegen/LoopEmitter.h"
 #include "codegen/Mangle.h"
 #include "codegen/OpEmitter.h"
+#include "codegen/ParallelBlocks.h"
 #include "codegen/Schedule.h"
 #include "ir/Error.h"
 #include "ir/OpClasses.h"
@@ -244,6 +245,12 @@ private:
     int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
     Shape ba(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
     Shape batch = *broadcastShapes(ba, bb);
+    if (!op[0].trans && ba == batch && numElements(bb) == 1) {
+      // b shared by the batch (x @ W): a's rows are contiguous across it,
+      // so one product of M = batch * M rows replaces a call per element.
+      M *= numElements(batch);
+      ba.clear(), bb.clear(), batch.clear();
+    }
     const ValuePlace &vp = e.places.at(m);
     std::string c = params.use(placeRef(vp.home, m->type.dtype), true);
     bool f32 = m->type.dtype == DType::F32;
@@ -265,22 +272,34 @@ private:
     };
     std::vector<std::string> vars;
     for (size_t d = 0; d < batch.size(); ++d) vars.push_back("q" + std::to_string(d));
+    // Small products of a batch run on the thread pool, in blocks of the
+    // batch (blasRunsSerially); their pointers are then A, B, C.
+    bool pool = !toGrad && numElements(batch) > 1 && blasRunsSerially(M, N, K);
+    std::string T = dtypeCppName(m->type.dtype);
+    std::vector<BlockPointer> ptrs = {{"const " + T + " *", "A", op[0].ptr},
+                                      {"const " + T + " *", "B", op[1].ptr}, {T + " *", "C", c}};
     std::string call = std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
                        (op[0].trans ? "112" : "111") + ", " + (op[1].trans ? "112" : "111") +
                        ", " + std::to_string(M) + ", " + std::to_string(N) + ", " +
                        std::to_string(K) + ", " + (f32 ? "1.0f" : "1.0") + ", " +
-                       op[0].ptr + " + (" + batchOffset(ba, vars) + ") * " + num(M * K) +
-                       ", " + std::to_string(op[0].ld) + ", " + op[1].ptr + " + (" +
-                       batchOffset(bb, vars) + ") * " + num(K * N) + ", " +
-                       std::to_string(op[1].ld) + ", " + beta + ", " + c + " + (" +
-                       batchOffset(batch, vars) + ") * " + num(M * N) + ", " +
-                       std::to_string(N) + ");";
+                       (pool ? "A" : op[0].ptr) + " + (" + batchOffset(ba, vars) + ") * " +
+                       num(M * K) + ", " + std::to_string(op[0].ld) + ", " +
+                       (pool ? "B" : op[1].ptr) + " + (" + batchOffset(bb, vars) + ") * " +
+                       num(K * N) + ", " + std::to_string(op[1].ld) + ", " + beta + ", " +
+                       (pool ? "C" : c) + " + (" + batchOffset(batch, vars) + ") * " +
+                       num(M * N) + ", " + std::to_string(N) + ");";
     CodeWriter w(0, kKernelStep);
     if (toGrad) w.open("if (" + c + ")"); // a null gradient is not wanted
-    for (size_t d = 0; d < batch.size(); ++d)
-      w.open("for (long long " + vars[d] + " = 0; " + vars[d] + " < " + num(batch[d]) +
-             "; ++" + vars[d] + ")");
-    w.line(call);
+    if (pool) {
+      w.lines(parallelBlocks("gemm" + std::to_string(m->id), numElements(batch), ptrs,
+                             "for (long long bi = b0; bi < b1; ++bi) {\n" +
+                                 batchIndices(batch, "bi") + call + "\n}\n"));
+    } else {
+      for (size_t d = 0; d < batch.size(); ++d)
+        w.open("for (long long " + vars[d] + " = 0; " + vars[d] + " < " + num(batch[d]) +
+               "; ++" + vars[d] + ")");
+      w.line(call);
+    }
     while (w.depth() > 0) w.close();
     return w.str();
   }

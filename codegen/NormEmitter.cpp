@@ -8,6 +8,7 @@
 #include "codegen/NormEmitter.h"
 #include "codegen/CodeWriter.h"
 #include "codegen/EmitUtil.h"
+#include "codegen/ParallelBlocks.h"
 
 #include "ir/Error.h"
 #include "ir/NormShapes.h"
@@ -25,16 +26,19 @@ std::string loop(const std::string &v, int64_t n) {
   return "for (long long " + v + " = 0; " + v + " < " + num(n) + "; ++" + v + ")";
 }
 
-/// Opens the row loop and defines mean and rstd of row r of `x`; the
-/// caller writes the rest of the row and closes the loop.
-void openRowWithStats(CodeWriter &w, const LayerNormLayout &l, const ValueRef &x) {
+/// Opens the row loop (rows [b0, b1) of a block when `pool`) and defines
+/// mean and rstd of row r of `x`; the caller writes the rest of the row
+/// and closes the loop.
+void openRowWithStats(CodeWriter &w, const LayerNormLayout &l, const ValueRef &x, bool pool) {
   // (Shared by group_norm, whose rows are (sample, group).)
   std::string X = at(x, "r * " + num(l.cols) + " + j");
   std::string cols = std::to_string(l.cols) + ".0";
-  w.open(loop("r", l.rows));
+  w.open(pool ? "for (long long r = b0; r < b1; ++r)" : loop("r", l.rows));
   w.line("double mean = 0, var = 0;");
+  w.lines(emit::reassociableLoop());
   w.line(loop("j", l.cols) + " mean += (double)" + X + ";");
   w.line("mean /= " + cols + ";");
+  w.lines(emit::reassociableLoop());
   w.line(loop("j", l.cols) + " { double d = (double)" + X +
          " - mean; var += d * d; }");
   w.line("var /= " + cols + ";");
@@ -44,10 +48,23 @@ void openRowWithStats(CodeWriter &w, const LayerNormLayout &l, const ValueRef &x
 } // namespace
 
 std::string normalizationCode(const Node *n,
-                              const std::function<ValueRef(const Node *)> &vo) {
+                              const std::function<ValueRef(const Node *)> &valueOf) {
   if (n->type.numel() == 0) return "";
   std::string T = dtypeCppName(n->type.dtype);
-  std::string out = vo(n).ptr;
+  // Large enough, the rows run in blocks on the thread pool; the buffers
+  // are then the block function's P0 (the result), P1, ...
+  bool pool = false;
+  std::vector<BlockPointer> ptrs;
+  auto vo = [&](const Node *m) {
+    ValueRef r = valueOf(m);
+    if (!pool || r.isSplat()) return r;
+    for (const BlockPointer &p : ptrs)
+      if (p.value == r.ptr) return ValueRef{p.name, ""};
+    std::string c = ptrs.empty() ? "" : "const ";
+    ptrs.push_back(
+        {c + dtypeCppName(m->type.dtype) + " *", "P" + std::to_string(ptrs.size()), r.ptr});
+    return ValueRef{ptrs.back().name, ""};
+  };
   // The row layout, and the index of the affine parameters of element j
   // of row r: j for layer_norm, the channel for group_norm.
   bool group = n->op == OpKind::GroupNorm || n->op == OpKind::GroupNormBackward ||
@@ -67,6 +84,11 @@ std::string normalizationCode(const Node *n,
     l = layerNormLayout(input->type.shape, n->attrs);
   }
   if (l.rows == 0 || l.cols == 0) return "";
+  pool = rowsOnThreadPool(l.rows, l.cols);
+  std::string out = vo(n).ptr, id = "norm" + std::to_string(n->id);
+  auto done = [&](const CodeWriter &w) {
+    return pool ? parallelBlocks(id, l.rows, ptrs, w.str()) : w.str();
+  };
   // An if chain, not a switch: OpEmitter::emit's switch over every op kind
   // is the one the compiler checks for completeness.
   if (n->op == OpKind::LayerNorm || n->op == OpKind::LayerNormXhat ||
@@ -77,10 +99,10 @@ std::string normalizationCode(const Node *n,
     if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), pj);
     if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), pj);
     CodeWriter w;
-    openRowWithStats(w, l, vo(x));
+    openRowWithStats(w, l, vo(x), pool);
     w.line(loop("j", l.cols) + " " + out + "[" + e + "] = (" + T + ")(" + v + ");");
     w.close();
-    return w.str();
+    return done(w);
   }
   if (n->op == OpKind::LayerNormBackward || n->op == OpKind::GroupNormBackward) {
     // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g w.
@@ -91,15 +113,16 @@ std::string normalizationCode(const Node *n,
     std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
     std::string cols = std::to_string(l.cols) + ".0";
     CodeWriter w;
-    openRowWithStats(w, l, vo(x));
+    openRowWithStats(w, l, vo(x), pool);
     w.line("double a = 0, b = 0;");
+    w.lines(emit::reassociableLoop());
     w.line(loop("j", l.cols) + " { double gw = " + gw + "; a += gw; b += gw * " + xh +
            "; }");
     w.line("a /= " + cols + "; b /= " + cols + ";");
     w.line(loop("j", l.cols) + " { double gw = " + gw + "; " + out + "[" + e +
            "] = (" + T + ")(rstd * (gw - a - " + xh + " * b)); }");
     w.close();
-    return w.str();
+    return done(w);
   }
   throw InternalError("codegen", std::string("'") + n->info().name +
                                      "' is not a normalization op");

@@ -5,6 +5,7 @@
 #include "codegen/CodeWriter.h"
 #include "codegen/ConvEmitter.h"
 #include "codegen/NormEmitter.h"
+#include "codegen/ParallelBlocks.h"
 #include "codegen/PoolEmitter.h"
 #include "ir/Error.h"
 #include "ir/OpClasses.h"
@@ -287,31 +288,43 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
   for (int64_t k = d + 1; k < static_cast<int64_t>(s.size()); ++k) inner *= s[k];
   DType t = n->type.dtype;
   std::string T = dtypeCppName(t), ex = mathFn("exp", t), lg = mathFn("log", t);
-  std::string xs = valueOf_(x).isSplat() ? "" : ptrOf(x);
+  std::string xs = valueOf_(x).isSplat() ? "" : ptrOf(x), Y = ptrOf(n);
+  // Large enough, the rows run in blocks on the thread pool (X, Y there).
+  bool pool = !xs.empty() && rowsOnThreadPool(outer, len * inner);
+  std::vector<BlockPointer> ptrs = {{"const " + T + " *", "X", xs}, {T + " *", "Y", Y}};
+  if (pool) {
+    xs = "X";
+    Y = "Y";
+  }
   auto X = [&](const std::string &k) {
     return xs.empty() ? valueOf_(x).literal : xs + "[base + " + k + " * " + num(inner) + "]";
   };
-  std::string Y = ptrOf(n);
+  std::string Yk = Y + "[base + k * " + num(inner) + "]";
+  // softmax stores each exp as it sums them, then scales: one exp per element.
+  std::string e = ex + "(" + X("k") + " - mx)";
+  std::string fold = log ? "sum += " + e + ";"
+                         : "{ " + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
   // Subtract the row maximum first so exp never overflows.
   CodeWriter w;
-  w.open("for (long long o = 0; o < " + num(outer) + "; ++o) for (long long q = 0; q < " +
-         num(inner) + "; ++q)");
+  std::string rows = pool ? "b0; o < b1" : "0; o < " + num(outer);
+  w.open("for (long long o = " + rows + "; ++o) for (long long q = 0; q < " + num(inner) +
+         "; ++q)");
   w.line("long long base = o * " + num(len * inner) + " + q;");
   w.line(T + " mx = " + literal(-INFINITY, t) + ";");
   std::string rowLoop = "for (long long k = 0; k < " + num(len) + "; ++k) ";
   w.line(rowLoop + "mx = gc_max<" + T + ">(mx, " + X("k") + ");");
   w.line("double sum = 0;");
-  w.line(rowLoop + "sum += " + ex + "(" + X("k") + " - mx);");
-  std::string y = Y + "[base + k * " + num(inner) + "]";
+  w.lines(emit::reassociableLoop());
+  w.line(rowLoop + fold);
   if (log) {
     w.line(T + " lse = mx + (" + T + ")" + lg + "((" + T + ")sum);");
-    w.line(rowLoop + y + " = " + X("k") + " - lse;");
+    w.line(rowLoop + Yk + " = " + X("k") + " - lse;");
   } else {
     w.line(T + " inv = (" + T + ")(1.0 / sum);");
-    w.line(rowLoop + y + " = " + ex + "(" + X("k") + " - mx) * inv;");
+    w.line(rowLoop + Yk + " *= inv;");
   }
   w.close();
-  return w.str();
+  return pool ? parallelBlocks("softmax" + std::to_string(n->id), outer, ptrs, w.str()) : w.str();
 }
 
 std::string OpEmitter::mseLoss(const Node *n) {

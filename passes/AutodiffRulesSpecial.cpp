@@ -30,8 +30,22 @@ void matmulRule(VjpCtx &c) {
     c.grads[0] = b.reshape(b.sumTo(da, a2->type.shape), as);
   }
   if (c.need(1)) {
-    Node *db = b.op(OpKind::Gemm, {a2, g2}, {{"trans_a", true}});
-    c.grads[1] = b.reshape(b.sumTo(db, b2->type.shape), bs);
+    const Shape &a2s = a2->type.shape;
+    if (b2->type.rank() == 2 && a2s.size() > 2) {
+      // b is shared by every batch element (x @ W of a linear layer):
+      // db = sum_p a[p]^T g[p] is one product of the batch-flattened
+      // operands, a^T g over [P M, K] and [P M, N], whose inner dimension
+      // P M runs over every row, instead of P products of inner dimension M
+      // and a sum over P of their [P, K, N] results.
+      int64_t rows = 1;
+      for (size_t d = 0; d + 1 < a2s.size(); ++d) rows *= a2s[d];
+      Node *af = b.reshape(a2, {rows, a2s.back()});
+      Node *gf = b.reshape(g2, {rows, ys.back()});
+      c.grads[1] = b.reshape(b.op(OpKind::Gemm, {af, gf}, {{"trans_a", true}}), bs);
+    } else {
+      Node *db = b.op(OpKind::Gemm, {a2, g2}, {{"trans_a", true}});
+      c.grads[1] = b.reshape(b.sumTo(db, b2->type.shape), bs);
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 //
 //   gpt [--text FILE] [--batch 16] [--block 64] [--embd 128] [--heads 4]
 //       [--layers 2] [--steps 50] [--lr 1e-3] [--weight-decay 0.01]
-//       [--seed 1] [--dump DIR] [--require-loss-drop]
+//       [--seed 1] [--dump DIR] [--emit-cpp FILE] [--require-loss-drop]
 //
 // The model, on the characters of a text (examples/gpt/text.txt, written
 // for this example):
@@ -19,7 +19,8 @@
 //
 // Each step prints the batch's loss. --dump DIR writes the initial
 // parameters, every batch and the losses for compare_torch.py, which replays
-// the training in PyTorch. --require-loss-drop exits 1 unless the mean loss
+// the training in PyTorch. --emit-cpp FILE writes the generated C++ of the
+// training step (to read what the compiler made of it). --require-loss-drop exits 1 unless the mean loss
 // of the last ten steps is below that of the first ten.
 #include "frontend/GraphBuilder.h"
 #include "ir/Error.h"
@@ -51,7 +52,7 @@ struct Config {
   int64_t batch = 16, block = 64, embd = 128, heads = 4, layers = 2, steps = 50, seed = 1;
   double lr = 1e-3, weightDecay = 0.01;
   bool requireDrop = false;
-  std::string text = GRADC_GPT_TEXT, dump;
+  std::string text = GRADC_GPT_TEXT, dump, emitCpp;
 };
 
 Config parse(int argc, char **argv) {
@@ -80,6 +81,7 @@ Config parse(int argc, char **argv) {
     else if (a == "--weight-decay") c.weightDecay = std::atof(value().c_str());
     else if (a == "--text") c.text = value();
     else if (a == "--dump") c.dump = value();
+    else if (a == "--emit-cpp") c.emitCpp = value();
     else if (a == "--require-loss-drop") c.requireDrop = true;
     else throw gradc::Error("unknown option '" + a + "'");
   }
@@ -180,6 +182,30 @@ std::unique_ptr<gradc::Graph> buildGraph(const Config &c, int64_t vocab) {
   return b.finish();
 }
 
+/// AdamW's hyperparameters at one step: the bias corrections 1 - beta^t.
+struct AdamW {
+  float lr, weightDecay, b1, b2, eps, bc1, bc2;
+};
+
+/// One AdamW step on n parameters, as torch.optim.AdamW computes it
+/// (single-tensor form): p *= 1 - lr wd; m = b1 m + (1 - b1) g;
+/// v = b2 v + (1 - b2) g^2; p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).
+/// The per-tensor constants are computed once, to the same float values;
+/// with the pointers known not to alias (and sqrt without errno, see
+/// CMakeLists.txt), the loop vectorizes.
+void adamwStep(float *__restrict p, float *__restrict m, float *__restrict v,
+               const float *__restrict g, int64_t n, const AdamW &h) {
+  const float decay = 1 - h.lr * h.weightDecay, step = h.lr / h.bc1;
+  const float rootBc2 = std::sqrt(h.bc2);
+  for (int64_t i = 0; i < n; ++i) {
+    p[i] *= decay;
+    m[i] = h.b1 * m[i] + (1 - h.b1) * g[i];
+    v[i] = h.b2 * v[i] + (1 - h.b2) * g[i] * g[i];
+    float denom = std::sqrt(v[i]) / rootBc2 + h.eps;
+    p[i] -= step * m[i] / denom;
+  }
+}
+
 void writeRaw(const std::string &path, const gradc::Tensor &t) {
   std::ofstream f(path, std::ios::binary);
   for (double d : t.toDoubles()) {
@@ -218,6 +244,11 @@ int run(const Config &c) {
               (long long)c.layers, (long long)c.embd, (long long)c.heads, (long long)c.block,
               (long long)c.batch, (long long)vocab, compiled->times().totalMs(),
               compiled->times().cacheHit ? " (compile cache)" : "");
+  if (!c.emitCpp.empty()) {
+    std::ofstream f(c.emitCpp);
+    f << compiled->cppSource();
+    if (!f) throw gradc::Error("cannot write " + c.emitCpp);
+  }
   gradc::Session s(*compiled);
   gradc::SplitMix64 rng{static_cast<uint64_t>(c.seed)};
   std::vector<Param> spec = parameters(c, vocab);
@@ -253,24 +284,13 @@ int run(const Config &c) {
     s.setInput("idx", idx);
     s.setInput("targets", tgt);
     s.runFused({{"loss"}}, /*accumulate=*/false);
-    // AdamW as torch.optim.AdamW (single-tensor form): p *= 1 - lr wd;
-    // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-    // p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-    float lr = static_cast<float>(c.lr), wd = static_cast<float>(c.weightDecay);
-    float bc1 = 1 - std::pow(b1, static_cast<float>(step + 1));
-    float bc2 = 1 - std::pow(b2, static_cast<float>(step + 1));
-    for (size_t k = 0; k < spec.size(); ++k) {
-      const float *g = static_cast<const float *>(s.grad(spec[k].name)->data());
-      float *p = static_cast<float *>(params[k].data());
-      float *m = static_cast<float *>(m1[k].data()), *v = static_cast<float *>(m2[k].data());
-      for (int64_t i = 0; i < params[k].numel(); ++i) {
-        p[i] *= 1 - lr * wd;
-        m[i] = b1 * m[i] + (1 - b1) * g[i];
-        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-        float denom = std::sqrt(v[i]) / std::sqrt(bc2) + eps;
-        p[i] -= lr / bc1 * m[i] / denom;
-      }
-    }
+    AdamW h{static_cast<float>(c.lr), static_cast<float>(c.weightDecay), b1, b2, eps,
+            1 - std::pow(b1, static_cast<float>(step + 1)),
+            1 - std::pow(b2, static_cast<float>(step + 1))};
+    for (size_t k = 0; k < spec.size(); ++k)
+      adamwStep(static_cast<float *>(params[k].data()), static_cast<float *>(m1[k].data()),
+                static_cast<float *>(m2[k].data()),
+                static_cast<const float *>(s.grad(spec[k].name)->data()), params[k].numel(), h);
     stepMs += std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - t0).count();
     double loss = s.output("loss").get(0);

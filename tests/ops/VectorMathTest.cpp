@@ -1,11 +1,12 @@
 //===- tests/ops/VectorMathTest.cpp - Accuracy of vectorized f32 math -----===//
 //
 // In vectorized loops, exp, log, sin and cos call glibc's vector math
-// library (clang's -fveclib=libmvec), and f32 tanh is the prelude's
-// gc_tanhf; none of them is libm's (nearly) correctly rounded result. This
-// measures, over many arguments and the special values, how far each is
-// from a more precise libm value rounded to the type, in units in the last
-// place: f32 against double libm, f64 against long double libm.
+// library (clang's -fveclib=libmvec), and f32 tanh and erf are the
+// prelude's gc_tanhf and gc_erff; none of them is libm's (nearly)
+// correctly rounded result. This measures, over many arguments and the
+// special values, how far each is from a more precise libm value rounded
+// to the type, in units in the last place: f32 against double libm, f64
+// against long double libm.
 //
 //===----------------------------------------------------------------------===//
 #include "tests/ops/OpCase.h"
@@ -116,6 +117,20 @@ double expRef(double x) { return std::exp(x); }
 double logRef(double x) { return std::log(x); }
 double sinRef(double x) { return std::sin(x); }
 double cosRef(double x) { return std::cos(x); }
+double erfRef(double x) { return std::erf(x); }
+
+/// Every `stride`-th float from 0 up to `hi`, and its negation.
+std::vector<float> everyNth(float hi, uint32_t stride) {
+  std::vector<float> v;
+  for (uint32_t bits = 0;; bits += stride) {
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    if (!(f <= hi)) break;
+    v.push_back(f);
+    v.push_back(-f);
+  }
+  return v;
+}
 
 /// f64: y = op(x) against the long double function rounded to double.
 int64_t worstUlps64(OpKind op, long double (*ref)(long double),
@@ -196,6 +211,14 @@ TEST(VectorMath, F32WithinAFewUlps) {
        4},
       {OpKind::Cos, "cos", cosRef, uniform(-100, 100, 20000, 7) + logSpread(-30, 12, 8) + kSpecial,
        4},
+      // The prelude's gc_erff: a dense walk over [-6, 6] (every 251st
+      // float, 2.2 million of them, denser near 0 as floats are), both
+      // sides of its switch at |x| = 1 and of the point where erf rounds
+      // to 1, tiny and huge magnitudes.
+      {OpKind::Erf, "erf", erfRef,
+       everyNth(6, 251) + uniform(0.9f, 1.1f, 20000, 8) + uniform(3.8f, 4.2f, 20000, 9) +
+           logSpread(-149, 128, 4) + kSpecial,
+       3},
   };
   for (const Case &c : cases) {
     float at = 0;
