@@ -22,6 +22,7 @@
 // the training in PyTorch. --emit-cpp FILE writes the generated C++ of the
 // training step (to read what the compiler made of it). --require-loss-drop exits 1 unless the mean loss
 // of the last ten steps is below that of the first ten.
+#include "../common/ExampleOptions.h"
 #include "frontend/GraphBuilder.h"
 #include "ir/Error.h"
 #include "runtime/Compiler.h"
@@ -57,34 +58,15 @@ struct Config {
 
 Config parse(int argc, char **argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw gradc::Error(a + " needs a value");
-      return argv[++i];
-    };
-    auto integer = [&]() {
-      std::string v = value();
-      char *end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (*end || n <= 0) throw gradc::Error(a + " needs a positive integer, got " + v);
-      return static_cast<int64_t>(n);
-    };
-    if (a == "--batch") c.batch = integer();
-    else if (a == "--block") c.block = integer();
-    else if (a == "--embd") c.embd = integer();
-    else if (a == "--heads") c.heads = integer();
-    else if (a == "--layers") c.layers = integer();
-    else if (a == "--steps") c.steps = integer();
-    else if (a == "--seed") c.seed = integer();
-    else if (a == "--lr") c.lr = std::atof(value().c_str());
-    else if (a == "--weight-decay") c.weightDecay = std::atof(value().c_str());
-    else if (a == "--text") c.text = value();
-    else if (a == "--dump") c.dump = value();
-    else if (a == "--emit-cpp") c.emitCpp = value();
-    else if (a == "--require-loss-drop") c.requireDrop = true;
-    else throw gradc::Error("unknown option '" + a + "'");
-  }
+  example::Options()
+      .integer("--batch", c.batch).integer("--block", c.block)
+      .integer("--embd", c.embd).integer("--heads", c.heads)
+      .integer("--layers", c.layers).integer("--steps", c.steps)
+      .integer("--seed", c.seed).real("--lr", c.lr)
+      .real("--weight-decay", c.weightDecay).text("--text", c.text)
+      .text("--dump", c.dump).text("--emit-cpp", c.emitCpp)
+      .flag("--require-loss-drop", c.requireDrop)
+      .parse(argc, argv);
   if (c.embd % c.heads) throw gradc::Error("--embd must be a multiple of --heads");
   return c;
 }
@@ -206,20 +188,6 @@ void adamwStep(float *__restrict p, float *__restrict m, float *__restrict v,
   }
 }
 
-void writeRaw(const std::string &path, const gradc::Tensor &t) {
-  std::ofstream f(path, std::ios::binary);
-  for (double d : t.toDoubles()) {
-    if (t.dtype() == gradc::DType::I64) {
-      int64_t v = static_cast<int64_t>(d);
-      f.write(reinterpret_cast<const char *>(&v), sizeof v);
-    } else {
-      float v = static_cast<float>(d);
-      f.write(reinterpret_cast<const char *>(&v), sizeof v);
-    }
-  }
-  if (!f) throw gradc::Error("cannot write " + path);
-}
-
 int run(const Config &c) {
   std::ifstream in(c.text, std::ios::binary);
   std::stringstream ss;
@@ -257,7 +225,7 @@ int run(const Config &c) {
     gradc::Tensor w(gradc::DType::F32, q.shape);
     for (int64_t i = 0; i < w.numel(); ++i)
       w.set(i, q.init == Param::Normal ? 0.02 * rng.normal() : q.init == Param::Ones ? 1 : 0);
-    if (!c.dump.empty()) writeRaw(c.dump + "/init_" + q.name + ".bin", w);
+    if (!c.dump.empty()) example::writeRaw(c.dump + "/init_" + q.name + ".bin", w);
     m1.push_back(gradc::Tensor(gradc::DType::F32, q.shape));
     m2.push_back(gradc::Tensor(gradc::DType::F32, q.shape));
     params.push_back(std::move(w));
@@ -276,8 +244,8 @@ int run(const Config &c) {
       }
     }
     if (!c.dump.empty()) {
-      writeRaw(c.dump + "/step" + std::to_string(step) + "_idx.bin", idx);
-      writeRaw(c.dump + "/step" + std::to_string(step) + "_targets.bin", tgt);
+      example::writeRaw(c.dump + "/step" + std::to_string(step) + "_idx.bin", idx);
+      example::writeRaw(c.dump + "/step" + std::to_string(step) + "_targets.bin", tgt);
     }
     auto t0 = std::chrono::steady_clock::now();
     for (size_t k = 0; k < spec.size(); ++k) s.setInput(spec[k].name, params[k]);
