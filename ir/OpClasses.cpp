@@ -36,6 +36,7 @@ constexpr int indexOf(OpKind k) { return kIndexInClass[static_cast<size_t>(k)]; 
 #define GRADC_IN_Unary(Kind) GRADC_SAME_INDEX(UnaryOp, Kind)
 #define GRADC_IN_Binary(Kind) GRADC_SAME_INDEX(BinaryOp, Kind)
 #define GRADC_IN_Compare(Kind) GRADC_SAME_INDEX(CompareOp, Kind)
+#define GRADC_IN_Ternary(Kind) GRADC_SAME_INDEX(TernaryOp, Kind)
 #define GRADC_IN_Reduce(Kind) GRADC_SAME_INDEX(ReduceOp, Kind)
 #define GRADC_IN_Shape(Kind) GRADC_SAME_INDEX(ShapeOp, Kind)
 #define GRADC_IN_Special(Kind) GRADC_SAME_INDEX(SpecialOp, Kind)
@@ -61,6 +62,9 @@ BinaryOp binaryOp(OpKind k) {
 }
 CompareOp compareOp(OpKind k) {
   return inClass<CompareOp>(k, OpClass::Compare, "Compare");
+}
+TernaryOp ternaryOp(OpKind k) {
+  return inClass<TernaryOp>(k, OpClass::Ternary, "Ternary");
 }
 ReduceOp reduceOp(OpKind k) {
   return inClass<ReduceOp>(k, OpClass::Reduce, "Reduce");

@@ -11,7 +11,7 @@
 // VJP rule, not in the rule of every other class.
 //
 // A switch over OpKind itself stays exhaustive where every op needs an
-// answer of its own (the elementwise code templates, the JVP rules);
+// answer of its own (the JVP rules);
 // everywhere else a stage asks a row-derived property (opInfo(k).cls,
 // isElementwise, ...) first, and a stage for which doing nothing is correct
 // (folding, rewrites) names the ops it handles.
@@ -48,6 +48,12 @@ enum class CompareOp {
 #include "ir/OpsOfClass.def"
 };
 
+/// The ops of three operands (where).
+enum class TernaryOp {
+#define GRADC_IN_Ternary(Kind) Kind,
+#include "ir/OpsOfClass.def"
+};
+
 /// The reductions over `dim` of the fused loop nests.
 enum class ReduceOp {
 #define GRADC_IN_Reduce(Kind) Kind,
@@ -77,6 +83,7 @@ LeafOp leafOp(OpKind k);
 UnaryOp unaryOp(OpKind k);
 BinaryOp binaryOp(OpKind k);
 CompareOp compareOp(OpKind k);
+TernaryOp ternaryOp(OpKind k);
 ReduceOp reduceOp(OpKind k);
 ShapeOp shapeOp(OpKind k);
 SpecialOp specialOp(OpKind k);

@@ -30,6 +30,7 @@ TEST(OpClasses, EnumeratorsAreTheRowsOfTheirClassInOrder) {
   EXPECT_EQ(unaryOp(OpKind::Detach), UnaryOp::Detach);
   EXPECT_EQ(binaryOp(OpKind::MaskedFill), BinaryOp::MaskedFill);
   EXPECT_EQ(compareOp(OpKind::Ne), CompareOp::Ne);
+  EXPECT_EQ(ternaryOp(OpKind::Where), TernaryOp::Where);
   EXPECT_EQ(reduceOp(OpKind::Min), ReduceOp::Min);
   EXPECT_EQ(shapeOp(OpKind::Select), ShapeOp::Select);
   EXPECT_EQ(specialOp(OpKind::GroupNormXhat), SpecialOp::GroupNormXhat);
@@ -49,6 +50,7 @@ TEST(OpClasses, AnOpOfAnotherClassIsAnInternalError) {
   EXPECT_THROW(reduceOp(OpKind::Logsumexp), InternalError);
   EXPECT_THROW(shapeOp(OpKind::Detach), InternalError);
   EXPECT_THROW(leafOp(OpKind::Neg), InternalError);
+  EXPECT_THROW(ternaryOp(OpKind::MaskedFill), InternalError);
 }
 
 } // namespace
