@@ -2,7 +2,8 @@
 //
 // What every training example needs besides its model: reading its
 // `--name value` options into typed fields, and writing tensors as raw
-// little-endian arrays for the PyTorch replays (compare_torch.py). Header
+// little-endian arrays, with the manifest that describes them, for the
+// PyTorch replays (compare_torch.py). Header
 // only, included by relative path, so an example still builds on its own
 // against an installed gradc.
 //
@@ -14,9 +15,11 @@
 #include "runtime/Tensor.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace example {
@@ -113,6 +116,32 @@ inline void writeRaw(const std::string &path, const gradc::Tensor &t) {
       f.write(reinterpret_cast<const char *>(&v), sizeof v);
     }
   }
+  if (!f) throw gradc::Error("cannot write " + path);
+}
+
+/// Writes DIR/manifest.json for a PyTorch replay: the members `fields`
+/// (JSON text such as "\"batch\": 64, \"lr\": 0.02"), then "params" (each
+/// parameter's name and shape, in the order of the init_NAME.bin files)
+/// and "losses" (each step's loss, printed so that it reads back exactly).
+inline void writeManifest(const std::string &dir, const std::string &fields,
+                          const std::vector<std::pair<std::string, gradc::Shape>> &params,
+                          const std::vector<double> &losses) {
+  std::string path = dir + "/manifest.json";
+  std::ofstream f(path);
+  f << "{" << fields << ", \"params\": [";
+  for (size_t i = 0; i < params.size(); ++i) {
+    f << (i ? ", " : "") << "{\"name\": \"" << params[i].first << "\", \"shape\": [";
+    for (size_t d = 0; d < params[i].second.size(); ++d)
+      f << (d ? ", " : "") << params[i].second[d];
+    f << "]}";
+  }
+  f << "], \"losses\": [";
+  char buf[64];
+  for (size_t i = 0; i < losses.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%.17g", losses[i]);
+    f << (i ? ", " : "") << buf;
+  }
+  f << "]}\n";
   if (!f) throw gradc::Error("cannot write " + path);
 }
 

@@ -268,24 +268,14 @@ int run(const Config &c) {
   std::printf("mean training step (forward, backward, AdamW): %.3f ms\n",
               stepMs / static_cast<double>(c.steps));
   if (!c.dump.empty()) {
-    std::ofstream f(c.dump + "/manifest.json");
-    f << "{\"batch\": " << c.batch << ", \"block\": " << c.block << ", \"embd\": " << c.embd
-      << ", \"heads\": " << c.heads << ", \"layers\": " << c.layers << ", \"vocab\": " << vocab
-      << ", \"steps\": " << c.steps << ", \"lr\": " << c.lr
-      << ", \"weight_decay\": " << c.weightDecay << ", \"params\": [";
-    for (size_t i = 0; i < spec.size(); ++i) {
-      f << (i ? ", " : "") << "{\"name\": \"" << spec[i].name << "\", \"shape\": [";
-      for (size_t d = 0; d < spec[i].shape.size(); ++d) f << (d ? ", " : "") << spec[i].shape[d];
-      f << "]}";
-    }
-    f << "], \"losses\": [";
-    char buf[64];
-    for (size_t i = 0; i < losses.size(); ++i) {
-      std::snprintf(buf, sizeof buf, "%.17g", losses[i]);
-      f << (i ? ", " : "") << buf;
-    }
-    f << "]}\n";
-    if (!f) throw gradc::Error("cannot write " + c.dump + "/manifest.json");
+    std::ostringstream fields;
+    fields << "\"batch\": " << c.batch << ", \"block\": " << c.block << ", \"embd\": "
+           << c.embd << ", \"heads\": " << c.heads << ", \"layers\": " << c.layers
+           << ", \"vocab\": " << vocab << ", \"steps\": " << c.steps << ", \"lr\": " << c.lr
+           << ", \"weight_decay\": " << c.weightDecay;
+    std::vector<std::pair<std::string, gradc::Shape>> params;
+    for (const Param &q : spec) params.push_back({q.name, q.shape});
+    example::writeManifest(c.dump, fields.str(), params, losses);
   }
   if (c.requireDrop) {
     size_t k = std::min<size_t>(10, losses.size() / 2);

@@ -30,7 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -171,27 +171,12 @@ int run(const Config &c) {
   }
 
   if (!c.dump.empty()) {
-    std::ofstream f(c.dump + "/manifest.json");
-    f << "{\"in\": " << c.in << ", \"hidden\": " << c.hidden << ", \"layers\": "
-      << c.layers << ", \"classes\": " << c.classes << ", \"batch\": " << c.batch
-      << ", \"micro\": " << c.micro << ", \"steps\": " << c.steps
-      << ", \"lr\": " << c.lr << ", \"dtype\": \"" << (c.f64 ? "f64" : "f32")
-      << "\", \"params\": [";
-    auto ps = parameters(c);
-    for (size_t i = 0; i < ps.size(); ++i) {
-      f << (i ? ", " : "") << "{\"name\": \"" << ps[i].first << "\", \"shape\": [";
-      for (size_t d = 0; d < ps[i].second.size(); ++d)
-        f << (d ? ", " : "") << ps[i].second[d];
-      f << "]}";
-    }
-    f << "], \"losses\": [";
-    char buf[64];
-    for (size_t i = 0; i < losses.size(); ++i) {
-      std::snprintf(buf, sizeof buf, "%.17g", losses[i]);
-      f << (i ? ", " : "") << buf;
-    }
-    f << "]}\n";
-    if (!f) throw gradc::Error("cannot write " + c.dump + "/manifest.json");
+    std::ostringstream fields;
+    fields << "\"in\": " << c.in << ", \"hidden\": " << c.hidden << ", \"layers\": "
+           << c.layers << ", \"classes\": " << c.classes << ", \"batch\": " << c.batch
+           << ", \"micro\": " << c.micro << ", \"steps\": " << c.steps
+           << ", \"lr\": " << c.lr << ", \"dtype\": \"" << (c.f64 ? "f64" : "f32") << "\"";
+    example::writeManifest(c.dump, fields.str(), parameters(c), losses);
   }
   if (c.requireDrop > 0) {
     double first = losses.front(), last = losses.back();
