@@ -9,7 +9,6 @@ import os
 import sys
 import tempfile
 import unittest
-import warnings
 
 import numpy as np
 
@@ -27,6 +26,7 @@ import gradc
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_export_train import GPT, BNNet, rel_err  # noqa: E402
 from test_export_layers import perturb_norms  # noqa: E402
+from test_onnx_zoo import RTOL, check_graph, roundtrip as onnx_roundtrip  # noqa: E402
 
 
 class BNEval(nn.Module):
@@ -42,38 +42,17 @@ class BNEval(nn.Module):
     def forward(self, x, t):
         return F.cross_entropy(self.fc(self.bn(F.relu(self.conv(x))).flatten(1)), t)
 
-RTOL = 1e-4
-
-
 def roundtrip(model, args, names, opset, training=False):
     """torch.onnx.export then gradc's import; parameters (by their names)
     require grad, running statistics do not."""
-    mode = torch.onnx.TrainingMode.TRAINING if training else torch.onnx.TrainingMode.EVAL
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.onnx")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model, args, path, input_names=names, output_names=["loss"],
-                              opset_version=opset, training=mode, do_constant_folding=False)
-        inits = {t.name for t in onnx.load(path).graph.initializer}
-        trainable = [n for n, _ in model.named_parameters() if n in inits]
-        return gradc.import_onnx(path, trainable=trainable)
+    return onnx_roundtrip(model, args, names, ["loss"], opset, training)[0]
 
 
 def check(test, model, args, names, opset, training=False):
-    """The imported graph's loss and gradients against PyTorch's."""
+    """The imported graph's loss and gradients against PyTorch's; returns
+    the graph."""
     graph = roundtrip(model, args, names, opset, training)
-    r = gradc.compile(graph).run(inputs={n: a.numpy() for n, a in zip(names, args)},
-                                 backward=["loss"])
-    model.zero_grad()
-    loss = model(*args)
-    loss.backward()
-    test.assertLessEqual(rel_err(r.outputs["loss"], loss.item()), RTOL)
-    params = dict(model.named_parameters())
-    floor = 1e-3 * max(float(p.grad.abs().max()) for p in params.values())
-    for name, p in params.items():
-        test.assertIn(name, r.grads)
-        test.assertLessEqual(rel_err(r.grads[name], p.grad.numpy(), floor), RTOL, name)
+    check_graph(test, graph, model, args, names)
     return graph
 
 

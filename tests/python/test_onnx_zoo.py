@@ -24,15 +24,11 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradc  # noqa: E402
+from test_export_train import rel_err  # noqa: E402
 from zoo_models import (GapNet, HandAttention, MnistNet, MobileSE, NanoGPT,  # noqa: E402
                         TinyResNet, TorchAttention, TutorialNet)
 
 RTOL = 1e-4
-
-
-def rel_err(a, b, floor=1e-12):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), floor)) if b.size else 0.0
 
 
 def roundtrip(model, args, names, outputs, opset, training=False):
@@ -51,10 +47,9 @@ def roundtrip(model, args, names, outputs, opset, training=False):
         return gradc.import_onnx(path, trainable=trainable), {n.op_type for n in proto.graph.node}
 
 
-def check(test, model, args, names, opset, outputs=("loss",), training=False):
-    """The imported graph's loss and gradients against PyTorch's; returns
-    the ONNX node types the model was written with."""
-    graph, ops = roundtrip(model, args, names, list(outputs), opset, training)
+def check_graph(test, graph, model, args, names, outputs=("loss",)):
+    """The imported graph's loss and every parameter's gradient against
+    PyTorch's loss.backward() on the same arguments."""
     r = gradc.compile(graph).run(inputs={n: a.numpy() for n, a in zip(names, args)},
                                  backward=["loss"])
     model.zero_grad()
@@ -69,6 +64,13 @@ def check(test, model, args, names, opset, outputs=("loss",), training=False):
     for name, p in params.items():
         test.assertIn(name, r.grads)
         test.assertLessEqual(rel_err(r.grads[name], p.grad.numpy(), floor), RTOL, name)
+
+
+def check(test, model, args, names, opset, outputs=("loss",), training=False):
+    """Exports, imports and checks the model (check_graph); returns the ONNX
+    node types the model was written with."""
+    graph, ops = roundtrip(model, args, names, list(outputs), opset, training)
+    check_graph(test, graph, model, args, names, outputs)
     return ops
 
 
