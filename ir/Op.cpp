@@ -196,7 +196,10 @@ TensorType inferMaxMin(const std::vector<TensorType> &in, AttrMap &attrs) {
 
 TensorType inferLogsumexp(const std::vector<TensorType> &in, AttrMap &attrs) {
   requireFloat(in[0], "logsumexp");
-  if (!attrs.count("dim")) throw Error("logsumexp needs the attribute 'dim'");
+  // A scalar's canonical form has no dim (canonicalDims drops it), so only
+  // an input with dimensions must name them.
+  if (!attrs.count("dim") && in[0].rank() > 0)
+    throw Error("logsumexp needs the attribute 'dim'");
   return inferReduce(in, attrs);
 }
 
