@@ -187,18 +187,6 @@ std::string weightBackward(const Node *n,
 /// "n" as a C++ integer literal: GEMM sizes and leading dimensions.
 std::string dim(int64_t v) { return std::to_string(v); }
 
-std::string gemmCall(bool f32, bool ta, bool tb, const std::string &m,
-                     const std::string &nn, const std::string &k,
-                     const std::string &a, const std::string &lda,
-                     const std::string &b, const std::string &ldb,
-                     const std::string &beta, const std::string &c,
-                     const std::string &ldc) {
-  return std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
-         (ta ? "112" : "111") + ", " + (tb ? "112" : "111") + ", " + m + ", " + nn +
-         ", " + k + ", 1, " + a + ", " + lda + ", " + b + ", " + ldb + ", " + beta +
-         ", " + c + ", " + ldc + ");";
-}
-
 /// Output rows per tile of the column matrix: as many as keep one tile's
 /// column matrix (K rows of rows * OW) within kConvTileBytes, at least one,
 /// then evened out over the tiles that makes.
@@ -420,7 +408,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
       body.close();
     }
     im2col(body);
-    body.line(gemmCall(f32, false, false, dim(OG), "tp", dim(K), wOff, dim(K), "col",
+    body.line(emit::gemmCall(f32, false, false, dim(OG), "tp", dim(K), wOff, dim(K), "col",
                        "tp", beta, "Y + " + tileOff, dim(P)));
     body.close();
     body.close();
@@ -443,7 +431,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
     body.open(groups);
     openTiles(body, g, R);
     im2col(body);
-    body.line(gemmCall(f32, false, true, dim(OG), dim(K), "tp", "G + " + tileOff,
+    body.line(emit::gemmCall(f32, false, true, dim(OG), dim(K), "tp", "G + " + tileOff,
                        dim(P), "col", "tp", "1", "dw + gi * " + num(OG * K), dim(K)));
     body.close();
     body.close();
@@ -481,7 +469,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
             ";");
   body.open(groups);
   openTiles(body, g, R);
-  body.line(gemmCall(f32, true, false, dim(K), "tp", dim(OG), wOff, dim(K),
+  body.line(emit::gemmCall(f32, true, false, dim(K), "tp", dim(OG), wOff, dim(K),
                      "G + " + tileOff, dim(P), "0", "col", "tp"));
   // col2im: add the column rows into the padded rows xp, then the rows
   // inside the input into dx (neighbouring tiles share input rows); into

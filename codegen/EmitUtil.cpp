@@ -36,6 +36,17 @@ std::string literal(double v, DType dtype) {
   return "0";
 }
 
+std::string emit::gemmCall(bool f32, bool transA, bool transB, const std::string &m,
+                           const std::string &n, const std::string &k, const std::string &a,
+                           const std::string &lda, const std::string &b,
+                           const std::string &ldb, const std::string &beta,
+                           const std::string &c, const std::string &ldc) {
+  return std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
+         (transA ? "112" : "111") + ", " + (transB ? "112" : "111") + ", " + m + ", " + n +
+         ", " + k + ", " + (f32 ? "1.0f" : "1.0") + ", " + a + ", " + lda + ", " + b + ", " +
+         ldb + ", " + beta + ", " + c + ", " + ldc + ");";
+}
+
 std::string batchIndices(const Shape &batch, const std::string &flat) {
   std::string r, div;
   for (size_t d = batch.size(); d-- > 0;) {

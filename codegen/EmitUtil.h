@@ -36,6 +36,14 @@ inline std::string mathFn(const char *base, DType t) {
 /// defines the macro as clang's loop hint, and as nothing for GCC, which
 /// would warn about the unknown pragma when it compiles AOT output.
 inline const char *reassociableLoop() { return "GC_REASSOCIABLE_LOOP\n"; }
+/// The statement C = op(A) op(B) + beta C as a row-major CBLAS call
+/// (cblas_sgemm for f32, else cblas_dgemm; 101 is CblasRowMajor, 111/112
+/// NoTrans/Trans), alpha 1; sizes, leading dimensions and pointers are C++
+/// expressions.
+std::string gemmCall(bool f32, bool transA, bool transB, const std::string &m,
+                     const std::string &n, const std::string &k, const std::string &a,
+                     const std::string &lda, const std::string &b, const std::string &ldb,
+                     const std::string &beta, const std::string &c, const std::string &ldc);
 } // namespace emit
 
 /// Whether a product of this size runs on the calling thread inside

@@ -278,16 +278,14 @@ private:
     std::string T = dtypeCppName(m->type.dtype);
     std::vector<BlockPointer> ptrs = {{"const " + T + " *", "A", op[0].ptr},
                                       {"const " + T + " *", "B", op[1].ptr}, {T + " *", "C", c}};
-    std::string call = std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
-                       (op[0].trans ? "112" : "111") + ", " + (op[1].trans ? "112" : "111") +
-                       ", " + std::to_string(M) + ", " + std::to_string(N) + ", " +
-                       std::to_string(K) + ", " + (f32 ? "1.0f" : "1.0") + ", " +
-                       (pool ? "A" : op[0].ptr) + " + (" + batchOffset(ba, vars) + ") * " +
-                       num(M * K) + ", " + std::to_string(op[0].ld) + ", " +
-                       (pool ? "B" : op[1].ptr) + " + (" + batchOffset(bb, vars) + ") * " +
-                       num(K * N) + ", " + std::to_string(op[1].ld) + ", " + beta + ", " +
-                       (pool ? "C" : c) + " + (" + batchOffset(batch, vars) + ") * " +
-                       num(M * N) + ", " + std::to_string(N) + ");";
+    std::string call = emit::gemmCall(
+        f32, op[0].trans, op[1].trans, std::to_string(M), std::to_string(N),
+        std::to_string(K), (pool ? "A" : op[0].ptr) + " + (" + batchOffset(ba, vars) + ") * " +
+        num(M * K), std::to_string(op[0].ld),
+        (pool ? "B" : op[1].ptr) + " + (" + batchOffset(bb, vars) + ") * " + num(K * N),
+        std::to_string(op[1].ld), beta,
+        (pool ? "C" : c) + " + (" + batchOffset(batch, vars) + ") * " + num(M * N),
+        std::to_string(N));
     CodeWriter w(0, kKernelStep);
     if (toGrad) w.open("if (" + c + ")"); // a null gradient is not wanted
     if (pool) {

@@ -264,15 +264,10 @@ std::string OpEmitter::gemm(const Node *n, bool ta, bool tb) {
     bl.close();
     return w.str();
   }
-  // cblas_?gemm(RowMajor = 101, NoTrans = 111 / Trans = 112, ...).
-  std::string call = std::string(f32 ? "cblas_sgemm" : "cblas_dgemm") + "(101, " +
-                     (ta ? "112" : "111") + ", " + (tb ? "112" : "111") + ", " +
-                     std::to_string(M) + ", " + std::to_string(N) + ", " +
-                     std::to_string(K) + ", " + (f32 ? "1.0f" : "1.0") + ", " +
-                     av.ptr + " + " + ao + ", " + std::to_string(lda) + ", " +
-                     bv.ptr + " + " + bo + ", " + std::to_string(ldb) + ", " +
-                     (f32 ? "0.0f" : "0.0") + ", " + ptrOf(n) + " + " + co + ", " +
-                     std::to_string(N) + ");";
+  std::string call = emit::gemmCall(
+      f32, ta, tb, std::to_string(M), std::to_string(N), std::to_string(K),
+      av.ptr + " + " + ao, std::to_string(lda), bv.ptr + " + " + bo, std::to_string(ldb),
+      f32 ? "0.0f" : "0.0", ptrOf(n) + " + " + co, std::to_string(N));
   callsBlas_ = true;
   w.line(call);
   bl.close();
