@@ -52,7 +52,8 @@ With --class or --namespace the entry points are named NS_NAME_fwd_bwd
 (namespace parts joined by '_'), so several builds of one graph can be
 linked into one program; otherwise GRAPHNAME_fwd_bwd.
   --size NAME=N   bind a size variable of the input shapes (repeatable, or
-                  B=64,T=32): the graph is built at those sizes
+                  B=64,T=32): the graph is built at those sizes, which
+                  NAME.h declares (NAME_SIZE_B, and kSize_B in the class)
 )HELP";
 
 static const char *kConvertHelp =
@@ -110,7 +111,8 @@ int compileCommand(int argc, char **argv) {
   // The entry points follow --class/--namespace, so that builds of one
   // graph under different names link into one program.
   std::string prefix;
-  auto g = loadBoundGraph(args, path);
+  auto g = loadBoundGraph(args, path, &ho.sizes);
+  if (!ho.sizes.empty()) ho.signature = graphFileSignature(path);
   // Forward mode: the module of the graph's JVP, named NAME_jvp.
   if (args.has("--jvp")) g = buildJvpGraph(*g);
   if (!ho.className.empty() || !ho.namespaceName.empty())
