@@ -421,16 +421,21 @@ private:
         w.line("const " + a.buf.elemType + " " + a.name + "_0 = " + a.name + " ? " +
                a.name + "[0] : (" + a.buf.elemType + ")0;");
     if (numel() <= kTiny) {
+      // The stand-ins have the size of any tiny loop's (a seed of this
+      // loop has at most numel() elements), not this one's: the code then
+      // does not change with the sizes, so bindings of a graph with size
+      // variables share it (runtime/CodeTemplate.h).
+      std::string n = std::to_string(kTiny);
       for (const std::string &name : nullableSeeds()) {
         const Access &a = *std::find_if(accesses_.begin(), accesses_.end(),
                                         [&](const Access &x) { return x.name == name; });
-        std::string n = std::to_string(a.seed->type.numel()), T = a.buf.elemType;
+        std::string T = a.buf.elemType;
         w.line("const " + T + " " + name + "_z[" + n + "] = {};");
         w.line("const " + T + " *" + name + "_s = " + name + " ? " + name + " : " + name +
                "_z;");
       }
       for (const std::string &g : gradSinks()) {
-        std::string T = gradType(g), n = std::to_string(numel());
+        std::string T = gradType(g);
         w.line(T + " " + g + "_d[" + n + "] = {};");
         w.line(T + " *" + g + "_g = " + g + " ? " + g + " : " + g + "_d;");
       }

@@ -8,6 +8,7 @@
 #include "passes/Pipeline.h"
 #include "passes/RequiresGrad.h"
 #include "runtime/Blas.h"
+#include "runtime/CodeTemplate.h"
 #include "runtime/CompileCache.h"
 #include "runtime/HostSymbols.h"
 #include "runtime/Jit.h"
@@ -83,6 +84,11 @@ struct CompiledGraph::Impl {
   std::unique_ptr<JitModule> pairModule;
   ForwardFn forward = nullptr;
   BackwardFn backward = nullptr;
+
+  // An instance of code templates (Compiler::instantiate): the constant
+  // tables its modules read their literals from. Their storage must not
+  // move while the modules live.
+  std::vector<uint64_t> fusedTable, pairTable;
 };
 
 void CompiledGraph::Impl::finishPair() {
@@ -172,18 +178,21 @@ std::unique_ptr<Graph> optimizeForCodegen(const Graph &g,
 }
 
 std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
-  auto impl = std::make_unique<CompiledGraph::Impl>();
+  return compile(prepare(g));
+}
+
+PreparedGraph Compiler::prepare(const Graph &g) const {
+  PreparedGraph p;
   auto t0 = std::chrono::steady_clock::now();
-  impl->source = g.clone();
-  analyzeRequiresGrad(*impl->source);
-  impl->optimized = optimizeForCodegen(g, opts_.passes);
-  impl->times.passesMs = msSince(t0);
+  p.source = g.clone();
+  analyzeRequiresGrad(*p.source);
+  p.optimized = optimizeForCodegen(g, opts_.passes);
+  p.times.passesMs = msSince(t0);
 
   t0 = std::chrono::steady_clock::now();
-  impl->maxBytes = opts_.maxBytes;
   // Limits before code exists: every value of the joint graph (autodiff
   // adds values the source graph did not have) must fit the memory cap.
-  for (const auto &n : impl->optimized->nodes())
+  for (const auto &n : p.optimized->nodes())
     checkTensorBytes(n->type, opts_.maxBytes,
                      "value '" + n->displayName() + "' (" + n->info().name +
                          ")");
@@ -192,7 +201,7 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   // 300-900 in real models), so a graph this large would only be
   // rejected after code generation, which for 100k nodes took seconds.
   uint64_t computed = 0;
-  for (const auto &n : impl->optimized->nodes())
+  for (const auto &n : p.optimized->nodes())
     computed += n->plan.kernel >= 0;
   if (computed * kMinSourceBytesPerNode > opts_.maxSourceBytes)
     throw Error((opts_.sourceName.empty() ? "" : opts_.sourceName + ": ") +
@@ -206,27 +215,37 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   // The path stays out of the generated code: the compile cache is keyed
   // by what the code does, so one graph at two paths (or spelled two ways)
   // shares one entry.
-  GeneratedModule gen = emitCpp(*impl->optimized);
-  impl->cpp = std::move(gen.source);
-  impl->info = std::move(gen.info);
-  impl->times.codegenMs = msSince(t0);
-  for (uint64_t bytes : {impl->info.fusedWorkspaceBytes, impl->info.contextBytes,
-                         impl->info.workspaceBytes})
+  p.gen = emitCpp(*p.optimized);
+  p.times.codegenMs = msSince(t0);
+  for (uint64_t bytes : {p.gen.info.fusedWorkspaceBytes, p.gen.info.contextBytes,
+                         p.gen.info.workspaceBytes})
     if (bytes > opts_.maxBytes)
       throw Error("the compiled graph needs a workspace of " +
                   formatBytes(bytes) + ", more than the memory limit of " +
                   formatBytes(opts_.maxBytes) +
                   " (set GRADC_MAX_BYTES to raise it)");
 
-  if (impl->cpp.size() > opts_.maxSourceBytes)
+  if (p.gen.source.size() > opts_.maxSourceBytes)
     throw Error((opts_.sourceName.empty() ? "" : opts_.sourceName + ": ") +
                 "the generated code for this graph is " +
-                formatBytes(impl->cpp.size()) + " (" +
-                std::to_string(impl->optimized->nodes().size()) +
+                formatBytes(p.gen.source.size()) + " (" +
+                std::to_string(p.optimized->nodes().size()) +
                 " nodes after optimization), more than the JIT limit of " +
                 formatBytes(opts_.maxSourceBytes) +
                 "; set GRADC_MAX_SOURCE_BYTES to raise it, or compile it ahead "
                 "of time with 'gradc compile'");
+  return p;
+}
+
+std::unique_ptr<CompiledGraph> Compiler::compile(PreparedGraph p) const {
+  auto impl = std::make_unique<CompiledGraph::Impl>();
+  impl->source = std::move(p.source);
+  impl->optimized = std::move(p.optimized);
+  impl->times = p.times;
+  impl->maxBytes = opts_.maxBytes;
+  GeneratedModule &gen = p.gen;
+  impl->cpp = gen.source;
+  impl->info = gen.info;
   // Clang recurses as deep as the generated code is long: a fused kernel of
   // a few thousand ops overflowed an 8 MiB stack. Compile on threads with
   // a large stack (reserved, committed only as touched).
@@ -266,6 +285,65 @@ std::unique_ptr<CompiledGraph> Compiler::compile(const Graph &g) const {
   // Matrix products call BLAS: load it now (after the fused unit, whose
   // compile its start-up threads would slow), so a missing library is an
   // error here rather than at the first call.
+  if (mi.callsBlas) loadBlas();
+  return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
+}
+
+std::shared_ptr<const std::string> Compiler::compileTemplate(const std::string &text,
+                                                           const std::string &name) const {
+  std::optional<llvm::Expected<std::string>> object;
+  llvm::thread worker(std::optional<unsigned>(kJitStackBytes),
+                      [&] { object.emplace(jit_->jit->compileObject(text, name)); });
+  worker.join();
+  return std::make_shared<const std::string>(
+      unwrap(std::move(*object), "JIT compilation of a code template failed"));
+}
+
+std::unique_ptr<CompiledGraph>
+Compiler::instantiate(PreparedGraph p, std::shared_ptr<const std::string> fusedObject,
+                      std::vector<uint64_t> fusedTable,
+                      std::function<std::shared_ptr<const std::string>()> pairObject,
+                      std::vector<uint64_t> pairTable) const {
+  auto impl = std::make_unique<CompiledGraph::Impl>();
+  impl->source = std::move(p.source);
+  impl->optimized = std::move(p.optimized);
+  impl->times = p.times;
+  impl->maxBytes = opts_.maxBytes;
+  impl->cpp = std::move(p.gen.source);
+  impl->info = std::move(p.gen.info);
+  // A table of no slots still needs an address to define the symbol at.
+  impl->fusedTable = std::move(fusedTable);
+  impl->pairTable = std::move(pairTable);
+  impl->fusedTable.push_back(0);
+  impl->pairTable.push_back(0);
+  auto t0 = std::chrono::steady_clock::now();
+  impl->module = unwrap(
+      jit_->jit->link({fusedObject.get()}, impl->info.symbolPrefix,
+                      {{kTemplateTableSymbol, impl->fusedTable.data()}}),
+      "linking a code template failed");
+  impl->times.jitMs = msSince(t0);
+  impl->times.cacheHit = true; // no clang: the object was compiled before
+  {
+    std::shared_ptr<Jit> jit = jit_->jit;
+    CompiledGraph::Impl *ip = impl.get(); // joins the thread before it dies
+    std::string name = impl->info.symbolPrefix + "_pair";
+    impl->pairThread = llvm::thread(
+        std::optional<unsigned>(kJitStackBytes),
+        [jit, ip, pairObject = std::move(pairObject), name = std::move(name)] {
+          lowerThreadPriority();
+          try {
+            std::shared_ptr<const std::string> object = pairObject();
+            ip->pairResult.emplace(jit->link({object.get()}, name,
+                                             {{kTemplateTableSymbol, ip->pairTable.data()}}));
+          } catch (const Error &e) {
+            ip->pairResult.emplace(llvm::make_error<llvm::StringError>(
+                e.what(), llvm::inconvertibleErrorCode()));
+          }
+        });
+  }
+  const ModuleInfo &mi = impl->info;
+  impl->fused = reinterpret_cast<FusedFn>(
+      unwrap(impl->module->lookup(mi.fusedSymbol()), "lookup"));
   if (mi.callsBlas) loadBlas();
   return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
 }

@@ -8,11 +8,13 @@
 #ifndef GRADC_RUNTIME_COMPILER_H
 #define GRADC_RUNTIME_COMPILER_H
 
+#include "codegen/CppEmitter.h"
 #include "codegen/ModuleInfo.h"
 #include "ir/Graph.h"
 #include "ir/Limits.h"
 #include "passes/PassManager.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,6 +47,10 @@ struct CompileOptions {
   /// graph splits into that many parts (codegen/UnitSplit.h); 0: one per
   /// hardware thread. 1 compiles it as one unit.
   unsigned compileThreads = 0;
+  /// A GraphFamily shares compiled code between the bindings of its sizes
+  /// through code templates (runtime/CodeTemplate.h); false compiles every
+  /// binding on its own.
+  bool codeTemplates = true;
 };
 
 /// Timings of one compile, in milliseconds. clangMs and jitMs are those of
@@ -105,6 +111,15 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+/// A graph taken through the passes and code generation, not yet compiled
+/// (Compiler::prepare): what a compile needs, and what a graph with size
+/// variables compares against its code templates (runtime/GraphFamily.h).
+struct PreparedGraph {
+  std::unique_ptr<Graph> source, optimized;
+  GeneratedModule gen;
+  CompileTimes times; ///< passesMs and codegenMs.
+};
+
 /// Compiles graphs. Holds the JIT; create one and reuse it. compile() may
 /// be called from several threads at once. Compiled graphs do not need the
 /// Compiler: it may be destroyed while a pair still compiles.
@@ -116,6 +131,26 @@ public:
 
   /// Differentiates, optimizes, emits and JIT-compiles a copy of `g`.
   std::unique_ptr<CompiledGraph> compile(const Graph &g) const;
+  /// The first half of compile(): passes, limits and code generation.
+  /// Throws gradc::Error as compile() does for what they refuse.
+  PreparedGraph prepare(const Graph &g) const;
+  /// The second half: clang and the JIT.
+  std::unique_ptr<CompiledGraph> compile(PreparedGraph p) const;
+  /// Object code of a code template (runtime/CodeTemplate.h), to be linked
+  /// by instantiate() for every binding it covers. Throws gradc::Error
+  /// with clang's diagnostics if it does not compile.
+  std::shared_ptr<const std::string> compileTemplate(const std::string &text,
+                                                     const std::string &name) const;
+  /// The compiled graph of `p` without compiling it: links `fusedObject`,
+  /// the template `p`'s fused unit is an instance of, against `fusedTable`
+  /// (CodeTemplate::match). The forward/backward pair links `pairObject()`
+  /// (called on a background thread, once per instance) against
+  /// `pairTable` in the same way.
+  std::unique_ptr<CompiledGraph>
+  instantiate(PreparedGraph p, std::shared_ptr<const std::string> fusedObject,
+              std::vector<uint64_t> fusedTable,
+              std::function<std::shared_ptr<const std::string>()> pairObject,
+              std::vector<uint64_t> pairTable) const;
 
   const CompileOptions &options() const { return opts_; }
 

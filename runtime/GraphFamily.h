@@ -3,13 +3,22 @@
 // A graph file whose input shapes name size variables (`"shape": ["B",
 // 784]`) describes a family of graphs, one per binding of its sizes. A
 // GraphFamily reads the file once, binds sizes from explicit values and from
-// the shapes of supplied tensors (ir/SizeVars.h), and compiles the member of
+// the shapes of supplied tensors (ir/SizeVars.h), and makes the member of
 // each binding the first time it is asked for; later requests for the same
-// binding reuse it. A member is compiled as a static graph, specialized to
-// its sizes: the code of B = 7 is the code a file declaring 7 would get, bit
-// for bit. The cost is one compile per distinct binding (the on-disk compile
-// cache makes a repeated one cheap across processes); compileCount() says
-// how many there were.
+// binding reuse it.
+//
+// A member runs the code of the static graph at its sizes, bit for bit: the
+// code of B = 7 is the code a file declaring 7 would get. It is not compiled
+// for each binding, though. The code of a new binding is generated (passes
+// and codegen: milliseconds) and compared with the code templates compiled
+// so far (runtime/CodeTemplate.h): when it is an instance of one, that
+// template's object code is linked against a table of the binding's
+// literals, without clang. Otherwise a template is derived from the binding
+// and two neighbours (every size + 1, and + 13) and compiled once; a
+// binding that no template can cover (its neighbours have another
+// structure) is compiled on its own. So a range of sizes whose code has one
+// structure (the MLP from B = 2 to a few hundred) costs one compile, and
+// compileCount() says how many there were.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_RUNTIME_GRAPHFAMILY_H
@@ -23,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace gradc {
 
@@ -51,19 +61,25 @@ public:
   /// memory cap, naming the input or node.
   std::unique_ptr<Graph> load(const SizeBinding &sizes) const;
 
-  /// The compiled member of a binding: compiled on the first request, then
-  /// the same object (valid as long as the family).
+  /// The compiled member of a binding: made on the first request (see
+  /// above), then the same object (valid as long as the family).
   const CompiledGraph &member(const SizeBinding &sizes);
 
-  /// Members compiled so far (one per distinct binding requested).
+  /// Compiles so far: code templates, and members compiled on their own.
   size_t compileCount() const;
+  /// Members so far that link a template's code instead of compiling.
+  size_t instanceCount() const;
 
 private:
+  struct Range;
+  std::shared_ptr<Range> newRange(const SizeBinding &sizes, const PreparedGraph &p);
   std::string text_, fileName_;
   GraphFormat format_;
   GraphSignature sig_;
   Compiler compiler_;
   mutable std::mutex mu_;
+  std::vector<std::shared_ptr<Range>> ranges_;
+  size_t compiles_ = 0, instances_ = 0;
   std::map<SizeBinding, std::unique_ptr<CompiledGraph>> members_;
 };
 

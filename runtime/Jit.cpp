@@ -564,6 +564,49 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
   return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
 }
 
+llvm::Expected<std::string> Jit::compileObject(llvm::StringRef cppSource,
+                                              llvm::StringRef moduleName, bool *cacheHit) {
+  if (cacheHit) *cacheHit = false;
+  std::string key, marked;
+  if (config_->cache) {
+    key = cacheKey(cppSource, moduleName, config_->target);
+    marked = markedSource(cppSource, key);
+    cppSource = marked;
+    if (auto object = loadVerified(*config_->cache, key)) {
+      if (cacheHit) *cacheHit = true;
+      return object->getBuffer().str();
+    }
+  }
+  llvm::Expected<std::string> object = jit_detail::compileToBytes(
+      cppSource, moduleName, config_->target, jit_detail::ClangOutput::Object);
+  if (!object)
+    return object.takeError();
+  if (hasInitializers(llvm::MemoryBufferRef(*object, moduleName)))
+    return makeError("gradc JIT: '" + moduleName +
+                     "' has static constructors, which a linked object may not");
+  if (config_->cache)
+    config_->cache->store(key, *object);
+  return object;
+}
+
+llvm::Expected<std::unique_ptr<JitModule>>
+Jit::link(const std::vector<const std::string *> &objects, llvm::StringRef moduleName,
+          const std::map<std::string, void *> &symbols) {
+  auto impl = std::make_unique<JitModule::Impl>();
+  impl->name = moduleName.str();
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers;
+  for (size_t i = 0; i < objects.size(); ++i)
+    buffers.push_back(llvm::MemoryBuffer::getMemBufferCopy(
+        *objects[i], impl->name + "_part" + std::to_string(i) + ".o"));
+  std::map<std::string, void *> all = options_.hostSymbols;
+  for (const auto &kv : symbols) all[kv.first] = kv.second;
+  if (llvm::Error error = impl->loadObjects(std::move(buffers), config_->target, all))
+    return error;
+  impl->stats.jitMs = millisecondsSince(start);
+  return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
+}
+
 llvm::Expected<std::unique_ptr<JitModule>>
 Jit::compileParts(const std::vector<std::string> &units,
                   llvm::StringRef moduleName) {

@@ -135,6 +135,19 @@ public:
   compileParts(const std::vector<std::string> &units,
                llvm::StringRef moduleName);
 
+  /// Clang's object code for \p cppSource (from the compile cache when it
+  /// has it), to be linked, possibly many times, by link(). Sources with
+  /// static constructors are refused (generated code has none).
+  llvm::Expected<std::string> compileObject(llvm::StringRef cppSource,
+                                            llvm::StringRef moduleName,
+                                            bool *cacheHit = nullptr);
+  /// Links \p objects (from compileObject) into a new module. \p symbols are
+  /// defined for it in addition to JitOptions::hostSymbols: data the code
+  /// declares extern, such as the table of a runtime/CodeTemplate, which
+  /// each module may define differently. No clang, only linking.
+  llvm::Expected<std::unique_ptr<JitModule>>
+  link(const std::vector<const std::string *> &objects, llvm::StringRef moduleName,
+       const std::map<std::string, void *> &symbols);
   /// The options this Jit was created with.
   const JitOptions &options() const;
 

@@ -208,8 +208,9 @@ GRADC_API gradc_status gradc_backward(gradc_session *session,
                                       unsigned flags);
 
 /* Graphs with size variables ("shape": ["B", 784], docs/symbolic-sizes.md).
- * A family is a graph file whose input shapes name sizes; it compiles one
- * graph per binding of its sizes, on first request, and keeps it. */
+ * A family is a graph file whose input shapes name sizes; it makes one
+ * graph per binding of its sizes, on first request, and keeps it. Bindings
+ * whose code differs only in numbers share compiled code. */
 typedef struct gradc_family gradc_family;
 
 /** Reads the graph file at path (.json or .grad) and its size variables.
@@ -230,8 +231,9 @@ GRADC_API const char *gradc_family_size_name(const gradc_family *family,
  *  sizes ("B=64,T=32", or NULL) binds sizes explicitly. A name given twice
  *  there, two values for one size, a negative size, a shape that does not fit its declaration, a size
  *  left unbound, or buffers past the memory cap are GRADC_ERROR, before any
- *  compile. The graph is compiled on the first request for its sizes and
- *  the same handle is returned after; it belongs to the family (do not
+ *  compile. The graph is made on the first request for its sizes (compiled,
+ *  or linked from code compiled for other sizes) and the same handle is
+ *  returned after; it belongs to the family (do not
  *  gradc_graph_free it). */
 GRADC_API gradc_status gradc_family_graph(gradc_family *family, size_t n,
                                           const char *const *names,
@@ -239,7 +241,9 @@ GRADC_API gradc_status gradc_family_graph(gradc_family *family, size_t n,
                                           const int64_t *const *shapes,
                                           const char *sizes,
                                           const gradc_graph **graph);
-/** Number of graphs compiled so far (one per distinct binding). */
+/** Number of compiles so far. Bindings whose code differs only in numbers
+ *  share one compiled code template, linked per binding (docs/
+ *  symbolic-sizes.md); a binding no template covers compiles alone. */
 GRADC_API size_t gradc_family_compile_count(const gradc_family *family);
 
 #ifdef __cplusplus

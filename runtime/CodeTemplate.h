@@ -1,0 +1,99 @@
+//===- runtime/CodeTemplate.h - Generated code with its sizes as a table -*- C++ -*-===//
+//
+// A graph with size variables gives, at each binding, a translation unit
+// that is the code of a static graph. Within a range of sizes those units
+// differ only in number literals computed from the sizes (trip counts,
+// offsets in the workspace, GEMM dimensions, a mean's divisor); the
+// emitters' size-dependent choices (a dim of size 1 dropped, parallel
+// blocks, lane counts) change the code's structure, and so start another
+// range. A CodeTemplate is such a unit with every literal that varies read
+// from a constant table instead:
+//
+//   cblas_sgemm(101, 111, 111, ((int)gc_T[0]), 512, 784, ...)
+//
+// compiled once, and linked once per binding against a table that holds the
+// binding's literals (`extern "C" const unsigned long long gc_T[]`, defined
+// per module: no mutable state, so calls stay reentrant).
+//
+// Exactness: a binding uses a template only if its own unit, tokenized, is
+// the template's token for token, the table slots excepted, which must hold
+// number literals of the same type. The template then runs the binding's
+// own code with constants loaded instead of immediate, which computes the
+// same values: floating point is IEEE in both (no fast-math), and the only
+// loops whose floating-point order clang may choose (GC_REASSOCIABLE_LOOP)
+// keep their literals. Nothing else is set aside: comments aside, a unit
+// that differs from the template in any other token (an inlining
+// attribute, an alignment assumption, one more loop) is not an instance.
+//
+// Literals stay literals (pinned) where C++ needs a constant or where the
+// value steers code generation: preprocessor lines, array bounds ([14]),
+// attributes, and the header of a loop after GC_REASSOCIABLE_LOOP.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GRADC_RUNTIME_CODETEMPLATE_H
+#define GRADC_RUNTIME_CODETEMPLATE_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gradc {
+
+/// The symbol of the table a template reads its literals from.
+constexpr const char *kTemplateTableSymbol = "gc_T";
+
+/// One translation unit of generated code, tokenized and normalized for
+/// comparison (see the file comment).
+struct CodeTokens {
+  struct Token {
+    std::string text;       ///< As written (a number keeps its suffix).
+    size_t begin = 0, end = 0; ///< Its bytes in the source.
+    bool number = false;    ///< A numeric literal.
+    bool pinned = false;    ///< A number that must stay a literal.
+  };
+  std::vector<Token> tokens;
+};
+
+/// Tokenizes generated C++ (gradc's own output: no raw strings, no trigraphs).
+CodeTokens tokenizeGeneratedCode(const std::string &source);
+
+/// A translation unit with its size-dependent literals read from gc_T.
+class CodeTemplate {
+public:
+  /// The template of `samples[0]` with a slot for every literal that
+  /// differs among the samples (units of one graph at several bindings).
+  /// std::nullopt when the samples differ otherwise (another structure, a
+  /// pinned literal that differs, a literal whose type differs). Samples after the first that differ in
+  /// structure from it are ignored (they are in another range of sizes),
+  /// as long as one remains. A template of no slots is the code itself:
+  /// the sizes did not change it.
+  static std::optional<CodeTemplate> derive(const std::vector<std::string> &samples);
+
+  /// The table of `source` for this template: the values of its literals
+  /// at the slots, as the C++ compiler reads them (integers as their value,
+  /// doubles and floats as their bits). std::nullopt when `source` is not
+  /// this template's code at some binding.
+  std::optional<std::vector<uint64_t>> match(const std::string &source) const;
+
+  /// The C++ of the template (the first sample's, declaring gc_T).
+  const std::string &text() const { return text_; }
+  /// How many slots the table has.
+  size_t slots() const { return kinds_.size(); }
+
+private:
+  /// How a slot's literal is typed in C++ and stored in the table.
+  enum class Kind { Int, Long, LongLong, UInt, ULong, ULongLong, Double, Float };
+  static std::optional<Kind> kindOf(const std::string &literal);
+  static std::optional<uint64_t> valueOf(const std::string &literal, Kind kind);
+  static std::string reader(Kind kind, size_t slot);
+
+  std::vector<std::string> expected_; ///< Normalized tokens; "" at a slot.
+  std::vector<Kind> kinds_;           ///< Per slot.
+  std::vector<size_t> slotAt_;        ///< Token index of each slot.
+  std::string text_;
+};
+
+} // namespace gradc
+
+#endif // GRADC_RUNTIME_CODETEMPLATE_H

@@ -1,0 +1,88 @@
+//===- tests/runtime/CodeTemplateTest.cpp - Code templates of sized code ---===//
+#include "runtime/CodeTemplate.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+using namespace gradc;
+
+namespace {
+
+/// Code in the shape the emitters write, at batch size `b`.
+std::string unit(long long b, int bound = 256) {
+  std::string n = std::to_string(b), n4 = std::to_string(4 * b);
+  std::string div = std::to_string(4 * b) + ".0f";
+  return "// kernel 0: loop over [" + n + ", 4]\n"
+         "static void k0(const float *__restrict__ p0, float *__restrict__ p1) {\n"
+         "const float z[" + std::to_string(bound) + "] = {};\n"
+         "for (long long i0 = 0LL; i0 < 0LL + " + n4 + "LL; ++i0) p1[i0] = p0[i0] / (" +
+         div + ");\n"
+         "cblas_sgemm(101, 111, 111, " + n + ", 4, 4, 1.0f, p0, 4, p0, 4, 0.0f, p1, 4);\n"
+         "}\n";
+}
+
+float asFloat(uint64_t bits) {
+  uint32_t low = static_cast<uint32_t>(bits);
+  float f;
+  std::memcpy(&f, &low, sizeof f);
+  return f;
+}
+
+} // namespace
+
+TEST(CodeTemplate, SlotsAreTheLiteralsThatVaryAndMatchReadsThem) {
+  auto t = CodeTemplate::derive({unit(5), unit(6), unit(18)});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->slots(), 3u); // the trip count, the divisor, the GEMM's M
+  EXPECT_NE(t->text().find("extern \"C\" const unsigned long long gc_T[];"), std::string::npos);
+  EXPECT_NE(t->text().find("i0 < 0LL + ((long long)gc_T[0])"), std::string::npos) << t->text();
+  EXPECT_NE(t->text().find("__builtin_bit_cast(float, (unsigned)gc_T[1])"), std::string::npos);
+  EXPECT_NE(t->text().find("cblas_sgemm(101, 111, 111, ((int)gc_T[2]), 4, 4"), std::string::npos);
+  EXPECT_NE(t->text().find("const float z[256]"), std::string::npos);
+  auto table = t->match(unit(40));
+  ASSERT_TRUE(table);
+  ASSERT_EQ(table->size(), 3u);
+  EXPECT_EQ((*table)[0], 160u);
+  EXPECT_EQ(asFloat((*table)[1]), 160.0f);
+  EXPECT_EQ((*table)[2], 40u);
+}
+
+TEST(CodeTemplate, OtherStructureOrPinnedLiteralsAreNoInstance) {
+  auto t = CodeTemplate::derive({unit(5), unit(6)});
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(t->match(unit(7, 128)));           // an array bound differs
+  EXPECT_FALSE(t->match(unit(7) + "int x;\n"));    // one more statement
+  std::string other = unit(7);
+  other.replace(other.find("p1[i0] ="), 8, "p1[i0] +=");
+  EXPECT_FALSE(t->match(other));
+  // Comments do not count.
+  EXPECT_TRUE(t->match("// another comment\n" + unit(9)));
+  // A literal whose C++ type would change is no instance: 3000000000 is a
+  // long, not an int.
+  EXPECT_FALSE(t->match(unit(3000000000LL)));
+}
+
+TEST(CodeTemplate, NoTemplateWhenOnlyAPinnedLiteralVaries) {
+  // Array bounds must stay constants; a reassociable loop's trip count
+  // steers how clang vectorizes the sum, so it stays a literal too.
+  EXPECT_FALSE(CodeTemplate::derive({unit(5, 5), unit(6, 6)}));
+  const char *a = "GC_REASSOCIABLE_LOOP\nfor (long long k = 0; k < 10LL; ++k) s += x[k];\n";
+  const char *b = "GC_REASSOCIABLE_LOOP\nfor (long long k = 0; k < 11LL; ++k) s += x[k];\n";
+  EXPECT_FALSE(CodeTemplate::derive({a, b}));
+  // Samples of another structure are set aside; one of the same remains.
+  auto t = CodeTemplate::derive({unit(5), unit(6) + "int x;\n", unit(8)});
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->match(unit(100)));
+  EXPECT_FALSE(CodeTemplate::derive({unit(5), unit(6) + "int x;\n"}));
+}
+
+TEST(CodeTemplate, TokenizerKeepsNumbersInsideNamesAndStringsApart) {
+  CodeTokens t = tokenizeGeneratedCode(
+      "p12[i0 * 5LL] = 1e-05f + x; _Pragma(\"clang loop vectorize(enable)\")\n#define A 3\n");
+  std::vector<std::string> numbers;
+  for (const auto &k : t.tokens)
+    if (k.number) numbers.push_back(k.text);
+  EXPECT_EQ(numbers, (std::vector<std::string>{"5LL", "1e-05f"}));
+}
