@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace gradc {
 
@@ -59,6 +60,42 @@ std::string offsetExpr(const Shape &shape, const Shape &space,
 
 std::string accType(DType t) {
   return isFloat(t) ? "double" : "long long";
+}
+
+/// Statements defining `T mx`, the maximum of the row elements k < len,
+/// with NaN propagating as in gc_max. `x(k, l)` reads element k + l (`l`
+/// may be empty); the strips read x("k0", "l"), which clang sees as
+/// consecutive (a read at "(k0 + l)" it turned into a gather). One running maximum would
+/// be a chain of dependent compare-and-selects that clang keeps scalar (it
+/// reassociates a max reduction only under no-NaN flags); instead strips
+/// of kMaxLanes elements update as many lane maxima, an elementwise loop
+/// that vectorizes, then the lanes and the remainder fold in a fixed
+/// order. The maximum is exact in any order (only the sign of a zero
+/// maximum may depend on it, and x - mx, hence every softmax result, does
+/// not), so the bits stay those of one running maximum.
+std::string rowMax(const std::string &T, const std::string &negInf, int64_t len,
+                   const std::function<std::string(const std::string &, const std::string &)> &x) {
+  constexpr int64_t kMaxLanes = 16;
+  int64_t main = len / kMaxLanes * kMaxLanes;
+  std::string lanes = num(kMaxLanes), gmax = "gc_max<" + T + ">";
+  CodeWriter w;
+  w.line(T + " mx = " + negInf + ";");
+  if (main > kMaxLanes) {
+    w.open();
+    w.line(T + " m[" + std::to_string(kMaxLanes) + "];");
+    w.line("for (long long l = 0; l < " + lanes + "; ++l) m[l] = " + negInf + ";");
+    w.line("for (long long k0 = 0; k0 < " + num(main) + "; k0 += " + lanes +
+           ") for (long long l = 0; l < " + lanes + "; ++l) m[l] = " + gmax + "(m[l], " +
+           x("k0", "l") + ");");
+    w.line("for (long long l = 0; l < " + lanes + "; ++l) mx = " + gmax + "(mx, m[l]);");
+    w.close();
+  } else {
+    main = 0;
+  }
+  if (main < len)
+    w.line("for (long long k = " + num(main) + "; k < " + num(len) + "; ++k) mx = " + gmax +
+           "(mx, " + x("k", "") + ");");
+  return w.str();
 }
 
 } // namespace
@@ -295,19 +332,30 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
     return xs.empty() ? valueOf_(x).literal : xs + "[base + " + k + " * " + num(inner) + "]";
   };
   std::string Yk = Y + "[base + k * " + num(inner) + "]";
-  // softmax stores each exp as it sums them, then scales: one exp per element.
-  std::string e = ex + "(" + X("k") + " - mx)";
-  std::string fold = log ? "sum += " + e + ";"
-                         : "{ " + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
+  // exp(a), a = x - mx, is 0 for a < `floor` (below half the smallest
+  // subnormal: -104 for f32, -746 for f64). Such arguments (a masked
+  // score, -inf under a causal mask) send libmvec's vector exp to its
+  // scalar path for the whole vector, so exp gets c = 0 in their place and
+  // the 0 is selected after: the same bits, every lane on the fast path.
+  // The second test is "c > a", not "a < floor" again: clang would see the
+  // same condition and pass a to exp unclamped.
+  std::string zero = literal(0, t);
+  std::string arg = T + " a = " + X("k") + " - mx; " + T + " c = a < " +
+                    literal(t == DType::F32 ? -104.0 : -746.0, t) + " ? " + zero + " : a; ";
+  std::string e = "(c > a ? " + zero + " : " + ex + "(c))";
+  std::string fold = log ? "{ " + arg + "sum += " + e + "; }"
+                         : "{ " + arg + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
   // Subtract the row maximum first so exp never overflows.
   CodeWriter w;
   std::string rows = pool ? "b0; o < b1" : "0; o < " + num(outer);
   w.open("for (long long o = " + rows + "; ++o) for (long long q = 0; q < " + num(inner) +
          "; ++q)");
   w.line("long long base = o * " + num(len * inner) + " + q;");
-  w.line(T + " mx = " + literal(-INFINITY, t) + ";");
   std::string rowLoop = "for (long long k = 0; k < " + num(len) + "; ++k) ";
-  w.line(rowLoop + "mx = gc_max<" + T + ">(mx, " + X("k") + ");");
+  w.lines(rowMax(T, literal(-INFINITY, t), len, [&](const std::string &k, const std::string &l) {
+    if (xs.empty() || l.empty()) return X(k);
+    return xs + "[base + " + k + " * " + num(inner) + " + " + l + " * " + num(inner) + "]";
+  }));
   w.line("double sum = 0;");
   w.lines(emit::reassociableLoop());
   w.line(rowLoop + fold);
