@@ -300,6 +300,11 @@ void ClassEmitter::emitStatic(CodeWriter &w) {
   w.line("static constexpr int kNumInputs = " + std::to_string(inputs_.size()) + ";");
   w.line("static constexpr int kNumOutputs = " + std::to_string(outputs_.size()) + ";");
   w.line("static constexpr int kNumGrads = " + std::to_string(grads_.size()) + ";");
+  for (const auto &kv : opts_.sizes) {
+    w.line("/// Size variable '" + kv.first + "' of the graph, as this build binds it.");
+    w.line("static constexpr long long " + names_.claim("kSize_" + kv.first) + " = " +
+           std::to_string(kv.second) + ";");
+  }
   w.line("/// Scratch bytes of the fused entry point (run()).");
   w.line("static constexpr unsigned long long kFusedWorkspaceBytes = " +
          bytes(info_.fusedWorkspaceBytes));

@@ -44,14 +44,21 @@ bool isCppKeyword(const std::string &s) {
 }
 
 /// The C layer: argument list comment, macros and prototypes.
-std::string emitCDeclarations(const ModuleInfo &info) {
+std::string emitCDeclarations(const ModuleInfo &info, const HeaderOptions &options) {
   const std::string &p = info.symbolPrefix;
   std::string P = upper(p);
   CodeWriter w;
+  // " = [B, 784]" after an input whose declared shape names a size variable.
+  auto declared = [&](const std::string &input) -> std::string {
+    const InputSignature *d = options.sizes.empty() ? nullptr : options.signature.find(input);
+    bool symbolic = false;
+    for (size_t k = 0; d && k < d->dims.size(); ++k) symbolic |= d->dims[k].symbolic();
+    return symbolic ? " = " + escapeComment(options.signature.shapeOf(input)) : "";
+  };
   w.line("// Arguments (row-major buffers of the listed dtype and shape):");
   for (size_t i = 0; i < info.inputs.size(); ++i)
     w.line("//   inputs[" + std::to_string(i) + "]  '" + escapeComment(info.inputs[i].name) +
-           "' " + info.inputs[i].type.str() +
+           "' " + info.inputs[i].type.str() + declared(info.inputs[i].name) +
            (info.inputs[i].requiresGrad ? " (requires_grad)" : ""));
   for (size_t k = 0; k < info.outputs.size(); ++k)
     w.line("//   outputs[" + std::to_string(k) + "] '" +
@@ -71,10 +78,22 @@ std::string emitCDeclarations(const ModuleInfo &info) {
     w.line("//   site " + std::to_string(k + 1) + ": " + site.what + " in [0, " +
            std::to_string(site.bound) + ") in node '" + escapeComment(site.node) + "'");
   }
+  if (!options.sizes.empty()) {
+    std::string list;
+    for (const auto &kv : options.sizes)
+      list += (list.empty() ? "" : ", ") + kv.first + "=" + std::to_string(kv.second);
+    w.line("// Built at the sizes " + list + " of the graph's size variables: the");
+    w.line("// shapes above hold them, and another binding needs another build");
+    w.line("// (gradc compile --size). " + P + "_SIZE_<name> gives each.");
+  }
   w.blank();
   auto define = [&](const std::string &name, const std::string &value) {
     w.line("#define " + P + "_" + name + " " + value);
   };
+  // Size variables are C identifiers (isSizeVariableName), so they can
+  // end a macro name.
+  for (const auto &kv : options.sizes)
+    define("SIZE_" + kv.first, std::to_string(kv.second) + "LL");
   define("NUM_INPUTS", std::to_string(info.inputs.size()));
   define("NUM_OUTPUTS", std::to_string(info.outputs.size()));
   define("NUM_GRADS", std::to_string(info.gradInputs.size()));
@@ -161,7 +180,7 @@ std::string emitHeader(const ModuleInfo &info, const HeaderOptions &options,
   w.line("#ifndef " + guard);
   w.line("#define " + guard);
   w.blank();
-  w.lines(emitCDeclarations(info));
+  w.lines(emitCDeclarations(info, options));
   w.blank();
   w.line("#ifdef __cplusplus");
   w.blank();

@@ -13,6 +13,7 @@
 
 #include "codegen/ModuleInfo.h"
 #include "ir/Graph.h"
+#include "ir/SizeVars.h"
 
 #include <string>
 
@@ -28,6 +29,13 @@ struct HeaderOptions {
   /// free of absolute machine paths if the output must be reproducible
   /// across checkouts.
   std::string sourceName;
+  /// The sizes the module was built at, when the graph's input shapes name
+  /// size variables (ir/SizeVars.h): each becomes a macro NAME_SIZE_<var>
+  /// and a constexpr kSize_<var> of the class. Empty: no size variables.
+  SizeBinding sizes;
+  /// The input shapes as declared, size variables included: the argument
+  /// comments show them beside the bound shapes.
+  GraphSignature signature;
 };
 
 /// True if \p s can name a C++ class or namespace component: a C identifier

@@ -114,7 +114,7 @@ const int64_t *intAttr(const Node &n, const char *key) {
 
 class Writer {
 public:
-  explicit Writer(const Graph &g) : g_(g) {}
+  Writer(const Graph &g, const GraphSignature *sizes) : g_(g), sizes_(sizes) {}
   std::string run();
 
 private:
@@ -132,6 +132,7 @@ private:
                      std::vector<std::string> args, bool keywords);
 
   const Graph &g_;
+  const GraphSignature *sizes_; ///< Declared input shapes, or null.
   std::vector<const Node *> nodes_;
   std::unordered_map<const Node *, int> uses_, size_, depth_;
   std::unordered_set<const Node *> inlined_;
@@ -215,6 +216,20 @@ std::string Writer::input(const Node &n) {
     inexpressible(n, "the input has attributes the DSL cannot express");
 
   const Shape &shape = n.type.shape;
+  // The extents as written: size variables by name where sizes_ declares
+  // this input (a size variable never has tensor data: the loader refuses).
+  std::vector<std::string> dims;
+  const InputSignature *decl = sizes_ ? sizes_->find(n.name) : nullptr;
+  if (decl)
+    for (const SymDim &d : decl->dims)
+      dims.push_back(d.symbolic() ? d.name : std::to_string(d.value));
+  else
+    for (int64_t d : shape) dims.push_back(std::to_string(d));
+  auto dimList = [&] {
+    std::string r;
+    for (size_t i = 0; i < dims.size(); ++i) r += (i ? ", " : "") + dims[i];
+    return r;
+  };
   std::vector<std::string> args;
   std::string ctor;
   DType inferred = DType::F32;
@@ -238,7 +253,7 @@ std::string Writer::input(const Node &n) {
   case InputInit::Rand: ctor = "rand"; break;
   case InputInit::Value:
     ctor = "full";
-    args.push_back("[" + ints(shape) + "]");
+    args.push_back("[" + dimList() + "]");
     args.push_back(number(init.value, inferred));
     break;
   case InputInit::Data: {
@@ -285,7 +300,7 @@ std::string Writer::input(const Node &n) {
   }
   }
   if (init.kind != InputInit::Value && init.kind != InputInit::Data) {
-    for (int64_t d : shape) args.push_back(std::to_string(d));
+    args.insert(args.end(), dims.begin(), dims.end());
     if (init.kind == InputInit::Randn || init.kind == InputInit::Rand)
       args.push_back("seed=" + std::to_string(init.seed));
   }
@@ -398,14 +413,16 @@ Text Writer::expr(const Node &n) {
     case ShapeOp::Slice: {
       const int64_t *d = intAttr(n, "dim"), *s = intAttr(n, "start"),
                     *e = intAttr(n, "end"), *st = intAttr(n, "step");
-      if (!tensorFirst || !d || !s || !e || !st || n.attrs.size() != 4 ||
-          *d < 0 || *d > 64)
+      // The shape rule fills in all four; a graph written with size
+      // variables may leave out start, end and step (frontend/SizeVarWriter).
+      size_t given = 1 + (s != nullptr) + (e != nullptr) + (st != nullptr);
+      if (!tensorFirst || !d || n.attrs.size() != given || *d < 0 || *d > 64)
         break;
       // x[:, 1:3] slices dim 1; the shape rule fills in start 0 and step 1.
       std::string idx;
       for (int64_t i = 0; i < *d; ++i) idx += ":, ";
-      idx += (*s ? std::to_string(*s) : "") + ":" + std::to_string(*e);
-      if (*st != 1) idx += ":" + std::to_string(*st);
+      idx += (s && *s ? std::to_string(*s) : "") + ":" + (e ? std::to_string(*e) : "");
+      if (st && *st != 1) idx += ":" + std::to_string(*st);
       return {wrap(operand(n, 0), kPostfix) + "[" + idx + "]", kPostfix};
     }
     case ShapeOp::Select: {
@@ -522,6 +539,8 @@ std::string Writer::run() {
 
 } // namespace
 
-std::string writeDslGraph(const Graph &g) { return Writer(g).run(); }
+std::string writeDslGraph(const Graph &g, const GraphSignature *sizes) {
+  return Writer(g, sizes).run();
+}
 
 } // namespace gradc

@@ -24,6 +24,7 @@
 #define GRADC_FRONTEND_DSLWRITER_H
 
 #include "ir/Graph.h"
+#include "ir/SizeVars.h"
 
 #include <string>
 
@@ -36,7 +37,11 @@ namespace gradc {
 /// created right before it (as GraphBuilder makes them), inputs with
 /// attributes GraphBuilder does not produce, outputs whose name differs
 /// from their node's name.
-std::string writeDslGraph(const Graph &g);
+///
+/// With `sizes`, an input declared there writes its shape as declared, size
+/// variables as names (`input(B, 784)`), instead of the numbers it was
+/// loaded with (frontend/SizeVarWriter.h).
+std::string writeDslGraph(const Graph &g, const GraphSignature *sizes = nullptr);
 
 } // namespace gradc
 

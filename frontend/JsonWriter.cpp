@@ -114,7 +114,7 @@ std::string shapeJson(const Shape &s) {
 
 class Writer {
 public:
-  explicit Writer(const Graph &g) : g_(g) {}
+  Writer(const Graph &g, const GraphSignature *sizes) : g_(g), sizes_(sizes) {}
   std::string write();
 
 private:
@@ -124,11 +124,13 @@ private:
   }
   std::string inputLine(const Node &in) const;
   std::string initJson(const Node &in, const InputInit &init) const;
+  std::string declaredShapeJson(const Node &in) const;
   std::vector<bool> literalOperands(const Node &n, size_t pos);
   std::string nodeLine(const Node &n, size_t pos);
   std::string outputsJson() const;
 
   const Graph &g_;
+  const GraphSignature *sizes_; ///< Declared input shapes, or null.
   std::unordered_map<const Node *, std::string> names_; ///< JSON names.
   std::unordered_map<const Node *, int> constantUses_;
   std::unordered_set<const Node *> written_; ///< Constants written inline.
@@ -163,10 +165,23 @@ std::string Writer::inputLine(const Node &in) const {
     cannot(where(in) + " has attributes the JSON format cannot express");
   std::string line = "{\"name\": " + jsonString(names_.at(&in)) +
                      ", \"dtype\": \"" + dtypeName(in.type.dtype) +
-                     "\", \"shape\": " + shapeJson(in.type.shape);
+                     "\", \"shape\": " + declaredShapeJson(in);
   if (requiresGrad) line += ", \"requires_grad\": true";
   if (init.kind != InputInit::None) line += ", \"init\": " + initJson(in, init);
   return line + "}";
+}
+
+/// An input's shape: as declared in sizes_ (size variables by name) when it
+/// has a declaration there, else the numbers of its type.
+std::string Writer::declaredShapeJson(const Node &in) const {
+  const InputSignature *decl = sizes_ ? sizes_->find(in.name) : nullptr;
+  if (!decl) return shapeJson(in.type.shape);
+  std::string s = "[";
+  for (size_t k = 0; k < decl->dims.size(); ++k) {
+    const SymDim &d = decl->dims[k];
+    s += (k ? ", " : "") + (d.symbolic() ? jsonString(d.name) : std::to_string(d.value));
+  }
+  return s + "]";
 }
 
 std::string Writer::initJson(const Node &in, const InputInit &init) const {
@@ -314,6 +329,8 @@ std::string Writer::write() {
 
 } // namespace
 
-std::string writeJsonGraph(const Graph &g) { return Writer(g).write(); }
+std::string writeJsonGraph(const Graph &g, const GraphSignature *sizes) {
+  return Writer(g, sizes).write();
+}
 
 } // namespace gradc

@@ -16,6 +16,7 @@
 #define GRADC_FRONTEND_JSONWRITER_H
 
 #include "ir/Graph.h"
+#include "ir/SizeVars.h"
 
 #include <string>
 
@@ -26,7 +27,11 @@ namespace gradc {
 /// when the graph has something JSON cannot express: seeds or gradients,
 /// non-scalar or shared constants, NaN/infinite numbers, outputs named
 /// differently from their value, or strings that are not valid UTF-8.
-std::string writeJsonGraph(const Graph &g);
+///
+/// With `sizes`, an input declared there writes its shape as declared, size
+/// variables as names (`["B", 784]`), instead of the numbers it was loaded
+/// with (frontend/SizeVarWriter.h).
+std::string writeJsonGraph(const Graph &g, const GraphSignature *sizes = nullptr);
 
 } // namespace gradc
 

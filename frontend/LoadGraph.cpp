@@ -106,11 +106,12 @@ GraphSignature graphFileSignature(const std::string &path) {
       readTextFile(path, defaultMaxBytes(), "the graph file"), path, f);
 }
 
-std::string writeGraphText(const Graph &g, GraphFormat format) {
+std::string writeGraphText(const Graph &g, GraphFormat format,
+                           const GraphSignature *sizes) {
   switch (format) {
-  case GraphFormat::Json: return writeJsonGraph(g);
+  case GraphFormat::Json: return writeJsonGraph(g, sizes);
   case GraphFormat::Dsl:
-    return writeDslGraph(g);
+    return writeDslGraph(g, sizes);
   case GraphFormat::IR: return printGraph(g);
   }
   throw InternalError("frontend", "graph format out of range");

@@ -47,8 +47,10 @@ std::unique_ptr<Graph> loadGraphFile(const std::string &path, const SizeBinder &
 /// (ir/SizeVars.h); bind them, then load the file with the binding.
 GraphSignature graphFileSignature(const std::string &path);
 
-/// Writes a source-level graph in `format` (for `gradc convert`).
-std::string writeGraphText(const Graph &g, GraphFormat format);
+/// Writes a source-level graph in `format` (for `gradc convert`); with
+/// `sizes`, input shapes as declared there (size variables by name).
+std::string writeGraphText(const Graph &g, GraphFormat format,
+                           const GraphSignature *sizes = nullptr);
 
 } // namespace gradc
 

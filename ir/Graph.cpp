@@ -101,6 +101,7 @@ Node *Graph::addNode(OpKind op, std::vector<Node *> operands, AttrMap attrs,
   std::vector<TensorType> types;
   for (Node *o : operands) types.push_back(o->type);
   TensorType t;
+  AttrMap given = attrs;
   try {
     t = info.infer(types, attrs);
   } catch (const Error &e) {
@@ -112,6 +113,7 @@ Node *Graph::addNode(OpKind op, std::vector<Node *> operands, AttrMap attrs,
   node->op = op;
   node->name = name;
   node->operands = std::move(operands);
+  if (attrs != given) node->written = std::move(given);
   node->attrs = std::move(attrs);
   node->type = std::move(t);
   return append(std::move(node));

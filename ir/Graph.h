@@ -29,6 +29,12 @@ struct Node {
   std::string name;             ///< User-chosen name; empty for temporaries.
   std::vector<Node *> operands;
   AttrMap attrs;
+  /// The attributes as the frontend gave them, when the shape rule
+  /// rewrote them (reshape's -1 resolved, a negative index counted from the
+  /// end, defaults filled in); empty when it left them as given. Writing a
+  /// graph that has size variables uses these, since the rewritten values
+  /// may hold one size (frontend/SizeVarWriter.h).
+  AttrMap written;
   TensorType type;
   bool noGrad = false;          ///< Inside a `no_grad` region.
   bool requiresGrad = false;    ///< Result of the requires-grad analysis.

@@ -43,6 +43,12 @@ std::string GraphSignature::shapeOf(const std::string &input) const {
   return "";
 }
 
+const InputSignature *GraphSignature::find(const std::string &input) const {
+  for (const InputSignature &in : inputs)
+    if (in.input == input) return &in;
+  return nullptr;
+}
+
 bool isSizeVariableName(const std::string &name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
     return false;

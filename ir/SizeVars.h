@@ -57,6 +57,8 @@ struct GraphSignature {
   std::vector<std::string> sizeNames() const;
   /// "[B, 784]" for an input, or "" when there is no such input.
   std::string shapeOf(const std::string &input) const;
+  /// The declaration of an input by name, or null when there is none.
+  const InputSignature *find(const std::string &input) const;
 };
 
 /// Chooses the sizes of a graph file from its signature. A frontend calls it

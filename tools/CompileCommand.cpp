@@ -2,7 +2,9 @@
 #include "codegen/CppEmitter.h"
 #include "codegen/HeaderEmitter.h"
 #include "codegen/Mangle.h"
+#include "frontend/JsonText.h"
 #include "frontend/LoadGraph.h"
+#include "frontend/SizeVarWriter.h"
 #include "ir/Error.h"
 #include "ir/Limits.h"
 #include "runtime/Compiler.h"
@@ -50,7 +52,8 @@ With --class or --namespace the entry points are named NS_NAME_fwd_bwd
 (namespace parts joined by '_'), so several builds of one graph can be
 linked into one program; otherwise GRAPHNAME_fwd_bwd.
   --size NAME=N   bind a size variable of the input shapes (repeatable, or
-                  B=64,T=32): the graph is built at those sizes
+                  B=64,T=32): the graph is built at those sizes, which
+                  NAME.h declares (NAME_SIZE_B, and kSize_B in the class)
 )HELP";
 
 static const char *kConvertHelp =
@@ -61,9 +64,15 @@ the format is chosen by OUT's extension. Converting back and forth lowers
 to the same IR, except that composite ops (huber_loss, batch_norm, ...)
 are written as their primitives, whose last one then shows its own
 grad_fn instead of the composite's.
+Size variables of the input shapes ("shape": ["B", 784], input(B, 784))
+are kept: OUT declares the same names, and a reshape keeps its -1. The
+graph is loaded at two probe sizes to find what depends on them, and OUT
+is checked to load to the same IR as GRAPH at several sizes; a graph whose
+nodes depend on the sizes otherwise (a constant 1/B) is refused, naming
+the node.
   --size NAME=N   bind a size variable of the input shapes (repeatable, or
-                  B=64,T=32): the graph is written at those sizes (size
-                  variables are not carried over to OUT)
+                  B=64,T=32): the graph is written at those sizes, with
+                  numbers in place of the size variables
 )HELP";
 
 static void writeFile(const std::string &path, const std::string &text) {
@@ -102,7 +111,8 @@ int compileCommand(int argc, char **argv) {
   // The entry points follow --class/--namespace, so that builds of one
   // graph under different names link into one program.
   std::string prefix;
-  auto g = loadBoundGraph(args, path);
+  auto g = loadBoundGraph(args, path, &ho.sizes);
+  if (!ho.sizes.empty()) ho.signature = graphFileSignature(path);
   // Forward mode: the module of the graph's JVP, named NAME_jvp.
   if (args.has("--jvp")) g = buildJvpGraph(*g);
   if (!ho.className.empty() || !ho.namespaceName.empty())
@@ -142,7 +152,13 @@ int convertCommand(int argc, char **argv) {
   GraphFormat f = graphFormatOf(out);
   if (f == GraphFormat::IR)
     throw Error("convert writes .json or .grad; for IR use 'gradc dump'");
-  auto g = loadBoundGraph(args, args.positional[0]);
+  const std::string &path = args.positional[0];
+  if (!args.has("--size") && graphFileSignature(path).symbolic()) {
+    std::string text = readTextFile(path, defaultMaxBytes(), "the graph file");
+    writeFile(out, convertKeepingSizes(text, path, graphFormatOf(path), f));
+    return 0;
+  }
+  auto g = loadBoundGraph(args, path);
   writeFile(out, writeGraphText(*g, f));
   return 0;
 }
