@@ -68,19 +68,23 @@ std::string accType(DType t) {
   return isFloat(t) ? "double" : "long long";
 }
 
+/// Reads element k + l of a row, given the spellings of k and l (l may be
+/// empty).
+using RowElement = std::function<std::string(const std::string &, const std::string &)>;
+
 /// Statements defining `T mx`, the maximum of the row elements k < len,
-/// with NaN propagating as in gc_max. `x(k, l)` reads element k + l (`l`
-/// may be empty); the strips read x("k0", "l"), which clang sees as
-/// consecutive (a read at "(k0 + l)" it turned into a gather). One running maximum would
-/// be a chain of dependent compare-and-selects that clang keeps scalar (it
+/// with NaN propagating as in gc_max. One running maximum would be a
+/// chain of dependent compare-and-selects that clang keeps scalar (it
 /// reassociates a max reduction only under no-NaN flags); instead strips
 /// of kMaxLanes elements update as many lane maxima, an elementwise loop
 /// that vectorizes, then the lanes and the remainder fold in a fixed
 /// order. The maximum is exact in any order (only the sign of a zero
 /// maximum may depend on it, and x - mx, hence every softmax result, does
-/// not), so the bits stay those of one running maximum.
+/// not), so the bits stay those of one running maximum. The strips read
+/// x("k0", "l"), which clang sees as consecutive (a read at "(k0 + l)" it
+/// turned into a gather).
 std::string rowMax(const std::string &T, const std::string &negInf, int64_t len,
-                   const std::function<std::string(const std::string &, const std::string &)> &x) {
+                   const RowElement &x) {
   constexpr int64_t kMaxLanes = 16;
   int64_t main = len / kMaxLanes * kMaxLanes;
   std::string lanes = num(kMaxLanes), gmax = "gc_max<" + T + ">";
@@ -362,10 +366,11 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
          "; ++q)");
   w.line("long long base = o * " + num(len * inner) + " + q;");
   std::string rowLoop = "for (long long k = 0; k < " + num(len) + "; ++k) ";
-  w.lines(rowMax(T, literal(-INFINITY, t), len, [&](const std::string &k, const std::string &l) {
+  RowElement elem = [&](const std::string &k, const std::string &l) {
     if (xs.empty() || l.empty()) return X(k);
     return xs + "[base + " + k + " * " + num(inner) + " + " + l + " * " + num(inner) + "]";
-  }));
+  };
+  w.lines(rowMax(T, literal(-INFINITY, t), len, elem));
   w.line("double sum = 0;");
   w.lines(emit::reassociableLoop());
   w.line(rowLoop + fold);
