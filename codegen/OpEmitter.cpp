@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace gradc {
 
@@ -21,18 +22,24 @@ using emit::mathFn;
 using emit::num;
 
 /// `for` loops over `shape` with index variables `<prefix><d>`, opened on
-/// a writer at construction; close() closes them.
+/// a writer at construction; close() closes them. With `blocked`, the
+/// outermost loop runs over the block range [b0, b1) of a parallelBlocks
+/// body instead of the whole dim.
 struct LoopNest {
   CodeWriter &w;
   std::vector<std::string> vars;
 
-  LoopNest(CodeWriter &writer, const Shape &shape, const std::string &prefix)
+  LoopNest(CodeWriter &writer, const Shape &shape, const std::string &prefix,
+           bool blocked = false)
       : w(writer) {
     for (size_t d = 0; d < shape.size(); ++d) {
       std::string v = prefix + std::to_string(d);
       vars.push_back(v);
-      w.open("for (long long " + v + " = 0; " + v + " < " + num(shape[d]) + "; ++" +
-             v + ")");
+      if (d == 0 && blocked)
+        w.open("for (long long " + v + " = b0; " + v + " < b1; ++" + v + ")");
+      else
+        w.open("for (long long " + v + " = 0; " + v + " < " + num(shape[d]) + "; ++" +
+               v + ")");
     }
   }
   void close() {
@@ -59,6 +66,46 @@ std::string offsetExpr(const Shape &shape, const Shape &space,
 
 std::string accType(DType t) {
   return isFloat(t) ? "double" : "long long";
+}
+
+/// Reads element k + l of a row, given the spellings of k and l (l may be
+/// empty).
+using RowElement = std::function<std::string(const std::string &, const std::string &)>;
+
+/// Statements defining `T mx`, the maximum of the row elements k < len,
+/// with NaN propagating as in gc_max. One running maximum would be a
+/// chain of dependent compare-and-selects that clang keeps scalar (it
+/// reassociates a max reduction only under no-NaN flags); instead strips
+/// of kMaxLanes elements update as many lane maxima, an elementwise loop
+/// that vectorizes, then the lanes and the remainder fold in a fixed
+/// order. The maximum is exact in any order (only the sign of a zero
+/// maximum may depend on it, and x - mx, hence every softmax result, does
+/// not), so the bits stay those of one running maximum. The strips read
+/// x("k0", "l"), which clang sees as consecutive (a read at "(k0 + l)" it
+/// turned into a gather).
+std::string rowMax(const std::string &T, const std::string &negInf, int64_t len,
+                   const RowElement &x) {
+  constexpr int64_t kMaxLanes = 16;
+  int64_t main = len / kMaxLanes * kMaxLanes;
+  std::string lanes = num(kMaxLanes), gmax = "gc_max<" + T + ">";
+  CodeWriter w;
+  w.line(T + " mx = " + negInf + ";");
+  if (main > kMaxLanes) {
+    w.open();
+    w.line(T + " m[" + std::to_string(kMaxLanes) + "];");
+    w.line("for (long long l = 0; l < " + lanes + "; ++l) m[l] = " + negInf + ";");
+    w.line("for (long long k0 = 0; k0 < " + num(main) + "; k0 += " + lanes +
+           ") for (long long l = 0; l < " + lanes + "; ++l) m[l] = " + gmax + "(m[l], " +
+           x("k0", "l") + ");");
+    w.line("for (long long l = 0; l < " + lanes + "; ++l) mx = " + gmax + "(mx, m[l]);");
+    w.close();
+  } else {
+    main = 0;
+  }
+  if (main < len)
+    w.line("for (long long k = " + num(main) + "; k < " + num(len) + "; ++k) mx = " + gmax +
+           "(mx, " + x("k", "") + ");");
+  return w.str();
 }
 
 } // namespace
@@ -167,19 +214,21 @@ std::string OpEmitter::permuteLike(const Node *n,
   // out[i0..] = x[i at perm]: output dim k reads input dim perm[k].
   const Node *x = n->operands[0];
   const Shape &s = n->type.shape;
-  CodeWriter w;
-  LoopNest loops(w, s, "i");
-  std::vector<int64_t> xst = rowMajorStrides(x->type.shape);
-  std::string off;
-  for (size_t k = 0; k < perm.size(); ++k)
-    off += (off.empty() ? "" : " + ") + loops.vars[k] + " * " +
-           num(xst[perm[k]]);
-  if (off.empty()) off = "0";
-  ValueRef xv = valueOf_(x);
-  std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
-  w.line(ptrOf(n) + "[" + offsetExpr(s, s, loops.vars) + "] = " + src + ";");
-  loops.close();
-  return w.str();
+  return inOuterBlocks(n, [&](bool blocked) {
+    CodeWriter w;
+    LoopNest loops(w, s, "i", blocked);
+    std::vector<int64_t> xst = rowMajorStrides(x->type.shape);
+    std::string off;
+    for (size_t k = 0; k < perm.size(); ++k)
+      off += (off.empty() ? "" : " + ") + loops.vars[k] + " * " +
+             num(xst[perm[k]]);
+    if (off.empty()) off = "0";
+    ValueRef xv = valueOf_(x);
+    std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
+    w.line(ptrOf(n) + "[" + offsetExpr(s, s, loops.vars) + "] = " + src + ";");
+    loops.close();
+    return w.str();
+  });
 }
 
 std::string OpEmitter::concat(const Node *n) {
@@ -208,20 +257,22 @@ std::string OpEmitter::slice(const Node *n) {
           step = getInt(n->attrs, "step", 1);
   const Shape &s = n->type.shape;
   std::vector<int64_t> xst = rowMajorStrides(x->type.shape);
-  CodeWriter w;
-  LoopNest loops(w, s, "i");
-  std::string off;
-  for (size_t k = 0; k < s.size(); ++k) {
-    std::string idx = loops.vars[k];
-    if (static_cast<int64_t>(k) == d)
-      idx = "(" + std::to_string(start) + "LL + " + idx + " * " + num(step) + ")";
-    off += (off.empty() ? "" : " + ") + idx + " * " + num(xst[k]);
-  }
-  ValueRef xv = valueOf_(x);
-  std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
-  w.line(ptrOf(n) + "[" + offsetExpr(s, s, loops.vars) + "] = " + src + ";");
-  loops.close();
-  return w.str();
+  return inOuterBlocks(n, [&](bool blocked) {
+    CodeWriter w;
+    LoopNest loops(w, s, "i", blocked);
+    std::string off;
+    for (size_t k = 0; k < s.size(); ++k) {
+      std::string idx = loops.vars[k];
+      if (static_cast<int64_t>(k) == d)
+        idx = "(" + std::to_string(start) + "LL + " + idx + " * " + num(step) + ")";
+      off += (off.empty() ? "" : " + ") + idx + " * " + num(xst[k]);
+    }
+    ValueRef xv = valueOf_(x);
+    std::string src = xv.isSplat() ? xv.literal : xv.ptr + "[" + off + "]";
+    w.line(ptrOf(n) + "[" + offsetExpr(s, s, loops.vars) + "] = " + src + ";");
+    loops.close();
+    return w.str();
+  });
 }
 
 std::string OpEmitter::matmul(const Node *n) {
@@ -295,19 +346,31 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
     return xs.empty() ? valueOf_(x).literal : xs + "[base + " + k + " * " + num(inner) + "]";
   };
   std::string Yk = Y + "[base + k * " + num(inner) + "]";
-  // softmax stores each exp as it sums them, then scales: one exp per element.
-  std::string e = ex + "(" + X("k") + " - mx)";
-  std::string fold = log ? "sum += " + e + ";"
-                         : "{ " + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
+  // exp(a), a = x - mx, is 0 for a < `floor` (below half the smallest
+  // subnormal: -104 for f32, -746 for f64). Such arguments (a masked
+  // score, -inf under a causal mask) send libmvec's vector exp to its
+  // scalar path for the whole vector, so exp gets c = 0 in their place and
+  // the 0 is selected after: the same bits, every lane on the fast path.
+  // The second test is "c > a", not "a < floor" again: clang would see the
+  // same condition and pass a to exp unclamped.
+  std::string zero = literal(0, t);
+  std::string arg = T + " a = " + X("k") + " - mx; " + T + " c = a < " +
+                    literal(t == DType::F32 ? -104.0 : -746.0, t) + " ? " + zero + " : a; ";
+  std::string e = "(c > a ? " + zero + " : " + ex + "(c))";
+  std::string fold = log ? "{ " + arg + "sum += " + e + "; }"
+                         : "{ " + arg + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
   // Subtract the row maximum first so exp never overflows.
   CodeWriter w;
   std::string rows = pool ? "b0; o < b1" : "0; o < " + num(outer);
   w.open("for (long long o = " + rows + "; ++o) for (long long q = 0; q < " + num(inner) +
          "; ++q)");
   w.line("long long base = o * " + num(len * inner) + " + q;");
-  w.line(T + " mx = " + literal(-INFINITY, t) + ";");
   std::string rowLoop = "for (long long k = 0; k < " + num(len) + "; ++k) ";
-  w.line(rowLoop + "mx = gc_max<" + T + ">(mx, " + X("k") + ");");
+  RowElement elem = [&](const std::string &k, const std::string &l) {
+    if (xs.empty() || l.empty()) return X(k);
+    return xs + "[base + " + k + " * " + num(inner) + " + " + l + " * " + num(inner) + "]";
+  };
+  w.lines(rowMax(T, literal(-INFINITY, t), len, elem));
   w.line("double sum = 0;");
   w.lines(emit::reassociableLoop());
   w.line(rowLoop + fold);
@@ -384,16 +447,49 @@ std::string OpEmitter::argMask(const Node *n) {
 }
 
 std::string OpEmitter::sliceBackward(const Node *n) {
-  // Zeros, then g written at the positions the forward slice read.
+  // The gradient of x[..., start : start + L * step : step, ...] (dim d):
+  // g at the positions the forward slice read, zeros elsewhere.
   const Node *gn = n->operands[0];
   int64_t d = getInt(n->attrs, "dim", 0), start = getInt(n->attrs, "start", 0),
           step = getInt(n->attrs, "step", 1);
   const Shape &s = gn->type.shape;
   std::vector<int64_t> ost = rowMajorStrides(n->type.shape);
-  std::string T = dtypeCppName(n->type.dtype);
+  std::string T = dtypeCppName(n->type.dtype), zero = "(" + T + ")0";
+  if (step == 1 && d > 0) {
+    // Each run of the output after the dims before d is zeros, then g's
+    // run, then zeros: every element written once (zeroing the whole
+    // output first, then writing g over part of it, writes the part twice).
+    Shape outer(s.begin(), s.begin() + d);
+    int64_t inner = ost[d], run = n->type.shape[d] * inner, lo = start * inner,
+            len = s[d] * inner;
+    std::vector<int64_t> gst = rowMajorStrides(s);
+    return inOuterBlocks(n, [&](bool blocked) {
+      CodeWriter w;
+      LoopNest loops(w, outer, "i", blocked);
+      std::string ob, gb;
+      for (int64_t k = 0; k < d; ++k) {
+        ob += (k ? " + " : "") + loops.vars[k] + " * " + num(ost[k]);
+        gb += (k ? " + " : "") + loops.vars[k] + " * " + num(gst[k]);
+      }
+      std::string out = ptrOf(n);
+      ValueRef gv = valueOf_(gn);
+      std::string src = gv.isSplat() ? gv.literal : gv.ptr + "[" + gb + " + q]";
+      if (lo > 0)
+        w.line("for (long long q = 0; q < " + num(lo) + "; ++q) " + out + "[" + ob +
+               " + q] = " + zero + ";");
+      w.line("for (long long q = 0; q < " + num(len) + "; ++q) " + out + "[" + ob + " + " +
+             num(lo) + " + q] = " + src + ";");
+      if (lo + len < run)
+        w.line("for (long long q = " + num(lo + len) + "; q < " + num(run) + "; ++q) " + out +
+               "[" + ob + " + q] = " + zero + ";");
+      loops.close();
+      return w.str();
+    });
+  }
+  // Otherwise zeros, then g written at the positions the slice read.
   CodeWriter w;
   w.line("for (long long i = 0; i < " + num(n->type.numel()) + "; ++i) " + ptrOf(n) +
-         "[i] = (" + T + ")0;");
+         "[i] = " + zero + ";");
   LoopNest loops(w, s, "i");
   std::string off;
   for (size_t k = 0; k < s.size(); ++k) {
@@ -406,6 +502,40 @@ std::string OpEmitter::sliceBackward(const Node *n) {
   w.line(ptrOf(n) + "[" + off + "] = " + at(gn, s, loops.vars, "") + ";");
   loops.close();
   return w.str();
+}
+
+std::string OpEmitter::inOuterBlocks(const Node *n,
+                                     const std::function<std::string(bool)> &body) {
+  const Shape &s = n->type.shape;
+  if (s.empty() || s[0] == 0 || !rowsOnThreadPool(s[0], n->type.numel() / s[0]))
+    return body(false);
+  // While the body is written, every buffer it reads or writes is a
+  // parameter of the block function (P0, P1, ... in the order the body
+  // names them; only the result's is writable).
+  std::vector<BlockPointer> ptrs;
+  std::function<ValueRef(const Node *)> kernel = valueOf_;
+  valueOf_ = [&](const Node *m) {
+    ValueRef r = kernel(m);
+    if (r.isSplat()) return r;
+    for (BlockPointer &p : ptrs)
+      if (p.value == r.ptr) {
+        if (m == n) p.type = dtypeCppName(m->type.dtype) + std::string(" *");
+        return ValueRef{p.name, ""};
+      }
+    std::string c = m == n ? "" : "const ";
+    ptrs.push_back(
+        {c + dtypeCppName(m->type.dtype) + " *", "P" + std::to_string(ptrs.size()), r.ptr});
+    return ValueRef{ptrs.back().name, ""};
+  };
+  std::string code;
+  try {
+    code = body(true);
+  } catch (...) {
+    valueOf_ = kernel;
+    throw;
+  }
+  valueOf_ = kernel;
+  return parallelBlocks("copy" + std::to_string(n->id), s[0], ptrs, code);
 }
 
 std::string OpEmitter::emit(const Node *n, int indent) {

@@ -123,6 +123,14 @@ private:
   std::string at(const Node *x, const Shape &space,
                  const std::vector<std::string> &vars, const std::string &flat);
   std::string ptrOf(const Node *n) { return valueOf_(n).ptr; }
+  /// The code `body(blocked)` writes for `n`, run in blocks of n's
+  /// outermost dim on the thread pool when n is large enough (the same
+  /// test as softmax rows), else body(false) as it is. A blocked body's
+  /// outermost loop runs over [b0, b1) (LoopNest's `blocked`); the buffers
+  /// it names through valueOf_ are then the block function's parameters.
+  /// For data movement (permutes, slices), which a single thread would
+  /// otherwise do while the others wait.
+  std::string inOuterBlocks(const Node *n, const std::function<std::string(bool)> &body);
 
   std::ostringstream &constants_;
   bool callsBlas_ = false;

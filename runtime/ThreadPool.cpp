@@ -157,12 +157,21 @@ private:
       // were 0.55 ms on an EPYC, not the 50 us meant), and a spinning
       // worker holds a core that the BLAS library's own threads need when
       // a matrix product follows a parallel loop.
+      //
+      // Every 64 pauses it also yields the core: a BLAS worker woken for a
+      // matrix product that follows the loop may be waiting for this very
+      // core, and under a real-time policy (chrt -f, as the benchmarks run)
+      // a thread that only pauses is never preempted by one of its own
+      // priority, so the product's other half would wait out the spin.
       auto until = std::chrono::steady_clock::now() + kSpin;
       for (int i = 0; !stop_.load(std::memory_order_relaxed) &&
                       generation_.load(std::memory_order_acquire) == seen;
            ++i) {
         pause();
-        if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) break;
+        if ((i & 63) == 63) {
+          if (std::chrono::steady_clock::now() >= until) break;
+          std::this_thread::yield();
+        }
       }
       if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
