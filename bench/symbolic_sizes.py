@@ -5,8 +5,11 @@ batch size costs against the same graph written with a number.
           entry point called from C++ (_time_fused), symbolic graph vs the
           static one: median and spread of --repeat runs, and the ratio
   sweep   one run at every B in 1..--max-batch through one SizedGraph with
-          the compile cache off: the number of compiles, the total wall time
-          and the time per new size
+          the compile cache off: the number of compiles (code templates and
+          sizes compiled alone), of sizes that linked a template instead,
+          the total wall time and the time per new size; then the same
+          sweep with every size compiled on its own (the static graph per
+          size, as before templates), for comparison
 
 Run: PYTHONPATH=build/python /usr/bin/python3 bench/symbolic_sizes.py [--json]
 """
@@ -50,6 +53,8 @@ def main():
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--max-batch", type=int, default=256)
+    ap.add_argument("--alone-stride", type=int, default=8,
+                    help="compile every Nth size alone for the comparison")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     rng = np.random.default_rng(0)
@@ -71,6 +76,12 @@ def main():
     for b in range(1, a.max_batch + 1):
         sweep.run(inputs=feed(b, rng))
     total = time.perf_counter() - t0
+    # The same sizes, each compiled on its own (cache off): what a sweep
+    # cost before sizes shared code.
+    t0 = time.perf_counter()
+    for b in range(1, a.max_batch + 1, a.alone_stride):
+        gradc.compile(mlp(b), cache=False).run(inputs=feed(b, rng))
+    alone = (time.perf_counter() - t0) / len(range(1, a.max_batch + 1, a.alone_stride))
 
     med = {k: statistics.median(v) for k, v in step.items()}
     r = {"batch": a.batch,
@@ -78,7 +89,9 @@ def main():
                      for k, v in step.items()},
          "symbolic_over_static": med["symbolic"] / med["static"],
          "sweep": {"max_batch": a.max_batch, "compiles": sweep.compile_count,
-                   "total_s": total, "per_size_ms": 1e3 * total / a.max_batch}}
+                   "instances": sweep.instance_count,
+                   "total_s": total, "per_size_ms": 1e3 * total / a.max_batch,
+                   "alone_per_size_ms": 1e3 * alone}}
     if a.json:
         print(json.dumps(r, indent=1))
         return
@@ -87,8 +100,10 @@ def main():
         print("step B=%d %-9s %.3f ms [%.3f-%.3f]" % (a.batch, k, s["median"], s["min"], s["max"]))
     print("symbolic / static: %.3fx" % r["symbolic_over_static"])
     w = r["sweep"]
-    print("B = 1..%d: %d compiles, %.2f s in all, %.1f ms per size"
-          % (w["max_batch"], w["compiles"], w["total_s"], w["per_size_ms"]))
+    print("B = 1..%d: %d compiles, %d sizes linked a template, %.2f s in all, "
+          "%.1f ms per size (compiled alone: %.1f ms per size)"
+          % (w["max_batch"], w["compiles"], w["instances"], w["total_s"],
+             w["per_size_ms"], w["alone_per_size_ms"]))
 
 
 if __name__ == "__main__":

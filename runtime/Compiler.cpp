@@ -289,14 +289,22 @@ std::unique_ptr<CompiledGraph> Compiler::compile(PreparedGraph p) const {
   return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
 }
 
+std::function<std::shared_ptr<const std::string>(const std::string &, const std::string &)>
+Compiler::templateCompiler() const {
+  std::shared_ptr<Jit> jit = jit_->jit;
+  return [jit](const std::string &text, const std::string &name) {
+    std::optional<llvm::Expected<std::string>> object;
+    llvm::thread worker(std::optional<unsigned>(kJitStackBytes),
+                        [&] { object.emplace(jit->compileObject(text, name)); });
+    worker.join();
+    return std::make_shared<const std::string>(
+        unwrap(std::move(*object), "JIT compilation of a code template failed"));
+  };
+}
+
 std::shared_ptr<const std::string> Compiler::compileTemplate(const std::string &text,
                                                            const std::string &name) const {
-  std::optional<llvm::Expected<std::string>> object;
-  llvm::thread worker(std::optional<unsigned>(kJitStackBytes),
-                      [&] { object.emplace(jit_->jit->compileObject(text, name)); });
-  worker.join();
-  return std::make_shared<const std::string>(
-      unwrap(std::move(*object), "JIT compilation of a code template failed"));
+  return templateCompiler()(text, name);
 }
 
 std::unique_ptr<CompiledGraph>

@@ -141,6 +141,10 @@ public:
   /// with clang's diagnostics if it does not compile.
   std::shared_ptr<const std::string> compileTemplate(const std::string &text,
                                                      const std::string &name) const;
+  /// compileTemplate() as a function that keeps the JIT alive by itself,
+  /// for work that may outlive this Compiler (a pair compiled later).
+  std::function<std::shared_ptr<const std::string>(const std::string &, const std::string &)>
+  templateCompiler() const;
   /// The compiled graph of `p` without compiling it: links `fusedObject`,
   /// the template `p`'s fused unit is an instance of, against `fusedTable`
   /// (CodeTemplate::match). The forward/backward pair links `pairObject()`

@@ -27,6 +27,7 @@
 #include "frontend/LoadGraph.h"
 #include "ir/SizeVars.h"
 #include "runtime/Compiler.h"
+#include "runtime/SizedCompiler.h"
 
 #include <map>
 #include <memory>
@@ -70,16 +71,15 @@ public:
   /// Members so far that link a template's code instead of compiling.
   size_t instanceCount() const;
 
-private:
-  struct Range;
-  std::shared_ptr<Range> newRange(const SizeBinding &sizes, const PreparedGraph &p);
-  std::string text_, fileName_;
+  ~GraphFamily();
+
+private:  std::string text_, fileName_;
   GraphFormat format_;
   GraphSignature sig_;
   Compiler compiler_;
   mutable std::mutex mu_;
-  std::vector<std::shared_ptr<Range>> ranges_;
-  size_t compiles_ = 0, instances_ = 0;
+  std::unique_ptr<SizedCompiler> sized_; ///< Members, through code templates.
+  size_t alone_ = 0; ///< Compiled without templates (CompileOptions).
   std::map<SizeBinding, std::unique_ptr<CompiledGraph>> members_;
 };
 

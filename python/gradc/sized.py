@@ -3,7 +3,9 @@
 gradc.compile() returns a SizedGraph for such a graph. It is used like a
 CompiledGraph; the sizes of each call are bound from the shapes of the arrays
 given as inputs (and from ``sizes=`` given to gradc.compile), and the call
-runs the graph compiled for those sizes: compiled on first use, reused after.
+runs the graph of those sizes: made on first use, reused after. Sizes whose
+code differs only in numbers share compiled code (a code template linked per
+binding), so a new batch size mostly costs no compile.
 Input values and the ``.grad`` of every input whose shape names no size
 variable (the parameters) carry over when the sizes change, as they do in
 PyTorch when the last batch of an epoch is shorter; a ``.grad`` whose shape
@@ -20,7 +22,7 @@ class SizedGraph:
 
     def __init__(self, compiler, source, kind, name, signature, sizes):
         self._compiler = compiler
-        self._source = (source, kind, name)
+        self._sized = _gradc.SizedCompiler(compiler, source, kind, name)
         self._signature = signature
         self._explicit = {str(k): int(v) for k, v in dict(sizes or {}).items()}
         self._members = {}
@@ -41,11 +43,7 @@ class SizedGraph:
             return self._current
         g = self._members.get(key)
         if g is None:
-            src, kind, name = self._source
-            if kind == "file":
-                g = self._compiler.compile_file(src, sizes)
-            else:
-                g = self._compiler.compile_text(src, kind, name, sizes)
+            g = self._sized.compile(sizes)
             self._members[key] = g
         old = self._current
         if old is not None:
@@ -114,8 +112,14 @@ class SizedGraph:
 
     @property
     def compile_count(self):
-        """How many sizes have been compiled (one graph each)."""
-        return len(self._members)
+        """How many compiles the sizes so far took: code templates shared by
+        a range of sizes, and sizes compiled alone."""
+        return self._sized.compile_count
+
+    @property
+    def instance_count(self):
+        """How many sizes so far linked a template's code, compiling nothing."""
+        return self._sized.instance_count
 
     @property
     def inputs(self):
@@ -138,5 +142,5 @@ class SizedGraph:
         return self._now().times
 
     def __repr__(self):
-        return "<gradc.SizedGraph: sizes %s, %d compiled>" % (
-            ", ".join(self.size_names), len(self._members))
+        return "<gradc.SizedGraph: sizes %s, %d bound, %d compiles>" % (
+            ", ".join(self.size_names), len(self._members), self.compile_count)

@@ -12,8 +12,10 @@
 #include "ir/Error.h"
 #include "python/src/Arrays.h"
 #include "python/src/PyGraph.h"
+#include "frontend/JsonText.h"
 #include "runtime/Compiler.h"
 #include "runtime/Derivatives.h"
+#include "runtime/SizedCompiler.h"
 
 #include <pybind11/stl.h>
 
@@ -62,6 +64,12 @@ std::unique_ptr<gradc::Graph> loadSource(const std::string &src,
   return gradc::parseGraphText(src, name, parseFormat(kind), sizes);
 }
 
+/// The compiled graphs of a graph with size variables, one per binding,
+/// sharing code between bindings (runtime/SizedCompiler.h).
+struct PySized {
+  std::unique_ptr<gradc::SizedCompiler> sized;
+};
+
 /// The declared input shapes of a graph (ir/SizeVars.h), for the Python
 /// side's graphs with size variables: it binds sizes through this.
 struct PySignature {
@@ -109,6 +117,42 @@ PYBIND11_MODULE(_gradc, m) {
       error(e.what());
     }
   });
+
+  py::class_<PySized>(m, "SizedCompiler")
+      .def(py::init([](const PyCompiler &c, const std::string &src, const std::string &kind,
+                       const std::string &name) {
+             // A file is read once: every binding parses the same text.
+             std::string text = kind == "file"
+                                    ? gradc::readTextFile(src, gradc::defaultMaxBytes(),
+                                                          "the graph file")
+                                    : src;
+             gradc::GraphFormat f = kind == "file" ? gradc::graphFormatOf(src) : parseFormat(kind);
+             std::string fileName = kind == "file" ? src : name;
+             auto p = std::make_unique<PySized>();
+             p->sized = std::make_unique<gradc::SizedCompiler>(
+                 *c.compiler, [text, f, fileName](const gradc::SizeBinding &sizes) {
+                   return gradc::parseGraphText(text, fileName, f, sizes);
+                 });
+             return p;
+           }),
+           py::keep_alive<1, 2>(), py::arg("compiler"), py::arg("source"), py::arg("kind"),
+           py::arg("name") = "<string>",
+           "Compiles a graph with size variables per binding, sharing code between "
+           "bindings (kind 'file' or a text format).")
+      .def("compile",
+           [](PySized &p, const gradc::SizeBinding &sizes) {
+             std::unique_ptr<gradc::CompiledGraph> compiled;
+             {
+               py::gil_scoped_release release;
+               compiled = p.sized->compile(sizes);
+             }
+             return std::make_unique<PyGraph>(std::move(compiled));
+           },
+           py::arg("sizes"), "The compiled graph of one binding of the sizes.")
+      .def_property_readonly("compile_count",
+                             [](const PySized &p) { return p.sized->compileCount(); })
+      .def_property_readonly("instance_count",
+                             [](const PySized &p) { return p.sized->instanceCount(); });
 
   py::class_<PyCompiler>(m, "Compiler")
       .def(py::init([](int optLevel, bool useCache, const std::string &cacheDir) {

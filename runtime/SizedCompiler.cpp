@@ -1,0 +1,111 @@
+//===- runtime/SizedCompiler.cpp - Compiled graphs for the bindings of sizes ===//
+#include "runtime/SizedCompiler.h"
+
+#include "ir/Error.h"
+#include "runtime/CodeTemplate.h"
+
+#include <optional>
+#include <string>
+
+namespace gradc {
+
+/// A range of sizes whose code has one structure: the templates of the
+/// fused unit and of the forward/backward pair, and their object code (the
+/// pair's compiled when a graph of the range first needs it).
+struct SizedCompiler::Range {
+  CodeTemplate fused, pair;
+  std::string pairName;
+  std::shared_ptr<const std::string> fusedObject;
+  /// The template did not compile: its bindings compile alone.
+  bool dead = false;
+  std::once_flag pairOnce;
+  std::shared_ptr<const std::string> pairObject;
+  std::string pairError; ///< Why the pair's template did not compile.
+};
+
+SizedCompiler::SizedCompiler(const Compiler &compiler, Loader load)
+    : compiler_(compiler), load_(std::move(load)) {}
+
+SizedCompiler::~SizedCompiler() = default;
+
+std::shared_ptr<SizedCompiler::Range> SizedCompiler::newRange(const SizeBinding &sizes,
+                                                              const PreparedGraph &p) {
+  std::vector<std::string> fused{p.gen.fusedUnit}, pair{p.gen.pairUnit};
+  for (int64_t step : {1, 13}) {
+    SizeBinding near = sizes;
+    for (auto &kv : near) kv.second += step;
+    try {
+      PreparedGraph q = compiler_.prepare(*load_(near));
+      fused.push_back(std::move(q.gen.fusedUnit));
+      pair.push_back(std::move(q.gen.pairUnit));
+    } catch (const Error &) {
+      // Not a member at all (a reshape needs even sizes, say): no sample.
+    }
+  }
+  std::optional<CodeTemplate> f = CodeTemplate::derive(fused), b = CodeTemplate::derive(pair);
+  if (!f || !b) return nullptr;
+  auto r = std::make_shared<Range>();
+  r->fused = std::move(*f);
+  r->pair = std::move(*b);
+  std::string name = p.gen.info.symbolPrefix + "_template" + std::to_string(ranges_.size());
+  r->pairName = name + "_pair";
+  ++compiles_;
+  try {
+    r->fusedObject = compiler_.compileTemplate(r->fused.text(), name);
+  } catch (const Error &) {
+    r->dead = true; // say, a literal in a place C++ needs a constant
+  }
+  return r;
+}
+
+std::unique_ptr<CompiledGraph> SizedCompiler::compile(const SizeBinding &sizes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PreparedGraph p = compiler_.prepare(*load_(sizes));
+  std::shared_ptr<Range> range;
+  std::optional<std::vector<uint64_t>> ft, pt;
+  for (const auto &r : ranges_)
+    if ((ft = r->fused.match(p.gen.fusedUnit)) && (pt = r->pair.match(p.gen.pairUnit))) {
+      range = r;
+      break;
+    }
+  if (!range && (range = newRange(sizes, p))) {
+    ranges_.push_back(range);
+    ft = range->fused.match(p.gen.fusedUnit);
+    pt = range->pair.match(p.gen.pairUnit);
+  }
+  if (!range || range->dead || !ft || !pt) {
+    ++compiles_;
+    return compiler_.compile(std::move(p));
+  }
+  // The pair's template compiles once, for the first graph that needs it,
+  // with a JIT that lives as long as this function. Should it not compile,
+  // each graph compiles its own pair instead (the fused unit already
+  // proved the range's sizes compile as a template, so this is unlikely).
+  auto compileUnit = compiler_.templateCompiler();
+  auto pairObject = [range, compileUnit, own = p.gen.pairUnit,
+                     name = p.gen.info.symbolPrefix + "_pair"]() {
+    std::call_once(range->pairOnce, [&] {
+      try {
+        range->pairObject = compileUnit(range->pair.text(), range->pairName);
+      } catch (const Error &e) {
+        range->pairError = e.what();
+      }
+    });
+    return range->pairObject ? range->pairObject : compileUnit(own, name);
+  };
+  ++instances_;
+  return compiler_.instantiate(std::move(p), range->fusedObject, std::move(*ft), pairObject,
+                               std::move(*pt));
+}
+
+size_t SizedCompiler::compileCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return compiles_;
+}
+
+size_t SizedCompiler::instanceCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return instances_;
+}
+
+} // namespace gradc
