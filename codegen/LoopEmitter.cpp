@@ -592,15 +592,14 @@ private:
         h.line("for (long long q = 0; q < " + num(kept) + "; ++q) pr" + id + "[q] = " +
                r.init + ";");
       }
-    if (tail == rows) {
-      versions(h, true, "lo", rows);
-    } else {
-      h.open("if (blk < " + num(nb - 1) + ")");
-      versions(h, true, "lo", rows);
-      h.reopen("else");
-      versions(h, true, "lo", tail);
-      h.close();
-    }
+    // The last block apart even when it is full (tail == rows): the code
+    // is then the same for every size but its numbers, which bindings of a
+    // graph with size variables share (runtime/CodeTemplate.h).
+    h.open("if (blk < " + num(nb - 1) + ")");
+    versions(h, true, "lo", rows);
+    h.reopen("else");
+    versions(h, true, "lo", tail);
+    h.close();
     h.close();
     h.close();
     // Out of line even where it is also called directly (no thread pool):

@@ -17,12 +17,16 @@ bool identStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || 
 bool identChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 /// Marks the numbers C++ needs as constants, or whose value steers how
-/// clang vectorizes a loop: between [ and ] alone (an array bound), inside
-/// __attribute__((...)), and in the header of a GC_REASSOCIABLE_LOOP loop.
+/// clang vectorizes a loop: the bound of an initialized array ([14] = {}),
+/// inside __attribute__((...)), and in the header of a
+/// GC_REASSOCIABLE_LOOP loop.
 void markPinned(std::vector<CodeTokens::Token> &t) {
   for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i].number && i > 0 && i + 1 < t.size() && t[i - 1].text == "[" &&
-        t[i + 1].text == "]")
+    // An initialized array needs a constant bound; one without an
+    // initializer may take a run-time one (clang's variable-length arrays,
+    // the same storage when the length is the same).
+    if (t[i].number && i > 0 && i + 2 < t.size() && t[i - 1].text == "[" &&
+        t[i + 1].text == "]" && t[i + 2].text == "=")
       t[i].pinned = true;
     bool attribute = t[i].text == "__attribute__";
     bool reassoc = t[i].text == "GC_REASSOCIABLE_LOOP";

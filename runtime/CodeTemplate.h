@@ -26,8 +26,10 @@
 // attribute, an alignment assumption, one more loop) is not an instance.
 //
 // Literals stay literals (pinned) where C++ needs a constant or where the
-// value steers code generation: preprocessor lines, array bounds ([14]),
-// attributes, and the header of a loop after GC_REASSOCIABLE_LOOP.
+// value steers code generation: preprocessor lines, the bounds of
+// initialized arrays (`[14] = {}`; an array without initializer becomes a
+// variable-length one, which clang accepts), attributes, and the header of
+// a loop after GC_REASSOCIABLE_LOOP.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_RUNTIME_CODETEMPLATE_H

@@ -14,7 +14,7 @@
 // so far (runtime/CodeTemplate.h): when it is an instance of one, that
 // template's object code is linked against a table of the binding's
 // literals, without clang. Otherwise a template is derived from the binding
-// and two neighbours (every size + 1, and + 13) and compiled once; a
+// and three neighbours (runtime/SizedCompiler.h) and compiled once; a
 // binding that no template can cover (its neighbours have another
 // structure) is compiled on its own. So a range of sizes whose code has one
 // structure (the MLP from B = 2 to a few hundred) costs one compile, and

@@ -31,9 +31,14 @@ SizedCompiler::~SizedCompiler() = default;
 std::shared_ptr<SizedCompiler::Range> SizedCompiler::newRange(const SizeBinding &sizes,
                                                               const PreparedGraph &p) {
   std::vector<std::string> fused{p.gen.fusedUnit}, pair{p.gen.pairUnit};
-  for (int64_t step : {1, 13}) {
+  // Neighbours near and far: a literal that changes slowly with the sizes
+  // (a count of blocks of a thousand rows) must differ in some sample to
+  // become a slot. Samples of another structure are set aside.
+  for (int scale : {0, 1, 2}) {
     SizeBinding near = sizes;
-    for (auto &kv : near) kv.second += step;
+    for (auto &kv : near) kv.second = scale == 0 ? kv.second + 1
+                                      : scale == 1 ? kv.second + 13
+                                                   : 2 * kv.second + 3;
     try {
       PreparedGraph q = compiler_.prepare(*load_(near));
       fused.push_back(std::move(q.gen.fusedUnit));

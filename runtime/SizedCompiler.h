@@ -8,8 +8,8 @@
 //     and compared with the templates compiled so far; an instance of one
 //     links that template's object code against a table of its literals,
 //     without clang;
-//   - otherwise a template is derived from the binding and two neighbours
-//     (every size + 1, and + 13) and compiled once;
+//   - otherwise a template is derived from the binding and three
+//     neighbours (every size + 1, + 13, and doubled + 3) and compiled once;
 //   - a binding no template can cover (its neighbours have another
 //     structure, say B = 1, whose loops drop the batch dim) compiles alone.
 //

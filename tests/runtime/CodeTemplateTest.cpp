@@ -71,6 +71,11 @@ TEST(CodeTemplate, NoTemplateWhenOnlyAPinnedLiteralVaries) {
   const char *a = "GC_REASSOCIABLE_LOOP\nfor (long long k = 0; k < 10LL; ++k) s += x[k];\n";
   const char *b = "GC_REASSOCIABLE_LOOP\nfor (long long k = 0; k < 11LL; ++k) s += x[k];\n";
   EXPECT_FALSE(CodeTemplate::derive({a, b}));
+  // An array without an initializer may take a run-time bound.
+  auto vla = CodeTemplate::derive({"double part[9];\n", "double part[10];\n"});
+  ASSERT_TRUE(vla);
+  EXPECT_EQ(vla->slots(), 1u);
+  EXPECT_NE(vla->text().find("double part[((int)gc_T[0])];"), std::string::npos);
   // Samples of another structure are set aside; one of the same remains.
   auto t = CodeTemplate::derive({unit(5), unit(6) + "int x;\n", unit(8)});
   ASSERT_TRUE(t);

@@ -261,3 +261,30 @@ TEST(SymbolicSizes, ARangeOfSizesSharesCompiledCodeAndKeepsTheStaticBits) {
   EXPECT_EQ(family.instanceCount(), 63u)
       << family.compileCount() << " compiles, " << family.instanceCount() << " instances";
 }
+
+// Large batches run their loops as parallel blocks with per-block partial
+// sums (the bias gradient); a batch that fills its last block and one that
+// does not, and block counts of their own, still share one template and
+// give the static bits.
+TEST(SymbolicSizes, ParallelBlocksShareATemplateAndKeepTheStaticBits) {
+  GraphFamily family(kMlpJson, "m.json", GraphFormat::Json);
+  Compiler c;
+  std::vector<Root> roots{{"loss"}};
+  for (int64_t b : {8193, 8192, 9000, 12288}) {
+    const CompiledGraph &m = family.member({{"B", b}});
+    auto st = c.compile(*parseGraphText(withNumber(kMlpJson, GraphFormat::Json, b), "s",
+                                        GraphFormat::Json));
+    EXPECT_NE(st->cppSource().find("gradc_parallel_for(mlp_k"), std::string::npos)
+        << "B=" << b << " should run parallel blocks";
+    Session sm(m), ss(*st);
+    auto in = batch(b, static_cast<unsigned>(b), true);
+    for (auto &kv : in) sm.setInput(kv.first, kv.second), ss.setInput(kv.first, kv.second);
+    sm.runFused(roots, false);
+    ss.runFused(roots, false);
+    EXPECT_TRUE(sameBits(sm.output("loss"), ss.output("loss"))) << "B=" << b;
+    for (const char *p : {"w1", "b1", "w2"})
+      EXPECT_TRUE(sameBits(*sm.grad(p), *ss.grad(p))) << p << " at B=" << b;
+  }
+  EXPECT_EQ(family.compileCount(), 1u);
+  EXPECT_EQ(family.instanceCount(), 4u);
+}
