@@ -226,6 +226,7 @@ std::optional<CodeTemplate> CodeTemplate::derive(const std::vector<std::string> 
   for (size_t i = 0; i < base.size(); ++i) {
     bool varies = false;
     for (const auto *o : same) varies |= (*o)[i].text != base[i].text;
+    t.free_.push_back(base[i].number && !base[i].pinned);
     if (!varies) {
       t.expected_.push_back(base[i].text);
       continue;
@@ -249,6 +250,20 @@ std::optional<CodeTemplate> CodeTemplate::derive(const std::vector<std::string> 
   }
   t.text_.append(src, at, std::string::npos);
   return t;
+}
+
+bool CodeTemplate::sameStructure(const std::string &source) const {
+  CodeTokens c = tokenizeGeneratedCode(source);
+  if (c.tokens.size() != expected_.size()) return false;
+  for (size_t i = 0; i < expected_.size(); ++i) {
+    const CodeTokens::Token &tok = c.tokens[i];
+    if (free_[i]) {
+      if (!tok.number || tok.pinned) return false;
+    } else if (tok.text != expected_[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::optional<std::vector<uint64_t>> CodeTemplate::match(const std::string &source) const {

@@ -78,6 +78,12 @@ public:
   /// this template's code at some binding.
   std::optional<std::vector<uint64_t>> match(const std::string &source) const;
 
+  /// True when `source` has this template's structure: the same tokens,
+  /// but for numbers where the template has a slot or a literal that may
+  /// vary (not pinned). Such a source is an instance, or the sample that
+  /// makes a literal the samples left constant vary too.
+  bool sameStructure(const std::string &source) const;
+
   /// The C++ of the template (the first sample's, declaring gc_T).
   const std::string &text() const { return text_; }
   /// How many slots the table has.
@@ -91,6 +97,7 @@ private:
   static std::string reader(Kind kind, size_t slot);
 
   std::vector<std::string> expected_; ///< Normalized tokens; "" at a slot.
+  std::vector<bool> free_;            ///< An unpinned number (slot or not).
   std::vector<Kind> kinds_;           ///< Per slot.
   std::vector<size_t> slotAt_;        ///< Token index of each slot.
   std::string text_;

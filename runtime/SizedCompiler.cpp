@@ -4,6 +4,7 @@
 #include "ir/Error.h"
 #include "runtime/CodeTemplate.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,8 @@ namespace gradc {
 /// pair's compiled when a graph of the range first needs it).
 struct SizedCompiler::Range {
   CodeTemplate fused, pair;
+  /// The units the templates were derived from (the binding's first).
+  std::vector<std::string> fusedSamples, pairSamples;
   std::string pairName;
   std::shared_ptr<const std::string> fusedObject;
   /// The template did not compile: its bindings compile alone.
@@ -29,12 +32,17 @@ SizedCompiler::SizedCompiler(const Compiler &compiler, Loader load)
 SizedCompiler::~SizedCompiler() = default;
 
 std::shared_ptr<SizedCompiler::Range> SizedCompiler::newRange(const SizeBinding &sizes,
-                                                              const PreparedGraph &p) {
+                                                              const PreparedGraph &p,
+                                                              const Range *widen) {
   std::vector<std::string> fused{p.gen.fusedUnit}, pair{p.gen.pairUnit};
+  if (widen) { // the old range's samples: every literal that varied still does
+    fused.insert(fused.end(), widen->fusedSamples.begin(), widen->fusedSamples.end());
+    pair.insert(pair.end(), widen->pairSamples.begin(), widen->pairSamples.end());
+  }
   // Neighbours near and far: a literal that changes slowly with the sizes
   // (a count of blocks of a thousand rows) must differ in some sample to
   // become a slot. Samples of another structure are set aside.
-  for (int scale : {0, 1, 2}) {
+  for (int scale = 0; scale < (widen ? 0 : 3); ++scale) {
     SizeBinding near = sizes;
     for (auto &kv : near) kv.second = scale == 0 ? kv.second + 1
                                       : scale == 1 ? kv.second + 13
@@ -52,6 +60,8 @@ std::shared_ptr<SizedCompiler::Range> SizedCompiler::newRange(const SizeBinding 
   auto r = std::make_shared<Range>();
   r->fused = std::move(*f);
   r->pair = std::move(*b);
+  r->fusedSamples = std::move(fused);
+  r->pairSamples = std::move(pair);
   std::string name = p.gen.info.symbolPrefix + "_template" + std::to_string(ranges_.size());
   r->pairName = name + "_pair";
   ++compiles_;
@@ -73,10 +83,20 @@ std::unique_ptr<CompiledGraph> SizedCompiler::compile(const SizeBinding &sizes) 
       range = r;
       break;
     }
-  if (!range && (range = newRange(sizes, p))) {
-    ranges_.push_back(range);
-    ft = range->fused.match(p.gen.fusedUnit);
-    pt = range->pair.match(p.gen.pairUnit);
+  if (!range) {
+    // A range of this structure whose samples left some literal of ours
+    // constant is widened; otherwise a new range starts here.
+    auto same = std::find_if(ranges_.begin(), ranges_.end(), [&](const auto &r) {
+      return !r->dead && r->fused.sameStructure(p.gen.fusedUnit) &&
+             r->pair.sameStructure(p.gen.pairUnit);
+    });
+    range = newRange(sizes, p, same == ranges_.end() ? nullptr : same->get());
+    if (range && same != ranges_.end()) *same = range; // its instances keep the old one
+    else if (range) ranges_.push_back(range);
+    if (range) {
+      ft = range->fused.match(p.gen.fusedUnit);
+      pt = range->pair.match(p.gen.pairUnit);
+    }
   }
   if (!range || range->dead || !ft || !pt) {
     ++compiles_;

@@ -10,6 +10,11 @@
 //     without clang;
 //   - otherwise a template is derived from the binding and three
 //     neighbours (every size + 1, + 13, and doubled + 3) and compiled once;
+//   - a binding of a template's structure whose code differs from it in a
+//     literal the samples had left constant (a count of blocks that changes
+//     every 16 sizes, and the far neighbour had another structure) makes a
+//     new template from the old one's samples and this binding, which
+//     replaces the old one (one compile, and then that literal is a slot);
 //   - a binding no template can cover (its neighbours have another
 //     structure, say B = 1, whose loops drop the batch dim) compiles alone.
 //
@@ -52,7 +57,8 @@ public:
 
 private:
   struct Range;
-  std::shared_ptr<Range> newRange(const SizeBinding &sizes, const PreparedGraph &p);
+  std::shared_ptr<Range> newRange(const SizeBinding &sizes, const PreparedGraph &p,
+                                  const Range *widen);
 
   const Compiler &compiler_;
   Loader load_;
