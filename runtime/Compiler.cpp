@@ -330,7 +330,7 @@ Compiler::instantiate(PreparedGraph p, std::shared_ptr<const std::string> fusedO
                       {{kTemplateTableSymbol, impl->fusedTable.data()}}),
       "linking a code template failed");
   impl->times.jitMs = msSince(t0);
-  impl->times.cacheHit = true; // no clang: the object was compiled before
+  impl->times.instance = true; // no clang: the template was compiled before
   {
     std::shared_ptr<Jit> jit = jit_->jit;
     CompiledGraph::Impl *ip = impl.get(); // joins the thread before it dies

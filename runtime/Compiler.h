@@ -62,6 +62,9 @@ struct CompileTimes {
   /// The machine code came from the compile cache: clangMs is then the
   /// time to hash the source and read the entry, jitMs the time to link it.
   bool cacheHit = false;
+  /// Linked from a code template compiled for other sizes of the same
+  /// graph (runtime/SizedCompiler.h): no clang ran; jitMs is the link.
+  bool instance = false;
   /// Source to callable code of the forward/backward pair (0 until ready).
   double pairMs = 0;
   /// Translation units the fused unit was compiled as (CompileOptions::

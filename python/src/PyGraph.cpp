@@ -424,6 +424,7 @@ py::dict PyGraph::times() const {
   d["clang_ms"] = t.clangMs;
   d["jit_ms"] = t.jitMs;
   d["cache_hit"] = t.cacheHit;
+  d["instance"] = t.instance;
   d["total_ms"] = t.totalMs();
   return d;
 }
