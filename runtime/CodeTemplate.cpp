@@ -253,7 +253,10 @@ std::optional<CodeTemplate> CodeTemplate::derive(const std::vector<std::string> 
 }
 
 bool CodeTemplate::sameStructure(const std::string &source) const {
-  CodeTokens c = tokenizeGeneratedCode(source);
+  return sameStructure(tokenizeGeneratedCode(source));
+}
+
+bool CodeTemplate::sameStructure(const CodeTokens &c) const {
   if (c.tokens.size() != expected_.size()) return false;
   for (size_t i = 0; i < expected_.size(); ++i) {
     const CodeTokens::Token &tok = c.tokens[i];
@@ -267,7 +270,10 @@ bool CodeTemplate::sameStructure(const std::string &source) const {
 }
 
 std::optional<std::vector<uint64_t>> CodeTemplate::match(const std::string &source) const {
-  CodeTokens c = tokenizeGeneratedCode(source);
+  return match(tokenizeGeneratedCode(source));
+}
+
+std::optional<std::vector<uint64_t>> CodeTemplate::match(const CodeTokens &c) const {
   if (c.tokens.size() != expected_.size()) return std::nullopt;
   std::vector<uint64_t> table;
   table.reserve(kinds_.size());

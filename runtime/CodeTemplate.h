@@ -77,12 +77,16 @@ public:
   /// doubles and floats as their bits). std::nullopt when `source` is not
   /// this template's code at some binding.
   std::optional<std::vector<uint64_t>> match(const std::string &source) const;
+  /// match() of code tokenized already (to try several templates).
+  std::optional<std::vector<uint64_t>> match(const CodeTokens &code) const;
 
   /// True when `source` has this template's structure: the same tokens,
   /// but for numbers where the template has a slot or a literal that may
   /// vary (not pinned). Such a source is an instance, or the sample that
   /// makes a literal the samples left constant vary too.
   bool sameStructure(const std::string &source) const;
+  /// sameStructure() of code tokenized already.
+  bool sameStructure(const CodeTokens &code) const;
 
   /// The C++ of the template (the first sample's, declaring gc_T).
   const std::string &text() const { return text_; }

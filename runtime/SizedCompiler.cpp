@@ -76,10 +76,13 @@ std::shared_ptr<SizedCompiler::Range> SizedCompiler::newRange(const SizeBinding 
 std::unique_ptr<CompiledGraph> SizedCompiler::compile(const SizeBinding &sizes) {
   std::lock_guard<std::mutex> lock(mu_);
   PreparedGraph p = compiler_.prepare(*load_(sizes));
+  // Tokenized once for every range tried.
+  const CodeTokens fusedTokens = tokenizeGeneratedCode(p.gen.fusedUnit),
+                   pairTokens = tokenizeGeneratedCode(p.gen.pairUnit);
   std::shared_ptr<Range> range;
   std::optional<std::vector<uint64_t>> ft, pt;
   for (const auto &r : ranges_)
-    if ((ft = r->fused.match(p.gen.fusedUnit)) && (pt = r->pair.match(p.gen.pairUnit))) {
+    if ((ft = r->fused.match(fusedTokens)) && (pt = r->pair.match(pairTokens))) {
       range = r;
       break;
     }
@@ -87,15 +90,15 @@ std::unique_ptr<CompiledGraph> SizedCompiler::compile(const SizeBinding &sizes) 
     // A range of this structure whose samples left some literal of ours
     // constant is widened; otherwise a new range starts here.
     auto same = std::find_if(ranges_.begin(), ranges_.end(), [&](const auto &r) {
-      return !r->dead && r->fused.sameStructure(p.gen.fusedUnit) &&
-             r->pair.sameStructure(p.gen.pairUnit);
+      return !r->dead && r->fused.sameStructure(fusedTokens) &&
+             r->pair.sameStructure(pairTokens);
     });
     range = newRange(sizes, p, same == ranges_.end() ? nullptr : same->get());
     if (range && same != ranges_.end()) *same = range; // its instances keep the old one
     else if (range) ranges_.push_back(range);
     if (range) {
-      ft = range->fused.match(p.gen.fusedUnit);
-      pt = range->pair.match(p.gen.pairUnit);
+      ft = range->fused.match(fusedTokens);
+      pt = range->pair.match(pairTokens);
     }
   }
   if (!range || range->dead || !ft || !pt) {
