@@ -237,15 +237,43 @@ PreparedGraph Compiler::prepare(const Graph &g) const {
   return p;
 }
 
-std::unique_ptr<CompiledGraph> Compiler::compile(PreparedGraph p) const {
+std::unique_ptr<CompiledGraph::Impl> Compiler::startGraph(PreparedGraph &p) const {
   auto impl = std::make_unique<CompiledGraph::Impl>();
   impl->source = std::move(p.source);
   impl->optimized = std::move(p.optimized);
   impl->times = p.times;
   impl->maxBytes = opts_.maxBytes;
-  GeneratedModule &gen = p.gen;
-  impl->cpp = gen.source;
-  impl->info = gen.info;
+  impl->cpp = std::move(p.gen.source);
+  impl->info = std::move(p.gen.info);
+  return impl;
+}
+
+std::unique_ptr<CompiledGraph>
+Compiler::finishGraph(std::unique_ptr<CompiledGraph::Impl> impl,
+                      std::function<void(CompiledGraph::Impl &)> pairJob) const {
+  // The pair is independent of the fused unit. It is made on its own
+  // thread from here on, while compile() returns: the fused entry point is
+  // what most callers run. Compiled at the same time as the fused unit, it
+  // made that one 25% slower on a 2-core machine (docs/performance.md).
+  CompiledGraph::Impl *ip = impl.get(); // joins the thread before it dies
+  impl->pairThread = llvm::thread(std::optional<unsigned>(kJitStackBytes),
+                                  [ip, pairJob = std::move(pairJob)] {
+                                    lowerThreadPriority();
+                                    pairJob(*ip);
+                                  });
+  const ModuleInfo &mi = impl->info;
+  impl->fused = reinterpret_cast<FusedFn>(
+      unwrap(impl->module->lookup(mi.fusedSymbol()), "lookup"));
+  // Matrix products call BLAS: load it now (after the fused unit, whose
+  // compile its start-up threads would slow), so a missing library is an
+  // error here rather than at the first call.
+  if (mi.callsBlas) loadBlas();
+  return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
+}
+
+std::unique_ptr<CompiledGraph> Compiler::compile(PreparedGraph p) const {
+  auto impl = startGraph(p);
+  GeneratedModule &gen = p.gen; // its units; source and info moved to impl
   // Clang recurses as deep as the generated code is long: a fused kernel of
   // a few thousand ops overflowed an 8 MiB stack. Compile on threads with
   // a large stack (reserved, committed only as touched).
@@ -261,32 +289,15 @@ std::unique_ptr<CompiledGraph> Compiler::compile(PreparedGraph p) const {
   worker.join();
   impl->module = unwrap(std::move(*compiled),
                         "JIT compilation of the generated code failed");
-  // The pair is independent of the fused unit. It compiles on its own
-  // thread from here on, while compile() returns: the fused entry point is
-  // what most callers run. Compiled at the same time as the fused unit, it
-  // made that one 25% slower on a 2-core machine (docs/performance.md).
-  {
-    std::shared_ptr<Jit> jit = jit_->jit;
-    CompiledGraph::Impl *p = impl.get(); // joins the thread before it dies
-    std::string name = impl->info.symbolPrefix + "_pair";
-    impl->pairThread = llvm::thread(
-        std::optional<unsigned>(kJitStackBytes),
-        [jit, p, source = std::move(gen.pairUnit), name = std::move(name)] {
-          lowerThreadPriority();
-          p->pairResult.emplace(jit->compile(source, name));
-        });
-  }
   impl->times.clangMs = impl->module->stats().frontendMs;
   impl->times.jitMs = impl->module->stats().jitMs;
   impl->times.cacheHit = impl->module->stats().cacheHit;
-  const ModuleInfo &mi = impl->info;
-  impl->fused = reinterpret_cast<FusedFn>(
-      unwrap(impl->module->lookup(mi.fusedSymbol()), "lookup"));
-  // Matrix products call BLAS: load it now (after the fused unit, whose
-  // compile its start-up threads would slow), so a missing library is an
-  // error here rather than at the first call.
-  if (mi.callsBlas) loadBlas();
-  return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
+  std::shared_ptr<Jit> jit = jit_->jit;
+  std::string name = impl->info.symbolPrefix + "_pair";
+  return finishGraph(std::move(impl), [jit, source = std::move(gen.pairUnit),
+                                       name = std::move(name)](CompiledGraph::Impl &ip) {
+    ip.pairResult.emplace(jit->compile(source, name));
+  });
 }
 
 std::function<std::shared_ptr<const std::string>(const std::string &, const std::string &)>
@@ -312,13 +323,7 @@ Compiler::instantiate(PreparedGraph p, std::shared_ptr<const std::string> fusedO
                       std::vector<uint64_t> fusedTable,
                       std::function<std::shared_ptr<const std::string>()> pairObject,
                       std::vector<uint64_t> pairTable) const {
-  auto impl = std::make_unique<CompiledGraph::Impl>();
-  impl->source = std::move(p.source);
-  impl->optimized = std::move(p.optimized);
-  impl->times = p.times;
-  impl->maxBytes = opts_.maxBytes;
-  impl->cpp = std::move(p.gen.source);
-  impl->info = std::move(p.gen.info);
+  auto impl = startGraph(p);
   // A table of no slots still needs an address to define the symbol at.
   impl->fusedTable = std::move(fusedTable);
   impl->pairTable = std::move(pairTable);
@@ -331,29 +336,19 @@ Compiler::instantiate(PreparedGraph p, std::shared_ptr<const std::string> fusedO
       "linking a code template failed");
   impl->times.jitMs = msSince(t0);
   impl->times.instance = true; // no clang: the template was compiled before
-  {
-    std::shared_ptr<Jit> jit = jit_->jit;
-    CompiledGraph::Impl *ip = impl.get(); // joins the thread before it dies
-    std::string name = impl->info.symbolPrefix + "_pair";
-    impl->pairThread = llvm::thread(
-        std::optional<unsigned>(kJitStackBytes),
-        [jit, ip, pairObject = std::move(pairObject), name = std::move(name)] {
-          lowerThreadPriority();
-          try {
-            std::shared_ptr<const std::string> object = pairObject();
-            ip->pairResult.emplace(jit->link({object.get()}, name,
-                                             {{kTemplateTableSymbol, ip->pairTable.data()}}));
-          } catch (const Error &e) {
-            ip->pairResult.emplace(llvm::make_error<llvm::StringError>(
-                e.what(), llvm::inconvertibleErrorCode()));
-          }
-        });
-  }
-  const ModuleInfo &mi = impl->info;
-  impl->fused = reinterpret_cast<FusedFn>(
-      unwrap(impl->module->lookup(mi.fusedSymbol()), "lookup"));
-  if (mi.callsBlas) loadBlas();
-  return std::unique_ptr<CompiledGraph>(new CompiledGraph(std::move(impl)));
+  std::shared_ptr<Jit> jit = jit_->jit;
+  std::string name = impl->info.symbolPrefix + "_pair";
+  return finishGraph(std::move(impl), [jit, pairObject = std::move(pairObject),
+                                       name = std::move(name)](CompiledGraph::Impl &ip) {
+    try {
+      std::shared_ptr<const std::string> object = pairObject();
+      ip.pairResult.emplace(
+          jit->link({object.get()}, name, {{kTemplateTableSymbol, ip.pairTable.data()}}));
+    } catch (const Error &e) {
+      ip.pairResult.emplace(
+          llvm::make_error<llvm::StringError>(e.what(), llvm::inconvertibleErrorCode()));
+    }
+  });
 }
 
 } // namespace gradc

@@ -163,6 +163,16 @@ public:
 
 private:
   struct JitHolder;
+  /// What compile() and instantiate() share: a graph's state taken from
+  /// `p` (its graphs, code and timings), before any machine code exists.
+  std::unique_ptr<CompiledGraph::Impl> startGraph(PreparedGraph &p) const;
+  /// The rest they share, once impl's fused module is in place: `pairJob`
+  /// set off on its own thread to make the forward/backward pair (it sets
+  /// the pair's result in the Impl it is given), the fused entry point
+  /// looked up, BLAS loaded if the code calls it.
+  std::unique_ptr<CompiledGraph>
+  finishGraph(std::unique_ptr<CompiledGraph::Impl> impl,
+              std::function<void(CompiledGraph::Impl &)> pairJob) const;
   CompileOptions opts_;
   std::unique_ptr<JitHolder> jit_;
 };

@@ -37,9 +37,13 @@ const CompiledGraph &GraphFamily::member(const SizeBinding &sizes) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = members_.find(sizes);
   if (it != members_.end()) return *it->second;
-  std::unique_ptr<CompiledGraph> made =
-      compiler_.options().codeTemplates ? sized_->compile(sizes) : compiler_.compile(*load(sizes));
-  if (!compiler_.options().codeTemplates) ++alone_;
+  std::unique_ptr<CompiledGraph> made;
+  if (compiler_.options().codeTemplates) {
+    made = sized_->compile(sizes);
+  } else {
+    made = compiler_.compile(*load(sizes));
+    ++alone_;
+  }
   return *members_.emplace(sizes, std::move(made)).first->second;
 }
 

@@ -12,6 +12,10 @@
 // with a second target machine. With a compile cache, compile() hashes the
 // source and the target first; on a hit it links the stored object and
 // never runs clang, on a miss it stores the object clang produced.
+// compileObject() and link() split compile() in two, so that one object
+// can be linked many times, each module with its own definitions of the
+// data the code declares extern (the tables of runtime/CodeTemplate).
+// The text and object outputs of the same clang run are in JitEmit.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -688,45 +692,6 @@ Jit::compilePartsOnce(const std::vector<std::string> &units,
     return error;
   impl->stats.jitMs = millisecondsSince(start);
   return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
-}
-
-//===----------------------------------------------------------------------===//
-// Ahead-of-time outputs
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-llvm::Expected<std::string> emit(llvm::StringRef source,
-                                 llvm::StringRef moduleName,
-                                 const JitOptions &options,
-                                 jit_detail::ClangOutput kind) {
-  llvm::Expected<jit_detail::TargetConfig> target =
-      jit_detail::resolveTarget(options);
-  if (!target)
-    return target.takeError();
-  return jit_detail::compileToBytes(source, moduleName, *target, kind);
-}
-
-} // namespace
-
-llvm::Expected<std::string> emitLLVMIR(llvm::StringRef cppSource,
-                                       llvm::StringRef moduleName,
-                                       const JitOptions &options) {
-  return emit(cppSource, moduleName, options,
-              jit_detail::ClangOutput::LLVMText);
-}
-
-llvm::Expected<std::string> emitAssembly(llvm::StringRef cppSource,
-                                         llvm::StringRef moduleName,
-                                         const JitOptions &options) {
-  return emit(cppSource, moduleName, options,
-              jit_detail::ClangOutput::Assembly);
-}
-
-llvm::Expected<std::string> emitObject(llvm::StringRef cppSource,
-                                       llvm::StringRef moduleName,
-                                       const JitOptions &options) {
-  return emit(cppSource, moduleName, options, jit_detail::ClangOutput::Object);
 }
 
 } // namespace gradc

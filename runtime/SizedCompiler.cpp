@@ -41,20 +41,24 @@ std::shared_ptr<SizedCompiler::Range> SizedCompiler::newRange(const SizeBinding 
   }
   // Neighbours near and far: a literal that changes slowly with the sizes
   // (a count of blocks of a thousand rows) must differ in some sample to
-  // become a slot. Samples of another structure are set aside.
-  for (int scale = 0; scale < (widen ? 0 : 3); ++scale) {
-    SizeBinding near = sizes;
-    for (auto &kv : near) kv.second = scale == 0 ? kv.second + 1
-                                      : scale == 1 ? kv.second + 13
-                                                   : 2 * kv.second + 3;
-    try {
-      PreparedGraph q = compiler_.prepare(*load_(near));
-      fused.push_back(std::move(q.gen.fusedUnit));
-      pair.push_back(std::move(q.gen.pairUnit));
-    } catch (const Error &) {
-      // Not a member at all (a reshape needs even sizes, say): no sample.
+  // become a slot. Samples of another structure are set aside. A range
+  // being widened brings its own samples instead.
+  static int64_t (*const kNeighbours[])(int64_t) = {
+      [](int64_t v) { return v + 1; }, [](int64_t v) { return v + 13; },
+      [](int64_t v) { return 2 * v + 3; }};
+  if (!widen)
+    for (auto next : kNeighbours) {
+      SizeBinding near = sizes;
+      for (auto &kv : near) kv.second = next(kv.second);
+      try {
+        PreparedGraph q = compiler_.prepare(*load_(near));
+        fused.push_back(std::move(q.gen.fusedUnit));
+        pair.push_back(std::move(q.gen.pairUnit));
+      } catch (const Error &) {
+        // Not a member at all (a reshape needs even sizes, say): no sample.
+      }
     }
-  }
+
   std::optional<CodeTemplate> f = CodeTemplate::derive(fused), b = CodeTemplate::derive(pair);
   if (!f || !b) return nullptr;
   auto r = std::make_shared<Range>();
@@ -110,7 +114,8 @@ std::unique_ptr<CompiledGraph> SizedCompiler::compile(const SizeBinding &sizes) 
   // each graph compiles its own pair instead (the fused unit already
   // proved the range's sizes compile as a template, so this is unlikely).
   auto compileUnit = compiler_.templateCompiler();
-  auto pairObject = [range, compileUnit, own = p.gen.pairUnit,
+  // (instantiate() takes p's graphs, code and info, not its pair unit.)
+  auto pairObject = [range, compileUnit, own = std::move(p.gen.pairUnit),
                      name = p.gen.info.symbolPrefix + "_pair"]() {
     std::call_once(range->pairOnce, [&] {
       try {
