@@ -69,7 +69,7 @@ Library &library() {
 void tryLoadDnnl(Library &lib) {
   const char *choice = std::getenv("GRADC_GEMM");
   if (choice && std::string(choice) == "openblas") return;
-  setenv("GOMP_SPINCOUNT", "20000", /*overwrite=*/0);
+  setenv("GOMP_SPINCOUNT", "5000", /*overwrite=*/0);
   void *handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
   if (!handle) return; // Optional: OpenBLAS serves f32 too.
   auto sgemm = reinterpret_cast<DnnlSgemm>(dlsym(handle, "dnnl_sgemm"));
