@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Error.h"
+#include "runtime/Blas.h"
 #include "runtime/ThreadPool.h"
 #include "codegen/EntryStatus.h"
 #include "tools/Args.h"
@@ -34,7 +35,9 @@ the same roots as 'gradc run' (gradients overwritten, as after
 'x.grad = None'). Prints (normative):
   {"compile_ms": F, "run_ns": {"min": F, "median": F, "max": F},
    "workspace_bytes": N, "peak_rss_bytes": N}
-plus "iters" (samples), "batch" (calls per sample), "threads" and
+plus "iters" (samples), "batch" (calls per sample), "threads", "sgemm"
+(the library f32 matrix products ran on: "oneDNN", or "OpenBLAS" when
+oneDNN is missing or GRADC_GEMM=openblas; "" if the graph has none) and
 "compile_detail_ms" (passes, codegen, clang, jit; cache_hit; pair).
 compile_ms is the time from the graph to a callable fused entry point:
 the pipeline, codegen, and clang plus ORC on its translation unit. The
@@ -203,13 +206,13 @@ int benchCommand(int argc, char **argv) {
                 "{\"compile_ms\": %.3f, \"run_ns\": {\"min\": %.1f, \"median\": "
                 "%.1f, \"max\": %.1f}, \"workspace_bytes\": %llu, "
                 "\"peak_rss_bytes\": %lld, \"iters\": %ld, \"batch\": %ld, "
-                "\"threads\": %d, \"compile_detail_ms\": {\"passes\": %.3f, "
+                "\"threads\": %d, \"sgemm\": \"%s\", \"compile_detail_ms\": {\"passes\": %.3f, "
                 "\"codegen\": %.3f, \"clang\": %.3f, \"jit\": %.3f, "
                 "\"cache_hit\": %s, \"pair\": %.3f, \"parts\": %u}}\n",
                 ct.totalMs(), ns.front(), median, ns.back(),
                 static_cast<unsigned long long>(r.compiled->info().fusedWorkspaceBytes),
                 static_cast<long long>(ru.ru_maxrss) * 1024, iters, batch,
-                numThreads(), ct.passesMs, ct.codegenMs, ct.clangMs, ct.jitMs,
+                numThreads(), sgemmLibrary(), ct.passesMs, ct.codegenMs, ct.clangMs, ct.jitMs,
                 ct.cacheHit ? "true" : "false", ct.pairMs, ct.parts);
   std::cout << buf;
   return 0;
