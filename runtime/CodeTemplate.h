@@ -4,8 +4,8 @@
 // that is the code of a static graph. Within a range of sizes those units
 // differ only in number literals computed from the sizes (trip counts,
 // offsets in the workspace, GEMM dimensions, a mean's divisor); the
-// emitters' size-dependent choices (a dim of size 1 dropped, parallel
-// blocks, lane counts) change the code's structure, and so start another
+// emitters' size-dependent choices (parallel blocks, lane counts, the
+// stand-ins of tiny loops) change the code's structure, and so start another
 // range. A CodeTemplate is such a unit with every literal that varies read
 // from a constant table instead:
 //
