@@ -20,6 +20,11 @@ using Sgemm = void (*)(int, int, int, int, int, int, float, const float *, int,
 using Dgemm = void (*)(int, int, int, int, int, int, double, const double *,
                        int, const double *, int, double, double *, int);
 using SetThreads = void (*)(int);
+/// dnnl_sgemm: row-major, 'N'/'T' transposes, 64-bit sizes; returns a
+/// dnnl_status_t (0 is success).
+using DnnlSgemm = int (*)(char, char, long long, long long, long long, float,
+                          const float *, long long, const float *, long long,
+                          float, float *, long long);
 
 struct Library {
   std::mutex mutex;
@@ -28,6 +33,12 @@ struct Library {
   Sgemm sgemm = nullptr;
   Dgemm dgemm = nullptr;
   SetThreads setThreads = nullptr; ///< Optional (OpenBLAS only).
+  /// oneDNN's f32 GEMM, when it is loaded and chosen (see tryLoadDnnl).
+  DnnlSgemm dnnlSgemm = nullptr;
+  /// omp_set_num_threads of the OpenMP runtime oneDNN runs on.
+  SetThreads ompSetThreads = nullptr;
+  /// Set by blasSerialBegin(): oneDNN calls run on one thread.
+  std::atomic<bool> serial{false};
   int pendingThreads = 0;          ///< setBlasThreads() before the load.
   /// The count BLAS was given (0 until loaded); blasSerialEnd() restores it.
   std::atomic<int> threads{0};
@@ -36,6 +47,40 @@ struct Library {
 Library &library() {
   static Library lib;
   return lib;
+}
+
+/// Under lib.mutex, after OpenBLAS loaded: takes oneDNN's f32 GEMM unless
+/// GRADC_GEMM says "openblas".
+///
+/// Why: OpenBLAS picks its kernels from OPENBLAS_CORETYPE when that is set,
+/// and environments that pin it to an older core (Haswell, for portable
+/// images) run AVX2 kernels on AVX-512 machines. oneDNN dispatches on the
+/// CPU it runs on. On this project's reference machine (AVX-512, the
+/// variable set to Haswell) oneDNN's sgemm took 0.50-0.55 of OpenBLAS's
+/// time on the GPT step's GEMM shapes, one thread; with the variable unset
+/// the two were within 0.94-1.23x of each other. oneDNN has no f64 GEMM, so
+/// cblas_dgemm stays with OpenBLAS.
+///
+/// oneDNN's Debian build threads with OpenMP, whose idle threads spin for
+/// GOMP_SPINCOUNT pauses after a parallel region; as with OpenBLAS's
+/// timeout above, a short spin keeps back-to-back GEMMs warm and then gives
+/// the core back to gradc's pool. A value the user set wins; the setting
+/// only reaches OpenMP if this process has not loaded it already.
+void tryLoadDnnl(Library &lib) {
+  const char *choice = std::getenv("GRADC_GEMM");
+  if (choice && std::string(choice) == "openblas") return;
+  setenv("GOMP_SPINCOUNT", "5000", /*overwrite=*/0);
+  void *handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (!handle) return; // Optional: OpenBLAS serves f32 too.
+  auto sgemm = reinterpret_cast<DnnlSgemm>(dlsym(handle, "dnnl_sgemm"));
+  auto setThreads =
+      reinterpret_cast<SetThreads>(dlsym(handle, "omp_set_num_threads"));
+  if (!sgemm || !setThreads) {
+    dlclose(handle);
+    return;
+  }
+  lib.dnnlSgemm = sgemm;
+  lib.ompSetThreads = setThreads;
 }
 
 /// Under lib.mutex: tries the runtime package's soname first, then the
@@ -81,7 +126,12 @@ bool tryLoad(Library &lib) {
       int n = lib.pendingThreads > 0 ? lib.pendingThreads : numThreads();
       lib.setThreads(n);
       lib.threads.store(n, std::memory_order_relaxed);
+    } else {
+      lib.threads.store(lib.pendingThreads > 0 ? lib.pendingThreads
+                                               : numThreads(),
+                        std::memory_order_relaxed);
     }
+    tryLoadDnnl(lib);
     lib.loaded.store(true, std::memory_order_release);
     return true;
   }
@@ -122,14 +172,15 @@ void setBlasThreads(int n) {
   Library &lib = library();
   std::lock_guard<std::mutex> lock(lib.mutex);
   lib.pendingThreads = n < 1 ? 1 : n;
-  if (lib.loaded.load(std::memory_order_relaxed) && lib.setThreads) {
-    lib.setThreads(lib.pendingThreads);
+  if (lib.loaded.load(std::memory_order_relaxed)) {
+    if (lib.setThreads) lib.setThreads(lib.pendingThreads);
     lib.threads.store(lib.pendingThreads, std::memory_order_relaxed);
   }
 }
 
 void blasSerialBegin() {
   Library &lib = library();
+  lib.serial.store(true, std::memory_order_relaxed);
   if (lib.loaded.load(std::memory_order_acquire) && lib.setThreads &&
       lib.threads.load(std::memory_order_relaxed) > 1)
     lib.setThreads(1);
@@ -137,6 +188,7 @@ void blasSerialBegin() {
 
 void blasSerialEnd() {
   Library &lib = library();
+  lib.serial.store(false, std::memory_order_relaxed);
   int n = lib.threads.load(std::memory_order_relaxed);
   if (lib.loaded.load(std::memory_order_acquire) && lib.setThreads && n > 1)
     lib.setThreads(n);
@@ -144,14 +196,59 @@ void blasSerialEnd() {
 
 bool blasLoaded() { return library().loaded.load(std::memory_order_acquire); }
 
+const char *sgemmLibrary() {
+  Library &lib = library();
+  if (!lib.loaded.load(std::memory_order_acquire)) return "";
+  return lib.dnnlSgemm ? "oneDNN" : "OpenBLAS";
+}
+
+namespace {
+
+/// oneDNN's sgemm for a CBLAS call; false if oneDNN refuses it (the caller
+/// then uses OpenBLAS).
+bool callDnnl(Library &lib, int order, int transA, int transB, int m, int n,
+               int k, float alpha, const float *a, int lda, const float *b,
+               int ldb, float beta, float *c, int ldc) {
+  // oneDNN 2.6 leaves C as it was for k = 0, where CBLAS scales it by beta:
+  // empty products go to OpenBLAS, which follows CBLAS.
+  if (m <= 0 || n <= 0 || k <= 0) return false;
+  // OpenMP's thread count is per calling thread: set it where it differs
+  // from what this thread last asked for (a pool worker inside a job asks
+  // for one, see blasSerialBegin).
+  thread_local int askedThreads = 0;
+  int want = lib.serial.load(std::memory_order_relaxed)
+                 ? 1
+                 : lib.threads.load(std::memory_order_relaxed);
+  if (want < 1) want = 1;
+  if (want != askedThreads) {
+    lib.ompSetThreads(want);
+    askedThreads = want;
+  }
+  char ta = transA == 111 ? 'N' : 'T', tb = transB == 111 ? 'N' : 'T';
+  // CBLAS enums: 101 row-major, 102 column-major. A column-major product
+  // C = op(A) op(B) is the row-major C^T = op(B)^T op(A)^T: swap the
+  // operands and the sizes m and n.
+  if (order == 101)
+    return lib.dnnlSgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                         ldc) == 0;
+  return lib.dnnlSgemm(tb, ta, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc) ==
+         0;
+}
+
+} // namespace
+
 } // namespace gradc
 
 extern "C" void gradc_cblas_sgemm(int order, int transA, int transB, int m,
                                   int n, int k, float alpha, const float *a,
                                   int lda, const float *b, int ldb, float beta,
                                   float *c, int ldc) {
-  gradc::loadedLibrary().sgemm(order, transA, transB, m, n, k, alpha, a, lda,
-                               b, ldb, beta, c, ldc);
+  gradc::Library &lib = gradc::loadedLibrary();
+  if (lib.dnnlSgemm && gradc::callDnnl(lib, order, transA, transB, m, n, k,
+                                        alpha, a, lda, b, ldb, beta, c, ldc))
+    return;
+  lib.sgemm(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c,
+            ldc);
 }
 
 extern "C" void gradc_cblas_dgemm(int order, int transA, int transB, int m,

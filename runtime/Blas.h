@@ -6,7 +6,8 @@
 // the graph multiplies matrices or not. Generated code calls CBLAS through
 // the functions here instead (registered under the CBLAS names, see
 // runtime/HostSymbols), which forward to the library loaded with dlopen the
-// first time a graph needs it.
+// first time a graph needs it: OpenBLAS, and for f32 oneDNN's sgemm when
+// oneDNN is installed (see sgemmLibrary()).
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_RUNTIME_BLAS_H
@@ -25,6 +26,12 @@ void setBlasThreads(int n);
 
 /// Whether loadBlas() has succeeded in this process.
 bool blasLoaded();
+
+/// The library f32 matrix products run on: "oneDNN" (its sgemm, preferred
+/// when libdnnl.so.2 loads, unless the environment sets GRADC_GEMM=openblas)
+/// or "OpenBLAS"; "" before BLAS is loaded. f64 products always run on
+/// OpenBLAS.
+const char *sgemmLibrary();
 
 /// While gradc's thread pool runs a job on several threads, BLAS calls made
 /// inside its blocks stay on their calling thread: OpenBLAS would otherwise

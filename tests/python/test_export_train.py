@@ -291,7 +291,10 @@ class ExportTraining(unittest.TestCase):
         hid = gradc.export(nn.Sequential(m[0], m[2], m[3]), (x,))
         hr = gradc.compile(hid).run(inputs=feed, backward=[]).outputs["output"]
         kept = hr != 0
-        np.testing.assert_allclose(hr[kept], h[kept] / 0.75, rtol=1e-5)
+        # The two sides' matrix products may come from different GEMM
+        # libraries (gradc's f32 GEMM may be oneDNN's, PyTorch's OpenBLAS):
+        # a value near a cancellation differs by a few ulp of its inputs.
+        np.testing.assert_allclose(hr[kept], h[kept] / 0.75, rtol=1e-5, atol=1e-6)
         frac = kept[h != 0].mean()
         self.assertGreater(frac, 0.6)
         self.assertLess(frac, 0.9)
