@@ -110,13 +110,13 @@ public:
 
 private:
   // --- Iteration space ---------------------------------------------------
-  /// Drops dims of size 1 and merges neighbours every access treats alike.
+  /// Merges neighbouring dims every access treats alike (codegen/LoopSpace.h).
   void collapse() {
     size_t r = k_.domain.size();
     std::vector<DimPattern> pats;
     for (const Node *n : k_.loop) {
       for (const Node *o : n->operands)
-        pats.push_back(LoopSpace::presentDims(o->type.shape, r));
+        pats.push_back(LoopSpace::presentDims(o->type.shape, k_.domain));
       if (isReduction(n->op)) pats.push_back(LoopSpace::reducedDims(n, r));
     }
     space_ = std::make_unique<LoopSpace>(k_.domain, pats);
@@ -142,7 +142,7 @@ private:
         const Node *root = storageRoot(o);
         Access a;
         a.buf = env_.storage(root);
-        a.present = space_->collapse(LoopSpace::presentDims(o->type.shape, r));
+        a.present = space_->collapse(LoopSpace::presentDims(o->type.shape, k_.domain));
         a.scalar = std::none_of(a.present.begin(), a.present.end(),
                                 [](bool b) { return b; });
         if (root->op == OpKind::Seed && env_.nullableSeed(root)) a.seed = root;

@@ -6,7 +6,6 @@ namespace gradc {
 LoopSpace::LoopSpace(const Shape &domain, const std::vector<DimPattern> &patterns) {
   std::vector<std::vector<size_t>> groups;
   for (size_t i = 0; i < domain.size(); ++i) {
-    if (domain[i] == 1) continue;
     bool join = !groups.empty();
     if (join)
       for (const DimPattern &p : patterns) join = join && p[i] == p[groups.back().back()];
@@ -21,9 +20,13 @@ LoopSpace::LoopSpace(const Shape &domain, const std::vector<DimPattern> &pattern
   }
 }
 
-DimPattern LoopSpace::presentDims(const Shape &s, size_t domainRank) {
+DimPattern LoopSpace::presentDims(const Shape &s, const Shape &domain) {
+  size_t domainRank = domain.size();
   DimPattern p(domainRank, false);
-  for (size_t i = 0; i < s.size(); ++i) p[domainRank - s.size() + i] = s[i] != 1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t d = domainRank - s.size() + i;
+    p[d] = s[i] != 1 || domain[d] == 1;
+  }
   return p;
 }
 

@@ -1,9 +1,14 @@
 //===- codegen/LoopSpace.h - The iteration space of a loop kernel -*- C++ -*-===//
 //
-// A loop kernel iterates over its domain shape. Dims of size 1 are dropped
-// and neighbouring dims merged when every access (operand reads, reduced
-// dims) treats them alike, so most kernels become one flat loop: the loop
-// variables are i0, i1, ... over the collapsed dims.
+// A loop kernel iterates over its domain shape. Neighbouring dims are
+// merged when every access (operand reads, reduced dims) treats them alike,
+// so most kernels become one flat loop: the loop variables are i0, i1, ...
+// over the collapsed dims. A dim of size 1 is a loop like any other (of one
+// trip, which clang folds away), and an operand of extent 1 there reads it
+// like the domain does: so the code of a batch of 1 has the structure of
+// every other batch size, and a graph with a symbolic batch shares it
+// (docs/symbolic-sizes.md). A dim of size 1 that every access treats like
+// its neighbour merges into it, as before.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_CODEGEN_LOOPSPACE_H
@@ -27,9 +32,10 @@ public:
   /// domain's rank).
   LoopSpace(const Shape &domain, const std::vector<DimPattern> &patterns);
 
-  /// The pattern of an operand of shape `s` (aligned to the trailing dims):
-  /// true where it has the domain's extent, false where it broadcasts.
-  static DimPattern presentDims(const Shape &s, size_t domainRank);
+  /// The pattern of an operand of shape `s` in `domain` (aligned to the
+  /// trailing dims): true where it has the domain's extent, false where it
+  /// broadcasts (extent 1 in a dim of the domain's that is larger).
+  static DimPattern presentDims(const Shape &s, const Shape &domain);
   /// The pattern of the dims reduction `n` reduces (absent `dim`: all).
   static DimPattern reducedDims(const Node *n, size_t domainRank);
 

@@ -163,17 +163,17 @@ Node *Rewriter::transposedProduct(Node *n) {
               {{"trans_a", !tb}, {"trans_b", !ta}}, n);
 }
 
-/// Reductions that need no loop: over size-1 dims, or of a broadcast over
-/// exactly the broadcast dims.
+/// Reductions that need no loop: of a broadcast over exactly the broadcast
+/// dims. A reduction over dims of size 1 stays a reduction (a loop of one
+/// trip): were it a copy, a batch of 1 would fuse and plan its buffers
+/// otherwise than every other batch size, and a graph with a symbolic batch
+/// could not share the code of B = 1 with the rest (docs/symbolic-sizes.md).
 Node *Rewriter::reduction(Node *n) {
   Node *x = n->operands[0];
   const Shape &xs = x->type.shape;
   std::vector<int64_t> all;
   for (int64_t d = 0; d < x->type.rank(); ++d) all.push_back(d);
   std::vector<int64_t> dims = getInts(n->attrs, "dim", all);
-  bool trivial = true;
-  for (int64_t d : dims) trivial = trivial && xs[d] == 1;
-  if (trivial && x->type.numel() > 0) return reshape(x, n->type.shape, n);
 
   if (x->op != OpKind::Expand) return nullptr;
   Node *src = x->operands[0];

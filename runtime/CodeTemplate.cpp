@@ -43,6 +43,100 @@ void markPinned(std::vector<CodeTokens::Token> &t) {
   }
 }
 
+/// Index of the token closing the bracket opened at t[open] ("(" or "{"),
+/// or t.size() when it is not closed.
+size_t closing(const std::vector<CodeTokens::Token> &t, size_t open) {
+  const std::string &o = t[open].text, c = o == "(" ? ")" : "}";
+  int depth = 0;
+  for (size_t j = open; j < t.size(); ++j) {
+    if (t[j].text == o) ++depth;
+    if (t[j].text == c && --depth == 0) return j;
+  }
+  return t.size();
+}
+
+/// The calls a kernel may make and still compute the same bits inlined or
+/// not, with or without alignment assumptions: control flow, exact
+/// arithmetic (IEEE sqrt and fabs, comparisons), memory and the opaque BLAS.
+/// A call to anything else (libm's exp or log, which clang may replace by
+/// libmvec's vector variants where it vectorizes; a helper function whose
+/// code an alignment assumption could reach) keeps the hints.
+bool exactCall(const std::string &name) {
+  static const char *const kExact[] = {
+      "for", "if", "while", "switch", "return", "sizeof", "gc_max", "gc_min",
+      "gc_index_status", "sqrtf", "sqrt", "fabsf", "fabs", "calloc", "free",
+      "memcpy", "memset"};
+  for (const char *e : kExact)
+    if (name == e) return true;
+  return name.rfind("__builtin_", 0) == 0 || name.rfind("cblas_", 0) == 0;
+}
+
+/// The length of `t` from i on that spells an inlining attribute:
+/// `inline __attribute__((always_inline))` or `__attribute__((noinline))`;
+/// 0 for anything else.
+size_t inliningAttribute(const std::vector<CodeTokens::Token> &t, size_t i) {
+  auto is = [&](size_t k, const char *text) { return k < t.size() && t[k].text == text; };
+  size_t a = is(i, "inline") ? i + 1 : i;
+  if (!is(a, "__attribute__") || !is(a + 1, "(") || !is(a + 2, "(") || !is(a + 4, ")") ||
+      !is(a + 5, ")"))
+    return 0;
+  if (a > i ? is(a + 3, "always_inline") : is(a + 3, "noinline")) return a + 6 - i;
+  return 0;
+}
+
+/// Drops the hints that change no bit of a kernel's results: whether a
+/// function is inlined, and the alignment it may assume of its pointers.
+/// The emitters choose both by size (a kernel past the inlining threshold
+/// is kept out of line and assumes 64-byte alignment), and they would
+/// otherwise split a range of sizes in two. Dropped only for a function
+/// with no GC_REASSOCIABLE_LOOP (the one loop whose floating-point order
+/// clang may choose, and an alignment assumption may steer that choice)
+/// and no call but exact ones (exactCall): every other operation is IEEE
+/// and contracted within its expression only (-ffp-contract=on), which
+/// neither inlining nor alignment nor the width of a vector changes.
+void dropBitNeutralHints(std::vector<CodeTokens::Token> &t) {
+  std::vector<bool> drop(t.size(), false);
+  for (size_t i = 0; i < t.size(); ++i) {
+    size_t attr = inliningAttribute(t, i);
+    // static ATTRIBUTE void NAME(...) { ... }
+    size_t v = i + attr;
+    if (!attr || i == 0 || t[i - 1].text != "static" || v + 2 >= t.size() ||
+        t[v].text != "void" || t[v + 2].text != "(")
+      continue;
+    size_t params = closing(t, v + 2);
+    if (params + 1 >= t.size() || t[params + 1].text != "{") continue;
+    size_t open = params + 1, close = closing(t, open);
+    if (close == t.size()) continue;
+    bool exact = true;
+    for (size_t j = open + 1; j < close && exact; ++j) {
+      if (t[j].text == "GC_REASSOCIABLE_LOOP") exact = false;
+      bool ident = identStart(t[j].text[0]) && !t[j].number;
+      if (ident && t[j + 1].text == "(" && !exactCall(t[j].text)) exact = false;
+    }
+    if (!exact) continue;
+    for (size_t j = i; j < v; ++j) drop[j] = true;
+    // Leading statements `p0 = (const float *)__builtin_assume_aligned(p0, 64);`.
+    for (size_t s = open + 1; s < close;) {
+      size_t semi = s;
+      while (semi < close && t[semi].text != ";" && t[semi].text != "{") ++semi;
+      bool aligned = semi < close && t[semi].text == ";" && s + 2 < semi &&
+                     t[s + 1].text == "=" && t[s + 2].text == "(";
+      size_t cast = aligned ? closing(t, s + 2) : semi;
+      aligned = aligned && cast + 1 < semi && t[cast + 1].text == "__builtin_assume_aligned";
+      if (!aligned) break;
+      for (size_t j = s; j <= semi; ++j) drop[j] = true;
+      s = semi + 1;
+    }
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (drop[i]) continue;
+    if (kept != i) t[kept] = std::move(t[i]);
+    ++kept;
+  }
+  t.resize(kept);
+}
+
 } // namespace
 
 CodeTokens tokenizeGeneratedCode(const std::string &s) {
@@ -121,6 +215,7 @@ CodeTokens tokenizeGeneratedCode(const std::string &s) {
     ++i;
   }
   markPinned(t);
+  dropBitNeutralHints(t);
   return r;
 }
 

@@ -4,8 +4,8 @@
 // that is the code of a static graph. Within a range of sizes those units
 // differ only in number literals computed from the sizes (trip counts,
 // offsets in the workspace, GEMM dimensions, a mean's divisor); the
-// emitters' size-dependent choices (a dim of size 1 dropped, parallel
-// blocks, lane counts) change the code's structure, and so start another
+// emitters' size-dependent choices (parallel blocks, lane counts, the
+// stand-ins of tiny loops) change the code's structure, and so start another
 // range. A CodeTemplate is such a unit with every literal that varies read
 // from a constant table instead:
 //
@@ -21,9 +21,16 @@
 // own code with constants loaded instead of immediate, which computes the
 // same values: floating point is IEEE in both (no fast-math), and the only
 // loops whose floating-point order clang may choose (GC_REASSOCIABLE_LOOP)
-// keep their literals. Nothing else is set aside: comments aside, a unit
-// that differs from the template in any other token (an inlining
-// attribute, an alignment assumption, one more loop) is not an instance.
+// keep their literals. One more thing is set aside: in a function with no
+// such loop and no call but exact ones (no libm transcendental, whose
+// vector variant clang may pick; no helper of its own), the inlining
+// attribute and the alignment assumptions of its pointers, which change
+// how the code is laid out but not one bit it computes (every operation is
+// IEEE, contracted within its expression only). The emitters choose those
+// by size, at the inlining threshold. Comments aside, a unit that differs
+// from the template in any other token (one more loop, a hint in a function
+// that has a reassociable loop) is not an instance; a template keeps the
+// hints of the sample it was derived from.
 //
 // Literals stay literals (pinned) where C++ needs a constant or where the
 // value steers code generation: preprocessor lines, the bounds of

@@ -15,8 +15,9 @@
 //     every 16 sizes, and the far neighbour had another structure) makes a
 //     new template from the old one's samples and this binding, which
 //     replaces the old one (one compile, and then that literal is a slot);
-//   - a binding no template can cover (its neighbours have another
-//     structure, say B = 1, whose loops drop the batch dim) compiles alone.
+//   - a binding no template can cover (its neighbours all have another
+//     structure: it sits just below a threshold where an emitter changes
+//     the code) compiles alone.
 //
 // Every graph it makes runs the static graph's code at its sizes, bit for
 // bit. GraphFamily and the Python SizedGraph use it.

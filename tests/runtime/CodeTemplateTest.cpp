@@ -91,3 +91,56 @@ TEST(CodeTemplate, TokenizerKeepsNumbersInsideNamesAndStringsApart) {
     if (k.number) numbers.push_back(k.text);
   EXPECT_EQ(numbers, (std::vector<std::string>{"5LL", "1e-05f"}));
 }
+
+namespace {
+
+/// A kernel at batch size `b` as the emitters write it below the inlining
+/// threshold (`small`: inlined, no alignment assumptions) and above it,
+/// with `body` as its loop's statement.
+std::string kernel(long long b, bool small, const std::string &body) {
+  std::string n = std::to_string(10 * b);
+  return std::string("static ") +
+         (small ? "inline __attribute__((always_inline)) " : "__attribute__((noinline)) ") +
+         "void k5(const float *__restrict__ p0, float *__restrict__ p1) {\n" +
+         (small ? "" : "p0 = (const float *)__builtin_assume_aligned(p0, 64);\n"
+                       "p1 = (float *)__builtin_assume_aligned(p1, 64);\n") +
+         "for (long long i0 = 0LL; i0 < 0LL + " + n + "LL; ++i0) {\n" + body + "}\n}\n"
+         "void entry(const float *x, float *y) { k5(x, y); }\n";
+}
+
+} // namespace
+
+TEST(CodeTemplate, InliningAndAlignmentHintsOfExactKernelsAreSetAside) {
+  // Plain IEEE arithmetic: inlined or not, aligned or not, the same bits.
+  const std::string exact = "p1[i0] = gc_max<float>(p0[i0] * 2.0f, 0.0f);\n";
+  auto t = CodeTemplate::derive({kernel(2, true, exact), kernel(3, true, exact)});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->slots(), 1u);
+  auto table = t->match(kernel(103, false, exact));
+  ASSERT_TRUE(table);
+  EXPECT_EQ((*table)[0], 1030u);
+  EXPECT_TRUE(t->sameStructure(kernel(200, false, exact)));
+  // The template keeps its own sample's hints.
+  EXPECT_NE(t->text().find("always_inline"), std::string::npos);
+  EXPECT_EQ(t->text().find("__builtin_assume_aligned"), std::string::npos);
+  // A template of the large form covers the small one as well.
+  EXPECT_TRUE(CodeTemplate::derive({kernel(200, false, exact), kernel(201, false, exact)})
+                  ->match(kernel(2, true, exact)));
+  // The hints still count where they may change bits: a reassociable loop
+  // (clang picks its order of additions), a libm call (clang may pick the
+  // vector variant), a call of another function.
+  for (const std::string &body :
+       {std::string("GC_REASSOCIABLE_LOOP\nfor (long long k = 0; k < 8LL; ++k) p1[i0] += p0[k];\n"),
+        std::string("p1[i0] = expf(p0[i0]);\n"), std::string("p1[i0] = helper(p0[i0]);\n")}) {
+    auto r = CodeTemplate::derive({kernel(2, true, body), kernel(3, true, body)});
+    ASSERT_TRUE(r) << body;
+    EXPECT_TRUE(r->match(kernel(4, true, body))) << body;
+    EXPECT_FALSE(r->match(kernel(103, false, body))) << body;
+    EXPECT_FALSE(r->sameStructure(kernel(103, false, body))) << body;
+  }
+  // Only the hints: any other difference is still another structure.
+  std::string other = kernel(103, false, exact);
+  other.replace(other.find("(p0, 64)"), 8, "(p0, 32)");
+  EXPECT_TRUE(t->match(other)); // an alignment statement is a hint as a whole
+  EXPECT_FALSE(t->match(kernel(103, false, exact) + "int x;\n"));
+}
