@@ -118,10 +118,12 @@ void expectStaticBits(const char *text, int64_t classes, const std::vector<std::
     ss.runFused(roots, false);
     for (const std::string &o : outs)
       EXPECT_TRUE(sameBits(sm.output(o), ss.output(o))) << o << " at B=" << b;
-    for (const Node *n : g->inputs())
-      if (getBool(n->attrs, "requires_grad", false))
+    for (const Node *n : g->inputs()) {
+      if (getBool(n->attrs, "requires_grad", false)) {
         EXPECT_TRUE(sameBits(*sm.grad(n->name), *ss.grad(n->name)))
             << n->name << " at B=" << b;
+      }
+    }
   }
   // Some of these sizes have code of their own structure (larger batches
   // cross the tiny-loop, convolution-tile and parallel-block thresholds;
