@@ -139,7 +139,7 @@ void dropBitNeutralHints(std::vector<CodeTokens::Token> &t) {
 
 } // namespace
 
-CodeTokens tokenizeGeneratedCode(const std::string &s) {
+CodeTokens tokenizeGeneratedCode(const std::string &s, bool normalize) {
   CodeTokens r;
   std::vector<CodeTokens::Token> &t = r.tokens;
   size_t i = 0, n = s.size();
@@ -214,6 +214,7 @@ CodeTokens tokenizeGeneratedCode(const std::string &s) {
     push(b, i + 1, false);
     ++i;
   }
+  if (!normalize) return r;
   markPinned(t);
   dropBitNeutralHints(t);
   return r;

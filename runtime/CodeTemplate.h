@@ -65,7 +65,10 @@ struct CodeTokens {
 };
 
 /// Tokenizes generated C++ (gradc's own output: no raw strings, no trigraphs).
-CodeTokens tokenizeGeneratedCode(const std::string &source);
+/// `normalize` (for comparing units) marks pinned numbers and drops the
+/// bit-neutral hints (see the file comment); without it every token of the
+/// source is kept, comments aside, for a caller that edits the source.
+CodeTokens tokenizeGeneratedCode(const std::string &source, bool normalize = true);
 
 /// A translation unit with its size-dependent literals read from gc_T.
 class CodeTemplate {

@@ -7,6 +7,8 @@
 #include "frontend/SizeVarWriter.h"
 #include "ir/Error.h"
 #include "ir/Limits.h"
+#include "runtime/AotRange.h"
+#include "runtime/AotRangeHeader.h"
 #include "runtime/Compiler.h"
 #include "runtime/Derivatives.h"
 #include "runtime/Jit.h"
@@ -54,6 +56,23 @@ linked into one program; otherwise GRAPHNAME_fwd_bwd.
   --size NAME=N   bind a size variable of the input shapes (repeatable, or
                   B=64,T=32): the graph is built at those sizes, which
                   NAME.h declares (NAME_SIZE_B, and kSize_B in the class)
+  --size NAME=LO..HI
+                  one build for every size from LO to HI (several
+                  variables: each a range or a number, every variable of
+                  the graph given; at most 4096 bindings). The code of
+                  each size is generated, and the sizes whose code differs
+                  only in numbers share one copy of it, reading those
+                  numbers from a table per size (at most 16 copies, else
+                  an error: split the range). The entry points take the
+                  sizes first: GRAPHNAME_sized_fwd_bwd(const long long
+                  *sizes, ...), _sized_forward, _sized_backward and
+                  _sized_{fused_workspace,context,workspace}_bytes(sizes);
+                  sizes out of range return the status
+                  NAME_SIZE_STATUS_SITE << 48 | size (the byte functions
+                  0). NAME.h declares the order and ranges
+                  (NAME_SIZE_B_INDEX, _MIN, _MAX) and a class that runs at
+                  sizes given to its constructor. Each size computes the
+                  bits of its own --size B=N build.
 )HELP";
 
 static const char *kConvertHelp =
@@ -80,6 +99,41 @@ static void writeFile(const std::string &path, const std::string &text) {
   f << text;
   f.close();
   if (!f) throw Error::located(path + ": error: cannot write the file");
+}
+
+/// `gradc compile --size B=LO..HI`: one unit for every binding of the
+/// ranges (runtime/AotRange.h), with its own header.
+static int compileRange(const Args &args, const std::string &path, const std::string &dir,
+                        const std::set<std::string> &emit, HeaderOptions ho) {
+  ho.signature = graphFileSignature(path);
+  std::vector<SizeRange> ranges = sizeRangeFlags(args, ho.signature);
+  std::string prefix;
+  PassManagerOptions po;
+  const bool named = !ho.className.empty() || !ho.namespaceName.empty();
+  auto generate = [&](const SizeBinding &sizes) {
+    auto g = loadGraphFile(path, [&](const GraphSignature &sig) {
+      return bindSizes(sig, sizes, {});
+    });
+    if (args.has("--jvp")) g = buildJvpGraph(*g);
+    if (prefix.empty() && named)
+      prefix = aotSymbolPrefix(
+          ho.className.empty() ? mangleIdentifier(g->name()) : ho.className, ho.namespaceName);
+    if (ho.className.empty()) ho.className = mangleIdentifier(g->name());
+    return emitCpp(*optimizeForCodegen(*g, po), path, prefix);
+  };
+  AotRangeModule m = buildAotRange(ranges, generate);
+  std::string base = dir + "/" + ho.className;
+  if (emit.count("h")) writeFile(base + ".h", emitRangeHeader(m, ho));
+  if (emit.count("cpp")) writeFile(base + ".cpp", m.source);
+  if (emit.count("o")) {
+    JitOptions jo;
+    jo.cpu = args.get("--cpu");
+    auto obj = emitObject(m.source, ho.className, jo);
+    if (!obj) throw Error(llvm::toString(obj.takeError()));
+    writeFile(base + ".o", *obj);
+  }
+  for (const std::string &e : emit) std::cout << base << "." << e << "\n";
+  return 0;
 }
 
 int compileCommand(int argc, char **argv) {
@@ -111,6 +165,7 @@ int compileCommand(int argc, char **argv) {
   // The entry points follow --class/--namespace, so that builds of one
   // graph under different names link into one program.
   std::string prefix;
+  if (hasSizeRange(args)) return compileRange(args, path, dir, emit, ho);
   auto g = loadBoundGraph(args, path, &ho.sizes);
   if (!ho.sizes.empty()) ho.signature = graphFileSignature(path);
   // Forward mode: the module of the graph's JVP, named NAME_jvp.
