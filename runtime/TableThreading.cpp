@@ -45,20 +45,17 @@ size_t closing(const Tokens &t, size_t open) {
 /// A function definition: NAME ( params ) { body }.
 struct Def {
   std::string name;
+  std::string scope;    ///< The struct it is a member of ("": none).
+  size_t scopeOpen = 0; ///< That struct's "{".
   size_t nameAt = 0, open = 0, close = 0, bodyOpen = 0, bodyClose = 0;
-  bool nested = false;  ///< Inside another definition's body (a local struct's member).
   bool cLinkage = false; ///< `extern "C"` before it: an entry point.
   size_t externAt = 0;   ///< The `extern` token, when cLinkage.
-  bool threaded = false; ///< Takes the table.
+  /// Its address is taken: a thread pool's entry (`void NAME(void *args,
+  /// long long b0, long long b1)`), which cannot take another parameter.
+  bool trampoline = false;
+  std::string argsType; ///< A trampoline's argument struct, from `const T *a = (const T *)args;`.
+  bool threaded = false; ///< Needs the table.
   bool contains(size_t i) const { return i > bodyOpen && i < bodyClose; }
-};
-
-/// A parallel block (codegen/ParallelBlocks.cpp): `struct ID_args {...};`,
-/// `struct ID { blocks(...) {...} run(...) {... blocks(a->..., b0, b1); } };`
-/// and `ID_args ID_a = {...};` in the kernel's body.
-struct Block {
-  size_t blocksDef = 0;                    ///< Index in defs of ID::blocks.
-  size_t argsOpen = 0, initOpen = 0, call = 0; ///< "{" of the struct, "{" of the init, the call's "(".
 };
 
 std::vector<Def> findDefinitions(const Tokens &t) {
@@ -67,7 +64,7 @@ std::vector<Def> findDefinitions(const Tokens &t) {
     if (!isIdentifier(t[i]) || isStatementWord(t[i].text) || t[i + 1].text != "(") continue;
     const std::string &before = t[i - 1].text;
     if (!(isIdentifier(t[i - 1]) || before == "*" || before == ">" || before == "&")) continue;
-    if (isStatementWord(before) || before == "return" || before == "else") continue;
+    if (isStatementWord(before) || before == "else") continue;
     size_t close = closing(t, i + 1);
     if (close + 1 >= t.size() || t[close + 1].text != "{") continue;
     Def d;
@@ -89,10 +86,34 @@ std::vector<Def> findDefinitions(const Tokens &t) {
     }
     defs.push_back(d);
   }
-  for (Def &d : defs)
-    for (const Def &o : defs)
-      if (&o != &d && o.contains(d.nameAt)) d.nested = true;
+  // The innermost struct around each definition.
+  for (size_t i = 0; i + 2 < t.size(); ++i) {
+    if (t[i].text != "struct" || t[i + 2].text != "{") continue;
+    size_t end = closing(t, i + 2);
+    for (Def &d : defs)
+      if (d.nameAt > i + 2 && d.nameAt < end && i + 2 > d.scopeOpen) {
+        d.scope = t[i + 1].text;
+        d.scopeOpen = i + 2;
+      }
+  }
   return defs;
+}
+
+/// The definition the name at t[i] refers to: `S::name` a member of S; a
+/// plain name the member of an enclosing struct, else a free function.
+const Def *resolve(const Tokens &t, const std::vector<Def> &defs, size_t i) {
+  const Def *best = nullptr;
+  bool qualified = i >= 2 && t[i - 1].text == "::";
+  for (const Def &d : defs) {
+    if (d.name != t[i].text) continue;
+    if (qualified) {
+      if (d.scope == t[i - 2].text) return &d;
+      continue;
+    }
+    bool visible = d.scope.empty() || (i > d.scopeOpen && i < closing(t, d.scopeOpen));
+    if (visible && (!best || d.scopeOpen > best->scopeOpen)) best = &d;
+  }
+  return best;
 }
 
 /// The `{` after `struct NAME` in [from, to), or `to`.
@@ -112,131 +133,101 @@ std::string threadTableParameter(const std::string &text) {
   const Tokens t = tokenizeGeneratedCode(src, /*normalize=*/false).tokens;
   const std::string table = kTemplateTableSymbol, param = kTableParameter;
   std::vector<Def> defs = findDefinitions(t);
+  auto index = [&](const Def *d) { return static_cast<size_t>(d - defs.data()); };
 
-  std::map<std::string, size_t> topLevel; // name -> index in defs
+  // The innermost definition whose body holds token i (npos: none).
+  std::vector<size_t> owner(t.size(), std::string::npos);
   for (size_t d = 0; d < defs.size(); ++d)
-    if (!defs[d].nested) {
-      if (!topLevel.emplace(defs[d].name, d).second)
-        throw Error("the size table cannot be passed to '" + defs[d].name +
-                    "': the generated code defines it twice");
-    }
-
-  // The parallel blocks, found by the local struct that holds `blocks`.
-  std::vector<Block> blocks;
-  for (size_t d = 0; d < defs.size(); ++d) {
-    if (!defs[d].nested || defs[d].name != "blocks") continue;
-    const Def *outer = nullptr;
-    for (const Def &o : defs)
-      if (!o.nested && o.contains(defs[d].nameAt)) outer = &o;
-    // The struct ID whose braces enclose the definition.
-    std::string id;
-    for (size_t i = outer->bodyOpen; i < defs[d].nameAt; ++i)
-      if (t[i].text == "struct" && i + 2 < t.size() && t[i + 2].text == "{" &&
-          closing(t, i + 2) > defs[d].bodyClose)
-        id = t[i + 1].text;
-    Block b;
-    b.blocksDef = d;
-    b.argsOpen = structBrace(t, id + "_args", outer->bodyOpen, outer->bodyClose);
-    for (size_t i = outer->bodyOpen; i + 4 < outer->bodyClose && !b.initOpen; ++i)
-      if (t[i].text == id + "_args" && t[i + 1].text == id + "_a" && t[i + 2].text == "=" &&
-          t[i + 3].text == "{")
-        b.initOpen = i + 3;
-    for (const Def &run : defs)
-      if (run.nested && run.name == "run" && outer->contains(run.nameAt) &&
-          run.nameAt > defs[d].bodyClose && !b.call)
-        for (size_t i = run.bodyOpen; i + 3 < run.bodyClose; ++i)
-          if (t[i].text == "blocks" && t[i + 1].text == "(" && t[i + 2].text == "a" &&
-              t[i + 3].text == "->") {
-            b.call = i + 1;
-            break;
-          }
-    if (id.empty() || b.argsOpen == outer->bodyClose || !b.initOpen || !b.call)
-      throw Error("the size table cannot reach the parallel block in '" + outer->name +
-                  "': its code is not in the form gradc emits");
-    blocks.push_back(b);
+    for (size_t i = defs[d].bodyOpen + 1; i < defs[d].bodyClose; ++i)
+      if (owner[i] == std::string::npos || defs[owner[i]].bodyOpen < defs[d].bodyOpen)
+        owner[i] = d;
+  // Calls (name + "(") and other uses of each definition's name.
+  std::vector<std::pair<size_t, size_t>> calls; // token, callee
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    if (!isIdentifier(t[i])) continue;
+    const Def *d = resolve(t, defs, i);
+    if (!d || d->nameAt == i) continue;
+    if (t[i + 1].text == "(") calls.emplace_back(i, index(d));
+    else defs[index(d)].trampoline = true;
   }
+  for (Def &d : defs) {
+    if (!d.trampoline) continue;
+    for (size_t i = d.bodyOpen + 1; i + 3 < d.bodyClose; ++i)
+      if (t[i].text == "const" && t[i + 2].text == "*" && t[i + 3].text == "a") {
+        d.argsType = t[i + 1].text;
+        break;
+      }
+  }
+  // A trampoline's callers fill its argument struct: `T NAME = {...};`.
+  std::map<std::string, std::vector<size_t>> inits; // struct -> its "{"s
+  for (size_t i = 0; i + 3 < t.size(); ++i)
+    if (isIdentifier(t[i]) && isIdentifier(t[i + 1]) && t[i + 2].text == "=" &&
+        t[i + 3].text == "{")
+      inits[t[i].text].push_back(i + 3);
 
-  // Which functions need the table: a read of gc_T in the body, or a call
-  // of one that needs it; a parallel block's need makes its kernel's.
-  auto reads = [&](const Def &d) {
-    for (size_t i = d.bodyOpen + 1; i < d.bodyClose; ++i) {
-      if (t[i].text == table) return true;
-      auto callee = topLevel.find(t[i].text);
-      if (callee != topLevel.end() && i + 1 < t.size() && t[i + 1].text == "(" &&
-          i != d.nameAt && defs[callee->second].threaded)
-        return true;
-    }
-    return false;
-  };
-  for (Def &d : defs)
-    if (!d.nested && d.cLinkage) d.threaded = true;
+  // Which functions need the table: one that reads gc_T, calls a function
+  // that needs it, or fills the argument struct of a trampoline that does.
   for (bool changed = true; changed;) {
     changed = false;
-    for (Def &d : defs)
-      if (!d.threaded && (!d.nested || d.name == "blocks") && reads(d)) d.threaded = changed = true;
+    auto need = [&](size_t d) {
+      if (!defs[d].threaded) defs[d].threaded = changed = true;
+    };
+    for (size_t i = 0; i < t.size(); ++i)
+      if (t[i].text == table && owner[i] != std::string::npos) need(owner[i]);
+    for (const auto &[at, callee] : calls)
+      if (defs[callee].threaded && !defs[callee].trampoline && owner[at] != std::string::npos)
+        need(owner[at]);
+    for (const Def &d : defs)
+      if (d.trampoline && d.threaded)
+        for (size_t open : inits[d.argsType])
+          if (owner[open] != std::string::npos) need(owner[open]);
   }
 
   std::vector<std::tuple<size_t, size_t, std::string>> edits; // [begin, end) -> text
   auto insertAfter = [&](size_t tok, const std::string &s) {
     edits.emplace_back(t[tok].end, t[tok].end, s);
   };
-  // A parameter first: `(void)` and `()` take it alone.
-  auto addParameter = [&](const Def &d, const std::string &decl) {
+  auto fail = [&](const Def &d, const std::string &why) {
+    return Error("the size table cannot reach '" + d.name + "' in the generated code: " + why);
+  };
+  for (Def &d : defs) {
+    if (d.cLinkage) {
+      // Every entry point takes the table, read or not, so that callers
+      // call them all alike.
+      edits.emplace_back(t[d.externAt].begin, t[d.externAt + 1].end, "static");
+      if (d.trampoline) throw fail(d, "its address is taken");
+    } else if (!d.threaded) {
+      continue;
+    }
+    if (d.trampoline) {
+      // The table travels in its argument struct.
+      if (d.argsType.empty()) throw fail(d, "it is called through a pointer");
+      size_t open = structBrace(t, d.argsType, 0, t.size());
+      if (open == t.size() || inits[d.argsType].empty())
+        throw fail(d, "its argument struct '" + d.argsType + "' is not in the form gradc emits");
+      insertAfter(open, " " + param + ";");
+      for (size_t init : inits[d.argsType]) insertAfter(init, table + ", ");
+      continue;
+    }
+    std::string decl = d.threaded ? param : "[[maybe_unused]] " + param;
     if (t[d.open + 1].text == ")") insertAfter(d.open, decl);
     else if (t[d.open + 1].text == "void" && t[d.open + 2].text == ")")
       edits.emplace_back(t[d.open + 1].begin, t[d.open + 1].end, decl);
     else insertAfter(d.open, decl + ", ");
-  };
-  for (const Def &d : defs) {
-    if (d.nested || !d.threaded) continue;
-    if (d.cLinkage) {
-      edits.emplace_back(t[d.externAt].begin, t[d.externAt + 1].end, "static");
-      // An entry point that reads nothing of the table (the sizes did not
-      // change it) still takes it, unused.
-      bool used = false;
-      for (size_t i = d.bodyOpen; i < d.bodyClose && !used; ++i) used = t[i].text == table;
-      addParameter(d, used || reads(d) ? param : "[[maybe_unused]] " + param);
-    } else {
-      addParameter(d, param);
-    }
   }
-  for (const Block &b : blocks) {
-    const Def &d = defs[b.blocksDef];
-    if (!d.threaded) continue;
-    addParameter(d, param);
-    insertAfter(b.argsOpen, " " + param + ";");
-    insertAfter(b.initOpen, table + ", ");
-    insertAfter(b.call, "a->" + table + ", ");
-  }
-  // Every call of a threaded function passes the table; it may not be
-  // named otherwise (its address taken).
-  for (size_t i = 0; i < t.size(); ++i) {
-    auto callee = topLevel.find(t[i].text);
-    if (callee == topLevel.end() || !defs[callee->second].threaded ||
-        defs[callee->second].nameAt == i)
-      continue;
-    if (i + 1 >= t.size() || t[i + 1].text != "(")
-      throw Error("the size table cannot be passed to '" + t[i].text +
-                  "': the generated code takes its address");
-    insertAfter(i + 1, t[i + 2].text == ")" ? table : table + ", ");
+  // A call passes the caller's table, a trampoline's the one in its struct.
+  for (const auto &[at, callee] : calls) {
+    const Def &c = defs[callee];
+    if (c.trampoline || !(c.threaded || c.cLinkage)) continue;
+    bool viaStruct = owner[at] != std::string::npos && defs[owner[at]].trampoline;
+    std::string arg = viaStruct ? "a->" + table : table;
+    insertAfter(at + 1, t[at + 2].text == ")" ? arg : arg + ", ");
   }
   // Each read of the table now names a parameter, or the code is refused.
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i].text != table) continue;
-    bool reached = false;
-    for (const Def &d : defs)
-      if (d.threaded && d.contains(i)) {
-        // A nested function reaches it only as a threaded block function.
-        bool inInner = false;
-        for (const Def &in : defs)
-          if (&in != &d && in.nested && d.contains(in.nameAt) && in.contains(i) && !in.threaded)
-            inInner = true;
-        reached |= !inInner;
-      }
-    if (!reached)
+  for (size_t i = 0; i < t.size(); ++i)
+    if (t[i].text == table && (owner[i] == std::string::npos || defs[owner[i]].trampoline))
       throw Error("the size table is read where no parameter can reach it (offset " +
                   std::to_string(t[i].begin) + " of the generated code)");
-  }
 
   std::sort(edits.begin(), edits.end());
   std::string out;
