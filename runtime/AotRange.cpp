@@ -240,7 +240,11 @@ AotRangeModule buildAotRange(const std::vector<SizeRange> &ranges,
     m.source += w.str();
     w = CodeWriter();
     try {
-      m.source += threadTableParameter(templates[i].text());
+      std::string code = threadTableParameter(templates[i].text());
+      // Its own header comment (which names the per-size entry points) goes.
+      size_t at = 0;
+      while (code.compare(at, 2, "//") == 0) at = code.find('\n', at) + 1;
+      m.source += code.substr(at);
     } catch (const Error &e) {
       throw Error(all + ": " + e.what());
     }

@@ -27,8 +27,8 @@ void emitC(CodeWriter &w, const AotRangeModule &m, const HeaderOptions &o) {
   for (size_t k = 0; k < m.ranges.size(); ++k)
     w.line("//   sizes[" + std::to_string(k) + "]  " + m.ranges[k].name + " in [" +
            std::to_string(m.ranges[k].lo) + ", " + std::to_string(m.ranges[k].hi) + "]");
-  w.line("// Arguments (row-major buffers of the listed dtype; inputs have the declared");
-  w.line("// shape at the sizes, outputs and gradients are shown at " + first + "):");
+  w.line("// Arguments (row-major buffers of the listed dtype and shape at the sizes;");
+  w.line("// outputs are shown at " + first + "):");
   for (size_t i = 0; i < info.inputs.size(); ++i) {
     std::string declared = o.signature.shapeOf(info.inputs[i].name);
     w.line("//   inputs[" + std::to_string(i) + "]  '" + escapeComment(info.inputs[i].name) +
@@ -41,17 +41,20 @@ void emitC(CodeWriter &w, const AotRangeModule &m, const HeaderOptions &o) {
     w.line("//   outputs[" + std::to_string(k) + "] '" + escapeComment(info.outputs[k].name) +
            "' " + info.outputs[k].type.str() + "; seeds[" + std::to_string(k) +
            "] has the same type (null: not a backward root)");
-  for (size_t j = 0; j < info.gradInputs.size(); ++j)
-    w.line("//   grads[" + std::to_string(j) + "]   d/d '" +
-           escapeComment(info.inputs[info.gradInputs[j]].name) + "' " +
-           info.inputs[info.gradInputs[j]].type.str());
+  for (size_t j = 0; j < info.gradInputs.size(); ++j) {
+    const TensorArg &in = info.inputs[info.gradInputs[j]];
+    std::string declared = o.signature.shapeOf(in.name);
+    w.line("//   grads[" + std::to_string(j) + "]   d/d '" + escapeComment(in.name) + "' " +
+           (declared.empty() ? in.type.str() : escapeComment(dtypeName(in.type.dtype) + declared)));
+  }
   w.line("// flags bit 0: accumulate into grads instead of overwriting.");
   w.line("// Workspaces and contexts must be 64-byte aligned, of the bytes the");
   w.line("// " + p + "_sized_*_bytes functions give for the same sizes.");
   w.line("// Each entry point returns 0; or, for sizes outside their ranges (or no");
   w.line("// sizes), " + P + "_SIZE_STATUS_SITE in bits 48-63 and the first size out of");
-  w.line("// range in bits 0-47 (the byte-size functions return 0 then); or the status");
-  w.line("// of a failed check: bits 48-63 the check site, bits 0-47 the value:");
+  w.line("// range in bits 0-47 (the byte-size functions return 0 then).");
+  if (!info.statusSites.empty())
+    w.line("// A failed check returns its site in bits 48-63, the value in bits 0-47:");
   for (size_t k = 0; k < info.statusSites.size(); ++k)
     w.line("//   site " + std::to_string(k + 1) + ": " + info.statusSites[k].what + " in node '" +
            escapeComment(info.statusSites[k].node) + "'");
@@ -67,7 +70,8 @@ void emitC(CodeWriter &w, const AotRangeModule &m, const HeaderOptions &o) {
     define("SIZE_" + m.ranges[k].name + "_MIN", std::to_string(m.ranges[k].lo) + "LL");
     define("SIZE_" + m.ranges[k].name + "_MAX", std::to_string(m.ranges[k].hi) + "LL");
   }
-  define("SIZE_STATUS_SITE", std::to_string(kSizeStatusSite) + "ULL");
+  define("SIZE_STATUS_SITE", "0xFFFFULL");
+  static_assert(kSizeStatusSite == 0xFFFF, "the macro above spells it");
   define("NUM_INPUTS", std::to_string(info.inputs.size()));
   define("NUM_OUTPUTS", std::to_string(info.outputs.size()));
   define("NUM_GRADS", std::to_string(info.gradInputs.size()));
