@@ -103,11 +103,14 @@ std::vector<Def> findDefinitions(const Tokens &t) {
 /// plain name the member of an enclosing struct, else a free function.
 const Def *resolve(const Tokens &t, const std::vector<Def> &defs, size_t i) {
   const Def *best = nullptr;
-  bool qualified = i >= 2 && t[i - 1].text == "::";
+  // The tokenizer splits `::` in two.
+  bool qualified = i >= 3 && t[i - 1].text == ":" && t[i - 2].text == ":";
   for (const Def &d : defs) {
     if (d.name != t[i].text) continue;
     if (qualified) {
-      if (d.scope == t[i - 2].text) return &d;
+      // S::name: a member of the last struct S defined before it.
+      if (d.scope == t[i - 3].text && d.scopeOpen < i && (!best || d.scopeOpen > best->scopeOpen))
+        best = &d;
       continue;
     }
     bool visible = d.scope.empty() || (i > d.scopeOpen && i < closing(t, d.scopeOpen));
@@ -116,11 +119,15 @@ const Def *resolve(const Tokens &t, const std::vector<Def> &defs, size_t i) {
   return best;
 }
 
-/// The `{` after `struct NAME` in [from, to), or `to`.
-size_t structBrace(const Tokens &t, const std::string &name, size_t from, size_t to) {
-  for (size_t i = from; i + 2 < to; ++i)
-    if (t[i].text == "struct" && t[i + 1].text == name && t[i + 2].text == "{") return i + 2;
-  return to;
+/// The `{` of the last `struct NAME {` before token `at`, or t.size():
+/// the definition a use at `at` sees (the emitters define local structs
+/// before their uses, and several kernels may each define one of a name).
+size_t structBefore(const Tokens &t, const std::string &name, size_t at) {
+  for (size_t i = std::min(at, t.size()); i-- > 0;)
+    if (i + 2 < t.size() && t[i].text == "struct" && t[i + 1].text == name &&
+        t[i + 2].text == "{")
+      return i + 2;
+  return t.size();
 }
 
 } // namespace
@@ -159,11 +166,13 @@ std::string threadTableParameter(const std::string &text) {
       }
   }
   // A trampoline's callers fill its argument struct: `T NAME = {...};`.
-  std::map<std::string, std::vector<size_t>> inits; // struct -> its "{"s
+  std::map<size_t, std::vector<size_t>> inits; // the struct's "{" -> the inits' "{"
   for (size_t i = 0; i + 3 < t.size(); ++i)
     if (isIdentifier(t[i]) && isIdentifier(t[i + 1]) && t[i + 2].text == "=" &&
         t[i + 3].text == "{")
-      inits[t[i].text].push_back(i + 3);
+      inits[structBefore(t, t[i].text, i)].push_back(i + 3);
+  // A trampoline's struct: the one of its name it sees.
+  auto argsOf = [&](const Def &d) { return structBefore(t, d.argsType, d.nameAt); };
 
   // Which functions need the table: one that reads gc_T, calls a function
   // that needs it, or fills the argument struct of a trampoline that does.
@@ -179,7 +188,7 @@ std::string threadTableParameter(const std::string &text) {
         need(owner[at]);
     for (const Def &d : defs)
       if (d.trampoline && d.threaded)
-        for (size_t open : inits[d.argsType])
+        for (size_t open : inits[argsOf(d)])
           if (owner[open] != std::string::npos) need(owner[open]);
   }
 
@@ -202,11 +211,11 @@ std::string threadTableParameter(const std::string &text) {
     if (d.trampoline) {
       // The table travels in its argument struct.
       if (d.argsType.empty()) throw fail(d, "it is called through a pointer");
-      size_t open = structBrace(t, d.argsType, 0, t.size());
-      if (open == t.size() || inits[d.argsType].empty())
+      size_t open = argsOf(d);
+      if (open == t.size() || inits[open].empty())
         throw fail(d, "its argument struct '" + d.argsType + "' is not in the form gradc emits");
       insertAfter(open, " " + param + ";");
-      for (size_t init : inits[d.argsType]) insertAfter(init, table + ", ");
+      for (size_t init : inits[open]) insertAfter(init, table + ", ");
       continue;
     }
     std::string decl = d.threaded ? param : "[[maybe_unused]] " + param;

@@ -4,7 +4,8 @@
 # graph, bit for bit, by tests/aot/programs/range_driver.cpp: the MLP
 # 784-512-512-10 over B = 1..256 (one code template) and over B = 508..516
 # (two: its loops run as parallel blocks from 512 on, which the driver runs
-# on two threads), and the seed graph over B = 1..256. The range's
+# on two threads), the seed graph over B = 1..256, LeNet-5 over B = 1..64
+# and a GPT block over B = 1..32 (several templates each). The range's
 # NAME.cpp and NAME.h also compile alone with the system compilers,
 # warning-free.
 # Usage: aot_range.sh GRADC SOURCE_DIR WORK_DIR
@@ -39,6 +40,10 @@ check seed_batch.json Seed 1..256 1 7 128 256
 check mlp_range.json MlpBlocks 508..516 508 511 512 516
 grep -q "2 code template(s)" MlpBlocks/MlpBlocks.cpp
 grep -q "gradc_parallel_for" MlpBlocks/MlpBlocks.cpp
+# LeNet-5 (convolutions and pooling run as parallel blocks in local
+# structs) and a GPT block, of several templates each.
+check cnn_range.grad Cnn 1..64 1 7 26 64
+check gpt_range.grad Gpt 1..32 1 2 7 32
 
 "$cc" -std=c99 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c Mlp/Mlp.h
 "$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c++ Mlp/Mlp.h

@@ -82,6 +82,42 @@ TEST(TableThreading, PassesTheTableToEveryFunctionThatReadsIt) {
             std::string::npos);
 }
 
+TEST(TableThreading, LocalBlockStructsOfOneNameInTwoKernels) {
+  // codegen/ParallelBlocks.cpp's form; the forward and the backward copy of
+  // a kernel each define `struct conv8` and `conv8_args` of their own.
+  std::string kernel = R"(
+  struct conv8_args {
+    float *p0;
+  };
+  struct conv8 {
+    static inline void blocks(float *__restrict__ p0, long long b0, long long b1) {
+      for (long long i = b0; i < b1 * ((long long)gc_T[0]); ++i) p0[i] = 0;
+    }
+    static void run(void *args, long long b0, long long b1) {
+      const conv8_args *a = (const conv8_args *)args;
+      blocks(a->p0, b0, b1);
+    }
+  };
+  conv8_args conv8_a = {p0};
+  if (gradc_parallel_for) gradc_parallel_for(conv8::run, &conv8_a, 4LL);
+  else conv8::run(&conv8_a, 0, 4LL);
+}
+)";
+  std::string out = threadTableParameter("static void k0(float *p0) {" + kernel +
+                                         "static void k0b(float *p0) {" + kernel);
+  auto count = [&](const std::string &s) {
+    size_t n = 0;
+    for (size_t at = out.find(s); at != std::string::npos; at = out.find(s, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("struct conv8_args { const unsigned long long *gc_T;"), 2u) << out;
+  EXPECT_EQ(count("static inline void blocks(const unsigned long long *gc_T, float"), 2u);
+  EXPECT_EQ(count("blocks(a->gc_T, a->p0, b0, b1);"), 2u);
+  EXPECT_EQ(count("conv8_args conv8_a = {gc_T, p0};"), 2u);
+  EXPECT_EQ(count("static void run(void *args, long long b0, long long b1)"), 2u);
+  EXPECT_EQ(count("(const unsigned long long *gc_T, float *p0) {"), 2u);
+}
+
 TEST(TableThreading, RefusesReadsNoParameterReaches) {
   // A file-scope initializer.
   EXPECT_THROW(threadTableParameter("static const long long n = (long long)gc_T[0];\n"),
