@@ -7,7 +7,9 @@
 // inside the input, so no element outside a buffer is ever touched and the
 // inner loop has no branch; and, where it applies (nearly always), the
 // im2col + GEMM form: column matrices built a tile of output rows at a time
-// from padded copies of the tile's input rows, and BLAS GEMMs on them.
+// from padded copies of the tile's input rows, and BLAS GEMMs on them (in
+// the forward convolution of small images, several images' columns side by
+// side for one GEMM).
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_CODEGEN_CONVEMITTER_H

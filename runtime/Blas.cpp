@@ -35,8 +35,10 @@ struct Library {
   SetThreads setThreads = nullptr; ///< Optional (OpenBLAS only).
   /// oneDNN's f32 GEMM, when it is loaded and chosen (see tryLoadDnnl).
   DnnlSgemm dnnlSgemm = nullptr;
-  /// omp_set_num_threads of the OpenMP runtime oneDNN runs on.
+  /// omp_set_num_threads / omp_get_max_threads of the OpenMP runtime
+  /// oneDNN runs on.
   SetThreads ompSetThreads = nullptr;
+  int (*ompMaxThreads)() = nullptr;
   /// Set by blasSerialBegin(): oneDNN calls run on one thread.
   std::atomic<bool> serial{false};
   int pendingThreads = 0;          ///< setBlasThreads() before the load.
@@ -75,12 +77,15 @@ void tryLoadDnnl(Library &lib) {
   auto sgemm = reinterpret_cast<DnnlSgemm>(dlsym(handle, "dnnl_sgemm"));
   auto setThreads =
       reinterpret_cast<SetThreads>(dlsym(handle, "omp_set_num_threads"));
-  if (!sgemm || !setThreads) {
+  auto maxThreads =
+      reinterpret_cast<int (*)()>(dlsym(handle, "omp_get_max_threads"));
+  if (!sgemm || !setThreads || !maxThreads) {
     dlclose(handle);
     return;
   }
   lib.dnnlSgemm = sgemm;
   lib.ompSetThreads = setThreads;
+  lib.ompMaxThreads = maxThreads;
 }
 
 /// Under lib.mutex: tries the runtime package's soname first, then the
@@ -212,27 +217,26 @@ bool callDnnl(Library &lib, int order, int transA, int transB, int m, int n,
   // oneDNN 2.6 leaves C as it was for k = 0, where CBLAS scales it by beta:
   // empty products go to OpenBLAS, which follows CBLAS.
   if (m <= 0 || n <= 0 || k <= 0) return false;
-  // OpenMP's thread count is per calling thread: set it where it differs
-  // from what this thread last asked for (a pool worker inside a job asks
-  // for one, see blasSerialBegin).
-  thread_local int askedThreads = 0;
+  // OpenMP's thread count (its nthreads ICV) belongs to the calling
+  // thread, which may be the host's own OpenMP code: set it to gradc's
+  // count for this call (one inside a pool job, see blasSerialBegin) and
+  // give the thread its own count back after (a few ns each).
   int want = lib.serial.load(std::memory_order_relaxed)
                  ? 1
                  : lib.threads.load(std::memory_order_relaxed);
   if (want < 1) want = 1;
-  if (want != askedThreads) {
-    lib.ompSetThreads(want);
-    askedThreads = want;
-  }
+  int had = lib.ompMaxThreads();
+  if (had != want) lib.ompSetThreads(want);
   char ta = transA == 111 ? 'N' : 'T', tb = transB == 111 ? 'N' : 'T';
   // CBLAS enums: 101 row-major, 102 column-major. A column-major product
   // C = op(A) op(B) is the row-major C^T = op(B)^T op(A)^T: swap the
   // operands and the sizes m and n.
-  if (order == 101)
-    return lib.dnnlSgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                         ldc) == 0;
-  return lib.dnnlSgemm(tb, ta, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc) ==
-         0;
+  int status =
+      order == 101
+          ? lib.dnnlSgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+          : lib.dnnlSgemm(tb, ta, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc);
+  if (had != want) lib.ompSetThreads(had);
+  return status == 0;
 }
 
 } // namespace

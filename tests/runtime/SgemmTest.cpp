@@ -151,6 +151,27 @@ TEST(Sgemm, InsideAJobTheBitsOfOneThread) {
   EXPECT_EQ(serial, pooled);
 }
 
+// The calling thread's OpenMP thread count is the host's: a GEMM on oneDNN
+// sets gradc's count for the call only.
+TEST(Sgemm, LeavesTheCallersOpenMPThreadCount) {
+  loadBlas();
+  if (std::string(sgemmLibrary()) != "oneDNN") GTEST_SKIP() << "f32 GEMMs run on OpenBLAS";
+  void *h = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_NOLOAD);
+  ASSERT_NE(h, nullptr);
+  auto set = reinterpret_cast<void (*)(int)>(dlsym(h, "omp_set_num_threads"));
+  auto get = reinterpret_cast<int (*)()>(dlsym(h, "omp_get_max_threads"));
+  ASSERT_TRUE(set && get);
+  const int before = get();
+  set(3);
+  std::vector<float> a(64 * 64, 1.f), b(64 * 64, 2.f), c(64 * 64);
+  gradc_cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, 64, 64, 64, 1.f, a.data(), 64, b.data(),
+                    64, 0.f, c.data(), 64);
+  EXPECT_EQ(get(), 3);
+  EXPECT_EQ(c[0], 128.f);
+  set(before);
+  dlclose(h);
+}
+
 TEST(Sgemm, NamesTheLibraryItRunsOn) {
   loadBlas();
   std::string lib = sgemmLibrary();
