@@ -154,6 +154,45 @@ std::string emitDispatch(const std::string &p, const std::vector<SizeRange> &ran
   return w.str();
 }
 
+/// Merges the slots of a template that hold the same value at every
+/// binding (the batch size is a trip count, a GEMM dimension and a loop
+/// bound at once): `text`'s reads gc_T[k] are renumbered, and `rows` keep
+/// one column per distinct slot. Returns the new slot count.
+size_t shareSlots(std::string &text, std::vector<std::vector<uint64_t>> &rows, size_t slots) {
+  std::vector<size_t> map(slots);
+  std::vector<size_t> kept; // old index of each new slot
+  for (size_t k = 0; k < slots; ++k) {
+    size_t to = kept.size();
+    for (size_t n = 0; n < kept.size() && to == kept.size(); ++n) {
+      bool same = true;
+      for (const auto &r : rows) same = same && r[kept[n]] == r[k];
+      if (same) to = n;
+    }
+    if (to == kept.size()) kept.push_back(k);
+    map[k] = to;
+  }
+  for (auto &r : rows) {
+    std::vector<uint64_t> c;
+    for (size_t k : kept) c.push_back(r[k]);
+    r = std::move(c);
+  }
+  // gc_T [ NUMBER ]: the reads CodeTemplate wrote.
+  const auto t = tokenizeGeneratedCode(text, /*normalize=*/false).tokens;
+  std::string out;
+  size_t at = 0;
+  for (size_t i = 0; i + 3 < t.size(); ++i) {
+    if (t[i].text != kTemplateTableSymbol || t[i + 1].text != "[" || !t[i + 2].number ||
+        t[i + 3].text != "]")
+      continue;
+    out.append(text, at, t[i + 2].begin - at);
+    out += std::to_string(map[std::stoull(t[i + 2].text)]);
+    at = t[i + 2].end;
+  }
+  out.append(text, at, std::string::npos);
+  text = std::move(out);
+  return kept.size();
+}
+
 } // namespace
 
 AotRangeModule buildAotRange(const std::vector<SizeRange> &ranges,
@@ -240,7 +279,9 @@ AotRangeModule buildAotRange(const std::vector<SizeRange> &ranges,
     m.source += w.str();
     w = CodeWriter();
     try {
-      std::string code = threadTableParameter(templates[i].text());
+      std::string text = templates[i].text();
+      m.slots[i] = shareSlots(text, tables[i], m.slots[i]);
+      std::string code = threadTableParameter(text);
       // Its own header comment (which names the per-size entry points) goes.
       size_t at = 0;
       while (code.compare(at, 2, "//") == 0) at = code.find('\n', at) + 1;

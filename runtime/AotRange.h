@@ -63,7 +63,8 @@ struct AotRangeModule {
   ModuleInfo info;
   /// The size variables, in the order the entry points' `sizes` lists them.
   std::vector<SizeRange> ranges;
-  /// Per template: its slots and how many bindings it serves.
+  /// Per template: its slots (slots of equal values at every binding
+  /// merged) and how many bindings it serves.
   std::vector<size_t> slots, bindings;
 };
 
