@@ -73,6 +73,12 @@ std::string mangleIdentifier(const std::string &name) {
   return r;
 }
 
+std::string upperIdentifier(std::string identifier) {
+  for (char &c : identifier)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return identifier;
+}
+
 std::string escapeComment(const std::string &text, size_t maxLen) {
   std::string r;
   for (unsigned char c : text) {

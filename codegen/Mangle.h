@@ -24,6 +24,10 @@ std::string mangleIdentifier(const std::string &name);
 /// are cut with "...".
 std::string escapeComment(const std::string &text, size_t maxLen = 120);
 
+/// `identifier` with its ASCII letters upper-cased: the macro spelling of a
+/// mangled symbol prefix (NAME_SIZE_B, include guards).
+std::string upperIdentifier(std::string identifier);
+
 /// 64-bit FNV-1a hash, used for mangling and cache keys.
 unsigned long long fnv1a(const std::string &s);
 

@@ -8,17 +8,11 @@ namespace gradc {
 
 namespace {
 
-std::string upper(std::string s) {
-  for (char &c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
-}
-
 /// The C layer: what the arguments are, the size parameters, prototypes.
 void emitC(CodeWriter &w, const AotRangeModule &m, const HeaderOptions &o) {
   const ModuleInfo &info = m.info;
   const std::string &p = info.symbolPrefix;
-  const std::string P = upper(p);
+  const std::string P = upperIdentifier(p);
   std::string first;
   for (const SizeRange &r : m.ranges)
     first += (first.empty() ? "" : ", ") + r.name + "=" + std::to_string(r.lo);
@@ -180,7 +174,7 @@ void emitClass(CodeWriter &w, const AotRangeModule &m, const std::string &cls,
 std::string emitRangeHeader(const AotRangeModule &m, const HeaderOptions &o) {
   const std::string cls = o.className.empty() ? m.info.symbolPrefix : o.className;
   aotSymbolPrefix(cls, o.namespaceName); // checks both names
-  std::string guard = "GRADC_GENERATED_" + upper(m.info.symbolPrefix) + "_H";
+  std::string guard = "GRADC_GENERATED_" + upperIdentifier(m.info.symbolPrefix) + "_H";
   std::string ranges;
   for (const SizeRange &r : m.ranges)
     ranges += (ranges.empty() ? "" : ", ") + r.name + "=" + std::to_string(r.lo) + ".." +

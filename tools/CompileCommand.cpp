@@ -101,6 +101,22 @@ static void writeFile(const std::string &path, const std::string &text) {
   if (!f) throw Error::located(path + ": error: cannot write the file");
 }
 
+/// Writes DIR/CLASS.{h,cpp,o}, those `emit` names, and prints their paths.
+static void writeOutputs(const Args &args, const std::string &base,
+                         const std::set<std::string> &emit, const std::string &header,
+                         const std::string &source, const std::string &objectName) {
+  if (emit.count("h")) writeFile(base + ".h", header);
+  if (emit.count("cpp")) writeFile(base + ".cpp", source);
+  if (emit.count("o")) {
+    JitOptions jo;
+    jo.cpu = args.get("--cpu");
+    auto obj = emitObject(source, objectName, jo);
+    if (!obj) throw Error(llvm::toString(obj.takeError()));
+    writeFile(base + ".o", *obj);
+  }
+  for (const std::string &e : emit) std::cout << base << "." << e << "\n";
+}
+
 /// `gradc compile --size B=LO..HI`: one unit for every binding of the
 /// ranges (runtime/AotRange.h), with its own header.
 static int compileRange(const Args &args, const std::string &path, const std::string &dir,
@@ -122,17 +138,8 @@ static int compileRange(const Args &args, const std::string &path, const std::st
     return emitCpp(*optimizeForCodegen(*g, po), path, prefix);
   };
   AotRangeModule m = buildAotRange(ranges, generate);
-  std::string base = dir + "/" + ho.className;
-  if (emit.count("h")) writeFile(base + ".h", emitRangeHeader(m, ho));
-  if (emit.count("cpp")) writeFile(base + ".cpp", m.source);
-  if (emit.count("o")) {
-    JitOptions jo;
-    jo.cpu = args.get("--cpu");
-    auto obj = emitObject(m.source, ho.className, jo);
-    if (!obj) throw Error(llvm::toString(obj.takeError()));
-    writeFile(base + ".o", *obj);
-  }
-  for (const std::string &e : emit) std::cout << base << "." << e << "\n";
+  writeOutputs(args, dir + "/" + ho.className, emit,
+               emit.count("h") ? emitRangeHeader(m, ho) : "", m.source, ho.className);
   return 0;
 }
 
@@ -177,17 +184,9 @@ int compileCommand(int argc, char **argv) {
   PassManagerOptions po;
   GeneratedModule m = emitCpp(*optimizeForCodegen(*g, po), path, prefix);
   if (ho.className.empty()) ho.className = mangleIdentifier(g->name());
-  std::string base = dir + "/" + ho.className;
-  if (emit.count("h")) writeFile(base + ".h", emitHeader(m.info, ho, g.get()));
-  if (emit.count("cpp")) writeFile(base + ".cpp", m.source);
-  if (emit.count("o")) {
-    JitOptions jo;
-    jo.cpu = args.get("--cpu");
-    auto obj = emitObject(m.source, ho.className, jo);
-    if (!obj) throw Error(llvm::toString(obj.takeError()));
-    writeFile(base + ".o", *obj);
-  }
-  for (const std::string &e : emit) std::cout << base << "." << e << "\n";
+  writeOutputs(args, dir + "/" + ho.className, emit,
+               emit.count("h") ? emitHeader(m.info, ho, g.get()) : "", m.source,
+               ho.className);
   return 0;
 }
 
