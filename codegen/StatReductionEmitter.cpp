@@ -22,18 +22,18 @@ namespace {
 std::string ll(int64_t v) { return std::to_string(v) + "LL"; }
 
 /// The offset expression of the elements of `dims` (sizes and input
-/// strides) at the flat index `var` over those dims, row-major.
+/// strides) at the flat index `var` over those dims, row-major. A dim of
+/// extent 1 keeps its (zero) term, so that the expression has the same
+/// form at every size (runtime/CodeTemplate.h).
 std::string offsetOf(const std::vector<int64_t> &dims, const Shape &shape,
                      const std::vector<int64_t> &strides, const std::string &var) {
   std::string e;
   int64_t div = 1;
   for (size_t j = dims.size(); j-- > 0;) {
     int64_t d = dims[j];
-    if (shape[d] != 1) {
-      std::string idx = div == 1 ? var : "(" + var + " / " + ll(div) + ")";
-      if (j != 0) idx = "(" + idx + " % " + ll(shape[d]) + ")";
-      e += (e.empty() ? "" : " + ") + idx + " * " + ll(strides[d]);
-    }
+    std::string idx = j + 1 == dims.size() ? var : "(" + var + " / " + ll(div) + ")";
+    if (j != 0) idx = "(" + idx + " % " + ll(shape[d]) + ")";
+    e += (e.empty() ? "" : " + ") + idx + " * " + ll(strides[d]);
     div *= shape[d];
   }
   return e.empty() ? "0LL" : e;
