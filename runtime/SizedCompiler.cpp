@@ -40,11 +40,15 @@ std::shared_ptr<SizedCompiler::Range> SizedCompiler::newRange(const SizeBinding 
     pair.insert(pair.end(), widen->pairSamples.begin(), widen->pairSamples.end());
   }
   // Neighbours near and far: a literal that changes slowly with the sizes
-  // (a count of blocks of a thousand rows) must differ in some sample to
-  // become a slot. Samples of another structure are set aside. A range
-  // being widened brings its own samples instead.
+  // (a count of blocks of a thousand rows, the offset of a buffer that the
+  // plan moves once some other buffer outgrows it) must differ in some
+  // sample to become a slot, or a later binding widens the range (one
+  // more compile). Samples of another structure are set aside; each costs
+  // passes and codegen, no compile. A range being widened brings its own
+  // samples instead.
   static int64_t (*const kNeighbours[])(int64_t) = {
-      [](int64_t v) { return v + 1; }, [](int64_t v) { return v + 13; },
+      [](int64_t v) { return v + 1; },  [](int64_t v) { return v + 13; },
+      [](int64_t v) { return v + 29; }, [](int64_t v) { return v + 61; },
       [](int64_t v) { return 2 * v + 3; }};
   if (!widen)
     for (auto next : kNeighbours) {
