@@ -26,14 +26,15 @@ std::string loop(const std::string &v, int64_t n) {
   return "for (long long " + v + " = 0; " + v + " < " + num(n) + "; ++" + v + ")";
 }
 
-/// Opens the row loop (rows [b0, b1) of a block when `pool`) and defines
+/// Opens the row loop (rows [b0, b1) of a block when `blocked`) and defines
 /// mean and rstd of row r of `x`; the caller writes the rest of the row
 /// and closes the loop.
-void openRowWithStats(CodeWriter &w, const LayerNormLayout &l, const ValueRef &x, bool pool) {
+void openRowWithStats(CodeWriter &w, const LayerNormLayout &l, const ValueRef &x,
+                      bool blocked) {
   // (Shared by group_norm, whose rows are (sample, group).)
   std::string X = at(x, "r * " + num(l.cols) + " + j");
   std::string cols = std::to_string(l.cols) + ".0";
-  w.open(pool ? "for (long long r = b0; r < b1; ++r)" : loop("r", l.rows));
+  w.open(blocked ? "for (long long r = b0; r < b1; ++r)" : loop("r", l.rows));
   w.line("double mean = 0, var = 0;");
   w.lines(emit::reassociableLoop());
   w.line(loop("j", l.cols) + " mean += (double)" + X + ";");
@@ -51,13 +52,14 @@ std::string normalizationCode(const Node *n,
                               const std::function<ValueRef(const Node *)> &valueOf) {
   if (n->type.numel() == 0) return "";
   std::string T = dtypeCppName(n->type.dtype);
-  // Large enough, the rows run in blocks on the thread pool; the buffers
-  // are then the block function's P0 (the result), P1, ...
-  bool pool = false;
+  // The rows run in blocks (on the thread pool when large enough: the
+  // code's form is the same either way); the buffers are the block
+  // function's P0 (the result), P1, ...
+  bool pool = false, blocked = false;
   std::vector<BlockPointer> ptrs;
   auto vo = [&](const Node *m) {
     ValueRef r = valueOf(m);
-    if (!pool || r.isSplat()) return r;
+    if (!blocked || r.isSplat()) return r;
     for (const BlockPointer &p : ptrs)
       if (p.value == r.ptr) return ValueRef{p.name, ""};
     std::string c = ptrs.empty() ? "" : "const ";
@@ -85,9 +87,10 @@ std::string normalizationCode(const Node *n,
   }
   if (l.rows == 0 || l.cols == 0) return "";
   pool = rowsOnThreadPool(l.rows, l.cols);
+  blocked = true;
   std::string out = vo(n).ptr, id = "norm" + std::to_string(n->id);
   auto done = [&](const CodeWriter &w) {
-    return pool ? parallelBlocks(id, l.rows, ptrs, w.str()) : w.str();
+    return parallelBlocks(id, l.rows, ptrs, w.str(), pool);
   };
   // An if chain, not a switch: OpEmitter::emit's switch over every op kind
   // is the one the compiler checks for completeness.
@@ -99,7 +102,7 @@ std::string normalizationCode(const Node *n,
     if (n->operands.size() >= 2) v = "(" + v + ") * (double)" + at(vo(n->operands[1]), pj);
     if (n->operands.size() == 3) v += " + (double)" + at(vo(n->operands[2]), pj);
     CodeWriter w;
-    openRowWithStats(w, l, vo(x), pool);
+    openRowWithStats(w, l, vo(x), blocked);
     w.line(loop("j", l.cols) + " " + out + "[" + e + "] = (" + T + ")(" + v + ");");
     w.close();
     return done(w);
@@ -113,7 +116,7 @@ std::string normalizationCode(const Node *n,
     std::string xh = "(((double)" + at(vo(x), e) + " - mean) * rstd)";
     std::string cols = std::to_string(l.cols) + ".0";
     CodeWriter w;
-    openRowWithStats(w, l, vo(x), pool);
+    openRowWithStats(w, l, vo(x), blocked);
     w.line("double a = 0, b = 0;");
     w.lines(emit::reassociableLoop());
     w.line(loop("j", l.cols) + " { double gw = " + gw + "; a += gw; b += gw * " + xh +

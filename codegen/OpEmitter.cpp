@@ -337,10 +337,12 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
   DType t = n->type.dtype;
   std::string T = dtypeCppName(t), ex = mathFn("exp", t), lg = mathFn("log", t);
   std::string xs = valueOf_(x).isSplat() ? "" : ptrOf(x), Y = ptrOf(n);
-  // Large enough, the rows run in blocks on the thread pool (X, Y there).
-  bool pool = !xs.empty() && rowsOnThreadPool(outer, len * inner);
+  // The rows run in blocks (X, Y there), on the thread pool when large
+  // enough: the code's form is the same either way (parallelBlocks).
+  bool blocked = !xs.empty();
+  bool pool = blocked && rowsOnThreadPool(outer, len * inner);
   std::vector<BlockPointer> ptrs = {{"const " + T + " *", "X", xs}, {T + " *", "Y", Y}};
-  if (pool) {
+  if (blocked) {
     xs = "X";
     Y = "Y";
   }
@@ -363,7 +365,7 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
                          : "{ " + arg + T + " e = " + e + "; " + Yk + " = e; sum += e; }";
   // Subtract the row maximum first so exp never overflows.
   CodeWriter w;
-  std::string rows = pool ? "b0; o < b1" : "0; o < " + num(outer);
+  std::string rows = blocked ? "b0; o < b1" : "0; o < " + num(outer);
   w.open("for (long long o = " + rows + "; ++o) for (long long q = 0; q < " + num(inner) +
          "; ++q)");
   w.line("long long base = o * " + num(len * inner) + " + q;");
@@ -384,7 +386,8 @@ std::string OpEmitter::softmax(const Node *n, bool log) {
     w.line(rowLoop + Yk + " *= inv;");
   }
   w.close();
-  return pool ? parallelBlocks("softmax" + std::to_string(n->id), outer, ptrs, w.str()) : w.str();
+  return blocked ? parallelBlocks("softmax" + std::to_string(n->id), outer, ptrs, w.str(), pool)
+                 : w.str();
 }
 
 std::string OpEmitter::mseLoss(const Node *n) {
@@ -509,8 +512,10 @@ std::string OpEmitter::sliceBackward(const Node *n) {
 std::string OpEmitter::inOuterBlocks(const Node *n,
                                      const std::function<std::string(bool)> &body) {
   const Shape &s = n->type.shape;
-  if (s.empty() || s[0] == 0 || !rowsOnThreadPool(s[0], n->type.numel() / s[0]))
-    return body(false);
+  if (s.empty() || s[0] == 0) return body(false);
+  // Blocks of the outer dim at any size, on the thread pool when large
+  // enough: the code's form is the same either way (parallelBlocks).
+  bool pool = rowsOnThreadPool(s[0], n->type.numel() / s[0]);
   // While the body is written, every buffer it reads or writes is a
   // parameter of the block function (P0, P1, ... in the order the body
   // names them; only the result's is writable).
@@ -537,7 +542,7 @@ std::string OpEmitter::inOuterBlocks(const Node *n,
     throw;
   }
   valueOf_ = kernel;
-  return parallelBlocks("copy" + std::to_string(n->id), s[0], ptrs, code);
+  return parallelBlocks("copy" + std::to_string(n->id), s[0], ptrs, code, pool);
 }
 
 std::string OpEmitter::emit(const Node *n, int indent) {

@@ -123,9 +123,10 @@ private:
   std::string at(const Node *x, const Shape &space,
                  const std::vector<std::string> &vars, const std::string &flat);
   std::string ptrOf(const Node *n) { return valueOf_(n).ptr; }
-  /// The code `body(blocked)` writes for `n`, run in blocks of n's
-  /// outermost dim on the thread pool when n is large enough (the same
-  /// test as softmax rows), else body(false) as it is. A blocked body's
+  /// The code `body(true)` writes for `n`, run in blocks of n's outermost
+  /// dim, on the thread pool when n is large enough (the same test as
+  /// softmax rows; the code has the same form either way), or body(false)
+  /// as it is for a scalar or an empty outer dim. A blocked body's
   /// outermost loop runs over [b0, b1) (LoopNest's `blocked`); the buffers
   /// it names through valueOf_ are then the block function's parameters.
   /// For data movement (permutes, slices), which a single thread would

@@ -7,7 +7,7 @@ namespace gradc {
 
 std::string parallelBlocks(const std::string &id, int64_t blocks,
                            const std::vector<BlockPointer> &pointers,
-                           const std::string &body) {
+                           const std::string &body, bool pool) {
   std::string params, args, init;
   for (size_t i = 0; i < pointers.size(); ++i) {
     const BlockPointer &p = pointers[i];
@@ -33,8 +33,8 @@ std::string parallelBlocks(const std::string &id, int64_t blocks,
   w.close();
   w.close(";");
   w.line(id + "_args " + id + "_a = {" + init + "};");
-  w.line("if (gradc_parallel_for) gradc_parallel_for(" + id + "::run, &" + id +
-         "_a, " + n + ");");
+  w.line(std::string("if (") + (pool ? "1" : "0") + " && gradc_parallel_for) gradc_parallel_for(" +
+         id + "::run, &" + id + "_a, " + n + ");");
   w.line("else " + id + "::run(&" + id + "_a, 0, " + n + ");");
   return w.str();
 }

@@ -32,9 +32,16 @@ struct BlockPointer {
 /// must be unique within the kernel (the node id does). The blocks are the
 /// same for any thread count, so a body that writes only its own blocks'
 /// results gives the same bits on any number of threads.
+///
+/// `pool` false: the blocks run on the calling thread, as one range, even
+/// when the runtime has a thread pool (work too small to hand out). The
+/// code has the same form either way, the choice a literal in the test
+/// (`if (0 && gradc_parallel_for)`): the code of an emitter that chooses
+/// by size then differs between sizes in numbers only, which bindings of a
+/// graph with size variables share (runtime/CodeTemplate.h).
 std::string parallelBlocks(const std::string &id, int64_t blocks,
                            const std::vector<BlockPointer> &pointers,
-                           const std::string &body);
+                           const std::string &body, bool pool = true);
 
 } // namespace gradc
 
