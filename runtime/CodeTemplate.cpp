@@ -137,6 +137,19 @@ void dropBitNeutralHints(std::vector<CodeTokens::Token> &t) {
   t.resize(kept);
 }
 
+/// Marks the numbers that are slots even where every sample has the same
+/// value: the flag of a dispatch to the thread pool,
+/// `if (FLAG && gradc_parallel_for)` (codegen/ParallelBlocks.h). The
+/// emitters set it by size where the code is otherwise the same; reading
+/// it from the table keeps the bindings on both sides of the threshold in
+/// one template, and costs one load per dispatch.
+void markSlots(std::vector<CodeTokens::Token> &t) {
+  for (size_t i = 0; i + 3 < t.size(); ++i)
+    if (t[i].number && !t[i].pinned && t[i + 1].text == "&" && t[i + 2].text == "&" &&
+        t[i + 3].text == "gradc_parallel_for")
+      t[i].slot = true;
+}
+
 } // namespace
 
 CodeTokens tokenizeGeneratedCode(const std::string &s, bool normalize) {
@@ -216,6 +229,7 @@ CodeTokens tokenizeGeneratedCode(const std::string &s, bool normalize) {
   }
   if (!normalize) return r;
   markPinned(t);
+  markSlots(t);
   dropBitNeutralHints(t);
   return r;
 }
@@ -320,7 +334,7 @@ std::optional<CodeTemplate> CodeTemplate::derive(const std::vector<std::string> 
   CodeTemplate t;
   std::vector<std::tuple<size_t, size_t, std::string>> edits; // [begin, end) -> text
   for (size_t i = 0; i < base.size(); ++i) {
-    bool varies = false;
+    bool varies = base[i].slot;
     for (const auto *o : same) varies |= (*o)[i].text != base[i].text;
     t.free_.push_back(base[i].number && !base[i].pinned);
     if (!varies) {

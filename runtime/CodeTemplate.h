@@ -32,6 +32,9 @@
 // that has a reassociable loop) is not an instance; a template keeps the
 // hints of the sample it was derived from.
 //
+// The flag of a thread-pool dispatch (`if (0 && gradc_parallel_for)`) is
+// always a slot: it is a choice by size that changes no other token.
+//
 // Literals stay literals (pinned) where C++ needs a constant or where the
 // value steers code generation: preprocessor lines, the bounds of
 // initialized arrays (`[14] = {}`; an array without initializer becomes a
@@ -60,6 +63,12 @@ struct CodeTokens {
     size_t begin = 0, end = 0; ///< Its bytes in the source.
     bool number = false;    ///< A numeric literal.
     bool pinned = false;    ///< A number that must stay a literal.
+    /// A number that is a slot even where the samples agree on it: an
+    /// emitter's choice by size that leaves the code's form as it is
+    /// (`if (0 && gradc_parallel_for)`, codegen/ParallelBlocks.h). Some
+    /// sample may well differ in it, but only past a threshold far from
+    /// the binding that derives the template.
+    bool slot = false;
   };
   std::vector<Token> tokens;
 };
