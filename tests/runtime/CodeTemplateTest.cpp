@@ -144,3 +144,26 @@ TEST(CodeTemplate, InliningAndAlignmentHintsOfExactKernelsAreSetAside) {
   EXPECT_TRUE(t->match(other)); // an alignment statement is a hint as a whole
   EXPECT_FALSE(t->match(kernel(103, false, exact) + "int x;\n"));
 }
+
+TEST(CodeTemplate, AThreadPoolFlagIsASlotEvenWhereTheSamplesAgree) {
+  // The row blocks of a softmax: the samples, below the size where they
+  // go to the thread pool, all have flag 0; a size past it has 1 and is
+  // an instance all the same.
+  auto rows = [](int flag, long long n) {
+    std::string b = std::to_string(n) + "LL";
+    return "static void k0(float *p0) {\n"
+           "if (" + std::to_string(flag) + " && gradc_parallel_for) "
+           "gradc_parallel_for(s::run, &a, " + b + ");\n"
+           "else s::run(&a, 0, " + b + ");\n"
+           "}\n";
+  };
+  auto t = CodeTemplate::derive({rows(0, 5), rows(0, 6)});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->slots(), 3u); // the flag, and the block count twice
+  EXPECT_NE(t->text().find("if (((int)gc_T[0]) && gradc_parallel_for)"), std::string::npos)
+      << t->text();
+  auto table = t->match(rows(1, 4096));
+  ASSERT_TRUE(table);
+  EXPECT_EQ((*table)[0], 1u);
+  EXPECT_EQ((*table)[1], 4096u);
+}

@@ -102,13 +102,14 @@ std::map<std::string, Tensor> feed(const Graph &g, int64_t classes, unsigned see
   return in;
 }
 
-/// Every output and gradient of the family's member at each B has the bits
-/// of the static graph at that B.
-void expectStaticBits(const char *text, int64_t classes, const std::vector<std::string> &outs) {
+/// Every output and gradient of the family's member at each B of `sizes`
+/// (taken in order) has the bits of the static graph at that B.
+void expectStaticBits(const char *text, int64_t classes, const std::vector<std::string> &outs,
+                      const std::vector<int64_t> &sizes) {
   GraphFamily family(text, "model.grad", GraphFormat::Dsl);
   Compiler c;
   std::vector<Root> roots{{"loss"}};
-  for (int64_t b : {1, 7, 128, 1000}) {
+  for (int64_t b : sizes) {
     auto g = parseGraphText(withNumber(text, b), "static.grad", GraphFormat::Dsl);
     auto st = c.compile(*g);
     Session sm(family.member({{"B", b}})), ss(*st);
@@ -126,20 +127,45 @@ void expectStaticBits(const char *text, int64_t classes, const std::vector<std::
     }
   }
   // Some of these sizes have code of their own structure (larger batches
-  // cross the tiny-loop, convolution-tile and parallel-block thresholds;
-  // the GPT block's B = 1 differs from its B = 2), but
-  // the sizes near 7 share its template: no compile for them.
+  // cross the convolution-tile and parallel-block thresholds), but the
+  // sizes near 7 share its template: no compile for them.
   size_t compiles = family.compileCount();
   for (int64_t b = 8; b <= 16; ++b) family.member({{"B", b}});
   EXPECT_EQ(family.compileCount(), compiles) << family.instanceCount() << " instances";
 }
 
+/// The compiles of the family of `text` over B = 1..hi, run in order.
+size_t compilesUpTo(const char *text, int64_t hi) {
+  GraphFamily family(text, "model.grad", GraphFormat::Dsl);
+  for (int64_t b = 1; b <= hi; ++b) family.member({{"B", b}});
+  return family.compileCount();
+}
+
 } // namespace
 
+// Over B = 1..256 the CNN takes 4 compiles (B = 1, 2, 56, 164) and the GPT
+// block 4 (B = 1, 128, 171, 256); docs/symbolic-sizes.md says why. These
+// check the ranges below the first parallel blocks, where every former
+// threshold was: the CNN's nullable seed leaving the tiny loop at 26 and a
+// workspace offset changing at 31 (2 compiles: B = 1's convolutions have
+// their own form), the GPT block's size-1 dims at B = 1 and its row blocks
+// at 22, 32 and 64 (1 compile).
+TEST(SizedModels, CnnTakesTwoCompilesUpToBatch55) {
+  EXPECT_EQ(compilesUpTo(kCnn, 55), 2u);
+}
+
+TEST(SizedModels, GptBlockTakesOneCompileUpToBatch127) {
+  EXPECT_EQ(compilesUpTo(kGpt, 127), 1u);
+}
+
 TEST(SizedModels, CnnGivesTheStaticBitsAtEveryBatchSize) {
-  expectStaticBits(kCnn, 10, {"loss", "logits"});
+  // 31: an instance of B = 2's template past the former tiny-loop
+  // threshold (26), where the logits' seed is a specialized loop.
+  expectStaticBits(kCnn, 10, {"loss", "logits"}, {1, 7, 31, 128, 1000});
 }
 
 TEST(SizedModels, GptBlockGivesTheStaticBitsAtEveryBatchSize) {
-  expectStaticBits(kGpt, 20, {"loss"});
+  // 64: an instance of B = 1's template whose norms, softmax and copies
+  // run on the thread pool (the dispatch flag read from the table).
+  expectStaticBits(kGpt, 20, {"loss"}, {1, 7, 64, 128, 1000});
 }
