@@ -18,7 +18,7 @@ namespace gradc {
 namespace {
 
 constexpr int kLanes = kReductionLanes;
-constexpr int64_t kTiny = 256;          // at most this many: no lanes
+constexpr int64_t kTiny = 256;          // at most this many: no versions
 constexpr int64_t kParallelMin = 1 << 18; // at least this many: blocks
 constexpr int64_t kBlock = 1 << 15;     // elements per parallel block
 // A reduction over dim 0 of a parallel nest whose results are kept in
@@ -46,6 +46,8 @@ struct Operand {
 /// Which specialization of the loop body to emit.
 struct Variant {
   bool generic = true;                 ///< Test seeds and gradients inline.
+  bool substituted = false; ///< Tiny loops: null pointers were replaced by
+                            ///< zeros / a dummy before the loop.
   std::unordered_set<std::string> nullSeeds; ///< Seeds known to be null.
 };
 
@@ -62,18 +64,14 @@ public:
     CodeWriter fast(0, kKernelStep);
     loops(fast, code.helpers);
     std::vector<std::string> grads = gradSinks();
-    if (grads.empty()) {
+    if (numel() <= kTiny || grads.empty()) {
       code.body = fast.str();
     } else {
       // Null gradient pointers are rare (the host API passes them all). The
       // loops compute such a gradient into a zeroed temporary, freed after:
       // one nest serves both cases, with the same blocks and so the same
       // sums, instead of a second copy of the loops that costs the JIT as
-      // much time as the first. Loops of every size do this (tiny ones used
-      // to write to a dummy array on the stack instead): the code then has
-      // one form on both sides of the size where a loop stops being tiny,
-      // which bindings of a graph with size variables share
-      // (runtime/CodeTemplate.h).
+      // much time as the first.
       CodeWriter w(0, kKernelStep);
       for (const std::string &g : grads) {
         std::string T = gradType(g), t = g + "_t";
@@ -212,6 +210,7 @@ private:
     if (a.scalar && a.seed) return a.name + "_0";
     std::string idx = a.name + "[" + offset(a.present) + "]";
     if (!a.seed) return idx;
+    if (v.substituted) return a.name + "_s[" + offset(a.present) + "]";
     if (v.nullSeeds.count(a.buf.key)) return "(" + a.buf.elemType + ")0";
     if (v.generic) return "(" + a.name + " ? " + idx + " : (" + a.buf.elemType + ")0)";
     return idx;
@@ -266,8 +265,9 @@ private:
           w.line(dst + " = " + val + ";");
           continue;
         }
+        if (v.substituted) dst = k.name + "_g[" + f + "]";
         std::string st = dst + " = acc ? " + dst + " + " + val + " : " + val + ";";
-        w.line(v.generic ? "if (" + k.name + ") " + st : st);
+        w.line(v.generic && !v.substituted ? "if (" + k.name + ") " + st : st);
       }
     }
   }
@@ -410,11 +410,9 @@ private:
     w.line("(void)acc;");
   }
 
-  /// The nest, specialized per null seed (gradients are present: see
-  /// run()). Loops of every size do this: tiny ones used to substitute a
-  /// zero array for a null seed instead, which gave the same bits but code
-  /// of another form, so that a graph with size variables needed another
-  /// template where a loop passed kTiny elements (runtime/CodeTemplate.h).
+  /// The nest. Tiny loops replace null seeds by zeros and null gradients by
+  /// a dummy up front (branch-free, cheap to compile); others are
+  /// specialized per null seed (gradients are present: see run()).
   void versions(CodeWriter &w, bool inBlock, const std::string &lo = "",
                 int64_t n0 = 0) const {
     std::unordered_set<std::string> loaded;
@@ -422,7 +420,31 @@ private:
       if (a.scalar && a.seed && loaded.insert(a.name).second)
         w.line("const " + a.buf.elemType + " " + a.name + "_0 = " + a.name + " ? " +
                a.name + "[0] : (" + a.buf.elemType + ")0;");
-    specialize(w, nullableSeeds(), 0, Variant{false, {}}, lo, n0, inBlock);
+    if (numel() <= kTiny) {
+      // The stand-ins have the size of any tiny loop's (a seed of this
+      // loop has at most numel() elements), not this one's: the code then
+      // does not change with the sizes, so bindings of a graph with size
+      // variables share it (runtime/CodeTemplate.h).
+      std::string n = std::to_string(kTiny);
+      for (const std::string &name : nullableSeeds()) {
+        const Access &a = *std::find_if(accesses_.begin(), accesses_.end(),
+                                        [&](const Access &x) { return x.name == name; });
+        std::string T = a.buf.elemType;
+        w.line("const " + T + " " + name + "_z[" + n + "] = {};");
+        w.line("const " + T + " *" + name + "_s = " + name + " ? " + name + " : " + name +
+               "_z;");
+      }
+      for (const std::string &g : gradSinks()) {
+        std::string T = gradType(g);
+        w.line(T + " " + g + "_d[" + n + "] = {};");
+        w.line(T + " *" + g + "_g = " + g + " ? " + g + " : " + g + "_d;");
+      }
+      Variant v;
+      v.substituted = true;
+      nest(w, v, lo, n0, inBlock);
+      return;
+    }
+    specialize(w, nullableSeeds(), 0, Variant{false, false, {}}, lo, n0, inBlock);
   }
 
   /// Elements of the gradient buffer parameter `name`: the largest value

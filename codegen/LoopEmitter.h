@@ -17,10 +17,8 @@
 //     their result buffer, which vectorizes across the kept dimension.
 //   - Seeds may be null (zeros): the loop is specialized for those cases
 //     instead of testing in the inner loop. Gradient buffers may be null
-//     (not wanted): the loop then writes a zeroed temporary. Loops of any
-//     size take these forms, so that the code's form does not change with
-//     the sizes (only loops of more than 256 elements sum in lanes: that
-//     changes the order of additions, and stays as it is).
+//     (not wanted): the loop then writes a zeroed temporary. Tiny loops
+//     substitute zeros and dummies up front instead.
 //   - Large loops are split into fixed blocks run by gradc_parallel_for
 //     when the runtime provides it (a full reduction keeps one partial sum
 //     per block, added in block order).
