@@ -568,29 +568,38 @@ Jit::compile(llvm::StringRef cppSource, llvm::StringRef moduleName) {
   return std::unique_ptr<JitModule>(new JitModule(std::move(impl)));
 }
 
-llvm::Expected<std::string> Jit::compileObject(llvm::StringRef cppSource,
-                                              llvm::StringRef moduleName, bool *cacheHit) {
+llvm::Expected<std::string> Jit::objectOf(llvm::StringRef cppSource, llvm::StringRef name,
+                                         bool useCache, bool *cacheHit) {
   if (cacheHit) *cacheHit = false;
   std::string key, marked;
   if (config_->cache) {
-    key = cacheKey(cppSource, moduleName, config_->target);
+    key = cacheKey(cppSource, name, config_->target);
     marked = markedSource(cppSource, key);
     cppSource = marked;
-    if (auto object = loadVerified(*config_->cache, key)) {
-      if (cacheHit) *cacheHit = true;
-      return object->getBuffer().str();
-    }
+    if (useCache)
+      if (auto object = loadVerified(*config_->cache, key)) {
+        if (cacheHit) *cacheHit = true;
+        return object->getBuffer().str();
+      }
   }
   llvm::Expected<std::string> object = jit_detail::compileToBytes(
-      cppSource, moduleName, config_->target, jit_detail::ClangOutput::Object);
+      cppSource, name, config_->target, jit_detail::ClangOutput::Object);
   if (!object)
     return object.takeError();
-  if (hasInitializers(llvm::MemoryBufferRef(*object, moduleName)))
-    return makeError("gradc JIT: '" + moduleName +
-                     "' has static constructors, which a linked object may not");
+  // Generated code never has static constructors; the single-unit
+  // compile() handles sources that do.
+  if (hasInitializers(llvm::MemoryBufferRef(*object, name)))
+    return makeError("gradc JIT: '" + name +
+                     "' has static constructors, which a linked object or a "
+                     "split unit may not");
   if (config_->cache)
     config_->cache->store(key, *object);
   return object;
+}
+
+llvm::Expected<std::string> Jit::compileObject(llvm::StringRef cppSource,
+                                              llvm::StringRef moduleName, bool *cacheHit) {
+  return objectOf(cppSource, moduleName, /*useCache=*/true, cacheHit);
 }
 
 llvm::Expected<std::unique_ptr<JitModule>>
@@ -640,36 +649,16 @@ Jit::compilePartsOnce(const std::vector<std::string> &units,
   std::vector<std::string> errors(units.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> allHits{true};
-  CompileCache *cache = config_->cache ? &*config_->cache : nullptr;
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < units.size();) {
       std::string partName = impl->name + "_part" + std::to_string(i);
-      std::string key, source = units[i];
-      if (cache) {
-        key = cacheKey(units[i], partName, config_->target);
-        source = markedSource(units[i], key);
-        if (useCache)
-          if (auto object = loadVerified(*cache, key)) {
-            objects[i] = std::move(object);
-            continue;
-          }
-      }
-      allHits = false;
-      llvm::Expected<std::string> object = jit_detail::compileToBytes(
-          source, partName, config_->target, jit_detail::ClangOutput::Object);
+      bool hit = false;
+      llvm::Expected<std::string> object = objectOf(units[i], partName, useCache, &hit);
+      if (!hit) allHits = false;
       if (!object) {
         errors[i] = llvm::toString(object.takeError());
         continue;
       }
-      // Parts of generated code never have static constructors; the
-      // single-unit compile() handles sources that do.
-      if (hasInitializers(llvm::MemoryBufferRef(*object, partName))) {
-        errors[i] = "gradc JIT: part '" + partName +
-                    "' has static constructors, which a split unit may not";
-        continue;
-      }
-      if (cache)
-        cache->store(key, *object);
       objects[i] = llvm::MemoryBuffer::getMemBufferCopy(*object, partName + ".o");
     }
   };

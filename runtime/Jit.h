@@ -159,6 +159,12 @@ private:
   llvm::Expected<std::unique_ptr<JitModule>>
   compilePartsOnce(const std::vector<std::string> &units,
                    llvm::StringRef moduleName, bool useCache);
+  /// The object of one unit that must have no static constructors: from
+  /// the cache when \p useCache and it has it (then *cacheHit is set), else
+  /// from clang, and stored. compileObject() and each part of
+  /// compilePartsOnce().
+  llvm::Expected<std::string> objectOf(llvm::StringRef cppSource, llvm::StringRef name,
+                                       bool useCache, bool *cacheHit);
   struct Config;
   explicit Jit(JitOptions options, std::unique_ptr<Config> config);
   JitOptions options_;
