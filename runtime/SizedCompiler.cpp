@@ -22,8 +22,8 @@ struct SizedCompiler::Range {
   /// The template did not compile: its bindings compile alone.
   bool dead = false;
   std::once_flag pairOnce;
+  /// Null if the pair's template did not compile.
   std::shared_ptr<const std::string> pairObject;
-  std::string pairError; ///< Why the pair's template did not compile.
 };
 
 SizedCompiler::SizedCompiler(const Compiler &compiler, Loader load)
@@ -124,8 +124,8 @@ std::unique_ptr<CompiledGraph> SizedCompiler::compile(const SizeBinding &sizes) 
     std::call_once(range->pairOnce, [&] {
       try {
         range->pairObject = compileUnit(range->pair.text(), range->pairName);
-      } catch (const Error &e) {
-        range->pairError = e.what();
+      } catch (const Error &) {
+        // pairObject stays null: every graph compiles its own pair.
       }
     });
     return range->pairObject ? range->pairObject : compileUnit(own, name);
