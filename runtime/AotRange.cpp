@@ -60,35 +60,14 @@ std::string emitDispatch(const std::string &p, const std::vector<SizeRange> &ran
                          const std::vector<size_t> &row) {
   CodeWriter w;
   const std::string K = std::to_string(ranges.size());
-  w.line("namespace {");
-  w.line("// The tables of every binding, per template: row r of gc_table<i> holds");
-  w.line("// the literals of the template's code at one binding (its slots).");
-  for (size_t i = 0; i < tables.size(); ++i) {
-    std::string name = "gc_table" + std::to_string(i);
-    size_t n = std::max<size_t>(1, tables[i].size() * slots[i]);
-    w.line("const unsigned long long " + name + "[" + std::to_string(n) + "] = {");
-    std::string line;
-    size_t count = 0;
-    for (const auto &t : tables[i])
-      for (uint64_t v : t) {
-        line += std::to_string(v) + "ULL,";
-        if (++count % 8 == 0) {
-          w.line(line);
-          line.clear();
-        } else {
-          line += " ";
-        }
-      }
-    if (count == 0) line = "0ULL";
-    if (!line.empty()) w.line(line);
-    w.line("};");
-  }
-  auto list = [&](const std::string &decl, const std::vector<std::string> &values) {
+  // An initialized array, `perLine` values a line.
+  auto list = [&](const std::string &decl, const std::vector<std::string> &values,
+                  size_t perLine) {
     w.line(decl + " = {");
     std::string line;
     for (size_t k = 0; k < values.size(); ++k) {
       line += values[k] + ",";
-      if ((k + 1) % 16 == 0 || k + 1 == values.size()) {
+      if ((k + 1) % perLine == 0 || k + 1 == values.size()) {
         w.line(line);
         line.clear();
       } else {
@@ -97,6 +76,18 @@ std::string emitDispatch(const std::string &p, const std::vector<SizeRange> &ran
     }
     w.line("};");
   };
+  w.line("namespace {");
+  w.line("// The tables of every binding, per template: row r of gc_table<i> holds");
+  w.line("// the literals of the template's code at one binding (its slots).");
+  for (size_t i = 0; i < tables.size(); ++i) {
+    std::vector<std::string> values;
+    for (const auto &t : tables[i])
+      for (uint64_t v : t) values.push_back(std::to_string(v) + "ULL");
+    if (values.empty()) values.push_back("0ULL"); // an array needs an element
+    list("const unsigned long long gc_table" + std::to_string(i) + "[" +
+             std::to_string(values.size()) + "]",
+         values, 8);
+  }
   std::vector<std::string> wv, rv, lo, hi;
   for (size_t b = 0; b < which.size(); ++b) {
     wv.push_back(std::to_string(which[b]));
@@ -107,10 +98,10 @@ std::string emitDispatch(const std::string &p, const std::vector<SizeRange> &ran
     hi.push_back(std::to_string(r.hi) + "LL");
   }
   w.line("// Per binding (row-major over the sizes): its template and its row.");
-  list("const unsigned char gc_which[" + std::to_string(which.size()) + "]", wv);
-  list("const unsigned int gc_row[" + std::to_string(row.size()) + "]", rv);
-  list("const long long gc_size_lo[" + K + "]", lo);
-  list("const long long gc_size_hi[" + K + "]", hi);
+  list("const unsigned char gc_which[" + std::to_string(which.size()) + "]", wv, 16);
+  list("const unsigned int gc_row[" + std::to_string(row.size()) + "]", rv, 16);
+  list("const long long gc_size_lo[" + K + "]", lo, 16);
+  list("const long long gc_size_hi[" + K + "]", hi, 16);
   w.line("// The index of the binding `sizes` gives, or -1 when a size is out of range.");
   w.open("long long gc_binding(const long long *sizes)");
   w.line("if (!sizes) return -1;");
@@ -178,18 +169,13 @@ size_t shareSlots(std::string &text, std::vector<std::vector<uint64_t>> &rows, s
   }
   // gc_T [ NUMBER ]: the reads CodeTemplate wrote.
   const auto t = tokenizeGeneratedCode(text, /*normalize=*/false).tokens;
-  std::string out;
-  size_t at = 0;
-  for (size_t i = 0; i + 3 < t.size(); ++i) {
-    if (t[i].text != kTemplateTableSymbol || t[i + 1].text != "[" || !t[i + 2].number ||
-        t[i + 3].text != "]")
-      continue;
-    out.append(text, at, t[i + 2].begin - at);
-    out += std::to_string(map[std::stoull(t[i + 2].text)]);
-    at = t[i + 2].end;
-  }
-  out.append(text, at, std::string::npos);
-  text = std::move(out);
+  CodeEdits edits;
+  for (size_t i = 0; i + 3 < t.size(); ++i)
+    if (t[i].text == kTemplateTableSymbol && t[i + 1].text == "[" && t[i + 2].number &&
+        t[i + 3].text == "]")
+      edits.emplace_back(t[i + 2].begin, t[i + 2].end,
+                         std::to_string(map[std::stoull(t[i + 2].text)]));
+  text = applyEdits(text, std::move(edits));
   return kept.size();
 }
 

@@ -43,18 +43,6 @@ void markPinned(std::vector<CodeTokens::Token> &t) {
   }
 }
 
-/// Index of the token closing the bracket opened at t[open] ("(" or "{"),
-/// or t.size() when it is not closed.
-size_t closing(const std::vector<CodeTokens::Token> &t, size_t open) {
-  const std::string &o = t[open].text, c = o == "(" ? ")" : "}";
-  int depth = 0;
-  for (size_t j = open; j < t.size(); ++j) {
-    if (t[j].text == o) ++depth;
-    if (t[j].text == c && --depth == 0) return j;
-  }
-  return t.size();
-}
-
 /// The calls a kernel may make and still compute the same bits inlined or
 /// not, with or without alignment assumptions: control flow, exact
 /// arithmetic (IEEE sqrt and fabs, comparisons), memory and the opaque BLAS.
@@ -103,9 +91,9 @@ void dropBitNeutralHints(std::vector<CodeTokens::Token> &t) {
     if (!attr || i == 0 || t[i - 1].text != "static" || v + 2 >= t.size() ||
         t[v].text != "void" || t[v + 2].text != "(")
       continue;
-    size_t params = closing(t, v + 2);
+    size_t params = closingToken(t, v + 2);
     if (params + 1 >= t.size() || t[params + 1].text != "{") continue;
-    size_t open = params + 1, close = closing(t, open);
+    size_t open = params + 1, close = closingToken(t, open);
     if (close == t.size()) continue;
     bool exact = true;
     for (size_t j = open + 1; j < close && exact; ++j) {
@@ -121,7 +109,7 @@ void dropBitNeutralHints(std::vector<CodeTokens::Token> &t) {
       while (semi < close && t[semi].text != ";" && t[semi].text != "{") ++semi;
       bool aligned = semi < close && t[semi].text == ";" && s + 2 < semi &&
                      t[s + 1].text == "=" && t[s + 2].text == "(";
-      size_t cast = aligned ? closing(t, s + 2) : semi;
+      size_t cast = aligned ? closingToken(t, s + 2) : semi;
       aligned = aligned && cast + 1 < semi && t[cast + 1].text == "__builtin_assume_aligned";
       if (!aligned) break;
       for (size_t j = s; j <= semi; ++j) drop[j] = true;
@@ -151,6 +139,30 @@ void markSlots(std::vector<CodeTokens::Token> &t) {
 }
 
 } // namespace
+
+size_t closingToken(const std::vector<CodeTokens::Token> &t, size_t open) {
+  const std::string &o = t[open].text;
+  const std::string c = o == "(" ? ")" : o == "{" ? "}" : "]";
+  int depth = 0;
+  for (size_t j = open; j < t.size(); ++j) {
+    if (t[j].text == o) ++depth;
+    if (t[j].text == c && --depth == 0) return j;
+  }
+  return t.size();
+}
+
+std::string applyEdits(const std::string &source, CodeEdits edits) {
+  std::sort(edits.begin(), edits.end());
+  std::string out;
+  size_t at = 0;
+  for (const auto &[b, e, text] : edits) {
+    out.append(source, at, b - at);
+    out += text;
+    at = e;
+  }
+  out.append(source, at, std::string::npos);
+  return out;
+}
 
 CodeTokens tokenizeGeneratedCode(const std::string &s, bool normalize) {
   CodeTokens r;
@@ -332,7 +344,7 @@ std::optional<CodeTemplate> CodeTemplate::derive(const std::vector<std::string> 
   if (same.empty()) return std::nullopt;
 
   CodeTemplate t;
-  std::vector<std::tuple<size_t, size_t, std::string>> edits; // [begin, end) -> text
+  CodeEdits edits;
   for (size_t i = 0; i < base.size(); ++i) {
     bool varies = base[i].slot;
     for (const auto *o : same) varies |= (*o)[i].text != base[i].text;
@@ -348,17 +360,8 @@ std::optional<CodeTemplate> CodeTemplate::derive(const std::vector<std::string> 
     t.kinds_.push_back(*kind);
     edits.emplace_back(base[i].begin, base[i].end, reader(*kind, t.kinds_.size() - 1));
   }
-  std::sort(edits.begin(), edits.end());
-  const std::string &src = samples[0];
   t.text_ = "extern \"C\" const unsigned long long " + std::string(kTemplateTableSymbol) +
-            "[];\n";
-  size_t at = 0;
-  for (const auto &[b, e, text] : edits) {
-    t.text_.append(src, at, b - at);
-    t.text_ += text;
-    at = e;
-  }
-  t.text_.append(src, at, std::string::npos);
+            "[];\n" + applyEdits(samples[0], std::move(edits));
   return t;
 }
 

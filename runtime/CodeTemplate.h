@@ -48,6 +48,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace gradc {
@@ -78,6 +79,16 @@ struct CodeTokens {
 /// bit-neutral hints (see the file comment); without it every token of the
 /// source is kept, comments aside, for a caller that edits the source.
 CodeTokens tokenizeGeneratedCode(const std::string &source, bool normalize = true);
+
+/// Index of the token closing the bracket ("(", "{" or "[") opened at
+/// tokens[open], or tokens.size() when it is not closed.
+size_t closingToken(const std::vector<CodeTokens::Token> &tokens, size_t open);
+
+/// Replacements in a source: bytes [begin, end) become the text.
+using CodeEdits = std::vector<std::tuple<size_t, size_t, std::string>>;
+/// `source` with `edits` made, in order of position (they must not
+/// overlap; insertions at one position in the order of their text).
+std::string applyEdits(const std::string &source, CodeEdits edits);
 
 /// A translation unit with its size-dependent literals read from gc_T.
 class CodeTemplate {

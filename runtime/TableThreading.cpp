@@ -30,18 +30,6 @@ bool isStatementWord(const std::string &s) {
   return words.count(s) > 0;
 }
 
-/// Index of the token closing the bracket opened at t[open], or t.size().
-size_t closing(const Tokens &t, size_t open) {
-  const std::string &o = t[open].text;
-  const std::string c = o == "(" ? ")" : o == "{" ? "}" : "]";
-  int depth = 0;
-  for (size_t j = open; j < t.size(); ++j) {
-    if (t[j].text == o) ++depth;
-    if (t[j].text == c && --depth == 0) return j;
-  }
-  return t.size();
-}
-
 /// A function definition: NAME ( params ) { body }.
 struct Def {
   std::string name;
@@ -65,7 +53,7 @@ std::vector<Def> findDefinitions(const Tokens &t) {
     const std::string &before = t[i - 1].text;
     if (!(isIdentifier(t[i - 1]) || before == "*" || before == ">" || before == "&")) continue;
     if (isStatementWord(before) || before == "else") continue;
-    size_t close = closing(t, i + 1);
+    size_t close = closingToken(t, i + 1);
     if (close + 1 >= t.size() || t[close + 1].text != "{") continue;
     Def d;
     d.name = t[i].text;
@@ -73,7 +61,7 @@ std::vector<Def> findDefinitions(const Tokens &t) {
     d.open = i + 1;
     d.close = close;
     d.bodyOpen = close + 1;
-    d.bodyClose = closing(t, close + 1);
+    d.bodyClose = closingToken(t, close + 1);
     if (d.bodyClose == t.size()) continue;
     // extern "C" RETURN-TYPE NAME(: the words before the name.
     size_t k = i;
@@ -89,7 +77,7 @@ std::vector<Def> findDefinitions(const Tokens &t) {
   // The innermost struct around each definition.
   for (size_t i = 0; i + 2 < t.size(); ++i) {
     if (t[i].text != "struct" || t[i + 2].text != "{") continue;
-    size_t end = closing(t, i + 2);
+    size_t end = closingToken(t, i + 2);
     for (Def &d : defs)
       if (d.nameAt > i + 2 && d.nameAt < end && i + 2 > d.scopeOpen) {
         d.scope = t[i + 1].text;
@@ -113,7 +101,7 @@ const Def *resolve(const Tokens &t, const std::vector<Def> &defs, size_t i) {
         best = &d;
       continue;
     }
-    bool visible = d.scope.empty() || (i > d.scopeOpen && i < closing(t, d.scopeOpen));
+    bool visible = d.scope.empty() || (i > d.scopeOpen && i < closingToken(t, d.scopeOpen));
     if (visible && (!best || d.scopeOpen > best->scopeOpen)) best = &d;
   }
   return best;
@@ -192,7 +180,7 @@ std::string threadTableParameter(const std::string &text) {
           if (owner[open] != std::string::npos) need(owner[open]);
   }
 
-  std::vector<std::tuple<size_t, size_t, std::string>> edits; // [begin, end) -> text
+  CodeEdits edits;
   auto insertAfter = [&](size_t tok, const std::string &s) {
     edits.emplace_back(t[tok].end, t[tok].end, s);
   };
@@ -238,16 +226,7 @@ std::string threadTableParameter(const std::string &text) {
       throw Error("the size table is read where no parameter can reach it (offset " +
                   std::to_string(t[i].begin) + " of the generated code)");
 
-  std::sort(edits.begin(), edits.end());
-  std::string out;
-  size_t at = 0;
-  for (const auto &[b, e, s] : edits) {
-    out.append(src, at, b - at);
-    out += s;
-    at = e;
-  }
-  out.append(src, at, std::string::npos);
-  return out;
+  return applyEdits(src, std::move(edits));
 }
 
 } // namespace gradc
