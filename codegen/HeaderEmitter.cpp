@@ -15,6 +15,22 @@
 #include <set>
 
 namespace gradc {
+
+const EntrySignature kEntrySignatures[6] = {
+    {"fwd_bwd",
+     "const void *const *inputs, void *const *outputs, void *const *grads, "
+     "const void *const *seeds, unsigned long long flags, void *workspace",
+     "inputs, outputs, grads, seeds, flags, workspace", true},
+    {"forward", "const void *const *inputs, void *const *outputs, void *context, void *workspace",
+     "inputs, outputs, context, workspace", true},
+    {"backward",
+     "const void *context, void *const *grads, const void *const *seeds, unsigned long long "
+     "flags, void *workspace",
+     "context, grads, seeds, flags, workspace", true},
+    {"fused_workspace_bytes", "", "", false},
+    {"context_bytes", "", "", false},
+    {"workspace_bytes", "", "", false}};
+
 namespace {
 
 bool isCppKeyword(const std::string &s) {
@@ -97,16 +113,9 @@ std::string emitCDeclarations(const ModuleInfo &info, const HeaderOptions &optio
   w.blank();
   // The prototypes with C linkage; an extern "C" block does not indent.
   w.lines("#ifdef __cplusplus\nextern \"C\" {\n#endif");
-  w.line("unsigned long long " + p + "_fwd_bwd(const void *const *inputs, void *const "
-         "*outputs, void *const *grads, const void *const *seeds, unsigned long long "
-         "flags, void *workspace);");
-  w.line("unsigned long long " + p + "_forward(const void *const *inputs, void *const "
-         "*outputs, void *context, void *workspace);");
-  w.line("unsigned long long " + p + "_backward(const void *context, void *const *grads, "
-         "const void *const *seeds, unsigned long long flags, void *workspace);");
-  w.line("unsigned long long " + p + "_fused_workspace_bytes(void);");
-  w.line("unsigned long long " + p + "_context_bytes(void);");
-  w.line("unsigned long long " + p + "_workspace_bytes(void);");
+  for (const EntrySignature &e : kEntrySignatures)
+    w.line("unsigned long long " + p + "_" + e.name + "(" + (*e.params ? e.params : "void") +
+           ");");
   w.lines("#ifdef __cplusplus\n}\n#endif");
   return w.str();
 }

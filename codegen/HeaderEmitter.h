@@ -38,6 +38,19 @@ struct HeaderOptions {
   GraphSignature signature;
 };
 
+/// One entry point of the ABI (DESIGN.md, "Generated code and its ABI"),
+/// NAME_<name>: its parameters as a header declares them and the names a
+/// forwarding call passes. Each returns unsigned long long: a status, or a
+/// byte count for the three without parameters.
+struct EntrySignature {
+  const char *name;   ///< After the symbol prefix and '_'.
+  const char *params; ///< "" for none.
+  const char *args;   ///< The parameters' names, comma-separated.
+  bool status;        ///< Returns a status (else a byte count).
+};
+/// The six entry points, in the order headers declare them.
+extern const EntrySignature kEntrySignatures[6];
+
 /// True if \p s can name a C++ class or namespace component: a C identifier
 /// that is not a C++ keyword and not reserved (no "__", no leading '_').
 bool isUsableCppIdentifier(const std::string &s);

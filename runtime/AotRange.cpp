@@ -2,6 +2,7 @@
 #include "runtime/AotRange.h"
 
 #include "codegen/CodeWriter.h"
+#include "codegen/HeaderEmitter.h"
 #include "ir/Error.h"
 #include "runtime/CodeTemplate.h"
 #include "runtime/TableThreading.h"
@@ -31,26 +32,6 @@ SizeBinding bindingAt(const std::vector<SizeRange> &ranges, int64_t b) {
   }
   return s;
 }
-
-/// The arguments of the entry points after `sizes`: declarations and names.
-struct EntryShape {
-  const char *name, *params, *args;
-  bool status; ///< Returns a status (else a byte count).
-};
-const EntryShape kEntries[] = {
-    {"fwd_bwd",
-     "const void *const *inputs, void *const *outputs, void *const *grads, "
-     "const void *const *seeds, unsigned long long flags, void *workspace",
-     "inputs, outputs, grads, seeds, flags, workspace", true},
-    {"forward", "const void *const *inputs, void *const *outputs, void *context, void *workspace",
-     "inputs, outputs, context, workspace", true},
-    {"backward",
-     "const void *context, void *const *grads, const void *const *seeds, unsigned long long "
-     "flags, void *workspace",
-     "context, grads, seeds, flags, workspace", true},
-    {"fused_workspace_bytes", "", "", false},
-    {"context_bytes", "", "", false},
-    {"workspace_bytes", "", "", false}};
 
 /// The code after the templates: tables, the binding of the sizes, and the
 /// entry points that take them.
@@ -124,7 +105,7 @@ std::string emitDispatch(const std::string &p, const std::vector<SizeRange> &ran
          "ULL << 48) | ((unsigned long long)v & 0xFFFFFFFFFFFFULL);");
   w.close();
   w.line("} // namespace");
-  for (const EntryShape &e : kEntries) {
+  for (const EntrySignature &e : kEntrySignatures) {
     std::string params = std::string("const long long *sizes") + (*e.params ? ", " : "") + e.params;
     w.blank();
     w.open("extern \"C\" unsigned long long " + p + "_sized_" + e.name + "(" + params + ")");

@@ -71,16 +71,9 @@ void emitC(CodeWriter &w, const AotRangeModule &m, const HeaderOptions &o) {
   define("NUM_GRADS", std::to_string(info.gradInputs.size()));
   w.blank();
   w.lines("#ifdef __cplusplus\nextern \"C\" {\n#endif");
-  w.line("unsigned long long " + p + "_sized_fwd_bwd(const long long *sizes, const void *const "
-         "*inputs, void *const *outputs, void *const *grads, const void *const *seeds, "
-         "unsigned long long flags, void *workspace);");
-  w.line("unsigned long long " + p + "_sized_forward(const long long *sizes, const void *const "
-         "*inputs, void *const *outputs, void *context, void *workspace);");
-  w.line("unsigned long long " + p + "_sized_backward(const long long *sizes, const void "
-         "*context, void *const *grads, const void *const *seeds, unsigned long long flags, "
-         "void *workspace);");
-  for (const char *f : {"fused_workspace_bytes", "context_bytes", "workspace_bytes"})
-    w.line("unsigned long long " + p + "_sized_" + f + "(const long long *sizes);");
+  for (const EntrySignature &e : kEntrySignatures)
+    w.line("unsigned long long " + p + "_sized_" + e.name + "(const long long *sizes" +
+           (*e.params ? std::string(", ") + e.params : "") + ");");
   w.lines("#ifdef __cplusplus\n}\n#endif");
 }
 
