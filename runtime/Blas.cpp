@@ -58,10 +58,11 @@ Library &library() {
 /// and environments that pin it to an older core (Haswell, for portable
 /// images) run AVX2 kernels on AVX-512 machines. oneDNN dispatches on the
 /// CPU it runs on. On this project's reference machine (AVX-512, the
-/// variable set to Haswell) oneDNN's sgemm took 0.50-0.55 of OpenBLAS's
-/// time on the GPT step's GEMM shapes, one thread; with the variable unset
-/// the two were within 0.94-1.23x of each other. oneDNN has no f64 GEMM, so
-/// cblas_dgemm stays with OpenBLAS.
+/// variable set to Haswell) oneDNN's sgemm took 0.49-0.70 of OpenBLAS's
+/// time on the model steps' GEMM shapes, one thread (bench/gemm_candidates,
+/// docs/performance.md "f32 GEMM"); with the variable unset the two were
+/// within 0.92-1.16x of each other. oneDNN has no f64 GEMM, so cblas_dgemm
+/// stays with OpenBLAS.
 ///
 /// oneDNN's Debian build threads with OpenMP, whose idle threads spin for
 /// GOMP_SPINCOUNT pauses after a parallel region; as with OpenBLAS's
@@ -127,15 +128,10 @@ bool tryLoad(Library &lib) {
     // takes every core, and under GRADC_NUM_THREADS=1 its second worker spun
     // in sched_yield beside the single-threaded kernels (a quarter of the
     // GPT step's CPU time went to it).
-    if (lib.setThreads) {
-      int n = lib.pendingThreads > 0 ? lib.pendingThreads : numThreads();
-      lib.setThreads(n);
-      lib.threads.store(n, std::memory_order_relaxed);
-    } else {
-      lib.threads.store(lib.pendingThreads > 0 ? lib.pendingThreads
-                                               : numThreads(),
-                        std::memory_order_relaxed);
-    }
+    // (oneDNN, below, takes the same count per call.)
+    int n = lib.pendingThreads > 0 ? lib.pendingThreads : numThreads();
+    if (lib.setThreads) lib.setThreads(n);
+    lib.threads.store(n, std::memory_order_relaxed);
     tryLoadDnnl(lib);
     lib.loaded.store(true, std::memory_order_release);
     return true;
