@@ -348,22 +348,27 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   int64_t TR = tileInputRows(g, R), WP = paddedWidth(g);
   int64_t padSize = unpadded(g) ? 0 : g.cg() * TR * WP;
   std::string id = "conv" + std::to_string(n->id);
-  bool heap = (colSize + padSize) * elem > kConvColumnBytes;
-  // The column matrix of the thread running a range of blocks (calloc, the
+  // The scratch of the thread running a range of blocks: the column
+  // matrix col of `cols` elements, xp, and `extra` elements yb for a GEMM's
+  // result; on the stack within kConvColumnBytes, else from calloc (the
   // allocator the generated code declares; a tile's matrix is small, so
-  // its zeroing costs little).
-  auto allocColumn = [&](CodeWriter &w) {
+  // its zeroing costs little). Returns whether it is on the heap.
+  auto allocColumn = [&](CodeWriter &w, int64_t cols, int64_t extra) {
+    bool heap = (cols + padSize + extra) * elem > kConvColumnBytes;
     if (!heap) {
-      w.line(T + " col[" + dim(colSize) + "];");
+      w.line(T + " col[" + dim(cols) + "];");
       if (padSize) w.line(T + " xp[" + dim(padSize) + "];");
-      return;
+      if (extra) w.line(T + " yb[" + dim(extra) + "];");
+      return heap;
     }
-    w.line(T + " *col = (" + T + " *)calloc(" + dim(colSize + padSize) +
+    w.line(T + " *col = (" + T + " *)calloc(" + dim(cols + padSize + extra) +
            "ULL, sizeof(" + T + "));");
     w.line("if (!col) __builtin_trap(); // out of memory");
-    if (padSize) w.line(T + " *xp = col + " + dim(colSize) + ";");
+    if (padSize) w.line(T + " *xp = col + " + dim(cols) + ";");
+    if (extra) w.line(T + " *yb = col + " + dim(cols + padSize) + ";");
+    return heap;
   };
-  auto freeColumn = [&](CodeWriter &w) {
+  auto freeColumn = [&](CodeWriter &w, bool heap) {
     if (heap) w.line("free(col);");
   };
   std::string groups = loop("gi", "0", num(g.groups));
@@ -397,7 +402,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                         " + r0 * " + num(g.ow);
   std::string out = vo(n).ptr;
   CodeWriter body;
-  allocColumn(body);
+  bool heap = allocColumn(body, colSize, 0);
   if (n->op == OpKind::Conv2d || n->op == OpKind::Conv1d) {
     std::vector<BlockPointer> pointers = {{cT, "X", vo(n->operands[0]).ptr},
                                           {cT, "W", vo(n->operands[1]).ptr},
@@ -420,17 +425,8 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
       // into yb [OG, IB * P], then each image's rows copied out (with the
       // bias): LeNet's conv2 has P = 100 columns per image, and a GEMM of
       // 16 x 100 x 150 ran at 70% of the rate of 16 x 500 x 150.
-      int64_t colBytes = (K * IB * P + padSize + OG * IB * P) * elem;
       CodeWriter batched;
-      if (colBytes > kConvColumnBytes) {
-        batched.line(T + " *col = (" + T + " *)calloc(" + dim(K * IB * P + padSize + OG * IB * P) +
-                     "ULL, sizeof(" + T + "));");
-        batched.line("if (!col) __builtin_trap(); // out of memory");
-      } else {
-        batched.line(T + " col[" + dim(K * IB * P + padSize + OG * IB * P) + "];");
-      }
-      if (padSize) batched.line(T + " *xp = col + " + dim(K * IB * P) + ";");
-      batched.line(T + " *yb = col + " + dim(K * IB * P + padSize) + ";");
+      bool batchedHeap = allocColumn(batched, K * IB * P, OG * IB * P);
       batched.open(loop("blk", "b0", "b1"));
       batched.line("long long n0 = blk * " + num(IB) + ";");
       batched.line("long long n1 = n0 + " + num(IB) + " < " + num(g.n) + " ? n0 + " +
@@ -456,7 +452,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
       batched.close();
       batched.close();
       batched.close();
-      if (colBytes > kConvColumnBytes) batched.line("free(col);");
+      freeColumn(batched, batchedHeap);
       return parallelBlocks(id, (g.n + IB - 1) / IB, pointers, batched.str());
     }
     body.open(loop("n", "b0", "b1"));
@@ -475,7 +471,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
     body.close();
     body.close();
     body.close();
-    freeColumn(body);
+    freeColumn(body, heap);
     return parallelBlocks(id, g.n, pointers, body.str());
   }
   if (n->op == OpKind::Conv2dWeightBackward) {
@@ -499,7 +495,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
     body.close();
     body.close();
     body.close();
-    freeColumn(body);
+    freeColumn(body, heap);
     CodeWriter w;
     if (heapPart) {
       w.line(T + " *" + part + " = (" + T + " *)calloc(" + count + "ULL, sizeof(" + T +
@@ -551,7 +547,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   body.close();
   body.close();
   body.close();
-  freeColumn(body);
+  freeColumn(body, heap);
   return parallelBlocks(id, g.n,
                         {{cT, "G", vo(n->operands[0]).ptr},
                          {cT, "W", vo(n->operands[1]).ptr},
