@@ -36,6 +36,20 @@ std::string literal(double v, DType dtype) {
   return "0";
 }
 
+std::string emit::offsetExpr(const Shape &shape, const Shape &space,
+                             const std::vector<std::string> &vars) {
+  std::vector<int64_t> st = rowMajorStrides(shape);
+  size_t lead = space.size() - shape.size();
+  std::string e;
+  for (size_t j = 0; j < shape.size(); ++j) {
+    if (shape[j] == 1 && space[j + lead] != 1) continue;
+    // Every term has its stride, 1 included: a stride that is a product of
+    // sizes is 1 at some bindings only, and the expression keeps one form.
+    e += (e.empty() ? "" : " + ") + vars[j + lead] + " * " + num(st[j]);
+  }
+  return e.empty() ? "0" : e;
+}
+
 std::string emit::gemmCall(bool f32, bool transA, bool transB, const std::string &m,
                            const std::string &n, const std::string &k, const std::string &a,
                            const std::string &lda, const std::string &b,

@@ -5,6 +5,7 @@
 #include "ir/Types.h"
 
 #include <string>
+#include <vector>
 
 namespace gradc {
 
@@ -21,6 +22,14 @@ namespace emit {
 /// An index or extent as a 64-bit literal ("12LL"): generated index
 /// arithmetic is done in long long, so no product of extents overflows int.
 inline std::string num(int64_t v) { return std::to_string(v) + "LL"; }
+/// Linear offset of the multi-index `vars` (aligned to the trailing dims
+/// of `space`) into a row-major tensor of shape `shape` that broadcasts to
+/// `space`: broadcast dims contribute nothing. A dim of extent 1 in both
+/// is indexed like any other (its index is 0), and every term has its
+/// stride, 1 included: the expression at a size of 1 is then that of every
+/// other size but its numbers (runtime/CodeTemplate.h).
+std::string offsetExpr(const Shape &shape, const Shape &space,
+                       const std::vector<std::string> &vars);
 /// `ref` read at the index expression `idx` (a splat ignores the index).
 inline std::string at(const ValueRef &ref, const std::string &idx) {
   return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";

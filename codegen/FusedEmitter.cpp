@@ -260,18 +260,10 @@ private:
       beta = std::string("((flags & 1ULL) ? ") + (f32 ? "1.0f : 0.0f)" : "1.0 : 0.0)");
       usesFlags = true;
     }
-    // Batch offsets: row-major index of each operand's batch dims. A dim
-    // of 1 is skipped only where it broadcasts; where the batch has 1 too,
-    // its (zero) index stays, so that a batch of 1 has the code of every
-    // other batch size but its numbers (runtime/CodeTemplate.h).
+    // Batch offsets: row-major index of each operand's batch dims
+    // (emit::offsetExpr: a dim of 1 is skipped only where it broadcasts).
     auto batchOffset = [&](const Shape &s, const std::vector<std::string> &vars) {
-      std::vector<int64_t> st = rowMajorStrides(s);
-      size_t lead = batch.size() - s.size();
-      std::string x;
-      for (size_t j = 0; j < s.size(); ++j)
-        if (s[j] != 1 || batch[j + lead] == 1)
-          x += (x.empty() ? "" : " + ") + vars[j + lead] + " * " + num(st[j]);
-      return x.empty() ? std::string("0") : x;
+      return emit::offsetExpr(s, batch, vars);
     };
     std::vector<std::string> vars;
     for (size_t d = 0; d < batch.size(); ++d) vars.push_back("q" + std::to_string(d));

@@ -16,6 +16,8 @@
 
 namespace gradc {
 
+using emit::offsetExpr;
+
 namespace {
 
 using emit::mathFn;
@@ -46,25 +48,6 @@ struct LoopNest {
     for (size_t d = 0; d < vars.size(); ++d) w.close();
   }
 };
-
-/// Linear offset of the multi-index `vars` (aligned to the trailing dims
-/// of `space`) into a row-major tensor of shape `shape` that broadcasts to
-/// `space`: broadcast dims contribute nothing. A dim of extent 1 in both
-/// is indexed like any other (its index is 0): the expression of a size
-/// of 1 is then that of every other size (runtime/CodeTemplate.h).
-std::string offsetExpr(const Shape &shape, const Shape &space,
-                       const std::vector<std::string> &vars) {
-  std::vector<int64_t> st = rowMajorStrides(shape);
-  size_t lead = space.size() - shape.size();
-  std::string e;
-  for (size_t j = 0; j < shape.size(); ++j) {
-    if (shape[j] == 1 && space[j + lead] != 1) continue;
-    std::string term = vars[j + lead];
-    if (st[j] != 1) term += " * " + num(st[j]);
-    e += (e.empty() ? "" : " + ") + term;
-  }
-  return e.empty() ? "0" : e;
-}
 
 std::string accType(DType t) {
   return isFloat(t) ? "double" : "long long";
