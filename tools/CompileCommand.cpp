@@ -121,13 +121,16 @@ static void writeOutputs(const Args &args, const std::string &base,
 /// ranges (runtime/AotRange.h), with its own header.
 static int compileRange(const Args &args, const std::string &path, const std::string &dir,
                         const std::set<std::string> &emit, HeaderOptions ho) {
-  ho.signature = graphFileSignature(path);
+  // The file is read once; every binding parses the same text.
+  const std::string text = readTextFile(path, defaultMaxBytes(), "the graph file");
+  const GraphFormat format = graphFormatOf(path);
+  ho.signature = graphTextSignature(text, path, format);
   std::vector<SizeRange> ranges = sizeRangeFlags(args, ho.signature);
   std::string prefix;
   PassManagerOptions po;
   const bool named = !ho.className.empty() || !ho.namespaceName.empty();
   auto generate = [&](const SizeBinding &sizes) {
-    auto g = loadGraphFile(path, [&](const GraphSignature &sig) {
+    auto g = parseGraphText(text, path, format, [&](const GraphSignature &sig) {
       return bindSizes(sig, sizes, {});
     });
     if (args.has("--jvp")) g = buildJvpGraph(*g);
