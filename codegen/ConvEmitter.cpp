@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/ConvEmitter.h"
 #include "codegen/CodeWriter.h"
+#include "codegen/ConvDirect.h"
 #include "codegen/EmitUtil.h"
 
 #include "codegen/ParallelBlocks.h"
@@ -586,6 +587,7 @@ std::string convolutionCode(const Node *n,
                            getInts(n->attrs, "weight_size", {}), n->attrs)
             : convGeometry(n->operands[0]->type.shape,
                            n->operands[1]->type.shape, n->attrs);
+    if (directForwardApplies(n, g, valueOf)) return directForwardCode(n, g, valueOf);
     if (gemmFits(n, g, valueOf)) {
       callsBlas = true;
       return gemmForm(n, g, valueOf);

@@ -9,7 +9,8 @@
 // im2col + GEMM form: column matrices built a tile of output rows at a time
 // from padded copies of the tile's input rows, and BLAS GEMMs on them (in
 // the forward convolution of small images, several images' columns side by
-// side for one GEMM).
+// side for one GEMM). The f32 forward convolution of small images with
+// enough output channels runs the direct kernel of codegen/ConvDirect.
 //
 //===----------------------------------------------------------------------===//
 #ifndef GRADC_CODEGEN_CONVEMITTER_H
