@@ -27,7 +27,7 @@
 // same count; --blas-threads then sets OpenBLAS alone (to see how gradc's
 // threads and OpenBLAS's share the cores). Each cell is the median of R samples, each sample the mean
 // of enough calls to last T ms, with the fastest and slowest sample in
-// brackets. Run it shielded from other load (docs/performance.md).
+// brackets; the four candidates take their samples in turn, round by round. Run it shielded from other load (docs/performance.md).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/LoadGraph.h"
@@ -145,27 +145,39 @@ double nowMs() {
       .count();
 }
 
-/// Times fn: two warm-up calls, then `repeats` samples, each the mean of
-/// enough calls to last about minSampleMs.
-Stats measure(const std::function<void()> &fn, int repeats, double minSampleMs) {
-  fn();
-  double t0 = nowMs();
-  fn();
-  double once = std::max(nowMs() - t0, 1e-3);
-  int calls = std::max(1, static_cast<int>(std::ceil(minSampleMs / once)));
-  std::vector<double> samples;
-  for (int r = 0; r < repeats; ++r) {
-    double start = nowMs();
-    for (int i = 0; i < calls; ++i) fn();
-    samples.push_back((nowMs() - start) / calls);
+/// Times the candidates side by side: two warm-up calls of each, then
+/// `repeats` rounds, each taking one sample of every candidate in turn (the
+/// mean of enough calls to last about minSampleMs), so that a change in the
+/// machine's speed during the run reaches all candidates alike instead of
+/// the one measured at that moment.
+std::vector<Stats> measure(const std::vector<std::function<void()>> &fns, int repeats,
+                           double minSampleMs) {
+  std::vector<int> calls;
+  for (const auto &fn : fns) {
+    fn();
+    double t0 = nowMs();
+    fn();
+    double once = std::max(nowMs() - t0, 1e-3);
+    calls.push_back(std::max(1, static_cast<int>(std::ceil(minSampleMs / once))));
   }
-  std::sort(samples.begin(), samples.end());
-  Stats s;
-  s.lo = samples.front();
-  s.hi = samples.back();
-  size_t m = samples.size();
-  s.median = m % 2 ? samples[m / 2] : 0.5 * (samples[m / 2 - 1] + samples[m / 2]);
-  return s;
+  std::vector<std::vector<double>> samples(fns.size());
+  for (int r = 0; r < repeats; ++r)
+    for (size_t k = 0; k < fns.size(); ++k) {
+      double start = nowMs();
+      for (int i = 0; i < calls[k]; ++i) fns[k]();
+      samples[k].push_back((nowMs() - start) / calls[k]);
+    }
+  std::vector<Stats> out;
+  for (std::vector<double> &v : samples) {
+    std::sort(v.begin(), v.end());
+    Stats s;
+    s.lo = v.front();
+    s.hi = v.back();
+    size_t m = v.size();
+    s.median = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+    out.push_back(s);
+  }
+  return out;
 }
 
 // --- gradc ---------------------------------------------------------------
@@ -556,10 +568,10 @@ void runLayer(const Compiler &compiler, const Layer &l, const Options &opt,
     std::function<void()> i = p == 0   ? std::function<void()>([&] { im2col.forward(); })
                               : p == 1 ? std::function<void()>([&] { im2col.backwardData(); })
                                        : std::function<void()>([&] { im2col.backwardWeights(); });
-    Stats sg = measure(g, opt.repeats, opt.minSampleMs);
-    Stats sp = measure([&] { dnnl.run(p, false); }, opt.repeats, opt.minSampleMs);
-    Stats sr = measure([&] { dnnl.run(p, true); }, opt.repeats, opt.minSampleMs);
-    Stats si = measure(i, opt.repeats, opt.minSampleMs);
+    std::vector<Stats> st =
+        measure({g, [&] { dnnl.run(p, false); }, [&] { dnnl.run(p, true); }, i}, opt.repeats,
+                opt.minSampleMs);
+    const Stats &sg = st[0], &sp = st[1], &sr = st[2], &si = st[3];
     double best = std::min({sp.median, sr.median, si.median});
     std::printf("  %-17s %-26s %-26s %-26s %-26s %.2fx\n", kPassNames[p], cell(sg).c_str(),
                 cell(sp).c_str(), cell(sr).c_str(), cell(si).c_str(), sg.median / best);
