@@ -32,19 +32,14 @@ namespace {
 
 using emit::at;
 using emit::num;
+using emit::forLoop;
 
 /// Output elements per channel up to which an image counts as small.
 constexpr int64_t kDirectPixels = 512;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
-/// `for (long long v = from; v < to; ++v)`.
-std::string loop(const std::string &v, const std::string &from, const std::string &to) {
-  return "for (long long " + v + " = " + from + "; " + v + " < " + to + "; ++" + v + ")";
-}
 
-int64_t paddedHeight(const ConvGeometry &g) { return g.h + g.padTop + g.padBottom; }
-int64_t paddedWidth(const ConvGeometry &g) { return g.w + g.padLeft + g.padRight; }
 bool padded(const ConvGeometry &g) {
   return g.padTop || g.padBottom || g.padLeft || g.padRight;
 }
@@ -88,18 +83,18 @@ void transposeOut(CodeWriter &w, const ConvGeometry &g, int64_t count) {
 /// column (tap 0), ys at its first output element of channel ob*L.
 void segment(CodeWriter &w, const ConvGeometry &g, int64_t count, const std::string &xs,
              const std::string &ys) {
-  int64_t HP = paddedHeight(g), WP = paddedWidth(g), L = kDirectLanes;
+  int64_t HP = g.paddedHeight(), WP = g.paddedWidth(), L = kDirectLanes;
   w.open("");
   w.line("const float *xs = " + xs + ";");
   w.line("float *ys = " + ys + ";");
   std::string decl = "gc_cv16 a0 = bv";
   for (int64_t j = 1; j < count; ++j) decl += ", a" + str(j) + " = bv";
   w.line(decl + ";");
-  w.line(loop("c", "0", num(g.c)));
-  w.open(loop("kh", "0", num(g.kh)));
+  w.line(forLoop("c", "0", num(g.c)));
+  w.open(forLoop("kh", "0", num(g.kh)));
   w.line("const float *xk = xs + c * " + num(HP * WP) + " + kh * " + num(g.dh * WP) + ";");
   w.line("const float *wk = wb + (c * " + num(g.kh) + " + kh) * " + num(g.kw * L) + ";");
-  w.open(loop("kw", "0", num(g.kw)));
+  w.open(forLoop("kw", "0", num(g.kw)));
   w.line("gc_cv16 wv;");
   w.line("__builtin_memcpy(&wv, wk + kw * " + num(L) + ", sizeof wv);");
   w.line("const float *p = xk + kw * " + num(g.dw) + ";");
@@ -126,7 +121,7 @@ bool directForwardApplies(const Node *n, const ConvGeometry &g,
 std::string directForwardCode(const Node *n, const ConvGeometry &g,
                               const std::function<ValueRef(const Node *)> &valueOf) {
   const int64_t L = kDirectLanes, K = g.c * g.kh * g.kw;
-  const int64_t OB = (g.o + L - 1) / L, HP = paddedHeight(g), WP = paddedWidth(g);
+  const int64_t OB = (g.o + L - 1) / L, HP = g.paddedHeight(), WP = g.paddedWidth();
   const std::string id = "conv" + std::to_string(n->id);
   const std::string wr = id + "_wr", bb = id + "_bb";
   ValueRef w = valueOf(n->operands[1]);
@@ -150,15 +145,15 @@ std::string directForwardCode(const Node *n, const ConvGeometry &g,
     k.line("float " + wr + "[" + str(OB * K * L) + "];");
     k.line("float " + bb + "[" + str(OB * L) + "];");
   }
-  k.open(loop("ob", "0", num(OB)));
-  k.open(loop("i", "0", num(K)));
-  k.line(loop("l", "0", num(L)) + " " + wr + "[(ob * " + num(K) + " + i) * " + num(L) +
+  k.open(forLoop("ob", "0", num(OB)));
+  k.open(forLoop("i", "0", num(K)));
+  k.line(forLoop("l", "0", num(L)) + " " + wr + "[(ob * " + num(K) + " + i) * " + num(L) +
          " + l] = ob * " + num(L) + " + l < " + num(g.o) + " ? " +
          at(w, "(ob * " + num(L) + " + l) * " + num(K) + " + i") + " : 0.0f;");
   k.close();
   k.close();
   std::string bias = n->operands.size() == 3 ? at(valueOf(n->operands[2]), "i") : "0.0f";
-  k.line(loop("i", "0", num(OB * L)) + " " + bb + "[i] = i < " + num(g.o) + " ? " + bias +
+  k.line(forLoop("i", "0", num(OB * L)) + " " + bb + "[i] = i < " + num(g.o) + " ? " + bias +
          " : 0.0f;");
 
   CodeWriter b;
@@ -172,29 +167,29 @@ std::string directForwardCode(const Node *n, const ConvGeometry &g,
   } else if (xpSize) {
     b.line("float xp[" + str(xpSize) + "];");
   }
-  b.open(loop("n", "b0", "b1"));
+  b.open(forLoop("n", "b0", "b1"));
   if (xpSize) {
     // Image n with its zero padding, so the taps read without checks.
-    b.line(loop("c", "0", num(g.c)));
-    b.open(loop("r", "0", num(HP)));
+    b.line(forLoop("c", "0", num(g.c)));
+    b.open(forLoop("r", "0", num(HP)));
     b.line("float *pr = xp + (c * " + num(HP) + " + r) * " + num(WP) + ";");
     b.line("long long ih = r - " + num(g.padTop) + ";");
     b.open("if (ih < 0 || ih >= " + num(g.h) + ")");
-    b.line(loop("i", "0", num(WP)) + " pr[i] = 0.0f;");
+    b.line(forLoop("i", "0", num(WP)) + " pr[i] = 0.0f;");
     b.line("continue;");
     b.close();
     b.line("const float *xr = X + ((n * " + num(g.c) + " + c) * " + num(g.h) + " + ih) * " +
            num(g.w) + ";");
-    b.line(loop("i", "0", num(g.padLeft)) + " pr[i] = 0.0f;");
-    b.line(loop("i", "0", num(g.w)) + " pr[" + num(g.padLeft) + " + i] = xr[i];");
-    b.line(loop("i", "0", num(g.padRight)) + " pr[" + num(g.padLeft + g.w) +
+    b.line(forLoop("i", "0", num(g.padLeft)) + " pr[i] = 0.0f;");
+    b.line(forLoop("i", "0", num(g.w)) + " pr[" + num(g.padLeft) + " + i] = xr[i];");
+    b.line(forLoop("i", "0", num(g.padRight)) + " pr[" + num(g.padLeft + g.w) +
            " + i] = 0.0f;");
     b.close();
     b.line("const float *xi = xp;");
   } else {
     b.line("const float *xi = X + n * " + num(g.c * g.h * g.w) + ";");
   }
-  b.open(loop("ob", "0", num(OB)));
+  b.open(forLoop("ob", "0", num(OB)));
   b.line("const float *wb = WR + ob * " + num(K * L) + ";");
   b.line("gc_cv16 bv;");
   b.line("__builtin_memcpy(&bv, BB + ob * " + num(L) + ", sizeof bv);");
@@ -202,10 +197,10 @@ std::string directForwardCode(const Node *n, const ConvGeometry &g,
          num(g.o) + " - ob * " + num(L) + " : " + num(L) + ";");
   b.line("float *yo = Y + (n * " + num(g.o) + " + ob * " + num(L) + ") * " +
          num(g.oh * g.ow) + ";");
-  b.open(loop("oh", "0", num(g.oh)));
+  b.open(forLoop("oh", "0", num(g.oh)));
   b.line("const float *xr = xi + oh * " + num(g.sh * WP) + ";");
   b.line("float *yr = yo + oh * " + num(g.ow) + ";");
-  b.line(loop("s", "0", num(full)));
+  b.line(forLoop("s", "0", num(full)));
   segment(b, g, S, "xr + s * " + num(S * g.sw), "yr + s * " + num(S));
   if (tail) segment(b, g, tail, "xr + " + num(full * S * g.sw), "yr + " + num(full * S));
   b.close();

@@ -27,6 +27,7 @@ namespace gradc {
 namespace {
 
 using emit::num;
+using emit::forLoop;
 
 using emit::at;
 
@@ -50,12 +51,6 @@ void rowCheck(CodeWriter &w, const ConvGeometry &g) {
   w.line("if (ih < 0 || ih >= " + num(g.h) + ") continue;");
 }
 
-/// `for (long long v = from; v < to; ++v)`: a loop header.
-std::string loop(const std::string &v, const std::string &from,
-                 const std::string &to) {
-  return "for (long long " + v + " = " + from + "; " + v + " < " + to + "; ++" + v +
-         ")";
-}
 
 /// Loops over n, o (with gi, the group) and c, the input channel ci and the
 /// taps kh, kw, around `body` (which sees lo, hi, off, and the weight wv).
@@ -64,18 +59,18 @@ std::string tapLoops(const ConvGeometry &g, const ValueRef &w,
                      const std::string &perChannel, const std::string &body,
                      const std::string &T) {
   CodeWriter c;
-  c.line(loop("n", "0", num(g.n)));
-  c.open(loop("o", "0", num(g.o)));
+  c.line(forLoop("n", "0", num(g.n)));
+  c.open(forLoop("o", "0", num(g.o)));
   c.line("long long gi = o / " + num(g.og()) + ";");
   c.lines(perChannel);
-  c.open(loop("c", "0", num(g.cg())));
+  c.open(forLoop("c", "0", num(g.cg())));
   c.line("long long ci = gi * " + num(g.cg()) + " + c;");
-  c.line(loop("kh", "0", num(g.kh)));
-  c.open(loop("kw", "0", num(g.kw)));
+  c.line(forLoop("kh", "0", num(g.kh)));
+  c.open(forLoop("kw", "0", num(g.kw)));
   c.line(T + " wv = " + at(w, "((o * " + num(g.cg()) + " + c) * " + num(g.kh) +
                                   " + kh) * " + num(g.kw) + " + kw") + ";");
   columnRange(c, g);
-  c.open(loop("oh", "0", num(g.oh)));
+  c.open(forLoop("oh", "0", num(g.oh)));
   rowCheck(c, g);
   c.lines(body);
   c.close();
@@ -106,10 +101,10 @@ std::string forward(const Node *n, const std::function<ValueRef(const Node *)> &
   std::string bias = n->operands.size() == 3
                          ? at(vo(n->operands[2]), "o")
                          : "(" + T + ")0";
-  std::string init = loop("i", "0", num(g.oh * g.ow)) + " " + y + "[(n * " +
+  std::string init = forLoop("i", "0", num(g.oh * g.ow)) + " " + y + "[(n * " +
                      num(g.o) + " + o) * " + num(g.oh * g.ow) + " + i] = " + bias +
                      ";";
-  std::string body = loop("ow", "lo", "hi") + " " + y + "[" + yIndex(g) +
+  std::string body = forLoop("ow", "lo", "hi") + " " + y + "[" + yIndex(g) +
                      "] += wv * " + at(x, xIndex(g)) + ";";
   return tapLoops(g, w, init, body, T);
 }
@@ -124,10 +119,10 @@ std::string inputBackward(const Node *n,
   std::string T = dtypeCppName(n->type.dtype);
   std::string dx = vo(n).ptr;
   ValueRef gy = vo(gn), w = vo(wn);
-  std::string body = loop("ow", "lo", "hi") + " " + dx + "[" + xIndex(g) +
+  std::string body = forLoop("ow", "lo", "hi") + " " + dx + "[" + xIndex(g) +
                      "] += wv * " + at(gy, yIndex(g)) + ";";
   CodeWriter c;
-  c.line(loop("i", "0", num(n->type.numel())) + " " + dx + "[i] = (" + T + ")0;");
+  c.line(forLoop("i", "0", num(n->type.numel())) + " " + dx + "[i] = (" + T + ")0;");
   c.lines(tapLoops(g, w, "", body, T));
   return c.str();
 }
@@ -143,18 +138,18 @@ std::string weightBackward(const Node *n,
   std::string dw = vo(n).ptr;
   ValueRef gy = vo(gn), x = vo(xn);
   CodeWriter w;
-  w.open(loop("o", "0", num(g.o)));
+  w.open(forLoop("o", "0", num(g.o)));
   w.line("long long gi = o / " + num(g.og()) + ";");
-  w.open(loop("c", "0", num(g.cg())));
+  w.open(forLoop("c", "0", num(g.cg())));
   w.line("long long ci = gi * " + num(g.cg()) + " + c;");
-  w.line(loop("kh", "0", num(g.kh)));
-  w.open(loop("kw", "0", num(g.kw)));
+  w.line(forLoop("kh", "0", num(g.kh)));
+  w.open(forLoop("kw", "0", num(g.kw)));
   columnRange(w, g);
   w.line("double acc = 0;");
-  w.line(loop("n", "0", num(g.n)));
-  w.open(loop("oh", "0", num(g.oh)));
+  w.line(forLoop("n", "0", num(g.n)));
+  w.open(forLoop("oh", "0", num(g.oh)));
   rowCheck(w, g);
-  w.line(loop("ow", "lo", "hi") + " acc += (double)" + at(gy, yIndex(g)) +
+  w.line(forLoop("ow", "lo", "hi") + " acc += (double)" + at(gy, yIndex(g)) +
          " * (double)" + at(x, xIndex(g)) + ";");
   w.close();
   w.line(dw + "[((o * " + num(g.cg()) + " + c) * " + num(g.kh) + " + kh) * " +
@@ -204,7 +199,7 @@ int64_t tileRows(const ConvGeometry &g, int64_t elemBytes) {
 /// last may be shorter), with tp = (r1 - r0) * OW columns in the tile.
 void openTiles(CodeWriter &w, const ConvGeometry &g, int64_t R) {
   int64_t tiles = (g.oh + R - 1) / R;
-  w.open(loop("t", "0", num(tiles)));
+  w.open(forLoop("t", "0", num(tiles)));
   w.line("long long r0 = t * " + num(R) + ";");
   w.line("long long r1 = r0 + " + num(R) + " < " + num(g.oh) + " ? r0 + " + num(R) +
          " : " + num(g.oh) + ";");
@@ -217,12 +212,11 @@ void openTiles(CodeWriter &w, const ConvGeometry &g, int64_t R) {
 int64_t tileInputRows(const ConvGeometry &g, int64_t R) {
   return (R - 1) * g.sh + (g.kh - 1) * g.dh + 1;
 }
-int64_t paddedWidth(const ConvGeometry &g) { return g.w + g.padLeft + g.padRight; }
 
 /// Row copies of at most this many elements are unrolled in full (rowLoop).
 constexpr int64_t kUnrollRow = 16;
 
-/// `loop(v, from, to)` over one row of n elements (a constant), fully
+/// `forLoop(v, from, to)` over one row of n elements (a constant), fully
 /// unrolled when n <= kUnrollRow: gradc compiles at -O1, where a loop of a
 /// few iterations stays a loop with a scalar remainder (the col2im of
 /// LeNet's conv2, rows of 10, took 8.5 us per image), whereas unrolled the
@@ -239,7 +233,7 @@ std::string rowLoop(const std::string &v, const std::string &from, int64_t n,
   // unrolls in full.
   std::string head =
       n <= kUnrollRow ? "#pragma GCC unroll " + std::to_string(kUnrollRow) + "\n" : "";
-  return head + loop(v, from, to);
+  return head + forLoop(v, from, to);
 }
 
 /// Whether the convolution has no padding: im2col then reads the input
@@ -257,12 +251,12 @@ bool unpadded(const ConvGeometry &g) {
 /// start in a column matrix of several images side by side.
 void columnLoops(CodeWriter &w, const ConvGeometry &g, int64_t TR,
                  const std::string &body, const std::string &imageColumn = "") {
-  w.line(loop("c", "0", num(g.cg())));
-  w.line(loop("kh", "0", num(g.kh)));
-  w.open(loop("kw", "0", num(g.kw)));
+  w.line(forLoop("c", "0", num(g.cg())));
+  w.line(forLoop("kh", "0", num(g.kh)));
+  w.open(forLoop("kw", "0", num(g.kw)));
   w.line("long long cr = ((c * " + num(g.kh) + " + kh) * " + num(g.kw) +
          " + kw) * tp;");
-  w.open(loop("oh", "r0", "r1"));
+  w.open(forLoop("oh", "r0", "r1"));
   w.line("long long cb = cr + (oh - r0) * " + num(g.ow) +
          (imageColumn.empty() ? "" : " + " + imageColumn) + ";");
   std::string row = "oh * " + num(g.sh) + " + kh * " + num(g.dh);
@@ -272,7 +266,7 @@ void columnLoops(CodeWriter &w, const ConvGeometry &g, int64_t TR,
            num(g.dw) + ";");
   else
     w.line("long long pb = (c * " + num(TR) + " + " + row + " - r0 * " + num(g.sh) +
-           ") * " + num(paddedWidth(g)) + " + kw * " + num(g.dw) + ";");
+           ") * " + num(g.paddedWidth()) + " + kw * " + num(g.dw) + ";");
   w.lines(body);
   w.close();
   w.close();
@@ -284,9 +278,9 @@ void columnLoops(CodeWriter &w, const ConvGeometry &g, int64_t TR,
 /// left padding).
 void paddedRows(CodeWriter &w, const ConvGeometry &g, int64_t TR,
                 const std::string &outside, const std::string &inside) {
-  int64_t WP = paddedWidth(g);
-  w.line(loop("c", "0", num(g.cg())));
-  w.open(loop("r", "0", num(TR)));
+  int64_t WP = g.paddedWidth();
+  w.line(forLoop("c", "0", num(g.cg())));
+  w.open(forLoop("r", "0", num(TR)));
   w.line("long long ih = r0 * " + num(g.sh) + " - " + num(g.padTop) + " + r;");
   w.line("long long pr = (c * " + num(TR) + " + r) * " + num(WP) + " + " +
          num(g.padLeft) + ";");
@@ -346,7 +340,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   int64_t R = tileRows(g, elem), colSize = K * R * g.ow;
   // xp: the tile's input rows with their padding, so that im2col and
   // col2im copy whole output rows with constant offsets and trip counts.
-  int64_t TR = tileInputRows(g, R), WP = paddedWidth(g);
+  int64_t TR = tileInputRows(g, R), WP = g.paddedWidth();
   int64_t padSize = unpadded(g) ? 0 : g.cg() * TR * WP;
   std::string id = "conv" + std::to_string(n->id);
   // The scratch of the thread running a range of blocks: the column
@@ -372,7 +366,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   auto freeColumn = [&](CodeWriter &w, bool heap) {
     if (heap) w.line("free(col);");
   };
-  std::string groups = loop("gi", "0", num(g.groups));
+  std::string groups = forLoop("gi", "0", num(g.groups));
   std::string zero = "(" + T + ")0";
   // im2col of the tile: first the tile's input rows into xp with zeros in
   // the padding, then each column row is a copy of OW elements of xp.
@@ -428,27 +422,27 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
       // 16 x 100 x 150 ran at 70% of the rate of 16 x 500 x 150.
       CodeWriter batched;
       bool batchedHeap = allocColumn(batched, K * IB * P, OG * IB * P);
-      batched.open(loop("blk", "b0", "b1"));
+      batched.open(forLoop("blk", "b0", "b1"));
       batched.line("long long n0 = blk * " + num(IB) + ";");
       batched.line("long long n1 = n0 + " + num(IB) + " < " + num(g.n) + " ? n0 + " +
                    num(IB) + " : " + num(g.n) + ";");
       batched.line("long long tp = (n1 - n0) * " + num(P) + ";");
       batched.line("const long long gi = 0, r0 = 0, r1 = " + num(g.oh) + ";");
       batched.line("(void)gi; (void)r1;");
-      batched.open(loop("n", "n0", "n1"));
+      batched.open(forLoop("n", "n0", "n1"));
       im2col(batched, "(n - n0) * " + num(P));
       batched.close();
       batched.line(emit::gemmCall(f32, false, false, dim(OG), "tp", dim(K), "W", dim(K),
                                   "col", "tp", "0", "yb", "tp"));
-      batched.open(loop("n", "n0", "n1"));
-      batched.open(loop("o", "0", num(OG)));
+      batched.open(forLoop("n", "n0", "n1"));
+      batched.open(forLoop("o", "0", num(OG)));
       batched.line(mT + "yr = Y + (n * " + num(g.o) + " + o) * " + num(P) + ";");
       batched.line(cT + "br = yb + o * tp + (n - n0) * " + num(P) + ";");
       if (beta == "1") {
         batched.line(T + " bo = " + at(b, "o") + ";");
-        batched.line(loop("i", "0", num(P)) + " yr[i] = br[i] + bo;");
+        batched.line(forLoop("i", "0", num(P)) + " yr[i] = br[i] + bo;");
       } else {
-        batched.line(loop("i", "0", num(P)) + " yr[i] = br[i];");
+        batched.line(forLoop("i", "0", num(P)) + " yr[i] = br[i];");
       }
       batched.close();
       batched.close();
@@ -456,14 +450,14 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
       freeColumn(batched, batchedHeap);
       return parallelBlocks(id, (g.n + IB - 1) / IB, pointers, batched.str());
     }
-    body.open(loop("n", "b0", "b1"));
+    body.open(forLoop("n", "b0", "b1"));
     body.open(groups);
     openTiles(body, g, R);
     if (beta == "1") {
-      body.open(loop("o", "0", num(OG)));
+      body.open(forLoop("o", "0", num(OG)));
       body.line(T + " bo = " + at(b, "gi * " + num(OG) + " + o") + ";");
       body.line(mT + "yr = Y + " + tileOff + " + o * " + num(P) + ";");
-      body.line(loop("i", "0", "tp") + " yr[i] = bo;");
+      body.line(forLoop("i", "0", "tp") + " yr[i] = bo;");
       body.close();
     }
     im2col(body);
@@ -481,12 +475,12 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
     bool heapPart = blocks * wsize * elem > kWeightPartialBytes;
     std::string part = id + "_part", count = dim(blocks * wsize);
     std::string per = num((g.n + blocks - 1) / blocks);
-    body.open(loop("blk", "b0", "b1"));
+    body.open(forLoop("blk", "b0", "b1"));
     body.line(mT + "dw = PART + blk * " + num(wsize) + ";");
-    body.line(loop("i", "0", num(wsize)) + " dw[i] = " + zero + ";");
+    body.line(forLoop("i", "0", num(wsize)) + " dw[i] = " + zero + ";");
     body.line("long long n1 = (blk + 1) * " + per + ";");
     body.line("if (n1 > " + num(g.n) + ") n1 = " + num(g.n) + ";");
-    body.open(loop("n", "blk * " + per, "n1"));
+    body.open(forLoop("n", "blk * " + per, "n1"));
     body.open(groups);
     openTiles(body, g, R);
     im2col(body);
@@ -511,9 +505,9 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                             {mT, "PART", part}},
                            body.str()));
     // Partial sums in block order: the same result for any thread count.
-    w.open(loop("i", "0", num(wsize)));
+    w.open(forLoop("i", "0", num(wsize)));
     w.line(T + " s = " + part + "[i];");
-    w.line(loop("blk", "1", num(blocks)) + " s += " + part + "[blk * " + num(wsize) +
+    w.line(forLoop("blk", "1", num(blocks)) + " s += " + part + "[blk * " + num(wsize) +
            " + i];");
     w.line(out + "[i] = s;");
     w.close();
@@ -523,8 +517,8 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   // Input backward: dcol = w^T g, then scatter-add into dx, tile by tile
   // (in order: neighbouring tiles' taps read the same input rows).
   int64_t image = g.c * g.h * g.w;
-  body.open(loop("n", "b0", "b1"));
-  body.line(loop("i", "0", num(image)) + " D[n * " + num(image) + " + i] = " + zero +
+  body.open(forLoop("n", "b0", "b1"));
+  body.line(forLoop("i", "0", num(image)) + " D[n * " + num(image) + " + i] = " + zero +
             ";");
   body.open(groups);
   openTiles(body, g, R);
@@ -538,7 +532,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
                 rowLoop("ow", "0", g.ow, num(g.ow)) + " D[pb + ow * " + num(g.sw) +
                     "] += col[cb + ow];");
   } else {
-    body.line(loop("i", "0", num(padSize)) + " xp[i] = " + zero + ";");
+    body.line(forLoop("i", "0", num(padSize)) + " xp[i] = " + zero + ";");
     columnLoops(body, g, TR,
                 rowLoop("ow", "0", g.ow, num(g.ow)) + " xp[pb + ow * " + num(g.sw) +
                     "] += col[cb + ow];");
@@ -566,7 +560,7 @@ bool gemmFits(const Node *n, const ConvGeometry &g,
   int64_t elem = n->type.dtype == DType::F32 ? 4 : 8;
   int64_t R = tileRows(g, elem);
   int64_t bytes = (g.cg() * g.kh * g.kw * R * g.ow +
-                   g.cg() * tileInputRows(g, R) * paddedWidth(g)) *
+                   g.cg() * tileInputRows(g, R) * g.paddedWidth()) *
                   elem;
   return bytes > 0 && bytes <= kConvHeapColumnBytes;
 }

@@ -30,6 +30,11 @@ inline std::string num(int64_t v) { return std::to_string(v) + "LL"; }
 /// other size but its numbers (runtime/CodeTemplate.h).
 std::string offsetExpr(const Shape &shape, const Shape &space,
                        const std::vector<std::string> &vars);
+/// `for (long long v = from; v < to; ++v)`: a loop header.
+inline std::string forLoop(const std::string &v, const std::string &from,
+                           const std::string &to) {
+  return "for (long long " + v + " = " + from + "; " + v + " < " + to + "; ++" + v + ")";
+}
 /// `ref` read at the index expression `idx` (a splat ignores the index).
 inline std::string at(const ValueRef &ref, const std::string &idx) {
   return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";

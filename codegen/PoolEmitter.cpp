@@ -24,18 +24,13 @@ namespace gradc {
 namespace {
 
 using emit::num;
+using emit::forLoop;
 
 using emit::at;
 
 /// Writes statements into the writer it is given.
 using Writes = std::function<void(CodeWriter &)>;
 
-/// `for (long long v = from; v < to; ++v)`: a loop header.
-std::string loop(const std::string &v, const std::string &from,
-                 const std::string &to) {
-  return "for (long long " + v + " = " + from + "; " + v + " < " + to + "; ++" + v +
-         ")";
-}
 
 /// Loops over the planes [b0, b1) and their output elements; `o` is the
 /// flat output index, `xb` the offset of the plane in the input. `plane`
@@ -43,11 +38,11 @@ std::string loop(const std::string &v, const std::string &from,
 /// Headers without a brace are perfect nests: they share one scope.
 void outputLoops(CodeWriter &w, const PoolGeometry &g, const Writes &body,
                  const Writes &plane = nullptr) {
-  w.open(loop("p", "b0", "b1"));
+  w.open(forLoop("p", "b0", "b1"));
   w.line("const long long xb = p * " + num(g.h * g.w) + ";");
   if (plane) plane(w);
-  w.line(loop("oh", "0", num(g.oh)));
-  w.open(loop("ow", "0", num(g.ow)));
+  w.line(forLoop("oh", "0", num(g.oh)));
+  w.open(forLoop("ow", "0", num(g.ow)));
   w.line("long long o = (p * " + num(g.oh) + " + oh) * " + num(g.ow) + " + ow;");
   body(w);
   w.close();
@@ -79,8 +74,8 @@ void maxSearch(CodeWriter &w, const PoolGeometry &g, const ValueRef &x,
            ";");
     w.line(T + " best = " + at(x, "xb + i0") + ";");
     if (withIndex) w.line("long long bi = i0;");
-    w.line(loop("kh", "0", num(g.kh)));
-    w.open(loop("kw", "0", num(g.kw)));
+    w.line(forLoop("kh", "0", num(g.kh)));
+    w.open(forLoop("kw", "0", num(g.kw)));
     w.line("const long long idx = i0 + kh * " + num(g.dh * g.w) + " + kw * " +
            num(g.dw) + ";");
     w.line("const " + T + " v = " + at(x, "xb + idx") + ";");
@@ -91,10 +86,10 @@ void maxSearch(CodeWriter &w, const PoolGeometry &g, const ValueRef &x,
     return;
   }
   w.line("long long bi = -1; " + T + " best = 0;");
-  w.open(loop("kh", "0", num(g.kh)));
+  w.open(forLoop("kh", "0", num(g.kh)));
   w.line("long long ih = " + rowStart + " + kh * " + num(g.dh) + ";");
   w.line("if (ih < 0 || ih >= " + num(g.h) + ") continue;");
-  w.open(loop("kw", "0", num(g.kw)));
+  w.open(forLoop("kw", "0", num(g.kw)));
   w.line("long long iw = " + colStart + " + kw * " + num(g.dw) + ";");
   w.line("if (iw < 0 || iw >= " + num(g.w) + ") continue;");
   w.line("long long idx = ih * " + num(g.w) + " + iw;");
@@ -134,22 +129,22 @@ void adaptiveWindow(CodeWriter &w, const PoolGeometry &g) {
 /// Sums the window hs..he x ws..we of the input plane into acc.
 void windowSum(CodeWriter &w, const PoolGeometry &g, const ValueRef &x) {
   w.line("double acc = 0;");
-  w.line(loop("ih", "hs", "he"));
-  w.line(loop("iw", "ws", "we") + " acc += (double)" +
+  w.line(forLoop("ih", "hs", "he"));
+  w.line(forLoop("iw", "ws", "we") + " acc += (double)" +
          at(x, "xb + ih * " + num(g.w) + " + iw") + ";");
 }
 
 /// Adds share to every element of the window of the result plane.
 void windowScatter(CodeWriter &w, const PoolGeometry &g, const std::string &dx,
                    const std::string &T) {
-  w.line(loop("ih", "hs", "he"));
-  w.line(loop("iw", "ws", "we") + " " + dx + "[xb + ih * " + num(g.w) +
+  w.line(forLoop("ih", "hs", "he"));
+  w.line(forLoop("iw", "ws", "we") + " " + dx + "[xb + ih * " + num(g.w) +
          " + iw] += (" + T + ")share;");
 }
 
 /// Clears the result plane at xb (a backward op's, the input's shape).
 void zeroPlane(CodeWriter &w, const PoolGeometry &g, const std::string &T) {
-  w.line(loop("i", "0", num(g.h * g.w)) + " DX[xb + i] = (" + T + ")0;");
+  w.line(forLoop("i", "0", num(g.h * g.w)) + " DX[xb + i] = (" + T + ")0;");
 }
 
 /// `ref` read through the block function's pointer `name`.

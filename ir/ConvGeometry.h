@@ -37,6 +37,9 @@ struct ConvGeometry {
   int64_t cg() const { return c / groups; }
   /// Output channels per group.
   int64_t og() const { return o / groups; }
+  /// The input's height and width with the padding on both sides.
+  int64_t paddedHeight() const { return h + padTop + padBottom; }
+  int64_t paddedWidth() const { return w + padLeft + padRight; }
   Shape inputShape() const {
     return oneD ? Shape{n, c, w} : Shape{n, c, h, w};
   }
