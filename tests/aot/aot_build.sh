@@ -16,7 +16,7 @@ rm -rf "$work" && mkdir -p "$work/elsewhere"
 cd "$work"
 cp "$src/examples/seed.json" "$src/tests/aot/graphs/net.json" \
    "$src/tests/aot/graphs/chain.json" "$src/tests/aot/graphs/conv.json" \
-   "$src/tests/aot/graphs/losses.json" elsewhere/
+   "$src/tests/aot/graphs/losses.json" "$src/tests/aot/graphs/conv_direct.json" elsewhere/
 
 check() { # GRAPH CLASS NAMESPACE
   local graph=$1 class=$2 ns=$3 qual=$2
@@ -53,6 +53,7 @@ check seed.json Seed ""
 check net.json Net models::vision
 check chain.json chain_f64 aot
 check conv.json Conv2dNet ""
+check conv_direct.json ConvDirect ""  # f32 direct kernel: vector extensions, shuffles
 check losses.json Losses train  # null operands, running statistics, dropout
 # The default names: the graph's name made an identifier, no namespace.
 "$gradc" compile elsewhere/seed.json -o default
