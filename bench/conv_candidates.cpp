@@ -27,7 +27,8 @@
 // same count; --blas-threads then sets OpenBLAS alone (to see how gradc's
 // threads and OpenBLAS's share the cores). Each cell is the median of R samples, each sample the mean
 // of enough calls to last T ms, with the fastest and slowest sample in
-// brackets; the four candidates take their samples in turn, round by round. Run it shielded from other load (docs/performance.md).
+// brackets; the four candidates take their samples in turn, round by
+// round. Run it shielded from other load (docs/performance.md).
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/LoadGraph.h"

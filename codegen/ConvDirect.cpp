@@ -9,7 +9,7 @@
 // segment of output columns ow0 + [0, S) of one row, the S accumulators are
 // vectors over l; a tap loads one weight vector and adds it times one input
 // element per accumulator (a broadcast FMA). At the end of the segment the
-// S x L accumulators go through a small buffer into the L output rows.
+// S x L accumulators are transposed in registers into the L output rows.
 //
 // Why it beats im2col + GEMM on small images: LeNet-5's conv2 (16 x 100
 // outputs from 150 taps per image) is too small a GEMM to run at full rate
@@ -39,9 +39,17 @@ constexpr int64_t kDirectPixels = 512;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
-
-bool padded(const ConvGeometry &g) {
-  return g.padTop || g.padBottom || g.padLeft || g.padRight;
+/// Declares `name`, `count` floats of scratch: on the stack within
+/// kConvColumnBytes, else from calloc (the allocator the generated code
+/// declares). Returns whether the caller must free it.
+bool declareScratch(CodeWriter &w, const std::string &name, int64_t count) {
+  if (count * 4 <= kConvColumnBytes) {
+    w.line("float " + name + "[" + str(count) + "];");
+    return false;
+  }
+  w.line("float *" + name + " = (float *)calloc(" + str(count) + "ULL, sizeof(float));");
+  w.line("if (!" + name + ") __builtin_trap(); // out of memory");
+  return true;
 }
 
 /// Stores the accumulators a0..a(count-1) of a segment (a vector over
@@ -134,17 +142,8 @@ std::string directForwardCode(const Node *n, const ConvGeometry &g,
   CodeWriter k;
   // The weights with output channels last, and the bias as L-wide rows;
   // channels past O are zero (their lanes are computed and never stored).
-  int64_t wrBytes = (OB * K * L + OB * L) * 4;
-  bool heap = wrBytes > kConvColumnBytes;
-  if (heap) {
-    k.line("float *" + wr + " = (float *)calloc(" + str(OB * K * L + OB * L) +
-           "ULL, sizeof(float));");
-    k.line("if (!" + wr + ") __builtin_trap(); // out of memory");
-    k.line("float *" + bb + " = " + wr + " + " + str(OB * K * L) + ";");
-  } else {
-    k.line("float " + wr + "[" + str(OB * K * L) + "];");
-    k.line("float " + bb + "[" + str(OB * L) + "];");
-  }
+  bool heap = declareScratch(k, wr, OB * K * L + OB * L);
+  k.line("float *" + bb + " = " + wr + " + " + str(OB * K * L) + ";");
   k.open(forLoop("ob", "0", num(OB)));
   k.open(forLoop("i", "0", num(K)));
   k.line(forLoop("l", "0", num(L)) + " " + wr + "[(ob * " + num(K) + " + i) * " + num(L) +
@@ -159,16 +158,9 @@ std::string directForwardCode(const Node *n, const ConvGeometry &g,
   CodeWriter b;
   b.line("typedef float gc_cv16 __attribute__((vector_size(" + str(L * 4) +
          "), aligned(4)));");
-  int64_t xpSize = padded(g) ? g.c * HP * WP : 0;
-  bool xpHeap = xpSize * 4 > kConvColumnBytes;
-  if (xpSize && xpHeap) {
-    b.line("float *xp = (float *)calloc(" + str(xpSize) + "ULL, sizeof(float));");
-    b.line("if (!xp) __builtin_trap(); // out of memory");
-  } else if (xpSize) {
-    b.line("float xp[" + str(xpSize) + "];");
-  }
+  bool xpHeap = g.padded() && declareScratch(b, "xp", g.c * HP * WP);
   b.open(forLoop("n", "b0", "b1"));
-  if (xpSize) {
+  if (g.padded()) {
     // Image n with its zero padding, so the taps read without checks.
     b.line(forLoop("c", "0", num(g.c)));
     b.open(forLoop("r", "0", num(HP)));
@@ -206,7 +198,7 @@ std::string directForwardCode(const Node *n, const ConvGeometry &g,
   b.close();
   b.close();
   b.close();
-  if (xpSize && xpHeap) b.line("free(xp);");
+  if (xpHeap) b.line("free(xp);");
 
   k.lines(parallelBlocks(id, g.n,
                          {{"const float *", "X", valueOf(n->operands[0]).ptr},

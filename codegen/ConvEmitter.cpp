@@ -51,7 +51,6 @@ void rowCheck(CodeWriter &w, const ConvGeometry &g) {
   w.line("if (ih < 0 || ih >= " + num(g.h) + ") continue;");
 }
 
-
 /// Loops over n, o (with gi, the group) and c, the input channel ci and the
 /// taps kh, kw, around `body` (which sees lo, hi, off, and the weight wv).
 /// Headers without a brace are perfect nests: they share one scope.
@@ -213,11 +212,8 @@ int64_t tileInputRows(const ConvGeometry &g, int64_t R) {
   return (R - 1) * g.sh + (g.kh - 1) * g.dh + 1;
 }
 
-/// Row copies of at most this many elements are unrolled in full (rowLoop).
-constexpr int64_t kUnrollRow = 16;
-
 /// `forLoop(v, from, to)` over one row of n elements (a constant), fully
-/// unrolled when n <= kUnrollRow: gradc compiles at -O1, where a loop of a
+/// unrolled when n <= emit::kUnrollFull: gradc compiles at -O1, where a loop of a
 /// few iterations stays a loop with a scalar remainder (the col2im of
 /// LeNet's conv2, rows of 10, took 8.5 us per image), whereas unrolled the
 /// SLP vectorizer turns it into a few vector operations (1.6 us, as -O2).
@@ -227,19 +223,7 @@ constexpr int64_t kUnrollRow = 16;
 /// ResNet-style layer's forward slower (1.4x -> 1.6x oneDNN).
 std::string rowLoop(const std::string &v, const std::string &from, int64_t n,
                     const std::string &to) {
-  // `GCC unroll`, not `clang loop unroll(full)`: clang reads both, and the
-  // AOT output may be compiled by GCC, which rejects the clang spelling
-  // (an unknown pragma) under -Werror. A count of at least the trip count
-  // unrolls in full.
-  std::string head =
-      n <= kUnrollRow ? "#pragma GCC unroll " + std::to_string(kUnrollRow) + "\n" : "";
-  return head + forLoop(v, from, to);
-}
-
-/// Whether the convolution has no padding: im2col then reads the input
-/// and col2im adds into dx in place, without the padded copy xp.
-bool unpadded(const ConvGeometry &g) {
-  return g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0;
+  return (n <= emit::kUnrollFull ? emit::unrollPragma() + "\n" : "") + forLoop(v, from, to);
 }
 
 /// Loops over the rows (c, kh, kw) of the column matrix and the output rows
@@ -260,7 +244,7 @@ void columnLoops(CodeWriter &w, const ConvGeometry &g, int64_t TR,
   w.line("long long cb = cr + (oh - r0) * " + num(g.ow) +
          (imageColumn.empty() ? "" : " + " + imageColumn) + ";");
   std::string row = "oh * " + num(g.sh) + " + kh * " + num(g.dh);
-  if (unpadded(g))
+  if (!g.padded())
     w.line("long long pb = ((n * " + num(g.c) + " + gi * " + num(g.cg()) +
            " + c) * " + num(g.h) + " + " + row + ") * " + num(g.w) + " + kw * " +
            num(g.dw) + ";");
@@ -341,7 +325,9 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   // xp: the tile's input rows with their padding, so that im2col and
   // col2im copy whole output rows with constant offsets and trip counts.
   int64_t TR = tileInputRows(g, R), WP = g.paddedWidth();
-  int64_t padSize = unpadded(g) ? 0 : g.cg() * TR * WP;
+  // Without padding there is no xp: im2col reads the input and col2im adds
+  // into dx in place.
+  int64_t padSize = g.padded() ? g.cg() * TR * WP : 0;
   std::string id = "conv" + std::to_string(n->id);
   // The scratch of the thread running a range of blocks: the column
   // matrix col of `cols` elements, xp, and `extra` elements yb for a GEMM's
@@ -372,7 +358,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   // the padding, then each column row is a copy of OW elements of xp.
   std::string padL = num(g.padLeft), padR = num(g.padRight), Wn = num(g.w);
   auto im2col = [&](CodeWriter &w, const std::string &imageColumn = "") {
-    if (unpadded(g)) {
+    if (!g.padded()) {
       columnLoops(w, g, TR,
                   rowLoop("ow", "0", g.ow, num(g.ow)) + " col[cb + ow] = X[pb + ow * " +
                       num(g.sw) + "];",
@@ -527,7 +513,7 @@ std::string gemmForm(const Node *n, const ConvGeometry &g,
   // col2im: add the column rows into the padded rows xp, then the rows
   // inside the input into dx (neighbouring tiles share input rows); into
   // dx directly when there is no padding.
-  if (unpadded(g)) {
+  if (!g.padded()) {
     columnLoops(body, g, TR,
                 rowLoop("ow", "0", g.ow, num(g.ow)) + " D[pb + ow * " + num(g.sw) +
                     "] += col[cb + ow];");

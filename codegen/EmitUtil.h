@@ -35,6 +35,18 @@ inline std::string forLoop(const std::string &v, const std::string &from,
                            const std::string &to) {
   return "for (long long " + v + " = " + from + "; " + v + " < " + to + "; ++" + v + ")";
 }
+/// Loops of at most this many iterations (constant) that an emitter wants
+/// unrolled in full get unrollPragma(): gradc compiles at -O1, where a loop
+/// of a few iterations stays a loop, and only unrolled does the code around
+/// it vectorize.
+inline constexpr int64_t kUnrollFull = 16;
+/// The line to put before such a loop. `GCC unroll`, not `clang loop
+/// unroll(full)`: clang reads both, and the AOT output may be compiled by
+/// GCC, which rejects the clang spelling (an unknown pragma) under -Werror.
+/// A count of at least the trip count unrolls in full.
+inline std::string unrollPragma() {
+  return "#pragma GCC unroll " + std::to_string(kUnrollFull);
+}
 /// `ref` read at the index expression `idx` (a splat ignores the index).
 inline std::string at(const ValueRef &ref, const std::string &idx) {
   return ref.isSplat() ? ref.literal : ref.ptr + "[" + idx + "]";

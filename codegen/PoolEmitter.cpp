@@ -31,7 +31,6 @@ using emit::at;
 /// Writes statements into the writer it is given.
 using Writes = std::function<void(CodeWriter &)>;
 
-
 /// Loops over the planes [b0, b1) and their output elements; `o` is the
 /// flat output index, `xb` the offset of the plane in the input. `plane`
 /// runs first for each plane (a backward op clears its plane there).
@@ -64,21 +63,15 @@ bool windowsDisjoint(const PoolGeometry &g) {
   return g.sh >= (g.kh - 1) * g.dh + 1 && g.sw >= (g.kw - 1) * g.dw + 1;
 }
 
-/// Windows of at most this many taps have their tap loops unrolled in full
-/// (tapLoops): gradc compiles at -O1, where a loop of two iterations stays a
-/// loop, and only unrolled does the loop over ow vectorize.
-constexpr int64_t kUnrollTaps = 16;
-
 /// Opens the loops over the taps kh, kw of a window inside the input and
 /// defines idx, the tap's offset in the plane from the window's first
-/// element i0. Close with one close().
+/// element i0. Close with one close(). Windows of at most emit::kUnrollFull
+/// taps are unrolled in full: only then does the loop over ow vectorize.
 void tapLoops(CodeWriter &w, const PoolGeometry &g) {
-  std::string unroll = g.kh * g.kw <= kUnrollTaps
-                           ? "#pragma GCC unroll " + std::to_string(kUnrollTaps)
-                           : "";
-  if (!unroll.empty()) w.line(unroll);
+  const bool unroll = g.kh * g.kw <= emit::kUnrollFull;
+  if (unroll) w.line(emit::unrollPragma());
   w.line(forLoop("kh", "0", num(g.kh)));
-  if (!unroll.empty()) w.line(unroll);
+  if (unroll) w.line(emit::unrollPragma());
   w.open(forLoop("kw", "0", num(g.kw)));
   w.line("const long long idx = i0 + kh * " + num(g.dh * g.w) + " + kw * " +
          num(g.dw) + ";");

@@ -40,6 +40,8 @@ struct ConvGeometry {
   /// The input's height and width with the padding on both sides.
   int64_t paddedHeight() const { return h + padTop + padBottom; }
   int64_t paddedWidth() const { return w + padLeft + padRight; }
+  /// Whether any side is padded.
+  bool padded() const { return padTop || padBottom || padLeft || padRight; }
   Shape inputShape() const {
     return oneD ? Shape{n, c, w} : Shape{n, c, h, w};
   }
